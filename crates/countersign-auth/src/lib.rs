@@ -1,1 +1,284 @@
-//! countersign-auth.
+//! Authenticates an inbound message: SPF (RFC 7208), every DKIM signature
+//! (RFC 6376, RSA and Ed25519), ARC (RFC 8617) and DMARC (RFC 7489, with the
+//! DNS tree walk of its successor for the organisational domain), and writes
+//! the RFC 8601 Authentication-Results value.
+//!
+//! The protocols are mail-auth's; this crate decides what to ask it, turns its
+//! outputs into [`countersign_model::auth`] terms, and records what is wrong
+//! with the message itself as [`MessageDefect`]s. Authentication never fails:
+//! a message that cannot be read is a report full of defects, so policy can
+//! quarantine it and nothing is lost.
+
+mod defects;
+mod envelope;
+mod mapping;
+
+pub use defects::{HeaderLimits, scan_headers};
+pub use envelope::{Envelope, EnvelopeError};
+
+use countersign_dns::resolver::DnsResolver;
+use countersign_model::auth::{AuthReport, AuthResult, DmarcCheck, MessageDefect, SpfCheck};
+use mail_auth::dmarc::verify::DmarcParameters;
+use mail_auth::spf::verify::SpfParameters;
+use mail_auth::{AuthenticatedMessage, AuthenticationResults, SpfOutput};
+use std::sync::Arc;
+
+/// Checks messages through one shared resolver; cheap to share across tasks.
+#[derive(Clone)]
+pub struct Authenticator {
+    resolver: Arc<DnsResolver>,
+    authserv_id: Arc<str>,
+    limits: HeaderLimits,
+}
+
+impl Authenticator {
+    /// An authenticator that names itself `authserv_id` in Authentication-Results.
+    pub fn new(resolver: Arc<DnsResolver>, authserv_id: &str) -> Self {
+        Self {
+            resolver,
+            authserv_id: Arc::from(authserv_id.to_ascii_lowercase()),
+            limits: HeaderLimits::default(),
+        }
+    }
+
+    /// Overrides the header size limits.
+    pub fn with_limits(mut self, limits: HeaderLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The authserv-id written into Authentication-Results.
+    pub fn authserv_id(&self) -> &str {
+        &self.authserv_id
+    }
+
+    /// SPF alone (RFC 7208 `check_host`) for an envelope: the MAIL FROM
+    /// identity, or postmaster@HELO for the null sender, plus the HELO
+    /// identity when the HELO name is a domain.
+    pub async fn check_spf(&self, envelope: &Envelope) -> (SpfCheck, Option<SpfCheck>) {
+        self.spf_outputs(envelope).await.checks()
+    }
+
+    async fn spf_outputs(&self, envelope: &Envelope) -> SpfOutputs {
+        let resolver = &*self.resolver;
+        let auth = resolver.authenticator();
+        let host = &*self.authserv_id;
+        let helo = envelope.helo_domain();
+        let helo_output = match helo {
+            Some(helo) => Some(
+                auth.verify_spf(resolver.parameters(SpfParameters::verify_ehlo(
+                    envelope.client_ip,
+                    helo,
+                    host,
+                )))
+                .await,
+            ),
+            None => None,
+        };
+        let mail_from = if envelope.mail_from.is_empty() {
+            None
+        } else {
+            Some(
+                auth.verify_spf(resolver.parameters(SpfParameters::verify_mail_from(
+                    envelope.client_ip,
+                    helo.unwrap_or_default(),
+                    host,
+                    &envelope.mail_from,
+                )))
+                .await,
+            )
+        };
+        SpfOutputs {
+            mail_from,
+            helo: helo_output,
+        }
+    }
+
+    /// Authenticates one message received with `envelope`.
+    pub async fn authenticate(&self, raw: &[u8], envelope: &Envelope) -> AuthReport {
+        let scan = scan_headers(raw, &self.authserv_id, &self.limits);
+        let mut errors = scan.defects;
+        let resolver = &*self.resolver;
+        let auth = resolver.authenticator();
+        let host = &*self.authserv_id;
+
+        let helo = envelope.helo_domain();
+        let spf_outputs = self.spf_outputs(envelope).await;
+        let (spf_mail_from, spf_helo) = (&spf_outputs.mail_from, &spf_outputs.helo);
+        // With the null sender, SPF's MAIL FROM identity is postmaster@HELO
+        // (RFC 7208 section 2.4), and DMARC uses the HELO domain.
+        let null_sender_without_helo = SpfOutput::new(String::new());
+        let spf_for_dmarc = spf_mail_from
+            .as_ref()
+            .or(spf_helo.as_ref())
+            .unwrap_or(&null_sender_without_helo);
+        let spf_domain_for_dmarc = if envelope.mail_from.is_empty() {
+            helo.unwrap_or_default()
+        } else {
+            envelope.mail_from_domain()
+        };
+        let (spf, spf_helo_check) = spf_outputs.checks();
+
+        let Some(message) = AuthenticatedMessage::parse(raw) else {
+            if !errors
+                .iter()
+                .any(|d| matches!(d, MessageDefect::Unparsable { .. }))
+            {
+                errors.push(MessageDefect::Unparsable {
+                    reason: "no header section found".into(),
+                });
+            }
+            return AuthReport {
+                authentication_results: format!(
+                    "{host}; spf={} smtp.mailfrom={}",
+                    spf.result, spf.domain
+                ),
+                spf,
+                spf_helo: spf_helo_check,
+                dkim: Vec::new(),
+                arc: mapping::no_arc(),
+                dmarc: mapping::no_dmarc(String::new()),
+                dmarc_other_authors: Vec::new(),
+                errors,
+            };
+        };
+
+        let dkim_outputs = mapping::normalise_dkim(
+            auth.verify_dkim(resolver.parameters(&message)).await,
+            &message,
+        );
+        let arc_output = auth.verify_arc(resolver.parameters(&message)).await;
+
+        let authors = author_domains(&message);
+        if authors.is_empty() && !errors.iter().any(is_from_defect) {
+            errors.push(if scan.from_headers == 0 {
+                MessageDefect::NoFrom
+            } else {
+                MessageDefect::UnparsableFrom {
+                    value: scan.first_from_value.clone(),
+                }
+            });
+        }
+        let mut dmarc_checks: Vec<DmarcCheck> = Vec::with_capacity(authors.len().max(1));
+        let mut dmarc_outputs = Vec::with_capacity(authors.len());
+        if authors.len() <= 1 {
+            let out = auth
+                .verify_dmarc(resolver.parameters(DmarcParameters::new(
+                    &message,
+                    &dkim_outputs,
+                    spf_domain_for_dmarc,
+                    spf_for_dmarc,
+                )))
+                .await;
+            let domain = authors.first().cloned().unwrap_or_default();
+            dmarc_checks.push(mapping::dmarc(&out, domain));
+            dmarc_outputs.push(out);
+        } else {
+            // mail-auth exempts multi-domain From headers from DMARC; we
+            // evaluate each author domain on its own instead, so that one
+            // spoofed co-author cannot hide behind a legitimate one.
+            for domain in &authors {
+                let mut single = message.clone();
+                single.from.retain(|addr| address_domain(addr) == *domain);
+                let out = auth
+                    .verify_dmarc(resolver.parameters(DmarcParameters::new(
+                        &single,
+                        &dkim_outputs,
+                        spf_domain_for_dmarc,
+                        spf_for_dmarc,
+                    )))
+                    .await;
+                dmarc_checks.push(mapping::dmarc(&out, domain.clone()));
+                dmarc_outputs.push(out);
+            }
+        }
+
+        let from_domain = authors.first().map(String::as_str).unwrap_or_default();
+        let mut header = AuthenticationResults::new(host)
+            .with_dkim_results(&dkim_outputs, from_domain)
+            .with_arc_result(&arc_output, envelope.client_ip);
+        if let Some(out) = spf_helo {
+            header = header.with_spf_ehlo_result(out, envelope.client_ip, helo.unwrap_or_default());
+        }
+        if let Some(out) = spf_mail_from {
+            header = header.with_spf_mailfrom_result(
+                out,
+                envelope.client_ip,
+                &envelope.mail_from,
+                helo.unwrap_or_default(),
+            );
+        }
+        for out in &dmarc_outputs {
+            header = header.with_dmarc_result(out);
+        }
+
+        let dkim = mapping::dkim(&dkim_outputs, &message, raw);
+        let arc = mapping::arc(&arc_output);
+        let mut dmarc_checks = dmarc_checks.into_iter();
+        let dmarc = dmarc_checks
+            .next()
+            .unwrap_or_else(|| mapping::no_dmarc(String::new()));
+        AuthReport {
+            spf,
+            spf_helo: spf_helo_check,
+            dkim,
+            arc,
+            dmarc,
+            dmarc_other_authors: dmarc_checks.collect(),
+            authentication_results: header.to_string(),
+            errors,
+        }
+    }
+}
+
+struct SpfOutputs {
+    mail_from: Option<SpfOutput>,
+    helo: Option<SpfOutput>,
+}
+
+impl SpfOutputs {
+    /// The reported SPF result (MAIL FROM, else HELO) and the HELO result.
+    fn checks(&self) -> (SpfCheck, Option<SpfCheck>) {
+        let main = match (&self.mail_from, &self.helo) {
+            (Some(out), _) => mapping::spf(out, "mailfrom"),
+            (None, Some(out)) => mapping::spf(out, "helo"),
+            // Null sender and no usable HELO: nothing to check.
+            (None, None) => mapping::spf(&SpfOutput::new(String::new()), "helo"),
+        };
+        (
+            main,
+            self.helo.as_ref().map(|out| mapping::spf(out, "helo")),
+        )
+    }
+}
+
+fn is_from_defect(defect: &MessageDefect) -> bool {
+    matches!(
+        defect,
+        MessageDefect::NoFrom | MessageDefect::UnparsableFrom { .. }
+    )
+}
+
+fn address_domain(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.trim_end_matches('.').to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The distinct author domains of the From header(s), in order of appearance.
+fn author_domains(message: &AuthenticatedMessage<'_>) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::with_capacity(1);
+    for address in &message.from {
+        let domain = address_domain(address);
+        if !domain.is_empty() && !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    domains
+}
+
+/// True when every DMARC evaluation of the report passed.
+pub fn dmarc_passed(report: &AuthReport) -> bool {
+    report.dmarc_all().all(|d| d.result == AuthResult::Pass)
+}
