@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Side by side, in one run, on the same 2 cores and the same corpus:
+# the peer harness (../shared/bench: rspamd 3.4, DNS from NSD on loopback)
+# and `countersign analyze --bench` (DNS from the same zone file, served by
+# our loopback zone server; and once more through the harness's NSD).
+#
+#   BENCH_WORK=/tmp/cs-bench bench/compare.sh
+#
+# Ours runs before and after the peer, so a drift of the machine's speed
+# shows. The last line is the ratio of medians.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared/bench}
+export BENCH_WORK=${BENCH_WORK:-/tmp/cs-bench}
+CORPUS=$BENCH_WORK/corpus
+PASSES=${PASSES:-5}
+BIN=$ROOT/target/release/countersign
+
+log() { printf '[compare %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+cargo build --quiet --release --locked --bin countersign --manifest-path "$ROOT/Cargo.toml"
+
+ours() {  # label, extra args...
+  local label=$1; shift
+  "$BIN" analyze --manifest "$CORPUS/manifest.jsonl" --bench --passes "$PASSES" "$@" \
+    | tee "$BENCH_WORK/countersign-$label.json"
+}
+
+if [ ! -f "$CORPUS/manifest.jsonl" ]; then
+  log "generating the corpus with the peer harness (RUNS=0)"
+  RUNS=0 PHYS=0 "$SHARED/run.sh" >&2
+fi
+
+log "correctness: countersign vs the manifest's expected results"
+"$BIN" analyze --zone "$CORPUS/zone/test.zone" --manifest "$CORPUS/manifest.jsonl" --json \
+  > "$BENCH_WORK/countersign-results.jsonl"
+/usr/bin/python3 "$ROOT/bench/check_expected.py" "$CORPUS/manifest.jsonl" "$BENCH_WORK/countersign-results.jsonl"
+
+log "countersign, before the peer (zone file on our loopback server)"
+ours before --zone "$CORPUS/zone/test.zone"
+
+log "peer: rspamd via ../shared/bench/run.sh (leaves NSD up for our NSD run)"
+KEEP_RUNNING=1 "$SHARED/run.sh" 2>"$BENCH_WORK/rspamd.log" | tail -2
+# Stop rspamd (it would compete for the cores) but keep NSD for the next run.
+pkill -f "rspamd: main process" 2>/dev/null || true
+sleep 1
+
+log "countersign, DNS from the peer's NSD on 127.0.0.1:${DNS_PORT:-10053}"
+ours nsd --dns "127.0.0.1:${DNS_PORT:-10053}" || log "NSD run failed (NSD not running?)"
+pkill -f "nsd -d -c $BENCH_WORK/state" 2>/dev/null || true
+
+log "countersign, after the peer"
+ours after --zone "$CORPUS/zone/test.zone"
+
+/usr/bin/python3 - "$BENCH_WORK" <<'PY'
+import json, os, statistics, sys
+w = sys.argv[1]
+peer = json.load(open(os.path.join(w, "results/auth/summary.json")))
+ours = {k: json.load(open(os.path.join(w, f"countersign-{k}.json"))) for k in ("before", "after", "nsd") if os.path.exists(os.path.join(w, f"countersign-{k}.json"))}
+rate = statistics.median([o["msgs_per_s"] for k, o in ours.items() if k != "nsd"])
+cpu = statistics.median([o["cpu_ms_per_msg"] for k, o in ours.items() if k != "nsd"])
+print(f"rspamd:      {peer['msgs_per_s_median']:.0f} msgs/s, p99 {peer['p99_ms_median']:.1f} ms, {peer['rspamd_cpu_ms_per_msg_median']:.2f} ms CPU/msg")
+for k, o in ours.items():
+    print(f"countersign ({k}): {o['msgs_per_s']:.0f} msgs/s, p50 {o['lat_ms']['p50']:.3f} ms, p99 {o['lat_ms']['p99']:.3f} ms, {o['cpu_ms_per_msg']:.3f} ms CPU/msg")
+print(f"ratio: countersign/rspamd throughput {rate / peer['msgs_per_s_median']:.1f}x, CPU per message {peer['rspamd_cpu_ms_per_msg_median'] / cpu:.1f}x less")
+PY
