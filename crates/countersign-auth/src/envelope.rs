@@ -41,9 +41,15 @@ impl Envelope {
             .trim()
             .trim_start_matches('<')
             .trim_end_matches('>');
+        // RFC 7208 section 4.3: an empty local-part means "postmaster", and a
+        // domain that is not a valid name is SPF's `none`, not a usage error.
+        let mail_from = match mail_from.strip_prefix('@') {
+            Some(domain) if !domain.is_empty() => format!("postmaster@{domain}"),
+            _ => mail_from.to_string(),
+        };
         if !mail_from.is_empty() {
             match mail_from.rsplit_once('@') {
-                Some((local, domain)) if !local.is_empty() && domain.contains('.') => {}
+                Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {}
                 _ => {
                     return Err(EnvelopeError::BadMailFrom {
                         value: mail_from.to_string(),
@@ -54,7 +60,7 @@ impl Envelope {
         Ok(Self {
             client_ip,
             helo: helo.trim().trim_end_matches('.').to_ascii_lowercase(),
-            mail_from: mail_from.to_string(),
+            mail_from,
         })
     }
 
@@ -85,6 +91,8 @@ mod tests {
         assert_eq!(env.helo_domain(), None);
         assert!(Envelope::parse("300.1.1.1", "x.example", "").is_err());
         assert!(Envelope::parse("192.0.2.1", "x.example", "nobody").is_err());
+        let env = Envelope::parse("192.0.2.1", "x.example", "@example.net").unwrap();
+        assert_eq!(env.mail_from, "postmaster@example.net");
         let env = Envelope::parse("2001:db8::1", "MX.Example.", "a@b.example").unwrap();
         assert_eq!(env.helo_domain(), Some("mx.example"));
         assert_eq!(env.mail_from_domain(), "b.example");

@@ -170,6 +170,7 @@ pub(crate) fn no_arc() -> ArcCheck {
         result: AuthResult::None,
         instances: 0,
         sealers: Vec::new(),
+        upstream_results: None,
         reason: None,
     }
 }
@@ -181,14 +182,21 @@ pub(crate) fn arc(output: &ArcOutput<'_>) -> ArcCheck {
         AuthResult::Pass | AuthResult::None => result,
         _ => AuthResult::Fail,
     };
+    let mut sets: Vec<_> = output.sets().iter().collect();
+    sets.sort_by_key(|set| set.seal.header.i);
     ArcCheck {
         result,
-        instances: output.sets().len() as u32,
-        sealers: output
-            .sets()
+        instances: sets.len() as u32,
+        sealers: sets
             .iter()
             .map(|set| set.seal.header.d.to_ascii_lowercase())
             .collect(),
+        upstream_results: sets.first().map(|set| {
+            String::from_utf8_lossy(set.results.value)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
         reason,
     }
 }

@@ -87,6 +87,11 @@ pub struct ArcCheck {
     pub instances: u32,
     /// The sealing domains, oldest first.
     pub sealers: Vec<String>,
+    /// What the first (oldest) ARC hop recorded on receipt: its
+    /// ARC-Authentication-Results value. Only meaningful when `result` is
+    /// `pass` and the sealer is trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_results: Option<String>,
     /// Why it failed, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

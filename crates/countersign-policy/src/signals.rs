@@ -1,0 +1,160 @@
+//! The signals a policy can test: every finding the engine emits carries
+//! one of these names. A policy naming anything else is refused, so a typo
+//! cannot silently disable a rule.
+
+/// Every signal name with what it means, as shown by `countersign policy signals`.
+pub const SIGNALS: &[(&str, &str)] = &[
+    (
+        "message.unparsable",
+        "the bytes are not a mail message (no header section)",
+    ),
+    (
+        "message.defect",
+        "the header section is malformed: no From, several From headers, an oversized field",
+    ),
+    (
+        "message.forged_auth_results",
+        "an Authentication-Results header claims our own authserv-id",
+    ),
+    (
+        "content.broken_mime",
+        "the MIME structure could not be fully decoded",
+    ),
+    (
+        "content.link_text_mismatch",
+        "a link's visible text names another domain than its target",
+    ),
+    ("auth.dmarc_fail", "DMARC failed for an author domain"),
+    (
+        "auth.dmarc_enforced",
+        "the failing author domain asks for quarantine or reject",
+    ),
+    (
+        "auth.protected_domain_spoofed",
+        "the From domain is the organisation's or an enrolled vendor's, and the message is not authenticated for it",
+    ),
+    (
+        "auth.temperror",
+        "a DNS lookup failed temporarily: authentication is incomplete",
+    ),
+    (
+        "auth.forwarded_trusted",
+        "a trusted forwarder's valid ARC chain vouches for an upstream pass",
+    ),
+    (
+        "sender.internal",
+        "authenticated mail from the organisation's own domain",
+    ),
+    (
+        "sender.vendor_contact",
+        "authenticated mail from an approved, active contact of an enrolled vendor",
+    ),
+    (
+        "sender.vendor_unapproved_contact",
+        "authenticated mail from a vendor's domain, but not from an approved active contact",
+    ),
+    (
+        "sender.vendor_untrusted",
+        "the vendor is overdue for review or not active: its contacts cannot satisfy a callback",
+    ),
+    (
+        "sender.privileged_vendor",
+        "the sender's vendor is flagged privileged",
+    ),
+    (
+        "sender.reply_to_divergent",
+        "Reply-To points to another registrable domain than the authenticated sender",
+    ),
+    (
+        "impersonation.lookalike_domain",
+        "the From domain imitates a protected identity",
+    ),
+    (
+        "impersonation.reply_to_lookalike",
+        "a Reply-To domain imitates a protected identity",
+    ),
+    (
+        "impersonation.return_path_lookalike",
+        "the envelope sender's domain imitates a protected identity",
+    ),
+    (
+        "impersonation.link_lookalike",
+        "a link points to a domain imitating a protected identity",
+    ),
+    (
+        "impersonation.display_name",
+        "the display name claims a protected brand, the organisation, a vendor or IT support, from an address that is not theirs",
+    ),
+    (
+        "impersonation.staff_name",
+        "the display name is an IT staff member's name, from an address that is not theirs",
+    ),
+    (
+        "impersonation.contact_name",
+        "the display name is a known vendor contact's name, from an address that is not theirs",
+    ),
+    (
+        "request.any",
+        "the message asks for a high-risk action (any of request.*)",
+    ),
+    (
+        "request.credential_reset",
+        "asks for a password or credential reset",
+    ),
+    ("request.mfa_reset", "asks to reset, disable or enrol MFA"),
+    (
+        "request.access_grant",
+        "asks for access, a role or a group membership",
+    ),
+    (
+        "request.remote_access",
+        "asks to install or run a remote-access tool",
+    ),
+    (
+        "request.software_install",
+        "asks to install software or an update",
+    ),
+    (
+        "request.payment_change",
+        "asks to change payment or bank details",
+    ),
+    ("request.data_export", "asks to export or send data"),
+    ("lure.any", "a classic lure is present (any of lure.*)"),
+    (
+        "lure.fake_tech_support",
+        "unsolicited technical support offer",
+    ),
+    (
+        "lure.urgent_patch",
+        "a vendor's urgent patch or security update",
+    ),
+    ("lure.reward_lure", "a survey, gift card or prize"),
+    ("lure.job_offer", "a job offer"),
+    ("lure.free_upgrade", "a free upgrade"),
+    ("lure.urgency", "urgency pressure"),
+    ("lure.secrecy", "secrecy pressure"),
+    (
+        "lure.callback_bait",
+        "a phone number supplied in the message, with a request to call",
+    ),
+];
+
+/// True when `name` is a known signal, or a `prefix.*` pattern matching at least one.
+pub fn is_known(name: &str) -> bool {
+    match name.strip_suffix(".*") {
+        Some(prefix) => SIGNALS
+            .iter()
+            .any(|(s, _)| s.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))),
+        None => SIGNALS.iter().any(|(s, _)| *s == name),
+    }
+}
+
+/// True when the signal `name` is matched by a policy `pattern` (exact or `prefix.*`).
+pub fn matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix(".*") {
+        Some(prefix) => name
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => pattern == name,
+    }
+}
