@@ -1,0 +1,207 @@
+//! Opening a database and dispatching to the backend that holds it.
+
+use crate::error::{StoreError, q};
+use crate::migrate::{Dialect, migrator};
+use countersign_audit::InstallationKey;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which database engine a [`Store`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool the store holds. The body is
+/// compiled once per backend, so the SQL text and row mapping are shared
+/// while the types stay native. `$begin` names a function opening a *write*
+/// transaction for that backend.
+macro_rules! with_db {
+    ($db:expr, |$pool:ident, $begin:ident| $body:expr) => {
+        match $db {
+            $crate::backend::Db::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $begin = $crate::backend::begin_sqlite;
+                $body
+            }
+            $crate::backend::Db::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $begin = $crate::backend::begin_pg;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_db;
+
+/// SQLite: `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the
+/// busy timeout), so a transaction never fails half-way when it turns from
+/// reading to writing while another process writes.
+pub(crate) async fn begin_sqlite(
+    pool: &SqlitePool,
+) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    pool.begin_with("BEGIN IMMEDIATE").await.map_err(q("begin"))
+}
+
+/// PostgreSQL: READ COMMITTED; writers serialise on the rows they lock first
+/// (`directory_meta`, `audit_head`).
+pub(crate) async fn begin_pg(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    pool.begin().await.map_err(q("begin"))
+}
+
+/// A connection pool to the Countersign database, migrated and ready.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) signer: Option<Arc<InstallationKey>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .field("signs_checkpoints", &self.signer.is_some())
+            .finish()
+    }
+}
+
+/// Removes a password from a URL before it goes into a message.
+pub(crate) fn redact(location: &str) -> String {
+    match (location.find("://"), location.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &location[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &location[..scheme + 3], &location[at..])
+                }
+                None => location.to_owned(),
+            }
+        }
+        _ => location.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens `location`: a `postgres://` or `postgresql://` URL, or a SQLite
+    /// file path (optionally prefixed `sqlite:`), created on first use. Applies
+    /// pending migrations.
+    pub async fn open(location: &str) -> Result<Self, StoreError> {
+        let shown = redact(location);
+        let connect = |source| StoreError::Connect {
+            location: shown.clone(),
+            source,
+        };
+        let db = if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(location).map_err(connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(connect)?;
+            migrator(Dialect::Postgres)
+                .await
+                .map_err(|source| StoreError::Migrate { source })?
+                .run(&pool)
+                .await
+                .map_err(|source| StoreError::Migrate { source })?;
+            Db::Postgres(pool)
+        } else {
+            let path = location
+                .strip_prefix("sqlite://")
+                .or_else(|| location.strip_prefix("sqlite:"))
+                .unwrap_or(location);
+            if path.is_empty() || path.contains("://") {
+                return Err(StoreError::Location {
+                    location: shown,
+                    reason: "expected a SQLite file path or a postgres:// URL".into(),
+                });
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                // WAL lets readers proceed while one process writes, and the
+                // busy timeout makes concurrent writers queue instead of fail.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await
+                .map_err(connect)?;
+            migrator(Dialect::Sqlite)
+                .await
+                .map_err(|source| StoreError::Migrate { source })?
+                .run(&pool)
+                .await
+                .map_err(|source| StoreError::Migrate { source })?;
+            Db::Sqlite(pool)
+        };
+        Ok(Self { db, signer: None })
+    }
+
+    /// Lets appends sign a checkpoint every [`crate::CHECKPOINT_EVERY`]
+    /// entries with the installation key.
+    pub fn with_signer(mut self, key: Arc<InstallationKey>) -> Self {
+        self.signer = Some(key);
+        self
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs SQL statements unchecked, outside every rule of this crate. For
+    /// maintenance and for tests that play a database administrator
+    /// tampering with the audit log.
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::raw_sql(sql)
+                .execute(pool)
+                .await
+                .map_err(q("raw SQL"))?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        with_db!(&self.db, |pool, _begin| pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("./countersign.db"), "./countersign.db");
+    }
+}

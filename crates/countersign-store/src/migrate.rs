@@ -1,0 +1,55 @@
+//! Versioned migrations, embedded in the binary so a deployed `countersign`
+//! needs no files beside it. sqlx's migrator records them in
+//! `_sqlx_migrations`, refuses edited ones by checksum, and on PostgreSQL
+//! takes an advisory lock so that nodes starting together migrate once.
+
+use futures_core::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use std::borrow::Cow;
+
+/// (version, description, SQLite SQL, PostgreSQL SQL), oldest first.
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "directory and audit",
+    include_str!("../migrations/sqlite/0001_directory_and_audit.sql"),
+    include_str!("../migrations/postgres/0001_directory_and_audit.sql"),
+)];
+
+/// Which dialect to take from [`MIGRATIONS`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug)]
+struct Embedded(Dialect);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sqlite, pg)| {
+                    let sql = match self.0 {
+                        Dialect::Sqlite => sqlite,
+                        Dialect::Postgres => pg,
+                    };
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// The migrator for `dialect`.
+pub(crate) async fn migrator(dialect: Dialect) -> Result<Migrator, sqlx::migrate::MigrateError> {
+    Migrator::new(Embedded(dialect)).await
+}
