@@ -72,6 +72,7 @@ pub struct DomainSplit {
     suffix_start: usize,
     registrable_start: Option<usize>,
     source: RuleSource,
+    wildcard: bool,
 }
 
 impl DomainSplit {
@@ -111,6 +112,12 @@ impl DomainSplit {
     /// Which section of the list decided the suffix.
     pub fn rule_source(&self) -> RuleSource {
         self.source
+    }
+
+    /// Whether a wildcard rule (`*.ck`) decided the suffix, so that its
+    /// leftmost label is not itself listed (`anything.ck`).
+    pub fn by_wildcard(&self) -> bool {
+        self.wildcard
     }
 }
 
@@ -180,7 +187,7 @@ impl PublicSuffixList {
     /// trailing dot (the DNS root) is accepted and dropped.
     pub fn split(&self, name: &str) -> Option<DomainSplit> {
         let ascii = to_ascii(name)?;
-        let (suffix_labels, source) = self.suffix_label_count(&ascii);
+        let (suffix_labels, source, wildcard) = self.suffix_label_count(&ascii);
         let starts = label_starts(&ascii);
         let n = starts.len();
         let suffix_start = starts[n - suffix_labels];
@@ -190,6 +197,7 @@ impl PublicSuffixList {
             suffix_start,
             registrable_start,
             source,
+            wildcard,
         })
     }
 
@@ -208,11 +216,11 @@ impl PublicSuffixList {
     }
 
     /// How many labels, counted from the right, the prevailing rule covers.
-    fn suffix_label_count(&self, ascii: &str) -> (usize, RuleSource) {
+    fn suffix_label_count(&self, ascii: &str) -> (usize, RuleSource, bool) {
         let starts = label_starts(ascii);
         let n = starts.len();
         // The implicit "*" rule.
-        let mut best = (1, RuleSource::Default);
+        let mut best = (1, RuleSource::Default, false);
         for (i, &start) in starts.iter().enumerate() {
             let Some(&bits) = self.rules.get(&ascii[start..]) else {
                 continue;
@@ -230,14 +238,14 @@ impl PublicSuffixList {
             if has(EXCEPTION) {
                 // An exception prevails over every other rule: the suffix is
                 // the exception minus its leftmost label.
-                return (n - i - 1, source_of(EXCEPTION));
+                return (n - i - 1, source_of(EXCEPTION), false);
             }
             if has(NORMAL) && n - i > best.0 {
-                best = (n - i, source_of(NORMAL));
+                best = (n - i, source_of(NORMAL), false);
             }
             // "*.key" needs one more label left of the key.
             if has(WILDCARD) && i >= 1 && n - i + 1 > best.0 {
-                best = (n - i + 1, source_of(WILDCARD));
+                best = (n - i + 1, source_of(WILDCARD), true);
             }
         }
         best
@@ -337,6 +345,8 @@ mod tests {
         assert_eq!(registrable_domain("www.www.ck").as_deref(), Some("www.ck"));
         assert_eq!(public_suffix("www.ck").as_deref(), Some("ck"));
         assert_eq!(public_suffix("b.test.ck").as_deref(), Some("test.ck"));
+        assert!(split("test.ck").unwrap().by_wildcard());
+        assert!(!split("co.uk").unwrap().by_wildcard());
     }
 
     #[test]

@@ -1,0 +1,285 @@
+//! Vocabulary: the words attackers add to a brand to build a combosquat
+//! (`microsoft-helpdesk`, `secure-acme-login`, `acmeitsupport`), and the
+//! ordinary English words that rule out a typo reading of a short label.
+//!
+//! The list is deliberately about *support, accounts and payment* — the
+//! vocabulary of a fake help desk — and leaves out nouns that ordinary
+//! companies put next to a word (`info`, `care`, `dental`, `solutions`,
+//! `bank`), so that `zoominfo` or `deltadental` do not read as an attack on
+//! `zoom` or `delta`.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// Words that, added to a brand, make a combosquat. Lowercase ASCII, no
+/// hyphens.
+pub const KEYWORDS: &[&str] = &[
+    // The help desk itself.
+    "support",
+    "helpdesk",
+    "help",
+    "desk",
+    "servicedesk",
+    "service",
+    "services",
+    "it",
+    "itsupport",
+    "ithelp",
+    "tech",
+    "techsupport",
+    "technical",
+    "assist",
+    "assistance",
+    "helpline",
+    "hotline",
+    "ticket",
+    "tickets",
+    "case",
+    "cases",
+    "team",
+    "staff",
+    "admin",
+    "administrator",
+    "sysadmin",
+    "operations",
+    "ops",
+    "dept",
+    "department",
+    "center",
+    "centre",
+    "contact",
+    "callback",
+    "remote",
+    "remotesupport",
+    "agent",
+    // Accounts and sign-in.
+    "secure",
+    "security",
+    "login",
+    "logon",
+    "signin",
+    "signon",
+    "sso",
+    "auth",
+    "authentication",
+    "authenticate",
+    "verify",
+    "verification",
+    "verified",
+    "validate",
+    "validation",
+    "confirm",
+    "confirmation",
+    "account",
+    "accounts",
+    "id",
+    "identity",
+    "password",
+    "passwords",
+    "passwd",
+    "reset",
+    "recovery",
+    "recover",
+    "unlock",
+    "mfa",
+    "2fa",
+    "otp",
+    "token",
+    "access",
+    "user",
+    "users",
+    "members",
+    "member",
+    // Software and updates.
+    "update",
+    "updates",
+    "upgrade",
+    "patch",
+    "patches",
+    "install",
+    "download",
+    "downloads",
+    "software",
+    "license",
+    "licensing",
+    "renewal",
+    "renew",
+    "activation",
+    "activate",
+    // Places a link points to.
+    "portal",
+    "online",
+    "web",
+    "webmail",
+    "mail",
+    "email",
+    "inbox",
+    "office",
+    "cloud",
+    "app",
+    "apps",
+    "mobile",
+    "dashboard",
+    "console",
+    "intranet",
+    "extranet",
+    "vpn",
+    "net",
+    "network",
+    "system",
+    "systems",
+    "server",
+    "docs",
+    "documents",
+    "files",
+    "share",
+    "sharing",
+    "drive",
+    "storage",
+    "sync",
+    "backup",
+    "hub",
+    "status",
+    // Money.
+    "billing",
+    "invoice",
+    "invoices",
+    "payment",
+    "payments",
+    "pay",
+    "payroll",
+    "refund",
+    "refunds",
+    "wallet",
+    "order",
+    "orders",
+    "subscription",
+    "subscriptions",
+    // Meetings, documents and parcels, the classic lures.
+    "meeting",
+    "invite",
+    "join",
+    "webinar",
+    "teams",
+    "review",
+    "document",
+    "sign",
+    "esign",
+    "delivery",
+    "tracking",
+    "shipping",
+    "parcel",
+    // Notices and pressure.
+    "alert",
+    "alerts",
+    "notice",
+    "notification",
+    "notifications",
+    "message",
+    "messages",
+    "warning",
+    "urgent",
+    "important",
+    "official",
+    // Glue words and prefixes.
+    "my",
+    "get",
+    "go",
+    "the",
+    "www",
+    "corp",
+    "inc",
+    "global",
+    "hr",
+    "customer",
+    "customers",
+    "client",
+    "clients",
+    "employee",
+    "employees",
+    "safe",
+    "protect",
+    "protection",
+    "scan",
+    "new",
+];
+
+/// SCOWL's common English words of 3-8 letters; see the file's header.
+const ENGLISH_WORDS: &str = include_str!("../data/english_words.txt");
+
+static ENGLISH: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    ENGLISH_WORDS
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .collect()
+});
+
+/// Whether `label` is a common English word. One edit away from a short
+/// brand lie many real words (`black`, `stack` for `slack`; `acne` for
+/// `acme`), and a domain named after a word is far more likely to be that
+/// word than a typo of the brand.
+pub fn is_english_word(label: &str) -> bool {
+    ENGLISH.contains(label)
+}
+
+/// Whether `label` (hyphens ignored) reads as a run of common English words
+/// of 3 or more letters (`southwindhealth` = south + wind + health). Two
+/// edits that turn one name into other real words make another name.
+pub fn reads_as_words(label: &str) -> bool {
+    let text: Vec<u8> = label.bytes().filter(|&b| b != b'-').collect();
+    if text.is_empty() || !text.is_ascii() {
+        return false;
+    }
+    let n = text.len();
+    let mut ok = vec![false; n + 1];
+    ok[0] = true;
+    for i in 0..n {
+        if !ok[i] {
+            continue;
+        }
+        for len in 3..=8.min(n - i) {
+            // ASCII was checked above, so any byte range is valid UTF-8.
+            if let Ok(word) = std::str::from_utf8(&text[i..i + len])
+                && ENGLISH.contains(word)
+            {
+                ok[i + len] = true;
+            }
+        }
+    }
+    ok[n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_list_loads() {
+        assert!(ENGLISH.len() > 30_000, "{}", ENGLISH.len());
+        assert!(is_english_word("black"));
+        assert!(!is_english_word("okta"));
+        assert!(!is_english_word(
+            "# english_words.txt: common English words of 3 to 8 letters, lowercase ASCII,"
+        ));
+    }
+
+    #[test]
+    fn compounds_of_words() {
+        assert!(reads_as_words("southwind-health"));
+        assert!(!reads_as_words("northwindhelth"));
+        assert!(!reads_as_words("ail-projcet"));
+    }
+
+    #[test]
+    fn keywords_are_normalised_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for word in KEYWORDS {
+            assert!(
+                word.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                "{word}"
+            );
+            assert!(seen.insert(word), "duplicate keyword {word}");
+        }
+    }
+}

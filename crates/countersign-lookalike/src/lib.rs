@@ -1,0 +1,50 @@
+//! Lookalike and cousin domains of protected identities.
+//!
+//! An attacker who registers `microsoft-helpdesk.com`, `rnicrosoft.com`,
+//! `аcme.com` (Cyrillic `а`) or `acme.com.attacker.example` passes SPF, DKIM
+//! and DMARC for his own domain; what gives him away is that the name
+//! imitates one the organisation trusts. This crate answers, for one
+//! candidate name, *which* protected identity it imitates, by *which*
+//! technique, on *what* evidence.
+//!
+//! Build a [`ProtectedSet`] once from the organisation's domains, the
+//! enrolled vendors' domains and brand names, then [`ProtectedSet::check`]
+//! candidates against it:
+//!
+//! ```
+//! use countersign_lookalike::{ProtectedSet, Technique};
+//!
+//! let mut builder = ProtectedSet::builder();
+//! builder.add_domain("microsoft.com", "Microsoft (vendor)")?;
+//! builder.add_domain("acme.test", "Acme (organisation)")?;
+//! let set = builder.build();
+//!
+//! let finding = set.check("rnicrosoft.com").expect("a homoglyph");
+//! assert_eq!(finding.technique, Technique::Homoglyph);
+//! assert_eq!(finding.target, "microsoft.com");
+//!
+//! assert_eq!(set.check("microsoft-helpdesk.net").unwrap().technique, Technique::Combosquat);
+//! assert_eq!(set.check("acrne.test").unwrap().technique, Technique::Homoglyph);
+//! assert!(set.check("support.microsoft.com").is_none()); // its own subdomain
+//! assert!(set.check("example.org").is_none());
+//! # Ok::<(), countersign_lookalike::LookalikeError>(())
+//! ```
+//!
+//! Everything is computed on the registrable domain found with the Public
+//! Suffix List ([`countersign_model::psl`]); the index makes a check cost a
+//! few microseconds whatever the size of the set (see
+//! `examples/bench_lookalike.rs`). The crate does no IO: the Unicode
+//! confusables data and the suffix list are embedded at compile time.
+
+mod edit;
+mod error;
+mod finding;
+mod keywords;
+mod set;
+mod unicode;
+
+pub use error::LookalikeError;
+pub use finding::{Assessment, LookalikeFinding, Technique};
+pub use keywords::KEYWORDS;
+pub use set::{ProtectedSet, ProtectedSetBuilder};
+pub use unicode::{fold, skeleton};
