@@ -104,6 +104,8 @@ pub struct Verdict {
     pub reasons: Vec<String>,
     /// What must pass before anyone acts on a held request.
     pub required_controls: Vec<Control>,
+    /// Names of the policy rules that fired, strictest first.
+    pub rules: Vec<String>,
     /// Everything observed, whether or not a rule used it.
     pub findings: Vec<Finding>,
 }

@@ -1,12 +1,18 @@
-//! `countersign analyze`: authenticate messages named on the command line or
-//! listed in a JSON-lines manifest, in parallel, printing results in input order.
+//! `countersign analyze`: the gatekeeper on messages named on the command
+//! line or listed in a JSON-lines manifest: authentication, impersonation,
+//! request risk and the policy verdict, in parallel, printed in input order.
 
 use anyhow::{Context, bail};
 use clap::Args;
 use countersign_auth::{Authenticator, Envelope};
+use countersign_directory::DirectorySnapshot;
 use countersign_dns::resolver::{DnsResolver, ResolverSettings};
 use countersign_dns::zone::ZoneSet;
+use countersign_engine::{Engine, Identities};
 use countersign_model::auth::AuthReport;
+use countersign_model::verdict::{Action, Control, Verdict};
+use countersign_policy::Policy;
+use countersign_risk::Rulebook;
 use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -47,6 +53,20 @@ pub struct AnalyzeArgs {
     /// Messages analysed in parallel (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Directory snapshot (`countersign directory export --format json`)
+    /// naming the protected identities; without it only authentication,
+    /// borrowed brands and request risk are judged.
+    #[arg(long, value_name = "FILE")]
+    directory: Option<PathBuf>,
+    /// Policy file (TOML); the shipped default when absent.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Request-risk rulebook (TOML); the shipped default when absent.
+    #[arg(long, value_name = "FILE")]
+    rulebook: Option<PathBuf>,
+    /// Authentication only: skip impersonation, risk and policy.
+    #[arg(long)]
+    auth_only: bool,
     /// Name written as authserv-id in Authentication-Results.
     #[arg(
         long,
@@ -54,6 +74,11 @@ pub struct AnalyzeArgs {
         env = "COUNTERSIGN_AUTHSERV_ID"
     )]
     authserv_id: String,
+    /// Print a summary instead of one line per message: the verdict
+    /// distribution, the rules that fired, and, when the manifest carries
+    /// `expected_verdict`, a confusion matrix with precision and recall.
+    #[arg(long, conflicts_with = "bench")]
+    pub(crate) summary: bool,
     /// Measure instead of printing: a warm-up pass, then `--passes` timed
     /// passes; prints msgs/s, latency percentiles and CPU per message.
     #[arg(long)]
@@ -73,6 +98,15 @@ struct Job {
     label: String,
     path: PathBuf,
     envelope: Envelope,
+    /// The verdict a labelled manifest expects.
+    expected: Option<Expected>,
+}
+
+/// A labelled manifest line's expectation.
+#[derive(Debug, Clone)]
+struct Expected {
+    verdict: Action,
+    controls: Option<Vec<Control>>,
 }
 
 /// One manifest line.
@@ -87,6 +121,10 @@ struct ManifestLine {
     #[serde(default)]
     #[allow(dead_code)]
     rcpt: Option<String>,
+    #[serde(default)]
+    expected_verdict: Option<Action>,
+    #[serde(default)]
+    expected_controls: Option<Vec<Control>>,
 }
 
 /// What is printed for one message.
@@ -95,6 +133,43 @@ struct Output<'a> {
     file: &'a str,
     #[serde(flatten)]
     report: &'a AuthReport,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    verdict: Option<&'a Verdict>,
+}
+
+/// The result of one message: authentication, and the verdict unless --auth-only.
+#[derive(Debug)]
+pub(crate) struct Analysis {
+    report: AuthReport,
+    verdict: Option<Verdict>,
+}
+
+/// Loads the engine's inputs, naming the file at fault.
+pub(crate) fn load_engine(
+    directory: Option<&Path>,
+    policy: Option<&Path>,
+    rulebook: Option<&Path>,
+) -> anyhow::Result<Engine> {
+    let policy = match policy {
+        Some(path) => Policy::load(path)?,
+        None => Policy::default_policy(),
+    };
+    let rulebook = match rulebook {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read rulebook {}", path.display()))?;
+            Rulebook::from_toml(&text, &path.display().to_string())?
+        }
+        None => Rulebook::default_rules(),
+    };
+    let identities = match directory {
+        Some(path) => Identities::from_snapshot(
+            &DirectorySnapshot::load(path)?,
+            time::OffsetDateTime::now_utc(),
+        ),
+        None => Identities::empty(),
+    };
+    Ok(Engine::new(policy, rulebook, identities))
 }
 
 /// Runs the command.
@@ -108,6 +183,21 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Err(err) => {
             eprintln!("countersign analyze: {err:#}");
             return Ok(ExitCode::from(crate::EXIT_USAGE));
+        }
+    };
+    let engine = if args.auth_only {
+        None
+    } else {
+        match load_engine(
+            args.directory.as_deref(),
+            args.policy.as_deref(),
+            args.rulebook.as_deref(),
+        ) {
+            Ok(engine) => Some(Arc::new(engine)),
+            Err(err) => {
+                eprintln!("countersign analyze: {err:#}");
+                return Ok(ExitCode::from(crate::EXIT_USAGE));
+            }
         }
     };
     let mut zones = ZoneSet::new();
@@ -133,11 +223,16 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         } else {
             DnsResolver::from_zones(zones, &settings).await?
         };
-        let authenticator = Authenticator::new(Arc::new(resolver), &args.authserv_id);
+        let pipeline = Pipeline {
+            authenticator: Authenticator::new(Arc::new(resolver), &args.authserv_id),
+            engine,
+        };
         if args.bench {
-            bench(&authenticator, &work, args.passes, jobs).await
+            bench(&pipeline, &work, args.passes, jobs).await
+        } else if args.summary {
+            summarise(&pipeline, &work, jobs).await
         } else {
-            analyze_all(&authenticator, &work, args.json, jobs).await
+            analyze_all(&pipeline, &work, args.json, jobs).await
         }
     })
 }
@@ -158,6 +253,7 @@ fn load_jobs(args: &AnalyzeArgs) -> anyhow::Result<Vec<Job>> {
             label: path.display().to_string(),
             path: path.clone(),
             envelope: envelope.clone(),
+            expected: None,
         })
         .collect())
 }
@@ -179,6 +275,10 @@ fn load_manifest(manifest: &Path) -> anyhow::Result<Vec<Job>> {
             path: base.join(&entry.file),
             label: entry.file,
             envelope,
+            expected: entry.expected_verdict.map(|verdict| Expected {
+                verdict,
+                controls: entry.expected_controls,
+            }),
         });
     }
     if jobs.is_empty() {
@@ -204,11 +304,29 @@ fn read_message(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(raw)
 }
 
-type Outcome = Result<AuthReport, String>;
+/// Authentication, then (unless disabled) the engine's verdict.
+#[derive(Clone)]
+pub(crate) struct Pipeline {
+    pub(crate) authenticator: Authenticator,
+    pub(crate) engine: Option<Arc<Engine>>,
+}
+
+impl Pipeline {
+    pub(crate) async fn analyze(&self, raw: &[u8], envelope: &Envelope) -> Analysis {
+        let report = self.authenticator.authenticate(raw, envelope).await;
+        let verdict = self
+            .engine
+            .as_ref()
+            .map(|engine| engine.evaluate(raw, &report, &envelope.mail_from).verdict);
+        Analysis { report, verdict }
+    }
+}
+
+type Outcome = Result<Analysis, String>;
 
 /// Analyses every job with at most `jobs * 8` in flight, calling `emit` in input order.
 async fn run_ordered(
-    authenticator: &Authenticator,
+    pipeline: &Pipeline,
     work: &[Job],
     jobs: usize,
     mut emit: impl FnMut(usize, Outcome, Duration),
@@ -221,12 +339,12 @@ async fn run_ordered(
     while next_to_emit < work.len() {
         while next_to_start < work.len() && set.len() < in_flight {
             let job = work[next_to_start].clone();
-            let authenticator = authenticator.clone();
+            let pipeline = pipeline.clone();
             let index = next_to_start;
             set.spawn(async move {
                 let started = Instant::now();
                 let outcome = match read_message(&job.path) {
-                    Ok(raw) => Ok(authenticator.authenticate(&raw, &job.envelope).await),
+                    Ok(raw) => Ok(pipeline.analyze(&raw, &job.envelope).await),
                     Err(err) => Err(format!("cannot read {}: {err}", job.path.display())),
                 };
                 (index, outcome, started.elapsed())
@@ -277,7 +395,7 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
 }
 
 async fn analyze_all(
-    authenticator: &Authenticator,
+    pipeline: &Pipeline,
     work: &[Job],
     json: bool,
     jobs: usize,
@@ -287,15 +405,16 @@ async fn analyze_all(
     let bar = progress_bar(work.len());
     let mut unreadable = 0usize;
     let mut write_error = None;
-    run_ordered(authenticator, work, jobs, |index, outcome, _| {
+    run_ordered(pipeline, work, jobs, |index, outcome, _| {
         let label = &work[index].label;
         let line = match &outcome {
-            Ok(report) if json => serde_json::to_string(&Output {
+            Ok(analysis) if json => serde_json::to_string(&Output {
                 file: label,
-                report,
+                report: &analysis.report,
+                verdict: analysis.verdict.as_ref(),
             })
             .unwrap_or_else(|e| format!("{{\"file\":{label:?},\"error\":\"{e}\"}}")),
-            Ok(report) => human_line(label, report),
+            Ok(analysis) => human_line(label, analysis),
             Err(err) => {
                 unreadable += 1;
                 bar.suspend(|| eprintln!("countersign analyze: {err}"));
@@ -328,11 +447,26 @@ async fn analyze_all(
     })
 }
 
-fn human_line(label: &str, report: &AuthReport) -> String {
-    let mut line = format!(
-        "{label}: spf={} ({}) dkim=",
+fn human_line(label: &str, analysis: &Analysis) -> String {
+    let report = &analysis.report;
+    let mut line = match &analysis.verdict {
+        Some(verdict) => format!("{label}: {}", verdict.verdict.as_str().to_uppercase()),
+        None => label.to_string(),
+    };
+    if let Some(verdict) = &analysis.verdict
+        && !verdict.required_controls.is_empty()
+    {
+        let controls: Vec<&str> = verdict
+            .required_controls
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        line.push_str(&format!(" [{}]", controls.join(", ")));
+    }
+    line.push_str(&format!(
+        ": spf={} ({}) dkim=",
         report.spf.result, report.spf.domain
-    );
+    ));
     if report.dkim.is_empty() {
         line.push_str("none");
     }
@@ -352,6 +486,11 @@ fn human_line(label: &str, report: &AuthReport) -> String {
     if !report.errors.is_empty() {
         let defects: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
         line.push_str(&format!(" defects: {}", defects.join("; ")));
+    }
+    if let Some(verdict) = &analysis.verdict {
+        for reason in &verdict.reasons {
+            line.push_str(&format!("\n    - {reason}"));
+        }
     }
     line
 }
@@ -376,14 +515,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn bench(
-    authenticator: &Authenticator,
+    pipeline: &Pipeline,
     work: &[Job],
     passes: usize,
     jobs: usize,
 ) -> anyhow::Result<ExitCode> {
     // Warm-up: fills the DNS caches and the page cache, as the peer's harness does.
     let mut failed = 0usize;
-    run_ordered(authenticator, work, jobs, |_, outcome, _| {
+    run_ordered(pipeline, work, jobs, |_, outcome, _| {
         failed += usize::from(outcome.is_err());
     })
     .await;
@@ -396,7 +535,7 @@ async fn bench(
     let started = Instant::now();
     for pass in 0..passes.max(1) {
         let pass_started = Instant::now();
-        run_ordered(authenticator, work, jobs, |_, _, elapsed| {
+        run_ordered(pipeline, work, jobs, |_, _, elapsed| {
             latencies.push(elapsed);
         })
         .await;
@@ -441,4 +580,166 @@ async fn bench(
 
 fn ms(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// Tallies verdicts and fired rules; scores them against labels if present.
+async fn summarise(pipeline: &Pipeline, work: &[Job], jobs: usize) -> anyhow::Result<ExitCode> {
+    if pipeline.engine.is_none() {
+        bail!("--summary needs verdicts: drop --auth-only");
+    }
+    let bar = progress_bar(work.len());
+    let mut by_verdict: std::collections::BTreeMap<Action, usize> = Default::default();
+    let mut by_rule: std::collections::BTreeMap<String, usize> = Default::default();
+    // confusion[expected][actual]
+    let mut confusion = [[0usize; 5]; 5];
+    let mut labelled = 0usize;
+    let mut controls_right = 0usize;
+    let mut controls_labelled = 0usize;
+    let mut mismatches: Vec<String> = Vec::new();
+    let mut unreadable = 0usize;
+    run_ordered(pipeline, work, jobs, |index, outcome, _| {
+        bar.inc(1);
+        let job = &work[index];
+        let verdict = match outcome {
+            Ok(Analysis {
+                verdict: Some(verdict),
+                ..
+            }) => verdict,
+            Ok(_) => return,
+            Err(err) => {
+                unreadable += 1;
+                bar.suspend(|| eprintln!("countersign: {err}"));
+                return;
+            }
+        };
+        *by_verdict.entry(verdict.verdict).or_default() += 1;
+        for rule in &verdict.rules {
+            *by_rule.entry(rule.clone()).or_default() += 1;
+        }
+        if let Some(expected) = &job.expected {
+            labelled += 1;
+            confusion[expected.verdict as usize][verdict.verdict as usize] += 1;
+            let mut wrong = expected.verdict != verdict.verdict;
+            if let Some(controls) = &expected.controls {
+                controls_labelled += 1;
+                let mut want = controls.clone();
+                want.sort();
+                if want == verdict.required_controls {
+                    controls_right += 1;
+                } else {
+                    wrong = true;
+                }
+            }
+            if wrong {
+                mismatches.push(format!(
+                    "{}: expected {}{}, got {}{} ({})",
+                    job.label,
+                    expected.verdict,
+                    controls_text(expected.controls.as_deref().unwrap_or_default()),
+                    verdict.verdict,
+                    controls_text(&verdict.required_controls),
+                    if verdict.rules.is_empty() {
+                        "no rule fired".to_string()
+                    } else {
+                        verdict.rules.join(", ")
+                    }
+                ));
+            }
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    let total: usize = by_verdict.values().sum();
+    println!("{total} messages");
+    for action in Action::ALL {
+        let n = by_verdict.get(&action).copied().unwrap_or(0);
+        println!(
+            "  {:<10} {n:>6}  {:>5.1}%",
+            action.as_str(),
+            100.0 * n as f64 / total.max(1) as f64
+        );
+    }
+    println!("rules fired:");
+    let mut rules: Vec<_> = by_rule.into_iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (rule, n) in rules {
+        println!("  {rule:<36} {n:>6}");
+    }
+    if labelled > 0 {
+        print_confusion(&confusion, labelled);
+        if controls_labelled > 0 {
+            println!("required controls right: {controls_right}/{controls_labelled}");
+        }
+        for mismatch in &mismatches {
+            println!("MISMATCH {mismatch}");
+        }
+    }
+    Ok(if unreadable > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn controls_text(controls: &[Control]) -> String {
+    if controls.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = controls.iter().map(|c| c.as_str()).collect();
+    format!(" [{}]", names.join(", "))
+}
+
+fn print_confusion(confusion: &[[usize; 5]; 5], labelled: usize) {
+    println!("confusion matrix (rows: expected, columns: actual), {labelled} labelled:");
+    print!("  {:<11}", "");
+    for action in Action::ALL {
+        print!("{:>11}", action.as_str());
+    }
+    println!();
+    for expected in Action::ALL {
+        print!("  {:<11}", expected.as_str());
+        for actual in Action::ALL {
+            print!("{:>11}", confusion[expected as usize][actual as usize]);
+        }
+        println!();
+    }
+    let correct: usize = (0..5).map(|i| confusion[i][i]).sum();
+    println!(
+        "accuracy: {correct}/{labelled} = {:.3}",
+        correct as f64 / labelled as f64
+    );
+    for action in Action::ALL {
+        let i = action as usize;
+        let predicted: usize = (0..5).map(|e| confusion[e][i]).sum();
+        let actual: usize = confusion[i].iter().sum();
+        if predicted + actual == 0 {
+            continue;
+        }
+        println!(
+            "  {:<10} precision {:.3}  recall {:.3}",
+            action.as_str(),
+            ratio(confusion[i][i], predicted),
+            ratio(confusion[i][i], actual)
+        );
+    }
+    // The two guarantees the product makes, stated directly.
+    let held_or_stricter = |row: &[usize; 5]| row[Action::Hold as usize..].iter().sum::<usize>();
+    let must_hold: usize = confusion[Action::Hold as usize].iter().sum();
+    println!(
+        "expected hold that were held or stricter: {}/{must_hold}",
+        held_or_stricter(&confusion[Action::Hold as usize])
+    );
+    let benign = &confusion[Action::Deliver as usize];
+    println!(
+        "expected deliver that were quarantined or rejected: {}/{}",
+        benign[Action::Quarantine as usize] + benign[Action::Reject as usize],
+        benign.iter().sum::<usize>()
+    );
+}
+
+fn ratio(numerator: usize, denominator: usize) -> f64 {
+    if denominator == 0 {
+        return 1.0;
+    }
+    numerator as f64 / denominator as f64
 }

@@ -50,7 +50,9 @@ pub fn run(args: LookalikeArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.directory {
         let snapshot = DirectorySnapshot::load(path)
             .with_context(|| format!("reading directory snapshot {}", path.display()))?;
-        add_snapshot(&mut builder, &snapshot);
+        for skipped in countersign_engine::protect_directory(&mut builder, &snapshot) {
+            tracing::warn!(%skipped, "not protected against lookalikes");
+        }
     }
     for spec in &args.protect {
         add_spec(&mut builder, spec).with_context(|| format!("--protect {spec}"))?;
@@ -88,47 +90,6 @@ pub fn run(args: LookalikeArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The protected set for a directory snapshot: the organisation's domains
-/// and name, and every vendor's domains and name. Offboarded and suspended
-/// vendors stay protected: an attacker imitates whoever the staff still
-/// recognise.
-// Meant for `analyze --directory`; until that is wired the binary does not
-// call it.
-#[allow(dead_code)]
-pub fn protected_set_from_snapshot(snapshot: &DirectorySnapshot) -> ProtectedSet {
-    let mut builder = ProtectedSet::builder();
-    add_snapshot(&mut builder, snapshot);
-    builder.build()
-}
-
-fn add_snapshot(builder: &mut ProtectedSetBuilder, snapshot: &DirectorySnapshot) {
-    // A name that cannot be protected (a brand of two letters, a domain that
-    // is a public suffix) is skipped with a warning rather than failing the
-    // whole directory: the rest still needs defending.
-    if let Some(org) = &snapshot.organisation {
-        let owner = format!("{} (organisation)", org.name);
-        for domain in &org.domains {
-            if let Err(err) = builder.add_domain(domain, &owner) {
-                tracing::warn!(%domain, %err, "organisation domain not protected");
-            }
-        }
-        if let Err(err) = builder.add_brand_with_owner(&org.name, &owner) {
-            tracing::debug!(name = %org.name, %err, "organisation name not used as a brand");
-        }
-    }
-    for vendor in &snapshot.vendors {
-        let owner = format!("{} (vendor {})", vendor.name, vendor.id);
-        for domain in &vendor.domains {
-            if let Err(err) = builder.add_domain(domain, &owner) {
-                tracing::warn!(vendor = %vendor.id, %domain, %err, "vendor domain not protected");
-            }
-        }
-        if let Err(err) = builder.add_brand_with_owner(&vendor.name, &owner) {
-            tracing::debug!(vendor = %vendor.id, %err, "vendor name not used as a brand");
-        }
-    }
 }
 
 /// `DOMAIN` or `DOMAIN,OWNER`.

@@ -2,6 +2,11 @@
 //! together and turns outcomes into exit codes. No domain logic lives here.
 
 mod analyze;
+mod audit_cmd;
+mod db_cmd;
+mod directory_cmd;
+mod lookalike_cmd;
+mod policy_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -16,6 +21,14 @@ struct Cli {
     /// Emit logs as JSON lines.
     #[arg(long, global = true)]
     log_json: bool,
+    /// Database: a SQLite file path (created on first use) or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "COUNTERSIGN_DB",
+        default_value = "./countersign.db"
+    )]
+    db: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -24,6 +37,14 @@ struct Cli {
 enum Command {
     /// Authenticate messages (SPF, DKIM, ARC, DMARC) and print the results.
     Analyze(analyze::AnalyzeArgs),
+    /// The verified directory: vendors, contacts, IT staff, change control, reviews.
+    Directory(directory_cmd::DirectoryArgs),
+    /// The tamper-evident audit log: verify, export, checkpoint.
+    Audit(audit_cmd::AuditArgs),
+    /// Does a domain imitate a protected identity (typo, homoglyph, combosquat, ...)?
+    Lookalike(lookalike_cmd::LookalikeArgs),
+    /// Check a policy file, list its signals, or try it on a corpus.
+    Policy(policy_cmd::PolicyArgs),
 }
 
 /// Exit status for bad usage, as clap uses.
@@ -34,6 +55,12 @@ fn main() -> ExitCode {
     init_tracing(&cli.log, cli.log_json);
     let outcome = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Directory(args) => {
+            directory_cmd::check_db(&cli.db).and_then(|()| directory_cmd::run(&cli.db, args))
+        }
+        Command::Audit(args) => audit_cmd::run(&cli.db, args),
+        Command::Lookalike(args) => lookalike_cmd::run(args),
+        Command::Policy(args) => policy_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,85 @@
+//! The gatekeeper's decision. [`Engine::evaluate`] takes what is known about
+//! one message (its authentication report, its decoded content, the
+//! envelope sender) and the protected identities from the directory, names
+//! every finding with a policy signal, and lets the policy decide.
+//!
+//! Deterministic and free of IO: the same inputs give the same verdict, so
+//! any verdict can be replayed from recorded inputs.
+
+mod identities;
+mod signals;
+
+pub use identities::{Identities, protect_directory};
+
+use countersign_model::auth::AuthReport;
+use countersign_model::verdict::Verdict;
+use countersign_policy::Policy;
+use countersign_risk::{MessageContent, RiskAssessment, Rulebook};
+
+/// Everything needed to judge messages; cheap to share across threads.
+#[derive(Debug)]
+pub struct Engine {
+    policy: Policy,
+    rulebook: Rulebook,
+    identities: Identities,
+}
+
+/// The verdict on one message, with the risk assessment behind it.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// What happens and why.
+    pub verdict: Verdict,
+    /// What the message asks for, rule by rule.
+    pub risk: RiskAssessment,
+}
+
+impl Engine {
+    /// An engine deciding with `policy`, reading requests with `rulebook`,
+    /// protecting `identities`.
+    pub fn new(policy: Policy, rulebook: Rulebook, identities: Identities) -> Self {
+        Self {
+            policy,
+            rulebook,
+            identities,
+        }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The protected identities.
+    pub fn identities(&self) -> &Identities {
+        &self.identities
+    }
+
+    /// Judges one message: `raw` is the message as received, `mail_from` the
+    /// envelope sender (empty for the null sender).
+    pub fn evaluate(&self, raw: &[u8], auth: &AuthReport, mail_from: &str) -> Evaluation {
+        let content = MessageContent::parse(raw);
+        self.evaluate_content(&content, auth, mail_from)
+    }
+
+    /// As [`Engine::evaluate`], for content already decoded.
+    pub fn evaluate_content(
+        &self,
+        content: &MessageContent,
+        auth: &AuthReport,
+        mail_from: &str,
+    ) -> Evaluation {
+        let risk = countersign_risk::assess(content, &self.rulebook);
+        let findings = signals::collect(&self.identities, auth, content, &risk, mail_from);
+        let decision = self.policy.decide(&findings);
+        Evaluation {
+            verdict: Verdict {
+                verdict: decision.verdict,
+                reasons: decision.reasons,
+                required_controls: decision.required_controls,
+                rules: decision.fired,
+                findings,
+            },
+            risk,
+        }
+    }
+}

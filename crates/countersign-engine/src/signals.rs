@@ -1,0 +1,433 @@
+//! Findings, each named by a policy signal (`countersign_policy::signals`).
+//! One function per family; `collect` runs them all. Every finding carries
+//! a sentence for the analyst and the evidence behind it.
+
+use crate::identities::{Identities, normalise_name, registrable};
+use countersign_model::auth::{AuthReport, AuthResult, MessageDefect};
+use countersign_model::verdict::Finding;
+use countersign_risk::{MessageContent, RiskAssessment};
+
+fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>) -> Finding {
+    Finding {
+        signal: signal.to_string(),
+        summary: summary.into(),
+        evidence: evidence.into(),
+    }
+}
+
+fn domain_of(address: &str) -> &str {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .unwrap_or_default()
+}
+
+/// Every finding about one message, in a stable order.
+pub(crate) fn collect(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+    risk: &RiskAssessment,
+    mail_from: &str,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    message_defects(auth, content, &mut out);
+    let authenticated = authentication(ids, auth, &mut out);
+    sender(ids, content, authenticated, mail_from.is_empty(), &mut out);
+    lookalikes(ids, auth, content, mail_from, &mut out);
+    display_name(ids, content, &mut out);
+    requests(risk, &mut out);
+    out
+}
+
+fn message_defects(auth: &AuthReport, content: &MessageContent, out: &mut Vec<Finding>) {
+    for defect in &auth.errors {
+        let signal = match defect {
+            MessageDefect::Unparsable { .. } => "message.unparsable",
+            MessageDefect::ForgedAuthenticationResults { .. } => "message.forged_auth_results",
+            _ => "message.defect",
+        };
+        out.push(finding(signal, defect.to_string(), ""));
+    }
+    if let Some(defect) = content.defects.first() {
+        out.push(finding(
+            "content.broken_mime",
+            "part of the message could not be decoded",
+            defect.clone(),
+        ));
+    }
+    for mismatch in &content.link_mismatches {
+        if registrable(&mismatch.visible) != registrable(&mismatch.target) {
+            out.push(finding(
+                "content.link_text_mismatch",
+                "a link shows one domain and leads to another",
+                format!("shows {}, leads to {}", mismatch.visible, mismatch.target),
+            ));
+            break;
+        }
+    }
+}
+
+/// True when the From domain is authenticated: DMARC passed, or (no DMARC
+/// policy) an aligned DKIM or SPF pass exists.
+fn from_authenticated(auth: &AuthReport) -> bool {
+    let from = registrable(&auth.dmarc.from_domain);
+    match auth.dmarc.result {
+        AuthResult::Pass => true,
+        AuthResult::None => {
+            auth.dkim
+                .iter()
+                .any(|d| d.result == AuthResult::Pass && registrable(&d.domain) == from)
+                || (auth.spf.result == AuthResult::Pass && registrable(&auth.spf.domain) == from)
+        }
+        _ => false,
+    }
+}
+
+/// A trusted forwarder's valid ARC chain whose first hop saw a pass for the
+/// From domain (RFC 8617 section 7.2's use case; rspamd issue 2246).
+fn forwarded_by_trusted(ids: &Identities, auth: &AuthReport) -> Option<String> {
+    if auth.arc.result != AuthResult::Pass {
+        return None;
+    }
+    let sealer = auth
+        .arc
+        .sealers
+        .iter()
+        .rev()
+        .find(|s| ids.forwarders.contains(s.as_str()))?;
+    let upstream = auth.arc.upstream_results.as_deref()?.to_ascii_lowercase();
+    let from = registrable(&auth.dmarc.from_domain);
+    let vouches = upstream.split(';').any(|clause| {
+        let clause = clause.trim();
+        let passed = clause.starts_with("dmarc=pass")
+            || clause.starts_with("dkim=pass")
+            || clause.starts_with("spf=pass");
+        passed
+            && clause.split_whitespace().any(|prop| {
+                prop.split_once('=').is_some_and(|(k, v)| {
+                    matches!(k, "header.from" | "header.d" | "header.i" | "smtp.mailfrom")
+                        && registrable(domain_of(v).is_empty().then_some(v).unwrap_or(domain_of(v)))
+                            == from
+                })
+            })
+    });
+    vouches.then(|| format!("sealed by {sealer}: {upstream}"))
+}
+
+fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -> bool {
+    let forwarded = forwarded_by_trusted(ids, auth);
+    if let Some(evidence) = &forwarded {
+        out.push(finding(
+            "auth.forwarded_trusted",
+            "a trusted forwarder vouches that the original message authenticated",
+            evidence.clone(),
+        ));
+    }
+    for dmarc in auth.dmarc_all() {
+        match dmarc.result {
+            AuthResult::Fail => {
+                out.push(finding(
+                    "auth.dmarc_fail",
+                    format!("DMARC failed for {}", dmarc.from_domain),
+                    dmarc.reason.clone().unwrap_or_default(),
+                ));
+                if dmarc.policy == "quarantine" || dmarc.policy == "reject" {
+                    out.push(finding(
+                        "auth.dmarc_enforced",
+                        format!("{} publishes p={}", dmarc.from_domain, dmarc.policy),
+                        "",
+                    ));
+                }
+            }
+            AuthResult::TempError => out.push(finding(
+                "auth.temperror",
+                format!("DMARC for {} could not be evaluated", dmarc.from_domain),
+                dmarc.reason.clone().unwrap_or_default(),
+            )),
+            _ => {}
+        }
+    }
+    if auth.spf.result == AuthResult::TempError
+        || auth.dkim.iter().any(|d| d.result == AuthResult::TempError)
+    {
+        out.push(finding(
+            "auth.temperror",
+            "a DNS lookup timed out or failed",
+            format!("spf={}", auth.spf.result),
+        ));
+    }
+    let authenticated = from_authenticated(auth);
+    for dmarc in auth.dmarc_all() {
+        if ids.is_protected_domain(&dmarc.from_domain)
+            && !(authenticated && dmarc.result != AuthResult::Fail)
+        {
+            out.push(finding(
+                "auth.protected_domain_spoofed",
+                format!(
+                    "mail in the name of protected domain {} is not authenticated",
+                    dmarc.from_domain
+                ),
+                format!(
+                    "dmarc={} spf={} ({}) dkim={}",
+                    dmarc.result,
+                    auth.spf.result,
+                    auth.spf.domain,
+                    if auth.dkim.is_empty() {
+                        "none".to_string()
+                    } else {
+                        auth.dkim
+                            .iter()
+                            .map(|d| format!("{}:{}", d.domain, d.result))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }
+                ),
+            ));
+        }
+    }
+    authenticated
+}
+
+fn sender(
+    ids: &Identities,
+    content: &MessageContent,
+    authenticated: bool,
+    null_sender: bool,
+    out: &mut Vec<Finding>,
+) {
+    let Some(address) = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .map(str::to_ascii_lowercase)
+    else {
+        return;
+    };
+    let from_reg = registrable(domain_of(&address));
+    if authenticated {
+        if ids.org_domains.contains(&from_reg) {
+            out.push(finding(
+                "sender.internal",
+                "authenticated mail from the organisation",
+                address.clone(),
+            ));
+        }
+        if let Some(vendor) = ids.vendors_by_domain.get(&from_reg) {
+            if ids.active_contacts.contains(&address) {
+                out.push(finding(
+                    "sender.vendor_contact",
+                    format!("approved contact of {}", vendor.name),
+                    address.clone(),
+                ));
+            } else if !null_sender {
+                // Delivery reports (null sender) come from the vendor's
+                // mail system, not a person; nobody replies to them.
+                out.push(finding(
+                    "sender.vendor_unapproved_contact",
+                    format!(
+                        "{address} writes from {}'s domain but is not an approved active contact",
+                        vendor.name
+                    ),
+                    address.clone(),
+                ));
+            }
+            if vendor.privileged {
+                out.push(finding(
+                    "sender.privileged_vendor",
+                    format!("{} is a privileged vendor", vendor.name),
+                    "",
+                ));
+            }
+            if let Some(why) = &vendor.untrusted {
+                out.push(finding(
+                    "sender.vendor_untrusted",
+                    format!("{}'s record cannot be relied on", vendor.name),
+                    why.clone(),
+                ));
+            }
+        }
+    }
+    for reply_to in &content.reply_to {
+        let reply_reg = registrable(domain_of(reply_to));
+        if !reply_reg.is_empty() && reply_reg != from_reg && !ids.org_domains.contains(&reply_reg) {
+            out.push(finding(
+                "sender.reply_to_divergent",
+                format!("replies go to {reply_reg}, not to the sender's {from_reg}"),
+                reply_to.clone(),
+            ));
+            break;
+        }
+    }
+}
+
+fn lookalikes(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+    mail_from: &str,
+    out: &mut Vec<Finding>,
+) {
+    if ids.lookalikes.is_empty() {
+        return;
+    }
+    let mut check = |signal: &str, what: &str, domain: &str| {
+        if domain.is_empty() {
+            return false;
+        }
+        match ids.lookalikes.check(domain) {
+            Some(hit) => {
+                out.push(finding(
+                    signal,
+                    format!(
+                        "{what} {domain} imitates {} ({}) by {}",
+                        hit.target, hit.owner, hit.technique
+                    ),
+                    hit.evidence,
+                ));
+                true
+            }
+            None => false,
+        }
+    };
+    let from_domain = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .map(domain_of)
+        .unwrap_or(auth.dmarc.from_domain.as_str())
+        .to_ascii_lowercase();
+    check(
+        "impersonation.lookalike_domain",
+        "sender domain",
+        &from_domain,
+    );
+    for reply_to in &content.reply_to {
+        if check(
+            "impersonation.reply_to_lookalike",
+            "Reply-To domain",
+            domain_of(reply_to),
+        ) {
+            break;
+        }
+    }
+    let envelope = domain_of(mail_from).to_ascii_lowercase();
+    if registrable(&envelope) != registrable(&from_domain) {
+        check(
+            "impersonation.return_path_lookalike",
+            "envelope sender domain",
+            &envelope,
+        );
+    }
+    for link in &content.link_domains {
+        if check("impersonation.link_lookalike", "link domain", link) {
+            break;
+        }
+    }
+}
+
+fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Finding>) {
+    let Some(from) = &content.from else { return };
+    let (Some(name), Some(address)) = (&from.name, &from.address) else {
+        return;
+    };
+    let address = address.to_ascii_lowercase();
+    let from_reg = registrable(domain_of(&address));
+    let normalised = normalise_name(name);
+    if normalised.is_empty() {
+        return;
+    }
+    let padded = format!(" {normalised} ");
+    // A brand named in the display name, sent from outside the brand's domains.
+    for (brand, domains) in &ids.brands {
+        if brand.is_empty() || !padded.contains(&format!(" {brand} ")) {
+            continue;
+        }
+        if !domains.iter().any(|d| *d == from_reg) {
+            out.push(finding(
+                "impersonation.display_name",
+                format!("display name {name:?} claims {brand}, but the address is at {from_reg}"),
+                address.clone(),
+            ));
+            return;
+        }
+    }
+    // "IT Support" from free mail, or from any domain that is not ours.
+    if let Some(words) = Identities::claims_it_support(name)
+        && !ids.org_domains.contains(&from_reg)
+        && (Identities::is_free_mail(&from_reg) || !ids.vendors_by_domain.contains_key(&from_reg))
+    {
+        out.push(finding(
+            "impersonation.display_name",
+            format!("display name {name:?} claims to be {words} from outside the organisation"),
+            address.clone(),
+        ));
+        return;
+    }
+    if let Some(staff) = ids.staff_by_name.get(&normalised)
+        && !staff.emails.contains(&address)
+    {
+        out.push(finding(
+            "impersonation.staff_name",
+            format!("{} works in IT, but not at this address", staff.name),
+            address.clone(),
+        ));
+    }
+    if let Some(contact) = ids.contacts_by_name.get(&normalised)
+        && !contact.emails.contains(&address)
+    {
+        out.push(finding(
+            "impersonation.contact_name",
+            format!(
+                "{} is a known vendor contact, but not at this address",
+                contact.name
+            ),
+            address,
+        ));
+    }
+}
+
+fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
+    let mut any_request = false;
+    let mut any_lure = false;
+    for hit in &risk.findings {
+        let family = if hit.category.is_high_risk_request() {
+            any_request = true;
+            "request"
+        } else {
+            any_lure = true;
+            "lure"
+        };
+        let evidence = match &hit.evidence.indicator {
+            Some(indicator) => format!(
+                "\"{}\" in {} ({indicator})",
+                hit.evidence.matched,
+                hit.evidence.location.as_str()
+            ),
+            None => format!(
+                "\"{}\" in {}",
+                hit.evidence.matched,
+                hit.evidence.location.as_str()
+            ),
+        };
+        out.push(finding(
+            &format!("{family}.{}", hit.category.as_str()),
+            hit.category.description(),
+            evidence,
+        ));
+    }
+    if any_request {
+        out.push(finding(
+            "request.any",
+            "the message asks for a high-risk action",
+            "",
+        ));
+    }
+    if any_lure {
+        out.push(finding(
+            "lure.any",
+            "the message carries a social-engineering lure",
+            "",
+        ));
+    }
+}
