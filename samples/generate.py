@@ -106,11 +106,13 @@ def sign(msg, selector, domain, pem, algo=b"rsa-sha256"):
 manifest = []
 
 
-def add(name, msg, ip, helo, mail_from, note):
+def add(name, msg, ip, helo, mail_from, note, verdict):
+    """`verdict` is what the default policy should decide with samples/directory.json."""
     with open(os.path.join(MSG_DIR, name), "wb") as f:
         f.write(msg)
     manifest.append({"file": "messages/" + name, "ip": ip, "helo": helo,
-                     "mail_from": mail_from, "rcpt": "servicedesk@acme.example", "note": note})
+                     "mail_from": mail_from, "rcpt": "servicedesk@acme.example", "note": note,
+                     "expected_verdict": verdict})
 
 
 vendor_body = """From: Dana Whitfield <dana.whitfield@contoso-it.example>
@@ -131,7 +133,7 @@ Dana
 """
 add("01-vendor-authentic.eml", sign(crlf(vendor_body), "s2026", VENDOR, vendor_pem),
     "198.51.100.5", "mx1.contoso-it.example", "dana.whitfield@contoso-it.example",
-    "enrolled vendor, SPF+DKIM+DMARC pass")
+    "enrolled vendor, SPF+DKIM+DMARC pass", "deliver")
 
 spoof = """From: IT Support <it-support@acme.example>
 To: j.doe@acme.example
@@ -145,7 +147,7 @@ Your password expires in 2 hours. Reply with your current password so we
 can migrate your mailbox, or call us back on +1 555 0100.
 """
 add("02-spoofed-it-support.eml", crlf(spoof), "203.0.113.9", "mail.bulk-sender.example",
-    "it-support@acme.example", "our own domain spoofed from outside: SPF fail, DMARC fail (reject)")
+    "it-support@acme.example", "our own domain spoofed from outside: SPF fail, DMARC fail (reject)", "quarantine")
 
 lookalike = """From: ACME Helpdesk <support@acme-helpdesk.example>
 To: j.doe@acme.example
@@ -159,7 +161,7 @@ Please install the remote support tool from the link below today.
 """
 add("03-lookalike-authenticated.eml", sign(crlf(lookalike), "mail", "acme-helpdesk.example", lookalike_pem),
     "203.0.113.66", "mail.acme-helpdesk.example", "bounce@acme-helpdesk.example",
-    "lookalike domain that passes SPF, DKIM and DMARC: authentication alone cannot stop it")
+    "lookalike domain that passes SPF, DKIM and DMARC: authentication alone cannot stop it", "quarantine")
 
 # Vendor mail through a mailing list: footer breaks the vendor's DKIM, the
 # list re-signs and ARC-seals.
@@ -175,20 +177,20 @@ assert arc, "dkimpy produced no ARC set"
 forwarded = b"".join(arc) + forwarded
 forwarded = sign(forwarded, "list", LISTS, list_pem)
 add("04-list-forward-arc.eml", forwarded, "198.51.100.200", "lists.forum.example",
-    "it-forum-bounces@lists.forum.example", "forwarded by a list: vendor DKIM broken, ARC pass, DMARC fail")
+    "it-forum-bounces@lists.forum.example", "forwarded by a trusted list: vendor DKIM broken, ARC pass vouches for it, DMARC fail", "deliver")
 
 ed = sign(crlf(vendor_body.replace("print servers", "VPN concentrators")), "ed", VENDOR,
           ed_seed, algo=b"ed25519-sha256")
 add("05-vendor-ed25519.eml", ed, "198.51.100.5", "mx1.contoso-it.example",
-    "dana.whitfield@contoso-it.example", "Ed25519 signature (RFC 8463)")
+    "dana.whitfield@contoso-it.example", "Ed25519 signature (RFC 8463)", "deliver")
 
 tampered = sign(crlf(vendor_body), "s2026", VENDOR, vendor_pem).replace(
     b"No action is needed.", b"Please send us the admin password.")
 add("06-vendor-body-tampered.eml", tampered, "198.51.100.5", "mx1.contoso-it.example",
-    "dana.whitfield@contoso-it.example", "body changed after signing: DKIM fail (body hash)")
+    "dana.whitfield@contoso-it.example", "body changed after signing to ask for a password: DKIM fail, SPF still aligned", "hold")
 
 broken = b"this is not a mail message\r\nno headers at all\r\n"
-add("07-unparsable.eml", broken, "192.0.2.77", "unknown.example", "", "no header section: a defect, quarantined by policy")
+add("07-unparsable.eml", broken, "192.0.2.77", "unknown.example", "", "no header section: a defect, quarantined by policy", "quarantine")
 
 bounce = """From: Mail Delivery System <mailer-daemon@mx1.contoso-it.example>
 To: servicedesk@acme.example
@@ -199,7 +201,7 @@ Message-ID: <bounce-1@mx1.contoso-it.example>
 This is the mail system at host mx1.contoso-it.example.
 """
 add("08-null-sender-bounce.eml", crlf(bounce), "198.51.100.5", "mx1.contoso-it.example", "",
-    "null sender: SPF checks postmaster@HELO")
+    "null sender: SPF checks postmaster@HELO", "deliver")
 
 with open(os.path.join(HERE, "manifest.jsonl"), "w") as f:
     for entry in manifest:

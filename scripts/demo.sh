@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exec cargo run --quiet --release --locked --bin countersign -- \
-  analyze --zone samples/samples.zone --manifest samples/manifest.jsonl "$@"
+  analyze --zone samples/samples.zone --directory samples/directory.json \
+  --manifest samples/manifest.jsonl "$@"

@@ -207,3 +207,68 @@ fn malformed_manifest_line_is_named() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("m.jsonl:2"), "{stderr}");
 }
+
+#[test]
+fn samples_get_the_verdicts_their_manifest_expects() {
+    let output = countersign(&[
+        "analyze",
+        "--zone",
+        "samples/samples.zone",
+        "--directory",
+        "samples/directory.json",
+        "--manifest",
+        "samples/manifest.jsonl",
+        "--json",
+    ]);
+    assert!(output.status.success());
+    let results = json_lines(&output);
+    let manifest = std::fs::read_to_string(repo().join("samples/manifest.jsonl")).unwrap();
+    for (line, result) in manifest.lines().zip(&results) {
+        let expected: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            result["verdict"], expected["expected_verdict"],
+            "{}: reasons {}",
+            expected["file"], result["reasons"]
+        );
+        let reasons = result["reasons"].as_array().unwrap();
+        if result["verdict"] != "deliver" {
+            assert!(!reasons.is_empty(), "every verdict explains itself");
+        }
+    }
+    let lookalike = by_file(&results, "03-lookalike-authenticated.eml");
+    assert!(
+        lookalike["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["signal"] == "impersonation.lookalike_domain")
+    );
+    let tampered = by_file(&results, "06-vendor-body-tampered.eml");
+    assert_eq!(
+        tampered["required_controls"],
+        serde_json::json!(["callback", "one_time_code"])
+    );
+}
+
+#[test]
+fn policy_check_names_the_line() {
+    let dir = std::env::temp_dir().join(format!("cs-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.toml");
+    std::fs::write(
+        &policy,
+        "[[rule]]\nname = \"x\"\nwhen = [\"request.teleport\"]\nverdict = \"flag\"\nreason = \"r\"\n",
+    )
+    .unwrap();
+    let output = countersign(&["policy", "check", policy.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("p.toml:3") && stderr.contains("request.teleport"), "{stderr}");
+    let ok = countersign(&[
+        "policy",
+        "check",
+        "crates/countersign-policy/data/default-policy.toml",
+    ]);
+    assert!(ok.status.success());
+}
