@@ -388,16 +388,9 @@ fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Findin
 }
 
 fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
-    let mut any_request = false;
-    let mut any_lure = false;
+    let mut requests: Vec<(&str, String)> = Vec::new();
+    let mut lures: Vec<(&str, String)> = Vec::new();
     for hit in &risk.findings {
-        let family = if hit.category.is_high_risk_request() {
-            any_request = true;
-            "request"
-        } else {
-            any_lure = true;
-            "lure"
-        };
         let evidence = match &hit.evidence.indicator {
             Some(indicator) => format!(
                 "\"{}\" in {} ({indicator})",
@@ -410,24 +403,35 @@ fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
                 hit.evidence.location.as_str()
             ),
         };
+        let family = if hit.category.is_high_risk_request() {
+            requests.push((hit.category.as_str(), evidence.clone()));
+            "request"
+        } else {
+            lures.push((hit.category.as_str(), evidence.clone()));
+            "lure"
+        };
         out.push(finding(
             &format!("{family}.{}", hit.category.as_str()),
             hit.category.description(),
             evidence,
         ));
     }
-    if any_request {
+    // The umbrella signals repeat what was found, so a rule on `request.any`
+    // still explains itself.
+    for (signal, found) in [("request.any", requests), ("lure.any", lures)] {
+        if found.is_empty() {
+            continue;
+        }
+        let mut kinds: Vec<&str> = found.iter().map(|(kind, _)| *kind).collect();
+        kinds.dedup();
         out.push(finding(
-            "request.any",
-            "the message asks for a high-risk action",
-            "",
-        ));
-    }
-    if any_lure {
-        out.push(finding(
-            "lure.any",
-            "the message carries a social-engineering lure",
-            "",
+            signal,
+            format!("asks for or offers: {}", kinds.join(", ").replace('_', " ")),
+            found
+                .iter()
+                .map(|(_, evidence)| evidence.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         ));
     }
 }

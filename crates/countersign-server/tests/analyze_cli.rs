@@ -107,11 +107,17 @@ fn human_output_has_one_line_per_message() {
     ]);
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(text.lines().count(), 8);
-    assert!(
-        text.contains("02-spoofed-it-support.eml: spf=fail"),
+    // One line per message; the reasons for a verdict follow, indented.
+    assert_eq!(
+        text.lines().filter(|l| !l.starts_with(' ')).count(),
+        8,
         "{text}"
     );
+    assert!(
+        text.contains("02-spoofed-it-support.eml: QUARANTINE: spf=fail"),
+        "{text}"
+    );
+    assert!(text.contains("\n    - "), "reasons are listed: {text}");
 }
 
 #[test]
@@ -264,7 +270,10 @@ fn policy_check_names_the_line() {
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("p.toml:3") && stderr.contains("request.teleport"), "{stderr}");
+    assert!(
+        stderr.contains("p.toml:3") && stderr.contains("request.teleport"),
+        "{stderr}"
+    );
     let ok = countersign(&[
         "policy",
         "check",
