@@ -26,18 +26,7 @@ const STALWART_DKIM: &str = "stalwartlabs-mail-auth/resources/dkim";
 /// The "now" mail-auth's own DKIM test uses for its resources (Unix seconds).
 const STALWART_NOW: u64 = 1_667_843_664;
 
-/// mail-auth compares the body hash before it fetches the key; RFC 6376
-/// section 6.1 fetches the key first (6.1.2) and hashes after (6.1.3), as
-/// Mail::DKIM does. These messages have a key problem AND an altered body.
-const KEY_BEFORE_BODY: &str = "KNOWN GAP mail-auth verify_dkim_: body hash checked before the key lookup (RFC 6376 6.1.2 before 6.1.3); the altered body gives fail where the key problem should decide";
-
-const MAIL_DKIM_EXCLUSIONS: &[Exclusion] = &[
-    ("badkey_14.txt", KEY_BEFORE_BODY),
-    ("badkey_15.txt", KEY_BEFORE_BODY),
-    ("badkey1_ed25519.txt", KEY_BEFORE_BODY),
-    ("badkey4_ed25519.txt", KEY_BEFORE_BODY),
-    ("badkey5_ed25519.txt", KEY_BEFORE_BODY),
-];
+const MAIL_DKIM_EXCLUSIONS: &[Exclusion] = &[];
 
 /// ring (mail-auth's only backend here) signs with RSA keys of 2048 bits or
 /// more; dkimpy's test.private is 1024 bits, so its sign-then-verify cases

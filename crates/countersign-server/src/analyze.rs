@@ -56,8 +56,12 @@ pub struct AnalyzeArgs {
     /// Directory snapshot (`countersign directory export --format json`)
     /// naming the protected identities; without it only authentication,
     /// borrowed brands and request risk are judged.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "directory_from_store")]
     directory: Option<PathBuf>,
+    /// Take the protected identities from the directory in the database
+    /// (`--db`) instead of a snapshot file.
+    #[arg(long)]
+    directory_from_store: bool,
     /// Policy file (TOML); the shipped default when absent.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -144,9 +148,37 @@ pub(crate) struct Analysis {
     verdict: Option<Verdict>,
 }
 
+/// Where the protected identities come from.
+pub(crate) enum DirectorySource<'a> {
+    /// None: authentication, borrowed brands and request risk only.
+    Nothing,
+    /// A snapshot file.
+    File(&'a Path),
+    /// The live directory in a database.
+    Store(&'a str),
+}
+
+fn load_directory(source: DirectorySource<'_>) -> anyhow::Result<Option<DirectorySnapshot>> {
+    Ok(match source {
+        DirectorySource::Nothing => None,
+        DirectorySource::File(path) => Some(DirectorySnapshot::load(path)?),
+        DirectorySource::Store(db) => Some(crate::db_cmd::runtime()?.block_on(async {
+            let store = crate::db_cmd::open(db, None).await?;
+            let snapshot = countersign_directory::Directory::new(
+                &store,
+                &countersign_directory::SystemClock,
+            )
+            .snapshot()
+            .await;
+            store.close().await;
+            anyhow::Ok(snapshot?)
+        })?),
+    })
+}
+
 /// Loads the engine's inputs, naming the file at fault.
 pub(crate) fn load_engine(
-    directory: Option<&Path>,
+    directory: DirectorySource<'_>,
     policy: Option<&Path>,
     rulebook: Option<&Path>,
 ) -> anyhow::Result<Engine> {
@@ -162,18 +194,15 @@ pub(crate) fn load_engine(
         }
         None => Rulebook::default_rules(),
     };
-    let identities = match directory {
-        Some(path) => Identities::from_snapshot(
-            &DirectorySnapshot::load(path)?,
-            time::OffsetDateTime::now_utc(),
-        ),
+    let identities = match load_directory(directory)? {
+        Some(snapshot) => Identities::from_snapshot(&snapshot, time::OffsetDateTime::now_utc()),
         None => Identities::empty(),
     };
     Ok(Engine::new(policy, rulebook, identities))
 }
 
-/// Runs the command.
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+/// Runs the command; `db` is the global database location.
+pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -188,8 +217,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let engine = if args.auth_only {
         None
     } else {
+        let directory = match (&args.directory, args.directory_from_store) {
+            (Some(path), _) => DirectorySource::File(path),
+            (None, true) => DirectorySource::Store(db),
+            (None, false) => DirectorySource::Nothing,
+        };
         match load_engine(
-            args.directory.as_deref(),
+            directory,
             args.policy.as_deref(),
             args.rulebook.as_deref(),
         ) {

@@ -54,13 +54,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli.log, cli.log_json);
     let outcome = match cli.command {
-        Command::Analyze(args) => analyze::run(args),
+        Command::Analyze(args) => analyze::run(args, &cli.db),
         Command::Directory(args) => {
             directory_cmd::check_db(&cli.db).and_then(|()| directory_cmd::run(&cli.db, args))
         }
         Command::Audit(args) => audit_cmd::run(&cli.db, args),
         Command::Lookalike(args) => lookalike_cmd::run(args),
-        Command::Policy(args) => policy_cmd::run(args),
+        Command::Policy(args) => policy_cmd::run(args, &cli.db),
     };
     match outcome {
         Ok(code) => code,

@@ -30,8 +30,8 @@ enum PolicyCommand {
     Test(Box<AnalyzeArgs>),
 }
 
-/// Runs the command.
-pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
+/// Runs the command; `db` is the global database location.
+pub fn run(args: PolicyArgs, db: &str) -> anyhow::Result<ExitCode> {
     match args.command {
         PolicyCommand::Check { file } => match Policy::load(&file) {
             Ok(policy) => {
@@ -55,7 +55,7 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
         }
         PolicyCommand::Test(mut args) => {
             args.summary = true;
-            analyze::run(*args)
+            analyze::run(*args, db)
         }
     }
 }

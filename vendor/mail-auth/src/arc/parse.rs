@@ -9,7 +9,7 @@ use crate::common::parse::*;
 use crate::{
     Error,
     common::{crypto::Algorithm, parse::TagParser},
-    dkim::{Canonicalization, parse::SignatureParser},
+    dkim::{Canonicalization, DkimError, parse::SignatureParser},
 };
 
 pub(crate) const CV: u64 = (b'c' as u64) | ((b'v' as u64) << 8);
@@ -33,6 +33,7 @@ impl Signature {
             cb: Canonicalization::Simple,
         };
         let mut header = header.iter();
+        let mut has_a = false;
 
         while let Some(key) = header.key() {
             match key {
@@ -44,6 +45,7 @@ impl Signature {
                 }
                 A => {
                     signature.a = header.algorithm()?;
+                    has_a = true;
                 }
                 B => signature.b = header.base64().ok_or(Error::Base64)?,
                 BH => signature.bh = header.base64().ok_or(Error::Base64)?,
@@ -61,6 +63,24 @@ impl Signature {
                 Z => signature.z = header.headers_qp(),
                 _ => header.ignore(),
             }
+        }
+
+        // COUNTERSIGN PATCH (PATCHES.md #8): a= is required (RFC 6376 3.5,
+        // RFC 8617 4.1.2; it defaulted to rsa-sha256), rsa-sha1 is not
+        // acceptable (RFC 8301 3.1), and ARC-Seal must not be signed by
+        // the AMS (RFC 8617 4.1.2): any of these makes the chain fail.
+        if !has_a {
+            return Err(Error::MissingParameters);
+        }
+        if signature.a == Algorithm::RsaSha1 {
+            return Err(Error::Dkim(DkimError::UnsupportedAlgorithm));
+        }
+        if signature
+            .h
+            .iter()
+            .any(|h| h.trim().eq_ignore_ascii_case("arc-seal"))
+        {
+            return Err(Error::Arc(ArcError::BrokenChain));
         }
 
         if !signature.d.is_empty()
@@ -88,8 +108,14 @@ impl Seal {
             i: 0,
             cv: ChainValidation::None,
         };
+        // COUNTERSIGN PATCH (PATCHES.md #8): the tag-list must be well
+        // formed (RFC 6376 3.2), which the shared tag reader does not check.
+        if !strict_tag_list(header) {
+            return Err(Error::Arc(ArcError::BrokenChain));
+        }
         let mut header = header.iter();
         let mut cv = None;
+        let mut has_a = false;
 
         while let Some(key) = header.key() {
             match key {
@@ -98,6 +124,7 @@ impl Seal {
                 }
                 A => {
                     seal.a = header.algorithm()?;
+                    has_a = true;
                 }
                 B => seal.b = header.base64().ok_or(Error::Base64)?,
                 D => seal.d = header.text(true),
@@ -127,6 +154,13 @@ impl Seal {
             }
         }
         seal.cv = cv.ok_or(Error::Arc(ArcError::InvalidCV))?;
+        // COUNTERSIGN PATCH (PATCHES.md #8): a= required, no rsa-sha1 (as for the AMS).
+        if !has_a {
+            return Err(Error::MissingParameters);
+        }
+        if seal.a == Algorithm::RsaSha1 {
+            return Err(Error::Dkim(DkimError::UnsupportedAlgorithm));
+        }
 
         if !(1..=50).contains(&seal.i) {
             Err(Error::Arc(ArcError::InvalidInstance(seal.i)))
@@ -136,6 +170,43 @@ impl Seal {
             Err(Error::MissingParameters)
         }
     }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #8): RFC 6376 3.2 `tag-list`: every
+/// `;`-separated tag-spec (a trailing `;` allowed) is `tag-name "=" value`
+/// with tag-name = ALPHA *( ALPHA / DIGIT / "_" ), no name twice. Tag names
+/// are case-sensitive, but the shared reader folds case, so an upper-case
+/// spelling of an ARC-Seal tag (`S=`) is refused rather than read as `s=`.
+fn strict_tag_list(value: &[u8]) -> bool {
+    let mut seen: Vec<&[u8]> = Vec::with_capacity(8);
+    let mut specs = value.split(|&ch| ch == b';').peekable();
+    while let Some(spec) = specs.next() {
+        let spec = spec.trim_ascii();
+        if spec.is_empty() {
+            if specs.peek().is_none() {
+                break;
+            }
+            return false;
+        }
+        let Some(eq) = spec.iter().position(|&ch| ch == b'=') else {
+            return false;
+        };
+        let name = spec[..eq].trim_ascii_end();
+        if !name.first().is_some_and(u8::is_ascii_alphabetic)
+            || !name
+                .iter()
+                .all(|&ch| ch.is_ascii_alphanumeric() || ch == b'_')
+            || seen.contains(&name)
+            || (name.iter().any(u8::is_ascii_uppercase)
+                && [&b"a"[..], b"b", b"cv", b"d", b"h", b"i", b"s", b"t"]
+                    .iter()
+                    .any(|tag| tag.eq_ignore_ascii_case(name)))
+        {
+            return false;
+        }
+        seen.push(name);
+    }
+    true
 }
 
 impl Results {

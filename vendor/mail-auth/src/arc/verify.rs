@@ -46,6 +46,13 @@ impl MessageAuthenticator {
         }
         let arc_headers = message.ams_headers.len();
         if arc_headers == 0 {
+            // COUNTERSIGN PATCH (PATCHES.md #8): ARC-Seal or
+            // ARC-Authentication-Results without any ARC-Message-Signature is
+            // a broken chain (RFC 8617 5.2 step 2), not the absence of one.
+            if !message.as_headers.is_empty() || !message.aar_headers.is_empty() {
+                return ArcOutput::default()
+                    .with_result(DkimResult::Fail(Error::Arc(ArcError::BrokenChain)));
+            }
             return ArcOutput::default();
         } else if arc_headers > 50 {
             return ArcOutput::default()

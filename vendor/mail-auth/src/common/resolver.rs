@@ -87,10 +87,7 @@ impl MessageAuthenticator {
 
         #[cfg(not(feature = "dns-doh"))]
         let records = {
-            let lookup = self
-                .0
-                .txt_lookup(Name::from_str_relaxed::<&str>(key.as_ref())?)
-                .await?;
+            let lookup = self.0.txt_lookup(query_name(key.as_ref())?).await?;
             let mut records: Vec<Vec<u8>> = Vec::new();
             for record in lookup.answers() {
                 if let RData::TXT(txt) = &record.data {
@@ -127,10 +124,7 @@ impl MessageAuthenticator {
 
         #[cfg(not(feature = "dns-doh"))]
         let (records, expires) = {
-            let lookup = self
-                .0
-                .txt_lookup(Name::from_str_relaxed::<&str>(key.as_ref())?)
-                .await?;
+            let lookup = self.0.txt_lookup(query_name(key.as_ref())?).await?;
             let expires = lookup.valid_until();
             let mut records: Vec<Vec<u8>> = Vec::new();
             for record in lookup.answers() {
@@ -206,10 +200,7 @@ impl MessageAuthenticator {
 
         #[cfg(not(feature = "dns-doh"))]
         let (mx_records, expires): (Vec<(u16, Box<str>)>, Instant) = {
-            let lookup = self
-                .0
-                .mx_lookup(Name::from_str_relaxed::<&str>(key.as_ref())?)
-                .await?;
+            let lookup = self.0.mx_lookup(query_name(key.as_ref())?).await?;
             let expires = lookup.valid_until();
             let mx_records = lookup
                 .answers()
@@ -218,10 +209,9 @@ impl MessageAuthenticator {
                     let RData::MX(mx) = &r.data else {
                         return None;
                     };
-                    Some((
-                        mx.preference,
-                        mx.exchange.to_lowercase().to_ascii().into_boxed_str(),
-                    ))
+                    // COUNTERSIGN PATCH (PATCHES.md #5): the raw labels, not
+                    // the escaped presentation form (see `name_text`).
+                    Some((mx.preference, name_text(&mx.exchange).into_boxed_str()))
                 })
                 .collect();
             (mx_records, expires)
@@ -297,10 +287,7 @@ impl MessageAuthenticator {
 
         #[cfg(not(feature = "dns-doh"))]
         {
-            let lookup = self
-                .0
-                .ipv4_lookup(Name::from_str_relaxed::<&str>(key)?)
-                .await?;
+            let lookup = self.0.ipv4_lookup(query_name(key)?).await?;
             let expires = lookup.valid_until();
             let entry: Arc<[Ipv4Addr]> = lookup
                 .answers()
@@ -356,10 +343,7 @@ impl MessageAuthenticator {
 
         #[cfg(not(feature = "dns-doh"))]
         {
-            let lookup = self
-                .0
-                .ipv6_lookup(Name::from_str_relaxed::<&str>(key)?)
-                .await?;
+            let lookup = self.0.ipv6_lookup(query_name(key)?).await?;
             let expires = lookup.valid_until();
             let entry: Arc<[Ipv6Addr]> = lookup
                 .answers()
@@ -454,7 +438,10 @@ impl MessageAuthenticator {
                         return None;
                     };
                     if !ptr.is_empty() {
-                        Some(ptr.to_lowercase().to_ascii().into_boxed_str())
+                        // COUNTERSIGN PATCH (PATCHES.md #5): without the
+                        // root's trailing dot, so the ptr mechanism's exact
+                        // match and %{p} work (see `name_text`).
+                        Some(name_text(ptr).into_boxed_str())
                     } else {
                         None
                     }
@@ -509,36 +496,48 @@ impl MessageAuthenticator {
         cache_ipv4: Option<&impl ResolverCache<Box<str>, RecordSet<Ipv4Addr>>>,
         cache_ipv6: Option<&impl ResolverCache<Box<str>, RecordSet<Ipv6Addr>>>,
     ) -> crate::Result<bool> {
-        let key = key.to_fqdn();
-
-        if cache_ipv4.is_some_and(|c| c.get::<str>(key.as_ref()).is_some())
-            || cache_ipv6.is_some_and(|c| c.get::<str>(key.as_ref()).is_some())
-        {
-            return Ok(true);
+        // COUNTERSIGN PATCH (PATCHES.md #5): "exists" asks for A records
+        // whatever the client's address family (RFC 7208 5.7).
+        let _ = cache_ipv6;
+        match self.ipv4_lookup(key, cache_ipv4).await {
+            Ok(records) => Ok(!records.rrset.is_empty()),
+            Err(Error::Dns(crate::DnsError::RecordNotFound(_))) => Ok(false),
+            Err(err) => Err(err),
         }
-
-        #[cfg(not(feature = "dns-doh"))]
-        {
-            match self
-                .0
-                .lookup_ip(Name::from_str_relaxed::<&str>(key.as_ref())?)
-                .await
-            {
-                Ok(result) => Ok(result.as_lookup().answers().iter().any(|r| {
-                    matches!(
-                        &r.data.record_type(),
-                        hickory_resolver::proto::rr::RecordType::A
-                            | hickory_resolver::proto::rr::RecordType::AAAA
-                    )
-                })),
-                Err(err) if err.is_no_records_found() => Ok(false),
-                Err(err) => Err(err.into()),
-            }
-        }
-
-        #[cfg(feature = "dns-doh")]
-        self.doh_exists(key.as_ref()).await
     }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #5): the DNS name to query. A name that is
+/// no host name but still a valid DNS name, such as the '%' and spaces an
+/// SPF macro expansion may produce (RFC 7208 7.3), is sent as its raw labels;
+/// only empty or over-long labels (and names) are refused.
+#[cfg(not(feature = "dns-doh"))]
+fn query_name(key: &str) -> Result<Name, ProtoError> {
+    Name::from_str_relaxed(key).or_else(|err| {
+        let labels = key.strip_suffix('.').unwrap_or(key);
+        if labels.bytes().any(|ch| ch == b'\\') {
+            // Escapes are the presentation form's business.
+            return Err(err);
+        }
+        Name::from_labels(labels.split('.').map(str::as_bytes))
+    })
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #5): a name's labels as text, lowercase,
+/// without the root's trailing dot and without presentation-form escapes
+/// (hickory's `to_ascii` writes `\:` or octal `\040`, which no later
+/// lookup would turn back into the same bytes); `query_name` is its inverse.
+#[cfg(not(feature = "dns-doh"))]
+fn name_text(name: &Name) -> String {
+    let mut text = String::with_capacity(name.len());
+    for label in name.iter() {
+        if !text.is_empty() {
+            text.push('.');
+        }
+        text.push_str(&String::from_utf8_lossy(label));
+    }
+    text.make_ascii_lowercase();
+    text
 }
 
 #[cfg(not(feature = "dns-doh"))]

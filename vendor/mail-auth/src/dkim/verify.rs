@@ -16,7 +16,10 @@ use crate::{
     },
     is_within_pct,
 };
-use crate::{DnsError, common::crypto::CryptoError};
+use crate::{
+    DnsError,
+    common::crypto::{Algorithm, CryptoError},
+};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{
@@ -85,23 +88,6 @@ impl MessageAuthenticator {
                 continue;
             }
 
-            // Validate body hash
-            let ha = HashAlgorithm::from(signature.a);
-            let bh = &message
-                .body_hashes
-                .iter()
-                .find(|(c, h, l, _)| c == &signature.cb && h == &ha && l == &signature.l)
-                .unwrap()
-                .3;
-
-            if bh != &signature.bh {
-                output.push(
-                    DkimOutput::neutral(Error::Dkim(DkimError::FailedBodyHashMatch))
-                        .with_signature(signature),
-                );
-                continue;
-            }
-
             // Obtain ._domainkey TXT record
             let record = match self
                 .txt_lookup::<DomainKey>(signature.domain_key(), params.cache_txt)
@@ -114,10 +100,46 @@ impl MessageAuthenticator {
                 }
             };
 
+            // COUNTERSIGN PATCH (PATCHES.md #7): RSA keys under 1024 bits
+            // are never valid (RFC 8301 3.2): a key problem (permerror), not
+            // a failed signature. 0 bits = modulus not readable, left to ring.
+            let bits = record.p.public_key_bits();
+            if matches!(signature.a, Algorithm::RsaSha256 | Algorithm::RsaSha1)
+                && (1..1024).contains(&bits)
+            {
+                output.push(
+                    DkimOutput::perm_err(Error::Crypto(CryptoError::Library(format!(
+                        "RSA key of {bits} bits, under the 1024 bits RFC 8301 requires"
+                    ))))
+                    .with_signature(signature),
+                );
+                continue;
+            }
+
             // Enforce t=s flag
             if !signature.validate_auid(&record) {
                 output.push(
                     DkimOutput::fail(Error::Dkim(DkimError::FailedAuidMatch))
+                        .with_signature(signature),
+                );
+                continue;
+            }
+
+            // COUNTERSIGN PATCH (PATCHES.md #6): the body hash is compared
+            // after the key lookup and the AUID check, so that a key problem
+            // decides the result (RFC 6376 6.1.2 before 6.1.3).
+            // Validate body hash
+            let ha = HashAlgorithm::from(signature.a);
+            let bh = &message
+                .body_hashes
+                .iter()
+                .find(|(c, h, l, _)| c == &signature.cb && h == &ha && l == &signature.l)
+                .unwrap()
+                .3;
+
+            if bh != &signature.bh {
+                output.push(
+                    DkimOutput::neutral(Error::Dkim(DkimError::FailedBodyHashMatch))
                         .with_signature(signature),
                 );
                 continue;

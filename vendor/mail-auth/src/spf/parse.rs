@@ -30,6 +30,12 @@ impl TxtRecordParser for Spf {
         {
             return Err(Error::Dns(DnsError::InvalidRecordType));
         }
+        // COUNTERSIGN PATCH (PATCHES.md #3): an SPF record is printable
+        // US-ASCII with terms separated by spaces (RFC 7208 3.1, 4.6.1,
+        // 12); any other byte (non-ASCII, CR, LF, TAB, NUL) is a permerror.
+        if bytes.iter().any(|&ch| !(b' '..=b'~').contains(&ch)) {
+            return Err(Error::ParseError);
+        }
 
         let mut redirect = None;
         let mut exp = None;
@@ -45,23 +51,21 @@ impl TxtRecordParser for Spf {
                     let mut ip6_cidr_length = 128;
                     let mut macro_string = Macro::None;
 
+                    // COUNTERSIGN PATCH (PATCHES.md #3): only a trailing
+                    // dual-cidr-length is a CIDR (':' and '/' elsewhere belong
+                    // to the domain-spec, RFC 7208 7.1); lengths are strict
+                    // (RFC 7208 5.6) and the domain-spec must end well (7.1).
                     match stop_char {
                         b' ' => (),
                         b':' | b'=' => {
-                            let (ds, stop_char) = record.macro_string(false)?;
-                            macro_string = ds;
-                            if stop_char == b'/' {
-                                let (l1, l2) = record.dual_cidr_length()?;
-                                ip4_cidr_length = l1;
-                                ip6_cidr_length = l2;
-                            } else if stop_char != b' ' {
-                                return Err(Error::ParseError);
+                            let (spec, cidr) = split_dual_cidr(take_term(&mut record));
+                            macro_string = domain_spec(spec)?;
+                            if let Some(cidr) = cidr {
+                                (ip4_cidr_length, ip6_cidr_length) = dual_cidr(cidr)?;
                             }
                         }
                         b'/' => {
-                            let (l1, l2) = record.dual_cidr_length()?;
-                            ip4_cidr_length = l1;
-                            ip6_cidr_length = l2;
+                            (ip4_cidr_length, ip6_cidr_length) = dual_cidr(take_term(&mut record))?;
                         }
                         _ => return Err(Error::ParseError),
                     }
@@ -95,7 +99,8 @@ impl TxtRecordParser for Spf {
                         return Err(Error::ParseError);
                     }
                     let (macro_string, stop_char) = record.macro_string(false)?;
-                    if stop_char == b' ' {
+                    // COUNTERSIGN PATCH (PATCHES.md #3): domain-end (RFC 7208 7.1).
+                    if stop_char == b' ' && has_domain_end(&macro_string) {
                         directives.push(Directive::new(
                             qualifier,
                             if term == INCLUDE {
@@ -115,7 +120,8 @@ impl TxtRecordParser for Spf {
                     let mut cidr_length = 32;
                     let (addr, stop_char) = record.ip4()?;
                     if stop_char == b'/' {
-                        cidr_length = std::cmp::min(cidr_length, record.cidr_length()?);
+                        // COUNTERSIGN PATCH (PATCHES.md #3): 0-32, no leading zeros (RFC 7208 5.6).
+                        cidr_length = cidr_number(take_term(&mut record), 32)?;
                     } else if stop_char != b' ' {
                         return Err(Error::ParseError);
                     }
@@ -134,7 +140,8 @@ impl TxtRecordParser for Spf {
                     let mut cidr_length = 128;
                     let (addr, stop_char) = record.ip6()?;
                     if stop_char == b'/' {
-                        cidr_length = std::cmp::min(cidr_length, record.cidr_length()?);
+                        // COUNTERSIGN PATCH (PATCHES.md #3): 0-128, no leading zeros (RFC 7208 5.6).
+                        cidr_length = cidr_number(take_term(&mut record), 128)?;
                     } else if stop_char != b' ' {
                         return Err(Error::ParseError);
                     }
@@ -154,7 +161,10 @@ impl TxtRecordParser for Spf {
                         stop_char = stop_char_;
                     }
 
-                    if stop_char == b' ' {
+                    // COUNTERSIGN PATCH (PATCHES.md #3): domain-end (RFC 7208 7.1).
+                    if stop_char == b' '
+                        && (macro_string == Macro::None || has_domain_end(&macro_string))
+                    {
                         directives.push(Directive::new(qualifier, Mechanism::Ptr { macro_string }));
                     } else {
                         return Err(Error::ParseError);
@@ -165,7 +175,8 @@ impl TxtRecordParser for Spf {
                         return Err(Error::ParseError);
                     }
                     let (macro_string, stop_char) = record.macro_string(false)?;
-                    if stop_char != b' ' {
+                    // COUNTERSIGN PATCH (PATCHES.md #3): domain-end (RFC 7208 7.1).
+                    if stop_char != b' ' || !has_domain_end(&macro_string) {
                         return Err(Error::ParseError);
                     }
                     if term == REDIRECT {
@@ -193,9 +204,17 @@ impl TxtRecordParser for Spf {
                     rr = record.rr()?;
                 }
                 _ => {
-                    let (_, stop_char) = record.macro_string(false)?;
-                    if stop_char != b' ' {
+                    // COUNTERSIGN PATCH (PATCHES.md #3): an unknown term is
+                    // ignored only as a modifier, `name "=" macro-string`
+                    // with name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )
+                    // (RFC 7208 6, 12); an unknown mechanism or a bad name
+                    // is a permerror.
+                    if term == TERM_INVALID || stop_char != b'=' {
                         return Err(Error::ParseError);
+                    }
+                    let value = take_term(&mut record);
+                    if !value.is_empty() {
+                        value.iter().macro_string(false)?;
                     }
                 }
             }
@@ -229,6 +248,138 @@ fn ip6_mask(cidr_length: u8) -> u128 {
     } else {
         u128::MAX << (128 - cidr_length)
     }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): a term whose name is not
+/// ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (no known packed name has
+/// 0xFF bytes, so this cannot collide).
+const TERM_INVALID: u64 = u64::MAX - 1;
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): RFC 7208 12 `name`.
+fn is_term_name(name: &[u8]) -> bool {
+    name.first().is_some_and(u8::is_ascii_alphabetic)
+        && name
+            .iter()
+            .all(|&ch| ch.is_ascii_alphanumeric() || matches!(ch, b'-' | b'_' | b'.'))
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): the rest of the current term (up to
+/// the next space), consumed.
+fn take_term<'x>(record: &mut Iter<'x, u8>) -> &'x [u8] {
+    let input = record.as_slice();
+    let end = memchr::memchr(b' ', input).unwrap_or(input.len());
+    *record = input.get(end..).unwrap_or_default().iter();
+    input.get(..end).unwrap_or_default()
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): splits `domain-spec [dual-cidr-length]`
+/// at a trailing `/nn`, `//nn` or `/nn//nn`; returns the domain-spec and what
+/// follows the CIDR's first '/'.
+fn split_dual_cidr(term: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let digits_before = |end: usize| {
+        end - term
+            .get(..end)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take_while(|ch| ch.is_ascii_digit())
+            .count()
+    };
+    let mut start = digits_before(term.len());
+    if start == term.len() || start == 0 || term.get(start - 1) != Some(&b'/') {
+        return (term, None);
+    }
+    start -= 1;
+    if start > 0 && term.get(start - 1) == Some(&b'/') {
+        // "//nn": an ip6-cidr-length, maybe after an ip4-cidr-length.
+        start -= 1;
+        let ip4_start = digits_before(start);
+        if ip4_start < start && ip4_start > 0 && term.get(ip4_start - 1) == Some(&b'/') {
+            start = ip4_start - 1;
+        }
+    }
+    (term.get(..start).unwrap_or_default(), term.get(start + 1..))
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): `[ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
+/// after the first '/', strictly (RFC 7208 5.6, 12).
+fn dual_cidr(cidr: &[u8]) -> crate::Result<(u8, u8)> {
+    let (ip4, ip6) = match cidr.strip_prefix(b"/") {
+        Some(ip6) => (None, Some(ip6)),
+        None => match memchr::memchr(b'/', cidr) {
+            Some(pos) => (
+                cidr.get(..pos),
+                Some(
+                    cidr.get(pos + 1..)
+                        .and_then(|rest| rest.strip_prefix(b"/"))
+                        .ok_or(Error::ParseError)?,
+                ),
+            ),
+            None => (Some(cidr), None),
+        },
+    };
+    Ok((
+        ip4.map_or(Ok(32), |ip4| cidr_number(ip4, 32))?,
+        ip6.map_or(Ok(128), |ip6| cidr_number(ip6, 128))?,
+    ))
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): `"0" / %x31-39 0*2DIGIT`, at most `max`.
+fn cidr_number(digits: &[u8], max: u8) -> crate::Result<u8> {
+    if digits.is_empty()
+        || digits.len() > 3
+        || (digits.len() > 1 && digits[0] == b'0')
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return Err(Error::ParseError);
+    }
+    let value = digits
+        .iter()
+        .fold(0u16, |acc, &ch| acc * 10 + (ch - b'0') as u16);
+    if value <= max as u16 {
+        Ok(value as u8)
+    } else {
+        Err(Error::ParseError)
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): a whole term as a domain-spec.
+fn domain_spec(spec: &[u8]) -> crate::Result<Macro> {
+    let mut iter = spec.iter();
+    let (macro_string, _) = iter.macro_string(false)?;
+    if iter.as_slice().is_empty() && has_domain_end(&macro_string) {
+        Ok(macro_string)
+    } else {
+        Err(Error::ParseError)
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #3): RFC 7208 7.1 `domain-end`: a
+/// macro-expand, or "." toplabel [ "." ] where toplabel has a letter (or an
+/// inner '-') and neither starts nor ends with '-'.
+fn has_domain_end(macro_string: &Macro) -> bool {
+    let literal = match macro_string {
+        Macro::Literal(literal) => literal,
+        Macro::List(list) => match list.last() {
+            Some(Macro::Literal(literal)) => literal,
+            Some(Macro::Variable { .. }) => return true,
+            _ => return false,
+        },
+        Macro::Variable { .. } => return true,
+        Macro::None => return false,
+    };
+    let literal = literal.strip_suffix(b".").unwrap_or(literal);
+    let Some(dot) = memchr::memrchr(b'.', literal) else {
+        return false;
+    };
+    let top = literal.get(dot + 1..).unwrap_or_default();
+    !top.is_empty()
+        && top.first() != Some(&b'-')
+        && top.last() != Some(&b'-')
+        && top
+            .iter()
+            .all(|&ch| ch.is_ascii_alphanumeric() || ch == b'-')
+        && top.iter().any(|&ch| ch.is_ascii_alphabetic() || ch == b'-')
 }
 
 const TERM_POISON: u8 = 0;
@@ -291,7 +442,6 @@ pub(crate) trait SPFParser: Sized {
     fn ip4(&mut self) -> crate::Result<(Ipv4Addr, u8)>;
     fn ip6(&mut self) -> crate::Result<(Ipv6Addr, u8)>;
     fn cidr_length(&mut self) -> crate::Result<u8>;
-    fn dual_cidr_length(&mut self) -> crate::Result<(u8, u8)>;
     fn rr(&mut self) -> crate::Result<u8>;
     fn ra(&mut self) -> crate::Result<Vec<u8>>;
 }
@@ -300,19 +450,29 @@ impl SPFParser for Iter<'_, u8> {
     fn next_term(&mut self) -> Option<(u64, Qualifier, u8)> {
         let input = self.as_slice();
         let mut pos = 0;
-        let mut qualifier = Qualifier::Pass;
-
-        while let Some(&ch) = input.get(pos) {
-            match ch {
-                b'+' => qualifier = Qualifier::Pass,
-                b'-' => qualifier = Qualifier::Fail,
-                b'~' => qualifier = Qualifier::SoftFail,
-                b'?' => qualifier = Qualifier::Neutral,
-                b'\t' | b'\n' | b'\x0C' | b'\r' | b' ' => (),
-                _ => break,
-            }
+        while input.get(pos).is_some_and(|ch| ch.is_ascii_whitespace()) {
             pos += 1;
         }
+
+        // COUNTERSIGN PATCH (PATCHES.md #3): at most one qualifier, directly
+        // before the name; a term without a valid name (RFC 7208 12) comes
+        // back as TERM_INVALID instead of ending or poisoning the parse.
+        let mut has_qualifier = true;
+        let qualifier = match input.get(pos) {
+            Some(b'+') => Qualifier::Pass,
+            Some(b'-') => Qualifier::Fail,
+            Some(b'~') => Qualifier::SoftFail,
+            Some(b'?') => Qualifier::Neutral,
+            _ => {
+                has_qualifier = false;
+                Qualifier::Pass
+            }
+        };
+        if has_qualifier {
+            pos += 1;
+        }
+        let name_start = pos;
+        let mut name_end = input.len();
 
         let mut d = 0u64;
         let mut shift = 0;
@@ -327,10 +487,12 @@ impl SPFParser for Iter<'_, u8> {
                 }
                 TERM_SPACE => {
                     stop_char = b' ';
+                    name_end = pos - 1;
                     break;
                 }
                 TERM_STOP => {
                     stop_char = ch;
+                    name_end = pos - 1;
                     break;
                 }
                 lower if shift < 64 => {
@@ -347,7 +509,13 @@ impl SPFParser for Iter<'_, u8> {
         *self = input.get(pos..).unwrap_or_default().iter();
 
         if d != 0 {
+            if !is_term_name(input.get(name_start..name_end).unwrap_or_default()) {
+                d = TERM_INVALID;
+            }
             (d, qualifier, stop_char).into()
+        } else if has_qualifier || stop_char != b' ' {
+            // A qualifier or a ':', '=' or '/' without a name.
+            (TERM_INVALID, qualifier, stop_char).into()
         } else {
             None
         }
@@ -363,7 +531,10 @@ impl SPFParser for Iter<'_, u8> {
                 + if is_exp {
                     memchr::memchr(b'%', rest).unwrap_or(rest.len())
                 } else {
-                    find_le_space_or2(rest, b'%', b'/')
+                    // COUNTERSIGN PATCH (PATCHES.md #3): '/' is a
+                    // macro-literal (RFC 7208 7.1); the a/mx parser splits
+                    // off a trailing dual-cidr-length itself.
+                    find_le_space_or2(rest, b'%', b'%')
                 };
 
             match input.get(hit) {
@@ -372,12 +543,9 @@ impl SPFParser for Iter<'_, u8> {
                     return literal_macro(input, b' ');
                 }
                 Some(&b'%') => break,
-                Some(&ch) if !is_exp && (ch == b'/' || ch.is_ascii_whitespace()) => {
+                Some(&ch) if !is_exp && ch.is_ascii_whitespace() => {
                     *self = input.get(hit + 1..).unwrap_or_default().iter();
-                    return literal_macro(
-                        input.get(..hit).unwrap_or_default(),
-                        if ch == b'/' { b'/' } else { b' ' },
-                    );
+                    return literal_macro(input.get(..hit).unwrap_or_default(), b' ');
                 }
                 Some(_) => pos = hit + 1,
             }
@@ -452,54 +620,6 @@ impl SPFParser for Iter<'_, u8> {
 
         *self = input.get(pos..).unwrap_or_default().iter();
         Ok(cidr_length)
-    }
-
-    fn dual_cidr_length(&mut self) -> crate::Result<(u8, u8)> {
-        let input = self.as_slice();
-        let mut pos = 0;
-        let mut ip4_length = u8::MAX;
-        let mut ip6_length = u8::MAX;
-        let mut in_ip6 = false;
-
-        while let Some(&ch) = input.get(pos) {
-            pos += 1;
-            match ch {
-                b'0'..=b'9' => {
-                    let digit = ch - b'0';
-                    let length = if in_ip6 {
-                        &mut ip6_length
-                    } else {
-                        &mut ip4_length
-                    };
-                    *length = if *length != u8::MAX {
-                        length.saturating_mul(10).saturating_add(digit)
-                    } else {
-                        digit
-                    };
-                }
-                b'/' => {
-                    if !in_ip6 {
-                        in_ip6 = true;
-                    } else if ip6_length != u8::MAX {
-                        *self = input.get(pos..).unwrap_or_default().iter();
-                        return Err(Error::ParseError);
-                    }
-                }
-                _ => {
-                    if !ch.is_ascii_whitespace() {
-                        *self = input.get(pos..).unwrap_or_default().iter();
-                        return Err(Error::ParseError);
-                    }
-                    break;
-                }
-            }
-        }
-
-        *self = input.get(pos..).unwrap_or_default().iter();
-        Ok((
-            std::cmp::min(ip4_length, 32),
-            std::cmp::min(ip6_length, 128),
-        ))
     }
 
     fn rr(&mut self) -> crate::Result<u8> {
@@ -807,10 +927,6 @@ impl SPFMacroParser for Iter<'_, u8> {
                         escape,
                         delimiters,
                     });
-                }
-                b'/' if !is_exp => {
-                    stop_char = ch;
-                    break;
                 }
                 _ => {
                     if last_is_pct {

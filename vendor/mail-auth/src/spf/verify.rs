@@ -82,7 +82,13 @@ impl MessageAuthenticator {
         PTR: ResolverCache<IpAddr, RecordSet<Box<str>>>,
     {
         let domain = params.params.domain;
-        let ip = params.params.ip;
+        // COUNTERSIGN PATCH (PATCHES.md #4): an IPv4-mapped IPv6 client is
+        // the IPv4 client it stands for (RFC 4291 2.5.5.2, as pyspf and
+        // Mail::SPF treat it): A records and ip4 apply, ip6/AAAA never do.
+        let ip = match params.params.ip {
+            IpAddr::V6(ip6) => ip6.to_ipv4_mapped().map_or(IpAddr::V6(ip6), IpAddr::V4),
+            ip => ip,
+        };
         let helo_domain = params.params.helo_domain;
         let host_domain = params.params.host_domain;
         let sender = match &params.params.sender {
@@ -112,6 +118,19 @@ impl MessageAuthenticator {
             Ok(spf_record) => spf_record,
             Err(err) => return output.with_result(err.into()),
         };
+        // COUNTERSIGN PATCH (PATCHES.md #4): RFC 7208 4.6.4, more than two
+        // lookups answered NXDOMAIN or with no records are a permerror.
+        let mut void_lookups = 0u32;
+        macro_rules! void_lookup {
+            () => {{
+                void_lookups += 1;
+                if void_lookups > 2 {
+                    return output
+                        .with_result(SpfResult::PermError)
+                        .with_report(&spf_record);
+                }
+            }};
+        }
 
         let mut domain = Cow::Borrowed(domain);
         let mut include_stack = Vec::new();
@@ -164,7 +183,15 @@ impl MessageAuthenticator {
                             .await
                         {
                             Ok(true) => true,
-                            Ok(false) | Err(Error::Dns(DnsError::RecordNotFound(_))) => false,
+                            Ok(false) => false,
+                            Err(Error::Dns(DnsError::RecordNotFound(_))) => {
+                                void_lookup!();
+                                false
+                            }
+                            // COUNTERSIGN PATCH (PATCHES.md #4): a target
+                            // that is no valid DNS name (empty or long label)
+                            // does not exist (RFC 7208 4.3, 5): no match.
+                            Err(Error::ParseError) => false,
                             Err(_) => {
                                 return output
                                     .with_result(SpfResult::TempError)
@@ -217,7 +244,9 @@ impl MessageAuthenticator {
                                             break;
                                         }
                                         Ok(false)
-                                        | Err(Error::Dns(DnsError::RecordNotFound(_))) => (),
+                                        | Err(Error::Dns(DnsError::RecordNotFound(_)))
+                                        // COUNTERSIGN PATCH (PATCHES.md #4): no valid name, no match.
+                                        | Err(Error::ParseError) => (),
                                         Err(_) => {
                                             return output
                                                 .with_result(SpfResult::TempError)
@@ -226,7 +255,9 @@ impl MessageAuthenticator {
                                     }
                                 }
                             }
-                            Err(Error::Dns(DnsError::RecordNotFound(_))) => (),
+                            Err(Error::Dns(DnsError::RecordNotFound(_))) => void_lookup!(),
+                            // COUNTERSIGN PATCH (PATCHES.md #4): no valid name, no match.
+                            Err(Error::ParseError) => (),
                             Err(_) => {
                                 return output
                                     .with_result(SpfResult::TempError)
@@ -322,7 +353,7 @@ impl MessageAuthenticator {
                                 .with_report(&spf_record);
                         }
 
-                        if let Ok(result) = self
+                        match self
                             .exists(
                                 &*macro_string.eval(&vars, &domain, true),
                                 params.cache_ipv4,
@@ -330,11 +361,18 @@ impl MessageAuthenticator {
                             )
                             .await
                         {
-                            result
-                        } else {
-                            return output
-                                .with_result(SpfResult::TempError)
-                                .with_report(&spf_record);
+                            Ok(true) => true,
+                            Ok(false) => {
+                                void_lookup!();
+                                false
+                            }
+                            // COUNTERSIGN PATCH (PATCHES.md #4): no valid name, no match.
+                            Err(Error::ParseError) => false,
+                            Err(_) => {
+                                return output
+                                    .with_result(SpfResult::TempError)
+                                    .with_report(&spf_record);
+                            }
                         }
                     }
                 };
@@ -556,13 +594,9 @@ impl IpMask for IpAddr {
     fn matches_ipv4_mask(&self, addr: &Ipv4Addr, mask: u32) -> bool {
         u32::from_be_bytes(match &self {
             IpAddr::V4(ip) => ip.octets(),
-            IpAddr::V6(ip) => {
-                if let Some(ip) = ip.to_ipv4_mapped() {
-                    ip.octets()
-                } else {
-                    return false;
-                }
-            }
+            // COUNTERSIGN PATCH (PATCHES.md #4): ip4 only matches IPv4
+            // clients (check_host maps v4-mapped clients to IPv4 first).
+            IpAddr::V6(_) => return false,
         }) & mask
             == u32::from_be_bytes(addr.octets()) & mask
     }
@@ -570,7 +604,9 @@ impl IpMask for IpAddr {
     fn matches_ipv6_mask(&self, addr: &Ipv6Addr, mask: u128) -> bool {
         u128::from_be_bytes(match &self {
             IpAddr::V6(ip) => ip.octets(),
-            IpAddr::V4(ip) => ip.to_ipv6_mapped().octets(),
+            // COUNTERSIGN PATCH (PATCHES.md #4): ip6 never matches an IPv4
+            // client (RFC 7208 5.6), not even through its v4-mapped form.
+            IpAddr::V4(_) => return false,
         }) & mask
             == u128::from_be_bytes(addr.octets()) & mask
     }
@@ -658,8 +694,18 @@ impl HasValidLabels for &str {
             if ch.is_alphanumeric() {
                 has_chars = true;
             } else if ch == '.' {
+                // COUNTERSIGN PATCH (PATCHES.md #4): a zero-length label
+                // (other than the root's) makes the domain malformed, and
+                // check_host() gives "none" (RFC 7208 4.3).
+                if label_len == 1 {
+                    return false;
+                }
                 has_dots = true;
                 label_len = 0;
+            } else if ch.is_ascii() && ch != '-' && ch != '_' {
+                // COUNTERSIGN PATCH (PATCHES.md #4): likewise an ASCII byte
+                // no host name has (an address literal's '[', ':', ' ').
+                return false;
             }
 
             if label_len > 63 {

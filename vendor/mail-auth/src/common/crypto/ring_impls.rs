@@ -304,6 +304,16 @@ impl Ed25519PublicKey {
     pub(crate) fn verifying_key_from_bytes(
         bytes: &[u8],
     ) -> Result<Box<dyn VerifyingKey + Send + Sync>> {
+        // COUNTERSIGN PATCH (PATCHES.md #7): an Ed25519 key record holds the
+        // bare 32-byte key (RFC 8463 4.2); any other length is a bad key
+        // record, as the RustCrypto backend already says, not a failed
+        // signature.
+        if bytes.len() != 32 {
+            return Err(Error::Crypto(CryptoError::Library(format!(
+                "Ed25519 public key is {} bytes, not 32 (RFC 8463)",
+                bytes.len()
+            ))));
+        }
         Ok(Box::new(Self {
             inner: UnparsedPublicKey::new(&ED25519, bytes.to_vec()),
         }))

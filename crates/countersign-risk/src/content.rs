@@ -1,0 +1,413 @@
+//! What a message says, decoded once: the headers that name its senders, the
+//! text of its parts, its attachments and the indicators in its text.
+//!
+//! [`MessageContent::parse`] never fails and never panics: whatever
+//! `mail-parser` cannot make sense of is kept as raw text where possible and
+//! described in [`MessageContent::defects`], so the policy can quarantine a
+//! broken message instead of losing it.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use crate::extract::{
+    bare_domain, emails_in_text, phones_in_text, push_unique, url_host, url_hosts_in_text,
+};
+use crate::html;
+
+/// MIME nesting deeper than this is reported as a defect. Real mail rarely
+/// goes past five levels; deep nesting is a filter-evasion trick.
+pub const MAX_MIME_DEPTH: usize = 16;
+
+/// Messages attached inside messages deeper than this are not opened; the
+/// deeper ones are reported as a defect.
+pub const MAX_MESSAGE_DEPTH: usize = 8;
+
+/// A mailbox from a header: display name and address, either may be absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Mailbox {
+    /// The display name, decoded (`"Microsoft Support"`).
+    pub name: Option<String>,
+    /// The address (`support@example.com`).
+    pub address: Option<String>,
+}
+
+/// A part of the message that is not body text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Attachment {
+    /// The file name from `Content-Disposition` or `Content-Type`.
+    pub name: Option<String>,
+    /// The media type, lowercase (`application/pdf`).
+    pub content_type: String,
+}
+
+/// An HTML anchor whose visible text names one domain while its link goes to
+/// another: the classic "the link says microsoft.com" trick.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkMismatch {
+    /// The domain the reader sees.
+    pub visible: String,
+    /// The domain the link goes to.
+    pub target: String,
+}
+
+/// The decoded content of one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MessageContent {
+    /// The first mailbox of the first `From` header.
+    pub from: Option<Mailbox>,
+    /// Every `Reply-To` address.
+    pub reply_to: Vec<String>,
+    /// The `Return-Path` address, without angle brackets (empty for `<>`).
+    pub return_path: Option<String>,
+    /// The `Sender` address.
+    pub sender: Option<String>,
+    /// The decoded `Subject`.
+    pub subject: Option<String>,
+    /// The decoded text of every text part that is not an attachment,
+    /// including those of attached messages.
+    pub text_parts: Vec<String>,
+    /// The visible text of every HTML part that is not an attachment: tags,
+    /// scripts and styles removed, entities decoded.
+    pub html_parts: Vec<String>,
+    /// Every other part: files, inline images, attached messages.
+    pub attachments: Vec<Attachment>,
+    /// The host of every link (HTML `href`/`src`, and `http(s)://` or `www.`
+    /// URLs in text), lowercase, internationalised names as A-labels
+    /// (`xn--...`), first occurrence first, without duplicates.
+    pub link_domains: Vec<String>,
+    /// Anchors whose visible domain differs from their target's.
+    pub link_mismatches: Vec<LinkMismatch>,
+    /// Phone numbers written in the text; see `extract.rs` for the forms
+    /// recognised. International numbers are `+` and digits.
+    pub phone_numbers: Vec<String>,
+    /// Email addresses written in the text (and `mailto:` links), lowercase.
+    pub body_emails: Vec<String>,
+    /// What was wrong with the message's structure: broken MIME, undecodable
+    /// parts, unknown charsets, excessive nesting, missing headers. Empty for
+    /// a well-formed message.
+    pub defects: Vec<String>,
+}
+
+fn parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(MessageParser::default)
+}
+
+impl MessageContent {
+    /// Parses a raw RFC 5322 message. Never fails: see the module docs.
+    pub fn parse(raw: &[u8]) -> MessageContent {
+        let mut content = MessageContent::default();
+        let Some(message) = parser().parse(raw) else {
+            content.defects.push("no message headers found".to_owned());
+            // Keep whatever text there is, so a headerless request is still
+            // read by the rules.
+            let text = String::from_utf8_lossy(raw);
+            if !text.trim().is_empty() {
+                content.text_parts.push(text.into_owned());
+            }
+            content.extract_indicators(&[]);
+            return content;
+        };
+        content.read_headers(&message);
+        let mut anchors = Vec::new();
+        // Attached messages are opened with a work list, not recursion, so
+        // nesting depth cannot exhaust the stack.
+        let mut work: Vec<(&Message<'_>, usize)> = vec![(&message, 0)];
+        while let Some((msg, depth)) = work.pop() {
+            content.check_mime_depth(msg);
+            for (index, part) in msg.parts.iter().enumerate() {
+                content.check_part(index, part);
+                match &part.body {
+                    PartType::Text(text) if !is_attachment(part) => {
+                        content.text_parts.push(text.to_string());
+                    }
+                    PartType::Html(source) if !is_attachment(part) => {
+                        let stripped = html::strip(source);
+                        for url in &stripped.urls {
+                            content.link_from_url(url);
+                        }
+                        anchors.extend(stripped.anchors);
+                        content.html_parts.push(stripped.text);
+                    }
+                    PartType::Multipart(_) => {}
+                    PartType::Message(inner) => {
+                        content.push_attachment(part);
+                        if depth + 1 > MAX_MESSAGE_DEPTH {
+                            content.defect(format!(
+                                "attached messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
+                            ));
+                        } else {
+                            work.push((inner, depth + 1));
+                        }
+                    }
+                    PartType::Binary(bytes) | PartType::InlineBinary(bytes)
+                        if is_broken_container(part) =>
+                    {
+                        // A multipart whose boundary is missing is really
+                        // text; reading it keeps its words in front of the
+                        // rules.
+                        content
+                            .text_parts
+                            .push(String::from_utf8_lossy(bytes).into_owned());
+                    }
+                    _ => content.push_attachment(part),
+                }
+            }
+        }
+        content.extract_indicators(&anchors);
+        content
+    }
+
+    /// Content for text that did not arrive as an email (a help-desk ticket,
+    /// a chat message): the same indicators are extracted from it.
+    pub fn from_text(subject: &str, body: &str) -> MessageContent {
+        let mut content = MessageContent {
+            subject: (!subject.is_empty()).then(|| subject.to_owned()),
+            text_parts: vec![body.to_owned()],
+            ..MessageContent::default()
+        };
+        content.extract_indicators(&[]);
+        content
+    }
+
+    fn defect(&mut self, defect: String) {
+        if !self.defects.contains(&defect) {
+            self.defects.push(defect);
+        }
+    }
+
+    fn read_headers(&mut self, message: &Message<'_>) {
+        self.from = message.from().and_then(|a| a.first()).map(|a| Mailbox {
+            name: a.name().map(str::to_owned),
+            address: a.address().map(str::to_owned),
+        });
+        if self.from.as_ref().is_none_or(|m| m.address.is_none()) {
+            self.defect("no usable From address".to_owned());
+        }
+        if let Some(reply_to) = message.reply_to() {
+            self.reply_to = reply_to
+                .iter()
+                .filter_map(|a| a.address())
+                .map(str::to_owned)
+                .collect();
+        }
+        self.return_path = match message.return_path() {
+            HeaderValue::Text(t) => Some(strip_angles(t)),
+            HeaderValue::TextList(list) => list.last().map(|t| strip_angles(t)),
+            HeaderValue::Address(a) => a.first().and_then(|a| a.address()).map(str::to_owned),
+            _ => None,
+        };
+        self.sender = message
+            .sender()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_owned);
+        self.subject = message.subject().map(str::to_owned);
+    }
+
+    fn check_mime_depth(&mut self, msg: &Message<'_>) {
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((index, depth)) = stack.pop() {
+            if depth > MAX_MIME_DEPTH {
+                self.defect(format!(
+                    "MIME parts nested deeper than {MAX_MIME_DEPTH} levels"
+                ));
+                return;
+            }
+            if let Some(PartType::Multipart(children)) = msg.parts.get(index).map(|p| &p.body) {
+                // Children always follow their parent; anything else would
+                // be a cycle.
+                stack.extend(
+                    children
+                        .iter()
+                        .map(|&c| c as usize)
+                        .filter(|&c| c > index)
+                        .map(|c| (c, depth + 1)),
+                );
+            }
+        }
+    }
+
+    fn check_part(&mut self, index: usize, part: &MessagePart<'_>) {
+        let content_type = part.content_type();
+        let is_multipart =
+            content_type.is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"));
+        if is_multipart && !matches!(part.body, PartType::Multipart(_)) {
+            let reason = if content_type.is_some_and(|ct| ct.attribute("boundary").is_none()) {
+                "has no boundary"
+            } else {
+                "boundary never occurs"
+            };
+            self.defect(format!("part {index}: multipart {reason}; kept as text"));
+        } else if part.is_encoding_problem {
+            self.defect(format!(
+                "part {index}: content could not be decoded; kept as raw text"
+            ));
+        }
+        if let Some(cte) = part.content_transfer_encoding() {
+            let known = ["7bit", "8bit", "binary", "base64", "quoted-printable"];
+            if !known.iter().any(|k| cte.trim().eq_ignore_ascii_case(k)) {
+                self.defect(format!(
+                    "part {index}: unknown Content-Transfer-Encoding {:?}",
+                    cte.trim()
+                ));
+            }
+        }
+        let text = match &part.body {
+            PartType::Text(t) | PartType::Html(t) => t,
+            _ => return,
+        };
+        if let Some(charset) = content_type.and_then(|ct| ct.attribute("charset")) {
+            let c = charset.trim().to_ascii_lowercase().replace('_', "-");
+            let utf8 = matches!(c.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii" | "");
+            if !utf8 && charset_decoder(charset.trim().as_bytes()).is_none() {
+                self.defect(format!(
+                    "part {index}: unknown charset {:?}",
+                    charset.trim()
+                ));
+                return;
+            }
+        }
+        if text.contains('\u{FFFD}') {
+            self.defect(format!("part {index}: text is not valid in its charset"));
+        }
+    }
+
+    fn push_attachment(&mut self, part: &MessagePart<'_>) {
+        let content_type = part.content_type().map_or_else(
+            || "application/octet-stream".to_owned(),
+            |ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+                None => ct.ctype().to_ascii_lowercase(),
+            },
+        );
+        let content_type =
+            if matches!(part.body, PartType::Message(_)) && part.content_type().is_none() {
+                "message/rfc822".to_owned()
+            } else {
+                content_type
+            };
+        self.attachments.push(Attachment {
+            name: part.attachment_name().map(str::to_owned),
+            content_type,
+        });
+    }
+
+    fn link_from_url(&mut self, url: &str) {
+        let trimmed = url.trim();
+        let scheme = |p: &str| {
+            trimmed.len() > p.len()
+                && trimmed.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+        };
+        if scheme("mailto:") {
+            let address = trimmed[7..].split(['?', ',']).next().unwrap_or_default();
+            emails_in_text(&percent_decode(address), &mut self.body_emails);
+        } else if scheme("tel:") || scheme("callto:") {
+            let number = trimmed.split_once(':').map_or("", |(_, n)| n);
+            phones_in_text(&percent_decode(number), &mut self.phone_numbers);
+        } else if let Some(host) = url_host(trimmed) {
+            push_unique(&mut self.link_domains, host);
+        }
+    }
+
+    fn extract_indicators(&mut self, anchors: &[(String, String)]) {
+        let texts: Vec<&str> = self
+            .subject
+            .iter()
+            .chain(&self.text_parts)
+            .chain(&self.html_parts)
+            .map(String::as_str)
+            .collect();
+        let (mut hosts, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+        for text in texts {
+            url_hosts_in_text(text, &mut hosts);
+            emails_in_text(text, &mut emails);
+            phones_in_text(text, &mut phones);
+        }
+        for host in hosts {
+            push_unique(&mut self.link_domains, host);
+        }
+        for email in emails {
+            push_unique(&mut self.body_emails, email);
+        }
+        for phone in phones {
+            push_unique(&mut self.phone_numbers, phone);
+        }
+        for (href, visible) in anchors {
+            let Some(target) = url_host(href) else {
+                continue;
+            };
+            let mut seen = Vec::new();
+            url_hosts_in_text(visible, &mut seen);
+            let Some(shown) = seen.into_iter().next().or_else(|| bare_domain(visible)) else {
+                continue;
+            };
+            if !same_site(&shown, &target) {
+                let mismatch = LinkMismatch {
+                    visible: shown,
+                    target,
+                };
+                if !self.link_mismatches.contains(&mismatch) {
+                    self.link_mismatches.push(mismatch);
+                }
+            }
+        }
+    }
+}
+
+/// A part declared multipart that `mail-parser` could not split.
+fn is_broken_container(part: &MessagePart<'_>) -> bool {
+    part.content_type()
+        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+        && !is_attachment(part)
+}
+
+fn is_attachment(part: &MessagePart<'_>) -> bool {
+    part.attachment_name().is_some()
+        || part
+            .content_disposition()
+            .is_some_and(|d| d.is_attachment())
+}
+
+fn strip_angles(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned()
+}
+
+/// Whether two hosts belong together: equal, or one a subdomain of the other
+/// (`www.` ignored). Registrable-domain comparison needs the Public Suffix
+/// List and is left to the impersonation checks.
+fn same_site(a: &str, b: &str) -> bool {
+    let a = a.strip_prefix("www.").unwrap_or(a);
+    let b = b.strip_prefix("www.").unwrap_or(b);
+    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+}
+
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}

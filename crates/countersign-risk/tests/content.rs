@@ -1,0 +1,242 @@
+//! Edge cases of `MessageContent::parse`: whatever the input, it returns,
+//! keeps what text it can, and says what was wrong in `defects`.
+
+use countersign_risk::{LinkMismatch, MAX_MIME_DEPTH, MessageContent, Rulebook, assess};
+
+fn parse(raw: &str) -> MessageContent {
+    MessageContent::parse(raw.as_bytes())
+}
+
+#[test]
+fn headers_are_read() {
+    let c = parse(
+        "Return-Path: <bounce@mailer.example>\nFrom: \"Microsoft Support\" <ms.support@freemail.example>\n\
+         Sender: relay@mailer.example\nReply-To: a@one.example, b@two.example\nSubject: =?utf-8?q?R=C3=A9initialiser?=\n\nhi\n",
+    );
+    let from = c.from.as_ref().unwrap();
+    assert_eq!(from.name.as_deref(), Some("Microsoft Support"));
+    assert_eq!(from.address.as_deref(), Some("ms.support@freemail.example"));
+    assert_eq!(c.reply_to, ["a@one.example", "b@two.example"]);
+    assert_eq!(c.return_path.as_deref(), Some("bounce@mailer.example"));
+    assert_eq!(c.sender.as_deref(), Some("relay@mailer.example"));
+    assert_eq!(c.subject.as_deref(), Some("Réinitialiser"));
+    assert!(c.defects.is_empty(), "{:?}", c.defects);
+}
+
+#[test]
+fn empty_and_garbage_input() {
+    let c = MessageContent::parse(b"");
+    assert_eq!(c.defects, ["no message headers found"]);
+    assert!(c.text_parts.is_empty());
+
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let c = MessageContent::parse(&garbage);
+    assert!(!c.defects.is_empty());
+}
+
+#[test]
+fn missing_from_is_a_defect() {
+    let c = parse("Subject: no sender\n\nreset my password\n");
+    assert!(c.from.is_none());
+    assert!(
+        c.defects.iter().any(|d| d.contains("From")),
+        "{:?}",
+        c.defects
+    );
+    assert!(assess(&c, &Rulebook::default_rules()).high_risk);
+}
+
+#[test]
+fn multipart_without_boundary_is_kept_as_text() {
+    let c = parse("From: a@b.example\nContent-Type: multipart/mixed\n\nplease reset my password\n");
+    assert!(
+        c.defects.iter().any(|d| d.contains("no boundary")),
+        "{:?}",
+        c.defects
+    );
+    assert!(c.text_parts.iter().any(|t| t.contains("reset my password")));
+}
+
+#[test]
+fn broken_base64_and_unknown_charset_and_encoding() {
+    let c = parse(
+        "From: a@b.example\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain; charset=x-klingon\n\nqapla\n--b\n\
+         Content-Type: text/plain\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644\n--b\n\
+         Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!! not base64 ****\n--b--\n",
+    );
+    assert!(
+        c.defects.iter().any(|d| d.contains("unknown charset")),
+        "{:?}",
+        c.defects
+    );
+    assert!(
+        c.defects
+            .iter()
+            .any(|d| d.contains("Content-Transfer-Encoding")),
+        "{:?}",
+        c.defects
+    );
+    assert!(c.text_parts.iter().any(|t| t.contains("qapla")));
+}
+
+#[test]
+fn invalid_utf8_is_reported() {
+    let mut raw =
+        b"From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\nreset my pass".to_vec();
+    raw.extend_from_slice(&[0xff, 0xfe]);
+    raw.extend_from_slice(b"word\n");
+    let c = MessageContent::parse(&raw);
+    assert!(
+        c.defects.iter().any(|d| d.contains("not valid")),
+        "{:?}",
+        c.defects
+    );
+}
+
+#[test]
+fn deeply_nested_multipart_does_not_panic() {
+    let depth = 400;
+    let mut raw = String::from("From: a@b.example\nSubject: deep\n");
+    for i in 0..depth {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n--b{i}\n"
+        ));
+    }
+    raw.push_str("Content-Type: text/plain\n\nplease reset my password\n");
+    for i in (0..depth).rev() {
+        raw.push_str(&format!("--b{i}--\n"));
+    }
+    let c = parse(&raw);
+    assert!(
+        c.defects
+            .iter()
+            .any(|d| d.contains(&format!("deeper than {MAX_MIME_DEPTH}"))),
+        "{:?}",
+        c.defects
+    );
+    assert!(c.text_parts.iter().any(|t| t.contains("reset my password")));
+}
+
+#[test]
+fn deeply_nested_messages_do_not_panic() {
+    let mut raw = String::from("From: a@b.example\nSubject: inner\n\nplease reset my password\n");
+    for _ in 0..50 {
+        raw = format!(
+            "From: a@b.example\nSubject: fwd\nContent-Type: multipart/mixed; boundary=\"q\"\n\n--q\nContent-Type: message/rfc822\n\n{raw}\n--q--\n"
+        );
+    }
+    let _ = parse(&raw);
+}
+
+#[test]
+fn huge_header_and_body() {
+    let mut raw = String::from("From: a@b.example\nSubject: ");
+    raw.push_str(&"x".repeat(2_000_000));
+    raw.push_str("\nX-Long: ");
+    for _ in 0..50_000 {
+        raw.push_str("folded\n ");
+    }
+    raw.push_str("end\n\nreset my password\n");
+    let c = parse(&raw);
+    assert_eq!(c.subject.as_ref().map(String::len), Some(2_000_000));
+    assert!(assess(&c, &Rulebook::default_rules()).high_risk);
+}
+
+#[test]
+fn attachments_links_phones_and_emails() {
+    let c = parse(
+        "From: a@b.example\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: text/html\n\n\
+         <p>Sign in at <a href=\"https://login-microsoft.example/x\">https://login.microsoftonline.com</a>\n\
+         or <a href=\"https://www.acme.example/\">acme.example</a> or <a href=\"HTTPS://XN--80AK6AA92E.example/\">here</a>.\n\
+         Call +44 20 7946 0958 or <a href=\"tel:+1-800-555-0199\">us</a>; mail <a href=\"mailto:Help@Evil.example\">help</a>.</p>\n\
+         <img src=\"//cdn.tracker.example/p.gif\">\n--m\n\
+         Content-Type: application/pdf; name=\"invoice.pdf\"\nContent-Disposition: attachment; filename=\"invoice.pdf\"\n\
+         Content-Transfer-Encoding: base64\n\nJVBERg==\n--m--\n",
+    );
+    assert_eq!(c.attachments.len(), 1);
+    assert_eq!(c.attachments[0].name.as_deref(), Some("invoice.pdf"));
+    assert_eq!(c.attachments[0].content_type, "application/pdf");
+    for host in [
+        "login-microsoft.example",
+        "www.acme.example",
+        "xn--80ak6aa92e.example",
+        "cdn.tracker.example",
+        "login.microsoftonline.com",
+    ] {
+        assert!(
+            c.link_domains.iter().any(|d| d == host),
+            "{host} not in {:?}",
+            c.link_domains
+        );
+    }
+    assert_eq!(
+        c.link_mismatches,
+        [LinkMismatch {
+            visible: "login.microsoftonline.com".into(),
+            target: "login-microsoft.example".into()
+        }]
+    );
+    assert!(
+        c.phone_numbers.contains(&"+442079460958".to_owned()),
+        "{:?}",
+        c.phone_numbers
+    );
+    assert!(
+        c.phone_numbers.contains(&"+18005550199".to_owned()),
+        "{:?}",
+        c.phone_numbers
+    );
+    assert!(
+        c.body_emails.contains(&"help@evil.example".to_owned()),
+        "{:?}",
+        c.body_emails
+    );
+    assert!(c.defects.is_empty(), "{:?}", c.defects);
+}
+
+#[test]
+fn unicode_link_hosts_become_a_labels() {
+    let c = parse("From: a@b.example\n\nvisit https://micrоsoft.example/login today\n");
+    assert_eq!(c.link_domains, ["xn--micrsoft-qbh.example"]);
+}
+
+#[test]
+fn from_text_extracts_indicators_and_assesses() {
+    let c = MessageContent::from_text(
+        "Callback",
+        "Please call us at +1 800 555 0199 immediately to unlock your account.",
+    );
+    assert_eq!(c.phone_numbers, ["+18005550199"]);
+    let risk = assess(&c, &Rulebook::default_rules());
+    let cats: Vec<_> = risk.categories().iter().map(|c| c.as_str()).collect();
+    assert_eq!(cats, ["urgency", "callback_bait"], "{:?}", risk.findings);
+    let bait = risk
+        .findings
+        .iter()
+        .find(|f| f.category.as_str() == "callback_bait")
+        .unwrap();
+    assert_eq!(bait.evidence.indicator.as_deref(), Some("+18005550199"));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A cheap stand-in for a fuzzer: mutate a real multipart message.
+    let base = b"From: a@b.example\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n<a href=3D\"https://x.example\">x&#8203;</a> =C3=A9 +49 30 1234567\n--b\nContent-Type: message/rfc822\n\nFrom: c@d.example\n\nhi\n--b--\n";
+    let rules = Rulebook::default_rules();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..2000 {
+        let mut raw = base.to_vec();
+        for _ in 0..8 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = (state as usize) % raw.len();
+            raw[at] = (state >> 32) as u8;
+        }
+        let c = MessageContent::parse(&raw);
+        let _ = assess(&c, &rules);
+    }
+}
