@@ -273,7 +273,7 @@ fn build_response(request: &Message, zones: &ZoneSet) -> Option<Message> {
         return rcode(response, ResponseCode::FormErr);
     }
     let qname = query.name();
-    let qname_text = qname.to_ascii().to_ascii_lowercase();
+    let qname_text = raw_text(qname);
     let answer = zones.resolve(&qname_text, RecordType::try_from(qtype).ok());
     response.metadata.authoritative = true;
     let (answers, soa, code) = match answer {
@@ -330,9 +330,37 @@ fn to_wire(
     let owner = if record.name == qname_text {
         qname.clone()
     } else {
-        Name::from_ascii(&record.name)?
+        raw_name(&record.name)?
     };
     Ok(WireRecord::from_rdata(owner, ttl, to_rdata(&record.data)?))
+}
+
+/// The query name as the zone stores names: raw label bytes, lowercase,
+/// dot-joined with a trailing dot. hickory's text form would escape bytes
+/// such as `:` `/` or a space (`\:`), which zone names keep as they are.
+fn raw_text(name: &Name) -> String {
+    let mut text = String::with_capacity(name.len() + 1);
+    for label in name.iter() {
+        text.push_str(&String::from_utf8_lossy(label).to_ascii_lowercase());
+        text.push('.');
+    }
+    if text.is_empty() {
+        text.push('.');
+    }
+    text
+}
+
+/// A wire name from a zone name, label by label, so that bytes hickory's
+/// text parser would treat as escapes travel unchanged.
+fn raw_name(text: &str) -> Result<Name, hickory_proto::ProtoError> {
+    let mut name = Name::from_labels(
+        text.trim_end_matches('.')
+            .split('.')
+            .filter(|label| !label.is_empty())
+            .map(str::as_bytes),
+    )?;
+    name.set_fqdn(true);
+    Ok(name)
 }
 
 fn to_rdata(data: &RecordData) -> Result<RData, hickory_proto::ProtoError> {
@@ -344,7 +372,7 @@ fn to_rdata(data: &RecordData) -> Result<RData, hickory_proto::ProtoError> {
         RecordData::Mx {
             preference,
             exchange,
-        } => RData::MX(MX::new(*preference, Name::from_ascii(exchange)?)),
+        } => RData::MX(MX::new(*preference, raw_name(exchange)?)),
         RecordData::Txt(strings) => {
             // A character-string holds at most 255 bytes. Programmatic inserts may carry
             // longer ones; consumers join the pieces, so splitting keeps the meaning.
@@ -363,9 +391,9 @@ fn to_rdata(data: &RecordData) -> Result<RData, hickory_proto::ProtoError> {
             }
             RData::TXT(TXT::from_bytes(pieces))
         }
-        RecordData::Ptr(n) => RData::PTR(PTR(Name::from_ascii(n)?)),
-        RecordData::Cname(n) => RData::CNAME(CNAME(Name::from_ascii(n)?)),
-        RecordData::Ns(n) => RData::NS(NS(Name::from_ascii(n)?)),
+        RecordData::Ptr(n) => RData::PTR(PTR(raw_name(n)?)),
+        RecordData::Cname(n) => RData::CNAME(CNAME(raw_name(n)?)),
+        RecordData::Ns(n) => RData::NS(NS(raw_name(n)?)),
         RecordData::Soa {
             mname,
             rname,
