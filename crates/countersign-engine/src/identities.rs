@@ -11,7 +11,9 @@ use time::OffsetDateTime;
 
 /// Brands attackers borrow in display names, with the registrable domains
 /// that legitimately send as them. Display-name checks only: these are not
-/// lookalike targets unless the directory enrols them as vendors.
+/// lookalike targets unless the directory enrols them as vendors. Consumer
+/// mailbox domains (outlook.com, gmail.com) are deliberately absent: anyone
+/// can open a mailbox there, so they never make a brand name legitimate.
 const BORROWED_BRANDS: &[(&str, &[&str])] = &[
     (
         "microsoft",
@@ -34,10 +36,10 @@ const BORROWED_BRANDS: &[(&str, &[&str])] = &[
             "microsoftonline.com",
         ],
     ),
-    ("outlook", &["microsoft.com", "outlook.com", "office.com"]),
+    ("outlook", &["microsoft.com", "office.com"]),
     ("windows", &["microsoft.com"]),
-    ("google", &["google.com", "gmail.com", "youtube.com"]),
-    ("apple", &["apple.com", "icloud.com"]),
+    ("google", &["google.com", "youtube.com"]),
+    ("apple", &["apple.com"]),
     ("okta", &["okta.com", "oktapreview.com"]),
     ("duo security", &["duo.com", "duosecurity.com"]),
     ("docusign", &["docusign.com", "docusign.net"]),

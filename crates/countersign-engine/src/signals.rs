@@ -343,7 +343,8 @@ fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Findin
         if brand.is_empty() || !padded.contains(&format!(" {brand} ")) {
             continue;
         }
-        if !domains.iter().any(|d| *d == from_reg) {
+        // A free-mail mailbox never speaks for a brand, whatever lists say.
+        if Identities::is_free_mail(&from_reg) || !domains.iter().any(|d| *d == from_reg) {
             out.push(finding(
                 "impersonation.display_name",
                 format!("display name {name:?} claims {brand}, but the address is at {from_reg}"),
