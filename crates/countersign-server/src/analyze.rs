@@ -58,6 +58,10 @@ pub struct AnalyzeArgs {
     /// borrowed brands and request risk are judged.
     #[arg(long, value_name = "FILE", conflicts_with = "directory_from_store")]
     directory: Option<PathBuf>,
+    /// Judge the directory as it stands at this time (RFC 3339), not now:
+    /// replays a past verdict, or pins an evaluation set's review dates.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    at: Option<time::OffsetDateTime>,
     /// Take the protected identities from the directory in the database
     /// (`--db`) instead of a snapshot file.
     #[arg(long)]
@@ -164,16 +168,20 @@ fn load_directory(source: DirectorySource<'_>) -> anyhow::Result<Option<Director
         DirectorySource::File(path) => Some(DirectorySnapshot::load(path)?),
         DirectorySource::Store(db) => Some(crate::db_cmd::runtime()?.block_on(async {
             let store = crate::db_cmd::open(db, None).await?;
-            let snapshot = countersign_directory::Directory::new(
-                &store,
-                &countersign_directory::SystemClock,
-            )
-            .snapshot()
-            .await;
+            let snapshot =
+                countersign_directory::Directory::new(&store, &countersign_directory::SystemClock)
+                    .snapshot()
+                    .await;
             store.close().await;
             anyhow::Ok(snapshot?)
         })?),
     })
+}
+
+/// An RFC 3339 time from the command line.
+fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-11-24T12:00:00Z)"))
 }
 
 /// Loads the engine's inputs, naming the file at fault.
@@ -181,6 +189,7 @@ pub(crate) fn load_engine(
     directory: DirectorySource<'_>,
     policy: Option<&Path>,
     rulebook: Option<&Path>,
+    at: Option<time::OffsetDateTime>,
 ) -> anyhow::Result<Engine> {
     let policy = match policy {
         Some(path) => Policy::load(path)?,
@@ -195,7 +204,9 @@ pub(crate) fn load_engine(
         None => Rulebook::default_rules(),
     };
     let identities = match load_directory(directory)? {
-        Some(snapshot) => Identities::from_snapshot(&snapshot, time::OffsetDateTime::now_utc()),
+        Some(snapshot) => {
+            Identities::from_snapshot(&snapshot, at.unwrap_or_else(time::OffsetDateTime::now_utc))
+        }
         None => Identities::empty(),
     };
     Ok(Engine::new(policy, rulebook, identities))
@@ -226,6 +237,7 @@ pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
             directory,
             args.policy.as_deref(),
             args.rulebook.as_deref(),
+            args.at,
         ) {
             Ok(engine) => Some(Arc::new(engine)),
             Err(err) => {
