@@ -107,8 +107,7 @@ fn forwarded_by_trusted(ids: &Identities, auth: &AuthReport) -> Option<String> {
             && clause.split_whitespace().any(|prop| {
                 prop.split_once('=').is_some_and(|(k, v)| {
                     matches!(k, "header.from" | "header.d" | "header.i" | "smtp.mailfrom")
-                        && registrable(domain_of(v).is_empty().then_some(v).unwrap_or(domain_of(v)))
-                            == from
+                        && registrable(v.rsplit_once('@').map_or(v, |(_, domain)| domain)) == from
                 })
             })
     });
@@ -344,7 +343,7 @@ fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Findin
             continue;
         }
         // A free-mail mailbox never speaks for a brand, whatever lists say.
-        if Identities::is_free_mail(&from_reg) || !domains.iter().any(|d| *d == from_reg) {
+        if Identities::is_free_mail(&from_reg) || !domains.contains(&from_reg) {
             out.push(finding(
                 "impersonation.display_name",
                 format!("display name {name:?} claims {brand}, but the address is at {from_reg}"),

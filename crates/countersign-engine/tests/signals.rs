@@ -1,0 +1,283 @@
+//! The engine's findings and verdicts on hand-built inputs: one test per
+//! promise the default policy makes.
+
+use countersign_directory::DirectorySnapshot;
+use countersign_engine::{Engine, Identities};
+use countersign_model::auth::{ArcCheck, AuthReport, AuthResult, DkimCheck, DmarcCheck, SpfCheck};
+use countersign_model::verdict::{Action, Control};
+use countersign_policy::Policy;
+use countersign_risk::Rulebook;
+
+const DIRECTORY: &str = r#"{
+  "format": "countersign-directory/1",
+  "organisation": { "name": "Acme", "domains": ["acme.example"], "review_interval_days": 90 },
+  "vendors": [
+    { "id": "contoso", "name": "Contoso Services", "domains": ["contoso.example"], "privileged": true,
+      "relationship_manager": "S1", "status": "active",
+      "last_reviewed_at": "2026-11-01T00:00:00Z", "review_due": "2099-01-01T00:00:00Z" }
+  ],
+  "contacts": [
+    { "vendor": "contoso", "name": "Dana Whitfield", "email": "dana@contoso.example",
+      "phones": ["+15555550142"], "role": "account manager", "status": "active" }
+  ],
+  "staff": [
+    { "staff_id": "S1", "name": "Sam Okafor", "email": "sam@acme.example", "phone": "+15555550101",
+      "role": "analyst", "team": "IT", "status": "active" }
+  ],
+  "forwarders": [ { "domain": "lists.example.org", "description": "staff list" } ]
+}"#;
+
+fn engine() -> Engine {
+    let snapshot = DirectorySnapshot::from_json(DIRECTORY).unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
+    Engine::new(
+        Policy::default_policy(),
+        Rulebook::default_rules(),
+        Identities::from_snapshot(&snapshot, now),
+    )
+}
+
+/// An authentication report for mail from `from_domain`: `passes` decides
+/// whether SPF, DKIM and DMARC pass for it.
+fn auth(from_domain: &str, passes: bool) -> AuthReport {
+    let result = if passes {
+        AuthResult::Pass
+    } else {
+        AuthResult::Fail
+    };
+    AuthReport {
+        spf: SpfCheck {
+            result,
+            domain: from_domain.into(),
+            identity: "mailfrom",
+            explanation: None,
+        },
+        spf_helo: None,
+        dkim: vec![DkimCheck {
+            domain: from_domain.into(),
+            selector: "s1".into(),
+            algorithm: "rsa-sha256".into(),
+            result,
+            reason: None,
+        }],
+        arc: ArcCheck {
+            result: AuthResult::None,
+            instances: 0,
+            sealers: Vec::new(),
+            upstream_results: None,
+            reason: None,
+        },
+        dmarc: DmarcCheck {
+            result,
+            policy: "reject".into(),
+            from_domain: from_domain.into(),
+            spf_aligned: passes,
+            dkim_aligned: passes,
+            reason: None,
+        },
+        dmarc_other_authors: Vec::new(),
+        authentication_results: String::new(),
+        errors: Vec::new(),
+    }
+}
+
+fn message(from: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: desk@acme.example\r\nSubject: {subject}\r\n\r\n{body}\r\n")
+        .into_bytes()
+}
+
+fn signals(verdict: &countersign_model::verdict::Verdict) -> Vec<&str> {
+    verdict.findings.iter().map(|f| f.signal.as_str()).collect()
+}
+
+#[test]
+fn approved_contact_with_benign_mail_is_delivered() {
+    let raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Maintenance window",
+        "Our quarterly maintenance is planned for Saturday as agreed in the change ticket.",
+    );
+    let verdict = engine()
+        .evaluate(&raw, &auth("contoso.example", true), "dana@contoso.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+    assert!(signals(&verdict).contains(&"sender.vendor_contact"));
+}
+
+#[test]
+fn high_risk_request_from_an_approved_contact_is_held() {
+    let raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Password",
+        "Could you please reset the password for our service account today?",
+    );
+    let verdict = engine()
+        .evaluate(&raw, &auth("contoso.example", true), "dana@contoso.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Hold);
+    assert!(verdict.required_controls.contains(&Control::Callback));
+    assert!(verdict.required_controls.contains(&Control::OneTimeCode));
+}
+
+#[test]
+fn privileged_vendor_asking_for_access_needs_signature_and_dual_approval() {
+    let raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Access",
+        "Please add me to the domain admins group so I can finish the migration.",
+    );
+    let verdict = engine()
+        .evaluate(&raw, &auth("contoso.example", true), "dana@contoso.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Hold, "{:?}", verdict.findings);
+    assert!(
+        verdict
+            .required_controls
+            .contains(&Control::VendorSignature)
+    );
+    assert!(verdict.required_controls.contains(&Control::DualApproval));
+}
+
+#[test]
+fn unknown_address_at_a_vendor_is_held_for_callback() {
+    let raw = message(
+        "New Person <new.person@contoso.example>",
+        "Hello",
+        "I am your new account manager.",
+    );
+    let verdict = engine()
+        .evaluate(
+            &raw,
+            &auth("contoso.example", true),
+            "new.person@contoso.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Hold);
+    assert_eq!(verdict.required_controls, vec![Control::Callback]);
+}
+
+#[test]
+fn spoofed_protected_domain_is_quarantined() {
+    let raw = message("IT Support <it@acme.example>", "Notice", "Hello.");
+    let verdict = engine()
+        .evaluate(&raw, &auth("acme.example", false), "it@acme.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+    assert!(signals(&verdict).contains(&"auth.protected_domain_spoofed"));
+}
+
+#[test]
+fn authenticated_lookalike_is_quarantined() {
+    let raw = message("Contoso <help@contoso-helpdesk.example>", "Hi", "Hello.");
+    let verdict = engine()
+        .evaluate(
+            &raw,
+            &auth("contoso-helpdesk.example", true),
+            "help@contoso-helpdesk.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+    let finding = verdict
+        .findings
+        .iter()
+        .find(|f| f.signal == "impersonation.lookalike_domain")
+        .expect("lookalike finding");
+    assert!(
+        finding.summary.contains("contoso.example"),
+        "{}",
+        finding.summary
+    );
+}
+
+#[test]
+fn brand_display_name_from_free_mail_is_flagged() {
+    let raw = message(
+        "Microsoft Account Team <ms.account.team@outlook.com>",
+        "Notice",
+        "Hello.",
+    );
+    let verdict = engine()
+        .evaluate(
+            &raw,
+            &auth("outlook.com", true),
+            "ms.account.team@outlook.com",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.findings);
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+}
+
+#[test]
+fn staff_name_from_another_address_is_flagged() {
+    let raw = message("Sam Okafor <sam.okafor.it@gmail.com>", "Hi", "Hello.");
+    let verdict = engine()
+        .evaluate(&raw, &auth("gmail.com", true), "sam.okafor.it@gmail.com")
+        .verdict;
+    assert!(signals(&verdict).contains(&"impersonation.staff_name"));
+    assert_eq!(verdict.verdict, Action::Flag);
+}
+
+fn forwarded(sealer: &str, upstream: &str) -> AuthReport {
+    let mut report = auth("contoso.example", false);
+    report.arc = ArcCheck {
+        result: AuthResult::Pass,
+        instances: 1,
+        sealers: vec![sealer.into()],
+        upstream_results: Some(upstream.into()),
+        reason: None,
+    };
+    report
+}
+
+#[test]
+fn trusted_forwarder_vouching_for_a_pass_is_not_punished() {
+    let raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Maintenance window",
+        "Our quarterly maintenance is planned for Saturday.",
+    );
+    let engine = engine();
+    let vouched = forwarded(
+        "lists.example.org",
+        "i=1; lists.example.org; dkim=pass header.d=contoso.example; dmarc=pass header.from=contoso.example",
+    );
+    let verdict = engine
+        .evaluate(&raw, &vouched, "bounce@lists.example.org")
+        .verdict;
+    assert!(signals(&verdict).contains(&"auth.forwarded_trusted"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+
+    // The same chain from a sealer nobody trusts changes nothing.
+    let untrusted = forwarded(
+        "lists.elsewhere.example",
+        "i=1; lists.elsewhere.example; dmarc=pass header.from=contoso.example",
+    );
+    let verdict = engine
+        .evaluate(&raw, &untrusted, "bounce@lists.elsewhere.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+
+    // A trusted forwarder that saw a failure upstream vouches for nothing.
+    let failed = forwarded(
+        "lists.example.org",
+        "i=1; lists.example.org; dkim=fail header.d=contoso.example; dmarc=fail header.from=contoso.example",
+    );
+    let verdict = engine
+        .evaluate(&raw, &failed, "bounce@lists.example.org")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+}
+
+#[test]
+fn same_inputs_same_verdict() {
+    let raw = message(
+        "IT Support <support@contoso-support.example>",
+        "Urgent",
+        "Install AnyDesk now and send me the code.",
+    );
+    let engine = engine();
+    let report = auth("contoso-support.example", true);
+    let first = engine.evaluate(&raw, &report, "x@contoso-support.example");
+    let second = engine.evaluate(&raw, &report, "x@contoso-support.example");
+    assert_eq!(first.verdict, second.verdict);
+}
