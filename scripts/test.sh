@@ -22,6 +22,15 @@ fi
 step "cargo test"
 cargo test --workspace --locked
 
+step "conformance suites and corpora: pass counts"
+# Re-runs the (fast) drivers with their tables shown; failures already
+# failed the step above.
+cargo test --workspace --locked --quiet \
+    -p countersign-auth -p countersign-model -p countersign-lookalike -p countersign-server \
+    --test spf_suites --test dkim_corpora --test arc_suite --test psl_vectors \
+    --test evaluation -- --nocapture 2>&1 \
+  | grep -E '^(==|[A-Za-z][^ ]*.*: [0-9]+/[0-9]+ pass|psl vectors|eval lookalike|accuracy|expected |required controls)' || true
+
 step "the main job on the bundled samples"
 scripts/demo.sh >/dev/null
 echo "demo: ok" >&2
