@@ -150,18 +150,7 @@ async fn valimail_validation() {
 async fn stalwart_arc_resources() {
     let mut tally = Tally::new("stalwartlabs resources/arc/*.txt", STALWART_ARC_EXCLUSIONS);
     for file in common::list(STALWART_ARC, ".txt") {
-        let text = common::read_string(&format!("{STALWART_ARC}/{file}"));
-        let (dns, message) = text
-            .split_once("\n\n")
-            .expect("DNS lines, blank line, message");
-        let mut zones = ZoneSet::new();
-        for line in dns.lines() {
-            if let Some((name, value)) = line.split_once(' ') {
-                zones.insert(name, 300, common::txt(value.as_bytes()));
-            }
-        }
-        let auth = common::authenticator(zones).await;
-        let raw = common::crlf(message.as_bytes());
+        let (auth, raw) = common::records_then_message(&format!("{STALWART_ARC}/{file}")).await;
         let report = auth.authenticate(&raw, &common::quiet_envelope()).await;
         let dkim_pass = report.dkim.iter().any(|d| d.result == AuthResult::Pass);
         let ok = report.arc.result == AuthResult::Pass && dkim_pass;

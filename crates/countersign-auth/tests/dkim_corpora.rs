@@ -536,18 +536,7 @@ async fn stalwart_dkim_resources() {
         STALWART_DKIM_EXCLUSIONS,
     );
     for file in common::list(STALWART_DKIM, ".txt") {
-        let text = common::read_string(&format!("{STALWART_DKIM}/{file}"));
-        let (dns, message) = text
-            .split_once("\n\n")
-            .expect("DNS lines, blank line, message");
-        let mut zones = ZoneSet::new();
-        for line in dns.lines() {
-            if let Some((name, value)) = line.split_once(' ') {
-                zones.insert(name, 300, common::txt(value.as_bytes()));
-            }
-        }
-        let auth = common::authenticator(zones).await;
-        let raw = common::crlf(message.as_bytes());
+        let (auth, raw) = common::records_then_message(&format!("{STALWART_DKIM}/{file}")).await;
         let checks = verify(&auth, &raw).await;
         let all_pass = !checks.is_empty() && checks.iter().all(|c| c.result == AuthResult::Pass);
         // An exclusion for expiry holds only when expiry explains every
@@ -557,7 +546,7 @@ async fn stalwart_dkim_resources() {
                 || c.reason
                     .as_deref()
                     .is_some_and(|r| r.to_ascii_lowercase().contains("expired"))
-        }) && text
+        }) && String::from_utf8_lossy(&raw)
             .split(['x', 'X'])
             .skip(1)
             .filter_map(|rest| rest.strip_prefix('='))

@@ -302,3 +302,21 @@ pub fn finish(title: &str, tallies: &[Tally]) {
         problems.join("\n")
     );
 }
+
+/// A mail-auth resource file: TXT records (`name value` per line), a blank
+/// line, then the message. Returns an authenticator serving those records
+/// and the message with CRLF line ends.
+#[allow(dead_code)] // Each test binary uses its own subset of these helpers.
+pub async fn records_then_message(path: &str) -> (Authenticator, Vec<u8>) {
+    let text = read_string(path);
+    let (dns, message) = text
+        .split_once("\n\n")
+        .expect("DNS lines, blank line, message");
+    let mut zones = ZoneSet::new();
+    for line in dns.lines() {
+        if let Some((name, value)) = line.split_once(' ') {
+            zones.insert(name, 300, txt(value.as_bytes()));
+        }
+    }
+    (authenticator(zones).await, crlf(message.as_bytes()))
+}
