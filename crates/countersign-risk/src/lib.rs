@@ -42,7 +42,10 @@ pub use error::RulebookError;
 pub use extract::MAX_ITEMS;
 pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
+use std::ops::Range;
+
 use normalize::{SEGMENT_SEPARATOR, fold_into};
+use rulebook::sentence_end;
 
 /// Where in the message a phrase was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -156,16 +159,35 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     // Segment ends (exclusive) with their location, in buffer order.
     let mut segments: Vec<(usize, Location)> = Vec::new();
     let mut add = |buffer: &mut Vec<u8>, text: &str, location: Location| {
+        let start = buffer.len();
         fold_into(buffer, text);
+        let end = buffer.len();
         buffer.push(SEGMENT_SEPARATOR as u8);
         segments.push((buffer.len(), location));
+        start..end
     };
     if let Some(subject) = &content.subject {
         add(&mut buffer, subject, Location::Subject);
     }
-    for text in content.text_parts.iter().chain(&content.html_parts) {
-        add(&mut buffer, text, Location::Body);
-    }
+    let text_parts: Vec<Range<usize>> = content
+        .text_parts
+        .iter()
+        .map(|t| add(&mut buffer, t, Location::Body))
+        .collect();
+    // An HTML part whose text equals a plain part's but for its whitespace
+    // folds to the same text (see `same_but_whitespace`): it can yield no
+    // finding the plain part does not, so it is neither folded nor read.
+    let html_parts: Vec<Range<usize>> = content
+        .html_parts
+        .iter()
+        .filter(|h| {
+            !content
+                .text_parts
+                .iter()
+                .any(|t| same_but_whitespace(h.as_bytes(), t.as_bytes()))
+        })
+        .map(|t| add(&mut buffer, t, Location::Body))
+        .collect();
     for name in content.attachments.iter().filter_map(|a| a.name.as_deref()) {
         add(&mut buffer, name, Location::AttachmentName);
     }
@@ -175,11 +197,12 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     // `fold_into` appends whole characters only, so this cannot fail; an
     // empty buffer would merely mean no findings.
     let buffer = String::from_utf8(buffer).unwrap_or_default();
+    let ranges = ranges_to_scan(&buffer, &text_parts, &html_parts, rulebook.max_span());
 
     let rules = rulebook.rules();
     let mut fired = vec![false; rules.len()];
     let mut assessment = RiskAssessment::default();
-    for hit in rulebook.scan(&buffer) {
+    for hit in rulebook.scan_ranges(&buffer, &ranges) {
         let rule = &rules[hit.rule];
         if fired[hit.rule] {
             continue;
@@ -216,4 +239,217 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     }
     assessment.lures.sort_unstable();
     assessment
+}
+
+/// The parts of `buffer` the automaton must read: all of it, except the
+/// text an HTML part shares with a plain-text part.
+///
+/// A `multipart/alternative` message says everything twice, and the two
+/// versions usually fold to the same text. They need not (an attacker can
+/// put the request in only one), so nothing is assumed: the folded HTML is
+/// compared byte for byte with each plain part, and only its common prefix
+/// and common suffix with the closest one are skipped, less margins that
+/// keep every finding the skipped text could produce:
+///
+/// - before the first difference, `2 * span` bytes are kept, so a match
+///   reaching into the difference, and a guard straddling it together with
+///   the findings it covers, are read in the HTML itself;
+/// - after the last difference, the text is kept up to the end of the
+///   sentence that is still open `span` bytes later, plus `span`: a guard
+///   that starts in the differing text cancels findings only up to the end
+///   of its sentence, so later findings are cancelled (or not) exactly as in
+///   the plain part, which is scanned in full.
+///
+/// Every match in the skipped text, with the characters around it and the
+/// guards that apply to it, is therefore also in the plain part, whose
+/// findings count the same (a rule fires once per message, and both are
+/// [`Location::Body`]). Identical parts are skipped entirely.
+fn ranges_to_scan(
+    buffer: &str,
+    text_parts: &[Range<usize>],
+    html_parts: &[Range<usize>],
+    span: usize,
+) -> Vec<Range<usize>> {
+    let bytes = buffer.as_bytes();
+    let mut skipped: Vec<Range<usize>> = Vec::new();
+    for html in html_parts {
+        let h = &bytes[html.clone()];
+        let best = text_parts
+            .iter()
+            .map(|t| {
+                let t = &bytes[t.clone()];
+                let prefix = common_prefix(h, t);
+                let room = h.len().min(t.len()) - prefix;
+                let suffix = common_suffix(&h[h.len() - room..], &t[t.len() - room..]);
+                (prefix, suffix, h.len() == t.len() && prefix == h.len())
+            })
+            .max_by_key(|&(prefix, suffix, _)| prefix + suffix);
+        let Some((prefix, suffix, equal)) = best else {
+            continue;
+        };
+        if equal {
+            skipped.push(html.clone());
+            continue;
+        }
+        let from = html.start + prefix.saturating_sub(2 * span);
+        let differs_to = html.end - suffix;
+        let to = sentence_end(buffer, (differs_to + span).min(html.end))
+            .saturating_add(span)
+            .min(html.end);
+        if from > html.start {
+            skipped.push(html.start..from);
+        }
+        if to < html.end {
+            skipped.push(to..html.end);
+        }
+    }
+    skipped.sort_unstable_by_key(|r| r.start);
+    let mut ranges = Vec::with_capacity(skipped.len() + 1);
+    let mut at = 0;
+    for r in skipped {
+        if r.start > at {
+            ranges.push(at..r.start);
+        }
+        at = at.max(r.end);
+    }
+    if at < bytes.len() {
+        ranges.push(at..bytes.len());
+    }
+    ranges
+}
+
+/// Whether `a` and `b` are the same words: equal once every run of ASCII
+/// whitespace and control bytes is taken as one space and leading and
+/// trailing runs are dropped. `fold_into` treats such a run exactly like
+/// one space (and only drops or adds a space at the ends), so two such
+/// texts fold to the same words and the same matches.
+fn same_but_whitespace(a: &[u8], b: &[u8]) -> bool {
+    let space = |c: u8| c <= b' ' || c == 0x7f;
+    let skip = |s: &[u8], mut i: usize| {
+        while i < s.len() && space(s[i]) {
+            i += 1;
+        }
+        i
+    };
+    let (mut i, mut j) = (skip(a, 0), skip(b, 0));
+    loop {
+        let n = common_prefix(&a[i..], &b[j..]);
+        i += n;
+        j += n;
+        let a_space = i < a.len() && space(a[i]);
+        let b_space = j < b.len() && space(b[j]);
+        // A run may have been partly consumed as common bytes.
+        let after_space = |s: &[u8], k: usize| k > 0 && space(s[k - 1]);
+        if a_space && (b_space || after_space(b, j) || j == b.len()) {
+            i = skip(a, i);
+            if b_space {
+                j = skip(b, j);
+            }
+        } else if b_space && (after_space(a, i) || i == a.len()) {
+            j = skip(b, j);
+        } else {
+            return i == a.len() && j == b.len();
+        }
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+    }
+}
+
+/// The length of the longest common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 32 <= n && a[i..i + 32] == b[i..i + 32] {
+        i += 32;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// The length of the longest common suffix of `a` and `b`.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + 32 <= n && a[n - i - 32..n - i] == b[n - i - 32..n - i] {
+        i += 32;
+    }
+    while i < n && a[n - i - 1] == b[n - i - 1] {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_only_differences() {
+        let same = |a: &str, b: &str| same_but_whitespace(a.as_bytes(), b.as_bytes());
+        assert!(same("Hello,\r\n  world.\n", "Hello, world."));
+        assert!(same(" a\tb ", "a b"));
+        assert!(same("", "  \n"));
+        assert!(!same("ab", "a b"));
+        assert!(!same("a b", "ab"));
+        assert!(!same("reset my password", "reset my"));
+        assert!(!same("reset my", "reset my password"));
+        assert!(!same("a\u{a0}b", "a b"));
+        assert!(!same("Pass", "pass"));
+    }
+
+    #[test]
+    fn a_request_only_in_the_html_alternative_is_found() {
+        let rules = Rulebook::default_rules();
+        let filler = "We are still looking into the sync problem. ".repeat(200);
+        for (plain, html) in [
+            (
+                format!("{filler}Thanks."),
+                format!("<p>{filler}Please reset my password. Thanks.</p>"),
+            ),
+            (
+                format!("Thanks. {filler}"),
+                format!("<p>Please reset my password. Thanks. {filler}</p>"),
+            ),
+            (
+                filler.clone(),
+                format!("<p>{filler}</p><p>{filler}Please reset my password.</p>"),
+            ),
+        ] {
+            let content = MessageContent {
+                text_parts: vec![plain],
+                html_parts: vec![html],
+                ..MessageContent::default()
+            };
+            assert!(assess(&content, &rules).high_risk);
+        }
+        // And the other way round.
+        let content = MessageContent {
+            text_parts: vec![format!("{filler}Please reset my password.")],
+            html_parts: vec![format!("<p>{filler}</p>")],
+            ..MessageContent::default()
+        };
+        assert!(assess(&content, &rules).high_risk);
+    }
+
+    #[test]
+    fn a_guard_in_the_plain_part_does_not_hide_the_html_request() {
+        // The plain part cancels the request with a guard in the same
+        // sentence; the HTML part asks without it.
+        let rules = Rulebook::default_rules();
+        let filler = "We are still looking into the sync problem. ".repeat(100);
+        let content = MessageContent {
+            text_parts: vec![format!(
+                "{filler}We will never ask you to reset my password and call back."
+            )],
+            html_parts: vec![format!(
+                "{filler}Tell them to reset my password and call back."
+            )],
+            ..MessageContent::default()
+        };
+        assert!(assess(&content, &rules).high_risk);
+    }
 }

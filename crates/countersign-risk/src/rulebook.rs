@@ -27,14 +27,26 @@
 //! - `*` at the end or start of a word drops that word boundary:
 //!   `passw*` matches "password", "passwort", "passwords".
 //!
+//! `{a|b|c}` expands, as text, into one pattern per alternative (an
+//! alternative may be empty or contain spaces; groups do not nest; at most
+//! 4096 expansions per pattern): `{send|give} me {the|your} code`.
+//!
+//! Only one piece of a wildcard pattern, its rarest (longest, and never a
+//! common word such as "to" or "password"), goes into the automaton; the
+//! other pieces are looked for in the few words before and after each of
+//! its matches. A page full of "password" therefore costs one automaton
+//! match per occurrence of the anchor, not bookkeeping for every piece.
+//!
 //! A guard is a benign phrase ("do not share your password with anyone")
 //! that switches off findings of the listed categories overlapping it or
 //! following it in the same sentence. Guards live in the same automaton, so
 //! they cost nothing extra.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use memchr::memmem;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -245,6 +257,13 @@ impl Rulebook {
         &self.origin
     }
 
+    /// An upper bound, in bytes, on the text one match covers, including
+    /// the characters its boundary checks read: a range of text this much
+    /// longer on both sides than a region finds every match overlapping it.
+    pub(crate) fn max_span(&self) -> usize {
+        self.matcher.max_span
+    }
+
     /// The rules, in file order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -257,8 +276,18 @@ impl Rulebook {
 
     /// Every rule match in `buffer` (folded text, segments separated by
     /// [`SEGMENT_SEPARATOR`]) that no guard cancels, in order of position.
+    #[cfg(test)]
     pub(crate) fn scan(&self, buffer: &str) -> Vec<RuleHit> {
-        self.matcher.scan(buffer, &self.guards, &self.rules)
+        let whole = 0..buffer.len();
+        self.scan_ranges(buffer, std::slice::from_ref(&whole))
+    }
+
+    /// Like [`Rulebook::scan`], but the automaton only runs over `ranges`
+    /// (sorted, disjoint): a match is found when the rarest piece of its
+    /// pattern (its anchor) lies inside a range. The words around an anchor
+    /// and the guards' sentences are still read from the whole buffer.
+    pub(crate) fn scan_ranges(&self, buffer: &str, ranges: &[Range<usize>]) -> Vec<RuleHit> {
+        self.matcher.scan(buffer, ranges, &self.guards, &self.rules)
     }
 }
 
@@ -371,6 +400,112 @@ struct CompiledPattern {
     owner: Owner,
     index: usize,
     pieces: Vec<Piece>,
+    /// The piece the automaton looks for; the others are verified in the
+    /// few words around each of its matches.
+    anchor: usize,
+}
+
+/// The most patterns one written pattern may expand to through `{a|b}`
+/// alternatives.
+const MAX_EXPANSIONS: usize = 4096;
+
+/// Words too common to anchor a wildcard pattern on: every message has
+/// them, so the automaton would report them all the time.
+const COMMON_WORDS: &[&str] = &[
+    "a",
+    "access",
+    "account",
+    "add",
+    "and",
+    "change",
+    "code",
+    "contrasena",
+    "de",
+    "des",
+    "die",
+    "el",
+    "en",
+    "for",
+    "from",
+    "give",
+    "ihr",
+    "ihre",
+    "in",
+    "install",
+    "kennwort",
+    "la",
+    "le",
+    "les",
+    "los",
+    "me",
+    "mot de passe",
+    "my",
+    "new",
+    "of",
+    "on",
+    "open",
+    "our",
+    "password",
+    "passwort",
+    "please",
+    "reset",
+    "run",
+    "send",
+    "sie",
+    "su",
+    "sus",
+    "the",
+    "this",
+    "to",
+    "update",
+    "us",
+    "votre",
+    "vos",
+    "we",
+    "with",
+    "you",
+    "your",
+];
+
+/// How good `literal` is as an anchor: longer is rarer, common words are
+/// the worst.
+fn anchor_score(literal: &str) -> usize {
+    if COMMON_WORDS.contains(&literal) {
+        0
+    } else {
+        1 + literal.len()
+    }
+}
+
+/// Expands `{a|b|c}` alternatives into every combination, in order. An
+/// alternative may be empty (`{|please }install`); groups do not nest.
+fn expand_alternatives(pattern: &str) -> Result<Vec<String>, &'static str> {
+    let mut out = vec![String::new()];
+    let mut rest = pattern;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return Err("a `}` without its `{`");
+        }
+        let close = rest[open + 1..]
+            .find(['{', '}'])
+            .map(|c| open + 1 + c)
+            .filter(|&c| rest.as_bytes()[c] == b'}')
+            .ok_or("a `{` must be closed by `}` before the next `{`")?;
+        let prefix = &rest[..open];
+        let options: Vec<&str> = rest[open + 1..close].split('|').collect();
+        if out.len() * options.len() > MAX_EXPANSIONS {
+            return Err("the alternatives expand to more than 4096 patterns");
+        }
+        out = out
+            .iter()
+            .flat_map(|head| options.iter().map(move |o| format!("{head}{prefix}{o}")))
+            .collect();
+        rest = &rest[close + 1..];
+    }
+    for head in &mut out {
+        head.push_str(rest);
+    }
+    Ok(out)
 }
 
 #[derive(Default)]
@@ -382,6 +517,13 @@ struct MatcherBuilder {
 
 impl MatcherBuilder {
     fn add(&mut self, owner: Owner, index: usize, pattern: &str) -> Result<(), &'static str> {
+        for expanded in expand_alternatives(pattern)? {
+            self.add_one(owner, index, &expanded)?;
+        }
+        Ok(())
+    }
+
+    fn add_one(&mut self, owner: Owner, index: usize, pattern: &str) -> Result<(), &'static str> {
         let folded = fold(pattern);
         if folded.is_empty() {
             return Err("the pattern is empty");
@@ -461,32 +603,86 @@ impl MatcherBuilder {
         } else {
             close(&mut current, left, true, gap, &mut pieces);
         }
+        // The rarest piece anchors the pattern; ties go to the first.
+        let mut anchor = 0;
+        for (i, piece) in pieces.iter().enumerate() {
+            let score = |p: &Piece| anchor_score(&self.literals[p.literal as usize]);
+            if score(piece) > score(&pieces[anchor]) {
+                anchor = i;
+            }
+        }
         self.patterns.push(CompiledPattern {
             owner,
             index,
             pieces,
+            anchor,
         });
         Ok(())
     }
 
     fn build(self) -> Result<Matcher, aho_corasick::BuildError> {
+        // Only anchors go into the automaton: the other pieces of a wildcard
+        // pattern are looked for next to an anchor match, so a common word
+        // such as "to" or "password" does not turn into thousands of matches
+        // per message.
+        let mut automaton_ids: HashMap<u32, usize> = HashMap::new();
+        let mut anchors: Vec<&str> = Vec::new();
+        let mut users: Vec<Vec<u32>> = Vec::new();
+        for (p, pattern) in self.patterns.iter().enumerate() {
+            let literal = pattern.pieces[pattern.anchor].literal;
+            let id = *automaton_ids.entry(literal).or_insert_with(|| {
+                anchors.push(&self.literals[literal as usize]);
+                users.push(Vec::new());
+                anchors.len() - 1
+            });
+            users[id].push(p as u32);
+        }
         // A full DFA: a few MiB for the default phrases, and the fastest
         // overlapping search, which is what every message pays for.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .prefilter(false)
-            .build(&self.literals)?;
-        let mut users = vec![Vec::new(); self.literals.len()];
-        for (p, pattern) in self.patterns.iter().enumerate() {
-            for (i, piece) in pattern.pieces.iter().enumerate() {
-                users[piece.literal as usize].push((p as u32, i as u32));
-            }
-        }
+            .build(&anchors)?;
+        let finders = self
+            .literals
+            .iter()
+            .map(|l| {
+                (
+                    memmem::Finder::new(l.as_bytes()).into_owned(),
+                    memmem::FinderRev::new(l.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        // The longest text one match can cover: its literals and the widest
+        // gaps the verification accepts, plus the characters around it that
+        // the boundary checks read.
+        let max_span = self
+            .patterns
+            .iter()
+            .map(|p| {
+                p.pieces
+                    .iter()
+                    .enumerate()
+                    .map(|(i, piece)| {
+                        let gap = if i == 0 {
+                            0
+                        } else {
+                            (piece.max_gap + 1) * MAX_GAP_WORD_BYTES
+                        };
+                        self.literals[piece.literal as usize].len() + gap
+                    })
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0)
+            + 8;
         Ok(Matcher {
             automaton,
             users,
+            finders,
             patterns: self.patterns,
+            max_span,
         })
     }
 }
@@ -494,41 +690,51 @@ impl MatcherBuilder {
 #[derive(Debug, Clone)]
 struct Matcher {
     automaton: AhoCorasick,
-    /// For each literal, the (pattern, piece) pairs that use it.
-    users: Vec<Vec<(u32, u32)>>,
+    /// For each automaton pattern, the patterns anchored on it.
+    users: Vec<Vec<u32>>,
+    /// For each literal, forward and reverse finders, to verify the pieces
+    /// around an anchor.
+    finders: Vec<(memmem::Finder<'static>, memmem::FinderRev<'static>)>,
     patterns: Vec<CompiledPattern>,
+    /// An upper bound, in bytes, on the text a match (with the characters
+    /// its boundary checks read) covers.
+    max_span: usize,
 }
 
 impl Matcher {
-    fn scan(&self, buffer: &str, guards: &[Guard], rules: &[Rule]) -> Vec<RuleHit> {
+    /// Every rule match in `buffer` that no guard cancels. The automaton
+    /// runs over `ranges` only (in order, not overlapping); the pieces
+    /// around an anchor and the guards' sentences are read from the whole
+    /// buffer.
+    fn scan(
+        &self,
+        buffer: &str,
+        ranges: &[Range<usize>],
+        guards: &[Guard],
+        rules: &[Rule],
+    ) -> Vec<RuleHit> {
         // Complete pattern matches: (pattern, start, end).
         let mut complete: Vec<(u32, usize, usize)> = Vec::new();
-        // Piece matches of wildcard patterns: (pattern, piece, start, end).
-        let mut partial: Vec<(u32, u32, usize, usize)> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(buffer) {
-            let (start, end) = (m.start(), m.end());
-            for &(p, i) in &self.users[m.pattern().as_usize()] {
-                let pattern = &self.patterns[p as usize];
-                let piece = pattern.pieces[i as usize];
-                if !boundaries_ok(buffer, start, end, piece) {
-                    continue;
-                }
-                if pattern.pieces.len() == 1 {
-                    complete.push((p, start, end));
-                } else {
-                    partial.push((p, i, start, end));
-                }
-            }
-        }
-        if !partial.is_empty() {
-            partial.sort_unstable();
-            let mut rest = &partial[..];
-            while let Some(&(p, ..)) = rest.first() {
-                let len = rest.iter().take_while(|o| o.0 == p).count();
-                let (group, tail) = rest.split_at(len);
-                rest = tail;
-                if let Some((start, end)) = chain(buffer, &self.patterns[p as usize], group) {
-                    complete.push((p, start, end));
+        for range in ranges {
+            let input = Input::new(buffer).span(range.clone());
+            for m in self.automaton.find_overlapping_iter(input) {
+                let (start, end) = (m.start(), m.end());
+                for &p in &self.users[m.pattern().as_usize()] {
+                    let pattern = &self.patterns[p as usize];
+                    let a = pattern.anchor;
+                    if !boundaries_ok(buffer, start, end, pattern.pieces[a]) {
+                        continue;
+                    }
+                    if pattern.pieces.len() == 1 {
+                        complete.push((p, start, end));
+                        continue;
+                    }
+                    let Some(first) = self.extend_back(buffer, pattern, a, start) else {
+                        continue;
+                    };
+                    if let Some(last) = self.extend_forward(buffer, pattern, a, end) {
+                        complete.push((p, first, last));
+                    }
                 }
             }
         }
@@ -563,73 +769,118 @@ impl Matcher {
         hits.sort_unstable_by_key(|h| (h.start, h.rule));
         hits
     }
+
+    /// Matches pieces `i + 1..` of `pattern` after `end` (where piece `i`
+    /// ended); returns the end of the last piece. The nearest fitting match
+    /// of each piece is tried first, then the others in the window, so a
+    /// near match that leads nowhere does not hide a farther one that does.
+    fn extend_forward(
+        &self,
+        buffer: &str,
+        pattern: &CompiledPattern,
+        i: usize,
+        end: usize,
+    ) -> Option<usize> {
+        let Some(&piece) = pattern.pieces.get(i + 1) else {
+            return Some(end);
+        };
+        let previous = pattern.pieces[i];
+        let literal_len = self.finders[piece.literal as usize].0.needle().len();
+        // A gap of a few words is short; bounding it in bytes keeps a page
+        // full of one word from making this quadratic.
+        let limit =
+            (end + (piece.max_gap + 1) * MAX_GAP_WORD_BYTES + literal_len).min(buffer.len());
+        let window = &buffer.as_bytes()[end..limit];
+        for offset in self.finders[piece.literal as usize].0.find_iter(window) {
+            let (s, e) = (end + offset, end + offset + literal_len);
+            if boundaries_ok(buffer, s, e, piece)
+                && gap_ok(buffer, previous, piece, end, s)
+                && let Some(last) = self.extend_forward(buffer, pattern, i + 1, e)
+            {
+                return Some(last);
+            }
+        }
+        None
+    }
+
+    /// Matches pieces `..i` of `pattern` before `start` (where piece `i`
+    /// starts), nearest first; returns the start of the first piece.
+    fn extend_back(
+        &self,
+        buffer: &str,
+        pattern: &CompiledPattern,
+        i: usize,
+        start: usize,
+    ) -> Option<usize> {
+        if i == 0 {
+            return Some(start);
+        }
+        let piece = pattern.pieces[i - 1];
+        let next = pattern.pieces[i];
+        let finder = &self.finders[piece.literal as usize].1;
+        let literal_len = finder.needle().len();
+        let from = start.saturating_sub((next.max_gap + 1) * MAX_GAP_WORD_BYTES + literal_len);
+        let window = &buffer.as_bytes()[from..start];
+        for offset in finder.rfind_iter(window) {
+            let (s, e) = (from + offset, from + offset + literal_len);
+            if boundaries_ok(buffer, s, e, piece)
+                && gap_ok(buffer, piece, next, e, start)
+                && let Some(first) = self.extend_back(buffer, pattern, i - 1, s)
+            {
+                return Some(first);
+            }
+        }
+        None
+    }
 }
 
 fn boundaries_ok(buffer: &str, start: usize, end: usize, piece: Piece) -> bool {
+    // Pieces and buffers are valid UTF-8, so a literal's match starts and
+    // ends on character boundaries; `get` keeps that an assumption, not a
+    // panic.
     if piece.left
-        && buffer[..start]
-            .chars()
-            .next_back()
+        && buffer
+            .get(..start)
+            .and_then(|b| b.chars().next_back())
             .is_some_and(is_word_char)
     {
         return false;
     }
-    if piece.right && buffer[end..].chars().next().is_some_and(is_word_char) {
+    if piece.right
+        && buffer
+            .get(end..)
+            .and_then(|b| b.chars().next())
+            .is_some_and(is_word_char)
+    {
         return false;
     }
     true
 }
 
-/// Finds the first chain of piece matches that completes `pattern`, each
-/// piece after the previous one within its word gap and inside one segment.
-/// `group` holds the pattern's piece matches sorted by piece then start.
-fn chain(
-    buffer: &str,
-    pattern: &CompiledPattern,
-    group: &[(u32, u32, usize, usize)],
-) -> Option<(usize, usize)> {
-    let piece_matches = |i: u32| group.iter().filter(move |o| o.1 == i).map(|o| (o.2, o.3));
-    'first: for (start, first_end) in piece_matches(0) {
-        let mut end = first_end;
-        for (i, piece) in pattern.pieces.iter().enumerate().skip(1) {
-            let previous = pattern.pieces[i - 1];
-            // The earliest fitting match is the best: matches of one piece all
-            // have the same length, so it also ends first.
-            // A gap of a few words is short; bounding it in bytes keeps a
-            // page full of "password" from making this quadratic.
-            let limit = end + (piece.max_gap + 1) * MAX_GAP_WORD_BYTES;
-            let next = piece_matches(i as u32)
-                .take_while(|&(s, _)| s <= limit)
-                .find(|&(s, _)| {
-                    s >= end && {
-                        let mut between = &buffer[end..s];
-                        if between.contains(SEGMENT_SEPARATOR) {
-                            return false;
-                        }
-                        // The rest of a word opened by `word*` (or the start of
-                        // one closed by `*word`) is not a gap word.
-                        if previous.open_end {
-                            between = between.trim_start_matches(is_word_char);
-                        }
-                        if piece.open_start {
-                            between = between.trim_end_matches(is_word_char);
-                        }
-                        between.split(' ').filter(|w| !w.is_empty()).count() <= piece.max_gap
-                    }
-                });
-            match next {
-                Some((_, e)) => end = e,
-                None => continue 'first,
-            }
-        }
-        return Some((start, end));
+/// Whether the text between a match of `previous` ending at `end` and a
+/// match of `piece` starting at `start` is at most `piece.max_gap` words in
+/// one segment.
+fn gap_ok(buffer: &str, previous: Piece, piece: Piece, end: usize, start: usize) -> bool {
+    let Some(mut between) = buffer.get(end..start) else {
+        return false;
+    };
+    if between.contains(SEGMENT_SEPARATOR) {
+        return false;
     }
-    None
+    // The rest of a word opened by `word*` (or the start of one closed by
+    // `*word`) is not a gap word.
+    if previous.open_end {
+        between = between.trim_start_matches(is_word_char);
+    }
+    if piece.open_start {
+        between = between.trim_end_matches(is_word_char);
+    }
+    between.split(' ').filter(|w| !w.is_empty()).count() <= piece.max_gap
 }
 
 /// The end of the sentence containing `from`: the next `.`, `!`, `?` or `;`
 /// followed by a space, or the end of the segment.
-fn sentence_end(buffer: &str, from: usize) -> usize {
+pub(crate) fn sentence_end(buffer: &str, from: usize) -> usize {
     let bytes = buffer.as_bytes();
     let mut i = from;
     while i < bytes.len() {
