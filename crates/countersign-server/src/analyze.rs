@@ -72,6 +72,19 @@ pub struct AnalyzeArgs {
     /// Request-risk rulebook (TOML); the shipped default when absent.
     #[arg(long, value_name = "FILE")]
     rulebook: Option<PathBuf>,
+    /// Record every verdict in the tamper-evident audit log of the database
+    /// (`--db`), sealed with a signed checkpoint at the end.
+    #[arg(long, conflicts_with_all = ["bench", "auth_only"])]
+    record: bool,
+    /// The installation's audit signing key (with --record; created on
+    /// first use, mode 0600).
+    #[arg(
+        long,
+        env = "COUNTERSIGN_AUDIT_KEY",
+        value_name = "FILE",
+        requires = "record"
+    )]
+    audit_key: Option<PathBuf>,
     /// Authentication only: skip impersonation, risk and policy.
     #[arg(long)]
     auth_only: bool,
@@ -278,7 +291,12 @@ pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
         } else if args.summary {
             summarise(&pipeline, &work, jobs).await
         } else {
-            analyze_all(&pipeline, &work, args.json, jobs).await
+            let recorder = if args.record {
+                Some(Recorder::open(db, args.audit_key.as_deref()).await?)
+            } else {
+                None
+            };
+            analyze_all(&pipeline, &work, args.json, jobs, recorder).await
         }
     })
 }
@@ -452,11 +470,88 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
+/// Writes verdicts to the audit log: every verdict is a decision someone
+/// may have to account for later.
+struct Recorder {
+    store: countersign_store::Store,
+    key: Arc<countersign_audit::InstallationKey>,
+    events: Vec<countersign_audit::AuditEvent>,
+}
+
+impl Recorder {
+    const ACTOR: &'static str = "countersign-analyze";
+    const BATCH: usize = 1000;
+
+    async fn open(db: &str, key: Option<&Path>) -> anyhow::Result<Self> {
+        let key_path = key
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| crate::db_cmd::default_key_path(db));
+        let key = crate::db_cmd::signing_key(&key_path)?;
+        let store = crate::db_cmd::open(db, Some(key.clone())).await?;
+        Ok(Self {
+            store,
+            key,
+            events: Vec::new(),
+        })
+    }
+
+    fn note(&mut self, job: &Job, analysis: &Analysis) {
+        let Some(verdict) = &analysis.verdict else {
+            return;
+        };
+        let report = &analysis.report;
+        let details = serde_json::json!({
+            "file": job.label,
+            "client_ip": job.envelope.client_ip.to_string(),
+            "mail_from": job.envelope.mail_from,
+            "from_domain": report.dmarc.from_domain,
+            "spf": report.spf.result,
+            "dkim": report.dkim.iter().map(|d| format!("{}:{}", d.domain, d.result)).collect::<Vec<_>>(),
+            "dmarc": report.dmarc.result,
+            "verdict": verdict.verdict,
+            "required_controls": verdict.required_controls,
+            "rules": verdict.rules,
+            "reasons": verdict.reasons,
+        });
+        self.events.push(countersign_audit::AuditEvent::new(
+            time::OffsetDateTime::now_utc(),
+            Self::ACTOR,
+            "message.verdict",
+            format!("message:{}", job.label),
+            details,
+        ));
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        use countersign_audit::AuditSink;
+        while !self.events.is_empty() {
+            let rest = self.events.split_off(self.events.len().min(Self::BATCH));
+            let batch = std::mem::replace(&mut self.events, rest);
+            self.store
+                .append(batch)
+                .await
+                .context("recording verdicts in the audit log")?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> anyhow::Result<()> {
+        self.flush().await?;
+        self.store
+            .checkpoint(&self.key, time::OffsetDateTime::now_utc())
+            .await
+            .context("signing an audit checkpoint")?;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
 async fn analyze_all(
     pipeline: &Pipeline,
     work: &[Job],
     json: bool,
     jobs: usize,
+    mut recorder: Option<Recorder>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -465,6 +560,9 @@ async fn analyze_all(
     let mut write_error = None;
     run_ordered(pipeline, work, jobs, |index, outcome, _| {
         let label = &work[index].label;
+        if let (Some(recorder), Ok(analysis)) = (recorder.as_mut(), &outcome) {
+            recorder.note(&work[index], analysis);
+        }
         let line = match &outcome {
             Ok(analysis) if json => serde_json::to_string(&Output {
                 file: label,
@@ -493,6 +591,9 @@ async fn analyze_all(
     .await;
     bar.finish_and_clear();
     out.flush().ok();
+    if let Some(recorder) = recorder {
+        recorder.finish().await?;
+    }
     if let Some(err) = write_error
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {

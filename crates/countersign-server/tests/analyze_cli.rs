@@ -281,3 +281,48 @@ fn policy_check_names_the_line() {
     ]);
     assert!(ok.status.success());
 }
+
+#[test]
+fn recorded_verdicts_are_in_the_audit_log() {
+    let dir = std::env::temp_dir().join(format!("cs-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("countersign.db");
+    let db = db.to_str().unwrap();
+    let output = countersign(&[
+        "--db",
+        db,
+        "analyze",
+        "--record",
+        "--zone",
+        "samples/samples.zone",
+        "--directory",
+        "samples/directory.json",
+        "--manifest",
+        "samples/manifest.jsonl",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let verify = countersign(&["--db", db, "audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let export = countersign(&["--db", db, "audit", "export"]);
+    let entries = json_lines(&export);
+    std::fs::remove_dir_all(&dir).ok();
+    let verdicts: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "message.verdict")
+        .collect();
+    assert_eq!(verdicts.len(), 8, "one entry per message");
+    assert!(
+        verdicts
+            .iter()
+            .any(|e| e["details"]["verdict"] == "quarantine"
+                && !e["details"]["reasons"].as_array().unwrap().is_empty())
+    );
+}
