@@ -186,6 +186,7 @@ pub(crate) fn phones_in_text(text: &str, out: &mut Vec<String>) {
         }
         let end = candidate_end(bytes, i);
         if !bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
+            && digit_count(&bytes[i..end]) >= MIN_PHONE_DIGITS
             && let Some(number) = classify(&text[i..end])
         {
             push_unique(out, number);
@@ -196,6 +197,15 @@ pub(crate) fn phones_in_text(text: &str, out: &mut Vec<String>) {
             i += 1;
         }
     }
+}
+
+/// The fewest digits any number `classify` accepts has (an international
+/// number: 8); shorter candidates, the bulk of the digits in mail (dates,
+/// times, counts), are refused without its allocations.
+const MIN_PHONE_DIGITS: usize = 8;
+
+fn digit_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| b.is_ascii_digit()).count()
 }
 
 /// The next byte at or after `from` that could start a phone number. Scans
@@ -272,6 +282,9 @@ fn candidate_end(bytes: &[u8], start: usize) -> usize {
     last_digit_end
 }
 
+/// Every number this accepts has at least [`MIN_PHONE_DIGITS`] digits in
+/// `raw` (8 to 15 after `+`, 10 or more for `00`, 9 to 12 with a trunk `0`,
+/// 10 or 11 in North American shape, 9 in Spanish shape).
 fn classify(raw: &str) -> Option<String> {
     let plus = raw.starts_with('+');
     // "+49 (0) 30 ...": the bracketed trunk zero is not dialled from abroad.
@@ -350,6 +363,24 @@ mod tests {
         assert_eq!(phones("llame al 912 345 678"), ["912345678"]);
         assert_eq!(phones("0044 20 7946 0958"), ["+442079460958"]);
         assert_eq!(phones("+44\u{a0}20\u{a0}7946\u{a0}0958"), ["+442079460958"]);
+    }
+
+    #[test]
+    fn too_few_digits_are_never_a_number() {
+        let alphabet = b"0123456789+()-. /";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..50_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 16) as usize;
+            let raw: String = (0..len)
+                .map(|k| alphabet[(seed >> (4 * k)) as usize % alphabet.len()] as char)
+                .collect();
+            if digit_count(raw.as_bytes()) < MIN_PHONE_DIGITS {
+                assert_eq!(classify(&raw), None, "{raw}");
+            }
+        }
     }
 
     #[test]

@@ -77,8 +77,14 @@ pub(crate) fn strip(html: &str) -> Stripped {
                 };
                 i = tag.end;
                 text_from = i;
-                let name = tag.name.to_ascii_lowercase();
-                if !tag.closing && HIDDEN.contains(&name.as_str()) {
+                // Compared without allocating: every listed name is lowercase
+                // ASCII.
+                let name = tag.name;
+                let is = |n: &str| name.eq_ignore_ascii_case(n);
+                let hidden = HIDDEN.iter().find(|h| is(h));
+                if !tag.closing
+                    && let Some(name) = hidden
+                {
                     // Skip to the matching close tag; `<` inside a script is
                     // not markup.
                     let close = format!("</{name}");
@@ -89,19 +95,19 @@ pub(crate) fn strip(html: &str) -> Stripped {
                     text_from = i;
                     continue;
                 }
-                if BLOCK.contains(&name.as_str()) {
+                if BLOCK.iter().any(|b| is(b)) {
                     out.text.push('\n');
-                } else if name == "img" || name == "input" {
+                } else if is("img") || is("input") {
                     out.text.push(' ');
                 }
                 for (attr, value) in &tag.urls {
                     let value = decode_entities(value);
-                    if *attr == "href" && name == "a" && !tag.closing {
+                    if *attr == "href" && is("a") && !tag.closing {
                         anchor = Some((out.text.len(), value.clone()));
                     }
                     out.urls.push(value);
                 }
-                if name == "a"
+                if is("a")
                     && tag.closing
                     && let Some((from, href)) = anchor.take()
                 {
@@ -123,7 +129,8 @@ pub(crate) fn strip(html: &str) -> Stripped {
                 }
                 text_from = i;
             }
-            _ => i += 1,
+            // Plain text up to the next markup or entity.
+            _ => i = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p),
         }
     }
     out.text.push_str(&html[text_from..]);

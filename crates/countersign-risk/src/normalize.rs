@@ -36,15 +36,17 @@ pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
                 pending_space = true;
                 i += 1;
             } else {
-                // Copy the whole printable ASCII run at once: most of a
-                // message is such runs.
+                // Copy the whole printable ASCII run at once, single spaces
+                // between words included: most of a message is such runs.
+                // A space followed by a printable ASCII byte is emitted
+                // exactly as the pending space it would otherwise become (it
+                // follows a printable byte, so `needs_space` holds).
                 flush_space(out, &mut pending_space);
-                let run = bytes[i..]
-                    .iter()
-                    .position(|&b| b <= b' ' || b >= 0x7f)
-                    .unwrap_or(bytes.len() - i);
-                out.extend(bytes[i..i + run].iter().map(u8::to_ascii_lowercase));
-                i += run;
+                let end = ascii_run_end(bytes, i);
+                let from = out.len();
+                out.extend_from_slice(&bytes[i..end]);
+                out[from..].make_ascii_lowercase();
+                i = end;
             }
             continue;
         }
@@ -86,6 +88,48 @@ pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
     if pending_space && needs_space(out) {
         // A trailing space is harmless but keeps word boundaries explicit.
         out.push(b' ');
+    }
+}
+
+/// The end of the run of printable ASCII starting at `start` (which is
+/// printable), single spaces between printable bytes included.
+fn ascii_run_end(bytes: &[u8], start: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let printable = |b: u8| b > b' ' && b < 0x7f;
+    let mut i = start;
+    loop {
+        // Eight bytes at a time while they are all in the run: each is a
+        // space or printable, no two spaces are adjacent and the last is no
+        // space (the byte before `i` is always printable).
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            let non_ascii = x & HIGH;
+            let above = x.wrapping_add(ONES) & HIGH; // a byte >= 0x7f
+            let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH; // a byte < 0x20
+            let y = x ^ (ONES * 0x20);
+            let spaces = !(((y & LOW7).wrapping_add(LOW7)) | y) & HIGH;
+            if non_ascii | above | below != 0
+                || spaces & (spaces << 8) != 0
+                || spaces & (1 << 63) != 0
+            {
+                break;
+            }
+            i += 8;
+        }
+        // Then byte by byte past what stopped the block test, and back to
+        // blocks unless the run ended.
+        let stop = i + 8;
+        while i < stop {
+            match bytes.get(i) {
+                Some(&b) if printable(b) => i += 1,
+                Some(b' ') if bytes.get(i + 1).is_some_and(|&n| printable(n)) => i += 2,
+                _ => return i,
+            }
+        }
     }
 }
 
@@ -206,6 +250,45 @@ mod tests {
         assert_eq!(fold("l’accès"), "l'acces");
         assert_eq!(fold("a\u{00A0}b"), "a b");
         assert_eq!(fold("  "), "");
+    }
+
+    #[test]
+    fn ascii_runs_match_the_byte_by_byte_reading() {
+        let slow = |bytes: &[u8], start: usize| {
+            let printable = |b: u8| b > b' ' && b < 0x7f;
+            let mut i = start;
+            while i < bytes.len() {
+                if printable(bytes[i]) {
+                    i += 1;
+                } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&n| printable(n)) {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            i
+        };
+        let alphabet = [
+            b'a', b'Z', b' ', b'~', b'\x7f', b'\t', b'\n', 0x1f, 0x80, 0xc3, b'!',
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let len = (seed % 40) as usize;
+            let mut text = vec![b'x'];
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Mostly letters, so that long runs occur.
+                let pick = (seed >> 32) as usize % (alphabet.len() * 3);
+                text.push(*alphabet.get(pick).unwrap_or(&b'q'));
+            }
+            assert_eq!(ascii_run_end(&text, 0), slow(&text, 0), "{text:?}");
+        }
+        assert_eq!(
+            fold("Hello  there,\tgeneral Kenobi. "),
+            "hello there, general kenobi."
+        );
     }
 
     #[test]

@@ -45,7 +45,9 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 use memchr::memmem;
 use serde::Deserialize;
 use toml::Spanned;
@@ -638,21 +640,18 @@ impl MatcherBuilder {
             users[id].push(p as u32);
         }
         // A full DFA: a few MiB for the default phrases, and the fastest
-        // overlapping search, which is what every message pays for.
-        let automaton = AhoCorasick::builder()
+        // overlapping search, which is what every message pays for. It is
+        // walked by hand (see `match_states`), so it needs no anchored start
+        // state and no prefilter.
+        let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Unanchored)
             .prefilter(false)
             .build(&anchors)?;
         let finders = self
             .literals
             .iter()
-            .map(|l| {
-                (
-                    memmem::Finder::new(l.as_bytes()).into_owned(),
-                    memmem::FinderRev::new(l.as_bytes()).into_owned(),
-                )
-            })
+            .map(|l| memmem::Finder::new(l.as_bytes()).into_owned())
             .collect();
         // The longest text one match can cover: its literals and the widest
         // gaps the verification accepts, plus the characters around it that
@@ -689,12 +688,12 @@ impl MatcherBuilder {
 
 #[derive(Debug, Clone)]
 struct Matcher {
-    automaton: AhoCorasick,
+    automaton: DFA,
     /// For each automaton pattern, the patterns anchored on it.
     users: Vec<Vec<u32>>,
-    /// For each literal, forward and reverse finders, to verify the pieces
-    /// around an anchor.
-    finders: Vec<(memmem::Finder<'static>, memmem::FinderRev<'static>)>,
+    /// For each literal, its finder, to verify the pieces around an anchor
+    /// (backwards with `rfind_short`).
+    finders: Vec<memmem::Finder<'static>>,
     patterns: Vec<CompiledPattern>,
     /// An upper bound, in bytes, on the text a match (with the characters
     /// its boundary checks read) covers.
@@ -715,26 +714,21 @@ impl Matcher {
     ) -> Vec<RuleHit> {
         // Complete pattern matches: (pattern, start, end).
         let mut complete: Vec<(u32, usize, usize)> = Vec::new();
+        let dfa = &self.automaton;
+        let bytes = buffer.as_bytes();
+        let mut states = Vec::new();
         for range in ranges {
-            let input = Input::new(buffer).span(range.clone());
-            for m in self.automaton.find_overlapping_iter(input) {
-                let (start, end) = (m.start(), m.end());
-                for &p in &self.users[m.pattern().as_usize()] {
-                    let pattern = &self.patterns[p as usize];
-                    let a = pattern.anchor;
-                    if !boundaries_ok(buffer, start, end, pattern.pieces[a]) {
-                        continue;
-                    }
-                    if pattern.pieces.len() == 1 {
-                        complete.push((p, start, end));
-                        continue;
-                    }
-                    let Some(first) = self.extend_back(buffer, pattern, a, start) else {
-                        continue;
-                    };
-                    if let Some(last) = self.extend_forward(buffer, pattern, a, end) {
-                        complete.push((p, first, last));
-                    }
+            let Some(haystack) = bytes.get(range.clone()) else {
+                continue;
+            };
+            states.clear();
+            match_states(dfa, haystack, &mut states);
+            for &(after, sid) in &states {
+                let end = range.start + after;
+                for index in 0..dfa.match_len(sid) {
+                    let anchor = dfa.match_pattern(sid, index);
+                    let start = end - dfa.pattern_len(anchor);
+                    self.verify(buffer, anchor.as_usize(), start, end, &mut complete);
                 }
             }
         }
@@ -770,6 +764,35 @@ impl Matcher {
         hits
     }
 
+    /// Checks the patterns anchored on automaton pattern `anchor`, which
+    /// matched at `start..end`, and records the complete matches.
+    fn verify(
+        &self,
+        buffer: &str,
+        anchor: usize,
+        start: usize,
+        end: usize,
+        complete: &mut Vec<(u32, usize, usize)>,
+    ) {
+        for &p in &self.users[anchor] {
+            let pattern = &self.patterns[p as usize];
+            let a = pattern.anchor;
+            if !boundaries_ok(buffer, start, end, pattern.pieces[a]) {
+                continue;
+            }
+            if pattern.pieces.len() == 1 {
+                complete.push((p, start, end));
+                continue;
+            }
+            let Some(first) = self.extend_back(buffer, pattern, a, start) else {
+                continue;
+            };
+            if let Some(last) = self.extend_forward(buffer, pattern, a, end) {
+                complete.push((p, first, last));
+            }
+        }
+    }
+
     /// Matches pieces `i + 1..` of `pattern` after `end` (where piece `i`
     /// ended); returns the end of the last piece. The nearest fitting match
     /// of each piece is tried first, then the others in the window, so a
@@ -785,13 +808,13 @@ impl Matcher {
             return Some(end);
         };
         let previous = pattern.pieces[i];
-        let literal_len = self.finders[piece.literal as usize].0.needle().len();
+        let literal_len = self.finders[piece.literal as usize].needle().len();
         // A gap of a few words is short; bounding it in bytes keeps a page
         // full of one word from making this quadratic.
         let limit =
             (end + (piece.max_gap + 1) * MAX_GAP_WORD_BYTES + literal_len).min(buffer.len());
         let window = &buffer.as_bytes()[end..limit];
-        for offset in self.finders[piece.literal as usize].0.find_iter(window) {
+        for offset in self.finders[piece.literal as usize].find_iter(window) {
             let (s, e) = (end + offset, end + offset + literal_len);
             if boundaries_ok(buffer, s, e, piece)
                 && gap_ok(buffer, previous, piece, end, s)
@@ -817,11 +840,16 @@ impl Matcher {
         }
         let piece = pattern.pieces[i - 1];
         let next = pattern.pieces[i];
-        let finder = &self.finders[piece.literal as usize].1;
-        let literal_len = finder.needle().len();
+        let needle = self.finders[piece.literal as usize].needle();
+        let literal_len = needle.len();
         let from = start.saturating_sub((next.max_gap + 1) * MAX_GAP_WORD_BYTES + literal_len);
         let window = &buffer.as_bytes()[from..start];
-        for offset in finder.rfind_iter(window) {
+        // The occurrences `memmem::rfind_iter` yields (non-overlapping, from
+        // the end): the window is a few hundred bytes, too short for a
+        // substring searcher to pay off.
+        let mut before = window.len();
+        while let Some(offset) = rfind_short(&window[..before], needle) {
+            before = offset;
             let (s, e) = (from + offset, from + offset + literal_len);
             if boundaries_ok(buffer, s, e, piece)
                 && gap_ok(buffer, piece, next, e, start)
@@ -832,6 +860,135 @@ impl Matcher {
         }
         None
     }
+}
+
+/// The start of the last occurrence of `needle` in `haystack`, as
+/// `memmem::rfind` finds it (an empty needle occurs at the end).
+fn rfind_short(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(haystack.len());
+    };
+    let mut end = (haystack.len() + 1).checked_sub(needle.len())?;
+    while let Some(p) = memchr::memrchr(first, &haystack[..end]) {
+        if haystack[p + 1..p + needle.len()] == *rest {
+            return Some(p);
+        }
+        end = p;
+    }
+    None
+}
+
+/// Below this many bytes a haystack is walked in one piece.
+const MIN_LANE_BYTES: usize = 64;
+
+/// Every match state the unanchored `dfa` reaches on `haystack`, walked from
+/// its start, as (end of the match, state), in haystack order: the
+/// overlapping search of `AhoCorasick::find_overlapping_iter`, whose matches
+/// at one end are those of the state, in its order.
+///
+/// A long haystack is cut into four pieces walked in lockstep: one walk is a
+/// chain of dependent table loads, four are independent and overlap. Each
+/// piece but the first starts its walk `max_pattern_len` bytes early and
+/// reports only what ends inside it. That is exact: the state of an
+/// Aho-Corasick automaton is the longest suffix of the text read that is a
+/// prefix of a pattern, never longer than the longest pattern, so once a walk
+/// has read that many bytes its state is the one a walk from the start of the
+/// haystack has at the same position.
+fn match_states(dfa: &DFA, haystack: &[u8], out: &mut Vec<(usize, StateID)>) {
+    // Unanchored, this cannot fail.
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    let len = haystack.len();
+    if len < 4 * MIN_LANE_BYTES {
+        walk(dfa, haystack, 0, 0, start, out);
+        return;
+    }
+    let warm = dfa.max_pattern_len();
+    let piece = len / 4;
+    // Piece j reports the match ends in (bounds[j], bounds[j + 1]] and walks
+    // from from[j].
+    let bounds = [0, piece, 2 * piece, 3 * piece, len];
+    let from = [
+        0,
+        bounds[1].saturating_sub(warm),
+        bounds[2].saturating_sub(warm),
+        bounds[3].saturating_sub(warm),
+    ];
+    let mut found: [Vec<(usize, StateID)>; 4] = Default::default();
+    let mut sids = [start; 4];
+    let steps = lockstep(dfa, haystack, from, bounds, &mut sids, &mut found);
+    for j in 0..4 {
+        let rest = &haystack[..bounds[j + 1]];
+        walk(
+            dfa,
+            rest,
+            from[j] + steps,
+            bounds[j],
+            sids[j],
+            &mut found[j],
+        );
+    }
+    for f in &found {
+        out.extend_from_slice(f);
+    }
+}
+
+/// Walks `dfa` from state `sid` at `at` to the end of `haystack`, recording
+/// the match states reached whose match ends after `report_after`.
+#[inline(never)]
+fn walk(
+    dfa: &DFA,
+    haystack: &[u8],
+    at: usize,
+    report_after: usize,
+    mut sid: StateID,
+    out: &mut Vec<(usize, StateID)>,
+) {
+    let Some(rest) = haystack.get(at..) else {
+        return;
+    };
+    for (i, &byte) in rest.iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, byte);
+        if dfa.is_special(sid) && dfa.is_match(sid) && at + i + 1 > report_after {
+            out.push((at + i + 1, sid));
+        }
+    }
+}
+
+/// Walks the four pieces of [`match_states`] in lockstep for as many bytes
+/// as the shortest has (the first); returns that count and leaves each
+/// walk's state in `sids`.
+#[inline(never)]
+fn lockstep(
+    dfa: &DFA,
+    haystack: &[u8],
+    from: [usize; 4],
+    bounds: [usize; 5],
+    sids: &mut [StateID; 4],
+    found: &mut [Vec<(usize, StateID)>; 4],
+) -> usize {
+    let steps = bounds[1] - from[0];
+    let lane = |j: usize| &haystack[from[j]..from[j] + steps];
+    let lanes = lane(0).iter().zip(lane(1)).zip(lane(2)).zip(lane(3));
+    let mut s = *sids;
+    for (k, (((&b0, &b1), &b2), &b3)) in lanes.enumerate() {
+        let mut special = false;
+        for (sid, byte) in s.iter_mut().zip([b0, b1, b2, b3]) {
+            *sid = dfa.next_state(Anchored::No, *sid, byte);
+            special |= dfa.is_special(*sid);
+        }
+        if special {
+            for j in 0..4 {
+                let end = from[j] + k + 1;
+                if dfa.is_match(s[j]) && end > bounds[j] {
+                    found[j].push((end, s[j]));
+                }
+            }
+        }
+    }
+    *sids = s;
+    steps
 }
 
 fn boundaries_ok(buffer: &str, start: usize, end: usize, piece: Piece) -> bool {
@@ -902,6 +1059,98 @@ pub(crate) fn sentence_end(buffer: &str, from: usize) -> usize {
 mod tests {
     use super::*;
     use crate::normalize::fold;
+
+    #[test]
+    fn the_lockstep_walk_finds_what_the_overlapping_search_finds() {
+        // Every anchor of the default rulebook, packed tightly (so that the
+        // piece bounds fall inside matches) and spread over long filler.
+        let rules = Rulebook::default_rules();
+        let dfa = &rules.matcher.automaton;
+        let mut phrases = String::new();
+        for pattern in &rules.matcher.patterns {
+            let literal = pattern.pieces[pattern.anchor].literal as usize;
+            let needle = rules.matcher.finders[literal].needle();
+            phrases.push_str(std::str::from_utf8(needle).unwrap());
+            phrases.push(if phrases.len().is_multiple_of(3) {
+                ' '
+            } else {
+                'x'
+            });
+        }
+        // The longest anchor, back to back: with every cut, one of its
+        // matches ends at each offset just after a piece bound.
+        let longest = rules
+            .matcher
+            .patterns
+            .iter()
+            .map(|p| rules.matcher.finders[p.pieces[p.anchor].literal as usize].needle())
+            .max_by_key(|n| n.len())
+            .map(|n| std::str::from_utf8(n).unwrap())
+            .unwrap();
+        assert_eq!(longest.len(), dfa.max_pattern_len());
+        let dense = format!("{longest} ").repeat(8000 / longest.len());
+        let filler = "we are still looking into the sync problem. ";
+        for text in [
+            dense,
+            phrases.repeat(3),
+            format!("{}{phrases}{}", filler.repeat(50), filler.repeat(120)),
+            format!("{phrases}{}{phrases}", filler.repeat(7)),
+        ] {
+            for cut in 0..=longest.len() + 1 {
+                if cut % 5 != 0 && !text.starts_with(longest) {
+                    continue;
+                }
+                let haystack = &text.as_bytes()[cut..];
+                let mut expected = Vec::new();
+                let mut state = aho_corasick::automaton::OverlappingState::start();
+                let input = aho_corasick::Input::new(haystack);
+                loop {
+                    dfa.try_find_overlapping(&input, &mut state).unwrap();
+                    let Some(m) = state.get_match() else { break };
+                    expected.push((m.pattern(), m.start(), m.end()));
+                }
+                let mut states = Vec::new();
+                match_states(dfa, haystack, &mut states);
+                let mut got = Vec::new();
+                for &(end, sid) in &states {
+                    for index in 0..dfa.match_len(sid) {
+                        let pid = dfa.match_pattern(sid, index);
+                        got.push((pid, end - dfa.pattern_len(pid), end));
+                    }
+                }
+                assert!(haystack.len() >= 4 * MIN_LANE_BYTES);
+                assert!(!expected.is_empty());
+                assert_eq!(got, expected, "cut {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_reverse_search_finds_what_memmem_finds() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let hay: Vec<u8> = (0..next() % 60)
+                .map(|_| b"ab "[next() as usize % 3])
+                .collect();
+            let needle: Vec<u8> = (0..1 + next() % 4)
+                .map(|_| b"ab "[next() as usize % 3])
+                .collect();
+            let expected: Vec<usize> = memmem::rfind_iter(&hay, &needle).collect();
+            let mut got = Vec::new();
+            let mut before = hay.len();
+            while let Some(offset) = rfind_short(&hay[..before], &needle) {
+                got.push(offset);
+                before = offset;
+            }
+            assert_eq!(got, expected, "{hay:?} {needle:?}");
+        }
+    }
 
     fn book(text: &str) -> Rulebook {
         Rulebook::from_toml(text, "test.toml").unwrap()
