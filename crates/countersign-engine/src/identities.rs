@@ -156,6 +156,8 @@ pub struct Identities {
     pub(crate) forwarders: HashSet<String>,
     pub(crate) brands: Vec<(String, Vec<String>)>,
     pub(crate) lookalikes: ProtectedSet,
+    /// Names the lookalike index could not take, with why.
+    unprotected: Vec<String>,
 }
 
 /// Lowercase, single-spaced, punctuation-free form of a person's name.
@@ -236,6 +238,7 @@ impl Identities {
             forwarders: HashSet::new(),
             brands: Vec::new(),
             lookalikes: ProtectedSetBuilder::new().build(),
+            unprotected: Vec::new(),
         };
         let mut lookalikes = ProtectedSetBuilder::new();
         if let Some(org) = &snapshot.organisation {
@@ -246,7 +249,7 @@ impl Identities {
         }
         // A name the lookalike index refuses (too short, a public suffix) is
         // still protected from exact spoofing above.
-        let _skipped = protect_directory(&mut lookalikes, snapshot);
+        ids.unprotected = protect_directory(&mut lookalikes, snapshot);
         for vendor in &snapshot.vendors {
             let untrusted = snapshot
                 .vendor_trust(&vendor.id, now)
@@ -311,6 +314,12 @@ impl Identities {
         }
         ids.lookalikes = lookalikes.build();
         ids
+    }
+
+    /// Directory names the lookalike index could not take (a two-letter
+    /// brand, a public suffix), with why: the caller logs them.
+    pub fn unprotected(&self) -> &[String] {
+        &self.unprotected
     }
 
     /// The lookalike index over the protected identities.

@@ -222,6 +222,9 @@ pub(crate) fn load_engine(
         }
         None => Identities::empty(),
     };
+    for name in identities.unprotected() {
+        tracing::warn!(%name, "not protected against lookalikes");
+    }
     Ok(Engine::new(policy, rulebook, identities))
 }
 
