@@ -618,7 +618,9 @@ impl IpMask for Ipv6Addr {
     }
 
     fn matches_ipv4_mask(&self, _addr: &Ipv4Addr, _mask: u32) -> bool {
-        unimplemented!()
+        // COUNTERSIGN PATCH (PATCHES.md #9): a family mismatch is no match,
+        // never a panic on attacker-controlled input.
+        false
     }
 }
 
@@ -628,7 +630,8 @@ impl IpMask for Ipv4Addr {
     }
 
     fn matches_ipv6_mask(&self, _addr: &Ipv6Addr, _mask: u128) -> bool {
-        unimplemented!()
+        // COUNTERSIGN PATCH (PATCHES.md #9): see above.
+        false
     }
 }
 
