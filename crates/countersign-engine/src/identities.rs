@@ -4,9 +4,10 @@
 
 use countersign_directory::DirectorySnapshot;
 use countersign_directory::{ContactStatus, StaffStatus};
-use countersign_lookalike::{ProtectedSet, ProtectedSetBuilder};
+use countersign_lookalike::{LookalikeFinding, ProtectedSet, ProtectedSetBuilder};
 use countersign_model::psl::registrable_domain;
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use time::OffsetDateTime;
 
 /// Brands attackers borrow in display names, with the registrable domains
@@ -158,7 +159,13 @@ pub struct Identities {
     pub(crate) lookalikes: ProtectedSet,
     /// Names the lookalike index could not take, with why.
     unprotected: Vec<String>,
+    /// Answers already computed: the same sender and link domains recur
+    /// across a mail stream, and the answer depends only on the name.
+    lookalike_answers: Mutex<HashMap<String, Option<LookalikeFinding>>>,
 }
+
+/// Bound on remembered lookalike answers; the memory is cleared when full.
+const LOOKALIKE_MEMORY: usize = 50_000;
 
 /// Lowercase, single-spaced, punctuation-free form of a person's name.
 pub(crate) fn normalise_name(name: &str) -> String {
@@ -239,6 +246,7 @@ impl Identities {
             brands: Vec::new(),
             lookalikes: ProtectedSetBuilder::new().build(),
             unprotected: Vec::new(),
+            lookalike_answers: Mutex::new(HashMap::new()),
         };
         let mut lookalikes = ProtectedSetBuilder::new();
         if let Some(org) = &snapshot.organisation {
@@ -320,6 +328,23 @@ impl Identities {
     /// brand, a public suffix), with why: the caller logs them.
     pub fn unprotected(&self) -> &[String] {
         &self.unprotected
+    }
+
+    /// The lookalike index's answer for `domain`, remembered per name.
+    pub(crate) fn check_lookalike(&self, domain: &str) -> Option<LookalikeFinding> {
+        let mut answers = self
+            .lookalike_answers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(answer) = answers.get(domain) {
+            return answer.clone();
+        }
+        let answer = self.lookalikes.check(domain);
+        if answers.len() >= LOOKALIKE_MEMORY {
+            answers.clear();
+        }
+        answers.insert(domain.to_string(), answer.clone());
+        answer
     }
 
     /// The lookalike index over the protected identities.

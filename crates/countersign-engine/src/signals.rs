@@ -274,7 +274,7 @@ fn lookalikes(
         if domain.is_empty() {
             return false;
         }
-        match ids.lookalikes.check(domain) {
+        match ids.check_lookalike(domain) {
             Some(hit) => {
                 out.push(finding(
                     signal,
