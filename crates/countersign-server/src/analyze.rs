@@ -13,8 +13,10 @@ use countersign_model::auth::AuthReport;
 use countersign_model::verdict::{Action, Control, Verdict};
 use countersign_policy::Policy;
 use countersign_risk::Rulebook;
+use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -418,7 +420,17 @@ async fn run_ordered(
                 for (offset, job) in batch.iter().enumerate() {
                     let started = Instant::now();
                     let outcome = match read_message(&job.path) {
-                        Ok(raw) => Ok(pipeline.analyze(&raw, &job.envelope).await),
+                        Ok(raw) => {
+                            // A bug triggered by one message must not cost
+                            // its batch-mates their results.
+                            let analysis = AssertUnwindSafe(pipeline.analyze(&raw, &job.envelope))
+                                .catch_unwind()
+                                .await;
+                            analysis.map_err(|_| {
+                                tracing::error!(file = %job.label, "analysis panicked");
+                                "analysis failed internally".to_string()
+                            })
+                        }
                         Err(err) => Err(format!("cannot read {}: {err}", job.path.display())),
                     };
                     results.push((first + offset, outcome, started.elapsed()));
