@@ -35,7 +35,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Authenticate messages (SPF, DKIM, ARC, DMARC) and print the results.
+    /// Judge messages: authentication (SPF, DKIM, ARC, DMARC), impersonation,
+    /// request risk, and the policy's verdict with its reasons.
     Analyze(analyze::AnalyzeArgs),
     /// The verified directory: vendors, contacts, IT staff, change control, reviews.
     Directory(directory_cmd::DirectoryArgs),
