@@ -13,7 +13,11 @@ use std::process::ExitCode;
 
 /// Countersign: help-desk protection against quid pro quo social engineering.
 #[derive(Debug, Parser)]
-#[command(name = "countersign", version, about)]
+#[command(
+    name = "countersign",
+    version,
+    about = "Countersign: help-desk protection against quid pro quo social engineering"
+)]
 struct Cli {
     /// Log filter (tracing EnvFilter syntax); logs go to stderr.
     #[arg(long, global = true, env = "COUNTERSIGN_LOG", default_value = "warn")]
