@@ -29,6 +29,8 @@ pub struct Authenticator {
     resolver: Arc<DnsResolver>,
     authserv_id: Arc<str>,
     limits: HeaderLimits,
+    /// Unix time signatures are judged at; `None` reads the clock.
+    at: Option<u64>,
 }
 
 impl Authenticator {
@@ -38,6 +40,7 @@ impl Authenticator {
             resolver,
             authserv_id: Arc::from(authserv_id.to_ascii_lowercase()),
             limits: HeaderLimits::default(),
+            at: None,
         }
     }
 
@@ -45,6 +48,21 @@ impl Authenticator {
     pub fn with_limits(mut self, limits: HeaderLimits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// Judges signature expiry (DKIM `x=`, ARC) at `unix_seconds` instead of
+    /// now: replays a past verdict, or checks a corpus signed long ago.
+    pub fn at_time(mut self, unix_seconds: u64) -> Self {
+        self.at = Some(unix_seconds);
+        self
+    }
+
+    fn now(&self) -> u64 {
+        self.at.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
     }
 
     /// The authserv-id written into Authentication-Results.
@@ -144,10 +162,13 @@ impl Authenticator {
         };
 
         let dkim_outputs = mapping::normalise_dkim(
-            auth.verify_dkim(resolver.parameters(&message)).await,
+            auth.verify_dkim_at(resolver.parameters(&message), self.now())
+                .await,
             &message,
         );
-        let arc_output = auth.verify_arc(resolver.parameters(&message)).await;
+        let arc_output = auth
+            .verify_arc_at(resolver.parameters(&message), self.now())
+            .await;
 
         let authors = author_domains(&message);
         if authors.is_empty() && !errors.iter().any(is_from_defect) {

@@ -60,8 +60,9 @@ pub struct AnalyzeArgs {
     /// borrowed brands and request risk are judged.
     #[arg(long, value_name = "FILE", conflicts_with = "directory_from_store")]
     directory: Option<PathBuf>,
-    /// Judge the directory as it stands at this time (RFC 3339), not now:
-    /// replays a past verdict, or pins an evaluation set's review dates.
+    /// Judge at this time (RFC 3339), not now: signature expiry and the
+    /// directory's reviews as they stood then. Replays a past verdict, or
+    /// pins an evaluation set's dates.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     at: Option<time::OffsetDateTime>,
     /// Take the protected identities from the directory in the database
@@ -288,7 +289,14 @@ pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
             DnsResolver::from_zones(zones, &settings).await?
         };
         let pipeline = Pipeline {
-            authenticator: Authenticator::new(Arc::new(resolver), &args.authserv_id),
+            authenticator: {
+                let authenticator = Authenticator::new(Arc::new(resolver), &args.authserv_id);
+                match args.at {
+                    // Signature expiry is judged at the same moment as the directory.
+                    Some(at) => authenticator.at_time(at.unix_timestamp().max(0) as u64),
+                    None => authenticator,
+                }
+            },
             engine,
         };
         if args.bench {

@@ -31,6 +31,27 @@ impl MessageAuthenticator {
         IPV6: ResolverCache<Box<str>, RecordSet<Ipv6Addr>> + 'x,
         PTR: ResolverCache<IpAddr, RecordSet<Box<str>>> + 'x,
     {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        self.verify_arc_at(params, now).await
+    }
+
+    /// COUNTERSIGN PATCH (PATCHES.md #10): ARC verification at a given Unix
+    /// time, so a verdict can be replayed as it was reached.
+    pub async fn verify_arc_at<'x, TXT, MXX, IPV4, IPV6, PTR>(
+        &self,
+        params: impl Into<Parameters<'x, &'x AuthenticatedMessage<'x>, TXT, MXX, IPV4, IPV6, PTR>>,
+        now: u64,
+    ) -> ArcOutput<'x>
+    where
+        TXT: ResolverCache<Box<str>, Txt> + 'x,
+        MXX: ResolverCache<Box<str>, RecordSet<MX>> + 'x,
+        IPV4: ResolverCache<Box<str>, RecordSet<Ipv4Addr>> + 'x,
+        IPV6: ResolverCache<Box<str>, RecordSet<Ipv6Addr>> + 'x,
+        PTR: ResolverCache<IpAddr, RecordSet<Box<str>>> + 'x,
+    {
         let params = params.into();
         let message = params.params;
         if message.has_arc_errors {
@@ -63,11 +84,6 @@ impl MessageAuthenticator {
             return ArcOutput::default()
                 .with_result(DkimResult::Fail(Error::Arc(ArcError::BrokenChain)));
         }
-
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
 
         let mut output = ArcOutput {
             result: DkimResult::None,

@@ -50,6 +50,23 @@ impl MessageAuthenticator {
         .await
     }
 
+    /// COUNTERSIGN PATCH (PATCHES.md #10): DKIM verification at a given Unix
+    /// time (signature expiry), so a verdict can be replayed as it was reached.
+    pub async fn verify_dkim_at<'x, TXT, MXX, IPV4, IPV6, PTR>(
+        &self,
+        params: impl Into<Parameters<'x, &'x AuthenticatedMessage<'x>, TXT, MXX, IPV4, IPV6, PTR>>,
+        now: u64,
+    ) -> Vec<DkimOutput<'x>>
+    where
+        TXT: ResolverCache<Box<str>, Txt> + 'x,
+        MXX: ResolverCache<Box<str>, RecordSet<MX>> + 'x,
+        IPV4: ResolverCache<Box<str>, RecordSet<Ipv4Addr>> + 'x,
+        IPV6: ResolverCache<Box<str>, RecordSet<Ipv6Addr>> + 'x,
+        PTR: ResolverCache<IpAddr, RecordSet<Box<str>>> + 'x,
+    {
+        self.verify_dkim_(params.into(), now).await
+    }
+
     pub(crate) async fn verify_dkim_<'x, TXT, MXX, IPV4, IPV6, PTR>(
         &self,
         params: Parameters<'x, &'x AuthenticatedMessage<'x>, TXT, MXX, IPV4, IPV6, PTR>,
