@@ -91,13 +91,10 @@ pub struct AnalyzeArgs {
     /// Authentication only: skip impersonation, risk and policy.
     #[arg(long)]
     auth_only: bool,
-    /// Name written as authserv-id in Authentication-Results.
-    #[arg(
-        long,
-        default_value = "countersign.local",
-        env = "COUNTERSIGN_AUTHSERV_ID"
-    )]
-    authserv_id: String,
+    /// Name written as authserv-id in Authentication-Results
+    /// [default: the configuration's, else countersign.local].
+    #[arg(long, env = "COUNTERSIGN_AUTHSERV_ID")]
+    authserv_id: Option<String>,
     /// Print a summary instead of one line per message: the verdict
     /// distribution, the rules that fired, and, when the manifest carries
     /// `expected_verdict`, a confusion matrix with precision and recall.
@@ -231,6 +228,19 @@ pub(crate) fn load_engine(
     Ok(Engine::new(policy, rulebook, identities))
 }
 
+impl AnalyzeArgs {
+    /// Fills what the command line left open from the configuration file.
+    pub(crate) fn apply_config(&mut self, config: &crate::config::Config) {
+        self.authserv_id = self.authserv_id.take().or(config.authserv_id.clone());
+        self.policy = self.policy.take().or(config.policy.clone());
+        self.rulebook = self.rulebook.take().or(config.rulebook.clone());
+        self.audit_key = self.audit_key.take().or(config.audit_key.clone());
+        if self.directory.is_none() && !self.directory_from_store {
+            self.directory = config.directory.clone();
+        }
+    }
+}
+
 /// Runs the command; `db` is the global database location.
 pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
     let jobs = args
@@ -290,7 +300,10 @@ pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
         };
         let pipeline = Pipeline {
             authenticator: {
-                let authenticator = Authenticator::new(Arc::new(resolver), &args.authserv_id);
+                let authenticator = Authenticator::new(
+                    Arc::new(resolver),
+                    args.authserv_id.as_deref().unwrap_or("countersign.local"),
+                );
                 match args.at {
                     // Signature expiry is judged at the same moment as the directory.
                     Some(at) => authenticator.at_time(at.unix_timestamp().max(0) as u64),

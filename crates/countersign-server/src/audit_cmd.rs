@@ -53,6 +53,13 @@ enum Verb {
     },
 }
 
+impl AuditArgs {
+    /// Fills what the command line left open from the configuration file.
+    pub(crate) fn apply_config(&mut self, config: &crate::config::Config) {
+        self.audit_key = self.audit_key.take().or(config.audit_key.clone());
+    }
+}
+
 /// Runs `countersign audit` against the database at `db`.
 pub fn run(db: &str, args: AuditArgs) -> Result<ExitCode> {
     let key_path = args

@@ -457,6 +457,13 @@ impl From<CsvKind> for RecordKind {
     }
 }
 
+impl DirectoryArgs {
+    /// Fills what the command line left open from the configuration file.
+    pub(crate) fn apply_config(&mut self, config: &crate::config::Config) {
+        self.audit_key = self.audit_key.take().or(config.audit_key.clone());
+    }
+}
+
 /// Runs `countersign directory` against the database at `db`.
 pub fn run(db: &str, args: DirectoryArgs) -> Result<ExitCode> {
     let key_path = args

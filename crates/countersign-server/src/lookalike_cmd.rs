@@ -44,6 +44,13 @@ pub struct LookalikeArgs {
     domains: Vec<String>,
 }
 
+impl LookalikeArgs {
+    /// Fills what the command line left open from the configuration file.
+    pub(crate) fn apply_config(&mut self, config: &crate::config::Config) {
+        self.directory = self.directory.take().or(config.directory.clone());
+    }
+}
+
 /// Runs the command.
 pub fn run(args: LookalikeArgs) -> anyhow::Result<ExitCode> {
     let mut builder = ProtectedSet::builder();

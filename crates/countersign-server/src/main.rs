@@ -3,6 +3,7 @@
 
 mod analyze;
 mod audit_cmd;
+mod config;
 mod db_cmd;
 mod directory_cmd;
 mod lookalike_cmd;
@@ -25,14 +26,14 @@ struct Cli {
     /// Emit logs as JSON lines.
     #[arg(long, global = true)]
     log_json: bool,
-    /// Database: a SQLite file path (created on first use) or a postgres:// URL.
-    #[arg(
-        long,
-        global = true,
-        env = "COUNTERSIGN_DB",
-        default_value = "./countersign.db"
-    )]
-    db: String,
+    /// Configuration file (TOML; see samples/countersign.toml). Default:
+    /// ./countersign.toml when it exists.
+    #[arg(long, global = true, env = "COUNTERSIGN_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Database: a SQLite file path (created on first use) or a postgres:// URL
+    /// [default: the configuration's `db`, else ./countersign.db].
+    #[arg(long, global = true, env = "COUNTERSIGN_DB")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,17 +56,42 @@ enum Command {
 /// Exit status for bad usage, as clap uses.
 const EXIT_USAGE: u8 = 2;
 
+/// The database used when neither flag, environment nor configuration names one.
+const DEFAULT_DB: &str = "./countersign.db";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli.log, cli.log_json);
-    let outcome = match cli.command {
-        Command::Analyze(args) => analyze::run(args, &cli.db),
-        Command::Directory(args) => {
-            directory_cmd::check_db(&cli.db).and_then(|()| directory_cmd::run(&cli.db, args))
+    let config = match config::Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("countersign: {err:#}");
+            return ExitCode::from(EXIT_USAGE);
         }
-        Command::Audit(args) => audit_cmd::run(&cli.db, args),
-        Command::Lookalike(args) => lookalike_cmd::run(args),
-        Command::Policy(args) => policy_cmd::run(args, &cli.db),
+    };
+    let db = cli
+        .db
+        .clone()
+        .or_else(|| config.db.clone())
+        .unwrap_or_else(|| DEFAULT_DB.to_string());
+    let outcome = match cli.command {
+        Command::Analyze(mut args) => {
+            args.apply_config(&config);
+            analyze::run(args, &db)
+        }
+        Command::Directory(mut args) => {
+            args.apply_config(&config);
+            directory_cmd::check_db(&db).and_then(|()| directory_cmd::run(&db, args))
+        }
+        Command::Audit(mut args) => {
+            args.apply_config(&config);
+            audit_cmd::run(&db, args)
+        }
+        Command::Lookalike(mut args) => {
+            args.apply_config(&config);
+            lookalike_cmd::run(args)
+        }
+        Command::Policy(args) => policy_cmd::run(args, &db, &config),
     };
     match outcome {
         Ok(code) => code,

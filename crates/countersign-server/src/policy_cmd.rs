@@ -31,7 +31,7 @@ enum PolicyCommand {
 }
 
 /// Runs the command; `db` is the global database location.
-pub fn run(args: PolicyArgs, db: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: PolicyArgs, db: &str, config: &crate::config::Config) -> anyhow::Result<ExitCode> {
     match args.command {
         PolicyCommand::Check { file } => match Policy::load(&file) {
             Ok(policy) => {
@@ -55,6 +55,7 @@ pub fn run(args: PolicyArgs, db: &str) -> anyhow::Result<ExitCode> {
         }
         PolicyCommand::Test(mut args) => {
             args.summary = true;
+            args.apply_config(config);
             analyze::run(*args, db)
         }
     }

@@ -1,0 +1,115 @@
+//! The configuration file: what an installation sets once instead of on
+//! every command. Command-line flags and environment variables win over it;
+//! it wins over the built-in defaults.
+//!
+//! Read from `--config FILE` (or `COUNTERSIGN_CONFIG`), else from
+//! `./countersign.toml` when that exists. Relative paths in it are relative
+//! to the file. Unknown keys are refused, so a typo cannot go unnoticed.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file read when no `--config` is given, if it exists.
+pub const DEFAULT_CONFIG: &str = "countersign.toml";
+
+/// Every setting the file may hold.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Database: a SQLite file path or a `postgres://` URL.
+    pub db: Option<String>,
+    /// The installation's audit signing key (kept outside the database).
+    pub audit_key: Option<PathBuf>,
+    /// The name written as authserv-id in Authentication-Results.
+    pub authserv_id: Option<String>,
+    /// Policy file for `analyze`.
+    pub policy: Option<PathBuf>,
+    /// Request-risk rulebook for `analyze`.
+    pub rulebook: Option<PathBuf>,
+    /// Directory snapshot for `analyze` and `lookalike`.
+    pub directory: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads `explicit`, which must exist, or the default file if present.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Self> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
+            None => return Ok(Self::default()),
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read configuration {}", path.display()))?;
+        Self::parse(&text, &path)
+    }
+
+    /// Parses configuration text read from `path`.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for file in [
+            &mut config.audit_key,
+            &mut config.policy,
+            &mut config.rulebook,
+            &mut config.directory,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        if let Some(db) = &mut config.db {
+            let is_url = db.contains("://");
+            if !is_url && Path::new(db.as_str()).is_relative() {
+                *db = base.join(db.as_str()).display().to_string();
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_config_parses() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&samples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e:#}"));
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "no sample configuration in {}", samples.display());
+    }
+
+    #[test]
+    fn relative_paths_follow_the_file_and_typos_are_refused() {
+        let config = Config::parse(
+            "db = \"cs.db\"\npolicy = \"policy.toml\"\n",
+            Path::new("/etc/countersign/countersign.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.db.as_deref(), Some("/etc/countersign/cs.db"));
+        assert_eq!(
+            config.policy,
+            Some(PathBuf::from("/etc/countersign/policy.toml"))
+        );
+        let url = Config::parse("db = \"postgres://h/db\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(url.db.as_deref(), Some("postgres://h/db"));
+        let err = Config::parse("\npolcy = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
+    }
+}
