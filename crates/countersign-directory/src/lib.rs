@@ -36,4 +36,4 @@ pub use model::{
 pub use service::{Directory, StatusOutcome, StatusTarget};
 pub use snapshot::DirectorySnapshot;
 pub use store::{Commit, Decision, DirectoryStore, Op};
-pub use validate::key_id_for;
+pub use validate::{key_id_for, normalize_phone};

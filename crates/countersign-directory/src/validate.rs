@@ -89,6 +89,12 @@ pub(crate) fn phone(field: &'static str, value: &str) -> Result<String, Director
     Ok(v)
 }
 
+/// A phone number in E.164 form (`+`, 8 to 15 digits), spaces and
+/// punctuation removed; `None` when it is not one.
+pub fn normalize_phone(value: &str) -> Option<String> {
+    phone("phone", value).ok()
+}
+
 /// Decodes a base64 Ed25519 public key and returns it re-encoded canonically.
 pub(crate) fn public_key(value: &str) -> Result<(String, Vec<u8>), DirectoryError> {
     let bytes = BASE64

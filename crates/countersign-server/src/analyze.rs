@@ -8,15 +8,11 @@ use countersign_auth::{Authenticator, Envelope};
 use countersign_directory::DirectorySnapshot;
 use countersign_dns::resolver::{DnsResolver, ResolverSettings};
 use countersign_dns::zone::ZoneSet;
-use countersign_engine::{Engine, Identities};
-use countersign_model::auth::AuthReport;
-use countersign_model::verdict::{Action, Control, Verdict};
-use countersign_policy::Policy;
-use countersign_risk::Rulebook;
-use futures_util::FutureExt;
+use countersign_engine::Engine;
+use countersign_model::verdict::{Action, Control};
+use countersign_pipeline::{Analysis, Pipeline, Rules, VerdictDocument};
 use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -148,21 +144,12 @@ struct ManifestLine {
     expected_controls: Option<Vec<Control>>,
 }
 
-/// What is printed for one message.
+/// What is printed for one message: the verdict document with its file.
 #[derive(Debug, Serialize)]
 struct Output<'a> {
     file: &'a str,
     #[serde(flatten)]
-    report: &'a AuthReport,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    verdict: Option<&'a Verdict>,
-}
-
-/// The result of one message: authentication, and the verdict unless --auth-only.
-#[derive(Debug)]
-pub(crate) struct Analysis {
-    report: AuthReport,
-    verdict: Option<Verdict>,
+    document: VerdictDocument<'a>,
 }
 
 /// Where the protected identities come from.
@@ -204,28 +191,12 @@ pub(crate) fn load_engine(
     rulebook: Option<&Path>,
     at: Option<time::OffsetDateTime>,
 ) -> anyhow::Result<Engine> {
-    let policy = match policy {
-        Some(path) => Policy::load(path)?,
-        None => Policy::default_policy(),
-    };
-    let rulebook = match rulebook {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read rulebook {}", path.display()))?;
-            Rulebook::from_toml(&text, &path.display().to_string())?
-        }
-        None => Rulebook::default_rules(),
-    };
-    let identities = match load_directory(directory)? {
-        Some(snapshot) => {
-            Identities::from_snapshot(&snapshot, at.unwrap_or_else(time::OffsetDateTime::now_utc))
-        }
-        None => Identities::empty(),
-    };
-    for name in identities.unprotected() {
-        tracing::warn!(%name, "not protected against lookalikes");
-    }
-    Ok(Engine::new(policy, rulebook, identities))
+    let rules = Rules::load(policy, rulebook)?;
+    let snapshot = load_directory(directory)?;
+    Ok(rules.engine(
+        snapshot.as_ref(),
+        at.unwrap_or_else(time::OffsetDateTime::now_utc),
+    ))
 }
 
 impl AnalyzeArgs {
@@ -298,20 +269,16 @@ pub fn run(args: AnalyzeArgs, db: &str) -> anyhow::Result<ExitCode> {
         } else {
             DnsResolver::from_zones(zones, &settings).await?
         };
-        let pipeline = Pipeline {
-            authenticator: {
-                let authenticator = Authenticator::new(
-                    Arc::new(resolver),
-                    args.authserv_id.as_deref().unwrap_or("countersign.local"),
-                );
-                match args.at {
-                    // Signature expiry is judged at the same moment as the directory.
-                    Some(at) => authenticator.at_time(at.unix_timestamp().max(0) as u64),
-                    None => authenticator,
-                }
-            },
-            engine,
+        let authenticator = Authenticator::new(
+            Arc::new(resolver),
+            args.authserv_id.as_deref().unwrap_or("countersign.local"),
+        );
+        let authenticator = match args.at {
+            // Signature expiry is judged at the same moment as the directory.
+            Some(at) => authenticator.at_time(at.unix_timestamp().max(0) as u64),
+            None => authenticator,
         };
+        let pipeline = Pipeline::new(authenticator, engine);
         if args.bench {
             bench(&pipeline, &work, args.passes, jobs).await
         } else if args.summary {
@@ -394,24 +361,6 @@ fn read_message(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(raw)
 }
 
-/// Authentication, then (unless disabled) the engine's verdict.
-#[derive(Clone)]
-pub(crate) struct Pipeline {
-    pub(crate) authenticator: Authenticator,
-    pub(crate) engine: Option<Arc<Engine>>,
-}
-
-impl Pipeline {
-    pub(crate) async fn analyze(&self, raw: &[u8], envelope: &Envelope) -> Analysis {
-        let report = self.authenticator.authenticate(raw, envelope).await;
-        let verdict = self
-            .engine
-            .as_ref()
-            .map(|engine| engine.evaluate(raw, &report, &envelope.mail_from).verdict);
-        Analysis { report, verdict }
-    }
-}
-
 type Outcome = Result<Analysis, String>;
 
 /// Analyses every job with at most `jobs * 8` in flight, calling `emit` in input order.
@@ -444,13 +393,13 @@ async fn run_ordered(
                         Ok(raw) => {
                             // A bug triggered by one message must not cost
                             // its batch-mates their results.
-                            let analysis = AssertUnwindSafe(pipeline.analyze(&raw, &job.envelope))
-                                .catch_unwind()
-                                .await;
-                            analysis.map_err(|_| {
-                                tracing::error!(file = %job.label, "analysis panicked");
-                                "analysis failed internally".to_string()
-                            })
+                            pipeline
+                                .analyze_isolated(&raw, &job.envelope)
+                                .await
+                                .map_err(|err| {
+                                    tracing::error!(file = %job.label, "{err}");
+                                    err.to_string()
+                                })
                         }
                         Err(err) => Err(format!("cannot read {}: {err}", job.path.display())),
                     };
@@ -602,8 +551,7 @@ async fn analyze_all(
         let line = match &outcome {
             Ok(analysis) if json => serde_json::to_string(&Output {
                 file: label,
-                report: &analysis.report,
-                verdict: analysis.verdict.as_ref(),
+                document: analysis.document(),
             })
             .unwrap_or_else(|e| format!("{{\"file\":{label:?},\"error\":\"{e}\"}}")),
             Ok(analysis) => human_line(label, analysis),
@@ -779,7 +727,7 @@ fn ms(duration: Duration) -> f64 {
 
 /// Tallies verdicts and fired rules; scores them against labels if present.
 async fn summarise(pipeline: &Pipeline, work: &[Job], jobs: usize) -> anyhow::Result<ExitCode> {
-    if pipeline.engine.is_none() {
+    if pipeline.engine().is_none() {
         bail!("--summary needs verdicts: drop --auth-only");
     }
     let bar = progress_bar(work.len());
