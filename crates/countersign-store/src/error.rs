@@ -46,6 +46,12 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// A record with the same unique key exists.
+    #[error("{what} already exists")]
+    Duplicate {
+        /// What (e.g. `username dana`).
+        what: String,
+    },
     /// Writing an export failed.
     #[error("export failed: {source}")]
     Export {
@@ -85,6 +91,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     out
+}
+
+/// Maps a unique-key violation to [`StoreError::Duplicate`], anything else
+/// to a query error with context.
+pub(crate) fn dup(context: &'static str, what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| match &source {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { what },
+        _ => StoreError::Query { context, source },
+    }
 }
 
 /// Shorthand for mapping a driver error with context.

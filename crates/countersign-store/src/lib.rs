@@ -12,14 +12,21 @@
 //! the two cannot drift apart. Only the migrations differ, in
 //! `migrations/sqlite` and `migrations/postgres`.
 
+mod accounts;
 mod audit;
 mod backend;
+mod cases;
 mod directory;
 mod error;
 mod migrate;
 mod rows;
 
+pub use accounts::{ApiTokenRecord, NewSession, SessionRecord};
 pub use backend::{Backend, Store};
+pub use cases::{
+    Delivery, DeliveryAttempt, DeliveryOutcome, MessageRecord, PublishedEvent, RecordedMessage,
+    Webhook,
+};
 pub use error::StoreError;
 
 /// How many audit entries may accumulate before an append signs a new

@@ -12,6 +12,7 @@ pub(crate) trait RowExt {
     fn int(&self, col: &str) -> Result<i64, sqlx::Error>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
     fn bytes(&self, col: &str) -> Result<Vec<u8>, sqlx::Error>;
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, sqlx::Error>;
 }
 
 macro_rules! impl_row_ext {
@@ -30,6 +31,9 @@ macro_rules! impl_row_ext {
                 self.try_get(col)
             }
             fn bytes(&self, col: &str) -> Result<Vec<u8>, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
                 self.try_get(col)
             }
         }

@@ -1,0 +1,679 @@
+//! Recorded messages, verification cases, webhook subscriptions and the
+//! durable outbox.
+//!
+//! A case is stored as its JSON document plus the columns queries need.
+//! Writers compare-and-set its `version`, so of two concurrent transitions
+//! planned on the same version exactly one is written. Every write carries
+//! its audit entries and its outbox rows (one per subscribed webhook) in the
+//! same transaction: a restart can lose neither the change, nor its record,
+//! nor its announcement.
+
+use crate::audit::append_in_tx;
+use crate::backend::{Db, Store, with_db};
+use crate::error::{StoreError, q};
+use crate::rows::{RowExt, json_list, ms, time_from_ms, to_json_list};
+use countersign_audit::{AuditEntry, AuditEvent};
+use countersign_cases::{Case, CaseState};
+use time::OffsetDateTime;
+
+fn corrupt(table: &'static str, reason: String) -> StoreError {
+    StoreError::Corrupt { table, reason }
+}
+
+/// An event to announce to the webhooks subscribed to its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedEvent {
+    /// Unique ID, the receivers' idempotency key.
+    pub event_id: String,
+    /// E.g. `case.verified`.
+    pub event_type: String,
+    /// The JSON body delivered.
+    pub payload: String,
+}
+
+/// A message as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// Stable identifier.
+    pub id: String,
+    /// When it was judged.
+    pub received_at: OffsetDateTime,
+    /// `api` or `smtp`.
+    pub source: String,
+    /// Envelope: client address.
+    pub client_ip: String,
+    /// Envelope: HELO.
+    pub helo: String,
+    /// Envelope: MAIL FROM (empty for the null sender).
+    pub mail_from: String,
+    /// Envelope: recipients.
+    pub rcpt: Vec<String>,
+    /// The From address.
+    pub from_address: Option<String>,
+    /// The Subject.
+    pub subject: Option<String>,
+    /// The verdict word.
+    pub verdict: String,
+    /// The verdict document (JSON).
+    pub document: String,
+    /// The message summary (JSON).
+    pub summary: String,
+    /// SHA-256 of the raw message.
+    pub digest: Vec<u8>,
+    /// The raw message, kept unless it was delivered.
+    pub raw: Option<Vec<u8>>,
+    /// The case it opened.
+    pub case_id: Option<String>,
+}
+
+/// One message to record, with the case it opens and what to audit and announce.
+#[derive(Debug, Clone)]
+pub struct RecordedMessage {
+    /// The message.
+    pub message: MessageRecord,
+    /// The case its verdict opened.
+    pub case: Option<Case>,
+    /// Audit entries.
+    pub audit: Vec<AuditEvent>,
+    /// Events to announce.
+    pub published: Vec<PublishedEvent>,
+}
+
+/// A webhook subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// Stable identifier.
+    pub id: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// The HMAC-SHA256 key.
+    pub secret: String,
+    /// Event types subscribed (`case.opened`, ...).
+    pub events: Vec<String>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// By whom.
+    pub created_by: String,
+    /// Disabled at.
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+/// A delivery claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The outbox row.
+    pub outbox_id: i64,
+    /// The event's idempotency key.
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// The body.
+    pub payload: String,
+    /// Attempts including this one.
+    pub attempts: u32,
+    /// The subscription.
+    pub webhook_id: String,
+    /// Its URL.
+    pub url: String,
+    /// Its key.
+    pub secret: String,
+}
+
+/// One delivery attempt, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// The event.
+    pub event_id: String,
+    /// When.
+    pub attempted_at: OffsetDateTime,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+/// What became of a delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// Accepted (2xx).
+    Delivered,
+    /// Failed; try again at this time.
+    Retry(OffsetDateTime),
+    /// Failed too often: kept, never retried automatically.
+    GiveUp,
+}
+
+fn case_from_doc(text: &str) -> Result<Case, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt("cases", format!("case document: {e}")))
+}
+
+fn case_doc(case: &Case) -> String {
+    serde_json::to_string(case).unwrap_or_default()
+}
+
+fn message_from<R: RowExt>(r: &R) -> Result<MessageRecord, StoreError> {
+    let m = || q("read message");
+    Ok(MessageRecord {
+        id: r.text("id").map_err(m())?,
+        received_at: time_from_ms("messages", r.int("received_at").map_err(m())?)?,
+        source: r.text("source").map_err(m())?,
+        client_ip: r.text("client_ip").map_err(m())?,
+        helo: r.text("helo").map_err(m())?,
+        mail_from: r.text("mail_from").map_err(m())?,
+        rcpt: json_list("messages", &r.text("rcpt").map_err(m())?)?,
+        from_address: r.opt_text("from_address").map_err(m())?,
+        subject: r.opt_text("subject").map_err(m())?,
+        verdict: r.text("verdict").map_err(m())?,
+        document: r.text("document").map_err(m())?,
+        summary: r.text("summary").map_err(m())?,
+        digest: r.bytes("digest").map_err(m())?,
+        raw: r.opt_bytes("raw").map_err(m())?,
+        case_id: r.opt_text("case_id").map_err(m())?,
+    })
+}
+
+fn webhook_from<R: RowExt>(r: &R) -> Result<Webhook, StoreError> {
+    let m = || q("read webhook");
+    Ok(Webhook {
+        id: r.text("id").map_err(m())?,
+        url: r.text("url").map_err(m())?,
+        secret: r.text("secret").map_err(m())?,
+        events: json_list("webhooks", &r.text("events").map_err(m())?)?,
+        created_at: time_from_ms("webhooks", r.int("created_at").map_err(m())?)?,
+        created_by: r.text("created_by").map_err(m())?,
+        disabled_at: r
+            .opt_int("disabled_at")
+            .map_err(m())?
+            .map(|t| time_from_ms("webhooks", t))
+            .transpose()?,
+    })
+}
+
+/// Inserts outbox rows for `$published` inside transaction `$tx`: one per
+/// live subscription whose event list names the type (or `*`).
+macro_rules! enqueue_in_tx {
+    ($tx:expr, $published:expr, $now:expr) => {{
+        let published: &[PublishedEvent] = $published;
+        if !published.is_empty() {
+            let hooks = sqlx::query("SELECT id, events FROM webhooks WHERE disabled_at IS NULL")
+                .fetch_all(&mut *$tx)
+                .await
+                .map_err(q("read webhooks"))?;
+            for row in &hooks {
+                let id = row.text("id").map_err(q("read webhooks"))?;
+                let events = json_list("webhooks", &row.text("events").map_err(q("read webhooks"))?)?;
+                for event in published {
+                    if !events.iter().any(|e| e == "*" || *e == event.event_type) {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO outbox (event_id, webhook_id, event_type, payload, created_at, \
+                         state, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) \
+                         ON CONFLICT (event_id, webhook_id) DO NOTHING",
+                    )
+                    .bind(&event.event_id)
+                    .bind(&id)
+                    .bind(&event.event_type)
+                    .bind(&event.payload)
+                    .bind(ms($now))
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err(q("enqueue event"))?;
+                }
+            }
+        }
+    }};
+}
+
+macro_rules! insert_case_in_tx {
+    ($tx:expr, $case:expr, $message_id:expr) => {{
+        let case: &Case = $case;
+        sqlx::query(
+            "INSERT INTO cases (id, state, opened_at, updated_at, expires_at, vendor_id, message_id, \
+             version, document) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+        )
+        .bind(&case.id)
+        .bind(case.state.as_str())
+        .bind(ms(case.opened_at))
+        .bind(ms(case.updated_at))
+        .bind(ms(case.expires_at))
+        .bind(case.vendor_id())
+        .bind($message_id)
+        .bind(case_doc(case))
+        .execute(&mut *$tx)
+        .await
+        .map_err(q("insert case"))?;
+    }};
+}
+
+impl Store {
+    /// Records judged messages in one transaction: the messages, the cases
+    /// their verdicts opened, their audit entries and outbox rows. Many
+    /// requests share one commit (group commit); none is answered before it.
+    pub async fn record_messages(&self, batch: Vec<RecordedMessage>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let mut audit = Vec::new();
+            let mut published = Vec::new();
+            for item in batch {
+                let m = &item.message;
+                sqlx::query(
+                    "INSERT INTO messages (id, received_at, source, client_ip, helo, mail_from, rcpt, \
+                     from_address, subject, verdict, document, summary, digest, raw, case_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(&m.id)
+                .bind(ms(m.received_at))
+                .bind(&m.source)
+                .bind(&m.client_ip)
+                .bind(&m.helo)
+                .bind(&m.mail_from)
+                .bind(to_json_list(&m.rcpt))
+                .bind(&m.from_address)
+                .bind(&m.subject)
+                .bind(&m.verdict)
+                .bind(&m.document)
+                .bind(&m.summary)
+                .bind(&m.digest)
+                .bind(&m.raw)
+                .bind(&m.case_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(q("insert message"))?;
+                if let Some(case) = &item.case {
+                    insert_case_in_tx!(tx, case, Some(m.id.as_str()));
+                }
+                audit.extend(item.audit);
+                published.extend(item.published);
+            }
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit messages"))?;
+        });
+        Ok(())
+    }
+
+    /// The recorded message with this ID.
+    pub async fn message(&self, id: &str) -> Result<Option<MessageRecord>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let row = sqlx::query("SELECT * FROM messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(q("read message"))?;
+            row.as_ref().map(message_from).transpose()
+        })
+    }
+
+    /// Opens a case (by hand) with its audit entries and announcements.
+    pub async fn insert_case(
+        &self,
+        case: &Case,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            insert_case_in_tx!(tx, case, None::<&str>);
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit case"))?;
+        });
+        Ok(())
+    }
+
+    /// The case with this ID and its version.
+    pub async fn case(&self, id: &str) -> Result<Option<(Case, i64)>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let row = sqlx::query("SELECT version, document FROM cases WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(q("read case"))?;
+            match row {
+                Some(r) => {
+                    let version = r.int("version").map_err(q("read case"))?;
+                    let case = case_from_doc(&r.text("document").map_err(q("read case"))?)?;
+                    Ok(Some((case, version)))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Writes a case planned on `version`, with its audit entries and
+    /// announcements. False (nothing written) when another writer changed
+    /// the case first: the caller reloads and decides again.
+    pub async fn update_case(
+        &self,
+        case: &Case,
+        version: i64,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<bool, StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let done = sqlx::query(
+                "UPDATE cases SET state = $3, updated_at = $4, expires_at = $5, version = version + 1, \
+                 document = $6 WHERE id = $1 AND version = $2",
+            )
+            .bind(&case.id)
+            .bind(version)
+            .bind(case.state.as_str())
+            .bind(ms(case.updated_at))
+            .bind(ms(case.expires_at))
+            .bind(case_doc(case))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("update case"))?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit case"))?;
+        });
+        Ok(true)
+    }
+
+    /// Cases changed after the cursor (`updated_at` ms, then ID), oldest
+    /// change first, optionally in one state; at most `limit`.
+    pub async fn cases_since(
+        &self,
+        after: Option<(i64, String)>,
+        state: Option<CaseState>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError> {
+        let (at, id) = after.unwrap_or((i64::MIN, String::new()));
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT document FROM cases WHERE (updated_at > $1 OR (updated_at = $1 AND id > $2)) \
+                 AND ($3 = '' OR state = $3) ORDER BY updated_at, id LIMIT $4",
+            )
+            .bind(at)
+            .bind(&id)
+            .bind(state.map_or("", |s| s.as_str()))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("list cases"))?;
+            rows.iter()
+                .map(|r| case_from_doc(&r.text("document").map_err(q("list cases"))?))
+                .collect()
+        })
+    }
+
+    /// IDs of pending cases whose deadline has passed.
+    pub async fn due_cases(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<String>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar(
+                "SELECT id FROM cases WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+            )
+            .bind(ms(now))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("read due cases"))
+        })
+    }
+
+    /// The audit entries about `subject` (e.g. `case:c_...`), in order.
+    pub async fn audit_entries_about(&self, subject: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query(
+                "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_entries \
+                 WHERE subject = $1 ORDER BY seq",
+            )
+            .bind(subject)
+            .fetch_all(pool)
+            .await
+            .map_err(q("read timeline"))?
+            .iter()
+            .map(crate::audit::entry_from)
+            .collect()
+        })
+    }
+
+    /// Subscribes a webhook.
+    pub async fn create_webhook(&self, hook: &Webhook, audit: Vec<AuditEvent>) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "INSERT INTO webhooks (id, url, secret, events, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&hook.id)
+            .bind(&hook.url)
+            .bind(&hook.secret)
+            .bind(to_json_list(&hook.events))
+            .bind(ms(hook.created_at))
+            .bind(&hook.created_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("create webhook"))?;
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit webhook"))?;
+        });
+        Ok(())
+    }
+
+    /// Every subscription, oldest first.
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query("SELECT * FROM webhooks ORDER BY created_at, id")
+                .fetch_all(pool)
+                .await
+                .map_err(q("list webhooks"))?
+                .iter()
+                .map(webhook_from)
+                .collect()
+        })
+    }
+
+    /// Stops a subscription (its queued deliveries stop too); false when
+    /// there is no such live subscription.
+    pub async fn disable_webhook(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        audit: Vec<AuditEvent>,
+    ) -> Result<bool, StoreError> {
+        let signer = self.signer.as_deref();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let done = sqlx::query(
+                "UPDATE webhooks SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+            )
+            .bind(id)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("disable webhook"))?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit webhook"))?;
+        });
+        Ok(true)
+    }
+
+    /// Claims up to `limit` due deliveries for `lease`: no other worker
+    /// (on any node) takes them until the lease ends, so a worker that
+    /// dies mid-delivery only delays them.
+    pub async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease: time::Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        // PostgreSQL skips rows another node is claiming; SQLite's write
+        // transaction already excludes every other writer.
+        let lock = match &self.db {
+            Db::Postgres(_) => " FOR UPDATE OF o SKIP LOCKED",
+            Db::Sqlite(_) => "",
+        };
+        let select = format!(
+            "SELECT o.id, o.event_id, o.event_type, o.payload, o.attempts, o.webhook_id, w.url, w.secret \
+             FROM outbox o JOIN webhooks w ON w.id = o.webhook_id \
+             WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
+             AND (o.lease_until IS NULL OR o.lease_until <= $1) AND w.disabled_at IS NULL \
+             ORDER BY o.id LIMIT $2{lock}"
+        );
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let rows = sqlx::query(&select)
+                .bind(ms(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(q("claim deliveries"))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let m = || q("claim deliveries");
+                let d = Delivery {
+                    outbox_id: r.int("id").map_err(m())?,
+                    event_id: r.text("event_id").map_err(m())?,
+                    event_type: r.text("event_type").map_err(m())?,
+                    payload: r.text("payload").map_err(m())?,
+                    attempts: r.int("attempts").map_err(m())? as u32 + 1,
+                    webhook_id: r.text("webhook_id").map_err(m())?,
+                    url: r.text("url").map_err(m())?,
+                    secret: r.text("secret").map_err(m())?,
+                };
+                sqlx::query("UPDATE outbox SET lease_until = $2, attempts = attempts + 1 WHERE id = $1")
+                    .bind(d.outbox_id)
+                    .bind(ms(now + lease))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("lease delivery"))?;
+                out.push(d);
+            }
+            tx.commit().await.map_err(q("commit claim"))?;
+            Ok(out)
+        })
+    }
+
+    /// Records a delivery attempt and what follows from it.
+    pub async fn finish_delivery(
+        &self,
+        delivery: &Delivery,
+        attempt: &DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> Result<(), StoreError> {
+        let (state, next, delivered_at) = match outcome {
+            DeliveryOutcome::Delivered => ("delivered", None, Some(ms(attempt.attempted_at))),
+            DeliveryOutcome::Retry(at) => ("pending", Some(ms(at)), None),
+            DeliveryOutcome::GiveUp => ("dead", None, None),
+        };
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "UPDATE outbox SET state = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
+                 lease_until = NULL, delivered_at = $4, last_error = $5 WHERE id = $1",
+            )
+            .bind(delivery.outbox_id)
+            .bind(state)
+            .bind(next)
+            .bind(delivered_at)
+            .bind(&attempt.error)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("finish delivery"))?;
+            sqlx::query(
+                "INSERT INTO webhook_attempts (outbox_id, webhook_id, event_id, attempted_at, status, \
+                 error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(delivery.outbox_id)
+            .bind(&delivery.webhook_id)
+            .bind(&delivery.event_id)
+            .bind(ms(attempt.attempted_at))
+            .bind(attempt.status.map(i64::from))
+            .bind(&attempt.error)
+            .bind(attempt.duration_ms as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("log delivery"))?;
+            tx.commit().await.map_err(q("commit delivery"))?;
+        });
+        Ok(())
+    }
+
+    /// The latest delivery attempts of a subscription, newest first.
+    pub async fn delivery_attempts(
+        &self,
+        webhook_id: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT event_id, attempted_at, status, error, duration_ms FROM webhook_attempts \
+                 WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(webhook_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("read delivery log"))?;
+            rows.iter()
+                .map(|r| {
+                    let m = || q("read delivery log");
+                    Ok(DeliveryAttempt {
+                        event_id: r.text("event_id").map_err(m())?,
+                        attempted_at: time_from_ms(
+                            "webhook_attempts",
+                            r.int("attempted_at").map_err(m())?,
+                        )?,
+                        status: r.opt_int("status").map_err(m())?.map(|s| s as u16),
+                        error: r.opt_text("error").map_err(m())?,
+                        duration_ms: r.int("duration_ms").map_err(m())?.max(0) as u64,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Deliveries waiting (pending), for metrics.
+    pub async fn outbox_depth(&self) -> Result<i64, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+                .fetch_one(pool)
+                .await
+                .map_err(q("count outbox"))
+        })
+    }
+
+    /// The directory's revision: changes whenever a change is committed, so
+    /// a node can tell cheaply whether to reload its copy.
+    pub async fn directory_revision(&self) -> Result<i64, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar("SELECT revision FROM directory_meta WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(q("read directory revision"))
+        })
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar::<_, i64>("SELECT 1")
+                .fetch_one(pool)
+                .await
+                .map_err(q("ping"))?;
+        });
+        Ok(())
+    }
+}
