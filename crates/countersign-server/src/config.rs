@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = "countersign.toml";
 
 /// Every setting the file may hold.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Database: a SQLite file path or a `postgres://` URL.
@@ -29,6 +29,44 @@ pub struct Config {
     pub rulebook: Option<PathBuf>,
     /// Directory snapshot for `analyze` and `lookalike`.
     pub directory: Option<PathBuf>,
+    /// Settings of `countersign serve` (the `[serve]` table).
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// The `[serve]` table: what `countersign serve` listens on, where codes
+/// go out, and how long sessions, codes and cases live.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// HTTP listen address, e.g. `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// The URL people and tools reach this installation at (shown in
+    /// messages and the OpenAPI document).
+    pub public_url: Option<String>,
+    /// SMTP relay for one-time codes: `smtp://host:port`, `smtps://host`,
+    /// `smtp://host:587?tls=required`.
+    pub smtp_relay: Option<String>,
+    /// The From of code messages, e.g. `IT Security <noreply@example.com>`.
+    pub code_sender: Option<String>,
+    /// HTTP adapter for SMS and voice codes (receives signed JSON).
+    pub phone_adapter_url: Option<String>,
+    /// The HMAC key the phone adapter checks.
+    pub phone_adapter_secret: Option<String>,
+    /// Minutes without a request before a session ends (default 30).
+    pub session_idle_minutes: Option<i64>,
+    /// Hours after sign-in before a session ends (default 12).
+    pub session_hours: Option<i64>,
+    /// Minutes a one-time code is valid (default 10).
+    pub code_minutes: Option<i64>,
+    /// Minutes a signature challenge is valid (default 30).
+    pub challenge_minutes: Option<i64>,
+    /// Hours a case has to be verified before it expires (default 72).
+    pub case_hours: Option<i64>,
+    /// Seconds before the first webhook retry; later ones double (default 5).
+    pub webhook_retry_seconds: Option<f64>,
+    /// Largest message accepted over HTTP, in bytes (default 25 MiB).
+    pub max_message_bytes: Option<usize>,
 }
 
 impl Config {

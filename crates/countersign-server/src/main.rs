@@ -8,6 +8,9 @@ mod db_cmd;
 mod directory_cmd;
 mod lookalike_cmd;
 mod policy_cmd;
+mod serve;
+mod user_cmd;
+mod vendor_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +54,12 @@ enum Command {
     Lookalike(lookalike_cmd::LookalikeArgs),
     /// Check a policy file, list its signals, or try it on a corpus.
     Policy(policy_cmd::PolicyArgs),
+    /// Run the HTTP API: verdicts, verification cases, accounts, webhooks.
+    Serve(serve::ServeArgs),
+    /// Accounts from the host: bootstrap the first administrator, unlock.
+    User(user_cmd::UserArgs),
+    /// For vendors: make a signing key, sign a help desk's challenge.
+    Vendor(vendor_cmd::VendorArgs),
 }
 
 /// Exit status for bad usage, as clap uses.
@@ -92,6 +101,15 @@ fn main() -> ExitCode {
             lookalike_cmd::run(args)
         }
         Command::Policy(args) => policy_cmd::run(args, &db, &config),
+        Command::Serve(mut args) => {
+            args.apply_config(&config);
+            serve::run(args, &db, &config)
+        }
+        Command::User(mut args) => {
+            args.apply_config(&config);
+            user_cmd::run(args, &db)
+        }
+        Command::Vendor(args) => vendor_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,
