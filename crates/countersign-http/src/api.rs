@@ -2,14 +2,15 @@
 //! JSON. Authorisation already happened in the router's middleware (and
 //! the use case checks again).
 
+use crate::AppState;
 use crate::extract::{ApiJson, ClientAddress};
 use crate::problem::{ApiResult, Problem};
-use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use countersign_service::Principal;
 use countersign_service::accounts::{
     AccountView, CreatedAccount, CreatedToken, NewAccount, SignedIn, TokenView, TotpSetup,
 };
@@ -19,7 +20,6 @@ use countersign_service::cases::{
 };
 use countersign_service::messages::IncomingMessage;
 use countersign_service::webhooks::{AttemptView, CreatedWebhook, NewWebhook, WebhookView};
-use countersign_service::Principal;
 use serde::{Deserialize, Serialize};
 
 /// Liveness: the process answers.
@@ -38,8 +38,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => "ready\n".into_response(),
         Err(err) => {
             tracing::warn!(%err, "not ready");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "the database does not answer")
-                .into_response()
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-ready",
+                "the database does not answer",
+            )
+            .into_response()
         }
     }
 }
@@ -52,7 +56,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.services.metrics().outbox_depth.set(depth);
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.services.metrics().render(),
     )
         .into_response()
@@ -89,11 +96,20 @@ pub async fn sign_in(
     ApiJson(input): ApiJson<SignInInput>,
 ) -> ApiResult<(StatusCode, Json<SignedIn>)> {
     if input.password.len() > 1024 || input.username.len() > 256 {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "credentials too long"));
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "credentials too long",
+        ));
     }
     let signed = state
         .services
-        .sign_in(&input.username, &input.password, input.totp.as_deref(), &address)
+        .sign_in(
+            &input.username,
+            &input.password,
+            input.totp.as_deref(),
+            &address,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(signed)))
 }
@@ -160,7 +176,10 @@ pub async fn start_totp(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> ApiResult<(StatusCode, Json<TotpSetup>)> {
-    Ok((StatusCode::CREATED, Json(state.services.start_totp(&p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.start_totp(&p).await?),
+    ))
 }
 
 /// A TOTP code.
@@ -273,8 +292,12 @@ pub async fn post_message(
         "message/rfc822" => {
             let env = envelope_query(uri.query())?;
             let client_ip = env.client_ip.ok_or_else(|| {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "client_ip is required")
-                    .with_field("client_ip")
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "client_ip is required",
+                )
+                .with_field("client_ip")
             })?;
             IncomingMessage {
                 raw: body.to_vec(),
@@ -307,8 +330,12 @@ pub async fn post_message(
                 (None, Some(b64)) => data_encoding::BASE64
                     .decode(b64.trim().as_bytes())
                     .map_err(|e| {
-                        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("message_base64: {e}"))
-                            .with_field("message_base64")
+                        Problem::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid",
+                            format!("message_base64: {e}"),
+                        )
+                        .with_field("message_base64")
                     })?,
                 _ => {
                     return Err(Problem::new(
@@ -333,13 +360,19 @@ pub async fn post_message(
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
-                format!("content type {other:?}: send message/rfc822 (envelope in the query) or application/json"),
+                format!(
+                    "content type {other:?}: send message/rfc822 (envelope in the query) or application/json"
+                ),
             ));
         }
     };
     if incoming.raw.is_empty() {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "the message is empty")
-            .with_field("message"));
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "the message is empty",
+        )
+        .with_field("message"));
     }
     let judged = state.services.judge_message(incoming).await?;
     let body = serde_json::to_vec(&judged.document()).unwrap_or_default();
@@ -427,9 +460,8 @@ pub async fn list_cases(
     Extension(p): Extension<Principal>,
     query: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<CasePage>> {
-    let Query(q) = query.map_err(|e| {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text())
-    })?;
+    let Query(q) = query
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
     Ok(Json(
         state
             .services
@@ -447,7 +479,10 @@ pub async fn open_case(
     Extension(p): Extension<Principal>,
     ApiJson(input): ApiJson<NewManualCase>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
-    Ok((StatusCode::CREATED, Json(state.services.open_case(&p, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.open_case(&p, input).await?),
+    ))
 }
 
 /// A case: verdict reasons, claimed identity, controls with their state,
@@ -627,7 +662,10 @@ pub async fn create_account(
     ApiJson(input): ApiJson<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<CreatedAccount>)> {
     p.require(&[countersign_accounts::Role::SecurityAdmin])?;
-    Ok((StatusCode::CREATED, Json(state.services.create_account(&p.actor(), input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_account(&p.actor(), input).await?),
+    ))
 }
 
 /// Lifts a lock.
@@ -727,7 +765,10 @@ pub async fn create_webhook(
     Extension(p): Extension<Principal>,
     ApiJson(input): ApiJson<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
-    Ok((StatusCode::CREATED, Json(state.services.create_webhook(&p, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_webhook(&p, input).await?),
+    ))
 }
 
 /// Stops a subscription.

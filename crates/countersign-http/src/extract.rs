@@ -56,7 +56,9 @@ fn json_problem(rejection: JsonRejection) -> Problem {
 
 /// serde's own words (which name the field and position), without axum's prefix.
 fn inner(text: &str) -> String {
-    text.split_once(": ").map_or(text, |(_, rest)| rest).to_owned()
+    text.split_once(": ")
+        .map_or(text, |(_, rest)| rest)
+        .to_owned()
 }
 
 /// The client's address (the TCP peer).

@@ -96,10 +96,22 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/api/v1/cases", Access::Roles(ANALYST)),
     route("GET", "/api/v1/cases/{id}", Access::Roles(READERS)),
     route("GET", "/api/v1/cases/{id}/timeline", Access::Roles(READERS)),
-    route("POST", "/api/v1/cases/{id}/callback", Access::Roles(ANALYST)),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/callback",
+        Access::Roles(ANALYST),
+    ),
     route("POST", "/api/v1/cases/{id}/code", Access::Roles(ANALYST)),
-    route("POST", "/api/v1/cases/{id}/code/verify", Access::Roles(ANALYST)),
-    route("POST", "/api/v1/cases/{id}/challenge", Access::Roles(ANALYST)),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/code/verify",
+        Access::Roles(ANALYST),
+    ),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/challenge",
+        Access::Roles(ANALYST),
+    ),
     route(
         "POST",
         "/api/v1/cases/{id}/signature",
@@ -119,14 +131,22 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/api/v1/accounts", Access::Roles(ADMIN)),
     route("POST", "/api/v1/accounts", Access::Roles(ADMIN)),
     route("POST", "/api/v1/accounts/{id}/unlock", Access::Roles(ADMIN)),
-    route("POST", "/api/v1/accounts/{id}/disable", Access::Roles(ADMIN)),
+    route(
+        "POST",
+        "/api/v1/accounts/{id}/disable",
+        Access::Roles(ADMIN),
+    ),
     route("GET", "/api/v1/tokens", Access::Roles(ADMIN)),
     route("POST", "/api/v1/tokens", Access::Roles(ADMIN)),
     route("DELETE", "/api/v1/tokens/{id}", Access::Roles(ADMIN)),
     route("GET", "/api/v1/webhooks", Access::Roles(ADMIN)),
     route("POST", "/api/v1/webhooks", Access::Roles(ADMIN)),
     route("DELETE", "/api/v1/webhooks/{id}", Access::Roles(ADMIN)),
-    route("GET", "/api/v1/webhooks/{id}/deliveries", Access::Roles(ADMIN)),
+    route(
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        Access::Roles(ADMIN),
+    ),
 ];
 
 /// The access rule of `method path`, if the route exists.
@@ -191,21 +211,31 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/approvals", post(api::approve))
         .route("/api/v1/cases/{id}/deny", post(api::deny))
         .route("/api/v1/cases/{id}/release", post(api::release))
-        .route("/api/v1/accounts", get(api::list_accounts).post(api::create_account))
+        .route(
+            "/api/v1/accounts",
+            get(api::list_accounts).post(api::create_account),
+        )
         .route("/api/v1/accounts/{id}/unlock", post(api::unlock_account))
         .route("/api/v1/accounts/{id}/disable", post(api::disable_account))
-        .route("/api/v1/tokens", get(api::list_tokens).post(api::create_token))
+        .route(
+            "/api/v1/tokens",
+            get(api::list_tokens).post(api::create_token),
+        )
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
-        .route("/api/v1/webhooks", get(api::list_webhooks).post(api::create_webhook))
+        .route(
+            "/api/v1/webhooks",
+            get(api::list_webhooks).post(api::create_webhook),
+        )
         .route("/api/v1/webhooks/{id}", delete(api::disable_webhook))
-        .route("/api/v1/webhooks/{id}/deliveries", get(api::webhook_deliveries))
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(api::webhook_deliveries),
+        )
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     messages
         .merge(rest)
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
-        .fallback(|| async {
-            Problem::new(StatusCode::NOT_FOUND, "not-found", "no such route")
-        })
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "no such route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -279,7 +309,11 @@ async fn authorize(
                 "forbidden",
                 format!(
                     "needs one of the roles: {}",
-                    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
             .into_response();
@@ -302,14 +336,21 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let status = resp.status().as_u16().to_string();
     metrics
         .http_requests
-        .get_or_create(&labels(&[("route", &route), ("method", &method), ("status", &status)]))
+        .get_or_create(&labels(&[
+            ("route", &route),
+            ("method", &method),
+            ("status", &status),
+        ]))
         .inc();
     metrics
         .http_latency
         .get_or_create(&labels(&[("route", &route)]))
         .observe(started.elapsed().as_secs_f64());
     let headers = resp.headers_mut();
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         "content-security-policy",

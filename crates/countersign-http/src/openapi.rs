@@ -41,7 +41,9 @@ pub fn document() -> serde_json::Value {
     });
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for (path, item) in paths.iter_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for (method, op) in item.iter_mut() {
                 let Some(spec) = ROUTES
                     .iter()
@@ -51,7 +53,10 @@ pub fn document() -> serde_json::Value {
                 };
                 let (roles, security) = match spec.access {
                     Access::Public => (serde_json::json!("public"), serde_json::json!([])),
-                    Access::SignedIn => (serde_json::json!("signed-in"), serde_json::json!([{ "bearer": [] }])),
+                    Access::SignedIn => (
+                        serde_json::json!("signed-in"),
+                        serde_json::json!([{ "bearer": [] }]),
+                    ),
                     Access::Roles(roles) => (
                         serde_json::json!(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()),
                         serde_json::json!([{ "bearer": [] }]),

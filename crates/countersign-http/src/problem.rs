@@ -63,16 +63,26 @@ impl IntoResponse for Problem {
 impl From<ServiceError> for Problem {
     fn from(err: ServiceError) -> Self {
         match err {
-            ServiceError::Unauthenticated(m) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
-            ServiceError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, "forbidden", m),
-            ServiceError::NotFound(m) => Problem::new(StatusCode::NOT_FOUND, "not-found", format!("{m} not found")),
-            ServiceError::Invalid { field, message } => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {message}"))
-                    .with_field(field)
+            ServiceError::Unauthenticated(m) => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", m)
             }
+            ServiceError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, "forbidden", m),
+            ServiceError::NotFound(m) => {
+                Problem::new(StatusCode::NOT_FOUND, "not-found", format!("{m} not found"))
+            }
+            ServiceError::Invalid { field, message } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {message}"),
+            )
+            .with_field(field),
             ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m),
-            ServiceError::Refused(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "verification-refused", m),
-            ServiceError::Throttled(m) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "throttled", m),
+            ServiceError::Refused(m) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "verification-refused", m)
+            }
+            ServiceError::Throttled(m) => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "throttled", m)
+            }
             ServiceError::Upstream(m) => Problem::new(StatusCode::BAD_GATEWAY, "upstream", m),
             ServiceError::Store(e) => {
                 // The details go to the log, never to the client.

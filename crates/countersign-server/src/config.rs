@@ -53,20 +53,46 @@ pub struct ServeConfig {
     pub phone_adapter_url: Option<String>,
     /// The HMAC key the phone adapter checks.
     pub phone_adapter_secret: Option<String>,
-    /// Minutes without a request before a session ends (default 30).
-    pub session_idle_minutes: Option<i64>,
-    /// Hours after sign-in before a session ends (default 12).
-    pub session_hours: Option<i64>,
-    /// Minutes a one-time code is valid (default 10).
-    pub code_minutes: Option<i64>,
-    /// Minutes a signature challenge is valid (default 30).
-    pub challenge_minutes: Option<i64>,
-    /// Hours a case has to be verified before it expires (default 72).
-    pub case_hours: Option<i64>,
-    /// Seconds before the first webhook retry; later ones double (default 5).
-    pub webhook_retry_seconds: Option<f64>,
+    /// A session ends after this long without a request (default `30m`).
+    /// Durations are a number and a unit: `45s`, `10m`, `12h`, `3d`.
+    pub session_idle: Option<String>,
+    /// A session ends this long after sign-in (default `12h`).
+    pub session_lifetime: Option<String>,
+    /// How long a one-time code is valid (default `10m`).
+    pub code_lifetime: Option<String>,
+    /// How long a signature challenge is valid (default `30m`).
+    pub challenge_lifetime: Option<String>,
+    /// How long a case has to be verified before it expires (default `72h`).
+    pub case_lifetime: Option<String>,
+    /// The delay before the first webhook retry; later ones double (default `5s`).
+    pub webhook_retry: Option<String>,
     /// Largest message accepted over HTTP, in bytes (default 25 MiB).
     pub max_message_bytes: Option<usize>,
+}
+
+/// Parses a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`),
+/// e.g. `500ms`, `45s`, `10m`, `12h`, `3d`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("{text:?}: add a unit (ms, s, m, h, d)"))?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: not a number followed by a unit"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        other => return Err(format!("{text:?}: unknown unit {other:?} (ms, s, m, h, d)")),
+    };
+    if !(seconds > 0.0 && seconds < 1e9) {
+        return Err(format!("{text:?}: must be positive"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 impl Config {
@@ -110,6 +136,19 @@ impl Config {
                 *db = base.join(db.as_str()).display().to_string();
             }
         }
+        for (name, value) in [
+            ("serve.session_idle", &config.serve.session_idle),
+            ("serve.session_lifetime", &config.serve.session_lifetime),
+            ("serve.code_lifetime", &config.serve.code_lifetime),
+            ("serve.challenge_lifetime", &config.serve.challenge_lifetime),
+            ("serve.case_lifetime", &config.serve.case_lifetime),
+            ("serve.webhook_retry", &config.serve.webhook_retry),
+        ] {
+            if let Some(value) = value {
+                parse_duration(value)
+                    .map_err(|e| anyhow::anyhow!("{}: {name}: {e}", path.display()))?;
+            }
+        }
         Ok(config)
     }
 }
@@ -147,6 +186,21 @@ mod tests {
         );
         let url = Config::parse("db = \"postgres://h/db\"\n", Path::new("c.toml")).unwrap();
         assert_eq!(url.db.as_deref(), Some("postgres://h/db"));
+        let err = Config::parse(
+            "[serve]\ncase_lifetime = \"3 weeks\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("serve.case_lifetime"), "{err}");
+        assert_eq!(
+            parse_duration("10m"),
+            Ok(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_duration("500ms"),
+            Ok(std::time::Duration::from_millis(500))
+        );
+        assert!(parse_duration("10").is_err());
         let err = Config::parse("\npolcy = \"x\"\n", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
     }

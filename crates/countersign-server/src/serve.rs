@@ -56,9 +56,9 @@ pub struct ServeArgs {
     /// HMAC key for the phone adapter (prefer the environment variable).
     #[arg(long, env = "COUNTERSIGN_PHONE_ADAPTER_SECRET", hide_env_values = true)]
     phone_adapter_secret: Option<String>,
-    /// Seconds before the first webhook retry; later ones double.
+    /// Delay before the first webhook retry (e.g. `5s`); later ones double.
     #[arg(long)]
-    webhook_retry_seconds: Option<f64>,
+    webhook_retry: Option<String>,
 }
 
 impl ServeArgs {
@@ -71,31 +71,49 @@ impl ServeArgs {
         self.rulebook = self.rulebook.take().or(config.rulebook.clone());
         self.audit_key = self.audit_key.take().or(config.audit_key.clone());
         self.smtp_relay = self.smtp_relay.take().or(serve.smtp_relay.clone());
-        self.phone_adapter_url = self.phone_adapter_url.take().or(serve.phone_adapter_url.clone());
+        self.phone_adapter_url = self
+            .phone_adapter_url
+            .take()
+            .or(serve.phone_adapter_url.clone());
         self.phone_adapter_secret = self
             .phone_adapter_secret
             .take()
             .or(serve.phone_adapter_secret.clone());
-        self.webhook_retry_seconds = self.webhook_retry_seconds.or(serve.webhook_retry_seconds);
+        self.webhook_retry = self.webhook_retry.take().or(serve.webhook_retry.clone());
     }
 }
 
-fn settings(config: &crate::config::ServeConfig) -> Settings {
+fn settings(config: &crate::config::ServeConfig) -> anyhow::Result<Settings> {
     let d = Settings::default();
-    let minutes = |v: Option<i64>, default: time::Duration| {
-        v.filter(|m| *m > 0).map_or(default, time::Duration::minutes)
+    let pick = |name: &str,
+                value: &Option<String>,
+                default: time::Duration|
+     -> anyhow::Result<time::Duration> {
+        match value {
+            None => Ok(default),
+            Some(text) => {
+                let std = crate::config::parse_duration(text)
+                    .map_err(|e| anyhow::anyhow!("serve.{name}: {e}"))?;
+                Ok(time::Duration::try_from(std)?)
+            }
+        }
     };
-    let hours = |v: Option<i64>, default: time::Duration| {
-        v.filter(|h| *h > 0).map_or(default, time::Duration::hours)
-    };
-    Settings {
-        session_idle: minutes(config.session_idle_minutes, d.session_idle),
-        session_absolute: hours(config.session_hours, d.session_absolute),
-        code_lifetime: minutes(config.code_minutes, d.code_lifetime),
-        challenge_lifetime: minutes(config.challenge_minutes, d.challenge_lifetime),
-        case_lifetime: hours(config.case_hours, d.case_lifetime),
+    Ok(Settings {
+        session_idle: pick("session_idle", &config.session_idle, d.session_idle)?,
+        session_absolute: pick(
+            "session_lifetime",
+            &config.session_lifetime,
+            d.session_absolute,
+        )?,
+        code_lifetime: pick("code_lifetime", &config.code_lifetime, d.code_lifetime)?,
+        challenge_lifetime: pick(
+            "challenge_lifetime",
+            &config.challenge_lifetime,
+            d.challenge_lifetime,
+        )?,
+        case_lifetime: pick("case_lifetime", &config.case_lifetime, d.case_lifetime)?,
         ..d
-    }
+    })
 }
 
 /// Runs the server until SIGTERM or Ctrl-C.
@@ -114,7 +132,10 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
             return Ok(ExitCode::from(crate::EXIT_USAGE));
         }
     };
-    let listen = args.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
     let codes = CodeSender::new(
         args.smtp_relay.as_deref(),
         config.serve.code_sender.as_deref(),
@@ -153,15 +174,16 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
             rules,
             Pipeline::new(authenticator, None),
             codes,
-            settings(&config.serve),
+            settings(&config.serve)?,
             metrics.clone(),
         )
         .await
         .context("loading the directory")?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut policy = RetryPolicy::default();
-        if let Some(seconds) = args.webhook_retry_seconds.filter(|s| *s > 0.0) {
-            policy.base = Duration::from_secs_f64(seconds);
+        if let Some(text) = &args.webhook_retry {
+            policy.base = crate::config::parse_duration(text)
+                .map_err(|e| anyhow::anyhow!("webhook retry: {e}"))?;
         }
         let observed = metrics.clone();
         let worker = OutboxWorker::new(
@@ -223,11 +245,10 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
     })
 }
 
-/// Expires due cases every 15 seconds and reloads the directory when it
-/// changed, until stopped.
+/// Every 2 seconds: reloads the directory when it changed and expires
+/// due cases, until stopped.
 async fn housekeeping(services: Services, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
-    let mut rounds: u64 = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -239,13 +260,12 @@ async fn housekeeping(services: Services, mut stop: tokio::sync::watch::Receiver
         if let Err(err) = services.directory().refresh().await {
             tracing::warn!(%err, "directory refresh failed");
         }
-        rounds += 1;
-        if rounds % 8 == 1 {
-            match services.expire_due_cases().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(expired = n, "cases expired"),
-                Err(err) => tracing::warn!(%err, "case expiry failed"),
-            }
+        // Expiry is an indexed query for due cases: cheap enough to run
+        // every tick, so a case expires within seconds of its deadline.
+        match services.expire_due_cases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "cases expired"),
+            Err(err) => tracing::warn!(%err, "case expiry failed"),
         }
     }
 }

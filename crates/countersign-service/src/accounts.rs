@@ -2,7 +2,9 @@
 
 use crate::{Principal, ServiceError, Services, Via, event, metrics::labels};
 use countersign_accounts::signin::{self, Decision, Refusal, Stage};
-use countersign_accounts::{Account, AccountError, Role, RoleSet, TotpEnrolment, password, token, totp};
+use countersign_accounts::{
+    Account, AccountError, Role, RoleSet, TotpEnrolment, password, token, totp,
+};
 use countersign_store::{ApiTokenRecord, NewSession, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -206,7 +208,8 @@ impl Services {
         );
         match decision {
             Decision::Accepted { stage, totp_step } => {
-                let account = account.ok_or_else(|| ServiceError::Unauthenticated("sign-in failed".into()))?;
+                let account = account
+                    .ok_or_else(|| ServiceError::Unauthenticated("sign-in failed".into()))?;
                 let token_text = token::random_token(SESSION_PREFIX);
                 let expires_at = now + self.inner.settings.session_absolute;
                 let session = NewSession {
@@ -299,7 +302,11 @@ impl Services {
     }
 
     /// The principal behind a bearer token (session or API token).
-    pub async fn authenticate(&self, bearer: &str, address: &str) -> Result<Principal, ServiceError> {
+    pub async fn authenticate(
+        &self,
+        bearer: &str,
+        address: &str,
+    ) -> Result<Principal, ServiceError> {
         let bad = || ServiceError::Unauthenticated("invalid or expired credentials".into());
         let now = self.now();
         let digest = token::digest(bearer.trim());
@@ -382,7 +389,9 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let account = &principal.account;
         if !password::verify(&account.password_hash, current) {
-            return Err(ServiceError::Refused(AccountError::WrongPassword.to_string()));
+            return Err(ServiceError::Refused(
+                AccountError::WrongPassword.to_string(),
+            ));
         }
         password::check_strength(new, &account.username)
             .map_err(|e| account_error("new_password", e))?;
@@ -450,16 +459,27 @@ impl Services {
     }
 
     /// Confirms TOTP enrolment with a first valid code.
-    pub async fn confirm_totp(&self, principal: &Principal, code: &str) -> Result<(), ServiceError> {
+    pub async fn confirm_totp(
+        &self,
+        principal: &Principal,
+        code: &str,
+    ) -> Result<(), ServiceError> {
         let account = &principal.account;
         let enrolment = account
             .totp
             .as_ref()
             .filter(|t| !t.confirmed)
-            .ok_or_else(|| ServiceError::Conflict("no TOTP enrolment is waiting to be confirmed".into()))?;
+            .ok_or_else(|| {
+                ServiceError::Conflict("no TOTP enrolment is waiting to be confirmed".into())
+            })?;
         let now = self.now();
-        let step = totp::verify(&enrolment.secret, code, now.unix_timestamp().max(0) as u64, 0)
-            .map_err(|e| ServiceError::Refused(e.to_string()))?;
+        let step = totp::verify(
+            &enrolment.secret,
+            code,
+            now.unix_timestamp().max(0) as u64,
+            0,
+        )
+        .map_err(|e| ServiceError::Refused(e.to_string()))?;
         self.inner
             .store
             .set_totp(
@@ -483,7 +503,11 @@ impl Services {
 
     /// Checks a fresh TOTP code of the caller and uses its step, so the same
     /// code can never confirm a second action (approvals).
-    pub(crate) async fn fresh_totp(&self, principal: &Principal, code: &str) -> Result<(), ServiceError> {
+    pub(crate) async fn fresh_totp(
+        &self,
+        principal: &Principal,
+        code: &str,
+    ) -> Result<(), ServiceError> {
         let enrolment = principal
             .account
             .totp
@@ -499,22 +523,27 @@ impl Services {
             .consume_totp_step(&principal.account.id, step)
             .await?
         {
-            return Err(ServiceError::Refused(
-                totp::TotpError::Replayed.to_string(),
-            ));
+            return Err(ServiceError::Refused(totp::TotpError::Replayed.to_string()));
         }
         Ok(())
     }
 
     /// Creates an account with a one-time password. `actor` is the
     /// administrator.
-    pub async fn create_account(&self, actor: &str, new: NewAccount) -> Result<CreatedAccount, ServiceError> {
+    pub async fn create_account(
+        &self,
+        actor: &str,
+        new: NewAccount,
+    ) -> Result<CreatedAccount, ServiceError> {
         let directory = self.inner.directory.refresh().await?;
         create_account(&self.inner.store, &directory.snapshot, actor, new).await
     }
 
     /// Every account (administrators).
-    pub async fn list_accounts(&self, principal: &Principal) -> Result<Vec<AccountView>, ServiceError> {
+    pub async fn list_accounts(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<AccountView>, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         Ok(self
             .inner
@@ -535,7 +564,11 @@ impl Services {
     }
 
     /// Lifts a lock (administrators).
-    pub async fn unlock_account(&self, principal: &Principal, id: &str) -> Result<AccountView, ServiceError> {
+    pub async fn unlock_account(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<AccountView, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         let account = self.account_or_404(id).await?;
         let now = self.now();
@@ -544,17 +577,29 @@ impl Services {
             .set_lock(
                 id,
                 None,
-                vec![event(now, &principal.actor(), "account.unlocked", subject(&account), json!({}))],
+                vec![event(
+                    now,
+                    &principal.actor(),
+                    "account.unlocked",
+                    subject(&account),
+                    json!({}),
+                )],
             )
             .await?;
         Ok(AccountView::from(&self.account_or_404(id).await?))
     }
 
     /// Disables an account and ends its sessions (administrators; not oneself).
-    pub async fn disable_account(&self, principal: &Principal, id: &str) -> Result<AccountView, ServiceError> {
+    pub async fn disable_account(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<AccountView, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         if principal.account.id == id {
-            return Err(ServiceError::Conflict("you cannot disable your own account".into()));
+            return Err(ServiceError::Conflict(
+                "you cannot disable your own account".into(),
+            ));
         }
         let account = self.account_or_404(id).await?;
         let now = self.now();
@@ -564,7 +609,13 @@ impl Services {
                 id,
                 true,
                 now,
-                vec![event(now, &principal.actor(), "account.disabled", subject(&account), json!({}))],
+                vec![event(
+                    now,
+                    &principal.actor(),
+                    "account.disabled",
+                    subject(&account),
+                    json!({}),
+                )],
             )
             .await?;
         Ok(AccountView::from(&self.account_or_404(id).await?))
@@ -642,7 +693,10 @@ impl Services {
     }
 
     /// Every API token (administrators).
-    pub async fn list_api_tokens(&self, principal: &Principal) -> Result<Vec<TokenView>, ServiceError> {
+    pub async fn list_api_tokens(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<TokenView>, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         Ok(self
             .inner
@@ -655,7 +709,11 @@ impl Services {
     }
 
     /// Revokes a token (administrators).
-    pub async fn revoke_api_token(&self, principal: &Principal, id: &str) -> Result<(), ServiceError> {
+    pub async fn revoke_api_token(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<(), ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         let now = self.now();
         if !self
@@ -664,7 +722,13 @@ impl Services {
             .revoke_api_token(
                 id,
                 now,
-                vec![event(now, &principal.actor(), "token.revoked", format!("token:{id}"), json!({}))],
+                vec![event(
+                    now,
+                    &principal.actor(),
+                    "token.revoked",
+                    format!("token:{id}"),
+                    json!({}),
+                )],
             )
             .await?
         {
@@ -678,20 +742,17 @@ impl Services {
 /// administrator, or `cli:<user>` when an operator on the host bootstraps
 /// the first one (`countersign user add`).
 pub async fn create_account(
-store: &countersign_store::Store,
-snapshot: &countersign_directory::DirectorySnapshot,
-actor: &str,
-new: NewAccount,
+    store: &countersign_store::Store,
+    snapshot: &countersign_directory::DirectorySnapshot,
+    actor: &str,
+    new: NewAccount,
 ) -> Result<CreatedAccount, ServiceError> {
     let username = countersign_accounts::check_username(&new.username)
         .map_err(|e| account_error("username", e))?;
     let mut roles = RoleSet::EMPTY;
     for name in &new.roles {
         roles = roles.with(Role::from_name(name).ok_or_else(|| {
-            account_error(
-                "roles",
-                AccountError::UnknownRole { name: name.clone() },
-            )
+            account_error("roles", AccountError::UnknownRole { name: name.clone() })
         })?);
     }
     if roles.is_empty() {

@@ -263,7 +263,11 @@ impl Services {
     }
 
     /// A case with how to verify it now.
-    pub async fn case_view(&self, principal: &Principal, id: &str) -> Result<CaseView, ServiceError> {
+    pub async fn case_view(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<CaseView, ServiceError> {
         principal.require(READERS)?;
         let current = self.inner.directory.refresh().await?;
         let (case, _) = self
@@ -298,7 +302,11 @@ impl Services {
             })?),
         };
         let limit = limit.unwrap_or(100).clamp(1, 500);
-        let cases = self.inner.store.cases_since(after.clone(), state, limit).await?;
+        let cases = self
+            .inner
+            .store
+            .cases_since(after.clone(), state, limit)
+            .await?;
         let next_since = match cases.last() {
             Some(c) => format!("{}.{}", countersign_audit::unix_millis(c.updated_at), c.id),
             None => since.unwrap_or_default().to_owned(),
@@ -370,7 +378,9 @@ impl Services {
                 _ => {
                     return Err(ServiceError::invalid(
                         "request_kinds",
-                        format!("{k:?}: one of credential_reset, mfa_reset, access_grant, remote_access, software_install, payment_change, data_export"),
+                        format!(
+                            "{k:?}: one of credential_reset, mfa_reset, access_grant, remote_access, software_install, payment_change, data_export"
+                        ),
                     ));
                 }
             }
@@ -379,7 +389,9 @@ impl Services {
         kinds.dedup();
         let mut do_not_call = Vec::new();
         for n in &input.numbers_given {
-            do_not_call.push(countersign_directory::normalize_phone(n).unwrap_or_else(|| n.trim().to_owned()));
+            do_not_call.push(
+                countersign_directory::normalize_phone(n).unwrap_or_else(|| n.trim().to_owned()),
+            );
         }
         let current = self.inner.directory.refresh().await?;
         let claimed = resolve_named(
@@ -545,7 +557,13 @@ impl Services {
         make: impl Fn(&Case) -> Result<Command, ServiceError>,
     ) -> Result<CaseView, ServiceError> {
         let case = self
-            .act(&actor_of(principal), &principal.actor(), &principal.address, id, make)
+            .act(
+                &actor_of(principal),
+                &principal.actor(),
+                &principal.address,
+                id,
+                make,
+            )
             .await?;
         Ok(self.view(&case, &self.inner.directory.current().snapshot))
     }
@@ -601,13 +619,11 @@ impl Services {
                             CodeChannel::Email => &channels.emails,
                             _ => &channels.phones,
                         };
-                        list.first()
-                            .map(|e| e.address.clone())
-                            .ok_or_else(|| {
-                                ServiceError::Conflict(
-                                    "the claimed identity has no directory channel of this kind".into(),
-                                )
-                            })?
+                        list.first().map(|e| e.address.clone()).ok_or_else(|| {
+                            ServiceError::Conflict(
+                                "the claimed identity has no directory channel of this kind".into(),
+                            )
+                        })?
                     }
                 };
                 *chosen.lock().unwrap_or_else(|e| e.into_inner()) = destination.clone();
@@ -790,7 +806,11 @@ impl Services {
     }
 
     /// Releases a verified request for action.
-    pub async fn release_case(&self, principal: &Principal, id: &str) -> Result<CaseView, ServiceError> {
+    pub async fn release_case(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<CaseView, ServiceError> {
         principal.require(&[Role::Analyst])?;
         self.act_as(principal, id, |_| Ok(Command::Release)).await
     }
@@ -822,7 +842,10 @@ impl Services {
 fn parse_cursor(text: &str) -> Result<(i64, String), ServiceError> {
     let bad = || ServiceError::invalid("since", "a cursor from next_since, or an RFC 3339 time");
     if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
-        return Ok((countersign_audit::unix_millis(t) - 1, String::from("\u{10FFFF}")));
+        return Ok((
+            countersign_audit::unix_millis(t) - 1,
+            String::from("\u{10FFFF}"),
+        ));
     }
     let (ms, id) = text.split_once('.').ok_or_else(bad)?;
     Ok((ms.parse().map_err(|_| bad())?, id.to_owned()))

@@ -30,7 +30,11 @@ pub struct DirectoryView {
 }
 
 impl DirectoryView {
-    pub(crate) async fn load(store: Store, rules: Rules, base: Pipeline) -> Result<Self, StoreError> {
+    pub(crate) async fn load(
+        store: Store,
+        rules: Rules,
+        base: Pipeline,
+    ) -> Result<Self, StoreError> {
         let current = build(&store, &rules, &base).await?;
         Ok(Self {
             store,

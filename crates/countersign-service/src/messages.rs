@@ -203,7 +203,10 @@ impl Services {
                         claimed,
                         request: RequestSummary {
                             kinds,
-                            summary: summary.subject.clone().unwrap_or_else(|| "(no subject)".into()),
+                            summary: summary
+                                .subject
+                                .clone()
+                                .unwrap_or_else(|| "(no subject)".into()),
                         },
                         request_digest: digest_hex.clone(),
                         reasons: v.reasons.clone(),
@@ -262,7 +265,10 @@ impl Services {
         let metrics = &self.inner.metrics;
         metrics
             .messages
-            .get_or_create(&labels(&[("verdict", action.as_str()), ("source", incoming.source)]))
+            .get_or_create(&labels(&[
+                ("verdict", action.as_str()),
+                ("source", incoming.source),
+            ]))
             .inc();
         if case.is_some() {
             metrics

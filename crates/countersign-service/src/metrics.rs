@@ -47,20 +47,37 @@ impl Default for Metrics {
         let webhook_deliveries = Family::<Labels, Counter>::default();
         let codes_sent = Family::<Labels, Counter>::default();
         let http_requests = Family::<Labels, Counter>::default();
-        let http_latency =
-            Family::<Labels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let http_latency = Family::<Labels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let judge_latency = latency_histogram();
         let outbox_depth = Gauge::default();
-        registry.register("messages", "Messages judged, by verdict and source", messages.clone());
-        registry.register("case_events", "Verification case events, by kind", case_events.clone());
+        registry.register(
+            "messages",
+            "Messages judged, by verdict and source",
+            messages.clone(),
+        );
+        registry.register(
+            "case_events",
+            "Verification case events, by kind",
+            case_events.clone(),
+        );
         registry.register("signins", "Sign-in attempts, by outcome", signins.clone());
         registry.register(
             "webhook_deliveries",
             "Webhook delivery attempts, by outcome",
             webhook_deliveries.clone(),
         );
-        registry.register("codes_sent", "One-time codes sent, by channel and outcome", codes_sent.clone());
-        registry.register("http_requests", "HTTP requests, by route, method and status", http_requests.clone());
+        registry.register(
+            "codes_sent",
+            "One-time codes sent, by channel and outcome",
+            codes_sent.clone(),
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests, by route, method and status",
+            http_requests.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency, by route",
@@ -71,7 +88,11 @@ impl Default for Metrics {
             "From receiving a message to its recorded verdict",
             judge_latency.clone(),
         );
-        registry.register("outbox_depth", "Webhook deliveries waiting", outbox_depth.clone());
+        registry.register(
+            "outbox_depth",
+            "Webhook deliveries waiting",
+            outbox_depth.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             messages,

@@ -90,8 +90,15 @@ impl Services {
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
             .ok_or_else(|| ServiceError::invalid("url", "an http:// or https:// URL"))?;
-        if rest.is_empty() || rest.starts_with('/') || url.len() > 2000 || url.contains(char::is_whitespace) {
-            return Err(ServiceError::invalid("url", "an http:// or https:// URL with a host"));
+        if rest.is_empty()
+            || rest.starts_with('/')
+            || url.len() > 2000
+            || url.contains(char::is_whitespace)
+        {
+            return Err(ServiceError::invalid(
+                "url",
+                "an http:// or https:// URL with a host",
+            ));
         }
         if input.events.is_empty() {
             return Err(ServiceError::invalid("events", "at least one event type"));
@@ -107,7 +114,10 @@ impl Services {
                 _ => {
                     return Err(ServiceError::invalid(
                         "events",
-                        format!("{e:?}: one of {}", EventKind::PUBLISHED.map(|k| k.name()).join(", ")),
+                        format!(
+                            "{e:?}: one of {}",
+                            EventKind::PUBLISHED.map(|k| k.name()).join(", ")
+                        ),
                     ));
                 }
             }
@@ -144,13 +154,27 @@ impl Services {
     }
 
     /// Every subscription (administrators).
-    pub async fn list_webhooks(&self, principal: &Principal) -> Result<Vec<WebhookView>, ServiceError> {
+    pub async fn list_webhooks(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<WebhookView>, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
-        Ok(self.inner.store.webhooks().await?.iter().map(view).collect())
+        Ok(self
+            .inner
+            .store
+            .webhooks()
+            .await?
+            .iter()
+            .map(view)
+            .collect())
     }
 
     /// Stops a subscription (administrators).
-    pub async fn disable_webhook(&self, principal: &Principal, id: &str) -> Result<(), ServiceError> {
+    pub async fn disable_webhook(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<(), ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
         let now = self.now();
         if !self
@@ -159,7 +183,13 @@ impl Services {
             .disable_webhook(
                 id,
                 now,
-                vec![event(now, &principal.actor(), "webhook.disabled", format!("webhook:{id}"), json!({}))],
+                vec![event(
+                    now,
+                    &principal.actor(),
+                    "webhook.disabled",
+                    format!("webhook:{id}"),
+                    json!({}),
+                )],
             )
             .await?
         {
@@ -175,7 +205,14 @@ impl Services {
         id: &str,
     ) -> Result<Vec<AttemptView>, ServiceError> {
         principal.require(&[Role::SecurityAdmin])?;
-        if !self.inner.store.webhooks().await?.iter().any(|h| h.id == id) {
+        if !self
+            .inner
+            .store
+            .webhooks()
+            .await?
+            .iter()
+            .any(|h| h.id == id)
+        {
             return Err(ServiceError::NotFound(format!("webhook {id}")));
         }
         Ok(self
