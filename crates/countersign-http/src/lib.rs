@@ -358,3 +358,35 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     );
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_access_table_and_the_document_name_the_same_routes() {
+        let doc = openapi::document();
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut documented = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().expect("path item") {
+                documented += 1;
+                assert!(
+                    route_spec(method, path).is_some(),
+                    "{method} {path} is documented but has no access rule"
+                );
+                assert!(op.get("x-roles").is_some(), "{method} {path} lacks x-roles");
+            }
+        }
+        for r in ROUTES {
+            let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
+            assert!(
+                op.is_object(),
+                "{} {} has an access rule but is not documented",
+                r.method,
+                r.path
+            );
+        }
+        assert_eq!(documented, ROUTES.len());
+    }
+}
