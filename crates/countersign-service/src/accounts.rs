@@ -277,12 +277,14 @@ impl Services {
                 }
                 store
                     .signin_failed(
-                        account.as_ref().map(|a| a.id.as_str()),
-                        address,
-                        count_failure,
-                        lock_until,
-                        now,
-                        rules.address_window,
+                        &countersign_store::SigninFailure {
+                            account_id: account.as_ref().map(|a| a.id.as_str()),
+                            address,
+                            count_against_account: count_failure,
+                            lock_until,
+                            now,
+                            window: rules.address_window,
+                        },
                         audit,
                     )
                     .await?;

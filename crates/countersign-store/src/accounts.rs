@@ -119,6 +119,23 @@ const TOKEN_COLUMNS: &str = "t.id AS tid, t.account_id AS t_account_id, t.name A
      t.roles AS t_roles, t.created_at AS t_created_at, t.created_by AS t_created_by, \
      t.revoked_at AS t_revoked_at, t.last_used_at AS t_last_used_at";
 
+/// A failed sign-in, as [`Store::signin_failed`] records it.
+#[derive(Debug, Clone, Copy)]
+pub struct SigninFailure<'a> {
+    /// The account tried, if it exists.
+    pub account_id: Option<&'a str>,
+    /// The client address.
+    pub address: &'a str,
+    /// Whether the failure counts towards the account's lock.
+    pub count_against_account: bool,
+    /// Lock the account until then.
+    pub lock_until: Option<OffsetDateTime>,
+    /// Now.
+    pub now: OffsetDateTime,
+    /// The address throttle's window.
+    pub window: time::Duration,
+}
+
 /// A session to create at sign-in.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -267,18 +284,21 @@ impl Store {
     }
 
     /// Records a failed sign-in: counts it against the account (if any) and
-    /// the address (in a window starting at `window_start`, reset when
-    /// older), and locks the account when `lock_until` is given.
+    /// the address (in a window of `failure.window`, restarted when older),
+    /// and locks the account when `failure.lock_until` is given.
     pub async fn signin_failed(
         &self,
-        account_id: Option<&str>,
-        address: &str,
-        count_against_account: bool,
-        lock_until: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-        window: time::Duration,
+        failure: &SigninFailure<'_>,
         audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
+        let SigninFailure {
+            account_id,
+            address,
+            count_against_account,
+            lock_until,
+            now,
+            window,
+        } = *failure;
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;

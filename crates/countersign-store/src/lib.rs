@@ -21,7 +21,7 @@ mod error;
 mod migrate;
 mod rows;
 
-pub use accounts::{ApiTokenRecord, NewSession, SessionRecord};
+pub use accounts::{ApiTokenRecord, NewSession, SessionRecord, SigninFailure};
 pub use backend::{Backend, Store};
 pub use cases::{
     Delivery, DeliveryAttempt, DeliveryOutcome, MessageRecord, PublishedEvent, RecordedMessage,
