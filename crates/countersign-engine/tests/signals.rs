@@ -59,6 +59,8 @@ fn auth(from_domain: &str, passes: bool) -> AuthReport {
             algorithm: "rsa-sha256".into(),
             result,
             reason: None,
+            body_length: None,
+            unsigned_body_bytes: 0,
         }],
         arc: ArcCheck {
             result: AuthResult::None,

@@ -7,7 +7,11 @@
 use super::headers::{AuthenticatedHeader, Header, HeaderParser};
 #[cfg(feature = "arc")]
 use crate::arc;
-use crate::{AuthenticatedMessage, Error, common::crypto::HashAlgorithm, dkim, dkim2};
+use crate::{
+    AuthenticatedMessage, BodyLengthHash, Error, common::crypto::HashAlgorithm, dkim,
+    dkim::canonicalize::{CanonicalPrefix, SignedLength},
+    dkim2,
+};
 use mail_parser::{Address, HeaderName, HeaderValue, Message, parsers::MessageStream};
 
 const EXPECTED_HEADER_COUNT: usize = 32;
@@ -15,6 +19,15 @@ const EXPECTED_HEADER_COUNT: usize = 32;
 impl<'x> AuthenticatedMessage<'x> {
     pub fn parse(raw_message: &'x [u8]) -> Option<Self> {
         Self::parse_with_opts(raw_message, None, true)
+    }
+
+    /// COUNTERSIGN PATCH (PATCHES.md #12): as [`AuthenticatedMessage::parse`],
+    /// examining at most `max_dkim_signatures` DKIM-Signature fields (the
+    /// first in header order). Later ones are counted in
+    /// `dkim_signatures_seen` but neither parsed, body hashed nor verified,
+    /// so a message cannot make the verifier do unbounded work.
+    pub fn parse_bounded(raw_message: &'x [u8], max_dkim_signatures: usize) -> Option<Self> {
+        Self::parse_inner(raw_message, None, true, Some(max_dkim_signatures))
     }
 
     pub fn from_parsed<'y>(parsed: &'y Message<'x>, raw_message: &'x [u8], strict: bool) -> Self {
@@ -78,9 +91,19 @@ impl<'x> AuthenticatedMessage<'x> {
         prepend_headers: Option<&'x [u8]>,
         strict: bool,
     ) -> Option<Self> {
+        Self::parse_inner(raw_message, prepend_headers, strict, None)
+    }
+
+    fn parse_inner(
+        raw_message: &'x [u8],
+        prepend_headers: Option<&'x [u8]>,
+        strict: bool,
+        dkim_signature_limit: Option<usize>,
+    ) -> Option<Self> {
         let mut message = AuthenticatedMessage {
             raw_message,
             headers: Vec::with_capacity(EXPECTED_HEADER_COUNT),
+            dkim_signature_limit,
             ..Default::default()
         };
 
@@ -153,22 +176,52 @@ impl<'x> AuthenticatedMessage<'x> {
         headers.body_offset()
     }
 
-    fn parse_dkim(&mut self, name: &'x [u8], value: &'x [u8], strict: bool) {
+    fn parse_dkim(&mut self, name: &'x [u8], value: &'x [u8], _strict: bool) {
+        // COUNTERSIGN PATCH (PATCHES.md #12): past the limit a signature is
+        // only counted.
+        self.dkim_signatures_seen += 1;
+        if self
+            .dkim_signature_limit
+            .is_some_and(|limit| self.dkim_signatures_seen > limit)
+        {
+            return;
+        }
         match dkim::Signature::parse(value) {
-            Ok(signature) if signature.l == 0 || !strict => {
+            // COUNTERSIGN PATCH (PATCHES.md #11): a body length count is
+            // verified as RFC 6376 3.5 says, over that many canonicalized
+            // octets, whatever `strict` says; upstream refused the signature
+            // in strict mode (permerror). What the count leaves unsigned is
+            // reported by `AuthenticatedMessage::body_length_hash`, for policy
+            // to judge.
+            Ok(signature) => {
                 let ha = HashAlgorithm::from(signature.a);
-                if !self
-                    .body_hashes
-                    .iter()
-                    .any(|(c, h, l, _)| c == &signature.cb && h == &ha && l == &signature.l)
-                {
-                    self.body_hashes
-                        .push((signature.cb, ha, signature.l, Vec::new()));
+                match signature.body_length {
+                    None => {
+                        if !self
+                            .body_hashes
+                            .iter()
+                            .any(|(c, h, l, _)| c == &signature.cb && h == &ha && *l == 0)
+                        {
+                            self.body_hashes.push((signature.cb, ha, 0, Vec::new()));
+                        }
+                    }
+                    Some(length) => {
+                        if !self
+                            .body_length_hashes
+                            .iter()
+                            .any(|b| b.cb == signature.cb && b.ha == ha && b.l == length)
+                        {
+                            self.body_length_hashes.push(BodyLengthHash {
+                                cb: signature.cb,
+                                ha,
+                                l: length,
+                                hash: Vec::new(),
+                                signed: SignedLength::default(),
+                            });
+                        }
+                    }
                 }
                 self.dkim_headers.push(Header::new(name, value, signature));
-            }
-            Ok(_) => {
-                self.push_dkim_error(name, value, Error::Dkim(dkim::DkimError::SignatureLength));
             }
             Err(err) => self.push_dkim_error(name, value, err),
         }
@@ -276,6 +329,19 @@ impl<'x> AuthenticatedMessage<'x> {
         for (cb, ha, l, bh) in &mut self.body_hashes {
             *bh = ha.hash(cb.canonical_body(body, *l)).as_ref().to_vec();
         }
+        // COUNTERSIGN PATCH (PATCHES.md #11)
+        for entry in &mut self.body_length_hashes {
+            entry.hash = entry
+                .ha
+                .hash(CanonicalPrefix {
+                    canonicalization: entry.cb,
+                    body,
+                    limit: entry.l,
+                    out: &mut entry.signed,
+                })
+                .as_ref()
+                .to_vec();
+        }
 
         // Sort ARC headers
         #[cfg(feature = "arc")]
@@ -308,6 +374,17 @@ impl<'x> AuthenticatedMessage<'x> {
 
     pub fn raw_message(&self) -> &[u8] {
         self.raw_message
+    }
+
+    /// COUNTERSIGN PATCH (PATCHES.md #11): for a DKIM signature with a body
+    /// length count (`l=`) parsed from this message, the hash of the signed
+    /// part and where that part ends; `None` without `l=`.
+    pub fn body_length_hash(&self, signature: &dkim::Signature) -> Option<&BodyLengthHash> {
+        let length = signature.body_length?;
+        let ha = HashAlgorithm::from(signature.a);
+        self.body_length_hashes
+            .iter()
+            .find(|b| b.cb == signature.cb && b.ha == ha && b.l == length)
     }
 
     pub fn raw_headers(&self) -> &[u8] {

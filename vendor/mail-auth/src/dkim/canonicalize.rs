@@ -169,6 +169,7 @@ fn relaxed_run_end(chunk: &[u8]) -> usize {
     chunk.len()
 }
 
+#[derive(Clone)]
 struct CanonicalState {
     crlf_seq: usize,
     last_ch: u8,
@@ -296,6 +297,123 @@ impl CanonicalState {
 pub struct CanonicalBody<'a> {
     canonicalization: Canonicalization,
     body: &'a [u8],
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): what a body length count (`l=`)
+/// covers of one body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignedLength {
+    /// Octets of the whole canonicalized body.
+    pub canonical_len: u64,
+    /// Offset in the raw body where the part past the signed length begins:
+    /// the body's length when the count covers all of it, 0 for `l=0`.
+    /// Exact when the count ends at a line end (as signers set it: the
+    /// canonical body ends with CRLF); inside a line it is the first raw
+    /// offset whose canonical form reaches the count.
+    pub signed_end: usize,
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): the first `limit` octets of the
+/// canonicalized body (RFC 6376 3.5 `l=`: the count is of canonicalized
+/// octets; upstream cut the raw body instead), and where in the raw body
+/// they end.
+pub struct CanonicalPrefix<'a> {
+    pub canonicalization: Canonicalization,
+    pub body: &'a [u8],
+    pub limit: u64,
+    pub out: &'a mut SignedLength,
+}
+
+/// Passes the first `limit` octets to `inner`, counts them all.
+struct PrefixWriter<'w, W> {
+    inner: &'w mut W,
+    limit: u64,
+    count: u64,
+}
+
+impl<W: Writer> Writer for PrefixWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) {
+        let room = self.limit.saturating_sub(self.count);
+        if room > 0 {
+            let take = (room.min(buf.len() as u64)) as usize;
+            self.inner.write(&buf[..take]);
+        }
+        self.count += buf.len() as u64;
+    }
+}
+
+/// Counts octets only.
+struct CountingSink(u64);
+
+impl Writer for CountingSink {
+    fn write(&mut self, buf: &[u8]) {
+        self.0 += buf.len() as u64;
+    }
+}
+
+impl Writable for CanonicalPrefix<'_> {
+    fn write(self, writer: &mut impl Writer) {
+        let (cb, body, limit) = (self.canonicalization, self.body, self.limit);
+        let mut out = PrefixWriter {
+            inner: writer,
+            limit,
+            count: 0,
+        };
+        let mut state = CanonicalState::new();
+        // The canonical form is fed line by line. Line breaks are emitted
+        // late (only when content follows, so trailing empty lines vanish):
+        // `pending` holds the raw end of each line whose break is not yet
+        // emitted, so an emitted break can be traced to its raw line.
+        let mut pending: Vec<usize> = Vec::new();
+        let mut end = (limit == 0).then_some(0);
+        let mut start = 0;
+        while start < body.len() {
+            let line_end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p + 1);
+            let line = &body[start..line_end];
+            let before = out.count;
+            let probe = end.is_none().then(|| state.clone());
+            state.write(cb, line, &mut out);
+            let after = out.count;
+            if let Some(mut probe) = probe.filter(|_| after >= limit) {
+                let breaks = 2 * pending.len() as u64;
+                end = Some(if limit <= before + breaks {
+                    // The count ends on a line break emitted here: the end
+                    // of that raw line.
+                    pending[((limit - before + 1) / 2) as usize - 1]
+                } else {
+                    // Inside this line: find the first raw prefix of it
+                    // whose canonical form reaches the count.
+                    let mut sink = CountingSink(before);
+                    let mut found = line_end;
+                    for offset in 0..line.len() {
+                        probe.write(cb, &line[offset..offset + 1], &mut sink);
+                        if sink.0 >= limit {
+                            found = start + offset + 1;
+                            break;
+                        }
+                    }
+                    found
+                });
+            }
+            if after > before {
+                pending.clear();
+            }
+            if line.last() == Some(&b'\n') {
+                pending.push(line_end);
+            }
+            start = line_end;
+        }
+        state.finish(cb, &mut out);
+        if end.is_none() && out.count >= limit {
+            // The count ends with the final CRLF canonicalization adds: the
+            // end of the last line with content.
+            end = Some(pending.first().copied().unwrap_or(body.len()));
+        }
+        *self.out = SignedLength {
+            canonical_len: out.count,
+            signed_end: end.unwrap_or(body.len()),
+        };
+    }
 }
 
 impl Writable for CanonicalBody<'_> {
