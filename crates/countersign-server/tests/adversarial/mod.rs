@@ -4,7 +4,7 @@
 //! the DNS zone that makes their signatures verifiable, so the verifier does
 //! the full work an attacker could make it do.
 //!
-//! Shared by `tests/adversarial.rs` (every message gets a verdict, under a
+//! Shared by `tests/adversarial_messages.rs` (every message gets a verdict, under a
 //! hang guard) and `examples/adversarial.rs` (per-message times).
 
 #![allow(dead_code)]
