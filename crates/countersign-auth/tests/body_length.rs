@@ -294,3 +294,33 @@ fn a_zero_count_signs_no_body_at_all() {
         );
     }
 }
+
+#[test]
+fn several_counts_are_served_by_one_pass() {
+    use mail_auth::dkim::canonicalize::{PrefixTarget, canonical_prefixes};
+    const TOKENS: [&[u8]; 6] = [b"a", b"bc", b" ", b"\t", b"\r\n", b"  "];
+    let mut rng = XorShift(0x1234_5678_9ABC_DEF1);
+    for case in 0..1_000 {
+        let len = (rng.next() % 20) as usize;
+        let mut body = Vec::new();
+        for _ in 0..len {
+            body.extend_from_slice(TOKENS[(rng.next() % TOKENS.len() as u64) as usize]);
+        }
+        for cb in [Canonicalization::Relaxed, Canonicalization::Simple] {
+            let canonical = rfc_body(&body, cb).len() as u64;
+            let limits: Vec<u64> = (0..6).map(|_| rng.next() % (canonical + 3)).collect();
+            let mut targets: Vec<PrefixTarget> =
+                limits.iter().map(|&l| PrefixTarget::new(l)).collect();
+            let prefixes = canonical_prefixes(cb, &body, Vec::new(), &mut targets);
+            for (target, written) in targets.iter().zip(prefixes) {
+                let (alone, signed) = prefix(&body, cb, target.limit);
+                assert_eq!(written, alone, "case {case} {cb:?} l={}", target.limit);
+                assert_eq!(
+                    target.signed, signed,
+                    "case {case} {cb:?} l={}",
+                    target.limit
+                );
+            }
+        }
+    }
+}

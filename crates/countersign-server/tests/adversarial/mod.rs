@@ -35,6 +35,11 @@ pub const MIME_PARTS: usize = 20_000;
 pub const HEADER_FIELDS: usize = 20_000;
 /// How many header names the h= flood's one signature lists.
 pub const SIGNED_NAMES: usize = 5_000;
+/// How many DKIM signatures with distinct body length counts (`l=`) the
+/// body-length flood carries, each over a prefix of a large body.
+pub const LENGTH_SIGNATURES: usize = 16;
+/// The body-length flood's body size in bytes.
+pub const LENGTH_BODY: usize = 4 << 20;
 
 /// One adversarial message and the envelope sender it arrives with.
 pub struct Adversarial {
@@ -170,13 +175,10 @@ ARC-Authentication-Results: i={i}; relay{i}.example; spf=pass smtp.mailfrom=adv.
 
 /// LINKS anchors, each to its own host and each showing another domain.
 pub fn link_flood() -> Adversarial {
-    let mut html = String::with_capacity(LINKS * 64);
+    let mut html = String::with_capacity(LINKS * 48);
     html.push_str("<html><body><p>Please sign in to keep your account:</p>\r\n");
     for i in 0..LINKS {
-        let _ = write!(
-            html,
-            "<a href=\"https://l{i}.adv.example/x\">www.shown{i}.example</a>\r\n"
-        );
+        let _ = write!(html, "<a href=https://l{i}.example>s{i}.example</a>\r\n");
     }
     html.push_str("</body></html>\r\n");
     let raw = format!(
@@ -285,6 +287,36 @@ pub fn signed_names_flood() -> Adversarial {
     }
 }
 
+/// LENGTH_SIGNATURES valid signatures over one LENGTH_BODY body, each with
+/// its own body length count (`l=`): every count is a separate prefix to
+/// canonicalize and hash.
+pub fn body_length_flood() -> Adversarial {
+    let line = "The quarterly figures are attached; please review them before Friday.\r\n";
+    let body = line.repeat(LENGTH_BODY / line.len());
+    let head = format!("From: Dana <dana@adv.example>\r\n{BASE_HEADERS}\r\n");
+    let mut out = Vec::with_capacity(body.len() + LENGTH_SIGNATURES * 400);
+    for i in 0..LENGTH_SIGNATURES {
+        // A prefix of whole lines: raw and canonical lengths agree, so the
+        // signer's l= (the raw length) is the canonical count.
+        let prefix = &body[..body.len() - i * line.len()];
+        let signature = DkimSigner::from_key(key())
+            .domain(SIGNING_DOMAIN)
+            .selector(format!("s{i}"))
+            .headers(["From", "To", "Subject"])
+            .body_length(true)
+            .sign(format!("{head}{prefix}").as_bytes())
+            .expect("mail-auth signs");
+        out.extend_from_slice(signature.to_header().as_bytes());
+    }
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(body.as_bytes());
+    Adversarial {
+        name: "dkim-l-16x4mb",
+        raw: out,
+        mail_from: "dana@adv.example",
+    }
+}
+
 /// Every adversarial message, the baseline first.
 pub fn all() -> Vec<Adversarial> {
     vec![
@@ -298,5 +330,6 @@ pub fn all() -> Vec<Adversarial> {
         part_flood(),
         header_flood(),
         signed_names_flood(),
+        body_length_flood(),
     ]
 }

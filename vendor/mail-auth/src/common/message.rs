@@ -8,8 +8,11 @@ use super::headers::{AuthenticatedHeader, Header, HeaderParser};
 #[cfg(feature = "arc")]
 use crate::arc;
 use crate::{
-    AuthenticatedMessage, BodyLengthHash, Error, common::crypto::HashAlgorithm, dkim,
-    dkim::canonicalize::{CanonicalPrefix, SignedLength},
+    AuthenticatedMessage, BodyLengthHash, Error,
+    common::crypto::{HashAlgorithm, HashContext, HashImpl, HashOutput, Sha1, Sha256},
+    common::headers::Writer,
+    dkim,
+    dkim::canonicalize::{PrefixTarget, SignedLength, canonical_prefixes},
     dkim2,
 };
 use mail_parser::{Address, HeaderName, HeaderValue, Message, parsers::MessageStream};
@@ -329,18 +332,30 @@ impl<'x> AuthenticatedMessage<'x> {
         for (cb, ha, l, bh) in &mut self.body_hashes {
             *bh = ha.hash(cb.canonical_body(body, *l)).as_ref().to_vec();
         }
-        // COUNTERSIGN PATCH (PATCHES.md #11)
-        for entry in &mut self.body_length_hashes {
-            entry.hash = entry
-                .ha
-                .hash(CanonicalPrefix {
-                    canonicalization: entry.cb,
-                    body,
-                    limit: entry.l,
-                    out: &mut entry.signed,
-                })
-                .as_ref()
-                .to_vec();
+        // COUNTERSIGN PATCH (PATCHES.md #11): every body length count of one
+        // canonicalization and hash algorithm from a single pass and a
+        // single hash of the body.
+        for cb in [dkim::Canonicalization::Relaxed, dkim::Canonicalization::Simple] {
+            for ha in [HashAlgorithm::Sha256, HashAlgorithm::Sha1] {
+                let mut targets: Vec<PrefixTarget> = self
+                    .body_length_hashes
+                    .iter()
+                    .filter(|entry| entry.cb == cb && entry.ha == ha)
+                    .map(|entry| PrefixTarget::new(entry.l))
+                    .collect();
+                if targets.is_empty() {
+                    continue;
+                }
+                let hashes = canonical_prefixes(cb, body, AnyHasher::new(ha), &mut targets);
+                let entries = self
+                    .body_length_hashes
+                    .iter_mut()
+                    .filter(|entry| entry.cb == cb && entry.ha == ha);
+                for ((entry, target), hash) in entries.zip(targets).zip(hashes) {
+                    entry.signed = target.signed;
+                    entry.hash = hash.complete().as_ref().to_vec();
+                }
+            }
         }
 
         // Sort ARC headers
@@ -413,5 +428,37 @@ impl<'x> AuthenticatedMessage<'x> {
 
     pub fn from(&self) -> &str {
         self.from.first().map_or("", |f| f.as_str())
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): a hash context for either algorithm.
+#[derive(Clone)]
+enum AnyHasher {
+    Sha1(<Sha1 as HashImpl>::Context),
+    Sha256(<Sha256 as HashImpl>::Context),
+}
+
+impl AnyHasher {
+    fn new(ha: HashAlgorithm) -> Self {
+        match ha {
+            HashAlgorithm::Sha1 => AnyHasher::Sha1(Sha1::hasher()),
+            HashAlgorithm::Sha256 => AnyHasher::Sha256(Sha256::hasher()),
+        }
+    }
+
+    fn complete(self) -> HashOutput {
+        match self {
+            AnyHasher::Sha1(context) => context.complete(),
+            AnyHasher::Sha256(context) => context.complete(),
+        }
+    }
+}
+
+impl Writer for AnyHasher {
+    fn write(&mut self, buf: &[u8]) {
+        match self {
+            AnyHasher::Sha1(context) => context.write(buf),
+            AnyHasher::Sha256(context) => context.write(buf),
+        }
     }
 }
