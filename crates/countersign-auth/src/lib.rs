@@ -335,27 +335,23 @@ fn is_from_defect(defect: &MessageDefect) -> bool {
     )
 }
 
-fn address_domain(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(_, domain)| domain.trim_end_matches('.').to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
 /// The first [`MAX_AUTHOR_DOMAINS`] distinct author domains of the From
 /// header(s), in order of appearance, each with its first address; and how
-/// many distinct author domains there are in all.
+/// many distinct author domains there are in all. (mail-auth has lowercased
+/// the addresses already.)
 fn author_domains(message: &AuthenticatedMessage<'_>) -> (Vec<(String, String)>, usize) {
     let mut kept: Vec<(String, String)> = Vec::with_capacity(1);
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for address in &message.from {
-        let domain = address_domain(address);
-        if domain.is_empty() || seen.contains(&domain) {
+        let domain = address
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.trim_end_matches('.'))
+            .unwrap_or_default();
+        if domain.is_empty() || !seen.insert(domain) {
             continue;
         }
-        seen.insert(domain.clone());
         if kept.len() < MAX_AUTHOR_DOMAINS {
-            kept.push((domain, address.clone()));
+            kept.push((domain.to_string(), address.clone()));
         }
     }
     (kept, seen.len())

@@ -7,8 +7,10 @@
 //! the yardstick.
 //!
 //! ```text
-//! cargo run --release -p countersign-server --example adversarial [-- RUNS]
+//! cargo run --release -p countersign-server --example adversarial [-- RUNS [NAME]]
 //! ```
+//!
+//! `NAME` keeps only the messages whose name contains it (for profiling).
 //!
 //! DNS is answered from a loopback zone server holding every key the
 //! messages are signed with, so signatures verify and the verifier does the
@@ -44,8 +46,10 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(5)
         .max(1);
+    let only = std::env::args().nth(2).unwrap_or_default();
     let build = Instant::now();
-    let messages = adversarial::all();
+    let mut messages = adversarial::all();
+    messages.retain(|m| m.name.contains(&only));
     eprintln!(
         "built {} messages in {:.0} ms",
         messages.len(),
