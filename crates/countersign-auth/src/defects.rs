@@ -2,6 +2,7 @@
 //! with the message itself, before any protocol looks at it.
 
 use countersign_model::auth::MessageDefect;
+use countersign_model::bounds::{BoundHit, WorkBound};
 
 /// Sizes beyond which a header is a defect. Real mail stays far below them;
 /// attackers and broken software do not.
@@ -31,6 +32,11 @@ pub struct HeaderScan {
     pub from_headers: usize,
     /// The first From value (truncated), for error messages.
     pub first_from_value: String,
+    /// Number of header fields.
+    pub fields: usize,
+    /// Number of ARC sets: the most of ARC-Seal, ARC-Message-Signature and
+    /// ARC-Authentication-Results fields.
+    pub arc_sets: usize,
 }
 
 const SHOWN: usize = 200;
@@ -51,6 +57,7 @@ fn shown(bytes: &[u8]) -> String {
 /// own authserv-id can only be a forgery (RFC 8601 section 5) and is reported.
 pub fn scan_headers(raw: &[u8], authserv_id: &str, limits: &HeaderLimits) -> HeaderScan {
     let mut scan = HeaderScan::default();
+    let mut arc = [0usize; 3];
     let mut pos = 0;
     let mut saw_field = false;
     while pos < raw.len() {
@@ -89,6 +96,7 @@ pub fn scan_headers(raw: &[u8], authserv_id: &str, limits: &HeaderLimits) -> Hea
             continue;
         };
         saw_field = true;
+        scan.fields += 1;
         let name = &field[..colon];
         let value = &field[colon + 1..];
         if field.len() > limits.max_field {
@@ -96,6 +104,17 @@ pub fn scan_headers(raw: &[u8], authserv_id: &str, limits: &HeaderLimits) -> Hea
                 name: shown(name),
                 length: field.len(),
             });
+        }
+        let trimmed = name.trim_ascii();
+        if let Some(kind) = [
+            &b"arc-seal"[..],
+            b"arc-message-signature",
+            b"arc-authentication-results",
+        ]
+        .iter()
+        .position(|arc_name| trimmed.eq_ignore_ascii_case(arc_name))
+        {
+            arc[kind] += 1;
         }
         if name.trim_ascii().eq_ignore_ascii_case(b"from") {
             scan.from_headers += 1;
@@ -122,6 +141,10 @@ pub fn scan_headers(raw: &[u8], authserv_id: &str, limits: &HeaderLimits) -> Hea
             count: scan.from_headers,
         });
     }
+    if let Some(hit) = BoundHit::check(WorkBound::HeaderFields, scan.fields) {
+        scan.defects.push(MessageDefect::WorkBound(hit));
+    }
+    scan.arc_sets = arc.into_iter().max().unwrap_or(0);
     scan
 }
 

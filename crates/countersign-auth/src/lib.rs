@@ -16,11 +16,15 @@ mod mapping;
 pub use defects::{HeaderLimits, scan_headers};
 pub use envelope::{Envelope, EnvelopeError};
 
-use countersign_dns::resolver::DnsResolver;
+use countersign_dns::resolver::{DnsResolver, LookupBudget};
 use countersign_model::auth::{AuthReport, AuthResult, DmarcCheck, MessageDefect, SpfCheck};
+use countersign_model::bounds::{
+    BoundHit, MAX_AUTHOR_DOMAINS, MAX_DKIM_SIGNATURES, MAX_DNS_LOOKUPS, WorkBound,
+};
 use mail_auth::dmarc::verify::DmarcParameters;
 use mail_auth::spf::verify::SpfParameters;
 use mail_auth::{AuthenticatedMessage, AuthenticationResults, SpfOutput};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Checks messages through one shared resolver; cheap to share across tasks.
@@ -74,21 +78,21 @@ impl Authenticator {
     /// identity, or postmaster@HELO for the null sender, plus the HELO
     /// identity when the HELO name is a domain.
     pub async fn check_spf(&self, envelope: &Envelope) -> (SpfCheck, Option<SpfCheck>) {
-        self.spf_outputs(envelope).await.checks()
+        let budget = self.resolver.budget(MAX_DNS_LOOKUPS);
+        self.spf_outputs(envelope, &budget).await.checks()
     }
 
-    async fn spf_outputs(&self, envelope: &Envelope) -> SpfOutputs {
+    async fn spf_outputs(&self, envelope: &Envelope, budget: &LookupBudget<'_>) -> SpfOutputs {
         let resolver = &*self.resolver;
         let auth = resolver.authenticator();
         let host = &*self.authserv_id;
         let helo = envelope.helo_domain();
         let helo_output = match helo {
             Some(helo) => Some(
-                auth.verify_spf(resolver.parameters(SpfParameters::verify_ehlo(
-                    envelope.client_ip,
-                    helo,
-                    host,
-                )))
+                auth.verify_spf(resolver.budgeted_parameters(
+                    SpfParameters::verify_ehlo(envelope.client_ip, helo, host),
+                    budget,
+                ))
                 .await,
             ),
             None => None,
@@ -97,12 +101,15 @@ impl Authenticator {
             None
         } else {
             Some(
-                auth.verify_spf(resolver.parameters(SpfParameters::verify_mail_from(
-                    envelope.client_ip,
-                    helo.unwrap_or_default(),
-                    host,
-                    &envelope.mail_from,
-                )))
+                auth.verify_spf(resolver.budgeted_parameters(
+                    SpfParameters::verify_mail_from(
+                        envelope.client_ip,
+                        helo.unwrap_or_default(),
+                        host,
+                        &envelope.mail_from,
+                    ),
+                    budget,
+                ))
                 .await,
             )
         };
@@ -113,7 +120,28 @@ impl Authenticator {
     }
 
     /// Authenticates one message received with `envelope`.
+    ///
+    /// The work one message can cause is bounded ([`countersign_model::bounds`]):
+    /// DNS lookups, DKIM signatures examined, author domains evaluated, ARC
+    /// sets; each bound hit is reported as a [`MessageDefect::WorkBound`].
     pub async fn authenticate(&self, raw: &[u8], envelope: &Envelope) -> AuthReport {
+        let budget = self.resolver.budget(MAX_DNS_LOOKUPS);
+        let mut report = self.authenticate_within(raw, envelope, &budget).await;
+        if budget.refused() > 0 {
+            report.errors.push(MessageDefect::WorkBound(BoundHit::new(
+                WorkBound::DnsLookups,
+                budget.limit() + budget.refused(),
+            )));
+        }
+        report
+    }
+
+    async fn authenticate_within(
+        &self,
+        raw: &[u8],
+        envelope: &Envelope,
+        budget: &LookupBudget<'_>,
+    ) -> AuthReport {
         let scan = scan_headers(raw, &self.authserv_id, &self.limits);
         let mut errors = scan.defects;
         let resolver = &*self.resolver;
@@ -121,7 +149,7 @@ impl Authenticator {
         let host = &*self.authserv_id;
 
         let helo = envelope.helo_domain();
-        let spf_outputs = self.spf_outputs(envelope).await;
+        let spf_outputs = self.spf_outputs(envelope, budget).await;
         let (spf_mail_from, spf_helo) = (&spf_outputs.mail_from, &spf_outputs.helo);
         // With the null sender, SPF's MAIL FROM identity is postmaster@HELO
         // (RFC 7208 section 2.4), and DMARC uses the HELO domain.
@@ -137,7 +165,11 @@ impl Authenticator {
         };
         let (spf, spf_helo_check) = spf_outputs.checks();
 
-        let Some(message) = AuthenticatedMessage::parse(raw) else {
+        if let Some(hit) = BoundHit::check(WorkBound::ArcSets, scan.arc_sets) {
+            // mail-auth fails such a chain without looking at it (RFC 8617).
+            errors.push(MessageDefect::WorkBound(hit));
+        }
+        let Some(message) = AuthenticatedMessage::parse_bounded(raw, MAX_DKIM_SIGNATURES) else {
             if !errors
                 .iter()
                 .any(|d| matches!(d, MessageDefect::Unparsable { .. }))
@@ -161,16 +193,23 @@ impl Authenticator {
             };
         };
 
+        if let Some(hit) = BoundHit::check(WorkBound::DkimSignatures, message.dkim_signatures_seen)
+        {
+            errors.push(MessageDefect::WorkBound(hit));
+        }
         let dkim_outputs = mapping::normalise_dkim(
-            auth.verify_dkim_at(resolver.parameters(&message), self.now())
+            auth.verify_dkim_at(resolver.budgeted_parameters(&message, budget), self.now())
                 .await,
             &message,
         );
         let arc_output = auth
-            .verify_arc_at(resolver.parameters(&message), self.now())
+            .verify_arc_at(resolver.budgeted_parameters(&message, budget), self.now())
             .await;
 
-        let authors = author_domains(&message);
+        let (authors, distinct_authors) = author_domains(&message);
+        if let Some(hit) = BoundHit::check(WorkBound::AuthorDomains, distinct_authors) {
+            errors.push(MessageDefect::WorkBound(hit));
+        }
         if authors.is_empty() && !errors.iter().any(is_from_defect) {
             errors.push(if scan.from_headers == 0 {
                 MessageDefect::NoFrom
@@ -182,39 +221,55 @@ impl Authenticator {
         }
         let mut dmarc_checks: Vec<DmarcCheck> = Vec::with_capacity(authors.len().max(1));
         let mut dmarc_outputs = Vec::with_capacity(authors.len());
-        if authors.len() <= 1 {
+        if distinct_authors <= 1 {
             let out = auth
-                .verify_dmarc(resolver.parameters(DmarcParameters::new(
-                    &message,
-                    &dkim_outputs,
-                    spf_domain_for_dmarc,
-                    spf_for_dmarc,
-                )))
+                .verify_dmarc(resolver.budgeted_parameters(
+                    DmarcParameters::new(
+                        &message,
+                        &dkim_outputs,
+                        spf_domain_for_dmarc,
+                        spf_for_dmarc,
+                    ),
+                    budget,
+                ))
                 .await;
-            let domain = authors.first().cloned().unwrap_or_default();
+            let domain = authors
+                .first()
+                .map(|(domain, _)| domain.clone())
+                .unwrap_or_default();
             dmarc_checks.push(mapping::dmarc(&out, domain));
             dmarc_outputs.push(out);
         } else {
             // mail-auth exempts multi-domain From headers from DMARC; we
-            // evaluate each author domain on its own instead, so that one
-            // spoofed co-author cannot hide behind a legitimate one.
-            for domain in &authors {
-                let mut single = message.clone();
-                single.from.retain(|addr| address_domain(addr) == *domain);
+            // evaluate each author domain on its own instead (the first
+            // MAX_AUTHOR_DOMAINS of them), so that one spoofed co-author
+            // cannot hide behind a legitimate one. Each evaluation sees the
+            // message with that domain's first address as its only author.
+            let mut template = message.clone();
+            template.from = Vec::new();
+            for (domain, address) in &authors {
+                let mut single = template.clone();
+                single.from.push(address.clone());
                 let out = auth
-                    .verify_dmarc(resolver.parameters(DmarcParameters::new(
-                        &single,
-                        &dkim_outputs,
-                        spf_domain_for_dmarc,
-                        spf_for_dmarc,
-                    )))
+                    .verify_dmarc(resolver.budgeted_parameters(
+                        DmarcParameters::new(
+                            &single,
+                            &dkim_outputs,
+                            spf_domain_for_dmarc,
+                            spf_for_dmarc,
+                        ),
+                        budget,
+                    ))
                     .await;
                 dmarc_checks.push(mapping::dmarc(&out, domain.clone()));
                 dmarc_outputs.push(out);
             }
         }
 
-        let from_domain = authors.first().map(String::as_str).unwrap_or_default();
+        let from_domain = authors
+            .first()
+            .map(|(domain, _)| domain.as_str())
+            .unwrap_or_default();
         let mut header = AuthenticationResults::new(host)
             .with_dkim_results(&dkim_outputs, from_domain)
             .with_arc_result(&arc_output, envelope.client_ip);
@@ -280,23 +335,26 @@ fn is_from_defect(defect: &MessageDefect) -> bool {
     )
 }
 
-fn address_domain(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(_, domain)| domain.trim_end_matches('.').to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-/// The distinct author domains of the From header(s), in order of appearance.
-fn author_domains(message: &AuthenticatedMessage<'_>) -> Vec<String> {
-    let mut domains: Vec<String> = Vec::with_capacity(1);
+/// The first [`MAX_AUTHOR_DOMAINS`] distinct author domains of the From
+/// header(s), in order of appearance, each with its first address; and how
+/// many distinct author domains there are in all. (mail-auth has lowercased
+/// the addresses already.)
+fn author_domains(message: &AuthenticatedMessage<'_>) -> (Vec<(String, String)>, usize) {
+    let mut kept: Vec<(String, String)> = Vec::with_capacity(1);
+    let mut seen: HashSet<&str> = HashSet::new();
     for address in &message.from {
-        let domain = address_domain(address);
-        if !domain.is_empty() && !domains.contains(&domain) {
-            domains.push(domain);
+        let domain = address
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.trim_end_matches('.'))
+            .unwrap_or_default();
+        if domain.is_empty() || !seen.insert(domain) {
+            continue;
+        }
+        if kept.len() < MAX_AUTHOR_DOMAINS {
+            kept.push((domain.to_string(), address.clone()));
         }
     }
-    domains
+    (kept, seen.len())
 }
 
 /// True when every DMARC evaluation of the report passed.

@@ -7,7 +7,7 @@
 
 use countersign_model::auth::{ArcCheck, AuthResult, DkimCheck, DmarcCheck, SpfCheck};
 use mail_auth::common::crypto::Algorithm;
-use mail_auth::dkim::DkimError;
+use mail_auth::dkim::{DkimError, Signature};
 use mail_auth::dmarc::Policy;
 use mail_auth::{
     ArcOutput, AuthenticatedMessage, DkimOutput, DkimResult, DmarcOutput, DmarcResult, Error,
@@ -134,6 +134,8 @@ pub(crate) fn dkim(
                 algorithm: tag_value(header.value, "a").to_ascii_lowercase(),
                 result,
                 reason,
+                body_length: None,
+                unsigned_body_bytes: 0,
             },
         ));
     }
@@ -148,6 +150,7 @@ pub(crate) fn dkim(
             .find(|h| std::ptr::eq(&h.header, signature))
             .map_or(usize::MAX, |h| offset_in(raw, h.value));
         let (result, reason) = dkim_result(output.result(), Some(signature.a));
+        let (body_length, unsigned_body_bytes) = unsigned_body(message, signature);
         checks.push((
             offset,
             DkimCheck {
@@ -156,6 +159,8 @@ pub(crate) fn dkim(
                 algorithm: algorithm_name(signature.a).into(),
                 result,
                 reason,
+                body_length,
+                unsigned_body_bytes,
             },
         ));
     }
@@ -163,6 +168,22 @@ pub(crate) fn dkim(
     // reverse of header order (and the order ARC lists its sealers in).
     checks.sort_by_key(|(offset, _)| std::cmp::Reverse(*offset));
     checks.into_iter().map(|(_, check)| check).collect()
+}
+
+/// A signature's body length count (`l=`) and the raw body bytes past it
+/// (0 when what follows the count is canonically nothing: whitespace and
+/// empty lines, or when the count exceeds the body and the signature fails).
+fn unsigned_body(message: &AuthenticatedMessage<'_>, signature: &Signature) -> (Option<u64>, u64) {
+    let Some(entry) = message.body_length_hash(signature) else {
+        return (signature.body_length, 0);
+    };
+    let body_len = message.raw_body().len();
+    let unsigned = if entry.l < entry.signed.canonical_len {
+        body_len.saturating_sub(entry.signed.signed_end) as u64
+    } else {
+        0
+    };
+    (Some(entry.l), unsigned)
 }
 
 pub(crate) fn no_arc() -> ArcCheck {

@@ -22,11 +22,15 @@ use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use mail_auth::{MX, MessageAuthenticator, Parameters, RecordSet, ResolverCache, Txt};
+use mail_auth::{
+    DnsError, Error as AuthError, MX, MessageAuthenticator, Parameters, RecordSet, ResolverCache,
+    Txt,
+};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,6 +93,83 @@ pub type CachedParameters<'x, P> = Parameters<
     TtlCache<Box<str>, RecordSet<Ipv6Addr>>,
     TtlCache<IpAddr, RecordSet<Box<str>>>,
 >;
+
+/// [`CachedParameters`] whose TXT lookups draw from a [`LookupBudget`].
+pub type BudgetedParameters<'x, P> = Parameters<
+    'x,
+    P,
+    BudgetedTxt<'x>,
+    TtlCache<Box<str>, RecordSet<MX>>,
+    TtlCache<Box<str>, RecordSet<Ipv4Addr>>,
+    TtlCache<Box<str>, RecordSet<Ipv6Addr>>,
+    TtlCache<IpAddr, RecordSet<Box<str>>>,
+>;
+
+/// How many DNS TXT lookups one message may still cause (SPF records, DKIM
+/// and ARC keys, DMARC policies): see [`DnsResolver::budgeted_parameters`].
+pub struct LookupBudget<'r> {
+    txt: BudgetedTxt<'r>,
+}
+
+impl LookupBudget<'_> {
+    /// The allowance it started with.
+    pub fn limit(&self) -> usize {
+        self.txt.limit
+    }
+
+    /// Lookups asked for after the allowance was spent.
+    pub fn refused(&self) -> usize {
+        self.txt.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// The shared TXT cache seen through one message's [`LookupBudget`].
+pub struct BudgetedTxt<'r> {
+    inner: &'r TtlCache<Box<str>, Txt>,
+    remaining: AtomicUsize,
+    refused: AtomicUsize,
+    limit: usize,
+}
+
+impl ResolverCache<Box<str>, Txt> for BudgetedTxt<'_> {
+    fn get<Q>(&self, name: &Q) -> Option<Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if let Some(hit) = self.inner.get(name) {
+            return Some(hit);
+        }
+        // A miss is a lookup about to be made: draw it from the allowance.
+        let granted = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if granted {
+            None
+        } else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            Some(Txt::Error(AuthError::Dns(DnsError::Resolver(format!(
+                "not looked up: the message already caused {} DNS lookups, its bound",
+                self.limit
+            )))))
+        }
+    }
+
+    fn remove<Q>(&self, name: &Q) -> Option<Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.remove(name)
+    }
+
+    fn insert(&self, key: Box<str>, value: Txt, valid_until: Instant) {
+        self.inner.insert(key, value, valid_until);
+    }
+}
 
 /// A caching DNS resolver in the shape mail-auth consumes.
 pub struct DnsResolver {
@@ -168,6 +249,36 @@ impl DnsResolver {
             .with_ipv4_cache(&self.ipv4)
             .with_ipv6_cache(&self.ipv6)
             .with_ptr_cache(&self.ptr)
+    }
+
+    /// As [`DnsResolver::parameters`], with TXT lookups drawn from `budget`:
+    /// one message's allowance. Answers already cached cost nothing; once
+    /// the budget is spent, every further lookup answers as a DNS failure
+    /// (`temperror` to the protocols), never as an empty answer that could
+    /// turn into a pass.
+    pub fn budgeted_parameters<'x, P>(
+        &'x self,
+        params: P,
+        budget: &'x LookupBudget<'x>,
+    ) -> BudgetedParameters<'x, P> {
+        Parameters::new(params)
+            .with_txt_cache(&budget.txt)
+            .with_mx_cache(&self.mx)
+            .with_ipv4_cache(&self.ipv4)
+            .with_ipv6_cache(&self.ipv6)
+            .with_ptr_cache(&self.ptr)
+    }
+
+    /// A fresh allowance of `limit` TXT lookups over this resolver's cache.
+    pub fn budget(&self, limit: usize) -> LookupBudget<'_> {
+        LookupBudget {
+            txt: BudgetedTxt {
+                inner: &self.txt,
+                remaining: AtomicUsize::new(limit),
+                refused: AtomicUsize::new(0),
+                limit,
+            },
+        }
     }
 
     /// Queries answered by the loopback zone server so far (offline resolvers only).

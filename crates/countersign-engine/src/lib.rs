@@ -58,18 +58,30 @@ impl Engine {
     /// envelope sender (empty for the null sender).
     pub fn evaluate(&self, raw: &[u8], auth: &AuthReport, mail_from: &str) -> Evaluation {
         let content = MessageContent::parse(raw);
-        self.evaluate_content(&content, auth, mail_from)
+        self.judge(&content, auth, mail_from, Some(raw))
     }
 
-    /// As [`Engine::evaluate`], for content already decoded.
+    /// As [`Engine::evaluate`], for content already decoded. Without the raw
+    /// message, what a DKIM signature leaves unsigned (`l=`) cannot be read
+    /// and is assumed to add content.
     pub fn evaluate_content(
         &self,
         content: &MessageContent,
         auth: &AuthReport,
         mail_from: &str,
     ) -> Evaluation {
+        self.judge(content, auth, mail_from, None)
+    }
+
+    fn judge(
+        &self,
+        content: &MessageContent,
+        auth: &AuthReport,
+        mail_from: &str,
+        raw: Option<&[u8]>,
+    ) -> Evaluation {
         let risk = countersign_risk::assess(content, &self.rulebook);
-        let findings = signals::collect(&self.identities, auth, content, &risk, mail_from);
+        let findings = signals::collect(&self.identities, auth, content, &risk, mail_from, raw);
         let decision = self.policy.decide(&findings);
         Evaluation {
             verdict: Verdict {

@@ -3,7 +3,7 @@
 //! a sentence for the analyst and the evidence behind it.
 
 use crate::identities::{Identities, normalise_name, registrable};
-use countersign_model::auth::{AuthReport, AuthResult, MessageDefect};
+use countersign_model::auth::{AuthReport, AuthResult, DkimCheck, DmarcCheck, MessageDefect};
 use countersign_model::verdict::Finding;
 use countersign_risk::{MessageContent, RiskAssessment};
 
@@ -22,17 +22,20 @@ fn domain_of(address: &str) -> &str {
         .unwrap_or_default()
 }
 
-/// Every finding about one message, in a stable order.
+/// Every finding about one message, in a stable order. `raw` is the message
+/// as received, when known (see [`unsigned_body`]).
 pub(crate) fn collect(
     ids: &Identities,
     auth: &AuthReport,
     content: &MessageContent,
     risk: &RiskAssessment,
     mail_from: &str,
+    raw: Option<&[u8]>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     message_defects(auth, content, &mut out);
     let authenticated = authentication(ids, auth, &mut out);
+    unsigned_body(auth, content, raw, &mut out);
     sender(ids, content, authenticated, mail_from.is_empty(), &mut out);
     lookalikes(ids, auth, content, mail_from, &mut out);
     display_name(ids, content, &mut out);
@@ -41,13 +44,35 @@ pub(crate) fn collect(
 }
 
 fn message_defects(auth: &AuthReport, content: &MessageContent, out: &mut Vec<Finding>) {
+    let mut bounds = Vec::new();
     for defect in &auth.errors {
         let signal = match defect {
             MessageDefect::Unparsable { .. } => "message.unparsable",
             MessageDefect::ForgedAuthenticationResults { .. } => "message.forged_auth_results",
+            MessageDefect::WorkBound(hit) => {
+                bounds.push(hit);
+                continue;
+            }
             _ => "message.defect",
         };
         out.push(finding(signal, defect.to_string(), ""));
+    }
+    // Every bound hit in one finding, so the verdict's reason names them all.
+    bounds.extend(&content.work_bounds);
+    if !bounds.is_empty() {
+        out.push(finding(
+            "message.work_bound",
+            bounds
+                .iter()
+                .map(|hit| hit.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            bounds
+                .iter()
+                .map(|hit| hit.bound.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
     }
     if let Some(defect) = content.defects.first() {
         out.push(finding(
@@ -186,6 +211,127 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
         }
     }
     authenticated
+}
+
+/// DKIM signatures that cover only part of the body (`l=`): each passing one
+/// with bytes after its signed length is pointed out; when an author
+/// domain's authentication rests on such signatures alone (no aligned SPF
+/// pass, no aligned signature over the whole body) and the unsigned part adds
+/// text, links or attachments, that is the replay of a signed message with
+/// content appended.
+fn unsigned_body(
+    auth: &AuthReport,
+    content: &MessageContent,
+    raw: Option<&[u8]>,
+    out: &mut Vec<Finding>,
+) {
+    let partial = |d: &&DkimCheck| d.result == AuthResult::Pass && d.unsigned_body_bytes > 0;
+    for dkim in auth.dkim.iter().filter(partial) {
+        out.push(finding(
+            "auth.dkim_unsigned_body",
+            format!(
+                "a passing DKIM signature of {} covers only part of the body: {} bytes were added after the signed length",
+                dkim.domain, dkim.unsigned_body_bytes
+            ),
+            format!(
+                "d={} s={} l={}",
+                dkim.domain,
+                dkim.selector,
+                dkim.body_length.unwrap_or_default()
+            ),
+        ));
+    }
+    if !auth.dkim.iter().any(|d| partial(&d)) {
+        return;
+    }
+    // The author domain whose authentication rests on partial signatures
+    // only, and the fewest bytes any of them leaves unsigned (past those,
+    // no signature speaks for the content).
+    let Some((dmarc, unsigned)) = auth
+        .dmarc_all()
+        .find_map(|dmarc| relies_on_partial_signatures(auth, dmarc).map(|n| (dmarc, n)))
+    else {
+        return;
+    };
+    let added = match raw {
+        Some(raw) => added_content(raw, unsigned, content),
+        // Without the message the unsigned part cannot be read: assume the worst.
+        None => Some("content that could not be examined".to_string()),
+    };
+    if let Some(added) = added {
+        out.push(finding(
+            "auth.unsigned_body_content",
+            format!(
+                "{} is authenticated only by DKIM signatures that leave the last {unsigned} bytes of the body unsigned, and they add {added}",
+                dmarc.from_domain
+            ),
+            added,
+        ));
+    }
+}
+
+/// When `dmarc`'s author domain is authenticated (DMARC pass, or without a
+/// DMARC record an aligned pass) only through passing DKIM signatures with
+/// unsigned bytes, the fewest unsigned bytes among those aligned ones.
+fn relies_on_partial_signatures(auth: &AuthReport, dmarc: &DmarcCheck) -> Option<u64> {
+    let from = registrable(&dmarc.from_domain);
+    if from.is_empty() {
+        return None;
+    }
+    let aligned_spf = match dmarc.result {
+        AuthResult::Pass => dmarc.spf_aligned,
+        AuthResult::None => {
+            auth.spf.result == AuthResult::Pass && registrable(&auth.spf.domain) == from
+        }
+        _ => return None,
+    };
+    let aligned = || {
+        auth.dkim
+            .iter()
+            .filter(|d| d.result == AuthResult::Pass && registrable(&d.domain) == from)
+    };
+    if aligned_spf || aligned().any(|d| d.unsigned_body_bytes == 0) {
+        return None;
+    }
+    aligned().map(|d| d.unsigned_body_bytes).min()
+}
+
+/// What the last `unsigned` bytes of `raw` add to what a reader sees, in
+/// words, or `None` when they add nothing visible (whitespace, a MIME
+/// epilogue). Compares the content of the signed part alone with `content`.
+fn added_content(raw: &[u8], unsigned: u64, content: &MessageContent) -> Option<String> {
+    let cut = raw
+        .len()
+        .saturating_sub(usize::try_from(unsigned).unwrap_or(usize::MAX));
+    let signed = MessageContent::parse(&raw[..cut]);
+    let mut added = Vec::new();
+    let new_links: Vec<&str> = content
+        .link_domains
+        .iter()
+        .filter(|d| !signed.link_domains.contains(d))
+        .map(String::as_str)
+        .collect();
+    if !new_links.is_empty() {
+        added.push(format!("links to {}", new_links.join(", ")));
+    }
+    let visible = |c: &MessageContent| -> usize {
+        c.text_parts
+            .iter()
+            .chain(&c.html_parts)
+            .map(|t| t.chars().filter(|ch| !ch.is_whitespace()).count())
+            .sum()
+    };
+    let (before, after) = (visible(&signed), visible(content));
+    if after > before {
+        added.push(format!("{} characters of text", after - before));
+    }
+    if content.attachments.len() > signed.attachments.len() {
+        added.push(format!(
+            "{} attachments",
+            content.attachments.len() - signed.attachments.len()
+        ));
+    }
+    (!added.is_empty()).then(|| added.join(", "))
 }
 
 fn sender(

@@ -59,6 +59,8 @@ fn auth(from_domain: &str, passes: bool) -> AuthReport {
             algorithm: "rsa-sha256".into(),
             result,
             reason: None,
+            body_length: None,
+            unsigned_body_bytes: 0,
         }],
         arc: ArcCheck {
             result: AuthResult::None,
@@ -280,4 +282,149 @@ fn same_inputs_same_verdict() {
     let first = engine.evaluate(&raw, &report, "x@contoso-support.example");
     let second = engine.evaluate(&raw, &report, "x@contoso-support.example");
     assert_eq!(first.verdict, second.verdict);
+}
+
+/// A report where DMARC passes for `from_domain` through a DKIM signature
+/// that leaves `unsigned` bytes of the body unsigned (`l=`); SPF is not
+/// aligned unless `spf_aligned`.
+fn partial_dkim(from_domain: &str, unsigned: u64, spf_aligned: bool) -> AuthReport {
+    let mut report = auth(from_domain, true);
+    report.spf.domain = "bounces.mailer.example".into();
+    report.spf.result = AuthResult::Pass;
+    report.dmarc.spf_aligned = spf_aligned;
+    report.dkim[0].body_length = Some(120);
+    report.dkim[0].unsigned_body_bytes = unsigned;
+    report
+}
+
+const SIGNED_PART: &str = "Thanks for the meeting notes, see you on Thursday.";
+
+#[test]
+fn content_appended_after_a_signed_length_is_quarantined() {
+    let mut raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Notes",
+        SIGNED_PART,
+    );
+    let appended = b"\r\nUpdate: our portal moved, sign in at https://contoso-portal.evil.example/login today.\r\n";
+    raw.extend_from_slice(appended);
+    let report = partial_dkim("contoso.example", appended.len() as u64, false);
+    let verdict = engine()
+        .evaluate(&raw, &report, "dana@contoso.example")
+        .verdict;
+    let found = signals(&verdict);
+    assert!(found.contains(&"auth.dkim_unsigned_body"), "{found:?}");
+    assert!(found.contains(&"auth.unsigned_body_content"), "{found:?}");
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    assert_eq!(verdict.rules[0], "unsigned-content-authenticated");
+    let finding = verdict
+        .findings
+        .iter()
+        .find(|f| f.signal == "auth.unsigned_body_content")
+        .unwrap();
+    assert!(
+        finding.evidence.contains("contoso-portal.evil.example"),
+        "{finding:?}"
+    );
+    assert!(
+        finding
+            .summary
+            .contains(&format!("last {} bytes", appended.len())),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn an_unsigned_part_no_reader_sees_is_only_flagged() {
+    // The unsigned bytes follow the closing MIME boundary: an epilogue,
+    // which mail clients do not show.
+    let signed = format!(
+        "From: Dana Whitfield <dana@contoso.example>\r\nTo: desk@acme.example\r\nSubject: Notes\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\n{SIGNED_PART}\r\n--b--\r\n"
+    );
+    let epilogue = "tracking 3f2a9c\r\n";
+    let raw = format!("{signed}{epilogue}").into_bytes();
+    let report = partial_dkim("contoso.example", epilogue.len() as u64, false);
+    let verdict = engine()
+        .evaluate(&raw, &report, "dana@contoso.example")
+        .verdict;
+    let found = signals(&verdict);
+    assert!(found.contains(&"auth.dkim_unsigned_body"), "{found:?}");
+    assert!(!found.contains(&"auth.unsigned_body_content"), "{found:?}");
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+}
+
+#[test]
+fn appended_content_with_another_authentication_is_only_flagged() {
+    let mut raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Notes",
+        SIGNED_PART,
+    );
+    let appended = b"\r\nP.S. the slides are at https://docs.example.net/notes\r\n";
+    raw.extend_from_slice(appended);
+    // SPF passes aligned: DMARC does not rest on the partial signature.
+    let report = partial_dkim("contoso.example", appended.len() as u64, true);
+    let verdict = engine()
+        .evaluate(&raw, &report, "dana@contoso.example")
+        .verdict;
+    let found = signals(&verdict);
+    assert!(found.contains(&"auth.dkim_unsigned_body"), "{found:?}");
+    assert!(!found.contains(&"auth.unsigned_body_content"), "{found:?}");
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+}
+
+#[test]
+fn a_work_bound_hit_is_quarantined_with_its_bound_and_count() {
+    use countersign_model::auth::MessageDefect;
+    use countersign_model::bounds::{BoundHit, WorkBound};
+    let raw = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Notes",
+        SIGNED_PART,
+    );
+    let mut report = auth("contoso.example", true);
+    report.errors.push(MessageDefect::WorkBound(BoundHit::new(
+        WorkBound::AuthorDomains,
+        20_000,
+    )));
+    let verdict = engine()
+        .evaluate(&raw, &report, "dana@contoso.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    assert_eq!(verdict.rules[0], "work-bound");
+    let finding = verdict
+        .findings
+        .iter()
+        .find(|f| f.signal == "message.work_bound")
+        .unwrap();
+    assert_eq!(finding.evidence, "author_domains");
+    assert!(
+        finding.summary.contains("20000 author domains"),
+        "{finding:?}"
+    );
+
+    // Bounds of the content count as well: here, Reply-To addresses.
+    let reply_to: Vec<String> = (0..40).map(|i| format!("r{i}@x{i}.example")).collect();
+    let raw = format!(
+        "From: Dana Whitfield <dana@contoso.example>\r\nReply-To: {}\r\nSubject: Notes\r\n\r\n{SIGNED_PART}\r\n",
+        reply_to.join(", ")
+    );
+    let verdict = engine()
+        .evaluate(
+            raw.as_bytes(),
+            &auth("contoso.example", true),
+            "dana@contoso.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    assert!(
+        verdict
+            .findings
+            .iter()
+            .any(|f| f.signal == "message.work_bound" && f.evidence.contains("reply_to_addresses")),
+        "{:?}",
+        verdict.findings
+    );
 }

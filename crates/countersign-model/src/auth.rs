@@ -1,6 +1,7 @@
 //! The authentication outcome of one message: SPF, DKIM, ARC and DMARC
 //! results plus the defects found while reading it.
 
+use crate::bounds::BoundHit;
 use serde::Serialize;
 use std::fmt;
 
@@ -76,6 +77,20 @@ pub struct DkimCheck {
     /// Why it did not pass, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The body length count (`l=`, RFC 6376 3.5): only that many octets of
+    /// the canonicalized body are signed. `None` when the whole body is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_length: Option<u64>,
+    /// Bytes of the body after the signed length (`l=`), counted in the
+    /// message as received: content anyone could have appended without
+    /// breaking the signature. 0 without `l=`, and when what follows the
+    /// signed length is only whitespace or empty lines.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unsigned_body_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// ARC chain validation (RFC 8617).
@@ -168,6 +183,9 @@ pub enum MessageDefect {
         /// What was wrong.
         reason: String,
     },
+    /// The message asks for more work than a bound allows
+    /// ([`crate::bounds`]): it was not fully authenticated.
+    WorkBound(BoundHit),
 }
 
 impl fmt::Display for MessageDefect {
@@ -193,6 +211,7 @@ impl fmt::Display for MessageDefect {
                 "forged Authentication-Results claiming our authserv-id: {value:?}"
             ),
             MessageDefect::BadEnvelope { reason } => write!(f, "bad envelope: {reason}"),
+            MessageDefect::WorkBound(hit) => hit.fmt(f),
         }
     }
 }

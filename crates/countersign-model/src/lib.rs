@@ -6,5 +6,6 @@
 //! read here against any other mail tool.
 
 pub mod auth;
+pub mod bounds;
 pub mod psl;
 pub mod verdict;

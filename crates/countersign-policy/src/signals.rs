@@ -17,6 +17,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "an Authentication-Results header claims our own authserv-id",
     ),
     (
+        "message.work_bound",
+        "the message asks for more work than a bound allows (author domains, DKIM signatures, ARC sets, DNS lookups, header fields, MIME parts or nesting, links, link domains, Reply-To addresses): what lies past the bound was not analysed",
+    ),
+    (
         "content.broken_mime",
         "the MIME structure could not be fully decoded",
     ),
@@ -40,6 +44,14 @@ pub const SIGNALS: &[(&str, &str)] = &[
     (
         "auth.forwarded_trusted",
         "a trusted forwarder's valid ARC chain vouches for an upstream pass",
+    ),
+    (
+        "auth.dkim_unsigned_body",
+        "a passing DKIM signature covers only part of the body (l=): bytes were added after the signed length",
+    ),
+    (
+        "auth.unsigned_body_content",
+        "an author domain is authenticated only by DKIM signatures that leave part of the body unsigned, and that part adds text, links or attachments a reader sees",
     ),
     (
         "sender.internal",

@@ -7,23 +7,26 @@
 //! broken message instead of losing it.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use countersign_model::bounds::{BoundHit, MAX_MIME_PARTS, MAX_REPLY_TO_ADDRESSES, WorkBound};
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::extract::{
-    bare_domain, emails_in_text, phones_in_text, push_unique, url_host, url_hosts_in_text,
+    Links, bare_domain, emails_in_text, first_url_host, phones_in_text, push_unique, url_host,
+    url_hosts_in_text,
 };
 use crate::html;
 
-/// MIME nesting deeper than this is reported as a defect. Real mail rarely
-/// goes past five levels; deep nesting is a filter-evasion trick.
-pub const MAX_MIME_DEPTH: usize = 16;
+/// MIME nesting deeper than this is a work bound hit (see
+/// [`countersign_model::bounds`]).
+pub use countersign_model::bounds::MAX_MIME_DEPTH;
 
-/// Messages attached inside messages deeper than this are not opened; the
-/// deeper ones are reported as a defect.
-pub const MAX_MESSAGE_DEPTH: usize = 8;
+/// Messages attached inside messages deeper than this are not opened, and
+/// that is a work bound hit.
+pub use countersign_model::bounds::MAX_MESSAGE_DEPTH;
 
 /// A mailbox from a header: display name and address, either may be absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -58,7 +61,7 @@ pub struct LinkMismatch {
 pub struct MessageContent {
     /// The first mailbox of the first `From` header.
     pub from: Option<Mailbox>,
-    /// Every `Reply-To` address.
+    /// The `Reply-To` addresses (the first [`MAX_REPLY_TO_ADDRESSES`]).
     pub reply_to: Vec<String>,
     /// The `Return-Path` address, without angle brackets (empty for `<>`).
     pub return_path: Option<String>,
@@ -76,7 +79,8 @@ pub struct MessageContent {
     pub attachments: Vec<Attachment>,
     /// The host of every link (HTML `href`/`src`, and `http(s)://` or `www.`
     /// URLs in text), lowercase, internationalised names as A-labels
-    /// (`xn--...`), first occurrence first, without duplicates.
+    /// (`xn--...`), first occurrence first, without duplicates; the first
+    /// `MAX_LINK_DOMAINS` hosts of the first `MAX_LINKS` links.
     pub link_domains: Vec<String>,
     /// Anchors whose visible domain differs from their target's.
     pub link_mismatches: Vec<LinkMismatch>,
@@ -86,9 +90,12 @@ pub struct MessageContent {
     /// Email addresses written in the text (and `mailto:` links), lowercase.
     pub body_emails: Vec<String>,
     /// What was wrong with the message's structure: broken MIME, undecodable
-    /// parts, unknown charsets, excessive nesting, missing headers. Empty for
-    /// a well-formed message.
+    /// parts, unknown charsets, missing headers. Empty for a well-formed
+    /// message.
     pub defects: Vec<String>,
+    /// The work bounds the message went past (MIME parts and nesting, links,
+    /// link domains, Reply-To addresses): what lies past them was not read.
+    pub work_bounds: Vec<BoundHit>,
 }
 
 fn parser() -> &'static MessageParser {
@@ -108,27 +115,37 @@ impl MessageContent {
             if !text.trim().is_empty() {
                 content.text_parts.push(text.into_owned());
             }
-            content.extract_indicators(&[]);
+            content.extract_indicators(&[], &mut Links::default());
             return content;
         };
         content.read_headers(&message);
         let mut anchors = Vec::new();
+        let mut links = Links::default();
+        let (mut parts_seen, mut mime_depth, mut message_depth) = (0usize, 0usize, 0usize);
         // Attached messages are opened with a work list, not recursion, so
         // nesting depth cannot exhaust the stack.
         let mut work: Vec<(&Message<'_>, usize)> = vec![(&message, 0)];
         while let Some((msg, depth)) = work.pop() {
-            content.check_mime_depth(msg);
+            mime_depth = mime_depth.max(deepest_part(msg));
             for (index, part) in msg.parts.iter().enumerate() {
+                parts_seen += 1;
+                if parts_seen > MAX_MIME_PARTS {
+                    // Counted, not read; attached messages in them neither.
+                    continue;
+                }
                 content.check_part(index, part);
                 match &part.body {
                     PartType::Text(text) if !is_attachment(part) => {
                         content.text_parts.push(text.to_string());
                     }
                     PartType::Html(source) if !is_attachment(part) => {
-                        let stripped = html::strip(source);
+                        let stripped = html::strip(source, links.left());
                         for url in &stripped.urls {
-                            content.link_from_url(url);
+                            if links.admit() {
+                                content.link_from_url(url, &mut links);
+                            }
                         }
+                        links.skipped(stripped.urls_seen - stripped.urls.len());
                         anchors.extend(stripped.anchors);
                         content.html_parts.push(stripped.text);
                     }
@@ -136,9 +153,7 @@ impl MessageContent {
                     PartType::Message(inner) => {
                         content.push_attachment(part);
                         if depth + 1 > MAX_MESSAGE_DEPTH {
-                            content.defect(format!(
-                                "attached messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
-                            ));
+                            message_depth = message_depth.max(depth + deepest_message(inner));
                         } else {
                             work.push((inner, depth + 1));
                         }
@@ -157,7 +172,17 @@ impl MessageContent {
                 }
             }
         }
-        content.extract_indicators(&anchors);
+        content.extract_indicators(&anchors, &mut links);
+        content.work_bounds.extend(
+            [
+                BoundHit::check(WorkBound::MimeParts, parts_seen),
+                BoundHit::check(WorkBound::MimeDepth, mime_depth),
+                BoundHit::check(WorkBound::MessageDepth, message_depth),
+            ]
+            .into_iter()
+            .flatten()
+            .chain(links.bound_hits()),
+        );
         content
     }
 
@@ -169,7 +194,7 @@ impl MessageContent {
             text_parts: vec![body.to_owned()],
             ..MessageContent::default()
         };
-        content.extract_indicators(&[]);
+        content.extract_indicators(&[], &mut Links::default());
         content
     }
 
@@ -188,11 +213,15 @@ impl MessageContent {
             self.defect("no usable From address".to_owned());
         }
         if let Some(reply_to) = message.reply_to() {
-            self.reply_to = reply_to
-                .iter()
-                .filter_map(|a| a.address())
-                .map(str::to_owned)
-                .collect();
+            let mut count = 0;
+            for address in reply_to.iter().filter_map(|a| a.address()) {
+                count += 1;
+                if count <= MAX_REPLY_TO_ADDRESSES {
+                    self.reply_to.push(address.to_owned());
+                }
+            }
+            self.work_bounds
+                .extend(BoundHit::check(WorkBound::ReplyToAddresses, count));
         }
         self.return_path = match message.return_path() {
             HeaderValue::Text(t) => Some(strip_angles(t)),
@@ -206,29 +235,6 @@ impl MessageContent {
             .and_then(|a| a.address())
             .map(str::to_owned);
         self.subject = message.subject().map(str::to_owned);
-    }
-
-    fn check_mime_depth(&mut self, msg: &Message<'_>) {
-        let mut stack = vec![(0usize, 0usize)];
-        while let Some((index, depth)) = stack.pop() {
-            if depth > MAX_MIME_DEPTH {
-                self.defect(format!(
-                    "MIME parts nested deeper than {MAX_MIME_DEPTH} levels"
-                ));
-                return;
-            }
-            if let Some(PartType::Multipart(children)) = msg.parts.get(index).map(|p| &p.body) {
-                // Children always follow their parent; anything else would
-                // be a cycle.
-                stack.extend(
-                    children
-                        .iter()
-                        .map(|&c| c as usize)
-                        .filter(|&c| c > index)
-                        .map(|c| (c, depth + 1)),
-                );
-            }
-        }
     }
 
     fn check_part(&mut self, index: usize, part: &MessagePart<'_>) {
@@ -296,7 +302,7 @@ impl MessageContent {
         });
     }
 
-    fn link_from_url(&mut self, url: &str) {
+    fn link_from_url(&mut self, url: &str, links: &mut Links) {
         let trimmed = url.trim();
         let scheme = |p: &str| {
             trimmed.len() > p.len()
@@ -309,11 +315,13 @@ impl MessageContent {
             let number = trimmed.split_once(':').map_or("", |(_, n)| n);
             phones_in_text(&percent_decode(number), &mut self.phone_numbers);
         } else if let Some(host) = url_host(trimmed) {
-            push_unique(&mut self.link_domains, host);
+            links.add_host(host);
         }
     }
 
-    fn extract_indicators(&mut self, anchors: &[(String, String)]) {
+    /// Links, email addresses and phone numbers of the text, and the link
+    /// mismatches of `anchors` (at most `MAX_LINKS` of them, see `parse`).
+    fn extract_indicators(&mut self, anchors: &[(String, String)], links: &mut Links) {
         let texts: Vec<&str> = self
             .subject
             .iter()
@@ -321,41 +329,74 @@ impl MessageContent {
             .chain(&self.html_parts)
             .map(String::as_str)
             .collect();
-        let (mut hosts, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut emails, mut phones) = (Vec::new(), Vec::new());
         for text in texts {
-            url_hosts_in_text(text, &mut hosts);
+            url_hosts_in_text(text, links);
             emails_in_text(text, &mut emails);
             phones_in_text(text, &mut phones);
         }
-        for host in hosts {
-            push_unique(&mut self.link_domains, host);
-        }
+        // Hosts from hrefs first, then from text, as first seen.
+        self.link_domains = std::mem::take(&mut links.hosts);
         for email in emails {
             push_unique(&mut self.body_emails, email);
         }
         for phone in phones {
             push_unique(&mut self.phone_numbers, phone);
         }
+        let mut mismatches: HashSet<(String, String)> = HashSet::new();
         for (href, visible) in anchors {
             let Some(target) = url_host(href) else {
                 continue;
             };
-            let mut seen = Vec::new();
-            url_hosts_in_text(visible, &mut seen);
-            let Some(shown) = seen.into_iter().next().or_else(|| bare_domain(visible)) else {
+            let Some(shown) = first_url_host(visible).or_else(|| bare_domain(visible)) else {
                 continue;
             };
-            if !same_site(&shown, &target) {
-                let mismatch = LinkMismatch {
+            if !same_site(&shown, &target) && mismatches.insert((shown.clone(), target.clone())) {
+                self.link_mismatches.push(LinkMismatch {
                     visible: shown,
                     target,
-                };
-                if !self.link_mismatches.contains(&mismatch) {
-                    self.link_mismatches.push(mismatch);
-                }
+                });
             }
         }
     }
+}
+
+/// How deep multiparts nest in `msg` (0 for a single part), walked with a
+/// stack, not recursion.
+fn deepest_part(msg: &Message<'_>) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((index, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if let Some(PartType::Multipart(children)) = msg.parts.get(index).map(|p| &p.body) {
+            // Children always follow their parent; anything else would be a
+            // cycle.
+            stack.extend(
+                children
+                    .iter()
+                    .map(|&c| c as usize)
+                    .filter(|&c| c > index)
+                    .map(|c| (c, depth + 1)),
+            );
+        }
+    }
+    deepest
+}
+
+/// How many levels of messages `msg` holds, itself included: 1 when it
+/// attaches none.
+fn deepest_message(msg: &Message<'_>) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(msg, 1usize)];
+    while let Some((msg, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        for part in &msg.parts {
+            if let PartType::Message(inner) = &part.body {
+                stack.push((inner, depth + 1));
+            }
+        }
+    }
+    deepest
 }
 
 /// A part declared multipart that `mail-parser` could not split.

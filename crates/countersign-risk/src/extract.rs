@@ -1,10 +1,15 @@
 //! Indicators pulled out of message text: link domains, email addresses and
 //! phone numbers. Each extractor is one linear scan and keeps at most
 //! [`MAX_ITEMS`] distinct items, so a hostile message cannot make them slow.
+//! Links are counted in [`Links`]: at most [`MAX_LINKS`] are examined and
+//! [`MAX_LINK_DOMAINS`] distinct hosts kept, and going past either is a
+//! [`BoundHit`].
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
+use countersign_model::bounds::{BoundHit, MAX_LINK_DOMAINS, MAX_LINKS, WorkBound};
 
 /// The most distinct items of one kind kept per message.
 pub const MAX_ITEMS: usize = 256;
@@ -26,26 +31,88 @@ fn url_starts() -> &'static AhoCorasick {
     })
 }
 
-/// Appends the host of every `http(s)://` or `www.` URL in `text`.
-pub(crate) fn url_hosts_in_text(text: &str, hosts: &mut Vec<String>) {
-    for m in url_starts().find_iter(text) {
+/// The links of one message: how many were found, and the distinct hosts of
+/// those examined.
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    /// Every link found, examined or not.
+    seen: usize,
+    /// The first [`MAX_LINK_DOMAINS`] distinct hosts, first occurrence first.
+    pub(crate) hosts: Vec<String>,
+    /// Every distinct host of an examined link.
+    distinct: HashSet<String>,
+}
+
+impl Links {
+    /// Counts one more link; true while links may still be examined.
+    pub(crate) fn admit(&mut self) -> bool {
+        self.seen += 1;
+        self.seen <= MAX_LINKS
+    }
+
+    /// Counts `n` links found but not even stored.
+    pub(crate) fn skipped(&mut self, n: usize) {
+        self.seen += n;
+    }
+
+    /// How many more links may be examined.
+    pub(crate) fn left(&self) -> usize {
+        MAX_LINKS.saturating_sub(self.seen)
+    }
+
+    /// Records the host of an examined link.
+    pub(crate) fn add_host(&mut self, host: String) {
+        if self.distinct.contains(&host) {
+            return;
+        }
+        if self.hosts.len() < MAX_LINK_DOMAINS {
+            self.hosts.push(host.clone());
+        }
+        self.distinct.insert(host);
+    }
+
+    /// The link bounds this message went past.
+    pub(crate) fn bound_hits(&self) -> impl Iterator<Item = BoundHit> {
+        [
+            BoundHit::check(WorkBound::Links, self.seen),
+            BoundHit::check(WorkBound::LinkDomains, self.distinct.len()),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// The text after the start of every `http(s)://` or `www.` URL in `text`.
+fn url_rests(text: &str) -> impl Iterator<Item = &str> {
+    url_starts().find_iter(text).filter_map(|m| {
         let start = m.start();
         if m.pattern().as_usize() == 2 {
             // `www.` inside a word or right after `//` was already handled.
-            if text[..start]
+            let inside = text[..start]
                 .chars()
                 .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '.')
-            {
-                continue;
-            }
-            if let Some(host) = host_of_authority(&text[start..]) {
-                push_unique(hosts, host);
-            }
-        } else if let Some(host) = host_of_authority(&text[m.end()..]) {
-            push_unique(hosts, host);
+                .is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '.');
+            (!inside).then(|| &text[start..])
+        } else {
+            Some(&text[m.end()..])
+        }
+    })
+}
+
+/// Records every `http(s)://` or `www.` URL in `text` in `links`.
+pub(crate) fn url_hosts_in_text(text: &str, links: &mut Links) {
+    for rest in url_rests(text) {
+        if links.admit()
+            && let Some(host) = host_of_authority(rest)
+        {
+            links.add_host(host);
         }
     }
+}
+
+/// The host of the first `http(s)://` or `www.` URL in `text`.
+pub(crate) fn first_url_host(text: &str) -> Option<String> {
+    url_rests(text).find_map(host_of_authority)
 }
 
 /// The host of an absolute URL as found in an `href` or `src`: `http(s)`,
@@ -404,13 +471,14 @@ mod tests {
 
     #[test]
     fn hosts_and_emails() {
-        let mut hosts = Vec::new();
+        let mut links = Links::default();
         url_hosts_in_text(
             "see https://Login.Example.COM/x, www.foo.org. and http://user@evil.test:8080/ or https://bücher.example/",
-            &mut hosts,
+            &mut links,
         );
+        assert_eq!(links.bound_hits().count(), 0);
         assert_eq!(
-            hosts,
+            links.hosts,
             [
                 "login.example.com",
                 "www.foo.org",

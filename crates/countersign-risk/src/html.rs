@@ -11,10 +11,14 @@
 pub(crate) struct Stripped {
     /// The visible text, entities decoded, block elements as line breaks.
     pub text: String,
-    /// Every `href` and `src` value, entities decoded, in order.
+    /// Every `href` and `src` value, entities decoded, in order (the first
+    /// `max_links` of them: see [`strip`]).
     pub urls: Vec<String>,
-    /// Each `<a href>` with its visible text: (href, text).
+    /// Each `<a href>` with its visible text: (href, text), the first
+    /// `max_links` of them.
     pub anchors: Vec<(String, String)>,
+    /// How many `href` and `src` values there are in all, kept or not.
+    pub urls_seen: usize,
 }
 
 /// Elements whose content a reader never sees.
@@ -47,7 +51,10 @@ const BLOCK: [&str; 22] = [
     "pre",
 ];
 
-pub(crate) fn strip(html: &str) -> Stripped {
+/// Strips `html`, keeping at most `max_links` URLs and anchors (the rest are
+/// only counted in `urls_seen`): the text is read whole, the links are
+/// bounded.
+pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
     let mut out = Stripped {
         text: String::with_capacity(html.len() / 2),
         ..Stripped::default()
@@ -101,6 +108,10 @@ pub(crate) fn strip(html: &str) -> Stripped {
                     out.text.push(' ');
                 }
                 for (attr, value) in &tag.urls {
+                    out.urls_seen += 1;
+                    if out.urls_seen > max_links {
+                        continue;
+                    }
                     let value = decode_entities(value);
                     if *attr == "href" && is("a") && !tag.closing {
                         anchor = Some((out.text.len(), value.clone()));
@@ -374,6 +385,7 @@ mod tests {
         let s = strip(
             "<html><head><style>p{x:1}</style><script>if (a<b) alert('reset your password')</script></head>\
              <body><p>Pass<b>word</b> &amp; r&eacute;initialiser&#8203;!</p><!-- hidden --><a href=\"https://evil.example/x?a=1&amp;b=2\">https://microsoft.com</a> a < b</body></html>",
+            usize::MAX,
         );
         assert!(
             s.text.contains("Password & réinitialiser\u{200B}!"),
@@ -407,7 +419,17 @@ mod tests {
             "<a\u{e9}>",
             "&#;",
         ] {
-            let _ = strip(junk);
+            let _ = strip(junk, usize::MAX);
         }
+    }
+
+    #[test]
+    fn links_past_the_bound_are_counted_not_kept() {
+        let html = "<a href=\"https://a.example/\">a</a><img src=\"https://b.example/i\"><a href=\"https://c.example/\">c</a>";
+        let s = strip(html, 2);
+        assert_eq!(s.urls_seen, 3);
+        assert_eq!(s.urls, ["https://a.example/", "https://b.example/i"]);
+        assert_eq!(s.anchors.len(), 1);
+        assert!(s.text.contains('c'), "the text is read whole: {:?}", s.text);
     }
 }

@@ -1,6 +1,10 @@
 //! Edge cases of `MessageContent::parse`: whatever the input, it returns,
 //! keeps what text it can, and says what was wrong in `defects`.
 
+use countersign_model::bounds::{
+    MAX_LINK_DOMAINS, MAX_LINKS, MAX_MESSAGE_DEPTH, MAX_MIME_PARTS, MAX_REPLY_TO_ADDRESSES,
+    WorkBound,
+};
 use countersign_risk::{LinkMismatch, MAX_MIME_DEPTH, MessageContent, Rulebook, assess};
 
 fn parse(raw: &str) -> MessageContent {
@@ -110,13 +114,12 @@ fn deeply_nested_multipart_does_not_panic() {
         raw.push_str(&format!("--b{i}--\n"));
     }
     let c = parse(&raw);
-    assert!(
-        c.defects
-            .iter()
-            .any(|d| d.contains(&format!("deeper than {MAX_MIME_DEPTH}"))),
-        "{:?}",
-        c.defects
-    );
+    let hit = c
+        .work_bounds
+        .iter()
+        .find(|h| h.bound == WorkBound::MimeDepth)
+        .unwrap_or_else(|| panic!("no MIME depth bound hit: {:?}", c.work_bounds));
+    assert!(hit.count > MAX_MIME_DEPTH, "{hit}");
     assert!(c.text_parts.iter().any(|t| t.contains("reset my password")));
 }
 
@@ -128,7 +131,64 @@ fn deeply_nested_messages_do_not_panic() {
             "From: a@b.example\nSubject: fwd\nContent-Type: multipart/mixed; boundary=\"q\"\n\n--q\nContent-Type: message/rfc822\n\n{raw}\n--q--\n"
         );
     }
-    let _ = parse(&raw);
+    let c = parse(&raw);
+    let hit = c
+        .work_bounds
+        .iter()
+        .find(|h| h.bound == WorkBound::MessageDepth)
+        .unwrap_or_else(|| panic!("no message depth bound hit: {:?}", c.work_bounds));
+    assert!(hit.count > MAX_MESSAGE_DEPTH, "{hit}");
+}
+
+#[test]
+fn parts_links_and_reply_to_past_their_bounds_are_counted() {
+    let mut raw = String::from("From: a@b.example\nReply-To: ");
+    let reply: Vec<String> = (0..MAX_REPLY_TO_ADDRESSES + 5)
+        .map(|i| format!("r{i}@c{i}.example"))
+        .collect();
+    raw.push_str(&reply.join(", "));
+    raw.push_str("\nContent-Type: multipart/mixed; boundary=\"p\"\n\n");
+    // One HTML part with more links than are examined, over more distinct
+    // hosts than are kept, then more parts than are read.
+    raw.push_str("--p\nContent-Type: text/html\n\n");
+    for i in 0..MAX_LINKS + 10 {
+        raw.push_str(&format!("<a href=\"https://h{i}.example/\">x</a>\n"));
+    }
+    for i in 0..MAX_MIME_PARTS {
+        raw.push_str(&format!("--p\nContent-Type: text/plain\n\npart {i}\n"));
+    }
+    raw.push_str("--p--\n");
+    let c = parse(&raw);
+    let count = |bound: WorkBound| {
+        c.work_bounds
+            .iter()
+            .find(|h| h.bound == bound)
+            .map(|h| h.count)
+            .unwrap_or_else(|| panic!("no {bound} bound hit: {:?}", c.work_bounds))
+    };
+    assert_eq!(
+        count(WorkBound::ReplyToAddresses),
+        MAX_REPLY_TO_ADDRESSES + 5
+    );
+    assert_eq!(c.reply_to.len(), MAX_REPLY_TO_ADDRESSES);
+    assert_eq!(count(WorkBound::Links), MAX_LINKS + 10);
+    assert_eq!(count(WorkBound::LinkDomains), MAX_LINKS);
+    assert_eq!(c.link_domains.len(), MAX_LINK_DOMAINS);
+    assert_eq!(c.link_domains[0], "h0.example");
+    assert!(count(WorkBound::MimeParts) > MAX_MIME_PARTS);
+    assert!(
+        !c.text_parts
+            .iter()
+            .any(|t| t.contains(&format!("part {}", MAX_MIME_PARTS - 1)))
+    );
+}
+
+#[test]
+fn ordinary_mail_hits_no_bound() {
+    let c = parse(
+        "From: a@b.example\nReply-To: r@b.example\nContent-Type: text/html\n\n<a href=\"https://b.example/\">b.example</a>\n",
+    );
+    assert!(c.work_bounds.is_empty(), "{:?}", c.work_bounds);
 }
 
 #[test]

@@ -5,6 +5,10 @@
 //! vendor's domains and name) and/or from the command line (`--protect`,
 //! `--protect-file`, `--brand`). Candidates are the positional arguments
 //! and/or `--candidates FILE`, one per line.
+//!
+//! A `--protect-file` line the index refuses (a public suffix such as
+//! `co.uk`, a malformed name) is a warning naming `file:line` on stderr and
+//! is skipped; a refused `--protect` argument is an error.
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -26,7 +30,8 @@ pub struct LookalikeArgs {
     #[arg(long = "protect", value_name = "DOMAIN[,OWNER]")]
     protect: Vec<String>,
     /// File of domains to protect, one per line, optionally `DOMAIN,OWNER`;
-    /// `#` starts a comment.
+    /// `#` starts a comment. A line that cannot be protected (a public
+    /// suffix, a malformed name) is reported as FILE:LINE on stderr and skipped.
     #[arg(long = "protect-file", value_name = "FILE")]
     protect_files: Vec<PathBuf>,
     /// A brand name to protect on every suffix (repeatable), e.g. "Microsoft".
@@ -64,10 +69,17 @@ pub fn run(args: LookalikeArgs) -> anyhow::Result<ExitCode> {
     for spec in &args.protect {
         add_spec(&mut builder, spec).with_context(|| format!("--protect {spec}"))?;
     }
+    // A file is a list kept by people: one line the lookalike index refuses
+    // (a public suffix, a malformed name) is reported with its place and
+    // skipped, so the rest of the list still protects.
     for path in &args.protect_files {
         for (number, line) in read_lines(path)? {
-            add_spec(&mut builder, &line)
-                .with_context(|| format!("{}:{number}", path.display()))?;
+            if let Err(err) = add_spec(&mut builder, &line) {
+                eprintln!(
+                    "countersign lookalike: warning: {}:{number}: {err:#}; line skipped",
+                    path.display()
+                );
+            }
         }
     }
     for brand in &args.brands {

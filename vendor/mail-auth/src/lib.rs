@@ -156,7 +156,17 @@ pub struct AuthenticatedMessage<'x> {
     pub raw_message: &'x [u8],
     pub body_offset: u32,
     pub body_hashes: Vec<(Canonicalization, HashAlgorithm, u64, Vec<u8>)>,
+    /// COUNTERSIGN PATCH (PATCHES.md #11): body hashes of DKIM signatures
+    /// with a body length count (`l=`), over that many canonicalized octets.
+    pub body_length_hashes: Vec<BodyLengthHash>,
     pub dkim_headers: Vec<Header<'x, dkim::Signature>>,
+    /// COUNTERSIGN PATCH (PATCHES.md #12): how many DKIM-Signature fields
+    /// are examined at most (parsed, body hashed, verified), first in header
+    /// order; `None` examines all. Set by [`AuthenticatedMessage::parse_bounded`].
+    pub dkim_signature_limit: Option<usize>,
+    /// COUNTERSIGN PATCH (PATCHES.md #12): DKIM-Signature fields seen,
+    /// examined or not.
+    pub dkim_signatures_seen: usize,
     pub dkim2_signatures: Vec<Header<'x, dkim2::Signature>>,
     pub dkim2_instances: Vec<Header<'x, dkim2::MessageInstance>>,
     #[cfg(feature = "arc")]
@@ -179,6 +189,21 @@ impl<'x> AsRef<AuthenticatedMessage<'x>> for AuthenticatedMessage<'x> {
     fn as_ref(&self) -> &AuthenticatedMessage<'x> {
         self
     }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): the hash of the first `l`
+/// canonicalized body octets for one canonicalization and hash algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyLengthHash {
+    pub cb: Canonicalization,
+    pub ha: HashAlgorithm,
+    /// The body length count (`l=`).
+    pub l: u64,
+    /// The hash of the first `l` canonicalized octets (meaningless when the
+    /// body is shorter: see `signed.canonical_len`).
+    pub hash: Vec<u8>,
+    /// How long the canonicalized body is and where the signed part ends.
+    pub signed: dkim::canonicalize::SignedLength,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

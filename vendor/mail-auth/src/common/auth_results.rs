@@ -435,6 +435,8 @@ impl AsAuthResult for Error {
             Error::Dns(DnsError::RecordNotFound(_)) => "dns record not found",
             Error::Dkim(DkimError::UnsupportedVersion) => "unsupported version",
             Error::Dkim(DkimError::FailedBodyHashMatch) => "body hash did not verify",
+            // COUNTERSIGN PATCH (PATCHES.md #11)
+            Error::Dkim(DkimError::BodyLengthExceeded) => "body shorter than its signed length",
             #[cfg(feature = "arc")]
             Error::Arc(ArcError::FailedBodyHashMatch) => "body hash did not verify",
             Error::Dkim(DkimError::FailedAuidMatch) => "auid does not match",

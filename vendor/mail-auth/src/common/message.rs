@@ -7,7 +7,14 @@
 use super::headers::{AuthenticatedHeader, Header, HeaderParser};
 #[cfg(feature = "arc")]
 use crate::arc;
-use crate::{AuthenticatedMessage, Error, common::crypto::HashAlgorithm, dkim, dkim2};
+use crate::{
+    AuthenticatedMessage, BodyLengthHash, Error,
+    common::crypto::{HashAlgorithm, HashContext, HashImpl, HashOutput, Sha1, Sha256},
+    common::headers::Writer,
+    dkim,
+    dkim::canonicalize::{PrefixTarget, SignedLength, canonical_prefixes},
+    dkim2,
+};
 use mail_parser::{Address, HeaderName, HeaderValue, Message, parsers::MessageStream};
 
 const EXPECTED_HEADER_COUNT: usize = 32;
@@ -15,6 +22,15 @@ const EXPECTED_HEADER_COUNT: usize = 32;
 impl<'x> AuthenticatedMessage<'x> {
     pub fn parse(raw_message: &'x [u8]) -> Option<Self> {
         Self::parse_with_opts(raw_message, None, true)
+    }
+
+    /// COUNTERSIGN PATCH (PATCHES.md #12): as [`AuthenticatedMessage::parse`],
+    /// examining at most `max_dkim_signatures` DKIM-Signature fields (the
+    /// first in header order). Later ones are counted in
+    /// `dkim_signatures_seen` but neither parsed, body hashed nor verified,
+    /// so a message cannot make the verifier do unbounded work.
+    pub fn parse_bounded(raw_message: &'x [u8], max_dkim_signatures: usize) -> Option<Self> {
+        Self::parse_inner(raw_message, None, true, Some(max_dkim_signatures))
     }
 
     pub fn from_parsed<'y>(parsed: &'y Message<'x>, raw_message: &'x [u8], strict: bool) -> Self {
@@ -78,9 +94,19 @@ impl<'x> AuthenticatedMessage<'x> {
         prepend_headers: Option<&'x [u8]>,
         strict: bool,
     ) -> Option<Self> {
+        Self::parse_inner(raw_message, prepend_headers, strict, None)
+    }
+
+    fn parse_inner(
+        raw_message: &'x [u8],
+        prepend_headers: Option<&'x [u8]>,
+        strict: bool,
+        dkim_signature_limit: Option<usize>,
+    ) -> Option<Self> {
         let mut message = AuthenticatedMessage {
             raw_message,
             headers: Vec::with_capacity(EXPECTED_HEADER_COUNT),
+            dkim_signature_limit,
             ..Default::default()
         };
 
@@ -153,22 +179,52 @@ impl<'x> AuthenticatedMessage<'x> {
         headers.body_offset()
     }
 
-    fn parse_dkim(&mut self, name: &'x [u8], value: &'x [u8], strict: bool) {
+    fn parse_dkim(&mut self, name: &'x [u8], value: &'x [u8], _strict: bool) {
+        // COUNTERSIGN PATCH (PATCHES.md #12): past the limit a signature is
+        // only counted.
+        self.dkim_signatures_seen += 1;
+        if self
+            .dkim_signature_limit
+            .is_some_and(|limit| self.dkim_signatures_seen > limit)
+        {
+            return;
+        }
         match dkim::Signature::parse(value) {
-            Ok(signature) if signature.l == 0 || !strict => {
+            // COUNTERSIGN PATCH (PATCHES.md #11): a body length count is
+            // verified as RFC 6376 3.5 says, over that many canonicalized
+            // octets, whatever `strict` says; upstream refused the signature
+            // in strict mode (permerror). What the count leaves unsigned is
+            // reported by `AuthenticatedMessage::body_length_hash`, for policy
+            // to judge.
+            Ok(signature) => {
                 let ha = HashAlgorithm::from(signature.a);
-                if !self
-                    .body_hashes
-                    .iter()
-                    .any(|(c, h, l, _)| c == &signature.cb && h == &ha && l == &signature.l)
-                {
-                    self.body_hashes
-                        .push((signature.cb, ha, signature.l, Vec::new()));
+                match signature.body_length {
+                    None => {
+                        if !self
+                            .body_hashes
+                            .iter()
+                            .any(|(c, h, l, _)| c == &signature.cb && h == &ha && *l == 0)
+                        {
+                            self.body_hashes.push((signature.cb, ha, 0, Vec::new()));
+                        }
+                    }
+                    Some(length) => {
+                        if !self
+                            .body_length_hashes
+                            .iter()
+                            .any(|b| b.cb == signature.cb && b.ha == ha && b.l == length)
+                        {
+                            self.body_length_hashes.push(BodyLengthHash {
+                                cb: signature.cb,
+                                ha,
+                                l: length,
+                                hash: Vec::new(),
+                                signed: SignedLength::default(),
+                            });
+                        }
+                    }
                 }
                 self.dkim_headers.push(Header::new(name, value, signature));
-            }
-            Ok(_) => {
-                self.push_dkim_error(name, value, Error::Dkim(dkim::DkimError::SignatureLength));
             }
             Err(err) => self.push_dkim_error(name, value, err),
         }
@@ -276,6 +332,31 @@ impl<'x> AuthenticatedMessage<'x> {
         for (cb, ha, l, bh) in &mut self.body_hashes {
             *bh = ha.hash(cb.canonical_body(body, *l)).as_ref().to_vec();
         }
+        // COUNTERSIGN PATCH (PATCHES.md #11): every body length count of one
+        // canonicalization and hash algorithm from a single pass and a
+        // single hash of the body.
+        for cb in [dkim::Canonicalization::Relaxed, dkim::Canonicalization::Simple] {
+            for ha in [HashAlgorithm::Sha256, HashAlgorithm::Sha1] {
+                let mut targets: Vec<PrefixTarget> = self
+                    .body_length_hashes
+                    .iter()
+                    .filter(|entry| entry.cb == cb && entry.ha == ha)
+                    .map(|entry| PrefixTarget::new(entry.l))
+                    .collect();
+                if targets.is_empty() {
+                    continue;
+                }
+                let hashes = canonical_prefixes(cb, body, AnyHasher::new(ha), &mut targets);
+                let entries = self
+                    .body_length_hashes
+                    .iter_mut()
+                    .filter(|entry| entry.cb == cb && entry.ha == ha);
+                for ((entry, target), hash) in entries.zip(targets).zip(hashes) {
+                    entry.signed = target.signed;
+                    entry.hash = hash.complete().as_ref().to_vec();
+                }
+            }
+        }
 
         // Sort ARC headers
         #[cfg(feature = "arc")]
@@ -310,6 +391,17 @@ impl<'x> AuthenticatedMessage<'x> {
         self.raw_message
     }
 
+    /// COUNTERSIGN PATCH (PATCHES.md #11): for a DKIM signature with a body
+    /// length count (`l=`) parsed from this message, the hash of the signed
+    /// part and where that part ends; `None` without `l=`.
+    pub fn body_length_hash(&self, signature: &dkim::Signature) -> Option<&BodyLengthHash> {
+        let length = signature.body_length?;
+        let ha = HashAlgorithm::from(signature.a);
+        self.body_length_hashes
+            .iter()
+            .find(|b| b.cb == signature.cb && b.ha == ha && b.l == length)
+    }
+
     pub fn raw_headers(&self) -> &[u8] {
         self.raw_message
             .get(..self.body_offset as usize)
@@ -336,5 +428,37 @@ impl<'x> AuthenticatedMessage<'x> {
 
     pub fn from(&self) -> &str {
         self.from.first().map_or("", |f| f.as_str())
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): a hash context for either algorithm.
+#[derive(Clone)]
+enum AnyHasher {
+    Sha1(<Sha1 as HashImpl>::Context),
+    Sha256(<Sha256 as HashImpl>::Context),
+}
+
+impl AnyHasher {
+    fn new(ha: HashAlgorithm) -> Self {
+        match ha {
+            HashAlgorithm::Sha1 => AnyHasher::Sha1(Sha1::hasher()),
+            HashAlgorithm::Sha256 => AnyHasher::Sha256(Sha256::hasher()),
+        }
+    }
+
+    fn complete(self) -> HashOutput {
+        match self {
+            AnyHasher::Sha1(context) => context.complete(),
+            AnyHasher::Sha256(context) => context.complete(),
+        }
+    }
+}
+
+impl Writer for AnyHasher {
+    fn write(&mut self, buf: &[u8]) {
+        match self {
+            AnyHasher::Sha1(context) => context.write(buf),
+            AnyHasher::Sha256(context) => context.write(buf),
+        }
     }
 }

@@ -169,6 +169,7 @@ fn relaxed_run_end(chunk: &[u8]) -> usize {
     chunk.len()
 }
 
+#[derive(Clone)]
 struct CanonicalState {
     crlf_seq: usize,
     last_ch: u8,
@@ -296,6 +297,215 @@ impl CanonicalState {
 pub struct CanonicalBody<'a> {
     canonicalization: Canonicalization,
     body: &'a [u8],
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): what a body length count (`l=`)
+/// covers of one body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignedLength {
+    /// Octets of the whole canonicalized body.
+    pub canonical_len: u64,
+    /// Offset in the raw body where the part past the signed length begins:
+    /// the body's length when the count covers all of it, 0 for `l=0`.
+    /// Exact when the count ends at a line end (as signers set it: the
+    /// canonical body ends with CRLF); inside a line it is the first raw
+    /// offset whose canonical form reaches the count.
+    pub signed_end: usize,
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): the first `limit` octets of the
+/// canonicalized body (RFC 6376 3.5 `l=`: the count is of canonicalized
+/// octets; upstream cut the raw body instead), and where in the raw body
+/// they end.
+pub struct CanonicalPrefix<'a> {
+    pub canonicalization: Canonicalization,
+    pub body: &'a [u8],
+    pub limit: u64,
+    pub out: &'a mut SignedLength,
+}
+
+impl Writable for CanonicalPrefix<'_> {
+    fn write(self, writer: &mut impl Writer) {
+        let mut targets = [PrefixTarget::new(self.limit)];
+        let prefixes =
+            canonical_prefixes(self.canonicalization, self.body, Vec::new(), &mut targets);
+        writer.write(&prefixes[0]);
+        *self.out = targets[0].signed;
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): one body length count to serve in
+/// [`canonical_prefixes`]; `signed` tells where it ends.
+#[derive(Debug, Clone)]
+pub struct PrefixTarget {
+    pub limit: u64,
+    pub signed: SignedLength,
+    /// Raw offset where the count ends, once known.
+    end: Option<usize>,
+}
+
+impl PrefixTarget {
+    pub fn new(limit: u64) -> Self {
+        PrefixTarget {
+            limit,
+            signed: SignedLength::default(),
+            end: (limit == 0).then_some(0),
+        }
+    }
+}
+
+/// Writes the canonical stream once into `running` and keeps a copy of it
+/// as it stands at each limit: the prefixes of one stream share their work
+/// (a hash context copied at `l` octets is the hash of the first `l`).
+struct Snapshots<'t, W> {
+    running: W,
+    /// (limit, target index), by limit.
+    limits: &'t [(u64, usize)],
+    next: usize,
+    taken: Vec<Option<W>>,
+    count: u64,
+}
+
+impl<W: Writer + Clone> Snapshots<'_, W> {
+    fn take_reached(&mut self) {
+        while let Some(&(limit, index)) = self.limits.get(self.next) {
+            if limit > self.count {
+                break;
+            }
+            self.taken[index] = Some(self.running.clone());
+            self.next += 1;
+        }
+    }
+}
+
+impl<W: Writer + Clone> Writer for Snapshots<'_, W> {
+    fn write(&mut self, mut buf: &[u8]) {
+        while !buf.is_empty() {
+            self.take_reached();
+            let Some(&(limit, _)) = self.limits.get(self.next) else {
+                // Past every limit: only counted.
+                self.count += buf.len() as u64;
+                return;
+            };
+            let take = ((limit - self.count).min(buf.len() as u64)) as usize;
+            self.running.write(&buf[..take]);
+            self.count += take as u64;
+            buf = &buf[take..];
+        }
+        self.take_reached();
+    }
+}
+
+/// Counts octets only.
+struct CountingSink(u64);
+
+impl Writer for CountingSink {
+    fn write(&mut self, buf: &[u8]) {
+        self.0 += buf.len() as u64;
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #11): canonicalizes `body` once, writing
+/// the canonical stream into `running`, and returns for each target a copy
+/// of `running` holding exactly the first `limit` canonical octets (for a
+/// hash context: the body hash of that count); each target's `signed` says
+/// where its count ends in the raw body. A message with several `l=`
+/// signatures of one canonicalization and hash costs one pass and one hash
+/// of the body, not one per signature.
+pub fn canonical_prefixes<W: Writer + Clone>(
+    cb: Canonicalization,
+    body: &[u8],
+    running: W,
+    targets: &mut [PrefixTarget],
+) -> Vec<W> {
+    let mut limits: Vec<(u64, usize)> = targets
+        .iter()
+        .enumerate()
+        .map(|(index, target)| (target.limit, index))
+        .collect();
+    limits.sort_unstable();
+    let mut out = Snapshots {
+        running,
+        limits: &limits,
+        next: 0,
+        taken: vec![None; targets.len()],
+        count: 0,
+    };
+    out.take_reached();
+    let mut state = CanonicalState::new();
+    // The canonical form is fed line by line. Line breaks are emitted late
+    // (only when content follows, so trailing empty lines vanish): `pending`
+    // holds the raw end of each line whose break is not yet emitted, so an
+    // emitted break can be traced to its raw line.
+    let mut pending: Vec<usize> = Vec::new();
+    let mut start = 0;
+    while start < body.len() {
+        let line_end =
+            memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p + 1);
+        let line = &body[start..line_end];
+        let before = out.count;
+        let open = targets.iter().any(|t| t.end.is_none());
+        let probe = open.then(|| state.clone());
+        state.write(cb, line, &mut out);
+        let after = out.count;
+        if let Some(probe) = probe {
+            let breaks = 2 * pending.len() as u64;
+            for target in targets.iter_mut() {
+                if target.end.is_some() || target.limit > after {
+                    continue;
+                }
+                let limit = target.limit;
+                target.end = Some(if limit <= before + breaks {
+                    // The count ends on a line break emitted here: the end
+                    // of that raw line.
+                    pending[((limit - before + 1) / 2) as usize - 1]
+                } else {
+                    // Inside this line: the first raw prefix of it whose
+                    // canonical form reaches the count.
+                    let mut probe = probe.clone();
+                    let mut sink = CountingSink(before);
+                    let mut found = line_end;
+                    for offset in 0..line.len() {
+                        probe.write(cb, &line[offset..offset + 1], &mut sink);
+                        if sink.0 >= limit {
+                            found = start + offset + 1;
+                            break;
+                        }
+                    }
+                    found
+                });
+            }
+        }
+        if after > before {
+            pending.clear();
+        }
+        if line.last() == Some(&b'\n') {
+            pending.push(line_end);
+        }
+        start = line_end;
+    }
+    state.finish(cb, &mut out);
+    let total = out.count;
+    for target in targets.iter_mut() {
+        let end = match target.end {
+            Some(end) => end,
+            // The count ends with the final CRLF canonicalization adds: the
+            // end of the last line with content.
+            None if target.limit <= total => pending.first().copied().unwrap_or(body.len()),
+            // Longer than the body: the count fails; nothing is unsigned.
+            None => body.len(),
+        };
+        target.signed = SignedLength {
+            canonical_len: total,
+            signed_end: end,
+        };
+    }
+    // Counts past the body's end: the whole stream (they fail anyway).
+    let Snapshots { running, taken, .. } = out;
+    taken
+        .into_iter()
+        .map(|copy| copy.unwrap_or_else(|| running.clone()))
+        .collect()
 }
 
 impl Writable for CanonicalBody<'_> {

@@ -45,6 +45,10 @@ pub enum DkimError {
     RevokedPublicKey,
     SignatureExpired,
     SignatureLength,
+    /// COUNTERSIGN PATCH (PATCHES.md #11): the signed body length (`l=`)
+    /// is larger than the canonicalized body (RFC 6376 3.5): signed content
+    /// is missing.
+    BodyLengthExceeded,
 }
 
 impl std::fmt::Display for DkimError {
@@ -67,6 +71,10 @@ impl std::fmt::Display for DkimError {
             }
             DkimError::SignatureExpired => write!(f, "Signature expired"),
             DkimError::SignatureLength => write!(f, "Insecure 'l=' tag found in Signature"),
+            DkimError::BodyLengthExceeded => write!(
+                f,
+                "Signed body length (l=) exceeds the canonicalized body: signed content is missing"
+            ),
         }
     }
 }
@@ -95,6 +103,10 @@ pub struct Signature {
     pub z: Vec<String>,
     pub i: String,
     pub l: u64,
+    /// COUNTERSIGN PATCH (PATCHES.md #11): the `l=` tag as received, `None`
+    /// when absent. `l` keeps its signer meaning (0 = no `l=`), which cannot
+    /// tell `l=0` (nothing of the body signed) from no tag.
+    pub body_length: Option<u64>,
     pub x: u64,
     pub t: u64,
     pub r: bool,                      // RFC 6651

@@ -53,6 +53,7 @@ impl Signature {
             h: Vec::with_capacity(0),
             z: Vec::with_capacity(0),
             l: 0,
+            body_length: None,
             x: 0,
             t: 0,
             ch: Canonicalization::Simple,
@@ -84,7 +85,14 @@ impl Signature {
                 D => signature.d = header.text(true),
                 H => signature.h = header.items(),
                 I => signature.i = header.text_qp(Vec::new(), true, false),
-                L => signature.l = header.number().unwrap_or(0),
+                // COUNTERSIGN PATCH (PATCHES.md #11): `l=` is kept as
+                // received (`l=0` included); a value that is not a number
+                // makes the signature malformed instead of silently unsigned.
+                L => {
+                    let length = header.number().ok_or(Error::ParseError)?;
+                    signature.l = length;
+                    signature.body_length = Some(length);
+                }
                 S => signature.s = header.text(true),
                 T => signature.t = header.number().unwrap_or(0),
                 X => signature.x = header.number().unwrap_or(0),
@@ -489,6 +497,7 @@ mod test {
                     h: vec!["Subject".into(), "To".into(), "From".into()],
                     z: vec![],
                     l: 0,
+                    body_length: None,
                     x: 0,
                     t: 311923920,
                     ch: Canonicalization::Relaxed,
@@ -532,6 +541,7 @@ mod test {
                         "Date:July 5, 2005 3:44:08 PM -0700".into(),
                     ],
                     l: 0,
+                    body_length: None,
                     x: 1118006938,
                     t: 1117574938,
                     ch: Canonicalization::Simple,
@@ -580,6 +590,7 @@ mod test {
                     ],
                     z: vec![],
                     l: 123,
+                    body_length: Some(123),
                     x: 0,
                     t: 0,
                     ch: Canonicalization::Simple,

@@ -147,12 +147,28 @@ impl MessageAuthenticator {
             // decides the result (RFC 6376 6.1.2 before 6.1.3).
             // Validate body hash
             let ha = HashAlgorithm::from(signature.a);
-            let bh = &message
-                .body_hashes
-                .iter()
-                .find(|(c, h, l, _)| c == &signature.cb && h == &ha && l == &signature.l)
-                .unwrap()
-                .3;
+            // COUNTERSIGN PATCH (PATCHES.md #11): with a body length count,
+            // the hash of that many canonicalized octets; a count larger
+            // than the canonicalized body fails (RFC 6376 3.5: it "MUST NOT
+            // be larger"; signed content is missing).
+            let bh = match message.body_length_hash(signature) {
+                Some(entry) if entry.l > entry.signed.canonical_len => {
+                    output.push(
+                        DkimOutput::fail(Error::Dkim(DkimError::BodyLengthExceeded))
+                            .with_signature(signature),
+                    );
+                    continue;
+                }
+                Some(entry) => &entry.hash,
+                None => {
+                    &message
+                        .body_hashes
+                        .iter()
+                        .find(|(c, h, l, _)| c == &signature.cb && h == &ha && *l == 0)
+                        .unwrap()
+                        .3
+                }
+            };
 
             if bh != &signature.bh {
                 output.push(
@@ -265,6 +281,7 @@ impl MessageAuthenticator {
                             | Error::Io(_)
                             | Error::Crypto(CryptoError::FailedVerification)
                             | Error::Dkim(DkimError::FailedBodyHashMatch)
+                            | Error::Dkim(DkimError::BodyLengthExceeded)
                             | Error::Dkim(DkimError::FailedAuidMatch) => {
                                 (record.rr & RR_VERIFICATION) != 0
                             }
@@ -331,43 +348,44 @@ impl<'x> AuthenticatedMessage<'x> {
         Err(Error::Dkim(DkimError::FailedBodyHashMatch))
     }
 
+    /// COUNTERSIGN PATCH (PATCHES.md #13): the header fields `h=` selects,
+    /// each name taking the next instance from the bottom (RFC 6376 5.4.2),
+    /// then the signature field itself. One pass over the header fields
+    /// collects the instances of the listed names; upstream scanned the whole
+    /// header list once per `h=` entry, so a signature listing thousands of
+    /// names over a message with thousands of fields cost seconds.
     pub fn signed_headers<'z: 'x>(
         &'z self,
         headers: &'x [String],
         dkim_hdr_name: &'x [u8],
         dkim_hdr_value: &'x [u8],
     ) -> impl Iterator<Item = (&'x [u8], &'x [u8])> {
-        let mut last_header_pos: Vec<(&[u8], usize)> = Vec::with_capacity(headers.len());
+        let index = NameIndex::new(headers);
+        // For each distinct name, its instances bottom up, as many as `h=`
+        // asks for.
+        let mut instances: Vec<Vec<(&'x [u8], &'x [u8])>> = vec![Vec::new(); index.len()];
+        let mut wanted = index.wanted.clone();
+        let mut missing: usize = wanted.iter().sum();
+        for &(name, value) in self.headers.iter().rev() {
+            if missing == 0 {
+                break;
+            }
+            if let Some(slot) = index.slot(name)
+                && wanted[slot] > 0
+            {
+                wanted[slot] -= 1;
+                missing -= 1;
+                instances[slot].push((name, value));
+            }
+        }
+        let mut taken = vec![0usize; index.len()];
         headers
             .iter()
             .filter_map(move |h| {
-                let name = h.as_bytes();
-                let slot = match last_header_pos
-                    .iter()
-                    .position(|(lh, _)| lh.eq_ignore_ascii_case(name))
-                {
-                    Some(slot) => slot,
-                    None => {
-                        last_header_pos.push((name, 0));
-                        last_header_pos.len() - 1
-                    }
-                };
-                let header_pos = last_header_pos.get(slot).map_or(0, |(_, pos)| *pos);
-                let (next_pos, result) = match self
-                    .headers
-                    .iter()
-                    .rev()
-                    .enumerate()
-                    .skip(header_pos)
-                    .find(|(_, (mh, _))| name.eq_ignore_ascii_case(mh))
-                {
-                    Some((last_pos, result)) => (last_pos + 1, Some(*result)),
-                    None => (self.headers.len(), None),
-                };
-                if let Some((_, pos)) = last_header_pos.get_mut(slot) {
-                    *pos = next_pos;
-                }
-                result
+                let slot = index.slot(h.as_bytes())?;
+                let next = instances[slot].get(taken[slot]).copied();
+                taken[slot] += 1;
+                next
             })
             .chain([(dkim_hdr_name, dkim_hdr_value)])
     }
@@ -674,5 +692,71 @@ pub mod test {
         }
 
         caches
+    }
+}
+
+/// COUNTERSIGN PATCH (PATCHES.md #13): the distinct names of an `h=` list,
+/// compared without regard to ASCII case; a hash map once the list is long.
+struct NameIndex<'x> {
+    names: Vec<&'x [u8]>,
+    /// How often `h=` lists each name.
+    wanted: Vec<usize>,
+    map: Option<std::collections::HashMap<Vec<u8>, usize>>,
+}
+
+impl<'x> NameIndex<'x> {
+    /// Up to this many distinct names a linear search is faster than hashing.
+    const LINEAR: usize = 16;
+
+    fn new(h: &'x [String]) -> Self {
+        let mut index = NameIndex {
+            names: Vec::new(),
+            wanted: Vec::new(),
+            map: None,
+        };
+        for name in h {
+            let name = name.as_bytes();
+            match index.slot(name) {
+                Some(slot) => index.wanted[slot] += 1,
+                None => {
+                    let slot = index.names.len();
+                    index.names.push(name);
+                    index.wanted.push(1);
+                    if let Some(map) = &mut index.map {
+                        map.insert(name.to_ascii_lowercase(), slot);
+                    } else if index.names.len() > Self::LINEAR {
+                        index.map = Some(
+                            index
+                                .names
+                                .iter()
+                                .enumerate()
+                                .map(|(slot, n)| (n.to_ascii_lowercase(), slot))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn slot(&self, name: &[u8]) -> Option<usize> {
+        match &self.map {
+            Some(map) => {
+                if name.iter().any(u8::is_ascii_uppercase) {
+                    map.get(&name.to_ascii_lowercase()).copied()
+                } else {
+                    map.get(name).copied()
+                }
+            }
+            None => self
+                .names
+                .iter()
+                .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name)),
+        }
     }
 }
