@@ -137,6 +137,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "lure.callback_bait",
         "a phone number supplied in the message, with a request to call",
     ),
+    (
+        "lure.scare",
+        "the reader is told their account, device or money is at risk (compromised, infected, an unauthorised charge)",
+    ),
 ];
 
 /// True when `name` is a known signal, or a `prefix.*` pattern matching at least one.

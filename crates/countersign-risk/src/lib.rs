@@ -31,7 +31,9 @@ mod content;
 mod error;
 mod extract;
 mod html;
+mod lexicon;
 mod normalize;
+mod recognise;
 mod rulebook;
 
 pub use category::RiskCategory;
@@ -44,7 +46,7 @@ pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
 use std::ops::Range;
 
-use normalize::{SEGMENT_SEPARATOR, fold_into};
+use normalize::{SEGMENT_SEPARATOR, fold_into, fold_into_marking};
 use rulebook::sentence_end;
 
 /// Where in the message a phrase was found.
@@ -158,9 +160,14 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     );
     // Segment ends (exclusive) with their location, in buffer order.
     let mut segments: Vec<(usize, Location)> = Vec::new();
+    let mut breaks: Vec<(usize, bool)> = Vec::new();
     let mut add = |buffer: &mut Vec<u8>, text: &str, location: Location| {
         let start = buffer.len();
-        fold_into(buffer, text);
+        if location == Location::Body {
+            fold_into_marking(buffer, text, &mut breaks);
+        } else {
+            fold_into(buffer, text);
+        }
         let end = buffer.len();
         buffer.push(SEGMENT_SEPARATOR as u8);
         segments.push((buffer.len(), location));
@@ -237,8 +244,99 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
             },
         });
     }
+    recognised(
+        content,
+        rulebook,
+        &buffer,
+        &segments,
+        &breaks,
+        &text_parts,
+        &html_parts,
+        &mut assessment,
+    );
     assessment.lures.sort_unstable();
     assessment
+}
+
+/// The weight of a finding of the recogniser, by category.
+fn recognised_weight(category: RiskCategory) -> u32 {
+    match category {
+        RiskCategory::CredentialReset | RiskCategory::MfaReset | RiskCategory::PaymentChange => 70,
+        c if c.is_high_risk_request() => 60,
+        RiskCategory::Secrecy | RiskCategory::FakeTechSupport | RiskCategory::UrgentPatch => 30,
+        RiskCategory::Urgency | RiskCategory::JobOffer => 15,
+        _ => 25,
+    }
+}
+
+/// Adds what the grammar of requests and lures finds (see `recognise.rs`)
+/// to `assessment`: the subject, every text part and every HTML part that
+/// is not a plain part's twin, each up to its quoted history.
+#[allow(clippy::too_many_arguments)]
+fn recognised(
+    content: &MessageContent,
+    rulebook: &Rulebook,
+    buffer: &str,
+    segments: &[(usize, Location)],
+    breaks: &[(usize, bool)],
+    text_parts: &[Range<usize>],
+    html_parts: &[Range<usize>],
+    assessment: &mut RiskAssessment,
+) {
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    if content.subject.is_some()
+        && let Some(&(end, _)) = segments.first()
+    {
+        ranges.push(0..end.saturating_sub(1));
+    }
+    for part in text_parts.iter().chain(html_parts) {
+        let text = &buffer[part.clone()];
+        // The writer's own words end where the quoted history starts, unless
+        // there are none above it (a bare forward is read whole).
+        let end = match recognise::history_start(text) {
+            Some(at) if text[..at].split(' ').filter(|w| !w.is_empty()).count() >= 8 => {
+                part.start + at
+            }
+            _ => part.end,
+        };
+        ranges.push(part.start..end);
+    }
+    for found in rulebook
+        .recogniser()
+        .recognise(buffer, &ranges, breaks, &content.phone_numbers)
+    {
+        let category = found.category;
+        let location = segments
+            .iter()
+            .find(|(end, _)| found.clause.start < *end)
+            .map_or(Location::Body, |s| s.1);
+        let weight = recognised_weight(category);
+        assessment.score += weight;
+        assessment.high_risk |= category.is_high_risk_request();
+        if category.is_lure() && !assessment.lures.contains(&category) {
+            assessment.lures.push(category);
+        }
+        let mut matched = buffer[found.clause.clone()].to_owned();
+        if matched.len() > 240 {
+            let mut cut = 240;
+            while !matched.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            matched.truncate(cut);
+            matched.push('…');
+        }
+        assessment.findings.push(RiskFinding {
+            rule: format!("grammar.{}", category.as_str()),
+            category,
+            weight,
+            evidence: Evidence {
+                phrase: found.why,
+                matched,
+                location,
+                indicator: found.indicator,
+            },
+        });
+    }
 }
 
 /// The parts of `buffer` the automaton must read: all of it, except the

@@ -1,0 +1,1327 @@
+//! Requests and lures read by their grammar, not by phrase.
+//!
+//! A *request* is an act aimed at the reader (an imperative, "please", "could
+//! you", "we need", "you must") over a sensitive object (credentials and
+//! their parts, MFA factors, access and roles, remote sessions, software,
+//! payment destinations and transfers, data), in one clause that is neither
+//! negated ("we will never ask for your password"), hypothetical ("if
+//! someone asks you..."), reported ("scammers may ask..."), nor quoted. A
+//! *lure* is an offer or a scare tied to an action: a fake charge with a
+//! number to call, a prize to claim, a job, a free upgrade, help nobody
+//! asked for, time pressure, secrecy.
+//!
+//! The words come from the lexicon ([`crate::lexicon`]): ordinary vocabulary
+//! by class, matched by Snowball stem, so inflections and word order vary
+//! freely. Text is cut into clauses at sentence ends, paragraph breaks, and
+//! at commas and conjunctions that open a new clause. Every finding names the
+//! clause and the words that made it.
+//!
+//! Structured data counts as words do: a valid IBAN, an account or routing
+//! number, a phone number next to "call".
+
+use std::ops::Range;
+
+use memchr::memmem;
+
+use crate::category::RiskCategory;
+use crate::lexicon::{C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names};
+use crate::normalize::is_word_char;
+
+/// The recogniser: the lexicon and the grammar over it.
+#[derive(Debug)]
+pub(crate) struct Recogniser {
+    lexicon: Lexicon,
+}
+
+/// One thing recognised, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recognised {
+    pub category: RiskCategory,
+    /// The words that made it, by role ("act: please; verb: send; ...").
+    pub why: String,
+    /// The clause, as a byte range of the scanned buffer.
+    pub clause: Range<usize>,
+    /// A structured indicator the finding rests on (an IBAN, a phone number).
+    pub indicator: Option<String>,
+}
+
+/// How strongly two tokens are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+enum Sep {
+    #[default]
+    None,
+    Comma,
+    Line,
+    Sentence,
+    Paragraph,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tok {
+    start: usize,
+    end: usize,
+    cls: Classes,
+    lemma: [u32; 2],
+    sep: Sep,
+    /// Inside quotation marks: mentioned, not said.
+    quoted: bool,
+    /// Covered by a multi-word unit that starts before it.
+    covered: bool,
+    /// Ends with a question mark.
+    question: bool,
+    digits: bool,
+}
+
+/// The most tokens read per message; beyond it the text is not prose.
+const MAX_TOKENS: usize = 200_000;
+
+const VERBS: &[C] = &[
+    C::V_GIVE,
+    C::V_RESET,
+    C::V_DISABLE,
+    C::V_ENROL,
+    C::V_APPROVE,
+    C::V_GRANT,
+    C::V_INSTALL,
+    C::V_CONNECT,
+    C::V_PAY,
+    C::V_CHANGE,
+    C::V_EXPORT,
+    C::V_CALL,
+];
+
+impl Recogniser {
+    pub(crate) fn new(lexicon: Lexicon) -> Self {
+        Recogniser { lexicon }
+    }
+
+    /// Reads `ranges` of `buffer` (folded text; `breaks` are the positions of
+    /// spaces that stood for line breaks, `true` for a blank line).
+    /// `phones` are the phone numbers the message contains.
+    pub(crate) fn recognise(
+        &self,
+        buffer: &str,
+        ranges: &[Range<usize>],
+        breaks: &[(usize, bool)],
+        phones: &[String],
+    ) -> Vec<Recognised> {
+        let mut toks = tokenize(buffer, ranges, breaks);
+        if toks.is_empty() {
+            return Vec::new();
+        }
+        let langs = languages(buffer, &toks);
+        self.classify(buffer, &mut toks, &langs);
+        let phone_at = phone_positions(buffer, &toks, phones);
+        let clauses = clauses(&toks);
+        let mut out = Reader {
+            buffer,
+            toks: &toks,
+            found: Vec::new(),
+            langs: &langs,
+        };
+        out.read(&clauses, &phone_at);
+        out.found
+    }
+
+    fn classify(&self, buffer: &str, toks: &mut [Tok], langs: &[Lang]) {
+        for t in toks.iter_mut() {
+            if t.digits && t.end - t.start > 3 {
+                continue;
+            }
+            let word = &buffer[t.start..t.end];
+            for (slot, &lang) in langs.iter().enumerate() {
+                let e = self.lexicon.lookup(lang, word);
+                t.cls |= e.classes;
+                t.lemma[slot] = e.lemma;
+            }
+        }
+        // Multi-word units, longest first; their classes replace their words'.
+        let mut i = 0;
+        while i < toks.len() {
+            let mut matched = 0;
+            'slots: for (slot, &lang) in langs.iter().enumerate() {
+                let head = toks[i].lemma[slot];
+                if head == 0 {
+                    continue;
+                }
+                for unit in self.lexicon.units(lang, head) {
+                    let n = unit.rest.len();
+                    if i + n >= toks.len() {
+                        continue;
+                    }
+                    let fits = unit.rest.iter().enumerate().all(|(k, &lemma)| {
+                        let t = &toks[i + 1 + k];
+                        t.lemma[slot] == lemma && t.sep <= Sep::Line
+                    });
+                    if fits {
+                        toks[i].cls = unit.classes;
+                        toks[i].end = toks[i + n].end;
+                        for t in &mut toks[i + 1..=i + n] {
+                            t.cls = 0;
+                            t.covered = true;
+                        }
+                        matched = n;
+                        break 'slots;
+                    }
+                }
+            }
+            i += 1 + matched;
+        }
+    }
+}
+
+/// Cuts the scanned ranges into word tokens, noting the punctuation between.
+fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> Vec<Tok> {
+    let bytes = buffer.as_bytes();
+    let mut toks: Vec<Tok> = Vec::new();
+    let mut brk = 0;
+    for range in ranges {
+        let mut sep = Sep::Paragraph;
+        let mut quoted = false;
+        let mut line_start = true;
+        let mut reply_quote = false;
+        let mut i = range.start;
+        while i < range.end && toks.len() < MAX_TOKENS {
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    let start = i;
+                    while i < range.end && {
+                        let c = bytes[i];
+                        c.is_ascii_alphanumeric()
+                            || c == b'_'
+                            || (c >= 0x80 && word_char_at(buffer, i))
+                    } {
+                        i += if bytes[i] < 0x80 {
+                            1
+                        } else {
+                            char_len(bytes[i])
+                        };
+                    }
+                    push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    sep = Sep::None;
+                    line_start = false;
+                    continue;
+                }
+                match b {
+                    b'.' | b'!' | b'?' | b';' => {
+                        let next = bytes.get(i + 1).copied();
+                        if matches!(next, None | Some(b' ') | Some(1) | Some(b'"') | Some(b')'))
+                            || i + 1 >= range.end
+                        {
+                            sep = sep.max(Sep::Sentence);
+                            quoted = false;
+                            if b == b'?'
+                                && let Some(t) = toks.last_mut()
+                            {
+                                t.question = true;
+                            }
+                        }
+                    }
+                    b',' | b':' | b'(' | b')' | b'[' | b']' | b'|' | b'*' => {
+                        sep = sep.max(Sep::Comma)
+                    }
+                    b'-' if matches!(bytes.get(i + 1), Some(b' ') | Some(b'-')) => {
+                        sep = sep.max(Sep::Comma)
+                    }
+                    b'"' => {
+                        quoted = !quoted;
+                    }
+                    b'>' if line_start => reply_quote = true,
+                    1 => {
+                        sep = Sep::Paragraph;
+                        quoted = false;
+                        line_start = true;
+                        reply_quote = false;
+                    }
+                    b' ' => {
+                        while brk < breaks.len() && breaks[brk].0 < i {
+                            brk += 1;
+                        }
+                        if brk < breaks.len() && breaks[brk].0 == i {
+                            let paragraph = breaks[brk].1;
+                            sep = sep.max(if paragraph { Sep::Paragraph } else { Sep::Line });
+                            if paragraph {
+                                quoted = false;
+                            }
+                            line_start = true;
+                            reply_quote = false;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            } else {
+                let len = char_len(b);
+                if word_char_at(buffer, i) {
+                    let start = i;
+                    while i < range.end && {
+                        let c = bytes[i];
+                        c.is_ascii_alphanumeric()
+                            || c == b'_'
+                            || (c >= 0x80 && word_char_at(buffer, i))
+                    } {
+                        i += if bytes[i] < 0x80 {
+                            1
+                        } else {
+                            char_len(bytes[i])
+                        };
+                    }
+                    push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    sep = Sep::None;
+                    line_start = false;
+                    continue;
+                }
+                i += len;
+            }
+        }
+    }
+    toks
+}
+
+fn push_tok(
+    toks: &mut Vec<Tok>,
+    buffer: &str,
+    start: usize,
+    end: usize,
+    sep: Sep,
+    quoted: bool,
+    reply_quote: bool,
+) {
+    if reply_quote {
+        // A line of a quoted reply ("> ..."): someone else's words.
+        return;
+    }
+    let digits = buffer.as_bytes()[start..end].iter().all(u8::is_ascii_digit);
+    toks.push(Tok {
+        start,
+        end,
+        sep,
+        quoted,
+        digits,
+        ..Tok::default()
+    });
+}
+
+fn char_len(b: u8) -> usize {
+    match b {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+fn word_char_at(buffer: &str, i: usize) -> bool {
+    buffer
+        .get(i..)
+        .and_then(|s| s.chars().next())
+        .is_some_and(is_word_char)
+}
+
+/// The languages to read the message in: the one its function words vote
+/// for, and English (the vocabulary of IT is English in every language).
+fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
+    let mut votes = [0u32; 4];
+    for t in toks {
+        if t.end - t.start > 6 {
+            continue;
+        }
+        let lang = match &buffer[t.start..t.end] {
+            "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "with" | "this"
+            | "that" | "are" | "we" | "please" | "have" | "will" | "be" | "our" | "it" | "not"
+            | "can" | "would" | "could" => EN,
+            "der" | "das" | "und" | "sie" | "ist" | "nicht" | "mit" | "ich" | "bitte" | "ihre"
+            | "ihr" | "zu" | "den" | "wir" | "ein" | "eine" | "fur" | "auf" | "dem" | "uns"
+            | "noch" | "sehr" | "ihnen" | "wird" | "sind" | "auch" => DE,
+            "le" | "les" | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous"
+            | "pas" | "dans" | "du" | "au" | "ce" | "sur" | "avec" | "merci" | "bonjour"
+            | "vos" | "sont" | "je" => FR,
+            "el" | "los" | "las" | "y" | "su" | "para" | "por" | "usted" | "con" | "una"
+            | "del" | "al" | "lo" | "sus" | "gracias" | "hola" | "muy" | "esta" | "este"
+            | "nos" | "estimado" | "estimada" => ES,
+            _ => continue,
+        };
+        votes[lang] += 1;
+    }
+    let mut order = [EN, DE, FR, ES];
+    order.sort_by_key(|&l| std::cmp::Reverse(votes[l]));
+    let first = if votes[order[0]] == 0 { EN } else { order[0] };
+    let mut langs = vec![first];
+    if first != EN {
+        langs.push(EN);
+    } else if votes[order[1]] >= 3 && votes[order[1]] * 3 >= votes[order[0]] {
+        langs.push(order[1]);
+    }
+    langs
+}
+
+/// Indices of the first token of every phone number of the message found
+/// in the text, with the number.
+fn phone_positions(buffer: &str, toks: &[Tok], phones: &[String]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    if phones.is_empty() {
+        return out;
+    }
+    let wanted: Vec<(String, &String)> = phones
+        .iter()
+        .map(|p| (p.chars().filter(char::is_ascii_digit).collect(), p))
+        .collect();
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].digits {
+            i += 1;
+            continue;
+        }
+        let mut digits = String::new();
+        let mut j = i;
+        while j < toks.len()
+            && toks[j].digits
+            && (j == i || toks[j].sep <= Sep::Comma)
+            && digits.len() < 20
+        {
+            digits.push_str(&buffer[toks[j].start..toks[j].end]);
+            j += 1;
+            if let Some((_, p)) = wanted.iter().find(|(w, _)| {
+                w.len() >= 7
+                    && (digits.ends_with(w.as_str())
+                        || w.ends_with(digits.as_str()) && digits.len() >= 7)
+            }) {
+                out.push((i, (*p).clone()));
+                break;
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// A clause: a run of tokens, and whether it was opened by a condition.
+#[derive(Debug, Clone)]
+struct Clause {
+    toks: Range<usize>,
+    /// Index of the sentence it belongs to.
+    sentence: usize,
+}
+
+const OPENERS: &[C] = &[
+    C::CONDITION,
+    C::WRITER_SUBJECT,
+    C::THIRD_PARTY,
+    C::POLITE,
+    C::CONJUNCTION,
+    C::MODAL,
+];
+
+fn is_verb(cls: Classes) -> bool {
+    cls & bits(VERBS) != 0
+}
+
+fn clauses(toks: &[Tok]) -> Vec<Clause> {
+    let openers = bits(OPENERS);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut sentence = 0;
+    let mut conditional = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        if t.covered {
+            i += 1;
+            continue;
+        }
+        let mut cut = false;
+        if i > start {
+            match t.sep {
+                Sep::Sentence | Sep::Paragraph => {
+                    cut = true;
+                }
+                Sep::Comma | Sep::Line => {
+                    cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
+                }
+                Sep::None => {
+                    // "... and please send", "... but we will never ask".
+                    if t.cls & (C::CONJUNCTION.bit()) != 0 && t.cls & C::FILLER.bit() == 0
+                        || t.cls & C::CONJUNCTION.bit() != 0 && next_is_opener(toks, i, openers)
+                    {
+                        cut = next_is_opener(toks, i, openers);
+                    }
+                }
+            }
+        }
+        if cut {
+            out.push(Clause {
+                toks: start..i,
+                sentence,
+            });
+            if t.sep >= Sep::Sentence {
+                sentence += 1;
+            }
+            start = i;
+            conditional = false;
+        }
+        if i == start || toks[start..i].iter().all(|t| t.cls & C::FILLER.bit() != 0) {
+            conditional |= t.cls & C::CONDITION.bit() != 0;
+        }
+        i += 1;
+    }
+    if start < toks.len() {
+        out.push(Clause {
+            toks: start..toks.len(),
+            sentence,
+        });
+    }
+    out
+}
+
+fn next_is_opener(toks: &[Tok], i: usize, openers: Classes) -> bool {
+    toks[i + 1..]
+        .iter()
+        .find(|t| !t.covered)
+        .is_some_and(|t| t.cls & openers != 0 || is_verb(t.cls))
+}
+
+/// What set a clause up as a request.
+#[derive(Debug, Clone, Copy)]
+struct Act {
+    /// The token that carries the act.
+    at: usize,
+}
+
+struct Reader<'a> {
+    buffer: &'a str,
+    toks: &'a [Tok],
+    found: Vec<Recognised>,
+    langs: &'a [Lang],
+}
+
+/// A view of one clause's tokens.
+struct View<'a> {
+    toks: &'a [Tok],
+    range: Range<usize>,
+}
+
+impl View<'_> {
+    fn idx(&self) -> impl Iterator<Item = usize> + '_ {
+        self.range
+            .clone()
+            .filter(|&i| !self.toks[i].covered && !self.toks[i].quoted)
+    }
+    fn all(&self) -> Classes {
+        self.idx().fold(0, |acc, i| acc | self.toks[i].cls)
+    }
+    fn first(&self, c: C) -> Option<usize> {
+        self.idx().find(|&i| self.toks[i].cls & c.bit() != 0)
+    }
+    /// A token of class `a` and a different token of class `b`.
+    fn pair(&self, a: C, b: C) -> Option<(usize, usize)> {
+        for i in self.idx().filter(|&i| self.toks[i].cls & a.bit() != 0) {
+            if let Some(j) = self
+                .idx()
+                .find(|&j| j != i && self.toks[j].cls & b.bit() != 0)
+            {
+                return Some((i, j));
+            }
+        }
+        None
+    }
+    fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
+        let from = at.saturating_sub(before).max(self.range.start);
+        let to = (at + after + 1).min(self.range.end);
+        (from..to).find(|&j| j != at && !self.toks[j].covered && self.toks[j].cls & c.bit() != 0)
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn word(&self, i: usize) -> &'a str {
+        &self.buffer[self.toks[i].start..self.toks[i].end]
+    }
+
+    fn span(&self, range: &Range<usize>) -> Range<usize> {
+        let a = self.toks[range.start].start;
+        let b = self.toks[range.end - 1].end;
+        a..b
+    }
+
+    fn push(
+        &mut self,
+        category: RiskCategory,
+        why: String,
+        clause: &Range<usize>,
+        indicator: Option<String>,
+    ) {
+        if self.found.iter().any(|f| f.category == category) {
+            return;
+        }
+        let clause = self.span(clause);
+        self.found.push(Recognised {
+            category,
+            why,
+            clause,
+            indicator,
+        });
+    }
+
+    /// The request act of a clause, if it is one.
+    fn act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
+        let toks = self.toks;
+        if let Some(i) = v.first(C::POLITE) {
+            return Some((Act { at: i }, "polite request"));
+        }
+        // Imperative: the clause opens with a verb ("send", "senden Sie",
+        // "envoyez-moi", "envíe").
+        let first = v
+            .idx()
+            .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
+        if let Some(i) = first
+            && is_verb(toks[i].cls)
+            && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
+        {
+            let lang = self.langs[0];
+            let word = self.word(i);
+            let ok = match lang {
+                DE => {
+                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                        || toks[i].cls & C::V_GIVE.bit() != 0 && word.ends_with('t')
+                }
+                FR => {
+                    word.ends_with("ez")
+                        || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                        || !word.ends_with('s')
+                            && lang == FR
+                            && word.ends_with('e')
+                            && v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                }
+                _ => !toks[i].question || v.near(i, C::ADDRESSEE, 0, 1).is_none(),
+            };
+            // An English verb used as a noun: "Transfer of funds completed".
+            let noun = toks.get(i + 1).is_some_and(|n| {
+                matches!(
+                    &self.buffer[n.start..n.end],
+                    "of" | "was"
+                        | "is"
+                        | "has"
+                        | "have"
+                        | "were"
+                        | "will"
+                        | "von"
+                        | "ist"
+                        | "wurde"
+                )
+            });
+            if ok && !noun {
+                return Some((Act { at: i }, "imperative"));
+            }
+        }
+        // A question put to the reader: "could you", "können Sie".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 0, 2).is_some()
+                || self.langs[0] == ES && self.word(i).starts_with("pod")
+                || self.langs[0] == FR && v.near(i, C::ADDRESSEE, 0, 2).is_some()
+            {
+                return Some((Act { at: i }, "question to the reader"));
+            }
+        }
+        // The writer's need: "I need", "wir benötigen", "j'ai besoin", "necesito".
+        for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
+            let word = self.word(i);
+            let first_person_es = self.langs[0] == ES
+                && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
+            if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
+                || first_person_es
+                || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
+            {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+        }
+        // Obligation on the reader: "you must", "Sie müssen", "vous devez".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || self.langs[0] == ES || i == v.range.start
+            {
+                return Some((Act { at: i }, "obligation on the reader"));
+            }
+        }
+        // An explicit ask: "we ask you to", "ich bitte Sie", "je vous demande".
+        for i in v.idx().filter(|&i| toks[i].cls & C::ASK.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 2, 3).is_some()
+                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || i == v.range.start)
+            {
+                return Some((Act { at: i }, "explicit ask"));
+            }
+        }
+        None
+    }
+
+    fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
+        let toks = self.toks;
+        let mut requested = false;
+        let mut request_sentences: Vec<usize> = Vec::new();
+        let mut flags = Flags::default();
+        let blocked = bits(&[C::NEGATION, C::THIRD_PARTY]);
+        for clause in clauses {
+            let v = View {
+                toks,
+                range: clause.toks.clone(),
+            };
+            let all = v.all();
+            let hypothetical = v
+                .idx()
+                .find(|&i| {
+                    toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+                })
+                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+            let negated = all & C::NEGATION.bit() != 0;
+            let reported = all & C::THIRD_PARTY.bit() != 0;
+            let free = !hypothetical && all & blocked == 0;
+            flags.note(all, free, hypothetical);
+            if free
+                && let Some((act, how)) = self.act(&v)
+                && self.requests(&v, act, how)
+            {
+                requested = true;
+                request_sentences.push(clause.sentence);
+            }
+            // Declarative payment change: "our bank details have changed".
+            if free && self.declared_payment_change(&v) {
+                requested = true;
+            }
+            let _ = (negated, reported);
+        }
+        self.structured(clauses);
+        self.lures(clauses, phone_at, &flags, requested, &request_sentences);
+    }
+
+    /// Applies the request grammar to a clause that carries a request act.
+    fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
+        let all = v.all();
+        let act_word = self.word(act.at).to_owned();
+        let mut hit = false;
+        let mut say = |me: &mut Self,
+                       cat: RiskCategory,
+                       verb: Option<usize>,
+                       obj: Option<usize>,
+                       extra: Option<usize>| {
+            let mut why = format!("{how} \"{act_word}\"");
+            for (role, i) in [("verb", verb), ("object", obj), ("direction", extra)] {
+                if let Some(i) = i {
+                    why.push_str(&format!(
+                        "; {role} \"{}\" ({})",
+                        me.word(i),
+                        class_names(me.toks[i].cls).join("/")
+                    ));
+                }
+            }
+            me.push(cat, why, &v.range, None);
+            hit = true;
+        };
+        let to_writer = v.first(C::WRITER_OBJECT).or_else(|| v.first(C::WRITER_OWN));
+        let not_secret = all & C::NOT_SECRET.bit() != 0;
+        let need = how == "the writer's need";
+
+        // Credentials and their parts, handed over or reset.
+        if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if !not_secret && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_CREDENTIAL)
+            && all & C::O_MFA.bit() == 0
+            && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
+        {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if need && let Some(ob) = v.first(C::O_CREDENTIAL) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                None,
+                Some(ob),
+                to_writer,
+            );
+        }
+
+        // MFA reset, disable, enrolment, or a prompt approved.
+        let mfa = v
+            .pair(C::V_RESET, C::O_MFA)
+            .or_else(|| v.pair(C::V_DISABLE, C::O_MFA))
+            .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
+            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH));
+        if let Some((vb, ob)) = mfa {
+            say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
+        } else if need && let Some(ob) = v.first(C::O_MFA) {
+            say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
+        }
+
+        // Remote sessions.
+        let remote = v
+            .pair(C::V_INSTALL, C::O_REMOTE)
+            .or_else(|| v.pair(C::V_CONNECT, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_APPROVE, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_GIVE, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE));
+        if let Some((vb, ob)) = remote {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_DEVICE)
+            && v.first(C::ADDRESSEE).is_some()
+            && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
+        {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if need && let Some(ob) = v.first(C::O_REMOTE) {
+            say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
+        }
+
+        // Access, roles, groups, accounts.
+        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS) {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT)
+            && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
+            && all & (C::O_CREDENTIAL.bit() | C::O_MFA.bit()) == 0
+        {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if need && let Some(ob) = v.first(C::O_ACCESS) {
+            say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
+        }
+
+        // Software to install or run.
+        if let Some((vb, ob)) = v.pair(C::V_INSTALL, C::O_SOFTWARE)
+            && all & C::O_REMOTE.bit() == 0
+        {
+            say(
+                self,
+                RiskCategory::SoftwareInstall,
+                Some(vb),
+                Some(ob),
+                None,
+            );
+        }
+
+        // Payments: a changed destination, a transfer, gift cards, payroll.
+        let unchanged = all & C::UNCHANGED.bit() != 0;
+        let change_dest = v
+            .pair(C::V_CHANGE, C::O_PAY_DEST)
+            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST));
+        let pay = v
+            .pair(C::V_PAY, C::O_TRANSFER)
+            .or_else(|| v.pair(C::V_PAY, C::O_PAY_DEST))
+            .or_else(|| v.pair(C::V_PAY, C::O_GIFT))
+            .or_else(|| {
+                v.pair(C::V_PAY, C::O_PAYMENT).filter(|_| {
+                    all & (C::BELOW.bit() | C::NEW.bit() | C::URGENT.bit() | C::SECRET.bit()) != 0
+                })
+            });
+        let payroll = v
+            .pair(C::V_CHANGE, C::O_PAYROLL)
+            .or_else(|| v.pair(C::NEW, C::O_PAYROLL));
+        if !unchanged && let Some((vb, ob)) = change_dest.or(pay).or(payroll) {
+            say(
+                self,
+                RiskCategory::PaymentChange,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if need
+            && !unchanged
+            && let Some(ob) = v.first(C::O_TRANSFER).or_else(|| v.first(C::O_GIFT))
+        {
+            say(self, RiskCategory::PaymentChange, None, Some(ob), to_writer);
+        }
+
+        // Data sent out: "send us the list of ...".
+        let export = v
+            .pair(C::V_EXPORT, C::O_DATA)
+            .or_else(|| v.pair(C::V_GIVE, C::O_DATA));
+        if let Some((vb, ob)) = export {
+            let word = self.word(vb);
+            let strong_verb = !self.toks[vb].cls & (C::V_GIVE.bit()) != 0
+                && [
+                    "export",
+                    "extract",
+                    "dump",
+                    "pull",
+                    "compil",
+                    "exportier",
+                    "extrah",
+                    "export",
+                    "extra",
+                    "sacar",
+                ]
+                .iter()
+                .any(|p| word.starts_with(p));
+            if to_writer.is_some() || strong_verb || all & C::BELOW.bit() != 0 {
+                say(
+                    self,
+                    RiskCategory::DataExport,
+                    Some(vb),
+                    Some(ob),
+                    to_writer,
+                );
+            }
+        } else if need
+            && let Some(ob) = v.first(C::O_DATA)
+            && to_writer.is_some()
+        {
+            say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
+        }
+        hit
+    }
+
+    /// "Our bank details have changed", "notre nouveau RIB", "unsere neue
+    /// Bankverbindung": the writer announces a new destination for money.
+    fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
+        let all = v.all();
+        if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
+            return false;
+        }
+        let own = v
+            .first(C::WRITER_OWN)
+            .or_else(|| v.first(C::WRITER_SUBJECT));
+        let changed = v
+            .pair(C::NEW, C::O_PAY_DEST)
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()));
+        match (own, changed) {
+            (Some(o), Some((n, d))) => {
+                let why = format!(
+                    "the writer's own \"{}\"; changed \"{}\"; destination \"{}\"",
+                    self.word(o),
+                    self.word(n),
+                    self.word(d)
+                );
+                self.push(RiskCategory::PaymentChange, why, &v.range, None);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Structured data: a valid IBAN, or an account number with a routing
+    /// number or sort code, given where a payment is asked for.
+    fn structured(&mut self, clauses: &[Clause]) {
+        let toks = self.toks;
+        let mut iban: Option<(String, usize)> = None;
+        for i in 0..toks.len() {
+            if let Some(found) = iban_at(self.buffer, toks, i) {
+                iban = Some((found, i));
+                break;
+            }
+        }
+        let numbers = (0..toks.len()).find(|&i| {
+            toks[i].cls & C::O_PAY_DEST.bit() != 0
+                && toks[i + 1..toks.len().min(i + 5)]
+                    .iter()
+                    .any(|t| t.digits && t.end - t.start >= 6)
+        });
+        let Some(at) = iban.as_ref().map(|(_, i)| *i).or(numbers) else {
+            return;
+        };
+        // Details alone are a letterhead; asked to pay to them, or told
+        // they are new, they are a payment request.
+        let pay_asked = clauses.iter().any(|c| {
+            let v = View {
+                toks,
+                range: c.toks.clone(),
+            };
+            let all = v.all();
+            all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
+                && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
+                    || v.pair(C::V_PAY, C::O_PAY_DEST).is_some()
+                    || v.pair(C::V_PAY, C::O_PAYMENT).is_some() && all & C::BELOW.bit() != 0
+                    || v.pair(C::NEW, C::O_PAY_DEST).is_some()
+                    || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some())
+        });
+        if pay_asked {
+            let clause = clauses
+                .iter()
+                .find(|c| c.toks.contains(&at))
+                .map_or(at..at + 1, |c| c.toks.clone());
+            let (why, indicator) = match &iban {
+                Some((number, _)) => (
+                    format!("IBAN {number} given with a payment request"),
+                    Some(number.clone()),
+                ),
+                None => (
+                    "account number given with a payment request".to_owned(),
+                    None,
+                ),
+            };
+            self.push(RiskCategory::PaymentChange, why, &clause, indicator);
+        }
+    }
+
+    fn lures(
+        &mut self,
+        clauses: &[Clause],
+        phone_at: &[(usize, String)],
+        flags: &Flags,
+        requested: bool,
+        request_sentences: &[usize],
+    ) {
+        let toks = self.toks;
+        let writer_applies = flags.applying;
+        for clause in clauses {
+            let v = View {
+                toks,
+                range: clause.toks.clone(),
+            };
+            let all = v.all();
+            let hypothetical = v
+                .idx()
+                .find(|&i| {
+                    toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+                })
+                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+            let negated = all & C::NEGATION.bit() != 0;
+            let reported = all & C::THIRD_PARTY.bit() != 0;
+            let free = !hypothetical && !negated && !reported;
+            let has = |c: C| all & c.bit() != 0;
+            let act = if free { self.act(&v) } else { None };
+
+            // Callback: a number to call, tied to a charge, a refund, a scare
+            // or offered help.
+            if !negated
+                && let Some(call) = v.first(C::V_CALL)
+                && (flags.scare || flags.cancel || flags.support && flags.problem || flags.reward)
+            {
+                let near = phone_at
+                    .iter()
+                    .find(|(p, _)| *p + 40 >= clause.toks.start && *p <= clause.toks.end + 40);
+                let any = phone_at.first().filter(|_| has(C::PHONE_LINE));
+                if let Some((_, number)) = near.or(any) {
+                    let why = format!(
+                        "call \"{}\" with a number given, after a {}",
+                        self.word(call),
+                        if flags.cancel {
+                            "charge to cancel or dispute"
+                        } else if flags.scare {
+                            "scare"
+                        } else {
+                            "offer"
+                        }
+                    );
+                    self.push(
+                        RiskCategory::CallbackBait,
+                        why,
+                        &clause.toks,
+                        Some(number.clone()),
+                    );
+                }
+            }
+
+            // Scare: something wrong with the reader's account, device or money.
+            if free
+                && let Some(s) = v.first(C::SCARE)
+                && (has(C::ADDRESSEE) || has(C::WRITER_SUBJECT))
+                && (has(C::O_ACCOUNT)
+                    || has(C::O_DEVICE)
+                    || has(C::TRANSACTION)
+                    || has(C::O_CREDENTIAL)
+                    || has(C::O_PAYMENT))
+            {
+                let why = format!(
+                    "\"{}\" about the reader's account, device or money",
+                    self.word(s)
+                );
+                self.push(RiskCategory::Scare, why, &clause.toks, None);
+            }
+
+            // Reward: a prize or gift to claim, a survey to fill in.
+            if free
+                && let Some(r) = v.first(C::REWARD)
+                && (flags.survey
+                    || v.pair(C::OFFER, C::REWARD).is_some()
+                        && (act.is_some() || has(C::ADDRESSEE)))
+            {
+                let why = format!("reward \"{}\" offered to the reader", self.word(r));
+                self.push(RiskCategory::RewardLure, why, &clause.toks, None);
+            }
+
+            // Job offer made to the reader (not someone applying).
+            if free
+                && !writer_applies
+                && let Some(j) = v.first(C::JOB)
+                && flags.job_words >= 2
+                && (has(C::OFFER) || has(C::ADDRESSEE))
+            {
+                let why = format!("job \"{}\" offered to the reader", self.word(j));
+                self.push(RiskCategory::JobOffer, why, &clause.toks, None);
+            }
+
+            // Free upgrade.
+            if free
+                && let Some((f, u)) = v.pair(C::FREE, C::UPGRADE)
+                && (has(C::ADDRESSEE) || has(C::OFFER) || act.is_some())
+            {
+                let why = format!("\"{}\" \"{}\" offered", self.word(f), self.word(u));
+                self.push(RiskCategory::FreeUpgrade, why, &clause.toks, None);
+            }
+
+            // Help nobody asked for: "I can fix your slow laptop".
+            if free
+                && let Some(h) = v.first(C::HELP_OFFER)
+                && has(C::ADDRESSEE)
+                && (has(C::PROBLEM) || has(C::SCARE))
+                && (has(C::O_DEVICE) || has(C::O_REMOTE) || has(C::O_ACCOUNT))
+                && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
+            {
+                let why = format!(
+                    "offers to \"{}\" a problem with the reader's machine",
+                    self.word(h)
+                );
+                self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
+            }
+
+            // An urgent patch to apply.
+            if free
+                && act.is_some()
+                && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
+                && has(C::V_INSTALL)
+            {
+                let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
+                self.push(RiskCategory::UrgentPatch, why, &clause.toks, None);
+            }
+
+            // Time pressure: a deadline on a request, or a threat of loss.
+            if free
+                && let Some(u) = v.first(C::URGENT)
+                && requested
+            {
+                let why = format!("\"{}\" on a request", self.word(u));
+                self.push(RiskCategory::Urgency, why, &clause.toks, None);
+            }
+            if free
+                && let Some(t) = v.first(C::THREAT)
+                && has(C::ADDRESSEE)
+                && (has(C::O_ACCOUNT)
+                    || has(C::O_ACCESS)
+                    || has(C::O_DEVICE)
+                    || has(C::TRANSACTION)
+                    || has(C::O_DATA)
+                    || has(C::O_CREDENTIAL))
+            {
+                let why = format!(
+                    "threat \"{}\" to the reader's account or service",
+                    self.word(t)
+                );
+                self.push(RiskCategory::Urgency, why, &clause.toks, None);
+            }
+            let _ = request_sentences;
+
+            // Secrecy: keep it quiet, skip the process, the writer can't be reached.
+            if !hypothetical && !reported {
+                let quiet = v
+                    .pair(C::NEGATION, C::TELL_OTHER)
+                    .filter(|_| has(C::OTHERS));
+                let secret = v.first(C::SECRET).filter(|_| act.is_some() || has(C::MUST));
+                let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
+                let busy = v
+                    .first(C::BUSY)
+                    .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
+                if let Some(i) = quiet
+                    .map(|(a, _)| a)
+                    .or(secret)
+                    .or(skip.map(|(a, _)| a))
+                    .or(busy)
+                {
+                    let why = format!("secrecy \"{}\"", self.word(i));
+                    self.push(RiskCategory::Secrecy, why, &clause.toks, None);
+                }
+            }
+        }
+    }
+}
+
+/// Message-wide context the lures need.
+#[derive(Debug, Default)]
+struct Flags {
+    scare: bool,
+    cancel: bool,
+    support: bool,
+    problem: bool,
+    reward: bool,
+    survey: bool,
+    applying: bool,
+    job_words: u32,
+}
+
+impl Flags {
+    fn note(&mut self, all: Classes, free: bool, hypothetical: bool) {
+        let has = |c: C| all & c.bit() != 0;
+        if free {
+            self.scare |= has(C::SCARE);
+            self.support |= has(C::SUPPORT_ROLE) || has(C::HELP_OFFER);
+            self.problem |= has(C::PROBLEM);
+            self.reward |= has(C::REWARD) && has(C::OFFER);
+            self.survey |= has(C::SURVEY);
+            self.job_words += u32::from(has(C::JOB));
+        }
+        // "If you did not authorise this charge": the condition is the lure.
+        self.cancel |= has(C::CANCEL) && (has(C::TRANSACTION) || hypothetical);
+        self.applying |=
+            has(C::APPLYING) && has(C::WRITER_SUBJECT) || has(C::APPLYING) && has(C::WRITER_OWN);
+    }
+}
+
+/// An IBAN starting at token `i`: country letters and check digits, then
+/// groups, valid by ISO 13616 (mod 97).
+fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
+    let first = &buffer[toks[i].start..toks[i].end];
+    let b = first.as_bytes();
+    if b.len() < 4
+        || !b[0].is_ascii_lowercase()
+        || !b[1].is_ascii_lowercase()
+        || !b[2].is_ascii_digit()
+        || !b[3].is_ascii_digit()
+    {
+        return None;
+    }
+    if !b.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let mut text = first.to_owned();
+    let mut j = i + 1;
+    while text.len() < 34 && j < toks.len() && toks[j].sep == Sep::None {
+        let w = &buffer[toks[j].start..toks[j].end];
+        if w.len() > 4 || !w.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            break;
+        }
+        text.push_str(w);
+        j += 1;
+    }
+    // Try the longest prefix that validates (the next word may be glued on).
+    for len in (15..=text.len().min(34)).rev() {
+        let candidate = &text[..len];
+        if iban_valid(candidate) {
+            return Some(candidate.to_ascii_uppercase());
+        }
+    }
+    None
+}
+
+fn iban_valid(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut rem: u32 = 0;
+    for &c in b[4..].iter().chain(&b[..4]) {
+        let v = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'a'..=b'z' => u32::from(c - b'a') + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+/// Where quoted history starts in a segment ("On ... wrote:", "-----Original
+/// Message-----"), so the words above it are the writer's own.
+pub(crate) fn history_start(folded: &str) -> Option<usize> {
+    const MARKERS: &[&str] = &[
+        " wrote:",
+        "-----original message-----",
+        " schrieb:",
+        "-----ursprungliche nachricht-----",
+        " a ecrit :",
+        " a ecrit:",
+        "-----message d'origine-----",
+        " escribio:",
+        "-----mensaje original-----",
+    ];
+    MARKERS
+        .iter()
+        .filter_map(|m| memmem::find(folded.as_bytes(), m.as_bytes()))
+        .min()
+}
+
+/// The language code of a slot, for evidence.
+#[allow(dead_code)]
+pub(crate) fn language_name(lang: Lang) -> &'static str {
+    LANGUAGES[lang]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::fold;
+
+    fn read(text: &str) -> Vec<RiskCategory> {
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let folded = fold(text);
+        let mut v: Vec<RiskCategory> = rec
+            .recognise(
+                &folded,
+                &[0..folded.len()],
+                &[],
+                &["+18885550100".to_owned()],
+            )
+            .into_iter()
+            .map(|r| r.category)
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn iban_checksum() {
+        assert!(iban_valid("gb82west12345698765432"));
+        assert!(!iban_valid("gb82west12345698765433"));
+    }
+
+    #[test]
+    fn english_requests_and_their_negations() {
+        use RiskCategory::*;
+        assert_eq!(
+            read("Could you send me your username and the VPN gateway?"),
+            [CredentialReset]
+        );
+        assert_eq!(read("We will never ask for your password."), []);
+        assert_eq!(
+            read("Please wire the funds to the account below today."),
+            [PaymentChange, Urgency]
+        );
+        assert_eq!(read("Our bank details have changed."), [PaymentChange]);
+        assert_eq!(read("Our bank details remain unchanged."), []);
+    }
+}
