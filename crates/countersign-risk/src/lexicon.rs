@@ -114,6 +114,11 @@ classes! {
     CONJUNCTION = "conjunction",
     FILLER = "filler",
     APPLYING = "applying",
+    PRONOUN = "pronoun",
+    O_PAYEE = "o_payee",
+    CURRENCY = "currency",
+    O_PEOPLE = "o_people",
+    O_LIST = "o_list",
 }
 
 impl C {

@@ -258,6 +258,29 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     assessment
 }
 
+/// What the grammar of requests saw in `content`: its clauses, the word
+/// classes of their words and the request act of each. A diagnostic for
+/// people asking why a message was or was not recognised; the output is
+/// text for reading, not a stable format.
+pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
+    let mut buffer = Vec::new();
+    let mut breaks = Vec::new();
+    let mut ranges = Vec::new();
+    for text in content
+        .subject
+        .iter()
+        .chain(&content.text_parts)
+        .chain(&content.html_parts)
+    {
+        let start = buffer.len();
+        fold_into_marking(&mut buffer, text, &mut breaks);
+        ranges.push(start..buffer.len());
+        buffer.push(SEGMENT_SEPARATOR as u8);
+    }
+    let buffer = String::from_utf8(buffer).unwrap_or_default();
+    rulebook.recogniser().explain(&buffer, &ranges, &breaks)
+}
+
 /// The weight of a finding of the recogniser, by category.
 fn recognised_weight(category: RiskCategory) -> u32 {
     match category {

@@ -52,6 +52,8 @@ enum Sep {
     None,
     Comma,
     Line,
+    /// A parenthesis: always a clause of its own, not a new sentence.
+    Paren,
     Sentence,
     Paragraph,
 }
@@ -69,7 +71,11 @@ struct Tok {
     covered: bool,
     /// Ends with a question mark.
     question: bool,
+    /// Followed by a colon: what follows (a list) continues it.
+    colon: bool,
     digits: bool,
+    /// A number written as an amount of money ("€ 4,800", "GBP 65 000").
+    amount: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -123,6 +129,60 @@ impl Recogniser {
         out.found
     }
 
+    /// The clauses of `ranges` with the classes of their words and the
+    /// request act found in each: what the grammar saw, for a person
+    /// checking why something was or was not recognised.
+    pub(crate) fn explain(
+        &self,
+        buffer: &str,
+        ranges: &[Range<usize>],
+        breaks: &[(usize, bool)],
+    ) -> String {
+        let mut toks = tokenize(buffer, ranges, breaks);
+        let langs = languages(buffer, &toks);
+        self.classify(buffer, &mut toks, &langs);
+        let reader = Reader {
+            buffer,
+            toks: &toks,
+            found: Vec::new(),
+            langs: &langs,
+        };
+        let mut out = format!(
+            "languages: {}\n",
+            langs
+                .iter()
+                .map(|&l| LANGUAGES[l])
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for clause in clauses(&toks) {
+            let v = View {
+                toks: &toks,
+                range: clause.toks.clone(),
+                back: clause.toks.start..clause.toks.start,
+            };
+            let act = reader
+                .act(&v)
+                .map(|(a, how)| format!("{how} \"{}\"", reader.word(a.at)));
+            out.push_str(&format!(
+                "[{}] {}\n",
+                clause.sentence,
+                act.unwrap_or_default()
+            ));
+            for i in v.idx() {
+                let names = class_names(toks[i].cls);
+                let word = &buffer[toks[i].start..toks[i].end];
+                if names.is_empty() {
+                    out.push_str(&format!("  {word}"));
+                } else {
+                    out.push_str(&format!("  {word}<{}>", names.join(",")));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     fn classify(&self, buffer: &str, toks: &mut [Tok], langs: &[Lang]) {
         for t in toks.iter_mut() {
             if t.digits && t.end - t.start > 3 {
@@ -167,6 +227,18 @@ impl Recogniser {
             }
             i += 1 + matched;
         }
+        // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
+        for i in 0..toks.len() {
+            if toks[i].cls & C::CURRENCY.bit() != 0 {
+                for j in [i.wrapping_sub(1), i + 1] {
+                    if let Some(t) = toks.get_mut(j)
+                        && t.digits
+                    {
+                        t.amount = true;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -180,6 +252,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
         let mut quoted = false;
         let mut line_start = true;
         let mut reply_quote = false;
+        let mut money = false;
         let mut i = range.start;
         while i < range.end && toks.len() < MAX_TOKENS {
             let b = bytes[i];
@@ -198,10 +271,28 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                             char_len(bytes[i])
                         };
                     }
+                    if &bytes[start..i] == b"www" && bytes.get(i) == Some(&b'.') {
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    if money && let Some(t) = toks.last_mut() {
+                        t.amount = t.digits;
+                    }
+                    money = false;
                     sep = Sep::None;
                     line_start = false;
+                    if bytes.get(i) == Some(&b'$')
+                        && let Some(t) = toks.last_mut()
+                    {
+                        t.amount = t.digits;
+                    }
                     continue;
+                }
+                if b != b' ' && b != b'$' {
+                    money = false;
                 }
                 match b {
                     b'.' | b'!' | b'?' | b';' => {
@@ -218,9 +309,41 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                             }
                         }
                     }
-                    b',' | b':' | b'(' | b')' | b'[' | b']' | b'|' | b'*' => {
+                    b':' if bytes.get(i + 1) == Some(&b'/') && bytes.get(i + 2) == Some(&b'/') => {
+                        // A URL: its words are an address, not prose.
+                        if let Some(t) = toks.last()
+                            && t.end == i
+                        {
+                            toks.pop();
+                        }
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b'@' => {
+                        // An email address: drop its local part, skip its domain.
+                        if let Some(t) = toks.last()
+                            && t.end == i
+                        {
+                            toks.pop();
+                        }
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b',' | b'|' | b'*' => sep = sep.max(Sep::Comma),
+                    b':' => {
+                        if let Some(t) = toks.last_mut()
+                            && sep == Sep::None
+                        {
+                            t.colon = true;
+                        }
                         sep = sep.max(Sep::Comma)
                     }
+                    b'(' | b')' | b'[' | b']' => sep = sep.max(Sep::Paren),
+                    b'$' => money = true,
                     b'-' if matches!(bytes.get(i + 1), Some(b' ') | Some(b'-')) => {
                         sep = sep.max(Sep::Comma)
                     }
@@ -271,6 +394,15 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                     sep = Sep::None;
                     line_start = false;
                     continue;
+                }
+                if matches!(buffer.get(i..i + len), Some("€") | Some("£")) {
+                    money = true;
+                    if let Some(t) = toks.last_mut()
+                        && t.digits
+                        && i - t.end <= 1
+                    {
+                        t.amount = true;
+                    }
                 }
                 i += len;
             }
@@ -433,7 +565,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
         let mut cut = false;
         if i > start {
             match t.sep {
-                Sep::Sentence | Sep::Paragraph => {
+                Sep::Paren | Sep::Sentence | Sep::Paragraph => {
                     cut = true;
                 }
                 Sep::Comma | Sep::Line => {
@@ -495,10 +627,12 @@ struct Reader<'a> {
     langs: &'a [Lang],
 }
 
-/// A view of one clause's tokens.
+/// A view of one clause's tokens, with the clauses just before it for the
+/// things its pronouns refer back to.
 struct View<'a> {
     toks: &'a [Tok],
     range: Range<usize>,
+    back: Range<usize>,
 }
 
 impl View<'_> {
@@ -513,12 +647,21 @@ impl View<'_> {
     fn first(&self, c: C) -> Option<usize> {
         self.idx().find(|&i| self.toks[i].cls & c.bit() != 0)
     }
-    /// A token of class `a` and a different token of class `b`.
+    /// A token of class `a` and a different token of class `b`; when the
+    /// clause has no `b` but a pronoun ("read it to me"), a `b` of the
+    /// clauses before.
     fn pair(&self, a: C, b: C) -> Option<(usize, usize)> {
         for i in self.idx().filter(|&i| self.toks[i].cls & a.bit() != 0) {
             if let Some(j) = self
                 .idx()
                 .find(|&j| j != i && self.toks[j].cls & b.bit() != 0)
+            {
+                return Some((i, j));
+            }
+            if self.first(C::PRONOUN).is_some()
+                && let Some(j) = self.back.clone().rev().find(|&j| {
+                    !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
+                })
             {
                 return Some((i, j));
             }
@@ -529,6 +672,36 @@ impl View<'_> {
         let from = at.saturating_sub(before).max(self.range.start);
         let to = (at + after + 1).min(self.range.end);
         (from..to).find(|&j| j != at && !self.toks[j].covered && self.toks[j].cls & c.bit() != 0)
+    }
+    /// An amount of money: a number written with a currency.
+    fn amount(&self) -> Option<usize> {
+        self.idx().find(|&i| self.toks[i].amount)
+    }
+}
+
+/// Whether `word` can be an imperative in `lang`, by its form.
+fn imperative_form(lang: Lang, word: &str) -> bool {
+    match lang {
+        EN => {
+            !(word.ends_with('s') && !word.ends_with("ss")
+                || [
+                    "ed", "ing", "al", "ment", "tion", "sion", "ance", "ence", "ity", "ure",
+                ]
+                .iter()
+                .any(|x| word.ends_with(x)))
+        }
+        // Usted forms ("envíe", "transfiera", "facilítenos"), with clitics.
+        ES => {
+            [
+                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "melo", "noslo",
+            ]
+            .iter()
+            .any(|x| word.ends_with(x))
+                && !["ado", "ida", "ada", "ción", "cion", "ia", "ea"]
+                    .iter()
+                    .any(|x| word.ends_with(x))
+        }
+        _ => true,
     }
 }
 
@@ -562,14 +735,31 @@ impl<'a> Reader<'a> {
         });
     }
 
+    /// Whether a negation governs the clause's act or verb: before it (or,
+    /// in German, anywhere in the clause: "geben Sie es nicht weiter").
+    fn negated(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        let Some(neg) = v.first(C::NEGATION) else {
+            return false;
+        };
+        if self.langs[0] == DE {
+            return true;
+        }
+        let verb = v.idx().filter(|&i| i > neg).find(|&i| {
+            is_verb(toks[i].cls) || toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
+        });
+        verb.is_some()
+    }
+
     /// The request act of a clause, if it is one.
     fn act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
         let toks = self.toks;
+        let lang = self.langs[0];
         if let Some(i) = v.first(C::POLITE) {
             return Some((Act { at: i }, "polite request"));
         }
-        // Imperative: the clause opens with a verb ("send", "senden Sie",
-        // "envoyez-moi", "envíe").
+        // Imperative: the clause opens with a verb in an imperative form
+        // ("send", "senden Sie", "envoyez-moi", "envíe").
         let first = v
             .idx()
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
@@ -577,24 +767,16 @@ impl<'a> Reader<'a> {
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
         {
-            let lang = self.langs[0];
             let word = self.word(i);
             let ok = match lang {
-                DE => {
-                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
-                        || toks[i].cls & C::V_GIVE.bit() != 0 && word.ends_with('t')
+                DE => v.near(i, C::ADDRESSEE, 0, 1).is_some(),
+                FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
+                _ => {
+                    imperative_form(lang, word)
+                        || imperative_form(EN, word) && self.langs.contains(&EN)
                 }
-                FR => {
-                    word.ends_with("ez")
-                        || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
-                        || !word.ends_with('s')
-                            && lang == FR
-                            && word.ends_with('e')
-                            && v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
-                }
-                _ => !toks[i].question || v.near(i, C::ADDRESSEE, 0, 1).is_none(),
             };
-            // An English verb used as a noun: "Transfer of funds completed".
+            // A verb used as a noun: "Transfer of funds completed".
             let noun = toks.get(i + 1).is_some_and(|n| {
                 matches!(
                     &self.buffer[n.start..n.end],
@@ -607,8 +789,11 @@ impl<'a> Reader<'a> {
                         | "von"
                         | "ist"
                         | "wurde"
+                        | "de"
+                        | "du"
+                        | "des"
                 )
-            });
+            }) || toks[i].colon;
             if ok && !noun {
                 return Some((Act { at: i }, "imperative"));
             }
@@ -616,35 +801,36 @@ impl<'a> Reader<'a> {
         // A question put to the reader: "could you", "können Sie".
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
-                || self.langs[0] == ES && self.word(i).starts_with("pod")
-                || self.langs[0] == FR && v.near(i, C::ADDRESSEE, 0, 2).is_some()
+                || lang == ES && self.word(i).starts_with("pod")
             {
                 return Some((Act { at: i }, "question to the reader"));
             }
         }
-        // The writer's need: "I need", "wir benötigen", "j'ai besoin", "necesito".
+        // The writer's need: "I need", "our consultant needs", "wir benötigen",
+        // "j'ai besoin", "necesito".
         for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
             let word = self.word(i);
-            let first_person_es = self.langs[0] == ES
+            let first_person_es = lang == ES
                 && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
+                || v.near(i, C::WRITER_OWN, 3, 0).is_some()
                 || first_person_es
                 || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
-        // Obligation on the reader: "you must", "Sie müssen", "vous devez".
+        // Obligation on the reader: "you must", "Sie müssen", "vous devez",
+        // "hay que".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || self.langs[0] == ES || i == v.range.start
-            {
+            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || lang == ES || Some(i) == first {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
         }
         // An explicit ask: "we ask you to", "ich bitte Sie", "je vous demande".
         for i in v.idx().filter(|&i| toks[i].cls & C::ASK.bit() != 0) {
             if v.near(i, C::ADDRESSEE, 2, 3).is_some()
-                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || i == v.range.start)
+                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || Some(i) == first)
             {
                 return Some((Act { at: i }, "explicit ask"));
             }
@@ -655,13 +841,15 @@ impl<'a> Reader<'a> {
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
         let toks = self.toks;
         let mut requested = false;
-        let mut request_sentences: Vec<usize> = Vec::new();
         let mut flags = Flags::default();
-        let blocked = bits(&[C::NEGATION, C::THIRD_PARTY]);
-        for clause in clauses {
+        // An act whose clause ends in a colon carries over to the list after it.
+        let mut carried: Option<(Act, &'static str, usize)> = None;
+        for (n, clause) in clauses.iter().enumerate() {
+            let back_from = clauses[n.saturating_sub(3)].toks.start;
             let v = View {
                 toks,
                 range: clause.toks.clone(),
+                back: back_from..clause.toks.start,
             };
             let all = v.all();
             let hypothetical = v
@@ -670,30 +858,41 @@ impl<'a> Reader<'a> {
                     toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
                 })
                 .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
-            let negated = all & C::NEGATION.bit() != 0;
+            let negated = self.negated(&v);
             let reported = all & C::THIRD_PARTY.bit() != 0;
-            let free = !hypothetical && all & blocked == 0;
+            let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
-            if free
-                && let Some((act, how)) = self.act(&v)
+            let own = if free { self.act(&v) } else { None };
+            let act = own.or_else(|| {
+                carried
+                    .filter(|&(_, _, left)| left > 0 && free)
+                    .map(|(a, how, _)| (a, how))
+            });
+            if let Some((act, how)) = act
                 && self.requests(&v, act, how)
             {
                 requested = true;
-                request_sentences.push(clause.sentence);
             }
-            // Declarative payment change: "our bank details have changed".
-            if free && self.declared_payment_change(&v) {
+            let ends_in_colon =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            carried = match (own, carried) {
+                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6)),
+                (Some(_), _) => None,
+                (None, Some((a, how, left))) if left > 1 => Some((a, how, left - 1)),
+                _ => None,
+            };
+            if free && self.declared(&v) {
                 requested = true;
             }
-            let _ = (negated, reported);
         }
         self.structured(clauses);
-        self.lures(clauses, phone_at, &flags, requested, &request_sentences);
+        self.lures(clauses, phone_at, &flags, requested);
     }
 
     /// Applies the request grammar to a clause that carries a request act.
     fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
         let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
         let mut say = |me: &mut Self,
@@ -715,10 +914,10 @@ impl<'a> Reader<'a> {
             hit = true;
         };
         let to_writer = v.first(C::WRITER_OBJECT).or_else(|| v.first(C::WRITER_OWN));
-        let not_secret = all & C::NOT_SECRET.bit() != 0;
+        let not_secret = has(C::NOT_SECRET);
         let need = how == "the writer's need";
 
-        // Credentials and their parts, handed over or reset.
+        // Credentials and their parts, handed over, entered or reset.
         if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
             say(
                 self,
@@ -735,8 +934,16 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
         } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_CREDENTIAL)
-            && all & C::O_MFA.bit() == 0
+            && !has(C::O_MFA)
             && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
         {
             say(
@@ -761,7 +968,12 @@ impl<'a> Reader<'a> {
             .pair(C::V_RESET, C::O_MFA)
             .or_else(|| v.pair(C::V_DISABLE, C::O_MFA))
             .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
-            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH));
+            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH))
+            .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
+            .or_else(|| {
+                v.pair(C::V_ENROL, C::PHONE_LINE)
+                    .filter(|_| has(C::O_CODE) || has(C::O_MFA) || has(C::O_ACCOUNT))
+            });
         if let Some((vb, ob)) = mfa {
             say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
         } else if need && let Some(ob) = v.first(C::O_MFA) {
@@ -809,7 +1021,9 @@ impl<'a> Reader<'a> {
             );
         } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT)
             && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
-            && all & (C::O_CREDENTIAL.bit() | C::O_MFA.bit()) == 0
+            && !has(C::O_CREDENTIAL)
+            && !has(C::O_MFA)
+            && !has(C::O_PAY_DEST)
         {
             say(
                 self,
@@ -824,7 +1038,7 @@ impl<'a> Reader<'a> {
 
         // Software to install or run.
         if let Some((vb, ob)) = v.pair(C::V_INSTALL, C::O_SOFTWARE)
-            && all & C::O_REMOTE.bit() == 0
+            && !has(C::O_REMOTE)
         {
             say(
                 self,
@@ -836,74 +1050,114 @@ impl<'a> Reader<'a> {
         }
 
         // Payments: a changed destination, a transfer, gift cards, payroll.
-        let unchanged = all & C::UNCHANGED.bit() != 0;
-        let change_dest = v
-            .pair(C::V_CHANGE, C::O_PAY_DEST)
-            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST));
-        let pay = v
-            .pair(C::V_PAY, C::O_TRANSFER)
-            .or_else(|| v.pair(C::V_PAY, C::O_PAY_DEST))
-            .or_else(|| v.pair(C::V_PAY, C::O_GIFT))
-            .or_else(|| {
-                v.pair(C::V_PAY, C::O_PAYMENT).filter(|_| {
-                    all & (C::BELOW.bit() | C::NEW.bit() | C::URGENT.bit() | C::SECRET.bit()) != 0
-                })
-            });
-        let payroll = v
-            .pair(C::V_CHANGE, C::O_PAYROLL)
-            .or_else(|| v.pair(C::NEW, C::O_PAYROLL));
-        if !unchanged && let Some((vb, ob)) = change_dest.or(pay).or(payroll) {
-            say(
-                self,
-                RiskCategory::PaymentChange,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if need
-            && !unchanged
-            && let Some(ob) = v.first(C::O_TRANSFER).or_else(|| v.first(C::O_GIFT))
+        if !has(C::UNCHANGED)
+            && let Some((vb, ob)) = self.payment(v, need)
         {
-            say(self, RiskCategory::PaymentChange, None, Some(ob), to_writer);
+            say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
         }
 
-        // Data sent out: "send us the list of ...".
+        // Data sent out: "send us the list of all employees", "export the
+        // customer database", "a copy of your passport".
         let export = v
             .pair(C::V_EXPORT, C::O_DATA)
-            .or_else(|| v.pair(C::V_GIVE, C::O_DATA));
+            .or_else(|| v.pair(C::V_GIVE, C::O_DATA))
+            .or_else(|| v.pair(C::V_EXPORT, C::O_LIST).filter(|_| has(C::O_PEOPLE)))
+            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
         if let Some((vb, ob)) = export {
             let word = self.word(vb);
-            let strong_verb = !self.toks[vb].cls & (C::V_GIVE.bit()) != 0
-                && [
-                    "export",
-                    "extract",
-                    "dump",
-                    "pull",
-                    "compil",
-                    "exportier",
-                    "extrah",
-                    "export",
-                    "extra",
-                    "sacar",
-                ]
-                .iter()
-                .any(|p| word.starts_with(p));
-            if to_writer.is_some() || strong_verb || all & C::BELOW.bit() != 0 {
-                say(
-                    self,
-                    RiskCategory::DataExport,
-                    Some(vb),
-                    Some(ob),
-                    to_writer,
-                );
+            let strong_verb = [
+                "export", "extract", "dump", "pull", "compil", "extrah", "extra", "sacar", "saque",
+            ]
+            .iter()
+            .any(|p| word.starts_with(p));
+            let towards = v.first(C::WRITER_OBJECT);
+            if towards.is_some()
+                || strong_verb
+                || has(C::BELOW)
+                || self.toks[ob].cls & C::O_DATA.bit() != 0 && v.first(C::ADDRESSEE).is_some()
+            {
+                say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
         } else if need
-            && let Some(ob) = v.first(C::O_DATA)
-            && to_writer.is_some()
+            && let Some(ob) = v
+                .first(C::O_DATA)
+                .or_else(|| v.first(C::O_LIST).filter(|_| has(C::O_PEOPLE)))
         {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// The verb and object of a payment request in a clause: a destination
+    /// changed, money moved to an account, payee or amount given, gift cards
+    /// bought, pay redirected. An invoice to pay as usual is none.
+    fn payment(&self, v: &View<'_>, need: bool) -> Option<(usize, Option<usize>)> {
+        let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
+        let toks = self.toks;
+        let destination =
+            has(C::O_PAY_DEST) || has(C::O_ACCOUNT) || has(C::O_PAYEE) || has(C::BELOW);
+        let pressing = has(C::NEW) || has(C::URGENT) || has(C::SECRET) || has(C::BELOW);
+        if let Some((vb, ob)) = v
+            .pair(C::V_CHANGE, C::O_PAY_DEST)
+            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
+            .or_else(|| v.pair(C::V_PAY, C::O_TRANSFER))
+            .or_else(|| v.pair(C::V_PAY, C::O_PAY_DEST))
+            .or_else(|| v.pair(C::V_PAY, C::O_GIFT))
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYROLL))
+            .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
+            .or_else(|| {
+                v.pair(C::V_PAY, C::O_PAYMENT)
+                    .filter(|_| pressing || v.amount().is_some() && destination)
+            })
+            .or_else(|| {
+                v.pair(C::V_PAY, C::O_PAYEE)
+                    .filter(|_| pressing || v.amount().is_some())
+            })
+        {
+            return Some((vb, Some(ob)));
+        }
+        // A verb that is itself a transfer ("transfer", "wire", "überweisen"),
+        // with an amount or a destination.
+        if let Some(vb) = v
+            .idx()
+            .find(|&i| toks[i].cls & C::V_PAY.bit() != 0 && toks[i].cls & C::O_TRANSFER.bit() != 0)
+            && (v.amount().is_some() || destination)
+        {
+            return Some((vb, v.amount()));
+        }
+        if let Some(vb) = v.first(C::V_PAY)
+            && let Some(am) = v.amount()
+            && (destination || pressing)
+        {
+            return Some((vb, Some(am)));
+        }
+        if need && let Some(ob) = v.first(C::O_TRANSFER).or_else(|| v.first(C::O_GIFT)) {
+            return Some((ob, None));
+        }
+        None
+    }
+
+    /// Statements that ask without asking: "our bank details have changed",
+    /// "I will connect to your PC at ten".
+    fn declared(&mut self, v: &View<'_>) -> bool {
+        let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
+        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) {
+            let remote = v
+                .pair(C::V_CONNECT, C::O_DEVICE)
+                .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
+            if let Some((a, b)) = remote {
+                let why = format!(
+                    "the writer will connect: \"{}\" \"{}\"",
+                    self.word(a),
+                    self.word(b)
+                );
+                self.push(RiskCategory::RemoteAccess, why, &v.range, None);
+                return true;
+            }
+        }
+        self.declared_payment_change(v)
     }
 
     /// "Our bank details have changed", "notre nouveau RIB", "unsere neue
@@ -960,6 +1214,7 @@ impl<'a> Reader<'a> {
             let v = View {
                 toks,
                 range: c.toks.clone(),
+                back: c.toks.start..c.toks.start,
             };
             let all = v.all();
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
@@ -994,7 +1249,6 @@ impl<'a> Reader<'a> {
         phone_at: &[(usize, String)],
         flags: &Flags,
         requested: bool,
-        request_sentences: &[usize],
     ) {
         let toks = self.toks;
         let writer_applies = flags.applying;
@@ -1002,6 +1256,7 @@ impl<'a> Reader<'a> {
             let v = View {
                 toks,
                 range: clause.toks.clone(),
+                back: clause.toks.start..clause.toks.start,
             };
             let all = v.all();
             let hypothetical = v
@@ -1144,7 +1399,6 @@ impl<'a> Reader<'a> {
                 );
                 self.push(RiskCategory::Urgency, why, &clause.toks, None);
             }
-            let _ = request_sentences;
 
             // Secrecy: keep it quiet, skip the process, the writer can't be reached.
             if !hypothetical && !reported {
