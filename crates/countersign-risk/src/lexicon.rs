@@ -119,6 +119,7 @@ classes! {
     CURRENCY = "currency",
     O_PEOPLE = "o_people",
     O_LIST = "o_list",
+    COURTESY = "courtesy",
 }
 
 impl C {
@@ -447,7 +448,7 @@ mod tests {
         assert!(has(EN, "passwords", C::O_CREDENTIAL));
         assert!(has(DE, "überweisen", C::V_PAY) || has(DE, "uberweisen", C::V_PAY));
         assert!(has(DE, "kontonummer", C::O_PAY_DEST));
-        assert!(has(DE, "mitarbeiterlisten", C::O_DATA));
+        assert!(has(DE, "mitarbeiterlisten", C::O_LIST));
         assert!(has(FR, "envoyez", C::V_GIVE));
         assert!(has(ES, "envienos", C::V_GIVE));
         assert!(has(ES, "facilitenos", C::V_GIVE));

@@ -227,6 +227,30 @@ impl Recogniser {
             }
             i += 1 + matched;
         }
+        // A verb of purpose ("click the link below to activate it", "pour
+        // installer", "para instalar") says why, not what the reader is asked.
+        let keeps = bits(&[
+            C::ADDRESSEE,
+            C::NEED,
+            C::MUST,
+            C::ASK,
+            C::POLITE,
+            C::MODAL,
+            C::WRITER_OBJECT,
+            C::FILLER,
+        ]);
+        for i in 2..toks.len() {
+            if !is_verb(toks[i].cls) || toks[i].sep != Sep::None || toks[i - 1].sep != Sep::None {
+                continue;
+            }
+            let marker = &buffer[toks[i - 1].start..toks[i - 1].end];
+            if matches!(marker, "to" | "pour" | "para")
+                && toks[i - 2].cls & keeps == 0
+                && !is_verb(toks[i - 2].cls)
+            {
+                toks[i].cls &= !bits(VERBS);
+            }
+        }
         // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
         for i in 0..toks.len() {
             if toks[i].cls & C::CURRENCY.bit() != 0 {
@@ -658,7 +682,7 @@ impl View<'_> {
             {
                 return Some((i, j));
             }
-            if self.first(C::PRONOUN).is_some()
+            if self.near(i, C::PRONOUN, 2, 3).is_some()
                 && let Some(j) = self.back.clone().rev().find(|&j| {
                     !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
                 })
@@ -793,7 +817,9 @@ impl<'a> Reader<'a> {
                         | "du"
                         | "des"
                 )
-            }) || toks[i].colon;
+            }) || toks[i].colon
+                // "sign-in approvals", "log-in page": a compound, not a verb.
+                || word.contains('-');
             if ok && !noun {
                 return Some((Act { at: i }, "imperative"));
             }
@@ -844,8 +870,14 @@ impl<'a> Reader<'a> {
         let mut flags = Flags::default();
         // An act whose clause ends in a colon carries over to the list after it.
         let mut carried: Option<(Act, &'static str, usize)> = None;
+        // Pronouns refer back only to what the writer said plainly: not to a
+        // negated or hypothetical clause ("we never ask for your password;
+        // check it in the directory").
+        let mut back_from = 0;
         for (n, clause) in clauses.iter().enumerate() {
-            let back_from = clauses[n.saturating_sub(3)].toks.start;
+            if n == 0 || clause.sentence > clauses[n - 1].sentence + 1 {
+                back_from = clause.toks.start;
+            }
             let v = View {
                 toks,
                 range: clause.toks.clone(),
@@ -863,6 +895,7 @@ impl<'a> Reader<'a> {
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
             let own = if free { self.act(&v) } else { None };
+            let next_back = if free { back_from } else { clause.toks.end };
             let act = own.or_else(|| {
                 carried
                     .filter(|&(_, _, left)| left > 0 && free)
@@ -884,6 +917,7 @@ impl<'a> Reader<'a> {
             if free && self.declared(&v) {
                 requested = true;
             }
+            back_from = next_back.max(clauses[n.saturating_sub(2)].toks.start);
         }
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
@@ -1036,9 +1070,12 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
         }
 
-        // Software to install or run.
+        // Software to install or run (by the reader: "I need X to install Y"
+        // is the writer's plan).
+        let writers_plan = need && v.near(act.at, C::ADDRESSEE, 0, 2).is_none();
         if let Some((vb, ob)) = v.pair(C::V_INSTALL, C::O_SOFTWARE)
             && !has(C::O_REMOTE)
+            && !writers_plan
         {
             say(
                 self,
@@ -1384,6 +1421,7 @@ impl<'a> Reader<'a> {
                 self.push(RiskCategory::Urgency, why, &clause.toks, None);
             }
             if free
+                && act.is_none()
                 && let Some(t) = v.first(C::THREAT)
                 && has(C::ADDRESSEE)
                 && (has(C::O_ACCOUNT)
@@ -1429,6 +1467,8 @@ impl<'a> Reader<'a> {
 struct Flags {
     scare: bool,
     cancel: bool,
+    cancel_word: bool,
+    transaction: bool,
     support: bool,
     problem: bool,
     reward: bool,
@@ -1448,8 +1488,12 @@ impl Flags {
             self.survey |= has(C::SURVEY);
             self.job_words += u32::from(has(C::JOB));
         }
-        // "If you did not authorise this charge": the condition is the lure.
-        self.cancel |= has(C::CANCEL) && (has(C::TRANSACTION) || hypothetical);
+        // "If you did not authorise this charge", "to cancel, call": a charge
+        // to undo is the lure (the charge may be named in another sentence).
+        self.cancel_word |= has(C::CANCEL);
+        self.transaction |= has(C::TRANSACTION);
+        self.cancel = self.cancel_word && self.transaction;
+        let _ = hypothetical;
         self.applying |=
             has(C::APPLYING) && has(C::WRITER_SUBJECT) || has(C::APPLYING) && has(C::WRITER_OWN);
     }
