@@ -237,7 +237,6 @@ impl Recogniser {
             C::POLITE,
             C::MODAL,
             C::WRITER_OBJECT,
-            C::FILLER,
         ]);
         for i in 2..toks.len() {
             if !is_verb(toks[i].cls) || toks[i].sep != Sep::None || toks[i - 1].sep != Sep::None {
@@ -978,7 +977,7 @@ impl<'a> Reader<'a> {
             );
         } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_CREDENTIAL)
             && !has(C::O_MFA)
-            && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
+            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
         {
             say(
                 self,
@@ -1054,7 +1053,7 @@ impl<'a> Reader<'a> {
                 to_writer,
             );
         } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT)
-            && (to_writer.is_some() || v.first(C::ADDRESSEE).is_none())
+            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
             && !has(C::O_CREDENTIAL)
             && !has(C::O_MFA)
             && !has(C::O_PAY_DEST)
@@ -1312,7 +1311,13 @@ impl<'a> Reader<'a> {
             // or offered help.
             if !negated
                 && let Some(call) = v.first(C::V_CALL)
-                && (flags.scare || flags.cancel || flags.support && flags.problem || flags.reward)
+                && (flags.scare
+                    || flags.cancel
+                    || flags.support && flags.problem
+                    || flags.reward
+                    || has(C::URGENT)
+                        && (has(C::O_ACCOUNT) || has(C::O_CREDENTIAL))
+                        && has(C::ADDRESSEE))
             {
                 let near = phone_at
                     .iter()
@@ -1415,7 +1420,9 @@ impl<'a> Reader<'a> {
             // Time pressure: a deadline on a request, or a threat of loss.
             if free
                 && let Some(u) = v.first(C::URGENT)
-                && requested
+                && (requested
+                    || flags.cancel
+                    || self.found.iter().any(|f| f.category == RiskCategory::CallbackBait))
             {
                 let why = format!("\"{}\" on a request", self.word(u));
                 self.push(RiskCategory::Urgency, why, &clause.toks, None);
