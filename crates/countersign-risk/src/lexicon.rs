@@ -120,6 +120,8 @@ classes! {
     O_PEOPLE = "o_people",
     O_LIST = "o_list",
     COURTESY = "courtesy",
+    BENEFICIARY = "beneficiary",
+    WARNING = "warning",
 }
 
 impl C {
@@ -309,7 +311,7 @@ impl Lexicon {
                 if let Some(e) = self.words[lang].get_mut(stem.as_str()) {
                     e.classes |= class;
                 }
-                if lang == DE && word.len() >= 4 {
+                if lang == DE && word.len() >= 4 && class & noun_classes() != 0 {
                     let head = self
                         .heads
                         .entry((*word).into())
@@ -347,7 +349,7 @@ impl Lexicon {
         // starts none; only German and Spanish need the slow path for them.
         if self.prefixes[lang][slot / 64] & (1 << (slot % 64)) == 0
             && !(lang == DE && word.len() >= 7)
-            && !(lang == ES && word.len() >= 6)
+            && !(lang == ES && word.len() >= 5)
         {
             return Entry::default();
         }
@@ -381,7 +383,12 @@ impl Lexicon {
             return *e;
         }
         match lang {
-            DE if word.len() >= 7 => {
+            DE if word.len() >= 5 => {
+                // Participles: "aktualisiert", "geändert", "zurückgesetzt",
+                // "überwiesen" have the stem of their infinitive.
+                if let Some(e) = self.german_participle(word) {
+                    return e;
+                }
                 // A compound ends in its head: "Kontonummer", "Mitarbeiterliste".
                 for i in 2..word.len().saturating_sub(3) {
                     let Some(tail) = word.get(i..) else { continue };
@@ -397,8 +404,22 @@ impl Lexicon {
                         }
                     }
                 }
+                // Else a compound whose first part is an object of a request:
+                // "Fernwartungsportal", "Passwortliste", "Bankverbindungsdaten".
+                let best = self
+                    .heads
+                    .iter()
+                    .filter(|(head, _)| {
+                        head.len() >= 6
+                            && word.len() > head.len() + 2
+                            && word.starts_with(head.as_ref())
+                    })
+                    .max_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| b.0.cmp(a.0)));
+                if let Some((_, e)) = best {
+                    return *e;
+                }
             }
-            ES if word.len() >= 6 => {
+            ES if word.len() >= 5 => {
                 // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo".
                 for clitic in [
                     "noslo", "melo", "selo", "nos", "les", "me", "le", "lo", "la",
@@ -408,7 +429,15 @@ impl Lexicon {
                     {
                         let stem = self.stemmers[lang].stem(base);
                         if let Some(e) = self.words[lang].get(stem.as_ref()) {
-                            return *e;
+                            // "acéptelo", "envíela": the pronoun is in the word.
+                            let mut e = *e;
+                            if matches!(
+                                clitic,
+                                "lo" | "la" | "le" | "les" | "melo" | "noslo" | "selo"
+                            ) {
+                                e.classes |= C::PRONOUN.bit();
+                            }
+                            return e;
                         }
                     }
                 }
@@ -416,6 +445,66 @@ impl Lexicon {
             _ => {}
         }
         Entry::default()
+    }
+}
+
+/// The classes of nouns that are objects of a request: only these are
+/// looked for inside German compounds.
+fn noun_classes() -> Classes {
+    bits(&[
+        C::O_CREDENTIAL,
+        C::O_CODE,
+        C::O_MFA,
+        C::O_ACCESS,
+        C::O_ACCOUNT,
+        C::O_REMOTE,
+        C::O_DEVICE,
+        C::O_SOFTWARE,
+        C::O_PAY_DEST,
+        C::O_PAYMENT,
+        C::O_TRANSFER,
+        C::O_GIFT,
+        C::O_PAYROLL,
+        C::O_DATA,
+        C::O_LIST,
+        C::O_PEOPLE,
+        C::O_PAYEE,
+    ])
+}
+
+impl Lexicon {
+    /// A German participle's infinitive entry: "aktualisiert" -> "aktualisieren",
+    /// "geändert" -> "ändern", "zurückgesetzt" -> "zurücksetzen".
+    fn german_participle(&self, word: &str) -> Option<Entry> {
+        let base = ["ten", "te", "t", "en"]
+            .iter()
+            .find_map(|end| word.strip_suffix(end).filter(|b| b.len() >= 3))?;
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(b) = base.strip_suffix("ier") {
+            candidates.push(format!("{b}ieren"));
+        }
+        const PREFIXES: &[&str] = &[
+            "", "zuruck", "ab", "an", "auf", "aus", "ein", "frei", "um", "zu", "weiter", "vor",
+            "mit", "nach", "hoch", "her", "hin",
+        ];
+        for prefix in PREFIXES {
+            if let Some(rest) = base.strip_prefix(prefix)
+                && let Some(stem) = rest.strip_prefix("ge")
+                && stem.len() >= 2
+            {
+                candidates.push(format!("{prefix}{stem}en"));
+                candidates.push(format!("{prefix}{stem}n"));
+            }
+        }
+        for c in candidates {
+            let stem = self.stemmers[DE].stem(&c);
+            if let Some(e) = self.words[DE].get(stem.as_ref())
+                && e.classes != 0
+            {
+                return Some(*e);
+            }
+        }
+        None
     }
 }
 

@@ -307,6 +307,10 @@ fn recognised(
     assessment: &mut RiskAssessment,
 ) {
     let mut ranges: Vec<Range<usize>> = Vec::new();
+    let subject_end = match (content.subject.is_some(), segments.first()) {
+        (true, Some(&(end, _))) => end,
+        _ => 0,
+    };
     if content.subject.is_some()
         && let Some(&(end, _)) = segments.first()
     {
@@ -324,10 +328,13 @@ fn recognised(
         };
         ranges.push(part.start..end);
     }
-    for found in rulebook
-        .recogniser()
-        .recognise(buffer, &ranges, breaks, &content.phone_numbers)
-    {
+    for found in rulebook.recogniser().recognise(
+        buffer,
+        &ranges,
+        breaks,
+        &content.phone_numbers,
+        subject_end,
+    ) {
         let category = found.category;
         let location = segments
             .iter()

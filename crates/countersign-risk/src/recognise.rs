@@ -76,6 +76,8 @@ struct Tok {
     digits: bool,
     /// A number written as an amount of money ("€ 4,800", "GBP 65 000").
     amount: bool,
+    /// Inside parentheses: an aside, read as a clause of its own.
+    aside: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -110,6 +112,7 @@ impl Recogniser {
         ranges: &[Range<usize>],
         breaks: &[(usize, bool)],
         phones: &[String],
+        subject_end: usize,
     ) -> Vec<Recognised> {
         let mut toks = tokenize(buffer, ranges, breaks);
         if toks.is_empty() {
@@ -124,6 +127,9 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             langs: &langs,
+            sentence_cls: 0,
+            sentence_amount: false,
+            subject_end,
         };
         out.read(&clauses, &phone_at);
         out.found
@@ -138,6 +144,7 @@ impl Recogniser {
         ranges: &[Range<usize>],
         breaks: &[(usize, bool)],
     ) -> String {
+        let subject_end = 0;
         let mut toks = tokenize(buffer, ranges, breaks);
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
@@ -146,6 +153,9 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             langs: &langs,
+            sentence_cls: 0,
+            sentence_amount: false,
+            subject_end,
         };
         let mut out = format!(
             "languages: {}\n",
@@ -160,6 +170,7 @@ impl Recogniser {
                 toks: &toks,
                 range: clause.toks.clone(),
                 back: clause.toks.start..clause.toks.start,
+                aside: clause.aside,
             };
             let act = reader
                 .act(&v)
@@ -276,6 +287,8 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
         let mut line_start = true;
         let mut reply_quote = false;
         let mut money = false;
+        let mut aside = false;
+        let mut aside_tokens = 0usize;
         let mut i = range.start;
         while i < range.end && toks.len() < MAX_TOKENS {
             let b = bytes[i];
@@ -301,6 +314,15 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         continue;
                     }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    aside_tokens += 1;
+                    if aside_tokens > 40 {
+                        aside = false;
+                    }
+                    if let Some(t) = toks.last_mut()
+                        && t.start == start
+                    {
+                        t.aside = aside;
+                    }
                     if money && let Some(t) = toks.last_mut() {
                         t.amount = t.digits;
                     }
@@ -365,7 +387,15 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         }
                         sep = sep.max(Sep::Comma)
                     }
-                    b'(' | b')' | b'[' | b']' => sep = sep.max(Sep::Paren),
+                    b'(' | b'[' => {
+                        sep = sep.max(Sep::Paren);
+                        aside = true;
+                        aside_tokens = 0;
+                    }
+                    b')' | b']' => {
+                        sep = sep.max(Sep::Paren);
+                        aside = false;
+                    }
                     b'$' => money = true,
                     b'-' if matches!(bytes.get(i + 1), Some(b' ') | Some(b'-')) => {
                         sep = sep.max(Sep::Comma)
@@ -389,6 +419,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                             sep = sep.max(if paragraph { Sep::Paragraph } else { Sep::Line });
                             if paragraph {
                                 quoted = false;
+                                aside = false;
                             }
                             line_start = true;
                             reply_quote = false;
@@ -414,6 +445,15 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         };
                     }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    aside_tokens += 1;
+                    if aside_tokens > 40 {
+                        aside = false;
+                    }
+                    if let Some(t) = toks.last_mut()
+                        && t.start == start
+                    {
+                        t.aside = aside;
+                    }
                     sep = Sep::None;
                     line_start = false;
                     continue;
@@ -430,6 +470,25 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                 i += len;
             }
         }
+    }
+    // A quoted word or two ("the "Approver" role") is a name, not a
+    // quotation of someone else's words.
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].quoted {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < toks.len() && toks[j].quoted && (j == i || toks[j].sep <= Sep::Comma) {
+            j += 1;
+        }
+        if j - i <= 3 {
+            for t in &mut toks[i..j] {
+                t.quoted = false;
+            }
+        }
+        i = j.max(i + 1);
     }
     toks
 }
@@ -555,6 +614,8 @@ fn phone_positions(buffer: &str, toks: &[Tok], phones: &[String]) -> Vec<(usize,
 #[derive(Debug, Clone)]
 struct Clause {
     toks: Range<usize>,
+    /// A parenthetical aside: its tokens are those marked `aside`.
+    aside: bool,
     /// Index of the sentence it belongs to.
     sentence: usize,
 }
@@ -581,17 +642,23 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        if t.covered {
+        if t.covered || t.aside {
             i += 1;
             continue;
         }
         let mut cut = false;
         if i > start {
             match t.sep {
-                Sep::Paren | Sep::Sentence | Sep::Paragraph => {
+                Sep::Sentence | Sep::Paragraph => {
                     cut = true;
                 }
-                Sep::Comma | Sep::Line => {
+                // The text after an aside goes on with the clause before it.
+                Sep::Paren => {}
+                // A wrapped line goes on unless a new subject or act starts.
+                Sep::Line => {
+                    cut = conditional || t.cls & strong_openers() != 0;
+                }
+                Sep::Comma => {
                     cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
                 }
                 Sep::None => {
@@ -607,6 +674,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
         if cut {
             out.push(Clause {
                 toks: start..i,
+                aside: false,
                 sentence,
             });
             if t.sep >= Sep::Sentence {
@@ -623,10 +691,37 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     if start < toks.len() {
         out.push(Clause {
             toks: start..toks.len(),
+            aside: false,
             sentence,
         });
     }
+    // Each aside is a clause of its own, in the sentence around it.
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].aside {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < toks.len() && toks[i].aside && (i == start || toks[i].sep < Sep::Paren) {
+            i += 1;
+        }
+        let sentence = out
+            .iter()
+            .find(|c| !c.aside && c.toks.end > start)
+            .map_or(0, |c| c.sentence);
+        out.push(Clause {
+            toks: start..i,
+            aside: true,
+            sentence,
+        });
+    }
+    out.sort_by_key(|c| c.toks.start);
     out
+}
+
+fn strong_openers() -> Classes {
+    bits(&[C::CONDITION, C::WRITER_SUBJECT, C::THIRD_PARTY, C::POLITE])
 }
 
 fn next_is_opener(toks: &[Tok], i: usize, openers: Classes) -> bool {
@@ -648,6 +743,12 @@ struct Reader<'a> {
     toks: &'a [Tok],
     found: Vec<Recognised>,
     langs: &'a [Lang],
+    /// The classes of the sentence being read, for the context of a
+    /// payment: "new supplier", an amount, "below".
+    sentence_cls: Classes,
+    sentence_amount: bool,
+    /// Where the subject line ends in the buffer (0 when there is none).
+    subject_end: usize,
 }
 
 /// A view of one clause's tokens, with the clauses just before it for the
@@ -656,13 +757,15 @@ struct View<'a> {
     toks: &'a [Tok],
     range: Range<usize>,
     back: Range<usize>,
+    aside: bool,
 }
 
 impl View<'_> {
     fn idx(&self) -> impl Iterator<Item = usize> + '_ {
-        self.range
-            .clone()
-            .filter(|&i| !self.toks[i].covered && !self.toks[i].quoted)
+        self.range.clone().filter(|&i| {
+            let t = &self.toks[i];
+            !t.covered && !t.quoted && t.aside == self.aside
+        })
     }
     fn all(&self) -> Classes {
         self.idx().fold(0, |acc, i| acc | self.toks[i].cls)
@@ -694,12 +797,24 @@ impl View<'_> {
     fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
         let from = at.saturating_sub(before).max(self.range.start);
         let to = (at + after + 1).min(self.range.end);
-        (from..to).find(|&j| j != at && !self.toks[j].covered && self.toks[j].cls & c.bit() != 0)
+        (from..to).find(|&j| {
+            let t = &self.toks[j];
+            j != at && !t.covered && t.aside == self.aside && t.cls & c.bit() != 0
+        })
     }
     /// An amount of money: a number written with a currency.
     fn amount(&self) -> Option<usize> {
         self.idx().find(|&i| self.toks[i].amount)
     }
+}
+
+/// Verbs that pull data out in bulk: "export", "extract", "dump".
+fn strong_export(word: &str) -> bool {
+    [
+        "export", "extract", "dump", "pull", "compil", "extrah", "extra", "sacar", "saque",
+    ]
+    .iter()
+    .any(|p| word.starts_with(p))
 }
 
 /// Whether `word` can be an imperative in `lang`, by its form.
@@ -766,7 +881,10 @@ impl<'a> Reader<'a> {
             return false;
         };
         if self.langs[0] == DE {
-            return true;
+            // "Nicht" sits late in German; behind a comma it belongs to a
+            // subordinate clause ("eine Überweisung, die nicht ... kann").
+            return !(v.range.start..neg)
+                .any(|i| self.toks[i].sep == Sep::Comma && self.toks[i].aside == v.aside);
         }
         let verb = v.idx().filter(|&i| i > neg).find(|&i| {
             is_verb(toks[i].cls) || toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
@@ -826,6 +944,7 @@ impl<'a> Reader<'a> {
         // A question put to the reader: "could you", "können Sie".
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
+                || v.near(i, C::THIRD_PARTY, 1, 1).is_some()
                 || lang == ES && self.word(i).starts_with("pod")
             {
                 return Some((Act { at: i }, "question to the reader"));
@@ -869,6 +988,7 @@ impl<'a> Reader<'a> {
         let mut flags = Flags::default();
         // An act whose clause ends in a colon carries over to the list after it.
         let mut carried: Option<(Act, &'static str, usize)> = None;
+        let mut writers_list = 0usize;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
         // check it in the directory").
@@ -881,6 +1001,7 @@ impl<'a> Reader<'a> {
                 toks,
                 range: clause.toks.clone(),
                 back: back_from..clause.toks.start,
+                aside: clause.aside,
             };
             let all = v.all();
             let hypothetical = v
@@ -890,10 +1011,33 @@ impl<'a> Reader<'a> {
                 })
                 .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
             let negated = self.negated(&v);
-            let reported = all & C::THIRD_PARTY.bit() != 0;
+            // "Could someone install ...": the someone is the reader.
+            let asked_anyone = v
+                .first(C::THIRD_PARTY)
+                .is_some_and(|t| v.near(t, C::MODAL, 1, 1).is_some());
+            let reported =
+                all & C::THIRD_PARTY.bit() != 0 && !asked_anyone || all & C::WARNING.bit() != 0;
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
-            let own = if free { self.act(&v) } else { None };
+            if n == 0 || clause.sentence != clauses[n - 1].sentence {
+                let (cls, amount) = clauses
+                    .iter()
+                    .skip(n)
+                    .take_while(|c| c.sentence == clause.sentence)
+                    .fold((0, false), |(cls, amount), c| {
+                        (
+                            cls | c.toks.clone().fold(0, |a, i| a | toks[i].cls),
+                            amount || c.toks.clone().any(|i| toks[i].amount),
+                        )
+                    });
+                self.sentence_cls = cls;
+                self.sentence_amount = amount;
+            }
+            let mut own = if free { self.act(&v) } else { None };
+            // The items of "we will:" are the writer's plan, not imperatives.
+            if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
+                own = None;
+            }
             let next_back = if free { back_from } else { clause.toks.end };
             let act = own.or_else(|| {
                 carried
@@ -907,6 +1051,11 @@ impl<'a> Reader<'a> {
             }
             let ends_in_colon =
                 clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            writers_list = if ends_in_colon && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
+                6
+            } else {
+                writers_list.saturating_sub(1)
+            };
             carried = match (own, carried) {
                 (Some((a, how)), _) if ends_in_colon => Some((a, how, 6)),
                 (Some(_), _) => None,
@@ -947,6 +1096,19 @@ impl<'a> Reader<'a> {
             hit = true;
         };
         let to_writer = v.first(C::WRITER_OBJECT).or_else(|| v.first(C::WRITER_OWN));
+        // No verb but the act's own, asked for someone ("could he please
+        // have membership of ..."): the request is its object.
+        let verbs = v.idx().any(|i| i != act.at && is_verb(self.toks[i].cls));
+        let object_only = !verbs
+            && how != "imperative"
+            && all
+                & bits(&[
+                    C::BENEFICIARY,
+                    C::WRITER_OBJECT,
+                    C::WRITER_OWN,
+                    C::WRITER_SUBJECT,
+                ])
+                != 0;
         let not_secret = has(C::NOT_SECRET);
         let need = how == "the writer's need";
 
@@ -1001,7 +1163,10 @@ impl<'a> Reader<'a> {
             .pair(C::V_RESET, C::O_MFA)
             .or_else(|| v.pair(C::V_DISABLE, C::O_MFA))
             .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
-            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH))
+            .or_else(|| {
+                v.pair(C::V_APPROVE, C::O_PUSH)
+                    .filter(|_| !has(C::O_REMOTE))
+            })
             .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
             .or_else(|| {
                 v.pair(C::V_ENROL, C::PHONE_LINE)
@@ -1039,7 +1204,9 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if need && let Some(ob) = v.first(C::O_REMOTE) {
+        } else if (need || object_only)
+            && let Some(ob) = v.first(C::O_REMOTE)
+        {
             say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
         }
 
@@ -1065,14 +1232,37 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if need && let Some(ob) = v.first(C::O_ACCESS) {
+        } else if (need || object_only)
+            && let Some(ob) = v.first(C::O_ACCESS)
+        {
+            // "Could he please have membership of ...": the act and the
+            // object are the request, whatever the verb.
             say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
         }
 
         // Software to install or run (by the reader: "I need X to install Y"
         // is the writer's plan).
         let writers_plan = need && v.near(act.at, C::ADDRESSEE, 0, 2).is_none();
-        if let Some((vb, ob)) = v.pair(C::V_INSTALL, C::O_SOFTWARE)
+        let install = v.pair(C::V_INSTALL, C::O_SOFTWARE).or_else(|| {
+            // "install Acrobat on my laptop": a product name is no lexicon
+            // word, the machine it goes on is.
+            v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
+                let w = self.word(vb);
+                [
+                    "install",
+                    "instal",
+                    "download",
+                    "descarg",
+                    "telecharg",
+                    "herunterlad",
+                    "einspiel",
+                    "aufspiel",
+                ]
+                .iter()
+                .any(|p| w.starts_with(p))
+            })
+        });
+        if let Some((vb, ob)) = install
             && !has(C::O_REMOTE)
             && !writers_plan
         {
@@ -1097,20 +1287,20 @@ impl<'a> Reader<'a> {
         let export = v
             .pair(C::V_EXPORT, C::O_DATA)
             .or_else(|| v.pair(C::V_GIVE, C::O_DATA))
-            .or_else(|| v.pair(C::V_EXPORT, C::O_LIST).filter(|_| has(C::O_PEOPLE)))
+            .or_else(|| {
+                v.pair(C::V_EXPORT, C::O_LIST)
+                    .filter(|&(vb, _)| has(C::O_PEOPLE) || strong_export(self.word(vb)))
+            })
             .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
         if let Some((vb, ob)) = export {
             let word = self.word(vb);
-            let strong_verb = [
-                "export", "extract", "dump", "pull", "compil", "extrah", "extra", "sacar", "saque",
-            ]
-            .iter()
-            .any(|p| word.starts_with(p));
+            let strong_verb = strong_export(word);
             let towards = v.first(C::WRITER_OBJECT);
             if towards.is_some()
                 || strong_verb
                 || has(C::BELOW)
-                || self.toks[ob].cls & C::O_DATA.bit() != 0 && v.first(C::ADDRESSEE).is_some()
+                // Records and identity documents are sensitive wherever they go.
+                || self.toks[ob].cls & C::O_DATA.bit() != 0
             {
                 say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
@@ -1131,9 +1321,12 @@ impl<'a> Reader<'a> {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
         let toks = self.toks;
+        let around = self.sentence_cls | all;
+        let near = |c: C| around & c.bit() != 0;
         let destination =
-            has(C::O_PAY_DEST) || has(C::O_ACCOUNT) || has(C::O_PAYEE) || has(C::BELOW);
-        let pressing = has(C::NEW) || has(C::URGENT) || has(C::SECRET) || has(C::BELOW);
+            near(C::O_PAY_DEST) || near(C::O_ACCOUNT) || near(C::O_PAYEE) || near(C::BELOW);
+        let pressing = near(C::NEW) || near(C::URGENT) || near(C::SECRET) || near(C::BELOW);
+        let amount = v.amount().is_some() || self.sentence_amount;
         if let Some((vb, ob)) = v
             .pair(C::V_CHANGE, C::O_PAY_DEST)
             .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
@@ -1144,11 +1337,14 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
             .or_else(|| {
                 v.pair(C::V_PAY, C::O_PAYMENT)
-                    .filter(|_| pressing || v.amount().is_some() && destination)
+                    .filter(|_| pressing || amount && destination)
             })
+            .or_else(|| v.pair(C::V_PAY, C::O_PAYEE).filter(|_| pressing || amount))
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
+            .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
             .or_else(|| {
-                v.pair(C::V_PAY, C::O_PAYEE)
-                    .filter(|_| pressing || v.amount().is_some())
+                v.pair(C::V_CHANGE, C::O_PAYMENT)
+                    .filter(|_| has(C::BELOW) || has(C::NEW))
             })
         {
             return Some((vb, Some(ob)));
@@ -1209,10 +1405,24 @@ impl<'a> Reader<'a> {
         let changed = v
             .pair(C::NEW, C::O_PAY_DEST)
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()));
-        match (own, changed) {
+        // A new destination is announced by its owner ("our new IBAN"), or
+        // in the third person ("Ledgerline has moved to a new bank account",
+        // "Herr Demir hat mir seine neue Bankverbindung gegeben"); the
+        // reader's own account ("your new account") is another matter.
+        let third_person = changed.filter(|&(n, _)| {
+            // A new thing ("neue", "new"), said in a sentence with a verb,
+            // in the body: not a headline, not "changes to bank details".
+            let toks = self.toks;
+            toks[n].cls & C::V_CHANGE.bit() == 0
+                && toks[v.range.start].start >= self.subject_end
+                && v.first(C::ADDRESSEE).is_none()
+                && v.idx().any(|i| i != n && is_verb(toks[i].cls))
+        });
+        let owner = own.or(third_person.map(|(n, _)| n));
+        match (owner, changed) {
             (Some(o), Some((n, d))) => {
                 let why = format!(
-                    "the writer's own \"{}\"; changed \"{}\"; destination \"{}\"",
+                    "announced by \"{}\"; changed \"{}\"; destination \"{}\"",
                     self.word(o),
                     self.word(n),
                     self.word(d)
@@ -1251,10 +1461,12 @@ impl<'a> Reader<'a> {
                 toks,
                 range: c.toks.clone(),
                 back: c.toks.start..c.toks.start,
+                aside: c.aside,
             };
             let all = v.all();
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
+                    || all & C::O_TRANSFER.bit() != 0 && self.act(&v).is_some()
                     || v.pair(C::V_PAY, C::O_PAY_DEST).is_some()
                     || v.pair(C::V_PAY, C::O_PAYMENT).is_some() && all & C::BELOW.bit() != 0
                     || v.pair(C::NEW, C::O_PAY_DEST).is_some()
@@ -1293,6 +1505,7 @@ impl<'a> Reader<'a> {
                 toks,
                 range: clause.toks.clone(),
                 back: clause.toks.start..clause.toks.start,
+                aside: clause.aside,
             };
             let all = v.all();
             let hypothetical = v
@@ -1422,7 +1635,10 @@ impl<'a> Reader<'a> {
                 && let Some(u) = v.first(C::URGENT)
                 && (requested
                     || flags.cancel
-                    || self.found.iter().any(|f| f.category == RiskCategory::CallbackBait))
+                    || self
+                        .found
+                        .iter()
+                        .any(|f| f.category == RiskCategory::CallbackBait))
             {
                 let why = format!("\"{}\" on a request", self.word(u));
                 self.push(RiskCategory::Urgency, why, &clause.toks, None);
@@ -1600,6 +1816,7 @@ mod tests {
                 &[0..folded.len()],
                 &[],
                 &["+18885550100".to_owned()],
+                0,
             )
             .into_iter()
             .map(|r| r.category)
