@@ -171,6 +171,10 @@ pub(crate) struct Lexicon {
     units: [HashMap<u32, Vec<Unit>>; 4],
     /// German nouns as they are written, to find them as compound heads.
     heads: HashMap<Box<str>, Entry>,
+    /// Verbs as they are written in the lexicon (their base forms), per
+    /// language: an English imperative is one of these, not "activity" or
+    /// "executive" that merely share a stem with one.
+    verb_forms: [std::collections::HashSet<Box<str>>; 4],
     prefixes: [Box<[u64]>; 4],
 }
 
@@ -250,6 +254,7 @@ impl Lexicon {
             words: Default::default(),
             units: Default::default(),
             heads: HashMap::new(),
+            verb_forms: Default::default(),
             prefixes: std::array::from_fn(|_| vec![0u64; PREFIX_BITS / 64].into_boxed_slice()),
         };
         let mut next_lemma = 1u32;
@@ -306,6 +311,9 @@ impl Lexicon {
         match words.as_slice() {
             [] => {}
             [word] => {
+                if class & verb_classes() != 0 {
+                    self.verb_forms[lang].insert((*word).into());
+                }
                 let lemma = self.lemma_of(lang, word, next);
                 let stem = self.stemmers[lang].stem(word).into_owned();
                 if let Some(e) = self.words[lang].get_mut(stem.as_str()) {
@@ -320,6 +328,9 @@ impl Lexicon {
                 }
             }
             [first, rest @ ..] => {
+                if class & verb_classes() != 0 {
+                    self.verb_forms[lang].insert((*first).into());
+                }
                 let head = self.lemma_of(lang, first, next);
                 let rest: Vec<u32> = rest.iter().map(|w| self.lemma_of(lang, w, next)).collect();
                 let list = self.units[lang].entry(head).or_default();
@@ -332,6 +343,12 @@ impl Lexicon {
                 }
             }
         }
+    }
+
+    /// Whether `word` is written in the lexicon as a verb of `lang` (a base
+    /// form, or a form listed as such).
+    pub(crate) fn is_verb_form(&self, lang: Lang, word: &str) -> bool {
+        self.verb_forms[lang].contains(word)
     }
 
     /// The units starting with `lemma` in `lang`, longest first.
@@ -446,6 +463,24 @@ impl Lexicon {
         }
         Entry::default()
     }
+}
+
+/// The classes of verbs.
+fn verb_classes() -> Classes {
+    bits(&[
+        C::V_GIVE,
+        C::V_RESET,
+        C::V_DISABLE,
+        C::V_ENROL,
+        C::V_APPROVE,
+        C::V_GRANT,
+        C::V_INSTALL,
+        C::V_CONNECT,
+        C::V_PAY,
+        C::V_CHANGE,
+        C::V_EXPORT,
+        C::V_CALL,
+    ])
 }
 
 /// The classes of nouns that are objects of a request: only these are

@@ -244,6 +244,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
             },
         });
     }
+    executables(content, &mut assessment);
     recognised(
         content,
         rulebook,
@@ -279,6 +280,43 @@ pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
     }
     let buffer = String::from_utf8(buffer).unwrap_or_default();
     rulebook.recogniser().explain(&buffer, &ranges, &breaks)
+}
+
+/// File name endings of programs and scripts Windows runs on a double click.
+const EXECUTABLE_ENDINGS: &[&str] = &[
+    ".exe", ".msi", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
+    ".lnk", ".jar", ".appx", ".msix", ".iso", ".img", ".com", ".pif", ".reg", ".dll",
+];
+
+/// An attached program is an install waiting to happen: a finding whatever
+/// the text says.
+fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
+    let Some(name) = content
+        .attachments
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .find(|n| {
+            let lower = n.trim().to_ascii_lowercase();
+            EXECUTABLE_ENDINGS.iter().any(|e| lower.ends_with(e))
+        })
+    else {
+        return;
+    };
+    let category = RiskCategory::SoftwareInstall;
+    let weight = recognised_weight(category);
+    assessment.score += weight;
+    assessment.high_risk = true;
+    assessment.findings.push(RiskFinding {
+        rule: "attachment.executable".to_owned(),
+        category,
+        weight,
+        evidence: Evidence {
+            phrase: "a program or script attached".to_owned(),
+            matched: name.to_owned(),
+            location: Location::AttachmentName,
+            indicator: None,
+        },
+    });
 }
 
 /// The weight of a finding of the recogniser, by category.

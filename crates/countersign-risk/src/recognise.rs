@@ -123,6 +123,8 @@ impl Recogniser {
         let phone_at = phone_positions(buffer, &toks, phones);
         let clauses = clauses(&toks);
         let mut out = Reader {
+            lexicon: &self.lexicon,
+            may_command: true,
             buffer,
             toks: &toks,
             found: Vec::new(),
@@ -149,6 +151,8 @@ impl Recogniser {
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
         let reader = Reader {
+            lexicon: &self.lexicon,
+            may_command: true,
             buffer,
             toks: &toks,
             found: Vec::new(),
@@ -663,7 +667,8 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                 }
                 Sep::None => {
                     // "... and please send", "... but we will never ask".
-                    if t.cls & (C::CONJUNCTION.bit()) != 0 && t.cls & C::FILLER.bit() == 0
+                    if t.cls & C::CONDITION.bit() != 0
+                        || t.cls & (C::CONJUNCTION.bit()) != 0 && t.cls & C::FILLER.bit() == 0
                         || t.cls & C::CONJUNCTION.bit() != 0 && next_is_opener(toks, i, openers)
                     {
                         cut = next_is_opener(toks, i, openers);
@@ -739,6 +744,11 @@ struct Act {
 }
 
 struct Reader<'a> {
+    lexicon: &'a Lexicon,
+    /// Whether an imperative may open the clause being read: at the start
+    /// of a sentence, or after a clause that was itself a request ("install
+    /// it and run the setup"); "... and pay a fee" in a story is no order.
+    may_command: bool,
     buffer: &'a str,
     toks: &'a [Tok],
     found: Vec<Recognised>,
@@ -808,6 +818,25 @@ impl View<'_> {
     }
 }
 
+/// A program's file name ending, as a word: "setup.exe" reads "setup", "exe".
+fn is_executable(word: &str) -> bool {
+    matches!(
+        word,
+        "exe"
+            | "msi"
+            | "scr"
+            | "bat"
+            | "cmd"
+            | "ps1"
+            | "vbs"
+            | "hta"
+            | "jar"
+            | "appx"
+            | "msix"
+            | "lnk"
+    )
+}
+
 /// Verbs that pull data out in bulk: "export", "extract", "dump".
 fn strong_export(word: &str) -> bool {
     [
@@ -831,7 +860,8 @@ fn imperative_form(lang: Lang, word: &str) -> bool {
         // Usted forms ("envíe", "transfiera", "facilítenos"), with clitics.
         ES => {
             [
-                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "melo", "noslo",
+                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "melo", "noslo", "ar",
+                "er", "ir",
             ]
             .iter()
             .any(|x| word.ends_with(x))
@@ -905,6 +935,7 @@ impl<'a> Reader<'a> {
             .idx()
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
         if let Some(i) = first
+            && self.may_command
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
         {
@@ -912,9 +943,15 @@ impl<'a> Reader<'a> {
             let ok = match lang {
                 DE => v.near(i, C::ADDRESSEE, 0, 1).is_some(),
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
+                ES => imperative_form(lang, word),
+                // English: a base form written in the lexicon ("send",
+                // "activate"), not a word sharing its stem ("active").
                 _ => {
-                    imperative_form(lang, word)
-                        || imperative_form(EN, word) && self.langs.contains(&EN)
+                    let head = word
+                        .split(|c: char| !is_word_char(c))
+                        .next()
+                        .unwrap_or(word);
+                    imperative_form(EN, word) && self.lexicon.is_verb_form(EN, head)
                 }
             };
             // A verb used as a noun: "Transfer of funds completed".
@@ -944,7 +981,7 @@ impl<'a> Reader<'a> {
         // A question put to the reader: "could you", "können Sie".
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
-                || v.near(i, C::THIRD_PARTY, 1, 1).is_some()
+                || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
                 || lang == ES && self.word(i).starts_with("pod")
             {
                 return Some((Act { at: i }, "question to the reader"));
@@ -989,6 +1026,8 @@ impl<'a> Reader<'a> {
         // An act whose clause ends in a colon carries over to the list after it.
         let mut carried: Option<(Act, &'static str, usize)> = None;
         let mut writers_list = 0usize;
+        let mut prev_act = false;
+        let mut prev_subject = false;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
         // check it in the directory").
@@ -1014,7 +1053,7 @@ impl<'a> Reader<'a> {
             // "Could someone install ...": the someone is the reader.
             let asked_anyone = v
                 .first(C::THIRD_PARTY)
-                .is_some_and(|t| v.near(t, C::MODAL, 1, 1).is_some());
+                .is_some_and(|t| v.near(t, C::MODAL, 1, 0).is_some());
             let reported =
                 all & C::THIRD_PARTY.bit() != 0 && !asked_anyone || all & C::WARNING.bit() != 0;
             let free = !hypothetical && !negated && !reported;
@@ -1033,6 +1072,8 @@ impl<'a> Reader<'a> {
                 self.sentence_cls = cls;
                 self.sentence_amount = amount;
             }
+            self.may_command =
+                n == 0 || clause.sentence != clauses[n - 1].sentence || prev_act || !prev_subject;
             let mut own = if free { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
@@ -1049,6 +1090,8 @@ impl<'a> Reader<'a> {
             {
                 requested = true;
             }
+            prev_act = own.is_some();
+            prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
             let ends_in_colon =
                 clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
             writers_list = if ends_in_colon && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
@@ -1075,6 +1118,23 @@ impl<'a> Reader<'a> {
     fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
+        // A bare imperative is how-to prose ("install the rc scripts") unless
+        // it is aimed: at the writer, the reader's things, something given
+        // here, or now.
+        let aimed = !(how == "imperative"
+            && all
+                & bits(&[
+                    C::WRITER_OBJECT,
+                    C::WRITER_OWN,
+                    C::ADDRESSEE,
+                    C::BELOW,
+                    C::URGENT,
+                    C::PRONOUN,
+                    C::NEW,
+                ])
+                == 0
+            && v.amount().is_none()
+            && !v.idx().any(|i| is_executable(self.word(i))));
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
         let mut say = |me: &mut Self,
@@ -1110,7 +1170,17 @@ impl<'a> Reader<'a> {
                 ])
                 != 0;
         let not_secret = has(C::NOT_SECRET);
+        // "I need your password": the need's object follows it closely.
         let need = how == "the writer's need";
+        let needed = |c: C, window: usize| {
+            if !v.range.contains(&act.at) {
+                return v.first(c);
+            }
+            (act.at + 1..(act.at + 1 + window).min(v.range.end)).find(|&j| {
+                let t = &self.toks[j];
+                !t.covered && t.aside == v.aside && t.cls & c.bit() != 0
+            })
+        };
 
         // Credentials and their parts, handed over, entered or reset.
         if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
@@ -1121,7 +1191,13 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if !not_secret && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE) {
+        } else if !not_secret
+            && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
+                // A plain "code" is secret when it goes to the writer; a
+                // "verification code" always is.
+                self.word(ob).contains(' ') || v.first(C::WRITER_OBJECT).is_some()
+            })
+        {
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1148,7 +1224,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if need && let Some(ob) = v.first(C::O_CREDENTIAL) {
+        } else if need && let Some(ob) = needed(C::O_CREDENTIAL, 5) {
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1174,7 +1250,7 @@ impl<'a> Reader<'a> {
             });
         if let Some((vb, ob)) = mfa {
             say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
-        } else if need && let Some(ob) = v.first(C::O_MFA) {
+        } else if need && let Some(ob) = needed(C::O_MFA, 5) {
             say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
         }
 
@@ -1204,8 +1280,9 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if (need || object_only)
-            && let Some(ob) = v.first(C::O_REMOTE)
+        } else if let Some(ob) = needed(C::O_REMOTE, 12)
+            .filter(|_| need)
+            .or_else(|| v.first(C::O_REMOTE).filter(|_| object_only))
         {
             say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
         }
@@ -1232,8 +1309,9 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if (need || object_only)
-            && let Some(ob) = v.first(C::O_ACCESS)
+        } else if let Some(ob) = needed(C::O_ACCESS, 12)
+            .filter(|_| need)
+            .or_else(|| v.first(C::O_ACCESS).filter(|_| object_only))
         {
             // "Could he please have membership of ...": the act and the
             // object are the request, whatever the verb.
@@ -1243,25 +1321,28 @@ impl<'a> Reader<'a> {
         // Software to install or run (by the reader: "I need X to install Y"
         // is the writer's plan).
         let writers_plan = need && v.near(act.at, C::ADDRESSEE, 0, 2).is_none();
-        let install = v.pair(C::V_INSTALL, C::O_SOFTWARE).or_else(|| {
-            // "install Acrobat on my laptop": a product name is no lexicon
-            // word, the machine it goes on is.
-            v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
-                let w = self.word(vb);
-                [
-                    "install",
-                    "instal",
-                    "download",
-                    "descarg",
-                    "telecharg",
-                    "herunterlad",
-                    "einspiel",
-                    "aufspiel",
-                ]
-                .iter()
-                .any(|p| w.starts_with(p))
-            })
-        });
+        let install = v
+            .pair(C::V_INSTALL, C::O_SOFTWARE)
+            .filter(|_| aimed)
+            .or_else(|| {
+                // "install Acrobat on my laptop": a product name is no lexicon
+                // word, the machine it goes on is.
+                v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
+                    let w = self.word(vb);
+                    [
+                        "install",
+                        "instal",
+                        "download",
+                        "descarg",
+                        "telecharg",
+                        "herunterlad",
+                        "einspiel",
+                        "aufspiel",
+                    ]
+                    .iter()
+                    .any(|p| w.starts_with(p))
+                })
+            });
         if let Some((vb, ob)) = install
             && !has(C::O_REMOTE)
             && !writers_plan
@@ -1292,7 +1373,7 @@ impl<'a> Reader<'a> {
                     .filter(|&(vb, _)| has(C::O_PEOPLE) || strong_export(self.word(vb)))
             })
             .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
-        if let Some((vb, ob)) = export {
+        if let Some((vb, ob)) = export.filter(|_| aimed) {
             let word = self.word(vb);
             let strong_verb = strong_export(word);
             let towards = v.first(C::WRITER_OBJECT);
@@ -1308,6 +1389,7 @@ impl<'a> Reader<'a> {
             && let Some(ob) = v
                 .first(C::O_DATA)
                 .or_else(|| v.first(C::O_LIST).filter(|_| has(C::O_PEOPLE)))
+                .filter(|_| v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some())
         {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
@@ -1364,7 +1446,14 @@ impl<'a> Reader<'a> {
         {
             return Some((vb, Some(am)));
         }
-        if need && let Some(ob) = v.first(C::O_TRANSFER).or_else(|| v.first(C::O_GIFT)) {
+        // "I need a transfer today": needed money, with an amount, a
+        // destination or pressure; or gift cards.
+        if need
+            && let Some(ob) = v
+                .first(C::O_TRANSFER)
+                .filter(|_| amount || destination || pressing)
+                .or_else(|| v.first(C::O_GIFT))
+        {
             return Some((ob, None));
         }
         None
@@ -1413,7 +1502,9 @@ impl<'a> Reader<'a> {
             // A new thing ("neue", "new"), said in a sentence with a verb,
             // in the body: not a headline, not "changes to bank details".
             let toks = self.toks;
+            let dest = self.word(v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d));
             toks[n].cls & C::V_CHANGE.bit() == 0
+                && !matches!(dest, "bank" | "banks" | "banque" | "banco" | "bancos")
                 && toks[v.range.start].start >= self.subject_end
                 && v.first(C::ADDRESSEE).is_none()
                 && v.idx().any(|i| i != n && is_verb(toks[i].cls))
@@ -1518,12 +1609,14 @@ impl<'a> Reader<'a> {
             let reported = all & C::THIRD_PARTY.bit() != 0;
             let free = !hypothetical && !negated && !reported;
             let has = |c: C| all & c.bit() != 0;
+            self.may_command = true;
             let act = if free { self.act(&v) } else { None };
 
             // Callback: a number to call, tied to a charge, a refund, a scare
             // or offered help.
             if !negated
-                && let Some(call) = v.first(C::V_CALL)
+                && act.is_some()
+                && let Some(call) = v.first(C::V_CALL).filter(|&c| !toks[c].colon)
                 && (flags.scare
                     || flags.cancel
                     || flags.support && flags.problem
@@ -1535,7 +1628,10 @@ impl<'a> Reader<'a> {
                 let near = phone_at
                     .iter()
                     .find(|(p, _)| *p + 40 >= clause.toks.start && *p <= clause.toks.end + 40);
-                let any = phone_at.first().filter(|_| has(C::PHONE_LINE));
+                let line = v
+                    .idx()
+                    .any(|i| i != call && toks[i].cls & C::PHONE_LINE.bit() != 0);
+                let any = phone_at.first().filter(|_| line);
                 if let Some((_, number)) = near.or(any) {
                     let why = format!(
                         "call \"{}\" with a number given, after a {}",
