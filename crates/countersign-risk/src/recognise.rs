@@ -78,6 +78,8 @@ struct Tok {
     amount: bool,
     /// Inside parentheses: an aside, read as a clause of its own.
     aside: bool,
+    /// Glued to the next word by a dot or slash: part of a name.
+    glued: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -200,7 +202,7 @@ impl Recogniser {
 
     fn classify(&self, buffer: &str, toks: &mut [Tok], langs: &[Lang]) {
         for t in toks.iter_mut() {
-            if t.digits && t.end - t.start > 3 {
+            if t.digits && t.end - t.start > 3 || t.glued {
                 continue;
             }
             let word = &buffer[t.start..t.end];
@@ -510,13 +512,19 @@ fn push_tok(
         // A line of a quoted reply ("> ..."): someone else's words.
         return;
     }
-    let digits = buffer.as_bytes()[start..end].iter().all(u8::is_ascii_digit);
+    let bytes = buffer.as_bytes();
+    let digits = bytes[start..end].iter().all(u8::is_ascii_digit);
+    // "mail.example.net", "setup.exe", "ports/lang": part of a name, not a
+    // word of the sentence.
+    let glued = matches!(bytes.get(end), Some(b'.') | Some(b'/') | Some(b'_'))
+        && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
     toks.push(Tok {
         start,
         end,
         sep,
         quoted,
         digits,
+        glued,
         ..Tok::default()
     });
 }
@@ -1072,8 +1080,17 @@ impl<'a> Reader<'a> {
                 self.sentence_cls = cls;
                 self.sentence_amount = amount;
             }
-            self.may_command =
-                n == 0 || clause.sentence != clauses[n - 1].sentence || prev_act || !prev_subject;
+            // "..., sign in to the portal" after a purpose or a greeting may
+            // command; "... and pay a fee" in a story may not: a clause
+            // opened by a conjunction commands only after a request.
+            let opened_by_conjunction = v
+                .idx()
+                .next()
+                .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0);
+            self.may_command = n == 0
+                || clause.sentence != clauses[n - 1].sentence
+                || prev_act
+                || !prev_subject && !opened_by_conjunction;
             let mut own = if free { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
@@ -1205,7 +1222,17 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL) {
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, _)| {
+            // "sign in with your password", not "an SSL connection".
+            let head = self
+                .word(vb)
+                .split(|c: char| !is_word_char(c))
+                .next()
+                .unwrap_or("");
+            self.langs
+                .iter()
+                .any(|&l| self.lexicon.is_verb_form(l, head))
+        }) {
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1288,7 +1315,7 @@ impl<'a> Reader<'a> {
         }
 
         // Access, roles, groups, accounts.
-        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS) {
+        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS).filter(|_| aimed) {
             say(
                 self,
                 RiskCategory::AccessGrant,
@@ -1296,7 +1323,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT)
+        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT).filter(|_| aimed)
             && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
             && !has(C::O_CREDENTIAL)
             && !has(C::O_MFA)
@@ -1321,9 +1348,26 @@ impl<'a> Reader<'a> {
         // Software to install or run (by the reader: "I need X to install Y"
         // is the writer's plan).
         let writers_plan = need && v.near(act.at, C::ADDRESSEE, 0, 2).is_none();
+        // Software talked about ("you need to install the glut package") is
+        // everyday advice; software handed over or aimed at a machine ("the
+        // attached tool", "on your laptop", "our agent", "today") is an
+        // install to verify.
+        let handed =
+            all & bits(&[
+                C::BELOW,
+                C::WRITER_OWN,
+                C::WRITER_OBJECT,
+                C::URGENT,
+                C::CRITICAL,
+                C::O_DEVICE,
+                C::NEW,
+            ]) != 0
+                || v.idx().any(|i| is_executable(self.word(i)));
         let install = v
             .pair(C::V_INSTALL, C::O_SOFTWARE)
-            .filter(|_| aimed)
+            .filter(|_| aimed && handed)
+            // A remote-access tool is aimed at the reader's machine by nature.
+            .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
             .or_else(|| {
                 // "install Acrobat on my laptop": a product name is no lexicon
                 // word, the machine it goes on is.
@@ -1344,7 +1388,6 @@ impl<'a> Reader<'a> {
                 })
             });
         if let Some((vb, ob)) = install
-            && !has(C::O_REMOTE)
             && !writers_plan
         {
             say(
@@ -1591,190 +1634,216 @@ impl<'a> Reader<'a> {
     ) {
         let toks = self.toks;
         let writer_applies = flags.applying;
-        for clause in clauses {
-            let v = View {
-                toks,
-                range: clause.toks.clone(),
-                back: clause.toks.start..clause.toks.start,
-                aside: clause.aside,
-            };
-            let all = v.all();
-            let hypothetical = v
-                .idx()
-                .find(|&i| {
-                    toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
-                })
-                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
-            let negated = all & C::NEGATION.bit() != 0;
-            let reported = all & C::THIRD_PARTY.bit() != 0;
-            let free = !hypothetical && !negated && !reported;
-            let has = |c: C| all & c.bit() != 0;
-            self.may_command = true;
-            let act = if free { self.act(&v) } else { None };
-
-            // Callback: a number to call, tied to a charge, a refund, a scare
-            // or offered help.
-            if !negated
-                && act.is_some()
-                && let Some(call) = v.first(C::V_CALL).filter(|&c| !toks[c].colon)
-                && (flags.scare
-                    || flags.cancel
-                    || flags.support && flags.problem
-                    || flags.reward
-                    || has(C::URGENT)
-                        && (has(C::O_ACCOUNT) || has(C::O_CREDENTIAL))
-                        && has(C::ADDRESSEE))
-            {
-                let near = phone_at
-                    .iter()
-                    .find(|(p, _)| *p + 40 >= clause.toks.start && *p <= clause.toks.end + 40);
-                let line = v
+        // Two readings: the offers and scares first, then the numbers to
+        // call that they are tied to.
+        for pass in 0..2 {
+            for clause in clauses {
+                let v = View {
+                    toks,
+                    range: clause.toks.clone(),
+                    back: clause.toks.start..clause.toks.start,
+                    aside: clause.aside,
+                };
+                let all = v.all();
+                let hypothetical = v
                     .idx()
-                    .any(|i| i != call && toks[i].cls & C::PHONE_LINE.bit() != 0);
-                let any = phone_at.first().filter(|_| line);
-                if let Some((_, number)) = near.or(any) {
-                    let why = format!(
-                        "call \"{}\" with a number given, after a {}",
-                        self.word(call),
-                        if flags.cancel {
-                            "charge to cancel or dispute"
-                        } else if flags.scare {
-                            "scare"
-                        } else {
-                            "offer"
-                        }
-                    );
-                    self.push(
-                        RiskCategory::CallbackBait,
-                        why,
-                        &clause.toks,
-                        Some(number.clone()),
-                    );
-                }
-            }
+                    .find(|&i| {
+                        toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+                    })
+                    .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+                let negated = all & C::NEGATION.bit() != 0;
+                let reported = all & C::THIRD_PARTY.bit() != 0;
+                let free = !hypothetical && !negated && !reported;
+                let has = |c: C| all & c.bit() != 0;
+                self.may_command = true;
+                let act = if free { self.act(&v) } else { None };
 
-            // Scare: something wrong with the reader's account, device or money.
-            if free
-                && let Some(s) = v.first(C::SCARE)
-                && (has(C::ADDRESSEE) || has(C::WRITER_SUBJECT))
-                && (has(C::O_ACCOUNT)
-                    || has(C::O_DEVICE)
-                    || has(C::TRANSACTION)
-                    || has(C::O_CREDENTIAL)
-                    || has(C::O_PAYMENT))
-            {
-                let why = format!(
-                    "\"{}\" about the reader's account, device or money",
-                    self.word(s)
-                );
-                self.push(RiskCategory::Scare, why, &clause.toks, None);
-            }
-
-            // Reward: a prize or gift to claim, a survey to fill in.
-            if free
-                && let Some(r) = v.first(C::REWARD)
-                && (flags.survey
-                    || v.pair(C::OFFER, C::REWARD).is_some()
-                        && (act.is_some() || has(C::ADDRESSEE)))
-            {
-                let why = format!("reward \"{}\" offered to the reader", self.word(r));
-                self.push(RiskCategory::RewardLure, why, &clause.toks, None);
-            }
-
-            // Job offer made to the reader (not someone applying).
-            if free
-                && !writer_applies
-                && let Some(j) = v.first(C::JOB)
-                && flags.job_words >= 2
-                && (has(C::OFFER) || has(C::ADDRESSEE))
-            {
-                let why = format!("job \"{}\" offered to the reader", self.word(j));
-                self.push(RiskCategory::JobOffer, why, &clause.toks, None);
-            }
-
-            // Free upgrade.
-            if free
-                && let Some((f, u)) = v.pair(C::FREE, C::UPGRADE)
-                && (has(C::ADDRESSEE) || has(C::OFFER) || act.is_some())
-            {
-                let why = format!("\"{}\" \"{}\" offered", self.word(f), self.word(u));
-                self.push(RiskCategory::FreeUpgrade, why, &clause.toks, None);
-            }
-
-            // Help nobody asked for: "I can fix your slow laptop".
-            if free
-                && let Some(h) = v.first(C::HELP_OFFER)
-                && has(C::ADDRESSEE)
-                && (has(C::PROBLEM) || has(C::SCARE))
-                && (has(C::O_DEVICE) || has(C::O_REMOTE) || has(C::O_ACCOUNT))
-                && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
-            {
-                let why = format!(
-                    "offers to \"{}\" a problem with the reader's machine",
-                    self.word(h)
-                );
-                self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
-            }
-
-            // An urgent patch to apply.
-            if free
-                && act.is_some()
-                && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
-                && has(C::V_INSTALL)
-            {
-                let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
-                self.push(RiskCategory::UrgentPatch, why, &clause.toks, None);
-            }
-
-            // Time pressure: a deadline on a request, or a threat of loss.
-            if free
-                && let Some(u) = v.first(C::URGENT)
-                && (requested
-                    || flags.cancel
-                    || self
-                        .found
-                        .iter()
-                        .any(|f| f.category == RiskCategory::CallbackBait))
-            {
-                let why = format!("\"{}\" on a request", self.word(u));
-                self.push(RiskCategory::Urgency, why, &clause.toks, None);
-            }
-            if free
-                && act.is_none()
-                && let Some(t) = v.first(C::THREAT)
-                && has(C::ADDRESSEE)
-                && (has(C::O_ACCOUNT)
-                    || has(C::O_ACCESS)
-                    || has(C::O_DEVICE)
-                    || has(C::TRANSACTION)
-                    || has(C::O_DATA)
-                    || has(C::O_CREDENTIAL))
-            {
-                let why = format!(
-                    "threat \"{}\" to the reader's account or service",
-                    self.word(t)
-                );
-                self.push(RiskCategory::Urgency, why, &clause.toks, None);
-            }
-
-            // Secrecy: keep it quiet, skip the process, the writer can't be reached.
-            if !hypothetical && !reported {
-                let quiet = v
-                    .pair(C::NEGATION, C::TELL_OTHER)
-                    .filter(|_| has(C::OTHERS));
-                let secret = v.first(C::SECRET).filter(|_| act.is_some() || has(C::MUST));
-                let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
-                let busy = v
-                    .first(C::BUSY)
-                    .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
-                if let Some(i) = quiet
-                    .map(|(a, _)| a)
-                    .or(secret)
-                    .or(skip.map(|(a, _)| a))
-                    .or(busy)
+                // Callback: a number to call, tied to a charge, a refund, a scare
+                // or offered help.
+                if pass == 1
+                    && !negated
+                    && act.is_some()
+                    && let Some(call) = v.first(C::V_CALL).filter(|&c| !toks[c].colon)
+                    && (flags.cancel
+                        || self.found.iter().any(|f| {
+                            matches!(
+                                f.category,
+                                RiskCategory::Scare
+                                    | RiskCategory::RewardLure
+                                    | RiskCategory::FakeTechSupport
+                                    | RiskCategory::FreeUpgrade
+                                    | RiskCategory::JobOffer
+                            )
+                        })
+                        || has(C::URGENT)
+                            && (has(C::O_ACCOUNT) || has(C::O_CREDENTIAL))
+                            && has(C::ADDRESSEE))
                 {
-                    let why = format!("secrecy \"{}\"", self.word(i));
-                    self.push(RiskCategory::Secrecy, why, &clause.toks, None);
+                    let near = phone_at
+                        .iter()
+                        .find(|(p, _)| *p + 40 >= clause.toks.start && *p <= clause.toks.end + 40);
+                    let line = v
+                        .idx()
+                        .any(|i| i != call && toks[i].cls & C::PHONE_LINE.bit() != 0);
+                    let any = phone_at.first().filter(|_| line);
+                    if let Some((_, number)) = near.or(any) {
+                        let why = format!(
+                            "call \"{}\" with a number given, after a {}",
+                            self.word(call),
+                            if flags.cancel {
+                                "charge to cancel or dispute"
+                            } else if flags.scare {
+                                "scare"
+                            } else {
+                                "offer"
+                            }
+                        );
+                        self.push(
+                            RiskCategory::CallbackBait,
+                            why,
+                            &clause.toks,
+                            Some(number.clone()),
+                        );
+                    }
+                }
+
+                if pass == 1 {
+                    if free
+                        && let Some(u) = v.first(C::URGENT)
+                        && self
+                            .found
+                            .iter()
+                            .any(|f| f.category == RiskCategory::CallbackBait)
+                    {
+                        let why = format!("\"{}\" on a number to call", self.word(u));
+                        self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                    }
+                    continue;
+                }
+
+                // Scare: something wrong with the reader's account, device or money.
+                if free
+                    && let Some(s) = v.first(C::SCARE)
+                    && (has(C::ADDRESSEE) || has(C::WRITER_SUBJECT))
+                    && (has(C::O_ACCOUNT)
+                        || has(C::O_DEVICE)
+                        || has(C::TRANSACTION)
+                        || has(C::O_CREDENTIAL)
+                        || has(C::O_PAYMENT))
+                {
+                    let why = format!(
+                        "\"{}\" about the reader's account, device or money",
+                        self.word(s)
+                    );
+                    self.push(RiskCategory::Scare, why, &clause.toks, None);
+                }
+
+                // Reward: a prize or gift to claim, a survey to fill in.
+                if free
+                    && let Some(r) = v.first(C::REWARD)
+                    && (flags.survey
+                        || v.pair(C::OFFER, C::REWARD).is_some()
+                            && (act.is_some() || has(C::ADDRESSEE)))
+                {
+                    let why = format!("reward \"{}\" offered to the reader", self.word(r));
+                    self.push(RiskCategory::RewardLure, why, &clause.toks, None);
+                }
+
+                // Job offer made to the reader (not someone applying).
+                if free
+                    && !writer_applies
+                    && let Some(j) = v.first(C::JOB)
+                    && flags.job_words >= 2
+                    && (has(C::OFFER) || has(C::ADDRESSEE))
+                {
+                    let why = format!("job \"{}\" offered to the reader", self.word(j));
+                    self.push(RiskCategory::JobOffer, why, &clause.toks, None);
+                }
+
+                // Free upgrade.
+                if free
+                    && let Some((f, u)) = v.pair(C::FREE, C::UPGRADE)
+                    && (has(C::ADDRESSEE) || has(C::OFFER) || act.is_some())
+                {
+                    let why = format!("\"{}\" \"{}\" offered", self.word(f), self.word(u));
+                    self.push(RiskCategory::FreeUpgrade, why, &clause.toks, None);
+                }
+
+                // Help nobody asked for: "I can fix your slow laptop".
+                if free
+                    && let Some(h) = v.first(C::HELP_OFFER)
+                    && has(C::ADDRESSEE)
+                    && (has(C::PROBLEM) || has(C::SCARE))
+                    && (has(C::O_DEVICE) || has(C::O_REMOTE) || has(C::O_ACCOUNT))
+                    && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
+                {
+                    let why = format!(
+                        "offers to \"{}\" a problem with the reader's machine",
+                        self.word(h)
+                    );
+                    self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
+                }
+
+                // An urgent patch to apply.
+                if free
+                    && act.is_some()
+                    && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
+                    && has(C::V_INSTALL)
+                {
+                    let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
+                    self.push(RiskCategory::UrgentPatch, why, &clause.toks, None);
+                }
+
+                // Time pressure: a deadline on a request, or a threat of loss.
+                if free
+                    && let Some(u) = v.first(C::URGENT)
+                    && (requested
+                        || flags.cancel
+                        || self
+                            .found
+                            .iter()
+                            .any(|f| f.category == RiskCategory::CallbackBait))
+                {
+                    let why = format!("\"{}\" on a request", self.word(u));
+                    self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                }
+                if free
+                    && act.is_none()
+                    && let Some(t) = v.first(C::THREAT)
+                    && has(C::ADDRESSEE)
+                    && (has(C::O_ACCOUNT)
+                        || has(C::O_ACCESS)
+                        || has(C::O_DEVICE)
+                        || has(C::TRANSACTION)
+                        || has(C::O_DATA)
+                        || has(C::O_CREDENTIAL))
+                {
+                    let why = format!(
+                        "threat \"{}\" to the reader's account or service",
+                        self.word(t)
+                    );
+                    self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                }
+
+                // Secrecy: keep it quiet, skip the process, the writer can't be reached.
+                if !hypothetical && !reported {
+                    let quiet = v
+                        .pair(C::NEGATION, C::TELL_OTHER)
+                        .filter(|_| has(C::OTHERS));
+                    let secret = v.first(C::SECRET).filter(|_| act.is_some() || has(C::MUST));
+                    let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
+                    let busy = v
+                        .first(C::BUSY)
+                        .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
+                    if let Some(i) = quiet
+                        .map(|(a, _)| a)
+                        .or(secret)
+                        .or(skip.map(|(a, _)| a))
+                        .or(busy)
+                    {
+                        let why = format!("secrecy \"{}\"", self.word(i));
+                        self.push(RiskCategory::Secrecy, why, &clause.toks, None);
+                    }
                 }
             }
         }
