@@ -1664,8 +1664,8 @@ El equipo de NubePlus
            """Congratulations! You have won our Winterfest raffle. Claim your prize
 before Friday or it will be given to another participant.
 """)
-    s.send("lure-callback-bait", cat, "flag", "callback bait: subscription renewal notice with a phone number to call", "en",
-           ("CloudVault Billing", "billing@cloudvault-storage.test"), "Your subscription renews tomorrow",
+    s.send("lure-callback-bait", cat, "hold", "callback bait: subscription renewal notice with a phone number to call (issue 10: a callback lure from outside the verified channels is held for a callback to the directory number, not only flagged)", "en",
+           ("CloudVault Billing", "billing@cloudvault-storage.test"), "Your subscription renews tomorrow", controls=["callback"],
            """Your CloudVault subscription renews tomorrow for £399.99. If you did not
 authorise this, call us on +44 20 7946 0999 to cancel.
 """)

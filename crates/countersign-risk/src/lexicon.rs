@@ -122,6 +122,7 @@ classes! {
     COURTESY = "courtesy",
     BENEFICIARY = "beneficiary",
     WARNING = "warning",
+    V_KEEP = "v_keep",
 }
 
 impl C {
@@ -380,7 +381,17 @@ impl Lexicon {
             if let Some(e) = memo.maps[lang].get(word) {
                 return *e;
             }
-            let e = self.compute(lang, word);
+            let mut e = self.compute(lang, word);
+            // "envíeme", "facilítenos": the writer is in the verb.
+            if lang == ES
+                && e.classes & verb_classes() != 0
+                && word.len() > 5
+                && ["me", "nos", "melo", "noslo"]
+                    .iter()
+                    .any(|c| word.ends_with(c))
+            {
+                e.classes |= C::WRITER_OBJECT.bit();
+            }
             if memo.size >= MEMO_CAPACITY {
                 memo.maps.iter_mut().for_each(HashMap::clear);
                 memo.size = 0;

@@ -63,7 +63,7 @@ struct Tok {
     start: usize,
     end: usize,
     cls: Classes,
-    lemma: [u32; 2],
+    lemma: [u32; 4],
     sep: Sep,
     /// Inside quotation marks: mentioned, not said.
     quoted: bool,
@@ -550,22 +550,25 @@ fn word_char_at(buffer: &str, i: usize) -> bool {
 fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
     let mut votes = [0u32; 4];
     for t in toks {
-        if t.end - t.start > 6 {
+        if t.end - t.start > 8 {
             continue;
         }
         let lang = match &buffer[t.start..t.end] {
             "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "with" | "this"
             | "that" | "are" | "we" | "please" | "have" | "will" | "be" | "our" | "it" | "not"
             | "can" | "would" | "could" => EN,
-            "der" | "das" | "und" | "sie" | "ist" | "nicht" | "mit" | "ich" | "bitte" | "ihre"
-            | "ihr" | "zu" | "den" | "wir" | "ein" | "eine" | "fur" | "auf" | "dem" | "uns"
-            | "noch" | "sehr" | "ihnen" | "wird" | "sind" | "auch" => DE,
-            "le" | "les" | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous"
-            | "pas" | "dans" | "du" | "au" | "ce" | "sur" | "avec" | "merci" | "bonjour"
-            | "vos" | "sont" | "je" => FR,
-            "el" | "los" | "las" | "y" | "su" | "para" | "por" | "usted" | "con" | "una"
-            | "del" | "al" | "lo" | "sus" | "gracias" | "hola" | "muy" | "esta" | "este"
-            | "nos" | "estimado" | "estimada" => ES,
+            "hat" | "sich" | "unsere" | "unser" | "haben" | "bei" | "von" | "im" | "nach"
+            | "wurde" | "der" | "das" | "und" | "sie" | "ist" | "nicht" | "mit" | "ich"
+            | "bitte" | "ihre" | "ihr" | "zu" | "den" | "wir" | "ein" | "eine" | "fur" | "auf"
+            | "dem" | "uns" | "noch" | "sehr" | "ihnen" | "wird" | "sind" | "auch" => DE,
+            "avez" | "avons" | "sera" | "mon" | "notre" | "nos" | "aux" | "cette" | "mais"
+            | "ou" | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous" | "pas"
+            | "dans" | "du" | "au" | "ce" | "sur" | "avec" | "merci" | "bonjour" | "vos"
+            | "sont" | "je" => FR,
+            "podria" | "necesito" | "favor" | "ha" | "han" | "hemos" | "le" | "les" | "como"
+            | "pero" | "el" | "los" | "las" | "y" | "su" | "para" | "por" | "usted" | "con"
+            | "una" | "del" | "al" | "lo" | "sus" | "gracias" | "hola" | "muy" | "esta"
+            | "este" | "nos" | "estimado" | "estimada" => ES,
             _ => continue,
         };
         votes[lang] += 1;
@@ -573,6 +576,16 @@ fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
     let mut order = [EN, DE, FR, ES];
     order.sort_by_key(|&l| std::cmp::Reverse(votes[l]));
     let first = if votes[order[0]] == 0 { EN } else { order[0] };
+    // Too few function words to tell (a subject line, a one-line note):
+    // read it in every language.
+    if votes.iter().sum::<u32>() < 3 {
+        return vec![first, EN, DE, FR, ES]
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, l)| i == 0 || l != first)
+            .map(|(_, l)| l)
+            .collect();
+    }
     let mut langs = vec![first];
     if first != EN {
         langs.push(EN);
@@ -979,7 +992,14 @@ impl<'a> Reader<'a> {
                         | "du"
                         | "des"
                 )
-            }) || toks[i].colon
+            }) || toks.get(i + 1).is_some_and(|n| {
+                // "Release 5.2": a name with a version.
+                n.digits
+                    && n.sep == Sep::None
+                    && self.buffer.as_bytes().get(n.end) == Some(&b'.')
+                    && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
+            })
+                || toks[i].colon
                 // "sign-in approvals", "log-in page": a compound, not a verb.
                 || word.contains('-');
             if ok && !noun {
@@ -999,7 +1019,7 @@ impl<'a> Reader<'a> {
         // "j'ai besoin", "necesito".
         for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
             let word = self.word(i);
-            let first_person_es = lang == ES
+            let first_person_es = self.langs.contains(&ES)
                 && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
@@ -1429,10 +1449,14 @@ impl<'a> Reader<'a> {
                 say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
         } else if need
-            && let Some(ob) = v
-                .first(C::O_DATA)
-                .or_else(|| v.first(C::O_LIST).filter(|_| has(C::O_PEOPLE)))
-                .filter(|_| v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some())
+            && let Some(ob) = needed(C::O_DATA, 6).or_else(|| {
+                v.first(C::O_LIST)
+                    .or_else(|| v.first(C::O_DATA))
+                    .filter(|_| has(C::O_PEOPLE) || has(C::O_DATA))
+                    .filter(|_| {
+                        v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some()
+                    })
+            })
         {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
@@ -1826,11 +1850,31 @@ impl<'a> Reader<'a> {
                 }
 
                 // Secrecy: keep it quiet, skip the process, the writer can't be reached.
-                if !hypothetical && !reported {
+                // "Don't tell anyone": the anyone is who must not hear, not
+                // someone reported.
+                let only_others = v
+                    .idx()
+                    .filter(|&i| toks[i].cls & C::THIRD_PARTY.bit() != 0)
+                    .all(|i| toks[i].cls & C::OTHERS.bit() != 0);
+                if !hypothetical && (!reported || only_others) {
+                    // "Don't tell anyone" keeps the request quiet; "never share
+                    // your password with anyone" keeps a secret safe.
+                    let guarded =
+                        all & bits(&[
+                            C::O_CREDENTIAL,
+                            C::O_CODE,
+                            C::O_MFA,
+                            C::O_PAY_DEST,
+                            C::O_DATA,
+                        ]) != 0;
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
-                        .filter(|_| has(C::OTHERS));
-                    let secret = v.first(C::SECRET).filter(|_| act.is_some() || has(C::MUST));
+                        .filter(|_| has(C::OTHERS) && !guarded);
+                    let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
+                    let secret = v
+                        .first(C::SECRET)
+                        .filter(|_| act.is_some() || has(C::MUST))
+                        .or(kept);
                     let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
                     let busy = v
                         .first(C::BUSY)
@@ -2010,5 +2054,200 @@ mod tests {
         );
         assert_eq!(read("Our bank details have changed."), [PaymentChange]);
         assert_eq!(read("Our bank details remain unchanged."), []);
+    }
+
+    /// Checks each text finds exactly `expected` (categories, any order).
+    fn check(cases: &[(&str, &[RiskCategory])]) {
+        let mut failures = Vec::new();
+        for (text, expected) in cases {
+            let mut want = expected.to_vec();
+            want.sort();
+            let got = read(text);
+            if got != want {
+                failures.push(format!("{text:?}\n    want {want:?}\n    got  {got:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn requests_in_four_languages() {
+        use RiskCategory::*;
+        check(&[
+            // English
+            (
+                "Can you read me the six-digit verification code when I phone you?",
+                &[CredentialReset],
+            ),
+            (
+                "I need admin rights on the build server until Friday.",
+                &[AccessGrant],
+            ),
+            (
+                "Please add Tom to the finance approvers group.",
+                &[AccessGrant],
+            ),
+            (
+                "Kindly disable two-factor authentication on my mailbox, I lost my handset.",
+                &[MfaReset],
+            ),
+            (
+                "Please install the attached client on your laptop.",
+                &[SoftwareInstall],
+            ),
+            (
+                "Could you accept the remote session so our engineer can look?",
+                &[RemoteAccess],
+            ),
+            (
+                "Please send us the list of all employees with their home addresses.",
+                &[DataExport],
+            ),
+            (
+                "Please settle invoice 88 to the new account below.",
+                &[PaymentChange],
+            ),
+            (
+                "Could you process a same-day transfer of EUR 18,400 to this supplier?",
+                &[PaymentChange],
+            ),
+            // German
+            (
+                "Könnten Sie mir bitte das Kennwort für das Lagerkonto schicken?",
+                &[CredentialReset],
+            ),
+            (
+                "Bitte überweisen Sie 12.000 EUR heute noch auf das unten genannte Konto.",
+                &[PaymentChange, Urgency],
+            ),
+            (
+                "Bitte installieren Sie das beigefügte Programm auf Ihrem Rechner.",
+                &[SoftwareInstall],
+            ),
+            ("Unsere Bankverbindung hat sich geändert.", &[PaymentChange]),
+            (
+                "Bitte fügen Sie mich der Gruppe Einkauf hinzu.",
+                &[AccessGrant],
+            ),
+            // French
+            (
+                "Pouvez-vous me communiquer votre identifiant et votre mot de passe ?",
+                &[CredentialReset],
+            ),
+            (
+                "Veuillez noter notre nouveau RIB pour les prochains règlements.",
+                &[PaymentChange],
+            ),
+            (
+                "Merci de m'envoyer la liste des clients avec leurs coordonnées.",
+                &[DataExport],
+            ),
+            (
+                "Pourriez-vous réinitialiser la double authentification de mon compte ?",
+                &[MfaReset],
+            ),
+            // Spanish
+            (
+                "Por favor, envíeme el código que le ha llegado por SMS.",
+                &[CredentialReset],
+            ),
+            (
+                "Necesito que me den permisos de administrador en el portátil.",
+                &[AccessGrant],
+            ),
+            (
+                "Le rogamos que actualice los datos bancarios del proveedor con la nueva cuenta.",
+                &[PaymentChange],
+            ),
+            (
+                "¿Podría instalar la herramienta de acceso remoto adjunta?",
+                &[RemoteAccess, SoftwareInstall],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn talk_about_risky_things_is_no_request() {
+        check(&[
+            // Never-ask notices, in each language.
+            (
+                "IT will never ask you for your password by email or phone.",
+                &[],
+            ),
+            ("Wir werden Sie niemals nach Ihrem Passwort fragen.", &[]),
+            ("Nous ne vous demanderons jamais votre mot de passe.", &[]),
+            ("Nunca le pediremos su contraseña por correo.", &[]),
+            // Hypotheticals and warnings.
+            (
+                "If someone calls and asks you to install a remote tool, hang up.",
+                &[],
+            ),
+            (
+                "Wenn jemand Sie bittet, Geld zu überweisen, rufen Sie uns an.",
+                &[],
+            ),
+            (
+                "Attention aux faux courriers annonçant un nouveau RIB.",
+                &[],
+            ),
+            // Announcements, receipts, release notes.
+            (
+                "The update will be installed automatically tonight; you do not need to do anything.",
+                &[],
+            ),
+            (
+                "We have reset your password as requested in ticket 4410.",
+                &[],
+            ),
+            (
+                "Thank you for your payment of EUR 240, received on 3 March.",
+                &[],
+            ),
+            (
+                "Release 5.2 adds export of audit logs and a new admin role.",
+                &[],
+            ),
+            ("Le paiement de la facture 12 a bien été reçu, merci.", &[]),
+            (
+                "La actualización se instalará de forma automática el domingo.",
+                &[],
+            ),
+            (
+                "Die Rechnung zahlen Sie wie gewohnt auf das bekannte Konto.",
+                &[],
+            ),
+            // Quotation: someone else's words, mentioned.
+            (
+                "Phishing mails often say \"please send me your password and the code you received\".",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn lures_by_structure() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your subscription renewed for $399.99. If you did not authorise this charge, call +1 888 555 0100.",
+                &[CallbackBait],
+            ),
+            (
+                "Votre abonnement a été renouvelé. Pour annuler, appelez le +1 888 555 0100.",
+                &[CallbackBait],
+            ),
+            (
+                "Congratulations, you have been selected to receive a gift card: claim it today.",
+                &[RewardLure],
+            ),
+            (
+                "Keep this strictly between us and don't tell anyone in finance.",
+                &[Secrecy],
+            ),
+            (
+                "We detected unusual sign-in activity on your account.",
+                &[Scare],
+            ),
+        ]);
     }
 }
