@@ -201,6 +201,22 @@ impl Recogniser {
     }
 
     fn classify(&self, buffer: &str, toks: &mut [Tok], langs: &[Lang]) {
+        let grammar = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_OBJECT,
+            C::WRITER_OWN,
+            C::WRITER_SUBJECT,
+            C::THIRD_PARTY,
+            C::NEGATION,
+            C::CONDITION,
+            C::BENEFICIARY,
+            C::PRONOUN,
+            C::CONJUNCTION,
+            C::FILLER,
+            C::MODAL,
+            C::COURTESY,
+            C::POLITE,
+        ]);
         for t in toks.iter_mut() {
             if t.digits && t.end - t.start > 3 || t.glued {
                 continue;
@@ -208,7 +224,15 @@ impl Recogniser {
             let word = &buffer[t.start..t.end];
             for (slot, &lang) in langs.iter().enumerate() {
                 let e = self.lexicon.lookup(lang, word);
-                t.cls |= e.classes;
+                // A second language lends its content words (English IT
+                // vocabulary in a German mail), not its function words:
+                // Spanish "he" is no English "he".
+                let lent = if slot > 0 && langs.len() == 2 {
+                    e.classes & !grammar
+                } else {
+                    e.classes
+                };
+                t.cls |= lent;
                 t.lemma[slot] = e.lemma;
             }
         }
@@ -561,8 +585,8 @@ fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
             | "wurde" | "der" | "das" | "und" | "sie" | "ist" | "nicht" | "mit" | "ich"
             | "bitte" | "ihre" | "ihr" | "zu" | "den" | "wir" | "ein" | "eine" | "fur" | "auf"
             | "dem" | "uns" | "noch" | "sehr" | "ihnen" | "wird" | "sind" | "auch" => DE,
-            "avez" | "avons" | "sera" | "mon" | "notre" | "nos" | "aux" | "cette" | "mais"
-            | "ou" | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous" | "pas"
+            "avez" | "avons" | "sera" | "mon" | "notre" | "aux" | "cette" | "mais" | "ou"
+            | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous" | "pas"
             | "dans" | "du" | "au" | "ce" | "sur" | "avec" | "merci" | "bonjour" | "vos"
             | "sont" | "je" => FR,
             "podria" | "necesito" | "favor" | "ha" | "han" | "hemos" | "le" | "les" | "como"
@@ -962,7 +986,11 @@ impl<'a> Reader<'a> {
         {
             let word = self.word(i);
             let ok = match lang {
-                DE => v.near(i, C::ADDRESSEE, 0, 1).is_some(),
+                // "Senden Sie", or the familiar "schick mir".
+                DE => {
+                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                        || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                }
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
                 ES => imperative_form(lang, word),
                 // English: a base form written in the lexicon ("send",
@@ -1000,8 +1028,12 @@ impl<'a> Reader<'a> {
                     && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
             })
                 || toks[i].colon
-                // "sign-in approvals", "log-in page": a compound, not a verb.
-                || word.contains('-');
+                // "sign-in approvals", "log-in page": a compound, not a verb
+                // ("connectez-vous", "envoyez-moi" are verbs with a pronoun).
+                || word.contains('-')
+                    && !word.rsplit('-').next().is_some_and(|tail| {
+                        matches!(tail, "vous" | "moi" | "nous" | "le" | "la" | "les" | "lui" | "leur")
+                    });
             if ok && !noun {
                 return Some((Act { at: i }, "imperative"));
             }
@@ -1249,9 +1281,7 @@ impl<'a> Reader<'a> {
                 .split(|c: char| !is_word_char(c))
                 .next()
                 .unwrap_or("");
-            self.langs
-                .iter()
-                .any(|&l| self.lexicon.is_verb_form(l, head))
+            self.langs[0] != EN || self.lexicon.is_verb_form(EN, head)
         }) {
             say(
                 self,
@@ -1658,6 +1688,16 @@ impl<'a> Reader<'a> {
     ) {
         let toks = self.toks;
         let writer_applies = flags.applying;
+        // A job offer names the job in more than one way ("position",
+        // "salary", "interview"), not one word twice.
+        let mut job_lemmas: Vec<u32> = toks
+            .iter()
+            .filter(|t| t.cls & C::JOB.bit() != 0 && !t.quoted)
+            .map(|t| t.lemma[0])
+            .collect();
+        job_lemmas.sort_unstable();
+        job_lemmas.dedup();
+        let job_kinds = job_lemmas.len();
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -1777,7 +1817,7 @@ impl<'a> Reader<'a> {
                 if free
                     && !writer_applies
                     && let Some(j) = v.first(C::JOB)
-                    && flags.job_words >= 2
+                    && job_kinds >= 2
                     && (has(C::OFFER) || has(C::ADDRESSEE))
                 {
                     let why = format!("job \"{}\" offered to the reader", self.word(j));
