@@ -35,7 +35,12 @@ pub(crate) const ES: Lang = 3;
 macro_rules! classes {
     ($($name:ident = $text:literal,)*) => {
         /// Bit positions of the word classes, named as in `data/lexicon.toml`.
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[allow(
+            non_camel_case_types,
+            clippy::upper_case_acronyms,
+            clippy::enum_variant_names,
+            dead_code
+        )]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u8)]
         pub(crate) enum C { $($name,)* }

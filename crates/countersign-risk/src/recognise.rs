@@ -2062,7 +2062,7 @@ mod tests {
         let mut v: Vec<RiskCategory> = rec
             .recognise(
                 &folded,
-                &[0..folded.len()],
+                std::slice::from_ref(&(0..folded.len())),
                 &[],
                 &["+18885550100".to_owned()],
                 0,
