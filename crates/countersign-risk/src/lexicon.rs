@@ -175,6 +175,8 @@ pub(crate) struct Lexicon {
     words: [HashMap<Box<str>, Entry>; 4],
     /// Units by the lemma of their first word, longest first.
     units: [HashMap<u32, Vec<Unit>>; 4],
+    /// The same, indexed by lemma for the hot path (lemmas are dense).
+    units_by_lemma: [Vec<Vec<Unit>>; 4],
     /// German nouns as they are written, to find them as compound heads.
     heads: HashMap<Box<str>, Entry>,
     /// Verbs as they are written in the lexicon (their base forms), per
@@ -259,6 +261,7 @@ impl Lexicon {
             stemmers: algorithms.map(Stemmer::create),
             words: Default::default(),
             units: Default::default(),
+            units_by_lemma: Default::default(),
             heads: HashMap::new(),
             verb_forms: Default::default(),
             prefixes: std::array::from_fn(|_| vec![0u64; PREFIX_BITS / 64].into_boxed_slice()),
@@ -286,9 +289,12 @@ impl Lexicon {
                 }
             }
         }
-        for units in &mut lex.units {
-            for list in units.values_mut() {
+        for (lang, units) in lex.units.iter_mut().enumerate() {
+            let dense = &mut lex.units_by_lemma[lang];
+            dense.resize(next_lemma as usize + 1, Vec::new());
+            for (&head, list) in units.iter_mut() {
                 list.sort_by_key(|u| std::cmp::Reverse(u.rest.len()));
+                dense[head as usize] = list.clone();
             }
         }
         Ok(lex)
@@ -359,7 +365,9 @@ impl Lexicon {
 
     /// The units starting with `lemma` in `lang`, longest first.
     pub(crate) fn units(&self, lang: Lang, lemma: u32) -> &[Unit] {
-        self.units[lang].get(&lemma).map_or(&[], Vec::as_slice)
+        self.units_by_lemma[lang]
+            .get(lemma as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// What `word` (folded, one word) is in `lang`.
@@ -565,15 +573,64 @@ const MEMO_CAPACITY: usize = 1 << 16;
 struct Memo {
     lexicon: u64,
     size: usize,
-    maps: [HashMap<Box<str>, Entry>; 4],
+    maps: [HashMap<Box<str>, Entry, KeyedBuild>; 4],
 }
 
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo {
         lexicon: 0,
         size: 0,
-        maps: Default::default(),
+        maps: std::array::from_fn(|_| HashMap::with_hasher(KeyedBuild::new())),
     });
+}
+
+/// A fast multiplicative hash for the memo's short keys, seeded per thread
+/// from the standard library's random keys, so that nobody can choose words
+/// that collide (the memo holds whatever words mail brings).
+#[derive(Clone)]
+struct KeyedBuild(u64);
+
+impl KeyedBuild {
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        KeyedBuild(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
+    }
+}
+
+impl std::hash::BuildHasher for KeyedBuild {
+    type Hasher = Keyed;
+    fn build_hasher(&self) -> Keyed {
+        Keyed(self.0)
+    }
+}
+
+struct Keyed(u64);
+
+impl std::hash::Hasher for Keyed {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: SwissTable uses the top 7 bits as a tag.
+        let h = self.0;
+        h ^ (h >> 29) ^ (h >> 47)
+    }
 }
 
 #[cfg(test)]

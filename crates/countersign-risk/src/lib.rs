@@ -253,6 +253,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         &breaks,
         &text_parts,
         &html_parts,
+        &ranges,
         &mut assessment,
     );
     assessment.lures.sort_unstable();
@@ -319,6 +320,23 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
     });
 }
 
+/// How much of each part the grammar reads: a bound on the work one message
+/// can cause. Requests and lures stand in the first screens of a message;
+/// the phrase rulebook still scans the whole of it.
+pub const GRAMMAR_BYTES: usize = 12 * 1024;
+
+/// `end`, or `start + limit` moved back to a character boundary if sooner.
+fn cut_at_char(buffer: &str, start: usize, end: usize, limit: usize) -> usize {
+    if end - start <= limit {
+        return end;
+    }
+    let mut at = start + limit;
+    while !buffer.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// The weight of a finding of the recogniser, by category.
 fn recognised_weight(category: RiskCategory) -> u32 {
     match category {
@@ -342,6 +360,7 @@ fn recognised(
     breaks: &[(usize, bool)],
     text_parts: &[Range<usize>],
     html_parts: &[Range<usize>],
+    scanned: &[Range<usize>],
     assessment: &mut RiskAssessment,
 ) {
     let mut ranges: Vec<Range<usize>> = Vec::new();
@@ -354,7 +373,7 @@ fn recognised(
     {
         ranges.push(0..end.saturating_sub(1));
     }
-    for part in text_parts.iter().chain(html_parts) {
+    for (n, part) in text_parts.iter().chain(html_parts).enumerate() {
         let text = &buffer[part.clone()];
         // The writer's own words end where the quoted history starts, unless
         // there are none above it (a bare forward is read whole).
@@ -364,7 +383,22 @@ fn recognised(
             }
             _ => part.end,
         };
-        ranges.push(part.start..end);
+        // The grammar reads the first `GRAMMAR_BYTES` of each part's own
+        // words (requests come first; the phrase scan reads everything).
+        let end = cut_at_char(buffer, part.start, end, GRAMMAR_BYTES);
+        if n < text_parts.len() {
+            ranges.push(part.start..end);
+            continue;
+        }
+        // An HTML alternative is read where it differs from its plain twin
+        // (the same regions the phrase scan reads, margins included): what
+        // both say is read once, in the plain part.
+        for r in scanned {
+            let (a, b) = (r.start.max(part.start), r.end.min(end));
+            if a < b {
+                ranges.push(a..b);
+            }
+        }
     }
     for found in rulebook.recogniser().recognise(
         buffer,

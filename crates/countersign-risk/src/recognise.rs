@@ -172,12 +172,12 @@ impl Recogniser {
                 .join(", ")
         );
         for clause in clauses(&toks) {
-            let v = View {
-                toks: &toks,
-                range: clause.toks.clone(),
-                back: clause.toks.start..clause.toks.start,
-                aside: clause.aside,
-            };
+            let v = View::new(
+                &toks,
+                clause.toks.clone(),
+                clause.toks.start..clause.toks.start,
+                clause.aside,
+            );
             let act = reader
                 .act(&v)
                 .map(|(a, how)| format!("{how} \"{}\"", reader.word(a.at)));
@@ -573,7 +573,8 @@ fn word_char_at(buffer: &str, i: usize) -> bool {
 /// for, and English (the vocabulary of IT is English in every language).
 fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
     let mut votes = [0u32; 4];
-    for t in toks {
+    // The first few hundred words tell the language.
+    for t in toks.iter().take(600) {
         if t.end - t.start > 8 {
             continue;
         }
@@ -813,6 +814,8 @@ struct View<'a> {
     range: Range<usize>,
     back: Range<usize>,
     aside: bool,
+    /// Every class of the clause's words, to answer "is there any" at once.
+    cls: Classes,
 }
 
 impl View<'_> {
@@ -822,16 +825,40 @@ impl View<'_> {
             !t.covered && !t.quoted && t.aside == self.aside
         })
     }
+    fn new<'t>(toks: &'t [Tok], range: Range<usize>, back: Range<usize>, aside: bool) -> View<'t> {
+        let cls = range
+            .clone()
+            .filter(|&i| {
+                let t = &toks[i];
+                !t.covered && !t.quoted && t.aside == aside
+            })
+            .fold(0, |acc, i| acc | toks[i].cls);
+        View {
+            toks,
+            range,
+            back,
+            aside,
+            cls,
+        }
+    }
     fn all(&self) -> Classes {
-        self.idx().fold(0, |acc, i| acc | self.toks[i].cls)
+        self.cls
     }
     fn first(&self, c: C) -> Option<usize> {
+        if self.cls & c.bit() == 0 {
+            return None;
+        }
         self.idx().find(|&i| self.toks[i].cls & c.bit() != 0)
     }
     /// A token of class `a` and a different token of class `b`; when the
     /// clause has no `b` but a pronoun ("read it to me"), a `b` of the
     /// clauses before.
     fn pair(&self, a: C, b: C) -> Option<(usize, usize)> {
+        if self.cls & a.bit() == 0
+            || self.cls & b.bit() == 0 && (self.cls & C::PRONOUN.bit() == 0 || self.back.is_empty())
+        {
+            return None;
+        }
         for i in self.idx().filter(|&i| self.toks[i].cls & a.bit() != 0) {
             if let Some(j) = self
                 .idx()
@@ -1087,6 +1114,24 @@ impl<'a> Reader<'a> {
         let mut carried: Option<(Act, &'static str, usize)> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
+        let verbs_and_objects = bits(VERBS)
+            | bits(&[
+                C::O_CREDENTIAL,
+                C::O_CODE,
+                C::O_MFA,
+                C::O_PUSH,
+                C::O_ACCESS,
+                C::O_ACCOUNT,
+                C::O_REMOTE,
+                C::O_SOFTWARE,
+                C::O_PAY_DEST,
+                C::O_PAYMENT,
+                C::O_TRANSFER,
+                C::O_GIFT,
+                C::O_PAYROLL,
+                C::O_DATA,
+                C::O_LIST,
+            ]);
         let mut prev_subject = false;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
@@ -1096,12 +1141,12 @@ impl<'a> Reader<'a> {
             if n == 0 || clause.sentence > clauses[n - 1].sentence + 1 {
                 back_from = clause.toks.start;
             }
-            let v = View {
+            let v = View::new(
                 toks,
-                range: clause.toks.clone(),
-                back: back_from..clause.toks.start,
-                aside: clause.aside,
-            };
+                clause.toks.clone(),
+                back_from..clause.toks.start,
+                clause.aside,
+            );
             let all = v.all();
             let hypothetical = v
                 .idx()
@@ -1143,7 +1188,13 @@ impl<'a> Reader<'a> {
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
                 || !prev_subject && !opened_by_conjunction;
-            let mut own = if free { self.act(&v) } else { None };
+            // Only a clause with a verb or an object of a request, or one
+            // that opens a list, can make a request: the rest is not read
+            // for an act.
+            let ends_in_colon_here =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
+            let mut own = if free && relevant { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
                 own = None;
@@ -1645,12 +1696,7 @@ impl<'a> Reader<'a> {
         // Details alone are a letterhead; asked to pay to them, or told
         // they are new, they are a payment request.
         let pay_asked = clauses.iter().any(|c| {
-            let v = View {
-                toks,
-                range: c.toks.clone(),
-                back: c.toks.start..c.toks.start,
-                aside: c.aside,
-            };
+            let v = View::new(toks, c.toks.clone(), c.toks.start..c.toks.start, c.aside);
             let all = v.all();
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
@@ -1702,12 +1748,12 @@ impl<'a> Reader<'a> {
         // call that they are tied to.
         for pass in 0..2 {
             for clause in clauses {
-                let v = View {
+                let v = View::new(
                     toks,
-                    range: clause.toks.clone(),
-                    back: clause.toks.start..clause.toks.start,
-                    aside: clause.aside,
-                };
+                    clause.toks.clone(),
+                    clause.toks.start..clause.toks.start,
+                    clause.aside,
+                );
                 let all = v.all();
                 let hypothetical = v
                     .idx()
@@ -1720,7 +1766,22 @@ impl<'a> Reader<'a> {
                 let free = !hypothetical && !negated && !reported;
                 let has = |c: C| all & c.bit() != 0;
                 self.may_command = true;
-                let act = if free { self.act(&v) } else { None };
+                // Only clauses with a lure word need their act read.
+                let lure_words = bits(&[
+                    C::V_CALL,
+                    C::REWARD,
+                    C::FREE,
+                    C::PATCH,
+                    C::SECRET,
+                    C::V_KEEP,
+                    C::MUST,
+                    C::THREAT,
+                ]);
+                let act = if free && all & lure_words != 0 {
+                    self.act(&v)
+                } else {
+                    None
+                };
 
                 // Callback: a number to call, tied to a charge, a refund, a scare
                 // or offered help.
