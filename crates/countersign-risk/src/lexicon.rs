@@ -218,16 +218,19 @@ struct RawClass {
     es: Vec<String>,
 }
 
-const PREFIX_BITS: usize = 1 << 16;
+const PREFIX_BITS: usize = 1 << 20;
 
-/// The bitmap slot of a word's first bytes: its first three bytes, or the
-/// whole word when shorter.
-fn prefix_slot(word: &[u8]) -> usize {
-    let mut h: u32 = word.len().min(3) as u32;
-    for &b in &word[..word.len().min(3)] {
+/// The bitmap slot of a word's first `n` bytes (or the whole word when
+/// shorter). Entries register their first four bytes, and short stems
+/// ("pay", "pin") their whole: a word can only stem to an entry whose
+/// beginning it shares.
+fn prefix_slot(word: &[u8], n: usize) -> usize {
+    let n = word.len().min(n);
+    let mut h: u32 = n as u32;
+    for &b in &word[..n] {
         h = h.wrapping_mul(0x0100_0193) ^ u32::from(b);
     }
-    (h.wrapping_mul(0x9e37_79b1) >> 16) as usize
+    (h.wrapping_mul(0x9e37_79b1) >> 12) as usize
 }
 
 /// Splits folded text into words the way message text is split.
@@ -304,8 +307,15 @@ impl Lexicon {
         let stem = self.stemmers[lang].stem(word).into_owned();
         let prefixes = &mut self.prefixes[lang];
         for key in [stem.as_bytes(), word.as_bytes()] {
-            let slot = prefix_slot(key);
+            let slot = prefix_slot(key, 4);
             prefixes[slot / 64] |= 1 << (slot % 64);
+            if key.len() < 4 {
+                // A short stem starts longer words: "pay" -> "payment".
+                for n in 1..=3 {
+                    let slot = prefix_slot(key, n) ^ (n << 18);
+                    prefixes[slot / 64] |= 1 << (slot % 64);
+                }
+            }
         }
         let entry = self.words[lang].entry(stem.into()).or_insert_with(|| {
             *next += 1;
@@ -375,12 +385,14 @@ impl Lexicon {
         if word.len() > 40 || word.is_empty() {
             return Entry::default();
         }
-        let slot = prefix_slot(word.as_bytes());
+        let bytes = word.as_bytes();
+        let bits = &self.prefixes[lang];
+        let set = |slot: usize| bits[slot / 64] & (1 << (slot % 64)) != 0;
+        let starts_an_entry =
+            set(prefix_slot(bytes, 4)) || bytes.len() > 3 && set(prefix_slot(bytes, 3) ^ (3 << 18));
         // Compounds and enclitics can hide an entry behind a prefix that
         // starts none; only German and Spanish need the slow path for them.
-        if self.prefixes[lang][slot / 64] & (1 << (slot % 64)) == 0
-            && !(lang == DE && word.len() >= 7)
-            && !(lang == ES && word.len() >= 5)
+        if !starts_an_entry && !(lang == DE && word.len() >= 7) && !(lang == ES && word.len() >= 5)
         {
             return Entry::default();
         }

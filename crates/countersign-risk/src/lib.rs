@@ -323,7 +323,7 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
 /// How much of each part the grammar reads: a bound on the work one message
 /// can cause. Requests and lures stand in the first screens of a message;
 /// the phrase rulebook still scans the whole of it.
-pub const GRAMMAR_BYTES: usize = 12 * 1024;
+pub const GRAMMAR_BYTES: usize = 6 * 1024;
 
 /// `end`, or `start + limit` moved back to a character boundary if sooner.
 fn cut_at_char(buffer: &str, start: usize, end: usize, limit: usize) -> usize {
