@@ -392,8 +392,8 @@ impl Lexicon {
             set(prefix_slot(bytes, 4)) || bytes.len() > 3 && set(prefix_slot(bytes, 3) ^ (3 << 18));
         // Compounds and enclitics can hide an entry behind a prefix that
         // starts none; only German and Spanish need the slow path for them.
-        if !starts_an_entry && !(lang == DE && word.len() >= 7) && !(lang == ES && word.len() >= 5)
-        {
+        let hidden_entry = lang == DE && word.len() >= 7 || lang == ES && word.len() >= 5;
+        if !(starts_an_entry || hidden_entry) {
             return Entry::default();
         }
         MEMO.with(|memo| {
