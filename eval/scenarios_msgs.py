@@ -1570,7 +1570,7 @@ starten Sie das Programm aus dem Anhang und nennen Sie uns den Sitzungscode.
 
 IT-Abteilung
 """, controls=H)
-    s.send("dn-contact-gmail-bank", cat, "hold", "payroll vendor contact's name from gmail announces new bank account", "en",
+    s.send("dn-contact-gmail-bank", cat, "quarantine", "payroll vendor contact's name from gmail announces new bank account (issue 10: a payment-detail change from outside the directory's verified channels is quarantined)", "en",
            ("Sophie Marchetti", "sophie.marchetti.ll@gmail.com"), "New bank account",
            """Dear Accounts Payable,
 
@@ -1664,11 +1664,11 @@ El equipo de NubePlus
            """Congratulations! You have won our Winterfest raffle. Claim your prize
 before Friday or it will be given to another participant.
 """)
-    s.send("lure-callback-bait", cat, "flag", "callback bait: subscription renewal notice with a phone number to call", "en",
+    s.send("lure-callback-bait", cat, "hold", "callback bait: subscription renewal notice with a phone number to call (issue 10: a callback lure from outside the verified channels is held for a callback to the directory number, not only flagged)", "en",
            ("CloudVault Billing", "billing@cloudvault-storage.test"), "Your subscription renews tomorrow",
            """Your CloudVault subscription renews tomorrow for £399.99. If you did not
 authorise this, call us on +44 20 7946 0999 to cancel.
-""")
+""", controls=["callback"])
     s.send("lure-tech-support-fr", cat, "flag", "French fake tech-support lure without a concrete ask", "fr",
            ("Assistance PC", "contact@pcfix-experts.test"), "Votre ordinateur est lent ?",
            """Bonjour,

@@ -40,6 +40,7 @@ pub(crate) fn collect(
     lookalikes(ids, auth, content, mail_from, &mut out);
     display_name(ids, content, &mut out);
     requests(risk, &mut out);
+    callback_brand(ids, content, risk, &mut out);
     out
 }
 
@@ -537,7 +538,7 @@ fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
     let mut requests: Vec<(&str, String)> = Vec::new();
     let mut lures: Vec<(&str, String)> = Vec::new();
     for hit in &risk.findings {
-        let evidence = match &hit.evidence.indicator {
+        let mut evidence = match &hit.evidence.indicator {
             Some(indicator) => format!(
                 "\"{}\" in {} ({indicator})",
                 hit.evidence.matched,
@@ -549,6 +550,11 @@ fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
                 hit.evidence.location.as_str()
             ),
         };
+        // The grammar's findings say which words made them.
+        if hit.rule.starts_with("grammar.") {
+            evidence.push_str(": ");
+            evidence.push_str(&hit.evidence.phrase);
+        }
         let family = if hit.category.is_high_risk_request() {
             requests.push((hit.category.as_str(), evidence.clone()));
             "request"
@@ -579,5 +585,64 @@ fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
                 .collect::<Vec<_>>()
                 .join("; "),
         ));
+    }
+}
+
+/// A callback lure that names a brand (a protected or borrowed identity) the
+/// sender's domain does not belong to: the number to call is the attacker's,
+/// dressed as the brand's.
+fn callback_brand(
+    ids: &Identities,
+    content: &MessageContent,
+    risk: &RiskAssessment,
+    out: &mut Vec<Finding>,
+) {
+    let Some(bait) = risk
+        .findings
+        .iter()
+        .find(|f| f.category == countersign_risk::RiskCategory::CallbackBait)
+    else {
+        return;
+    };
+    let from_reg = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .map(|a| registrable(domain_of(&a.to_ascii_lowercase())))
+        .unwrap_or_default();
+    // The text the reader sees first: subject, display name and the start
+    // of each part (a bounded read).
+    let mut text = String::new();
+    for part in content
+        .subject
+        .iter()
+        .chain(content.from.as_ref().and_then(|m| m.name.as_ref()))
+        .chain(&content.text_parts)
+        .chain(&content.html_parts)
+    {
+        let mut end = part.len().min(16 * 1024);
+        while !part.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.push(' ');
+        text.push_str(&part[..end]);
+    }
+    let padded = format!(" {} ", normalise_name(&text));
+    for (brand, domains) in &ids.brands {
+        if brand.is_empty() || !padded.contains(&format!(" {brand} ")) {
+            continue;
+        }
+        if Identities::is_free_mail(&from_reg) || !domains.contains(&from_reg) {
+            out.push(finding(
+                "lure.callback_brand",
+                format!("a number to call in the name of {brand}, sent from {from_reg}"),
+                format!(
+                    "{} ({})",
+                    bait.evidence.indicator.as_deref().unwrap_or(""),
+                    bait.evidence.phrase
+                ),
+            ));
+            return;
+        }
     }
 }

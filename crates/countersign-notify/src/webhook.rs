@@ -117,6 +117,10 @@ impl RetryPolicy {
     }
 }
 
+/// Called after each delivery attempt (for metrics): event type, whether
+/// delivered.
+pub type AttemptObserver = Arc<dyn Fn(&str, bool) + Send + Sync>;
+
 /// Delivers the outbox: claims due deliveries, posts them, records each
 /// attempt. Any number of workers (on any number of nodes) may run.
 pub struct OutboxWorker {
@@ -124,7 +128,7 @@ pub struct OutboxWorker {
     client: reqwest::Client,
     policy: RetryPolicy,
     /// Called after each attempt (for metrics): event type, whether delivered.
-    observer: Arc<dyn Fn(&str, bool) + Send + Sync>,
+    observer: AttemptObserver,
 }
 
 impl OutboxWorker {
@@ -132,7 +136,7 @@ impl OutboxWorker {
     pub fn new(
         store: Store,
         policy: RetryPolicy,
-        observer: Arc<dyn Fn(&str, bool) + Send + Sync>,
+        observer: AttemptObserver,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(policy.timeout)

@@ -149,6 +149,14 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "lure.callback_bait",
         "a phone number supplied in the message, with a request to call",
     ),
+    (
+        "lure.callback_brand",
+        "a callback lure naming a brand (protected or commonly borrowed) the sender's domain does not belong to",
+    ),
+    (
+        "lure.scare",
+        "the reader is told their account, device or money is at risk (compromised, infected, an unauthorised charge)",
+    ),
 ];
 
 /// True when `name` is a known signal, or a `prefix.*` pattern matching at least one.

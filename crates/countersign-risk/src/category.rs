@@ -45,11 +45,14 @@ pub enum RiskCategory {
     /// A phone number supplied in the message with "call us" wording; the
     /// number is the attacker's, not the directory's.
     CallbackBait,
+    /// A scare: the reader's account compromised, a virus found, a charge
+    /// they did not make.
+    Scare,
 }
 
 impl RiskCategory {
     /// Every category, requests first, in declaration order.
-    pub const ALL: [RiskCategory; 15] = [
+    pub const ALL: [RiskCategory; 16] = [
         RiskCategory::CredentialReset,
         RiskCategory::MfaReset,
         RiskCategory::AccessGrant,
@@ -65,6 +68,7 @@ impl RiskCategory {
         RiskCategory::Urgency,
         RiskCategory::Secrecy,
         RiskCategory::CallbackBait,
+        RiskCategory::Scare,
     ];
 
     /// Whether acting on this category hands over something of value, so the
@@ -106,6 +110,7 @@ impl RiskCategory {
             RiskCategory::Urgency => "urgency",
             RiskCategory::Secrecy => "secrecy",
             RiskCategory::CallbackBait => "callback_bait",
+            RiskCategory::Scare => "scare",
         }
     }
 
@@ -132,6 +137,7 @@ impl RiskCategory {
             RiskCategory::Urgency => "puts on time pressure",
             RiskCategory::Secrecy => "asks for secrecy or to skip the usual process",
             RiskCategory::CallbackBait => "supplies its own phone number to call back",
+            RiskCategory::Scare => "claims the account, device or money is at risk",
         }
     }
 }

@@ -31,7 +31,9 @@ mod content;
 mod error;
 mod extract;
 mod html;
+mod lexicon;
 mod normalize;
+mod recognise;
 mod rulebook;
 
 pub use category::RiskCategory;
@@ -44,7 +46,7 @@ pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
 use std::ops::Range;
 
-use normalize::{SEGMENT_SEPARATOR, fold_into};
+use normalize::{SEGMENT_SEPARATOR, fold_into, fold_into_marking};
 use rulebook::sentence_end;
 
 /// Where in the message a phrase was found.
@@ -158,9 +160,14 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     );
     // Segment ends (exclusive) with their location, in buffer order.
     let mut segments: Vec<(usize, Location)> = Vec::new();
+    let mut breaks: Vec<(usize, bool)> = Vec::new();
     let mut add = |buffer: &mut Vec<u8>, text: &str, location: Location| {
         let start = buffer.len();
-        fold_into(buffer, text);
+        if location == Location::Body {
+            fold_into_marking(buffer, text, &mut breaks);
+        } else {
+            fold_into(buffer, text);
+        }
         let end = buffer.len();
         buffer.push(SEGMENT_SEPARATOR as u8);
         segments.push((buffer.len(), location));
@@ -237,8 +244,201 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
             },
         });
     }
+    executables(content, &mut assessment);
+    recognised(
+        content,
+        rulebook,
+        &buffer,
+        &segments,
+        &breaks,
+        &text_parts,
+        &html_parts,
+        &ranges,
+        &mut assessment,
+    );
     assessment.lures.sort_unstable();
     assessment
+}
+
+/// What the grammar of requests saw in `content`: its clauses, the word
+/// classes of their words and the request act of each. A diagnostic for
+/// people asking why a message was or was not recognised; the output is
+/// text for reading, not a stable format.
+pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
+    let mut buffer = Vec::new();
+    let mut breaks = Vec::new();
+    let mut ranges = Vec::new();
+    for text in content
+        .subject
+        .iter()
+        .chain(&content.text_parts)
+        .chain(&content.html_parts)
+    {
+        let start = buffer.len();
+        fold_into_marking(&mut buffer, text, &mut breaks);
+        ranges.push(start..buffer.len());
+        buffer.push(SEGMENT_SEPARATOR as u8);
+    }
+    let buffer = String::from_utf8(buffer).unwrap_or_default();
+    rulebook.recogniser().explain(&buffer, &ranges, &breaks)
+}
+
+/// File name endings of programs and scripts Windows runs on a double click.
+const EXECUTABLE_ENDINGS: &[&str] = &[
+    ".exe", ".msi", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
+    ".lnk", ".jar", ".appx", ".msix", ".iso", ".img", ".com", ".pif", ".reg", ".dll",
+];
+
+/// An attached program is an install waiting to happen: a finding whatever
+/// the text says.
+fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
+    let Some(name) = content
+        .attachments
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .find(|n| {
+            let lower = n.trim().to_ascii_lowercase();
+            EXECUTABLE_ENDINGS.iter().any(|e| lower.ends_with(e))
+        })
+    else {
+        return;
+    };
+    let category = RiskCategory::SoftwareInstall;
+    let weight = recognised_weight(category);
+    assessment.score += weight;
+    assessment.high_risk = true;
+    assessment.findings.push(RiskFinding {
+        rule: "attachment.executable".to_owned(),
+        category,
+        weight,
+        evidence: Evidence {
+            phrase: "a program or script attached".to_owned(),
+            matched: name.to_owned(),
+            location: Location::AttachmentName,
+            indicator: None,
+        },
+    });
+}
+
+/// How much of each part the grammar reads: a bound on the work one message
+/// can cause. Requests and lures stand in the first screens of a message;
+/// the phrase rulebook still scans the whole of it.
+pub const GRAMMAR_BYTES: usize = 6 * 1024;
+
+/// `end`, or `start + limit` moved back to a character boundary if sooner.
+fn cut_at_char(buffer: &str, start: usize, end: usize, limit: usize) -> usize {
+    if end - start <= limit {
+        return end;
+    }
+    let mut at = start + limit;
+    while !buffer.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The weight of a finding of the recogniser, by category.
+fn recognised_weight(category: RiskCategory) -> u32 {
+    match category {
+        RiskCategory::CredentialReset | RiskCategory::MfaReset | RiskCategory::PaymentChange => 70,
+        c if c.is_high_risk_request() => 60,
+        RiskCategory::Secrecy | RiskCategory::FakeTechSupport | RiskCategory::UrgentPatch => 30,
+        RiskCategory::Urgency | RiskCategory::JobOffer => 15,
+        _ => 25,
+    }
+}
+
+/// Adds what the grammar of requests and lures finds (see `recognise.rs`)
+/// to `assessment`: the subject, every text part and every HTML part that
+/// is not a plain part's twin, each up to its quoted history.
+#[allow(clippy::too_many_arguments)]
+fn recognised(
+    content: &MessageContent,
+    rulebook: &Rulebook,
+    buffer: &str,
+    segments: &[(usize, Location)],
+    breaks: &[(usize, bool)],
+    text_parts: &[Range<usize>],
+    html_parts: &[Range<usize>],
+    scanned: &[Range<usize>],
+    assessment: &mut RiskAssessment,
+) {
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let subject_end = match (content.subject.is_some(), segments.first()) {
+        (true, Some(&(end, _))) => end,
+        _ => 0,
+    };
+    if content.subject.is_some()
+        && let Some(&(end, _)) = segments.first()
+    {
+        ranges.push(0..end.saturating_sub(1));
+    }
+    for (n, part) in text_parts.iter().chain(html_parts).enumerate() {
+        let text = &buffer[part.clone()];
+        // The writer's own words end where the quoted history starts, unless
+        // there are none above it (a bare forward is read whole).
+        let end = match recognise::history_start(text) {
+            Some(at) if text[..at].split(' ').filter(|w| !w.is_empty()).count() >= 8 => {
+                part.start + at
+            }
+            _ => part.end,
+        };
+        // The grammar reads the first `GRAMMAR_BYTES` of each part's own
+        // words (requests come first; the phrase scan reads everything).
+        let end = cut_at_char(buffer, part.start, end, GRAMMAR_BYTES);
+        if n < text_parts.len() {
+            ranges.push(part.start..end);
+            continue;
+        }
+        // An HTML alternative is read where it differs from its plain twin
+        // (the same regions the phrase scan reads, margins included): what
+        // both say is read once, in the plain part.
+        for r in scanned {
+            let (a, b) = (r.start.max(part.start), r.end.min(end));
+            if a < b {
+                ranges.push(a..b);
+            }
+        }
+    }
+    for found in rulebook.recogniser().recognise(
+        buffer,
+        &ranges,
+        breaks,
+        &content.phone_numbers,
+        subject_end,
+    ) {
+        let category = found.category;
+        let location = segments
+            .iter()
+            .find(|(end, _)| found.clause.start < *end)
+            .map_or(Location::Body, |s| s.1);
+        let weight = recognised_weight(category);
+        assessment.score += weight;
+        assessment.high_risk |= category.is_high_risk_request();
+        if category.is_lure() && !assessment.lures.contains(&category) {
+            assessment.lures.push(category);
+        }
+        let mut matched = buffer[found.clause.clone()].to_owned();
+        if matched.len() > 240 {
+            let mut cut = 240;
+            while !matched.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            matched.truncate(cut);
+            matched.push('…');
+        }
+        assessment.findings.push(RiskFinding {
+            rule: format!("grammar.{}", category.as_str()),
+            category,
+            weight,
+            evidence: Evidence {
+                phrase: found.why,
+                matched,
+                location,
+                indicator: found.indicator,
+            },
+        });
+    }
 }
 
 /// The parts of `buffer` the automaton must read: all of it, except the

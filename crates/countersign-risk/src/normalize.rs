@@ -26,14 +26,25 @@ pub(crate) const SEGMENT_SEPARATOR: char = '\u{1}';
 /// without re-encoding; only valid UTF-8 is ever appended, and the caller
 /// turns the buffer into a `String` once.
 pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
+    fold_into_marking(out, input, &mut Vec::new());
+}
+
+/// [`fold_into`], also noting in `breaks` where a run of whitespace with a
+/// line break was folded to a space: the position of that space in `out`,
+/// and whether the run held a blank line (a paragraph break). Phrases match
+/// across line breaks (mail is hard-wrapped), but the recogniser cuts
+/// clauses at paragraphs.
+pub(crate) fn fold_into_marking(out: &mut Vec<u8>, input: &str, breaks: &mut Vec<(usize, bool)>) {
     let bytes = input.as_bytes();
     let mut pending_space = false;
+    let mut newlines = 0u32;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
             if b <= b' ' || b == 0x7f {
                 pending_space = true;
+                newlines += u32::from(b == b'\n');
                 i += 1;
             } else {
                 // Copy the whole printable ASCII run at once, single spaces
@@ -41,6 +52,7 @@ pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
                 // A space followed by a printable ASCII byte is emitted
                 // exactly as the pending space it would otherwise become (it
                 // follows a printable byte, so `needs_space` holds).
+                mark_break(out, pending_space, &mut newlines, breaks);
                 flush_space(out, &mut pending_space);
                 let end = ascii_run_end(bytes, i);
                 let from = out.len();
@@ -61,6 +73,7 @@ pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
             continue;
         }
         if let Some(mapped) = fold_special(c) {
+            mark_break(out, pending_space, &mut newlines, breaks);
             flush_space(out, &mut pending_space);
             out.extend_from_slice(mapped.as_bytes());
             continue;
@@ -73,6 +86,7 @@ pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
                 pending_space = true;
                 return;
             }
+            mark_break(out, pending_space, &mut newlines, breaks);
             flush_space(out, &mut pending_space);
             if d.is_ascii() {
                 out.push((d as u8).to_ascii_lowercase());
@@ -143,6 +157,15 @@ pub(crate) fn fold(input: &str) -> String {
     }
     // Only whole characters were appended.
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Notes a pending run of whitespace with line breaks, about to be flushed
+/// as one space at `out.len()`.
+fn mark_break(out: &[u8], pending: bool, newlines: &mut u32, breaks: &mut Vec<(usize, bool)>) {
+    if pending && *newlines > 0 && needs_space(out) {
+        breaks.push((out.len(), *newlines >= 2));
+    }
+    *newlines = 0;
 }
 
 fn flush_space(out: &mut Vec<u8>, pending: &mut bool) {

@@ -52,9 +52,13 @@ use memchr::memmem;
 use serde::Deserialize;
 use toml::Spanned;
 
+use std::sync::{Arc, OnceLock};
+
 use crate::category::RiskCategory;
 use crate::error::RulebookError;
+use crate::lexicon::Lexicon;
 use crate::normalize::{SEGMENT_SEPARATOR, fold, is_word_char};
+use crate::recognise::Recogniser;
 
 /// How many words a lone `*` in a pattern may stand for.
 pub const MAX_GAP_WORDS: usize = 3;
@@ -106,6 +110,9 @@ pub struct Rulebook {
     rules: Vec<Rule>,
     guards: Vec<Guard>,
     matcher: Matcher,
+    /// The grammar of requests and lures over the shipped lexicon; shared,
+    /// it is built once.
+    recogniser: Arc<Recogniser>,
 }
 
 /// A match of a rule's pattern in a scanned buffer, after guards.
@@ -251,7 +258,13 @@ impl Rulebook {
             rules,
             guards,
             matcher,
+            recogniser: default_recogniser(),
         })
+    }
+
+    /// The grammar of requests and lures that runs beside the phrases.
+    pub(crate) fn recogniser(&self) -> &Recogniser {
+        &self.recogniser
     }
 
     /// Where the rulebook came from, as given to [`Rulebook::from_toml`].
@@ -291,6 +304,19 @@ impl Rulebook {
     pub(crate) fn scan_ranges(&self, buffer: &str, ranges: &[Range<usize>]) -> Vec<RuleHit> {
         self.matcher.scan(buffer, ranges, &self.guards, &self.rules)
     }
+}
+
+/// The recogniser over the shipped lexicon, built once per process (the
+/// lexicon is compiled in and checked by this crate's tests).
+fn default_recogniser() -> Arc<Recogniser> {
+    static SHARED: OnceLock<Arc<Recogniser>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            Arc::new(Recogniser::new(
+                Lexicon::default_lexicon().expect("the shipped lexicon is valid"),
+            ))
+        })
+        .clone()
 }
 
 impl Default for Rulebook {
@@ -1179,7 +1205,11 @@ mod tests {
                 "{lang}"
             );
         }
-        for c in RiskCategory::ALL {
+        // Scares are read by the grammar only (`recognise.rs`).
+        for c in RiskCategory::ALL
+            .into_iter()
+            .filter(|&c| c != RiskCategory::Scare)
+        {
             assert!(
                 book.rules().iter().any(|r| r.category == c),
                 "no rule for {c}"

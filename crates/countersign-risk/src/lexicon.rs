@@ -1,0 +1,667 @@
+//! The recogniser's lexicon: ordinary vocabulary of four languages by word
+//! class (`data/lexicon.toml`), reduced to Snowball stems so that one entry
+//! covers its inflections.
+//!
+//! Looking a word up means stemming it, and a Snowball stemmer costs a few
+//! hundred nanoseconds a word: far too much for every word of every
+//! message. So a word is stemmed only when its first bytes could start an
+//! entry of the language (a bitmap test), and the answer is remembered per
+//! thread (a bounded memo: mail vocabulary repeats, so after a few messages
+//! almost every lookup is one hash probe).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Deserialize;
+
+use crate::error::RulebookError;
+use crate::normalize::{fold, is_word_char};
+
+/// A set of word classes.
+pub(crate) type Classes = u128;
+
+/// The languages of the lexicon, in slot order.
+pub(crate) const LANGUAGES: [&str; 4] = ["en", "de", "fr", "es"];
+
+/// Index of a language in [`LANGUAGES`].
+pub(crate) type Lang = usize;
+pub(crate) const EN: Lang = 0;
+pub(crate) const DE: Lang = 1;
+pub(crate) const FR: Lang = 2;
+pub(crate) const ES: Lang = 3;
+
+macro_rules! classes {
+    ($($name:ident = $text:literal,)*) => {
+        /// Bit positions of the word classes, named as in `data/lexicon.toml`.
+        #[allow(
+            non_camel_case_types,
+            clippy::upper_case_acronyms,
+            clippy::enum_variant_names,
+            dead_code
+        )]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub(crate) enum C { $($name,)* }
+        const CLASS_NAMES: &[&str] = &[$($text,)*];
+    };
+}
+
+classes! {
+    POLITE = "polite",
+    MODAL = "modal",
+    NEED = "need",
+    MUST = "must",
+    ASK = "ask",
+    ADDRESSEE = "addressee",
+    WRITER_OBJECT = "writer_object",
+    WRITER_OWN = "writer_own",
+    WRITER_SUBJECT = "writer_subject",
+    THIRD_PARTY = "third_party",
+    NEGATION = "negation",
+    CONDITION = "condition",
+    NO_ACTION = "no_action",
+    V_GIVE = "v_give",
+    V_RESET = "v_reset",
+    V_DISABLE = "v_disable",
+    V_ENROL = "v_enrol",
+    V_APPROVE = "v_approve",
+    V_GRANT = "v_grant",
+    V_INSTALL = "v_install",
+    V_CONNECT = "v_connect",
+    V_PAY = "v_pay",
+    V_CHANGE = "v_change",
+    V_EXPORT = "v_export",
+    V_CALL = "v_call",
+    O_CREDENTIAL = "o_credential",
+    O_CODE = "o_code",
+    NOT_SECRET = "not_secret",
+    O_MFA = "o_mfa",
+    O_PUSH = "o_push",
+    O_ACCESS = "o_access",
+    O_ACCOUNT = "o_account",
+    O_REMOTE = "o_remote",
+    O_DEVICE = "o_device",
+    O_SOFTWARE = "o_software",
+    O_PAY_DEST = "o_pay_dest",
+    O_PAYMENT = "o_payment",
+    O_TRANSFER = "o_transfer",
+    O_GIFT = "o_gift",
+    O_PAYROLL = "o_payroll",
+    O_DATA = "o_data",
+    NEW = "new",
+    BELOW = "below",
+    UNCHANGED = "unchanged",
+    SCARE = "scare",
+    TRANSACTION = "transaction",
+    CANCEL = "cancel",
+    PHONE_LINE = "phone_line",
+    REWARD = "reward",
+    OFFER = "offer",
+    SURVEY = "survey",
+    JOB = "job",
+    FREE = "free",
+    UPGRADE = "upgrade",
+    HELP_OFFER = "help_offer",
+    PROBLEM = "problem",
+    SUPPORT_ROLE = "support_role",
+    PATCH = "patch",
+    CRITICAL = "critical",
+    URGENT = "urgent",
+    THREAT = "threat",
+    SECRET = "secret",
+    TELL_OTHER = "tell_other",
+    OTHERS = "others",
+    PROCESS = "process",
+    SKIP = "skip",
+    BUSY = "busy",
+    CONJUNCTION = "conjunction",
+    FILLER = "filler",
+    APPLYING = "applying",
+    PRONOUN = "pronoun",
+    O_PAYEE = "o_payee",
+    CURRENCY = "currency",
+    O_PEOPLE = "o_people",
+    O_LIST = "o_list",
+    COURTESY = "courtesy",
+    BENEFICIARY = "beneficiary",
+    WARNING = "warning",
+    V_KEEP = "v_keep",
+}
+
+impl C {
+    /// The class as a one-bit set.
+    pub(crate) const fn bit(self) -> Classes {
+        1u128 << (self as u8)
+    }
+}
+
+/// The bits of several classes.
+pub(crate) fn bits(list: &[C]) -> Classes {
+    list.iter().fold(0, |acc, c| acc | c.bit())
+}
+
+/// The name of every class in `set`, for evidence.
+pub(crate) fn class_names(set: Classes) -> Vec<&'static str> {
+    CLASS_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| set & (1u128 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
+
+/// What the lexicon says about one word in one language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// The word's classes (empty when it is only part of a unit).
+    pub classes: Classes,
+    /// The stem's identity, shared by every inflection; 0 for an unknown word.
+    pub lemma: u32,
+}
+
+/// A multi-word unit: its words after the first, by lemma, and its classes.
+#[derive(Clone, Debug)]
+pub(crate) struct Unit {
+    pub rest: Vec<u32>,
+    pub classes: Classes,
+}
+
+/// The compiled lexicon.
+pub(crate) struct Lexicon {
+    id: u64,
+    stemmers: [Stemmer; 4],
+    words: [HashMap<Box<str>, Entry>; 4],
+    /// Units by the lemma of their first word, longest first.
+    units: [HashMap<u32, Vec<Unit>>; 4],
+    /// The same, indexed by lemma for the hot path (lemmas are dense).
+    units_by_lemma: [Vec<Vec<Unit>>; 4],
+    /// German nouns as they are written, to find them as compound heads.
+    heads: HashMap<Box<str>, Entry>,
+    /// Verbs as they are written in the lexicon (their base forms), per
+    /// language: an English imperative is one of these, not "activity" or
+    /// "executive" that merely share a stem with one.
+    verb_forms: [std::collections::HashSet<Box<str>>; 4],
+    prefixes: [Box<[u64]>; 4],
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lexicon")
+            .field("words", &self.words.iter().map(HashMap::len).sum::<usize>())
+            .finish_non_exhaustive()
+    }
+}
+
+const DEFAULT_LEXICON: &str = include_str!("../data/lexicon.toml");
+
+/// The name reported as the origin of the shipped lexicon.
+pub(crate) const LEXICON_ORIGIN: &str = "<default lexicon>";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    class: HashMap<String, RawClass>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawClass {
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    de: Vec<String>,
+    #[serde(default)]
+    fr: Vec<String>,
+    #[serde(default)]
+    es: Vec<String>,
+}
+
+const PREFIX_BITS: usize = 1 << 20;
+
+/// The bitmap slot of a word's first `n` bytes (or the whole word when
+/// shorter). Entries register their first four bytes, and short stems
+/// ("pay", "pin") their whole: a word can only stem to an entry whose
+/// beginning it shares.
+fn prefix_slot(word: &[u8], n: usize) -> usize {
+    let n = word.len().min(n);
+    let mut h: u32 = n as u32;
+    for &b in &word[..n] {
+        h = h.wrapping_mul(0x0100_0193) ^ u32::from(b);
+    }
+    (h.wrapping_mul(0x9e37_79b1) >> 12) as usize
+}
+
+/// Splits folded text into words the way message text is split.
+pub(crate) fn words_of(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+}
+
+impl Lexicon {
+    /// The shipped lexicon.
+    pub(crate) fn default_lexicon() -> Result<Lexicon, RulebookError> {
+        Lexicon::from_toml(DEFAULT_LEXICON, LEXICON_ORIGIN)
+    }
+
+    pub(crate) fn from_toml(text: &str, origin: &str) -> Result<Lexicon, RulebookError> {
+        let raw: RawLexicon = toml::from_str(text).map_err(|e| RulebookError::Parse {
+            origin: origin.to_owned(),
+            line: 1,
+            column: 1,
+            message: e.message().trim().to_owned(),
+        })?;
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let algorithms = [
+            Algorithm::English,
+            Algorithm::German,
+            Algorithm::French,
+            Algorithm::Spanish,
+        ];
+        let mut lex = Lexicon {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            stemmers: algorithms.map(Stemmer::create),
+            words: Default::default(),
+            units: Default::default(),
+            units_by_lemma: Default::default(),
+            heads: HashMap::new(),
+            verb_forms: Default::default(),
+            prefixes: std::array::from_fn(|_| vec![0u64; PREFIX_BITS / 64].into_boxed_slice()),
+        };
+        let mut next_lemma = 1u32;
+        let mut names: Vec<&String> = raw.class.keys().collect();
+        names.sort();
+        for name in names {
+            let Some(index) = CLASS_NAMES.iter().position(|n| n == name) else {
+                return Err(RulebookError::Parse {
+                    origin: origin.to_owned(),
+                    line: 1,
+                    column: 1,
+                    message: format!("unknown word class {name:?}"),
+                });
+            };
+            let class: Classes = 1u128 << index;
+            let entries = &raw.class[name];
+            for (lang, list) in [&entries.en, &entries.de, &entries.fr, &entries.es]
+                .into_iter()
+                .enumerate()
+            {
+                for entry in list {
+                    lex.add(lang, entry, class, &mut next_lemma);
+                }
+            }
+        }
+        for (lang, units) in lex.units.iter_mut().enumerate() {
+            let dense = &mut lex.units_by_lemma[lang];
+            dense.resize(next_lemma as usize + 1, Vec::new());
+            for (&head, list) in units.iter_mut() {
+                list.sort_by_key(|u| std::cmp::Reverse(u.rest.len()));
+                dense[head as usize] = list.clone();
+            }
+        }
+        Ok(lex)
+    }
+
+    fn lemma_of(&mut self, lang: Lang, word: &str, next: &mut u32) -> u32 {
+        let stem = self.stemmers[lang].stem(word).into_owned();
+        let prefixes = &mut self.prefixes[lang];
+        for key in [stem.as_bytes(), word.as_bytes()] {
+            let slot = prefix_slot(key, 4);
+            prefixes[slot / 64] |= 1 << (slot % 64);
+            if key.len() < 4 {
+                // A short stem starts longer words: "pay" -> "payment".
+                for n in 1..=3 {
+                    let slot = prefix_slot(key, n) ^ (n << 18);
+                    prefixes[slot / 64] |= 1 << (slot % 64);
+                }
+            }
+        }
+        let entry = self.words[lang].entry(stem.into()).or_insert_with(|| {
+            *next += 1;
+            Entry {
+                classes: 0,
+                lemma: *next,
+            }
+        });
+        entry.lemma
+    }
+
+    fn add(&mut self, lang: Lang, entry: &str, class: Classes, next: &mut u32) {
+        let folded = fold(entry);
+        let words: Vec<&str> = words_of(&folded).collect();
+        match words.as_slice() {
+            [] => {}
+            [word] => {
+                if class & verb_classes() != 0 {
+                    self.verb_forms[lang].insert((*word).into());
+                }
+                let lemma = self.lemma_of(lang, word, next);
+                let stem = self.stemmers[lang].stem(word).into_owned();
+                if let Some(e) = self.words[lang].get_mut(stem.as_str()) {
+                    e.classes |= class;
+                }
+                if lang == DE && word.len() >= 4 && class & noun_classes() != 0 {
+                    let head = self
+                        .heads
+                        .entry((*word).into())
+                        .or_insert(Entry { classes: 0, lemma });
+                    head.classes |= class;
+                }
+            }
+            [first, rest @ ..] => {
+                if class & verb_classes() != 0 {
+                    self.verb_forms[lang].insert((*first).into());
+                }
+                let head = self.lemma_of(lang, first, next);
+                let rest: Vec<u32> = rest.iter().map(|w| self.lemma_of(lang, w, next)).collect();
+                let list = self.units[lang].entry(head).or_default();
+                match list.iter_mut().find(|u| u.rest == rest) {
+                    Some(u) => u.classes |= class,
+                    None => list.push(Unit {
+                        rest,
+                        classes: class,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Whether `word` is written in the lexicon as a verb of `lang` (a base
+    /// form, or a form listed as such).
+    pub(crate) fn is_verb_form(&self, lang: Lang, word: &str) -> bool {
+        self.verb_forms[lang].contains(word)
+    }
+
+    /// The units starting with `lemma` in `lang`, longest first.
+    pub(crate) fn units(&self, lang: Lang, lemma: u32) -> &[Unit] {
+        self.units_by_lemma[lang]
+            .get(lemma as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// What `word` (folded, one word) is in `lang`.
+    pub(crate) fn lookup(&self, lang: Lang, word: &str) -> Entry {
+        if word.len() > 40 || word.is_empty() {
+            return Entry::default();
+        }
+        let bytes = word.as_bytes();
+        let bits = &self.prefixes[lang];
+        let set = |slot: usize| bits[slot / 64] & (1 << (slot % 64)) != 0;
+        let starts_an_entry =
+            set(prefix_slot(bytes, 4)) || bytes.len() > 3 && set(prefix_slot(bytes, 3) ^ (3 << 18));
+        // Compounds and enclitics can hide an entry behind a prefix that
+        // starts none; only German and Spanish need the slow path for them.
+        let hidden_entry = lang == DE && word.len() >= 7 || lang == ES && word.len() >= 5;
+        if !(starts_an_entry || hidden_entry) {
+            return Entry::default();
+        }
+        MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if memo.lexicon != self.id {
+                memo.lexicon = self.id;
+                memo.maps.iter_mut().for_each(HashMap::clear);
+                memo.size = 0;
+            }
+            if let Some(e) = memo.maps[lang].get(word) {
+                return *e;
+            }
+            let mut e = self.compute(lang, word);
+            // "envíeme", "facilítenos": the writer is in the verb.
+            if lang == ES
+                && e.classes & verb_classes() != 0
+                && word.len() > 5
+                && ["me", "nos", "melo", "noslo"]
+                    .iter()
+                    .any(|c| word.ends_with(c))
+            {
+                e.classes |= C::WRITER_OBJECT.bit();
+            }
+            if memo.size >= MEMO_CAPACITY {
+                memo.maps.iter_mut().for_each(HashMap::clear);
+                memo.size = 0;
+            }
+            memo.size += 1;
+            memo.maps[lang].insert(word.into(), e);
+            e
+        })
+    }
+
+    fn compute(&self, lang: Lang, word: &str) -> Entry {
+        let stem = self.stemmers[lang].stem(word);
+        if let Some(e) = self.words[lang].get(stem.as_ref()) {
+            return *e;
+        }
+        if let Some(e) = self.words[lang].get(word) {
+            return *e;
+        }
+        match lang {
+            DE if word.len() >= 5 => {
+                // Participles: "aktualisiert", "geändert", "zurückgesetzt",
+                // "überwiesen" have the stem of their infinitive.
+                if let Some(e) = self.german_participle(word) {
+                    return e;
+                }
+                // A compound ends in its head: "Kontonummer", "Mitarbeiterliste".
+                for i in 2..word.len().saturating_sub(3) {
+                    let Some(tail) = word.get(i..) else { continue };
+                    for end in ["", "n", "en", "s", "e", "es"] {
+                        let Some(tail) = tail.strip_suffix(end) else {
+                            continue;
+                        };
+                        if tail.len() < 4 {
+                            continue;
+                        }
+                        if let Some(e) = self.heads.get(tail) {
+                            return *e;
+                        }
+                    }
+                }
+                // Else a compound whose first part is an object of a request:
+                // "Fernwartungsportal", "Passwortliste", "Bankverbindungsdaten".
+                let best = self
+                    .heads
+                    .iter()
+                    .filter(|(head, _)| {
+                        head.len() >= 6
+                            && word.len() > head.len() + 2
+                            && word.starts_with(head.as_ref())
+                    })
+                    .max_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| b.0.cmp(a.0)));
+                if let Some((_, e)) = best {
+                    return *e;
+                }
+            }
+            ES if word.len() >= 5 => {
+                // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo".
+                for clitic in [
+                    "noslo", "melo", "selo", "nos", "les", "me", "le", "lo", "la",
+                ] {
+                    if let Some(base) = word.strip_suffix(clitic)
+                        && base.len() >= 3
+                    {
+                        let stem = self.stemmers[lang].stem(base);
+                        if let Some(e) = self.words[lang].get(stem.as_ref()) {
+                            // "acéptelo", "envíela": the pronoun is in the word.
+                            let mut e = *e;
+                            if matches!(
+                                clitic,
+                                "lo" | "la" | "le" | "les" | "melo" | "noslo" | "selo"
+                            ) {
+                                e.classes |= C::PRONOUN.bit();
+                            }
+                            return e;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Entry::default()
+    }
+}
+
+/// The classes of verbs.
+fn verb_classes() -> Classes {
+    bits(&[
+        C::V_GIVE,
+        C::V_RESET,
+        C::V_DISABLE,
+        C::V_ENROL,
+        C::V_APPROVE,
+        C::V_GRANT,
+        C::V_INSTALL,
+        C::V_CONNECT,
+        C::V_PAY,
+        C::V_CHANGE,
+        C::V_EXPORT,
+        C::V_CALL,
+    ])
+}
+
+/// The classes of nouns that are objects of a request: only these are
+/// looked for inside German compounds.
+fn noun_classes() -> Classes {
+    bits(&[
+        C::O_CREDENTIAL,
+        C::O_CODE,
+        C::O_MFA,
+        C::O_ACCESS,
+        C::O_ACCOUNT,
+        C::O_REMOTE,
+        C::O_DEVICE,
+        C::O_SOFTWARE,
+        C::O_PAY_DEST,
+        C::O_PAYMENT,
+        C::O_TRANSFER,
+        C::O_GIFT,
+        C::O_PAYROLL,
+        C::O_DATA,
+        C::O_LIST,
+        C::O_PEOPLE,
+        C::O_PAYEE,
+    ])
+}
+
+impl Lexicon {
+    /// A German participle's infinitive entry: "aktualisiert" -> "aktualisieren",
+    /// "geändert" -> "ändern", "zurückgesetzt" -> "zurücksetzen".
+    fn german_participle(&self, word: &str) -> Option<Entry> {
+        let base = ["ten", "te", "t", "en"]
+            .iter()
+            .find_map(|end| word.strip_suffix(end).filter(|b| b.len() >= 3))?;
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(b) = base.strip_suffix("ier") {
+            candidates.push(format!("{b}ieren"));
+        }
+        const PREFIXES: &[&str] = &[
+            "", "zuruck", "ab", "an", "auf", "aus", "ein", "frei", "um", "zu", "weiter", "vor",
+            "mit", "nach", "hoch", "her", "hin",
+        ];
+        for prefix in PREFIXES {
+            if let Some(rest) = base.strip_prefix(prefix)
+                && let Some(stem) = rest.strip_prefix("ge")
+                && stem.len() >= 2
+            {
+                candidates.push(format!("{prefix}{stem}en"));
+                candidates.push(format!("{prefix}{stem}n"));
+            }
+        }
+        for c in candidates {
+            let stem = self.stemmers[DE].stem(&c);
+            if let Some(e) = self.words[DE].get(stem.as_ref())
+                && e.classes != 0
+            {
+                return Some(*e);
+            }
+        }
+        None
+    }
+}
+
+/// Words remembered per thread before the memo starts over.
+const MEMO_CAPACITY: usize = 1 << 16;
+
+struct Memo {
+    lexicon: u64,
+    size: usize,
+    maps: [HashMap<Box<str>, Entry, KeyedBuild>; 4],
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo {
+        lexicon: 0,
+        size: 0,
+        maps: std::array::from_fn(|_| HashMap::with_hasher(KeyedBuild::new())),
+    });
+}
+
+/// A fast multiplicative hash for the memo's short keys, seeded per thread
+/// from the standard library's random keys, so that nobody can choose words
+/// that collide (the memo holds whatever words mail brings).
+#[derive(Clone)]
+struct KeyedBuild(u64);
+
+impl KeyedBuild {
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        KeyedBuild(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
+    }
+}
+
+impl std::hash::BuildHasher for KeyedBuild {
+    type Hasher = Keyed;
+    fn build_hasher(&self) -> Keyed {
+        Keyed(self.0)
+    }
+}
+
+struct Keyed(u64);
+
+impl std::hash::Hasher for Keyed {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: SwissTable uses the top 7 bits as a tag.
+        let h = self.0;
+        h ^ (h >> 29) ^ (h >> 47)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lexicon_loads_and_stems_inflections() {
+        let lex = Lexicon::default_lexicon().unwrap();
+        let has = |lang, word: &str, class: C| lex.lookup(lang, word).classes & class.bit() != 0;
+        assert!(has(EN, "sending", C::V_GIVE));
+        assert!(has(EN, "passwords", C::O_CREDENTIAL));
+        assert!(has(DE, "überweisen", C::V_PAY) || has(DE, "uberweisen", C::V_PAY));
+        assert!(has(DE, "kontonummer", C::O_PAY_DEST));
+        assert!(has(DE, "mitarbeiterlisten", C::O_LIST));
+        assert!(has(FR, "envoyez", C::V_GIVE));
+        assert!(has(ES, "envienos", C::V_GIVE));
+        assert!(has(ES, "facilitenos", C::V_GIVE));
+        assert!(!has(EN, "sender", C::V_GIVE));
+        assert_eq!(lex.lookup(EN, "zebra"), Entry::default());
+    }
+}

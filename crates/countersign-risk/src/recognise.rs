@@ -1,0 +1,2354 @@
+//! Requests and lures read by their grammar, not by phrase.
+//!
+//! A *request* is an act aimed at the reader (an imperative, "please", "could
+//! you", "we need", "you must") over a sensitive object (credentials and
+//! their parts, MFA factors, access and roles, remote sessions, software,
+//! payment destinations and transfers, data), in one clause that is neither
+//! negated ("we will never ask for your password"), hypothetical ("if
+//! someone asks you..."), reported ("scammers may ask..."), nor quoted. A
+//! *lure* is an offer or a scare tied to an action: a fake charge with a
+//! number to call, a prize to claim, a job, a free upgrade, help nobody
+//! asked for, time pressure, secrecy.
+//!
+//! The words come from the lexicon ([`crate::lexicon`]): ordinary vocabulary
+//! by class, matched by Snowball stem, so inflections and word order vary
+//! freely. Text is cut into clauses at sentence ends, paragraph breaks, and
+//! at commas and conjunctions that open a new clause. Every finding names the
+//! clause and the words that made it.
+//!
+//! Structured data counts as words do: a valid IBAN, an account or routing
+//! number, a phone number next to "call".
+
+use std::ops::Range;
+
+use memchr::memmem;
+
+use crate::category::RiskCategory;
+use crate::lexicon::{C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names};
+use crate::normalize::is_word_char;
+
+/// The recogniser: the lexicon and the grammar over it.
+#[derive(Debug)]
+pub(crate) struct Recogniser {
+    lexicon: Lexicon,
+}
+
+/// One thing recognised, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recognised {
+    pub category: RiskCategory,
+    /// The words that made it, by role ("act: please; verb: send; ...").
+    pub why: String,
+    /// The clause, as a byte range of the scanned buffer.
+    pub clause: Range<usize>,
+    /// A structured indicator the finding rests on (an IBAN, a phone number).
+    pub indicator: Option<String>,
+}
+
+/// How strongly two tokens are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+enum Sep {
+    #[default]
+    None,
+    Comma,
+    Line,
+    /// A parenthesis: always a clause of its own, not a new sentence.
+    Paren,
+    Sentence,
+    Paragraph,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tok {
+    start: usize,
+    end: usize,
+    cls: Classes,
+    lemma: [u32; 4],
+    sep: Sep,
+    /// Inside quotation marks: mentioned, not said.
+    quoted: bool,
+    /// Covered by a multi-word unit that starts before it.
+    covered: bool,
+    /// Ends with a question mark.
+    question: bool,
+    /// Followed by a colon: what follows (a list) continues it.
+    colon: bool,
+    digits: bool,
+    /// A number written as an amount of money ("€ 4,800", "GBP 65 000").
+    amount: bool,
+    /// Inside parentheses: an aside, read as a clause of its own.
+    aside: bool,
+    /// Glued to the next word by a dot or slash: part of a name.
+    glued: bool,
+}
+
+/// The most tokens read per message; beyond it the text is not prose.
+const MAX_TOKENS: usize = 200_000;
+
+const VERBS: &[C] = &[
+    C::V_GIVE,
+    C::V_RESET,
+    C::V_DISABLE,
+    C::V_ENROL,
+    C::V_APPROVE,
+    C::V_GRANT,
+    C::V_INSTALL,
+    C::V_CONNECT,
+    C::V_PAY,
+    C::V_CHANGE,
+    C::V_EXPORT,
+    C::V_CALL,
+];
+
+impl Recogniser {
+    pub(crate) fn new(lexicon: Lexicon) -> Self {
+        Recogniser { lexicon }
+    }
+
+    /// Reads `ranges` of `buffer` (folded text; `breaks` are the positions of
+    /// spaces that stood for line breaks, `true` for a blank line).
+    /// `phones` are the phone numbers the message contains.
+    pub(crate) fn recognise(
+        &self,
+        buffer: &str,
+        ranges: &[Range<usize>],
+        breaks: &[(usize, bool)],
+        phones: &[String],
+        subject_end: usize,
+    ) -> Vec<Recognised> {
+        let mut toks = tokenize(buffer, ranges, breaks);
+        if toks.is_empty() {
+            return Vec::new();
+        }
+        let langs = languages(buffer, &toks);
+        self.classify(buffer, &mut toks, &langs);
+        let phone_at = phone_positions(buffer, &toks, phones);
+        let clauses = clauses(&toks);
+        let mut out = Reader {
+            lexicon: &self.lexicon,
+            may_command: true,
+            buffer,
+            toks: &toks,
+            found: Vec::new(),
+            langs: &langs,
+            sentence_cls: 0,
+            sentence_amount: false,
+            subject_end,
+        };
+        out.read(&clauses, &phone_at);
+        out.found
+    }
+
+    /// The clauses of `ranges` with the classes of their words and the
+    /// request act found in each: what the grammar saw, for a person
+    /// checking why something was or was not recognised.
+    pub(crate) fn explain(
+        &self,
+        buffer: &str,
+        ranges: &[Range<usize>],
+        breaks: &[(usize, bool)],
+    ) -> String {
+        let subject_end = 0;
+        let mut toks = tokenize(buffer, ranges, breaks);
+        let langs = languages(buffer, &toks);
+        self.classify(buffer, &mut toks, &langs);
+        let reader = Reader {
+            lexicon: &self.lexicon,
+            may_command: true,
+            buffer,
+            toks: &toks,
+            found: Vec::new(),
+            langs: &langs,
+            sentence_cls: 0,
+            sentence_amount: false,
+            subject_end,
+        };
+        let mut out = format!(
+            "languages: {}\n",
+            langs
+                .iter()
+                .map(|&l| LANGUAGES[l])
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for clause in clauses(&toks) {
+            let v = View::new(
+                &toks,
+                clause.toks.clone(),
+                clause.toks.start..clause.toks.start,
+                clause.aside,
+            );
+            let act = reader
+                .act(&v)
+                .map(|(a, how)| format!("{how} \"{}\"", reader.word(a.at)));
+            out.push_str(&format!(
+                "[{}] {}\n",
+                clause.sentence,
+                act.unwrap_or_default()
+            ));
+            for i in v.idx() {
+                let names = class_names(toks[i].cls);
+                let word = &buffer[toks[i].start..toks[i].end];
+                if names.is_empty() {
+                    out.push_str(&format!("  {word}"));
+                } else {
+                    out.push_str(&format!("  {word}<{}>", names.join(",")));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn classify(&self, buffer: &str, toks: &mut [Tok], langs: &[Lang]) {
+        let grammar = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_OBJECT,
+            C::WRITER_OWN,
+            C::WRITER_SUBJECT,
+            C::THIRD_PARTY,
+            C::NEGATION,
+            C::CONDITION,
+            C::BENEFICIARY,
+            C::PRONOUN,
+            C::CONJUNCTION,
+            C::FILLER,
+            C::MODAL,
+            C::COURTESY,
+            C::POLITE,
+        ]);
+        for t in toks.iter_mut() {
+            if t.digits && t.end - t.start > 3 || t.glued {
+                continue;
+            }
+            let word = &buffer[t.start..t.end];
+            for (slot, &lang) in langs.iter().enumerate() {
+                let e = self.lexicon.lookup(lang, word);
+                // A second language lends its content words (English IT
+                // vocabulary in a German mail), not its function words:
+                // Spanish "he" is no English "he".
+                let lent = if slot > 0 && langs.len() == 2 {
+                    e.classes & !grammar
+                } else {
+                    e.classes
+                };
+                t.cls |= lent;
+                t.lemma[slot] = e.lemma;
+            }
+        }
+        // Multi-word units, longest first; their classes replace their words'.
+        let mut i = 0;
+        while i < toks.len() {
+            let mut matched = 0;
+            'slots: for (slot, &lang) in langs.iter().enumerate() {
+                let head = toks[i].lemma[slot];
+                if head == 0 {
+                    continue;
+                }
+                for unit in self.lexicon.units(lang, head) {
+                    let n = unit.rest.len();
+                    if i + n >= toks.len() {
+                        continue;
+                    }
+                    let fits = unit.rest.iter().enumerate().all(|(k, &lemma)| {
+                        let t = &toks[i + 1 + k];
+                        t.lemma[slot] == lemma && t.sep <= Sep::Line
+                    });
+                    if fits {
+                        toks[i].cls = unit.classes;
+                        toks[i].end = toks[i + n].end;
+                        for t in &mut toks[i + 1..=i + n] {
+                            t.cls = 0;
+                            t.covered = true;
+                        }
+                        matched = n;
+                        break 'slots;
+                    }
+                }
+            }
+            i += 1 + matched;
+        }
+        // A verb of purpose ("click the link below to activate it", "pour
+        // installer", "para instalar") says why, not what the reader is asked.
+        let keeps = bits(&[
+            C::ADDRESSEE,
+            C::NEED,
+            C::MUST,
+            C::ASK,
+            C::POLITE,
+            C::MODAL,
+            C::WRITER_OBJECT,
+        ]);
+        for i in 2..toks.len() {
+            if !is_verb(toks[i].cls) || toks[i].sep != Sep::None || toks[i - 1].sep != Sep::None {
+                continue;
+            }
+            let marker = &buffer[toks[i - 1].start..toks[i - 1].end];
+            if matches!(marker, "to" | "pour" | "para")
+                && toks[i - 2].cls & keeps == 0
+                && !is_verb(toks[i - 2].cls)
+            {
+                toks[i].cls &= !bits(VERBS);
+            }
+        }
+        // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
+        for i in 0..toks.len() {
+            if toks[i].cls & C::CURRENCY.bit() != 0 {
+                for j in [i.wrapping_sub(1), i + 1] {
+                    if let Some(t) = toks.get_mut(j)
+                        && t.digits
+                    {
+                        t.amount = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Cuts the scanned ranges into word tokens, noting the punctuation between.
+fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> Vec<Tok> {
+    let bytes = buffer.as_bytes();
+    let mut toks: Vec<Tok> = Vec::new();
+    let mut brk = 0;
+    for range in ranges {
+        let mut sep = Sep::Paragraph;
+        let mut quoted = false;
+        let mut line_start = true;
+        let mut reply_quote = false;
+        let mut money = false;
+        let mut aside = false;
+        let mut aside_tokens = 0usize;
+        let mut i = range.start;
+        while i < range.end && toks.len() < MAX_TOKENS {
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    let start = i;
+                    while i < range.end && {
+                        let c = bytes[i];
+                        c.is_ascii_alphanumeric()
+                            || c == b'_'
+                            || (c >= 0x80 && word_char_at(buffer, i))
+                    } {
+                        i += if bytes[i] < 0x80 {
+                            1
+                        } else {
+                            char_len(bytes[i])
+                        };
+                    }
+                    if &bytes[start..i] == b"www" && bytes.get(i) == Some(&b'.') {
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    aside_tokens += 1;
+                    if aside_tokens > 40 {
+                        aside = false;
+                    }
+                    if let Some(t) = toks.last_mut()
+                        && t.start == start
+                    {
+                        t.aside = aside;
+                    }
+                    if money && let Some(t) = toks.last_mut() {
+                        t.amount = t.digits;
+                    }
+                    money = false;
+                    sep = Sep::None;
+                    line_start = false;
+                    if bytes.get(i) == Some(&b'$')
+                        && let Some(t) = toks.last_mut()
+                    {
+                        t.amount = t.digits;
+                    }
+                    continue;
+                }
+                if b != b' ' && b != b'$' {
+                    money = false;
+                }
+                match b {
+                    b'.' | b'!' | b'?' | b';' => {
+                        let next = bytes.get(i + 1).copied();
+                        if matches!(next, None | Some(b' ') | Some(1) | Some(b'"') | Some(b')'))
+                            || i + 1 >= range.end
+                        {
+                            sep = sep.max(Sep::Sentence);
+                            quoted = false;
+                            if b == b'?'
+                                && let Some(t) = toks.last_mut()
+                            {
+                                t.question = true;
+                            }
+                        }
+                    }
+                    b':' if bytes.get(i + 1) == Some(&b'/') && bytes.get(i + 2) == Some(&b'/') => {
+                        // A URL: its words are an address, not prose.
+                        if let Some(t) = toks.last()
+                            && t.end == i
+                        {
+                            toks.pop();
+                        }
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b'@' => {
+                        // An email address: drop its local part, skip its domain.
+                        if let Some(t) = toks.last()
+                            && t.end == i
+                        {
+                            toks.pop();
+                        }
+                        while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b',' | b'|' | b'*' => sep = sep.max(Sep::Comma),
+                    b':' => {
+                        if let Some(t) = toks.last_mut()
+                            && sep == Sep::None
+                        {
+                            t.colon = true;
+                        }
+                        sep = sep.max(Sep::Comma)
+                    }
+                    b'(' | b'[' => {
+                        sep = sep.max(Sep::Paren);
+                        aside = true;
+                        aside_tokens = 0;
+                    }
+                    b')' | b']' => {
+                        sep = sep.max(Sep::Paren);
+                        aside = false;
+                    }
+                    b'$' => money = true,
+                    b'-' if matches!(bytes.get(i + 1), Some(b' ') | Some(b'-')) => {
+                        sep = sep.max(Sep::Comma)
+                    }
+                    b'"' => {
+                        quoted = !quoted;
+                    }
+                    b'>' if line_start => reply_quote = true,
+                    1 => {
+                        sep = Sep::Paragraph;
+                        quoted = false;
+                        line_start = true;
+                        reply_quote = false;
+                    }
+                    b' ' => {
+                        while brk < breaks.len() && breaks[brk].0 < i {
+                            brk += 1;
+                        }
+                        if brk < breaks.len() && breaks[brk].0 == i {
+                            let paragraph = breaks[brk].1;
+                            sep = sep.max(if paragraph { Sep::Paragraph } else { Sep::Line });
+                            if paragraph {
+                                quoted = false;
+                                aside = false;
+                            }
+                            line_start = true;
+                            reply_quote = false;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            } else {
+                let len = char_len(b);
+                if word_char_at(buffer, i) {
+                    let start = i;
+                    while i < range.end && {
+                        let c = bytes[i];
+                        c.is_ascii_alphanumeric()
+                            || c == b'_'
+                            || (c >= 0x80 && word_char_at(buffer, i))
+                    } {
+                        i += if bytes[i] < 0x80 {
+                            1
+                        } else {
+                            char_len(bytes[i])
+                        };
+                    }
+                    push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
+                    aside_tokens += 1;
+                    if aside_tokens > 40 {
+                        aside = false;
+                    }
+                    if let Some(t) = toks.last_mut()
+                        && t.start == start
+                    {
+                        t.aside = aside;
+                    }
+                    sep = Sep::None;
+                    line_start = false;
+                    continue;
+                }
+                if matches!(buffer.get(i..i + len), Some("€") | Some("£")) {
+                    money = true;
+                    if let Some(t) = toks.last_mut()
+                        && t.digits
+                        && i - t.end <= 1
+                    {
+                        t.amount = true;
+                    }
+                }
+                i += len;
+            }
+        }
+    }
+    // A quoted word or two ("the "Approver" role") is a name, not a
+    // quotation of someone else's words.
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].quoted {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < toks.len() && toks[j].quoted && (j == i || toks[j].sep <= Sep::Comma) {
+            j += 1;
+        }
+        if j - i <= 3 {
+            for t in &mut toks[i..j] {
+                t.quoted = false;
+            }
+        }
+        i = j.max(i + 1);
+    }
+    toks
+}
+
+fn push_tok(
+    toks: &mut Vec<Tok>,
+    buffer: &str,
+    start: usize,
+    end: usize,
+    sep: Sep,
+    quoted: bool,
+    reply_quote: bool,
+) {
+    if reply_quote {
+        // A line of a quoted reply ("> ..."): someone else's words.
+        return;
+    }
+    let bytes = buffer.as_bytes();
+    let digits = bytes[start..end].iter().all(u8::is_ascii_digit);
+    // "mail.example.net", "setup.exe", "ports/lang": part of a name, not a
+    // word of the sentence.
+    let glued = matches!(bytes.get(end), Some(b'.') | Some(b'/') | Some(b'_'))
+        && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+    toks.push(Tok {
+        start,
+        end,
+        sep,
+        quoted,
+        digits,
+        glued,
+        ..Tok::default()
+    });
+}
+
+fn char_len(b: u8) -> usize {
+    match b {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+fn word_char_at(buffer: &str, i: usize) -> bool {
+    buffer
+        .get(i..)
+        .and_then(|s| s.chars().next())
+        .is_some_and(is_word_char)
+}
+
+/// The languages to read the message in: the one its function words vote
+/// for, and English (the vocabulary of IT is English in every language).
+fn languages(buffer: &str, toks: &[Tok]) -> Vec<Lang> {
+    let mut votes = [0u32; 4];
+    // The first few hundred words tell the language.
+    for t in toks.iter().take(600) {
+        if t.end - t.start > 8 {
+            continue;
+        }
+        let lang = match &buffer[t.start..t.end] {
+            "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "with" | "this"
+            | "that" | "are" | "we" | "please" | "have" | "will" | "be" | "our" | "it" | "not"
+            | "can" | "would" | "could" => EN,
+            "hat" | "sich" | "unsere" | "unser" | "haben" | "bei" | "von" | "im" | "nach"
+            | "wurde" | "der" | "das" | "und" | "sie" | "ist" | "nicht" | "mit" | "ich"
+            | "bitte" | "ihre" | "ihr" | "zu" | "den" | "wir" | "ein" | "eine" | "fur" | "auf"
+            | "dem" | "uns" | "noch" | "sehr" | "ihnen" | "wird" | "sind" | "auch" => DE,
+            "avez" | "avons" | "sera" | "mon" | "notre" | "aux" | "cette" | "mais" | "ou"
+            | "et" | "vous" | "est" | "pour" | "des" | "une" | "votre" | "nous" | "pas"
+            | "dans" | "du" | "au" | "ce" | "sur" | "avec" | "merci" | "bonjour" | "vos"
+            | "sont" | "je" => FR,
+            "podria" | "necesito" | "favor" | "ha" | "han" | "hemos" | "le" | "les" | "como"
+            | "pero" | "el" | "los" | "las" | "y" | "su" | "para" | "por" | "usted" | "con"
+            | "una" | "del" | "al" | "lo" | "sus" | "gracias" | "hola" | "muy" | "esta"
+            | "este" | "nos" | "estimado" | "estimada" => ES,
+            _ => continue,
+        };
+        votes[lang] += 1;
+    }
+    let mut order = [EN, DE, FR, ES];
+    order.sort_by_key(|&l| std::cmp::Reverse(votes[l]));
+    let first = if votes[order[0]] == 0 { EN } else { order[0] };
+    // Too few function words to tell (a subject line, a one-line note):
+    // read it in every language.
+    if votes.iter().sum::<u32>() < 3 {
+        return vec![first, EN, DE, FR, ES]
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, l)| i == 0 || l != first)
+            .map(|(_, l)| l)
+            .collect();
+    }
+    let mut langs = vec![first];
+    if first != EN {
+        langs.push(EN);
+    } else if votes[order[1]] >= 3 && votes[order[1]] * 3 >= votes[order[0]] {
+        langs.push(order[1]);
+    }
+    langs
+}
+
+/// Indices of the first token of every phone number of the message found
+/// in the text, with the number.
+fn phone_positions(buffer: &str, toks: &[Tok], phones: &[String]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    if phones.is_empty() {
+        return out;
+    }
+    let wanted: Vec<(String, &String)> = phones
+        .iter()
+        .map(|p| (p.chars().filter(char::is_ascii_digit).collect(), p))
+        .collect();
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].digits {
+            i += 1;
+            continue;
+        }
+        let mut digits = String::new();
+        let mut j = i;
+        while j < toks.len()
+            && toks[j].digits
+            && (j == i || toks[j].sep <= Sep::Comma)
+            && digits.len() < 20
+        {
+            digits.push_str(&buffer[toks[j].start..toks[j].end]);
+            j += 1;
+            if let Some((_, p)) = wanted.iter().find(|(w, _)| {
+                w.len() >= 7
+                    && (digits.ends_with(w.as_str())
+                        || w.ends_with(digits.as_str()) && digits.len() >= 7)
+            }) {
+                out.push((i, (*p).clone()));
+                break;
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// A clause: a run of tokens, and whether it was opened by a condition.
+#[derive(Debug, Clone)]
+struct Clause {
+    toks: Range<usize>,
+    /// A parenthetical aside: its tokens are those marked `aside`.
+    aside: bool,
+    /// Index of the sentence it belongs to.
+    sentence: usize,
+}
+
+const OPENERS: &[C] = &[
+    C::CONDITION,
+    C::WRITER_SUBJECT,
+    C::THIRD_PARTY,
+    C::POLITE,
+    C::CONJUNCTION,
+    C::MODAL,
+];
+
+fn is_verb(cls: Classes) -> bool {
+    cls & bits(VERBS) != 0
+}
+
+fn clauses(toks: &[Tok]) -> Vec<Clause> {
+    let openers = bits(OPENERS);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut sentence = 0;
+    let mut conditional = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        if t.covered || t.aside {
+            i += 1;
+            continue;
+        }
+        let mut cut = false;
+        if i > start {
+            match t.sep {
+                Sep::Sentence | Sep::Paragraph => {
+                    cut = true;
+                }
+                // The text after an aside goes on with the clause before it.
+                Sep::Paren => {}
+                // A wrapped line goes on unless a new subject or act starts.
+                Sep::Line => {
+                    cut = conditional || t.cls & strong_openers() != 0;
+                }
+                Sep::Comma => {
+                    cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
+                }
+                Sep::None => {
+                    // "... and please send", "... but we will never ask".
+                    if t.cls & C::CONDITION.bit() != 0
+                        || t.cls & (C::CONJUNCTION.bit()) != 0 && t.cls & C::FILLER.bit() == 0
+                        || t.cls & C::CONJUNCTION.bit() != 0 && next_is_opener(toks, i, openers)
+                    {
+                        cut = next_is_opener(toks, i, openers);
+                    }
+                }
+            }
+        }
+        if cut {
+            out.push(Clause {
+                toks: start..i,
+                aside: false,
+                sentence,
+            });
+            if t.sep >= Sep::Sentence {
+                sentence += 1;
+            }
+            start = i;
+            conditional = false;
+        }
+        if i == start || toks[start..i].iter().all(|t| t.cls & C::FILLER.bit() != 0) {
+            conditional |= t.cls & C::CONDITION.bit() != 0;
+        }
+        i += 1;
+    }
+    if start < toks.len() {
+        out.push(Clause {
+            toks: start..toks.len(),
+            aside: false,
+            sentence,
+        });
+    }
+    // Each aside is a clause of its own, in the sentence around it.
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].aside {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < toks.len() && toks[i].aside && (i == start || toks[i].sep < Sep::Paren) {
+            i += 1;
+        }
+        let sentence = out
+            .iter()
+            .find(|c| !c.aside && c.toks.end > start)
+            .map_or(0, |c| c.sentence);
+        out.push(Clause {
+            toks: start..i,
+            aside: true,
+            sentence,
+        });
+    }
+    out.sort_by_key(|c| c.toks.start);
+    out
+}
+
+fn strong_openers() -> Classes {
+    bits(&[C::CONDITION, C::WRITER_SUBJECT, C::THIRD_PARTY, C::POLITE])
+}
+
+fn next_is_opener(toks: &[Tok], i: usize, openers: Classes) -> bool {
+    toks[i + 1..]
+        .iter()
+        .find(|t| !t.covered)
+        .is_some_and(|t| t.cls & openers != 0 || is_verb(t.cls))
+}
+
+/// What set a clause up as a request.
+#[derive(Debug, Clone, Copy)]
+struct Act {
+    /// The token that carries the act.
+    at: usize,
+}
+
+struct Reader<'a> {
+    lexicon: &'a Lexicon,
+    /// Whether an imperative may open the clause being read: at the start
+    /// of a sentence, or after a clause that was itself a request ("install
+    /// it and run the setup"); "... and pay a fee" in a story is no order.
+    may_command: bool,
+    buffer: &'a str,
+    toks: &'a [Tok],
+    found: Vec<Recognised>,
+    langs: &'a [Lang],
+    /// The classes of the sentence being read, for the context of a
+    /// payment: "new supplier", an amount, "below".
+    sentence_cls: Classes,
+    sentence_amount: bool,
+    /// Where the subject line ends in the buffer (0 when there is none).
+    subject_end: usize,
+}
+
+/// A view of one clause's tokens, with the clauses just before it for the
+/// things its pronouns refer back to.
+struct View<'a> {
+    toks: &'a [Tok],
+    range: Range<usize>,
+    back: Range<usize>,
+    aside: bool,
+    /// Every class of the clause's words, to answer "is there any" at once.
+    cls: Classes,
+}
+
+impl View<'_> {
+    fn idx(&self) -> impl Iterator<Item = usize> + '_ {
+        self.range.clone().filter(|&i| {
+            let t = &self.toks[i];
+            !t.covered && !t.quoted && t.aside == self.aside
+        })
+    }
+    fn new<'t>(toks: &'t [Tok], range: Range<usize>, back: Range<usize>, aside: bool) -> View<'t> {
+        let cls = range
+            .clone()
+            .filter(|&i| {
+                let t = &toks[i];
+                !t.covered && !t.quoted && t.aside == aside
+            })
+            .fold(0, |acc, i| acc | toks[i].cls);
+        View {
+            toks,
+            range,
+            back,
+            aside,
+            cls,
+        }
+    }
+    fn all(&self) -> Classes {
+        self.cls
+    }
+    fn first(&self, c: C) -> Option<usize> {
+        if self.cls & c.bit() == 0 {
+            return None;
+        }
+        self.idx().find(|&i| self.toks[i].cls & c.bit() != 0)
+    }
+    /// A token of class `a` and a different token of class `b`; when the
+    /// clause has no `b` but a pronoun ("read it to me"), a `b` of the
+    /// clauses before.
+    fn pair(&self, a: C, b: C) -> Option<(usize, usize)> {
+        if self.cls & a.bit() == 0
+            || self.cls & b.bit() == 0 && (self.cls & C::PRONOUN.bit() == 0 || self.back.is_empty())
+        {
+            return None;
+        }
+        for i in self.idx().filter(|&i| self.toks[i].cls & a.bit() != 0) {
+            if let Some(j) = self
+                .idx()
+                .find(|&j| j != i && self.toks[j].cls & b.bit() != 0)
+            {
+                return Some((i, j));
+            }
+            if self.near(i, C::PRONOUN, 2, 3).is_some()
+                && let Some(j) = self.back.clone().rev().find(|&j| {
+                    !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
+                })
+            {
+                return Some((i, j));
+            }
+        }
+        None
+    }
+    fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
+        let from = at.saturating_sub(before).max(self.range.start);
+        let to = (at + after + 1).min(self.range.end);
+        (from..to).find(|&j| {
+            let t = &self.toks[j];
+            j != at && !t.covered && t.aside == self.aside && t.cls & c.bit() != 0
+        })
+    }
+    /// An amount of money: a number written with a currency.
+    fn amount(&self) -> Option<usize> {
+        self.idx().find(|&i| self.toks[i].amount)
+    }
+}
+
+/// A program's file name ending, as a word: "setup.exe" reads "setup", "exe".
+fn is_executable(word: &str) -> bool {
+    matches!(
+        word,
+        "exe"
+            | "msi"
+            | "scr"
+            | "bat"
+            | "cmd"
+            | "ps1"
+            | "vbs"
+            | "hta"
+            | "jar"
+            | "appx"
+            | "msix"
+            | "lnk"
+    )
+}
+
+/// Verbs that pull data out in bulk: "export", "extract", "dump".
+fn strong_export(word: &str) -> bool {
+    [
+        "export", "extract", "dump", "pull", "compil", "extrah", "extra", "sacar", "saque",
+    ]
+    .iter()
+    .any(|p| word.starts_with(p))
+}
+
+/// Whether `word` can be an imperative in `lang`, by its form.
+fn imperative_form(lang: Lang, word: &str) -> bool {
+    match lang {
+        EN => {
+            !(word.ends_with('s') && !word.ends_with("ss")
+                || [
+                    "ed", "ing", "al", "ment", "tion", "sion", "ance", "ence", "ity", "ure",
+                ]
+                .iter()
+                .any(|x| word.ends_with(x)))
+        }
+        // Usted forms ("envíe", "transfiera", "facilítenos"), with clitics.
+        ES => {
+            [
+                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "melo", "noslo", "ar",
+                "er", "ir",
+            ]
+            .iter()
+            .any(|x| word.ends_with(x))
+                && !["ado", "ida", "ada", "ción", "cion", "ia", "ea"]
+                    .iter()
+                    .any(|x| word.ends_with(x))
+        }
+        _ => true,
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn word(&self, i: usize) -> &'a str {
+        &self.buffer[self.toks[i].start..self.toks[i].end]
+    }
+
+    fn span(&self, range: &Range<usize>) -> Range<usize> {
+        let a = self.toks[range.start].start;
+        let b = self.toks[range.end - 1].end;
+        a..b
+    }
+
+    fn push(
+        &mut self,
+        category: RiskCategory,
+        why: String,
+        clause: &Range<usize>,
+        indicator: Option<String>,
+    ) {
+        if self.found.iter().any(|f| f.category == category) {
+            return;
+        }
+        let clause = self.span(clause);
+        self.found.push(Recognised {
+            category,
+            why,
+            clause,
+            indicator,
+        });
+    }
+
+    /// Whether a negation governs the clause's act or verb: before it (or,
+    /// in German, anywhere in the clause: "geben Sie es nicht weiter").
+    fn negated(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        let Some(neg) = v.first(C::NEGATION) else {
+            return false;
+        };
+        if self.langs[0] == DE {
+            // "Nicht" sits late in German; behind a comma it belongs to a
+            // subordinate clause ("eine Überweisung, die nicht ... kann").
+            return !(v.range.start..neg)
+                .any(|i| self.toks[i].sep == Sep::Comma && self.toks[i].aside == v.aside);
+        }
+        let verb = v.idx().filter(|&i| i > neg).find(|&i| {
+            is_verb(toks[i].cls) || toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
+        });
+        verb.is_some()
+    }
+
+    /// The request act of a clause, if it is one.
+    fn act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
+        let toks = self.toks;
+        let lang = self.langs[0];
+        if let Some(i) = v.first(C::POLITE) {
+            return Some((Act { at: i }, "polite request"));
+        }
+        // Imperative: the clause opens with a verb in an imperative form
+        // ("send", "senden Sie", "envoyez-moi", "envíe").
+        let first = v
+            .idx()
+            .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
+        if let Some(i) = first
+            && self.may_command
+            && is_verb(toks[i].cls)
+            && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
+        {
+            let word = self.word(i);
+            let ok = match lang {
+                // "Senden Sie", or the familiar "schick mir".
+                DE => {
+                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                        || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                }
+                FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
+                ES => imperative_form(lang, word),
+                // English: a base form written in the lexicon ("send",
+                // "activate"), not a word sharing its stem ("active").
+                _ => {
+                    let head = word
+                        .split(|c: char| !is_word_char(c))
+                        .next()
+                        .unwrap_or(word);
+                    imperative_form(EN, word) && self.lexicon.is_verb_form(EN, head)
+                }
+            };
+            // A verb used as a noun: "Transfer of funds completed".
+            let noun = toks.get(i + 1).is_some_and(|n| {
+                matches!(
+                    &self.buffer[n.start..n.end],
+                    "of" | "was"
+                        | "is"
+                        | "has"
+                        | "have"
+                        | "were"
+                        | "will"
+                        | "von"
+                        | "ist"
+                        | "wurde"
+                        | "de"
+                        | "du"
+                        | "des"
+                )
+            }) || toks.get(i + 1).is_some_and(|n| {
+                // "Release 5.2": a name with a version.
+                n.digits
+                    && n.sep == Sep::None
+                    && self.buffer.as_bytes().get(n.end) == Some(&b'.')
+                    && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
+            })
+                || toks[i].colon
+                // "sign-in approvals", "log-in page": a compound, not a verb
+                // ("connectez-vous", "envoyez-moi" are verbs with a pronoun).
+                || word.contains('-')
+                    && !word.rsplit('-').next().is_some_and(|tail| {
+                        matches!(tail, "vous" | "moi" | "nous" | "le" | "la" | "les" | "lui" | "leur")
+                    });
+            if ok && !noun {
+                return Some((Act { at: i }, "imperative"));
+            }
+        }
+        // A question put to the reader: "could you", "können Sie".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 0, 2).is_some()
+                || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
+                || lang == ES && self.word(i).starts_with("pod")
+            {
+                return Some((Act { at: i }, "question to the reader"));
+            }
+        }
+        // The writer's need: "I need", "our consultant needs", "wir benötigen",
+        // "j'ai besoin", "necesito".
+        for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
+            let word = self.word(i);
+            let first_person_es = self.langs.contains(&ES)
+                && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
+            if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
+                || v.near(i, C::WRITER_OWN, 3, 0).is_some()
+                || first_person_es
+                || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
+            {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+        }
+        // Obligation on the reader: "you must", "Sie müssen", "vous devez",
+        // "hay que".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || lang == ES || Some(i) == first {
+                return Some((Act { at: i }, "obligation on the reader"));
+            }
+        }
+        // An explicit ask: "we ask you to", "ich bitte Sie", "je vous demande".
+        for i in v.idx().filter(|&i| toks[i].cls & C::ASK.bit() != 0) {
+            if v.near(i, C::ADDRESSEE, 2, 3).is_some()
+                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || Some(i) == first)
+            {
+                return Some((Act { at: i }, "explicit ask"));
+            }
+        }
+        None
+    }
+
+    fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
+        let toks = self.toks;
+        let mut requested = false;
+        let mut flags = Flags::default();
+        // An act whose clause ends in a colon carries over to the list after it.
+        let mut carried: Option<(Act, &'static str, usize)> = None;
+        let mut writers_list = 0usize;
+        let mut prev_act = false;
+        let verbs_and_objects = bits(VERBS)
+            | bits(&[
+                C::O_CREDENTIAL,
+                C::O_CODE,
+                C::O_MFA,
+                C::O_PUSH,
+                C::O_ACCESS,
+                C::O_ACCOUNT,
+                C::O_REMOTE,
+                C::O_SOFTWARE,
+                C::O_PAY_DEST,
+                C::O_PAYMENT,
+                C::O_TRANSFER,
+                C::O_GIFT,
+                C::O_PAYROLL,
+                C::O_DATA,
+                C::O_LIST,
+            ]);
+        let mut prev_subject = false;
+        // Pronouns refer back only to what the writer said plainly: not to a
+        // negated or hypothetical clause ("we never ask for your password;
+        // check it in the directory").
+        let mut back_from = 0;
+        for (n, clause) in clauses.iter().enumerate() {
+            if n == 0 || clause.sentence > clauses[n - 1].sentence + 1 {
+                back_from = clause.toks.start;
+            }
+            let v = View::new(
+                toks,
+                clause.toks.clone(),
+                back_from..clause.toks.start,
+                clause.aside,
+            );
+            let all = v.all();
+            let hypothetical = v
+                .idx()
+                .find(|&i| {
+                    toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+                })
+                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+            let negated = self.negated(&v);
+            // "Could someone install ...": the someone is the reader.
+            let asked_anyone = v
+                .first(C::THIRD_PARTY)
+                .is_some_and(|t| v.near(t, C::MODAL, 1, 0).is_some());
+            let reported =
+                all & C::THIRD_PARTY.bit() != 0 && !asked_anyone || all & C::WARNING.bit() != 0;
+            let free = !hypothetical && !negated && !reported;
+            flags.note(all, free, hypothetical);
+            if n == 0 || clause.sentence != clauses[n - 1].sentence {
+                let (cls, amount) = clauses
+                    .iter()
+                    .skip(n)
+                    .take_while(|c| c.sentence == clause.sentence)
+                    .fold((0, false), |(cls, amount), c| {
+                        (
+                            cls | c.toks.clone().fold(0, |a, i| a | toks[i].cls),
+                            amount || c.toks.clone().any(|i| toks[i].amount),
+                        )
+                    });
+                self.sentence_cls = cls;
+                self.sentence_amount = amount;
+            }
+            // "..., sign in to the portal" after a purpose or a greeting may
+            // command; "... and pay a fee" in a story may not: a clause
+            // opened by a conjunction commands only after a request.
+            let opened_by_conjunction = v
+                .idx()
+                .next()
+                .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0);
+            self.may_command = n == 0
+                || clause.sentence != clauses[n - 1].sentence
+                || prev_act
+                || !prev_subject && !opened_by_conjunction;
+            // Only a clause with a verb or an object of a request, or one
+            // that opens a list, can make a request: the rest is not read
+            // for an act.
+            let ends_in_colon_here =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
+            let mut own = if free && relevant { self.act(&v) } else { None };
+            // The items of "we will:" are the writer's plan, not imperatives.
+            if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
+                own = None;
+            }
+            let next_back = if free { back_from } else { clause.toks.end };
+            let act = own.or_else(|| {
+                carried
+                    .filter(|&(_, _, left)| left > 0 && free)
+                    .map(|(a, how, _)| (a, how))
+            });
+            if let Some((act, how)) = act
+                && self.requests(&v, act, how)
+            {
+                requested = true;
+            }
+            prev_act = own.is_some();
+            prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
+            let ends_in_colon =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            writers_list = if ends_in_colon && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
+                6
+            } else {
+                writers_list.saturating_sub(1)
+            };
+            carried = match (own, carried) {
+                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6)),
+                (Some(_), _) => None,
+                (None, Some((a, how, left))) if left > 1 => Some((a, how, left - 1)),
+                _ => None,
+            };
+            if free && self.declared(&v) {
+                requested = true;
+            }
+            back_from = next_back.max(clauses[n.saturating_sub(2)].toks.start);
+        }
+        self.structured(clauses);
+        self.lures(clauses, phone_at, &flags, requested);
+    }
+
+    /// Applies the request grammar to a clause that carries a request act.
+    fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
+        let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
+        // A bare imperative is how-to prose ("install the rc scripts") unless
+        // it is aimed: at the writer, the reader's things, something given
+        // here, or now.
+        let aimed = !(how == "imperative"
+            && all
+                & bits(&[
+                    C::WRITER_OBJECT,
+                    C::WRITER_OWN,
+                    C::ADDRESSEE,
+                    C::BELOW,
+                    C::URGENT,
+                    C::PRONOUN,
+                    C::NEW,
+                ])
+                == 0
+            && v.amount().is_none()
+            && !v.idx().any(|i| is_executable(self.word(i))));
+        let act_word = self.word(act.at).to_owned();
+        let mut hit = false;
+        let mut say = |me: &mut Self,
+                       cat: RiskCategory,
+                       verb: Option<usize>,
+                       obj: Option<usize>,
+                       extra: Option<usize>| {
+            let mut why = format!("{how} \"{act_word}\"");
+            for (role, i) in [("verb", verb), ("object", obj), ("direction", extra)] {
+                if let Some(i) = i {
+                    why.push_str(&format!(
+                        "; {role} \"{}\" ({})",
+                        me.word(i),
+                        class_names(me.toks[i].cls).join("/")
+                    ));
+                }
+            }
+            me.push(cat, why, &v.range, None);
+            hit = true;
+        };
+        let to_writer = v.first(C::WRITER_OBJECT).or_else(|| v.first(C::WRITER_OWN));
+        // No verb but the act's own, asked for someone ("could he please
+        // have membership of ..."): the request is its object.
+        let verbs = v.idx().any(|i| i != act.at && is_verb(self.toks[i].cls));
+        let object_only = !verbs
+            && how != "imperative"
+            && all
+                & bits(&[
+                    C::BENEFICIARY,
+                    C::WRITER_OBJECT,
+                    C::WRITER_OWN,
+                    C::WRITER_SUBJECT,
+                ])
+                != 0;
+        let not_secret = has(C::NOT_SECRET);
+        // "I need your password": the need's object follows it closely.
+        let need = how == "the writer's need";
+        let needed = |c: C, window: usize| {
+            if !v.range.contains(&act.at) {
+                return v.first(c);
+            }
+            (act.at + 1..(act.at + 1 + window).min(v.range.end)).find(|&j| {
+                let t = &self.toks[j];
+                !t.covered && t.aside == v.aside && t.cls & c.bit() != 0
+            })
+        };
+
+        // Credentials and their parts, handed over, entered or reset.
+        if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if !not_secret
+            && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
+                // A plain "code" is secret when it goes to the writer; a
+                // "verification code" always is.
+                self.word(ob).contains(' ') || v.first(C::WRITER_OBJECT).is_some()
+            })
+        {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, _)| {
+            // "sign in with your password", not "an SSL connection".
+            let head = self
+                .word(vb)
+                .split(|c: char| !is_word_char(c))
+                .next()
+                .unwrap_or("");
+            self.langs[0] != EN || self.lexicon.is_verb_form(EN, head)
+        }) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_CREDENTIAL)
+            && !has(C::O_MFA)
+            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
+        {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if need && let Some(ob) = needed(C::O_CREDENTIAL, 5) {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                None,
+                Some(ob),
+                to_writer,
+            );
+        }
+
+        // MFA reset, disable, enrolment, or a prompt approved.
+        let mfa = v
+            .pair(C::V_RESET, C::O_MFA)
+            .or_else(|| v.pair(C::V_DISABLE, C::O_MFA))
+            .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
+            .or_else(|| {
+                v.pair(C::V_APPROVE, C::O_PUSH)
+                    .filter(|_| !has(C::O_REMOTE))
+            })
+            .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
+            .or_else(|| {
+                v.pair(C::V_ENROL, C::PHONE_LINE)
+                    .filter(|_| has(C::O_CODE) || has(C::O_MFA) || has(C::O_ACCOUNT))
+            });
+        if let Some((vb, ob)) = mfa {
+            say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
+        } else if need && let Some(ob) = needed(C::O_MFA, 5) {
+            say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
+        }
+
+        // Remote sessions.
+        let remote = v
+            .pair(C::V_INSTALL, C::O_REMOTE)
+            .or_else(|| v.pair(C::V_CONNECT, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_APPROVE, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_GIVE, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE));
+        if let Some((vb, ob)) = remote {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_DEVICE)
+            && v.first(C::ADDRESSEE).is_some()
+            && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
+        {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some(ob) = needed(C::O_REMOTE, 12)
+            .filter(|_| need)
+            .or_else(|| v.first(C::O_REMOTE).filter(|_| object_only))
+        {
+            say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
+        }
+
+        // Access, roles, groups, accounts.
+        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS).filter(|_| aimed) {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT).filter(|_| aimed)
+            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
+            && !has(C::O_CREDENTIAL)
+            && !has(C::O_MFA)
+            && !has(C::O_PAY_DEST)
+        {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some(ob) = needed(C::O_ACCESS, 12)
+            .filter(|_| need)
+            .or_else(|| v.first(C::O_ACCESS).filter(|_| object_only))
+        {
+            // "Could he please have membership of ...": the act and the
+            // object are the request, whatever the verb.
+            say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
+        }
+
+        // Software to install or run (by the reader: "I need X to install Y"
+        // is the writer's plan).
+        let writers_plan = need && v.near(act.at, C::ADDRESSEE, 0, 2).is_none();
+        // Software talked about ("you need to install the glut package") is
+        // everyday advice; software handed over or aimed at a machine ("the
+        // attached tool", "on your laptop", "our agent", "today") is an
+        // install to verify.
+        let handed =
+            all & bits(&[
+                C::BELOW,
+                C::WRITER_OWN,
+                C::WRITER_OBJECT,
+                C::URGENT,
+                C::CRITICAL,
+                C::O_DEVICE,
+                C::NEW,
+            ]) != 0
+                || v.idx().any(|i| is_executable(self.word(i)));
+        let install = v
+            .pair(C::V_INSTALL, C::O_SOFTWARE)
+            .filter(|_| aimed && handed)
+            // A remote-access tool is aimed at the reader's machine by nature.
+            .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
+            .or_else(|| {
+                // "install Acrobat on my laptop": a product name is no lexicon
+                // word, the machine it goes on is.
+                v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
+                    let w = self.word(vb);
+                    [
+                        "install",
+                        "instal",
+                        "download",
+                        "descarg",
+                        "telecharg",
+                        "herunterlad",
+                        "einspiel",
+                        "aufspiel",
+                    ]
+                    .iter()
+                    .any(|p| w.starts_with(p))
+                })
+            });
+        if let Some((vb, ob)) = install
+            && !writers_plan
+        {
+            say(
+                self,
+                RiskCategory::SoftwareInstall,
+                Some(vb),
+                Some(ob),
+                None,
+            );
+        }
+
+        // Payments: a changed destination, a transfer, gift cards, payroll.
+        if !has(C::UNCHANGED)
+            && let Some((vb, ob)) = self.payment(v, need)
+        {
+            say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
+        }
+
+        // Data sent out: "send us the list of all employees", "export the
+        // customer database", "a copy of your passport".
+        let export = v
+            .pair(C::V_EXPORT, C::O_DATA)
+            .or_else(|| v.pair(C::V_GIVE, C::O_DATA))
+            .or_else(|| {
+                v.pair(C::V_EXPORT, C::O_LIST)
+                    .filter(|&(vb, _)| has(C::O_PEOPLE) || strong_export(self.word(vb)))
+            })
+            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
+        if let Some((vb, ob)) = export.filter(|_| aimed) {
+            let word = self.word(vb);
+            let strong_verb = strong_export(word);
+            let towards = v.first(C::WRITER_OBJECT);
+            if towards.is_some()
+                || strong_verb
+                || has(C::BELOW)
+                // Records and identity documents are sensitive wherever they go.
+                || self.toks[ob].cls & C::O_DATA.bit() != 0
+            {
+                say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
+            }
+        } else if need
+            && let Some(ob) = needed(C::O_DATA, 6).or_else(|| {
+                v.first(C::O_LIST)
+                    .or_else(|| v.first(C::O_DATA))
+                    .filter(|_| has(C::O_PEOPLE) || has(C::O_DATA))
+                    .filter(|_| {
+                        v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some()
+                    })
+            })
+        {
+            say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
+        }
+        hit
+    }
+
+    /// The verb and object of a payment request in a clause: a destination
+    /// changed, money moved to an account, payee or amount given, gift cards
+    /// bought, pay redirected. An invoice to pay as usual is none.
+    fn payment(&self, v: &View<'_>, need: bool) -> Option<(usize, Option<usize>)> {
+        let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
+        let toks = self.toks;
+        let around = self.sentence_cls | all;
+        let near = |c: C| around & c.bit() != 0;
+        let destination =
+            near(C::O_PAY_DEST) || near(C::O_ACCOUNT) || near(C::O_PAYEE) || near(C::BELOW);
+        let pressing = near(C::NEW) || near(C::URGENT) || near(C::SECRET) || near(C::BELOW);
+        let amount = v.amount().is_some() || self.sentence_amount;
+        if let Some((vb, ob)) = v
+            .pair(C::V_CHANGE, C::O_PAY_DEST)
+            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
+            .or_else(|| v.pair(C::V_PAY, C::O_TRANSFER))
+            .or_else(|| v.pair(C::V_PAY, C::O_PAY_DEST))
+            .or_else(|| v.pair(C::V_PAY, C::O_GIFT))
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYROLL))
+            .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
+            .or_else(|| {
+                v.pair(C::V_PAY, C::O_PAYMENT)
+                    .filter(|_| pressing || amount && destination)
+            })
+            .or_else(|| v.pair(C::V_PAY, C::O_PAYEE).filter(|_| pressing || amount))
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
+            .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
+            .or_else(|| {
+                v.pair(C::V_CHANGE, C::O_PAYMENT)
+                    .filter(|_| has(C::BELOW) || has(C::NEW))
+            })
+        {
+            return Some((vb, Some(ob)));
+        }
+        // A verb that is itself a transfer ("transfer", "wire", "überweisen"),
+        // with an amount or a destination.
+        if let Some(vb) = v
+            .idx()
+            .find(|&i| toks[i].cls & C::V_PAY.bit() != 0 && toks[i].cls & C::O_TRANSFER.bit() != 0)
+            && (v.amount().is_some() || destination)
+        {
+            return Some((vb, v.amount()));
+        }
+        if let Some(vb) = v.first(C::V_PAY)
+            && let Some(am) = v.amount()
+            && (destination || pressing)
+        {
+            return Some((vb, Some(am)));
+        }
+        // "I need a transfer today": needed money, with an amount, a
+        // destination or pressure; or gift cards.
+        if need
+            && let Some(ob) = v
+                .first(C::O_TRANSFER)
+                .filter(|_| amount || destination || pressing)
+                .or_else(|| v.first(C::O_GIFT))
+        {
+            return Some((ob, None));
+        }
+        None
+    }
+
+    /// Statements that ask without asking: "our bank details have changed",
+    /// "I will connect to your PC at ten".
+    fn declared(&mut self, v: &View<'_>) -> bool {
+        let all = v.all();
+        let has = |c: C| all & c.bit() != 0;
+        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) {
+            let remote = v
+                .pair(C::V_CONNECT, C::O_DEVICE)
+                .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
+            if let Some((a, b)) = remote {
+                let why = format!(
+                    "the writer will connect: \"{}\" \"{}\"",
+                    self.word(a),
+                    self.word(b)
+                );
+                self.push(RiskCategory::RemoteAccess, why, &v.range, None);
+                return true;
+            }
+        }
+        self.declared_payment_change(v)
+    }
+
+    /// "Our bank details have changed", "notre nouveau RIB", "unsere neue
+    /// Bankverbindung": the writer announces a new destination for money.
+    fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
+        let all = v.all();
+        if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
+            return false;
+        }
+        let own = v
+            .first(C::WRITER_OWN)
+            .or_else(|| v.first(C::WRITER_SUBJECT));
+        let changed = v
+            .pair(C::NEW, C::O_PAY_DEST)
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()));
+        // A new destination is announced by its owner ("our new IBAN"), or
+        // in the third person ("Ledgerline has moved to a new bank account",
+        // "Herr Demir hat mir seine neue Bankverbindung gegeben"); the
+        // reader's own account ("your new account") is another matter.
+        let third_person = changed.filter(|&(n, _)| {
+            // A new thing ("neue", "new"), said in a sentence with a verb,
+            // in the body: not a headline, not "changes to bank details".
+            let toks = self.toks;
+            let dest = self.word(v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d));
+            toks[n].cls & C::V_CHANGE.bit() == 0
+                && !matches!(dest, "bank" | "banks" | "banque" | "banco" | "bancos")
+                && toks[v.range.start].start >= self.subject_end
+                && v.first(C::ADDRESSEE).is_none()
+                && v.idx().any(|i| i != n && is_verb(toks[i].cls))
+        });
+        let owner = own.or(third_person.map(|(n, _)| n));
+        match (owner, changed) {
+            (Some(o), Some((n, d))) => {
+                let why = format!(
+                    "announced by \"{}\"; changed \"{}\"; destination \"{}\"",
+                    self.word(o),
+                    self.word(n),
+                    self.word(d)
+                );
+                self.push(RiskCategory::PaymentChange, why, &v.range, None);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Structured data: a valid IBAN, or an account number with a routing
+    /// number or sort code, given where a payment is asked for.
+    fn structured(&mut self, clauses: &[Clause]) {
+        let toks = self.toks;
+        let mut iban: Option<(String, usize)> = None;
+        for i in 0..toks.len() {
+            if let Some(found) = iban_at(self.buffer, toks, i) {
+                iban = Some((found, i));
+                break;
+            }
+        }
+        let numbers = (0..toks.len()).find(|&i| {
+            toks[i].cls & C::O_PAY_DEST.bit() != 0
+                && toks[i + 1..toks.len().min(i + 5)]
+                    .iter()
+                    .any(|t| t.digits && t.end - t.start >= 6)
+        });
+        let Some(at) = iban.as_ref().map(|(_, i)| *i).or(numbers) else {
+            return;
+        };
+        // Details alone are a letterhead; asked to pay to them, or told
+        // they are new, they are a payment request.
+        let pay_asked = clauses.iter().any(|c| {
+            let v = View::new(toks, c.toks.clone(), c.toks.start..c.toks.start, c.aside);
+            let all = v.all();
+            all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
+                && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
+                    || all & C::O_TRANSFER.bit() != 0 && self.act(&v).is_some()
+                    || v.pair(C::V_PAY, C::O_PAY_DEST).is_some()
+                    || v.pair(C::V_PAY, C::O_PAYMENT).is_some() && all & C::BELOW.bit() != 0
+                    || v.pair(C::NEW, C::O_PAY_DEST).is_some()
+                    || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some())
+        });
+        if pay_asked {
+            let clause = clauses
+                .iter()
+                .find(|c| c.toks.contains(&at))
+                .map_or(at..at + 1, |c| c.toks.clone());
+            let (why, indicator) = match &iban {
+                Some((number, _)) => (
+                    format!("IBAN {number} given with a payment request"),
+                    Some(number.clone()),
+                ),
+                None => (
+                    "account number given with a payment request".to_owned(),
+                    None,
+                ),
+            };
+            self.push(RiskCategory::PaymentChange, why, &clause, indicator);
+        }
+    }
+
+    fn lures(
+        &mut self,
+        clauses: &[Clause],
+        phone_at: &[(usize, String)],
+        flags: &Flags,
+        requested: bool,
+    ) {
+        let toks = self.toks;
+        let writer_applies = flags.applying;
+        // A job offer names the job in more than one way ("position",
+        // "salary", "interview"), not one word twice.
+        let mut job_lemmas: Vec<u32> = toks
+            .iter()
+            .filter(|t| t.cls & C::JOB.bit() != 0 && !t.quoted)
+            .map(|t| t.lemma[0])
+            .collect();
+        job_lemmas.sort_unstable();
+        job_lemmas.dedup();
+        let job_kinds = job_lemmas.len();
+        // Two readings: the offers and scares first, then the numbers to
+        // call that they are tied to.
+        for pass in 0..2 {
+            for clause in clauses {
+                let v = View::new(
+                    toks,
+                    clause.toks.clone(),
+                    clause.toks.start..clause.toks.start,
+                    clause.aside,
+                );
+                let all = v.all();
+                let hypothetical = v
+                    .idx()
+                    .find(|&i| {
+                        toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+                    })
+                    .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+                let negated = all & C::NEGATION.bit() != 0;
+                let reported = all & C::THIRD_PARTY.bit() != 0;
+                let free = !hypothetical && !negated && !reported;
+                let has = |c: C| all & c.bit() != 0;
+                self.may_command = true;
+                // Only clauses with a lure word need their act read.
+                let lure_words = bits(&[
+                    C::V_CALL,
+                    C::REWARD,
+                    C::FREE,
+                    C::PATCH,
+                    C::SECRET,
+                    C::V_KEEP,
+                    C::MUST,
+                    C::THREAT,
+                ]);
+                let act = if free && all & lure_words != 0 {
+                    self.act(&v)
+                } else {
+                    None
+                };
+
+                // Callback: a number to call, tied to a charge, a refund, a scare
+                // or offered help.
+                if pass == 1
+                    && !negated
+                    && act.is_some()
+                    && let Some(call) = v.first(C::V_CALL).filter(|&c| !toks[c].colon)
+                    && (flags.cancel
+                        || self.found.iter().any(|f| {
+                            matches!(
+                                f.category,
+                                RiskCategory::Scare
+                                    | RiskCategory::RewardLure
+                                    | RiskCategory::FakeTechSupport
+                                    | RiskCategory::FreeUpgrade
+                                    | RiskCategory::JobOffer
+                            )
+                        })
+                        || has(C::URGENT)
+                            && (has(C::O_ACCOUNT) || has(C::O_CREDENTIAL))
+                            && has(C::ADDRESSEE))
+                {
+                    let near = phone_at
+                        .iter()
+                        .find(|(p, _)| *p + 40 >= clause.toks.start && *p <= clause.toks.end + 40);
+                    let line = v
+                        .idx()
+                        .any(|i| i != call && toks[i].cls & C::PHONE_LINE.bit() != 0);
+                    let any = phone_at.first().filter(|_| line);
+                    if let Some((_, number)) = near.or(any) {
+                        let why = format!(
+                            "call \"{}\" with a number given, after a {}",
+                            self.word(call),
+                            if flags.cancel {
+                                "charge to cancel or dispute"
+                            } else if flags.scare {
+                                "scare"
+                            } else {
+                                "offer"
+                            }
+                        );
+                        self.push(
+                            RiskCategory::CallbackBait,
+                            why,
+                            &clause.toks,
+                            Some(number.clone()),
+                        );
+                    }
+                }
+
+                if pass == 1 {
+                    if free
+                        && let Some(u) = v.first(C::URGENT)
+                        && self
+                            .found
+                            .iter()
+                            .any(|f| f.category == RiskCategory::CallbackBait)
+                    {
+                        let why = format!("\"{}\" on a number to call", self.word(u));
+                        self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                    }
+                    continue;
+                }
+
+                // Scare: something wrong with the reader's account, device or money.
+                if free
+                    && let Some(s) = v.first(C::SCARE)
+                    && (has(C::ADDRESSEE) || has(C::WRITER_SUBJECT))
+                    && (has(C::O_ACCOUNT)
+                        || has(C::O_DEVICE)
+                        || has(C::TRANSACTION)
+                        || has(C::O_CREDENTIAL)
+                        || has(C::O_PAYMENT))
+                {
+                    let why = format!(
+                        "\"{}\" about the reader's account, device or money",
+                        self.word(s)
+                    );
+                    self.push(RiskCategory::Scare, why, &clause.toks, None);
+                }
+
+                // Reward: a prize or gift to claim, a survey to fill in.
+                if free
+                    && let Some(r) = v.first(C::REWARD)
+                    && (flags.survey
+                        || v.pair(C::OFFER, C::REWARD).is_some()
+                            && (act.is_some() || has(C::ADDRESSEE)))
+                {
+                    let why = format!("reward \"{}\" offered to the reader", self.word(r));
+                    self.push(RiskCategory::RewardLure, why, &clause.toks, None);
+                }
+
+                // Job offer made to the reader (not someone applying).
+                if free
+                    && !writer_applies
+                    && let Some(j) = v.first(C::JOB)
+                    && job_kinds >= 2
+                    && (has(C::OFFER) || has(C::ADDRESSEE))
+                {
+                    let why = format!("job \"{}\" offered to the reader", self.word(j));
+                    self.push(RiskCategory::JobOffer, why, &clause.toks, None);
+                }
+
+                // Free upgrade.
+                if free
+                    && let Some((f, u)) = v.pair(C::FREE, C::UPGRADE)
+                    && (has(C::ADDRESSEE) || has(C::OFFER) || act.is_some())
+                {
+                    let why = format!("\"{}\" \"{}\" offered", self.word(f), self.word(u));
+                    self.push(RiskCategory::FreeUpgrade, why, &clause.toks, None);
+                }
+
+                // Help nobody asked for: "I can fix your slow laptop".
+                if free
+                    && let Some(h) = v.first(C::HELP_OFFER)
+                    && has(C::ADDRESSEE)
+                    && (has(C::PROBLEM) || has(C::SCARE))
+                    && (has(C::O_DEVICE) || has(C::O_REMOTE) || has(C::O_ACCOUNT))
+                    && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
+                {
+                    let why = format!(
+                        "offers to \"{}\" a problem with the reader's machine",
+                        self.word(h)
+                    );
+                    self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
+                }
+
+                // An urgent patch to apply.
+                if free
+                    && act.is_some()
+                    && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
+                    && has(C::V_INSTALL)
+                {
+                    let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
+                    self.push(RiskCategory::UrgentPatch, why, &clause.toks, None);
+                }
+
+                // Time pressure: a deadline on a request, or a threat of loss.
+                if free
+                    && let Some(u) = v.first(C::URGENT)
+                    && (requested
+                        || flags.cancel
+                        || self
+                            .found
+                            .iter()
+                            .any(|f| f.category == RiskCategory::CallbackBait))
+                {
+                    let why = format!("\"{}\" on a request", self.word(u));
+                    self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                }
+                if free
+                    && act.is_none()
+                    && let Some(t) = v.first(C::THREAT)
+                    && has(C::ADDRESSEE)
+                    && (has(C::O_ACCOUNT)
+                        || has(C::O_ACCESS)
+                        || has(C::O_DEVICE)
+                        || has(C::TRANSACTION)
+                        || has(C::O_DATA)
+                        || has(C::O_CREDENTIAL))
+                {
+                    let why = format!(
+                        "threat \"{}\" to the reader's account or service",
+                        self.word(t)
+                    );
+                    self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                }
+
+                // Secrecy: keep it quiet, skip the process, the writer can't be reached.
+                // "Don't tell anyone": the anyone is who must not hear, not
+                // someone reported.
+                let only_others = v
+                    .idx()
+                    .filter(|&i| toks[i].cls & C::THIRD_PARTY.bit() != 0)
+                    .all(|i| toks[i].cls & C::OTHERS.bit() != 0);
+                if !hypothetical && (!reported || only_others) {
+                    // "Don't tell anyone" keeps the request quiet; "never share
+                    // your password with anyone" keeps a secret safe.
+                    let guarded =
+                        all & bits(&[
+                            C::O_CREDENTIAL,
+                            C::O_CODE,
+                            C::O_MFA,
+                            C::O_PAY_DEST,
+                            C::O_DATA,
+                        ]) != 0;
+                    let quiet = v
+                        .pair(C::NEGATION, C::TELL_OTHER)
+                        .filter(|_| has(C::OTHERS) && !guarded);
+                    let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
+                    let secret = v
+                        .first(C::SECRET)
+                        .filter(|_| act.is_some() || has(C::MUST))
+                        .or(kept);
+                    let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
+                    let busy = v
+                        .first(C::BUSY)
+                        .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
+                    if let Some(i) = quiet
+                        .map(|(a, _)| a)
+                        .or(secret)
+                        .or(skip.map(|(a, _)| a))
+                        .or(busy)
+                    {
+                        let why = format!("secrecy \"{}\"", self.word(i));
+                        self.push(RiskCategory::Secrecy, why, &clause.toks, None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Message-wide context the lures need.
+#[derive(Debug, Default)]
+struct Flags {
+    scare: bool,
+    cancel: bool,
+    cancel_word: bool,
+    transaction: bool,
+    support: bool,
+    problem: bool,
+    reward: bool,
+    survey: bool,
+    applying: bool,
+    job_words: u32,
+}
+
+impl Flags {
+    fn note(&mut self, all: Classes, free: bool, hypothetical: bool) {
+        let has = |c: C| all & c.bit() != 0;
+        if free {
+            self.scare |= has(C::SCARE);
+            self.support |= has(C::SUPPORT_ROLE) || has(C::HELP_OFFER);
+            self.problem |= has(C::PROBLEM);
+            self.reward |= has(C::REWARD) && has(C::OFFER);
+            self.survey |= has(C::SURVEY);
+            self.job_words += u32::from(has(C::JOB));
+        }
+        // "If you did not authorise this charge", "to cancel, call": a charge
+        // to undo is the lure (the charge may be named in another sentence).
+        self.cancel_word |= has(C::CANCEL);
+        self.transaction |= has(C::TRANSACTION);
+        self.cancel = self.cancel_word && self.transaction;
+        let _ = hypothetical;
+        self.applying |=
+            has(C::APPLYING) && has(C::WRITER_SUBJECT) || has(C::APPLYING) && has(C::WRITER_OWN);
+    }
+}
+
+/// An IBAN starting at token `i`: country letters and check digits, then
+/// groups, valid by ISO 13616 (mod 97).
+fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
+    let first = &buffer[toks[i].start..toks[i].end];
+    let b = first.as_bytes();
+    if b.len() < 4
+        || !b[0].is_ascii_lowercase()
+        || !b[1].is_ascii_lowercase()
+        || !b[2].is_ascii_digit()
+        || !b[3].is_ascii_digit()
+    {
+        return None;
+    }
+    if !b.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let mut text = first.to_owned();
+    let mut j = i + 1;
+    while text.len() < 34 && j < toks.len() && toks[j].sep == Sep::None {
+        let w = &buffer[toks[j].start..toks[j].end];
+        if w.len() > 4 || !w.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            break;
+        }
+        text.push_str(w);
+        j += 1;
+    }
+    // Try the longest prefix that validates (the next word may be glued on).
+    for len in (15..=text.len().min(34)).rev() {
+        let candidate = &text[..len];
+        if iban_valid(candidate) {
+            return Some(candidate.to_ascii_uppercase());
+        }
+    }
+    None
+}
+
+fn iban_valid(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut rem: u32 = 0;
+    for &c in b[4..].iter().chain(&b[..4]) {
+        let v = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'a'..=b'z' => u32::from(c - b'a') + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+/// Where quoted history starts in a segment ("On ... wrote:", "-----Original
+/// Message-----"), so the words above it are the writer's own.
+pub(crate) fn history_start(folded: &str) -> Option<usize> {
+    const MARKERS: &[&str] = &[
+        " wrote:",
+        "-----original message-----",
+        " schrieb:",
+        "-----ursprungliche nachricht-----",
+        " a ecrit :",
+        " a ecrit:",
+        "-----message d'origine-----",
+        " escribio:",
+        "-----mensaje original-----",
+    ];
+    MARKERS
+        .iter()
+        .filter_map(|m| memmem::find(folded.as_bytes(), m.as_bytes()))
+        .min()
+}
+
+/// The language code of a slot, for evidence.
+#[allow(dead_code)]
+pub(crate) fn language_name(lang: Lang) -> &'static str {
+    LANGUAGES[lang]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::fold;
+
+    fn read(text: &str) -> Vec<RiskCategory> {
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let folded = fold(text);
+        let mut v: Vec<RiskCategory> = rec
+            .recognise(
+                &folded,
+                std::slice::from_ref(&(0..folded.len())),
+                &[],
+                &["+18885550100".to_owned()],
+                0,
+            )
+            .into_iter()
+            .map(|r| r.category)
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn iban_checksum() {
+        assert!(iban_valid("gb82west12345698765432"));
+        assert!(!iban_valid("gb82west12345698765433"));
+    }
+
+    #[test]
+    fn english_requests_and_their_negations() {
+        use RiskCategory::*;
+        assert_eq!(
+            read("Could you send me your username and the VPN gateway?"),
+            [CredentialReset]
+        );
+        assert_eq!(read("We will never ask for your password."), []);
+        assert_eq!(
+            read("Please wire the funds to the account below today."),
+            [PaymentChange, Urgency]
+        );
+        assert_eq!(read("Our bank details have changed."), [PaymentChange]);
+        assert_eq!(read("Our bank details remain unchanged."), []);
+    }
+
+    /// Checks each text finds exactly `expected` (categories, any order).
+    fn check(cases: &[(&str, &[RiskCategory])]) {
+        let mut failures = Vec::new();
+        for (text, expected) in cases {
+            let mut want = expected.to_vec();
+            want.sort();
+            let got = read(text);
+            if got != want {
+                failures.push(format!("{text:?}\n    want {want:?}\n    got  {got:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn requests_in_four_languages() {
+        use RiskCategory::*;
+        check(&[
+            // English
+            (
+                "Can you read me the six-digit verification code when I phone you?",
+                &[CredentialReset],
+            ),
+            (
+                "I need admin rights on the build server until Friday.",
+                &[AccessGrant],
+            ),
+            (
+                "Please add Tom to the finance approvers group.",
+                &[AccessGrant],
+            ),
+            (
+                "Kindly disable two-factor authentication on my mailbox, I lost my handset.",
+                &[MfaReset],
+            ),
+            (
+                "Please install the attached client on your laptop.",
+                &[SoftwareInstall],
+            ),
+            (
+                "Could you accept the remote session so our engineer can look?",
+                &[RemoteAccess],
+            ),
+            (
+                "Please send us the list of all employees with their home addresses.",
+                &[DataExport],
+            ),
+            (
+                "Please settle invoice 88 to the new account below.",
+                &[PaymentChange],
+            ),
+            (
+                "Could you process a same-day transfer of EUR 18,400 to this supplier?",
+                &[PaymentChange],
+            ),
+            // German
+            (
+                "Könnten Sie mir bitte das Kennwort für das Lagerkonto schicken?",
+                &[CredentialReset],
+            ),
+            (
+                "Bitte überweisen Sie 12.000 EUR heute noch auf das unten genannte Konto.",
+                &[PaymentChange, Urgency],
+            ),
+            (
+                "Bitte installieren Sie das beigefügte Programm auf Ihrem Rechner.",
+                &[SoftwareInstall],
+            ),
+            ("Unsere Bankverbindung hat sich geändert.", &[PaymentChange]),
+            (
+                "Bitte fügen Sie mich der Gruppe Einkauf hinzu.",
+                &[AccessGrant],
+            ),
+            // French
+            (
+                "Pouvez-vous me communiquer votre identifiant et votre mot de passe ?",
+                &[CredentialReset],
+            ),
+            (
+                "Veuillez noter notre nouveau RIB pour les prochains règlements.",
+                &[PaymentChange],
+            ),
+            (
+                "Merci de m'envoyer la liste des clients avec leurs coordonnées.",
+                &[DataExport],
+            ),
+            (
+                "Pourriez-vous réinitialiser la double authentification de mon compte ?",
+                &[MfaReset],
+            ),
+            // Spanish
+            (
+                "Por favor, envíeme el código que le ha llegado por SMS.",
+                &[CredentialReset],
+            ),
+            (
+                "Necesito que me den permisos de administrador en el portátil.",
+                &[AccessGrant],
+            ),
+            (
+                "Le rogamos que actualice los datos bancarios del proveedor con la nueva cuenta.",
+                &[PaymentChange],
+            ),
+            (
+                "¿Podría instalar la herramienta de acceso remoto adjunta?",
+                &[RemoteAccess, SoftwareInstall],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn talk_about_risky_things_is_no_request() {
+        check(&[
+            // Never-ask notices, in each language.
+            (
+                "IT will never ask you for your password by email or phone.",
+                &[],
+            ),
+            ("Wir werden Sie niemals nach Ihrem Passwort fragen.", &[]),
+            ("Nous ne vous demanderons jamais votre mot de passe.", &[]),
+            ("Nunca le pediremos su contraseña por correo.", &[]),
+            // Hypotheticals and warnings.
+            (
+                "If someone calls and asks you to install a remote tool, hang up.",
+                &[],
+            ),
+            (
+                "Wenn jemand Sie bittet, Geld zu überweisen, rufen Sie uns an.",
+                &[],
+            ),
+            (
+                "Attention aux faux courriers annonçant un nouveau RIB.",
+                &[],
+            ),
+            // Announcements, receipts, release notes.
+            (
+                "The update will be installed automatically tonight; you do not need to do anything.",
+                &[],
+            ),
+            (
+                "We have reset your password as requested in ticket 4410.",
+                &[],
+            ),
+            (
+                "Thank you for your payment of EUR 240, received on 3 March.",
+                &[],
+            ),
+            (
+                "Release 5.2 adds export of audit logs and a new admin role.",
+                &[],
+            ),
+            ("Le paiement de la facture 12 a bien été reçu, merci.", &[]),
+            (
+                "La actualización se instalará de forma automática el domingo.",
+                &[],
+            ),
+            (
+                "Die Rechnung zahlen Sie wie gewohnt auf das bekannte Konto.",
+                &[],
+            ),
+            // Quotation: someone else's words, mentioned.
+            (
+                "Phishing mails often say \"please send me your password and the code you received\".",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn lures_by_structure() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your subscription renewed for $399.99. If you did not authorise this charge, call +1 888 555 0100.",
+                &[CallbackBait],
+            ),
+            (
+                "Votre abonnement a été renouvelé. Pour annuler, appelez le +1 888 555 0100.",
+                &[CallbackBait],
+            ),
+            (
+                "Congratulations, you have been selected to receive a gift card: claim it today.",
+                &[RewardLure],
+            ),
+            (
+                "Keep this strictly between us and don't tell anyone in finance.",
+                &[Secrecy],
+            ),
+            (
+                "We detected unusual sign-in activity on your account.",
+                &[Scare],
+            ),
+        ]);
+    }
+}
