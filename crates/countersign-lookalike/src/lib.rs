@@ -36,6 +36,7 @@
 //! `examples/bench_lookalike.rs`). The crate does no IO: the Unicode
 //! confusables data and the suffix list are embedded at compile time.
 
+mod brands;
 mod edit;
 mod error;
 mod finding;
@@ -43,6 +44,7 @@ mod keywords;
 mod set;
 mod unicode;
 
+pub use brands::{KnownBrand, brand_owning, is_hosting_platform, known_brands};
 pub use error::LookalikeError;
 pub use finding::{Assessment, LookalikeFinding, Technique};
 pub use keywords::KEYWORDS;
