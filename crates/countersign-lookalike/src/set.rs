@@ -524,14 +524,11 @@ impl ProtectedSet {
         {
             return Assessment::Unrelated;
         }
-        if let Some(registrable) = split.registrable() {
-            // Only public bodies register under `.gov`, `.edu`, `ac.uk`...
-            if brands::is_institutional(
-                split.suffix(),
-                split.registrable_label().unwrap_or_default(),
-            ) {
-                return Assessment::Unrelated;
-            }
+        // Only public bodies register under `.gov`, `.edu`, `ac.uk`...
+        if let Some(label) = split.registrable_label()
+            && brands::is_institutional(split.suffix(), label)
+        {
+            return Assessment::Unrelated;
         }
         let mut findings = Vec::new();
         Checker::new(self, &split).run(&mut findings);

@@ -26,7 +26,10 @@ pub const EVENT_TYPE_HEADER: &str = "Countersign-Event-Type";
 pub fn sign(secret: &str, unix_time: i64, body: &[u8]) -> String {
     let mut message = format!("{unix_time}.").into_bytes();
     message.extend_from_slice(body);
-    format!("t={unix_time},v1={}", crate::hmac_hex(secret.as_bytes(), &message))
+    format!(
+        "t={unix_time},v1={}",
+        crate::hmac_hex(secret.as_bytes(), &message)
+    )
 }
 
 /// Why a received delivery's signature is refused.

@@ -168,7 +168,10 @@ impl Store {
             .bind(ms(account.created_at))
             .execute(&mut *tx)
             .await
-            .map_err(dup("create account", format!("username {}", account.username)))?;
+            .map_err(dup(
+                "create account",
+                format!("username {}", account.username),
+            ))?;
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit account"))?;
         });
@@ -237,11 +240,13 @@ impl Store {
                     return Ok(false);
                 }
             }
-            sqlx::query("UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(q("reset failures"))?;
+            sqlx::query(
+                "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("reset failures"))?;
             sqlx::query(
                 "INSERT INTO sessions (token_hash, account_id, stage, created_at, last_seen_at, \
                  expires_at, address) VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -370,7 +375,10 @@ impl Store {
             "set password",
             "UPDATE accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1",
             id,
-            vec![Bind::Text(hash.to_owned()), Bind::Int(i64::from(must_change))],
+            vec![
+                Bind::Text(hash.to_owned()),
+                Bind::Int(i64::from(must_change)),
+            ],
             audit,
         )
         .await
@@ -596,7 +604,8 @@ impl Store {
 
     /// Every API token, newest first.
     pub async fn api_tokens(&self) -> Result<Vec<ApiTokenRecord>, StoreError> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t ORDER BY t.created_at DESC, t.id");
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t ORDER BY t.created_at DESC, t.id");
         with_db!(&self.db, |pool, _begin| {
             sqlx::query(&sql)
                 .fetch_all(pool)

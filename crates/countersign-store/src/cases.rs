@@ -415,7 +415,11 @@ impl Store {
     }
 
     /// IDs of pending cases whose deadline has passed.
-    pub async fn due_cases(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<String>, StoreError> {
+    pub async fn due_cases(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
         with_db!(&self.db, |pool, _begin| {
             sqlx::query_scalar(
                 "SELECT id FROM cases WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
@@ -446,7 +450,11 @@ impl Store {
     }
 
     /// Subscribes a webhook.
-    pub async fn create_webhook(&self, hook: &Webhook, audit: Vec<AuditEvent>) -> Result<(), StoreError> {
+    pub async fn create_webhook(
+        &self,
+        hook: &Webhook,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
@@ -553,12 +561,14 @@ impl Store {
                     url: r.text("url").map_err(m())?,
                     secret: r.text("secret").map_err(m())?,
                 };
-                sqlx::query("UPDATE outbox SET lease_until = $2, attempts = attempts + 1 WHERE id = $1")
-                    .bind(d.outbox_id)
-                    .bind(ms(now + lease))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("lease delivery"))?;
+                sqlx::query(
+                    "UPDATE outbox SET lease_until = $2, attempts = attempts + 1 WHERE id = $1",
+                )
+                .bind(d.outbox_id)
+                .bind(ms(now + lease))
+                .execute(&mut *tx)
+                .await
+                .map_err(q("lease delivery"))?;
                 out.push(d);
             }
             tx.commit().await.map_err(q("commit claim"))?;
