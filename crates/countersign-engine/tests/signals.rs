@@ -190,7 +190,7 @@ fn authenticated_lookalike_is_quarantined() {
 }
 
 #[test]
-fn brand_display_name_from_free_mail_is_flagged() {
+fn brand_display_name_from_free_mail_is_quarantined() {
     let raw = message(
         "Microsoft Account Team <ms.account.team@outlook.com>",
         "Notice",
@@ -203,8 +203,16 @@ fn brand_display_name_from_free_mail_is_flagged() {
             "ms.account.team@outlook.com",
         )
         .verdict;
-    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.findings);
+    // A free mailbox never speaks for a brand, not even the brand's own
+    // consumer mail service.
+    assert_eq!(
+        verdict.verdict,
+        Action::Quarantine,
+        "{:?}",
+        verdict.findings
+    );
     assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert!(signals(&verdict).contains(&"sender.free_mail"));
 }
 
 #[test]

@@ -127,15 +127,43 @@ pub fn known_brands() -> &'static [KnownBrand] {
     &KNOWN
 }
 
+/// Defended label → brands running country sites under it (`paypal`).
+static COUNTRY_LABELS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+    let mut map: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for (i, brand) in KNOWN.iter().enumerate().filter(|(_, b)| b.country_sites) {
+        for domain in &brand.defended {
+            if let Some(label) = domain.split('.').next() {
+                map.entry(label).or_default().push(i);
+            }
+        }
+    }
+    map
+});
+
 /// The known brand owning `domain` (any name; its registrable domain is
-/// looked up), if any.
+/// looked up), if any: one of its listed domains, or its label under a
+/// country suffix it is presumed to own (`paypal.de`).
 pub fn brand_owning(domain: &str) -> Option<&'static KnownBrand> {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    let registrable = psl::registrable_domain(&domain).unwrap_or(domain);
-    BY_DOMAIN
-        .get(registrable.as_str())
-        .and_then(|ids| ids.first())
+    let split = psl::split(&domain)?;
+    let registrable = split.registrable()?;
+    if let Some(&i) = BY_DOMAIN.get(registrable).and_then(|ids| ids.first()) {
+        return Some(&KNOWN[i]);
+    }
+    let label = split.registrable_label()?;
+    COUNTRY_LABELS
+        .get(label)
+        .into_iter()
+        .flatten()
+        .find(|&&i| presumed_owned_suffix(split.suffix(), own_suffixes(i)))
         .map(|&i| &KNOWN[i])
+}
+
+impl KnownBrand {
+    /// Whether `domain` is this brand's (see [`brand_owning`]).
+    pub fn owns(&self, domain: &str) -> bool {
+        brand_owning(domain).is_some_and(|b| b.name == self.name)
+    }
 }
 
 /// The brands owning `registrable` (exact registrable domain).
@@ -246,6 +274,16 @@ pub(crate) fn is_institutional(suffix: &str, registrable_label: &str) -> bool {
     rest.is_empty() && !generic && INSTITUTIONAL_SECOND_LEVELS.contains(&registrable_label)
 }
 
+/// Whether `domain` lies in a namespace only public bodies can register
+/// in (`irs.gov`, `hmrc.gov.uk`, `impots.gouv.fr`, `ucla.edu`).
+pub fn is_public_body_domain(domain: &str) -> bool {
+    psl::split(&domain.trim_end_matches('.').to_ascii_lowercase()).is_some_and(|split| {
+        split
+            .registrable_label()
+            .is_some_and(|label| is_institutional(split.suffix(), label))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +327,8 @@ mod tests {
             "Microsoft"
         );
         assert!(brand_owning("paypal-secure.com").is_none());
+        assert_eq!(brand_owning("www.paypal.de").unwrap().name, "PayPal");
+        assert!(brand_owning("paypal.co").is_none());
         assert!(is_hosting_platform("weebly.com"));
         assert!(!is_hosting_platform("paypal.com"));
     }

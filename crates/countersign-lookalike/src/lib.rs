@@ -44,9 +44,11 @@ mod keywords;
 mod set;
 mod unicode;
 
-pub use brands::{KnownBrand, brand_owning, is_hosting_platform, known_brands};
+pub use brands::{
+    KnownBrand, brand_owning, is_hosting_platform, is_public_body_domain, known_brands,
+};
 pub use error::LookalikeError;
 pub use finding::{Assessment, LookalikeFinding, Technique};
-pub use keywords::KEYWORDS;
+pub use keywords::{KEYWORDS, is_english_word};
 pub use set::{ProtectedSet, ProtectedSetBuilder};
 pub use unicode::{fold, skeleton};

@@ -751,11 +751,16 @@ impl<'a> Checker<'a> {
                 Some(suffix) if same_raw && suffix != self.suffix => {
                     matched.push(id);
                     // Every short name is taken under most suffixes by
-                    // someone else (`ask.fm`, `ups.edu`): only a typo of the
-                    // suffix itself (`.co` for `.com`) imitates it.
-                    if entry.chars.len() <= TINY_LABEL
-                        && !brands::within_one_edit(suffix, &self.suffix)
-                    {
+                    // someone else (`ask.fm`, `ups.edu`), and so is a
+                    // well-known brand's name that is an ordinary word or
+                    // up to four letters (`slack.net`, `uber.nu`): only a
+                    // typo of the suffix itself (`.co` for `.com`) imitates
+                    // it.
+                    let common_name = entry.chars.len() <= TINY_LABEL
+                        || (entry.brand.is_some()
+                            && (entry.chars.len() <= SHORT_LABEL
+                                || keywords::is_english_word(&entry.label)));
+                    if common_name && !brands::within_one_edit(suffix, &self.suffix) {
                         continue;
                     }
                     out.push(RawFinding {
@@ -935,6 +940,17 @@ impl<'a> Checker<'a> {
                     && matches!(path.edits.as_slice(),
                         [edit::Edit::Insertion { ch, before, after }]
                             if Some(*ch) == *before || Some(*ch) == *after))
+            {
+                continue;
+            }
+            // A letter added to a three-letter name makes a four-letter
+            // name of someone else's (`asap`, `awsd`), unless it repeats a
+            // neighbour.
+            if entry.chars.len() == TINY_LABEL
+                && path.edits.iter().any(|e| {
+                    matches!(e, edit::Edit::Insertion { ch, before, after }
+                        if Some(*ch) != *before && Some(*ch) != *after)
+                })
             {
                 continue;
             }

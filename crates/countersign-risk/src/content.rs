@@ -53,6 +53,43 @@ pub struct LinkMismatch {
     pub target: String,
 }
 
+/// What a message says about being list or bulk mail (RFC 2369 and 2919
+/// `List-*`, the older `Mailing-List`, `Precedence`, RFC 3834
+/// `Auto-Submitted`). Empty for ordinary person-to-person mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ListHeaders {
+    /// The `List-Id` identifier, lowercase, without angle brackets
+    /// (`staff.lists.example.org`).
+    pub id: Option<String>,
+    /// Addresses the list names for itself, lowercase: the `mailto:` targets
+    /// of `List-Post`, `List-Help`, `List-Subscribe`, `List-Unsubscribe` and
+    /// `List-Owner`, the `Mailing-List` address, `Errors-To`.
+    pub addresses: Vec<String>,
+    /// Whether the message offers `List-Unsubscribe` (bulk senders do).
+    pub unsubscribe: bool,
+    /// The `Precedence` value, lowercase (`list`, `bulk`).
+    pub precedence: Option<String>,
+    /// The `Auto-Submitted` value, lowercase, unless `no`.
+    pub auto_submitted: Option<String>,
+}
+
+impl ListHeaders {
+    /// Whether the message says it was sent by a mailing list.
+    pub fn is_list(&self) -> bool {
+        self.id.is_some()
+            || !self.addresses.is_empty()
+            || self.precedence.as_deref() == Some("list")
+    }
+
+    /// Whether the message says it is bulk or automated mail.
+    pub fn is_bulk(&self) -> bool {
+        self.is_list()
+            || self.unsubscribe
+            || self.auto_submitted.is_some()
+            || matches!(self.precedence.as_deref(), Some("bulk" | "junk"))
+    }
+}
+
 /// The decoded content of one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MessageContent {
@@ -85,10 +122,26 @@ pub struct MessageContent {
     pub phone_numbers: Vec<String>,
     /// Email addresses written in the text (and `mailto:` links), lowercase.
     pub body_emails: Vec<String>,
+    /// Mailing-list and bulk headers.
+    pub list: ListHeaders,
     /// What was wrong with the message's structure: broken MIME, undecodable
     /// parts, unknown charsets, excessive nesting, missing headers. Empty for
     /// a well-formed message.
     pub defects: Vec<String>,
+}
+
+/// Email addresses in a list header: `mailto:` URLs (query dropped) and
+/// bare addresses (`Mailing-List: list staff@example.org; contact ...`).
+fn list_header_addresses(value: &str) -> Vec<String> {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '(' | ')'))
+        .filter_map(|word| {
+            let word = word.strip_prefix("mailto:").unwrap_or(word);
+            let word = word.split('?').next().unwrap_or(word);
+            let (local, domain) = word.split_once('@')?;
+            (!local.is_empty() && domain.contains('.')).then(|| word.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 fn parser() -> &'static MessageParser {
@@ -206,6 +259,41 @@ impl MessageContent {
             .and_then(|a| a.address())
             .map(str::to_owned);
         self.subject = message.subject().map(str::to_owned);
+        self.read_list_headers(message);
+    }
+
+    fn read_list_headers(&mut self, message: &Message<'_>) {
+        let raw = |name: &str| message.header_raw(name.to_owned()).map(str::trim);
+        let list = &mut self.list;
+        list.id = raw("List-Id").and_then(|v| {
+            let id = match (v.rfind('<'), v.rfind('>')) {
+                (Some(a), Some(b)) if a < b => &v[a + 1..b],
+                _ => v,
+            };
+            let id = id.trim().to_ascii_lowercase();
+            (!id.is_empty()).then_some(id)
+        });
+        for name in [
+            "List-Post",
+            "List-Help",
+            "List-Subscribe",
+            "List-Unsubscribe",
+            "List-Owner",
+            "Mailing-List",
+            "Errors-To",
+        ] {
+            let Some(value) = raw(name) else { continue };
+            if name == "List-Unsubscribe" {
+                list.unsubscribe = true;
+            }
+            for address in list_header_addresses(value) {
+                push_unique(&mut list.addresses, address);
+            }
+        }
+        list.precedence = raw("Precedence").map(|v| v.to_ascii_lowercase());
+        list.auto_submitted = raw("Auto-Submitted")
+            .map(|v| v.to_ascii_lowercase())
+            .filter(|v| !v.starts_with("no"));
     }
 
     fn check_mime_depth(&mut self, msg: &Message<'_>) {
