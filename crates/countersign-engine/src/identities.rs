@@ -386,11 +386,20 @@ impl OrgClaim {
                 if !phrase.plain_word && (!phrase.leading || start == 0) {
                     return true;
                 }
-                let others_are_context = words
+                let others: Vec<&String> = words
                     .iter()
                     .enumerate()
                     .filter(|&(k, _)| k < start || k >= start + n)
-                    .all(|(_, w)| CLAIM_CONTEXT.contains(&w.as_str()));
+                    .map(|(_, w)| w)
+                    .collect();
+                // The brand's own name standing alone ("Apple") claims it;
+                // the first word of a longer name standing alone ("Best")
+                // does not.
+                let others_are_context = if others.is_empty() {
+                    !phrase.leading
+                } else {
+                    others.iter().all(|w| CLAIM_CONTEXT.contains(&w.as_str()))
+                };
                 let local: String = local_part
                     .chars()
                     .filter(char::is_ascii_alphanumeric)
@@ -448,6 +457,9 @@ fn org_phrases(name: &str, domains: &[String], aliases: &[&str]) -> Vec<Phrase> 
         })
         .collect();
     push(words.clone(), false);
+    // The first word alone ("Vaultline" of "Vaultline Backup"); an
+    // ordinary word ("Best" of "Best Buy") only among claim words or when
+    // the address repeats it (see `Phrase::plain_word`).
     if words.len() > 1 && words[0].chars().count() >= 4 {
         push(vec![words[0].clone()], true);
     }

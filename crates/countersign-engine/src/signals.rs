@@ -866,6 +866,7 @@ fn display_name(
     if claimed {
         return;
     }
+    let before = out.len();
     person_claim(
         ids,
         claimant,
@@ -876,6 +877,17 @@ fn display_name(
         service_sender,
         out,
     );
+    if out.len() == before {
+        signature_claim(
+            ids,
+            content,
+            &address,
+            &from_reg,
+            free_mail,
+            authenticated,
+            out,
+        );
+    }
 }
 
 /// The directory person a display name claims, from an address that is not
@@ -980,6 +992,134 @@ fn person_claim(
             evidence,
         )),
         PersonRole::Employee => {}
+    }
+}
+
+/// Lines after which a message quotes an earlier one.
+const QUOTE_MARKERS: &[&str] = &[
+    "-----original message-----",
+    "----- original message -----",
+    "-----ursprüngliche nachricht-----",
+    "-----message d'origine-----",
+    "-----mensaje original-----",
+];
+
+/// The sign-off of the message's own text: its last non-empty lines
+/// before any quoted earlier message.
+fn sign_off(content: &MessageContent) -> Vec<String> {
+    let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
+        return Vec::new();
+    };
+    let mut lines: Vec<&str> = Vec::new();
+    for line in text.lines().take(400) {
+        let trimmed = line.trim();
+        let lower = trimmed.to_lowercase();
+        let reply_header = (lower.starts_with("on ") && lower.ends_with("wrote:"))
+            || (lower.starts_with("am ") && lower.ends_with("schrieb:"))
+            || (lower.starts_with("le ") && lower.ends_with("a écrit :"))
+            || (lower.starts_with("el ") && lower.ends_with("escribió:"));
+        if reply_header || QUOTE_MARKERS.contains(&lower.as_str()) {
+            break;
+        }
+        if !trimmed.is_empty() && !trimmed.starts_with('>') && !is_salutation(&lower) {
+            lines.push(trimmed);
+        }
+    }
+    let start = lines.len().saturating_sub(6);
+    lines[start..].iter().map(|l| (*l).to_owned()).collect()
+}
+
+/// Whether a line opens a message ("Hi service desk,", "Sehr geehrte
+/// Damen und Herren"): it names the reader, not the writer.
+fn is_salutation(lower: &str) -> bool {
+    const OPENINGS: &[&str] = &[
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "good morning",
+        "good afternoon",
+        "hallo",
+        "liebe",
+        "lieber",
+        "sehr geehrte",
+        "guten tag",
+        "moin",
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "cher",
+        "chère",
+        "madame",
+        "monsieur",
+        "hola",
+        "buenos días",
+        "buenos dias",
+        "buenas tardes",
+        "estimado",
+        "estimada",
+        "querido",
+        "querida",
+    ];
+    OPENINGS.iter().any(|o| {
+        lower.starts_with(o)
+            && lower[o.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+/// A sign-off that claims to be our IT or our organisation ("IT Service
+/// Desk", "Acme IT"), a vendor or a brand, from a free mailbox; or our
+/// organisation's IT from any address that is not ours.
+fn signature_claim(
+    ids: &Identities,
+    content: &MessageContent,
+    address: &str,
+    from_reg: &str,
+    free_mail: bool,
+    authenticated: bool,
+    out: &mut Vec<Finding>,
+) {
+    if ids.org_domains.contains(from_reg)
+        || (authenticated && ids.vendors_by_domain.contains_key(from_reg))
+        || (!free_mail && brand_owning(from_reg).is_some())
+    {
+        return;
+    }
+    let lines = sign_off(content);
+    for line in &lines {
+        // Sign-off lines are short; a long line is body text.
+        if line.chars().count() > 60 {
+            continue;
+        }
+        let words = claim_words(line);
+        let it = Identities::claims_it_support(line, free_mail);
+        let org = ids
+            .claims
+            .iter()
+            .find(|c| c.kind == ClaimKind::Organisation && c.claimed_by(&words, ""));
+        let claim = match (it, org) {
+            (Some(it), Some(org)) => Some(format!("{it} of {}", org.shown)),
+            (Some(it), None) if free_mail => Some(it.to_owned()),
+            (None, Some(org)) if free_mail => Some(org.shown.clone()),
+            (None, None) if free_mail => ids
+                .claims
+                .iter()
+                .filter(|c| c.kind != ClaimKind::Organisation)
+                .find(|c| c.claimed_by(&words, "") && words.len() <= 4)
+                .map(|c| c.shown.clone()),
+            _ => None,
+        };
+        if let Some(claim) = claim {
+            out.push(finding(
+                "impersonation.signature",
+                format!("the message is signed as {claim}, but comes from {address}"),
+                format!("\"{line}\""),
+            ));
+            return;
+        }
     }
 }
 

@@ -357,3 +357,36 @@ fn a_departed_persons_mailbox() {
     assert!(signals(&verdict).contains(&"sender.inactive_person"));
     assert_eq!(verdict.verdict, Action::Hold);
 }
+
+#[test]
+fn a_sign_off_that_claims_our_it() {
+    let verdict = judge(
+        "From: Desk Team <desk.helper.4410@gmail.com>\r\nSubject: Mailbox quota",
+        "Hello,\r\n\r\nYour mailbox is almost full. We will extend it today.\r\n\r\nRegards,\r\nBrackwater IT Service Desk",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    // A customer's own IT signing from the customer's domain claims nothing.
+    let verdict = judge(
+        "From: Lee Park <lee.park@harbour-foods.example>\r\nSubject: Delivery slots",
+        "Hi,\r\n\r\nCan we move Friday's delivery to 9am?\r\n\r\nLee Park\r\nIT Support, Harbour Foods",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    // A greeting names the reader, not the writer.
+    let verdict = judge(
+        "From: Nadia Brook <nadia.brook1990@gmail.com>\r\nSubject: Locked out",
+        "Hi service desk,\r\nI cannot log in to my laptop since this morning.\r\nNadia",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+}

@@ -118,6 +118,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "a free-mail address poses as an organisation's role mailbox (support, billing, notifications...) in its local part",
     ),
     (
+        "impersonation.signature",
+        "the sign-off claims our IT or organisation from an address that is not ours, or a vendor, brand or IT from a free mailbox",
+    ),
+    (
         "impersonation.staff_name",
         "the display name is an IT staff member's name, from an address that is not theirs",
     ),

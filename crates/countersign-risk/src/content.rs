@@ -130,6 +130,33 @@ pub struct MessageContent {
     pub defects: Vec<String>,
 }
 
+/// The first mailbox of a From header. A display name with an unquoted
+/// comma (`From: Doe, Jane <jane@example.org>`, which some clients and many
+/// attackers write) parses as an address-less "Doe" followed by "Jane
+/// <jane@example.org>": the pieces are joined back into "Doe, Jane".
+fn first_mailbox(address: &mail_parser::Address<'_>) -> Option<Mailbox> {
+    let mut names: Vec<&str> = Vec::new();
+    for addr in address.iter() {
+        if let Some(email) = addr.address() {
+            names.extend(addr.name());
+            let name = (!names.is_empty()).then(|| names.join(", "));
+            return Some(Mailbox {
+                name,
+                address: Some(email.to_owned()),
+            });
+        }
+        match addr.name() {
+            // Only bare words before the first address are name pieces.
+            Some(name) if !name.contains('@') && names.len() < 4 => names.push(name),
+            _ => break,
+        }
+    }
+    address.first().map(|a| Mailbox {
+        name: a.name().map(str::to_owned),
+        address: a.address().map(str::to_owned),
+    })
+}
+
 /// Email addresses in a list header: `mailto:` URLs (query dropped) and
 /// bare addresses (`Mailing-List: list staff@example.org; contact ...`).
 fn list_header_addresses(value: &str) -> Vec<String> {
@@ -233,10 +260,7 @@ impl MessageContent {
     }
 
     fn read_headers(&mut self, message: &Message<'_>) {
-        self.from = message.from().and_then(|a| a.first()).map(|a| Mailbox {
-            name: a.name().map(str::to_owned),
-            address: a.address().map(str::to_owned),
-        });
+        self.from = message.from().and_then(first_mailbox);
         if self.from.as_ref().is_none_or(|m| m.address.is_none()) {
             self.defect("no usable From address".to_owned());
         }

@@ -1,4 +1,5 @@
-//! Mailing-list and bulk headers, as `MessageContent::parse` reads them.
+//! Headers that name the sender and the list: mailing-list and bulk headers,
+//! and a From display name written with an unquoted comma.
 
 use countersign_risk::MessageContent;
 
@@ -45,4 +46,18 @@ fn older_list_software_and_automated_mail() {
     let raw = "From: a@b.example\r\nAuto-Submitted: no\r\nSubject: x\r\n\r\nbody\r\n";
     let list = MessageContent::parse(raw.as_bytes()).list;
     assert!(!list.is_bulk());
+}
+
+#[test]
+fn unquoted_comma_in_the_from_display_name() {
+    let raw = "From: Doe, =?utf-8?q?J=C3=BCrgen?= <jd@example.org>\r\nSubject: x\r\n\r\nbody\r\n";
+    let content = MessageContent::parse(raw.as_bytes());
+    let from = content.from.unwrap();
+    assert_eq!(from.address.as_deref(), Some("jd@example.org"));
+    assert_eq!(from.name.as_deref(), Some("Doe, Jürgen"));
+    assert!(content.defects.is_empty(), "{:?}", content.defects);
+
+    let raw = "From: \"Doe, Jane\" <jane@example.org>\r\nSubject: x\r\n\r\nbody\r\n";
+    let from = MessageContent::parse(raw.as_bytes()).from.unwrap();
+    assert_eq!(from.name.as_deref(), Some("Doe, Jane"));
 }
