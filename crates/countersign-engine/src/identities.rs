@@ -4,6 +4,7 @@
 //! well-known brands of `countersign_lookalike::known_brands`).
 
 use crate::people::{People, PersonRole};
+use aho_corasick::AhoCorasick;
 use countersign_directory::DirectorySnapshot;
 use countersign_directory::{ContactStatus, EmployeeStatus, StaffStatus};
 use countersign_lookalike::{
@@ -12,7 +13,7 @@ use countersign_lookalike::{
 };
 use countersign_model::psl::{self, registrable_domain};
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use time::OffsetDateTime;
 
 /// Words by which a display name claims to be an organisation's internal
@@ -491,6 +492,8 @@ pub struct Identities {
     pub(crate) people: People,
     /// Organisations a display name may claim: ours, the vendors, brands.
     pub(crate) claims: Vec<OrgClaim>,
+    /// First word of every claim phrase → the claims having such a phrase.
+    claims_by_word: HashMap<String, Vec<usize>>,
     pub(crate) forwarders: HashSet<String>,
     pub(crate) lookalikes: ProtectedSet,
     /// Names the lookalike index could not take, with why.
@@ -582,6 +585,7 @@ impl Identities {
             vendors_by_domain: HashMap::new(),
             active_contacts: HashSet::new(),
             claims: Vec::new(),
+            claims_by_word: HashMap::new(),
             forwarders: HashSet::new(),
             lookalikes: ProtectedSetBuilder::new().build(),
             unprotected: Vec::new(),
@@ -676,12 +680,44 @@ impl Identities {
             );
         }
         ids.people.finish();
+        for (i, claim) in ids.claims.iter().enumerate() {
+            for phrase in &claim.phrases {
+                if let Some(first) = phrase.words.first() {
+                    let list = ids.claims_by_word.entry(first.clone()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
         for forwarder in &snapshot.forwarders {
             ids.forwarders
                 .insert(forwarder.domain.trim_end_matches('.').to_ascii_lowercase());
         }
         ids.lookalikes = lookalikes.build();
         ids
+    }
+
+    /// The organisations the folded words of a display name (or a
+    /// sign-off line) claim, in the order of `claims`: ours, vendors,
+    /// brands, authorities.
+    pub(crate) fn claimed_by<'a>(
+        &'a self,
+        words: &'a [String],
+        local_part: &'a str,
+    ) -> impl Iterator<Item = &'a OrgClaim> + 'a {
+        let mut candidates: Vec<usize> = words
+            .iter()
+            .filter_map(|w| self.claims_by_word.get(w))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.claims[i])
+            .filter(move |claim| claim.claimed_by(words, local_part))
     }
 
     /// Directory names the lookalike index could not take (a two-letter
@@ -729,17 +765,29 @@ impl Identities {
     /// The words by which a display name claims IT support: internal-IT
     /// words always, general support words only when `free_mail`.
     pub(crate) fn claims_it_support(display: &str, free_mail: bool) -> Option<&'static str> {
-        let display = normalise_name(display);
-        let padded = format!(" {display} ");
-        let generic: &[&str] = if free_mail {
-            GENERIC_SUPPORT_WORDS
-        } else {
-            &[]
-        };
-        IT_SUPPORT_WORDS
-            .iter()
-            .chain(generic)
-            .find(|w| padded.contains(&format!(" {} ", normalise_name(w))))
-            .copied()
+        /// The words as written, then whether each is a generic one, and
+        /// one automaton over their normalised forms padded with spaces.
+        static WORDS: LazyLock<(Vec<(&'static str, bool)>, AhoCorasick)> = LazyLock::new(|| {
+            let words: Vec<(&'static str, bool)> = IT_SUPPORT_WORDS
+                .iter()
+                .map(|w| (*w, false))
+                .chain(GENERIC_SUPPORT_WORDS.iter().map(|w| (*w, true)))
+                .collect();
+            let automaton = AhoCorasick::new(
+                words
+                    .iter()
+                    .map(|(w, _)| format!(" {} ", normalise_name(w))),
+            )
+            .expect("support words build an automaton");
+            (words, automaton)
+        });
+        let (words, automaton) = &*WORDS;
+        let padded = format!(" {} ", normalise_name(display));
+        automaton
+            .find_overlapping_iter(&padded)
+            .map(|m| m.pattern().as_usize())
+            .filter(|&i| free_mail || !words[i].1)
+            .min()
+            .map(|i| words[i].0)
     }
 }

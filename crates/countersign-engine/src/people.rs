@@ -255,6 +255,8 @@ pub(crate) struct People {
     by_email: HashMap<String, Vec<usize>>,
     /// Extra words that make a role claim (the organisation's name).
     org_words: Vec<String>,
+    /// First names of active IT staff, folded ("Sam asked me to...").
+    pub it_given_names: Vec<String>,
 }
 
 /// Splits a name into folded lowercase words: marks and homoglyphs folded
@@ -392,6 +394,9 @@ impl People {
             && given_variants
                 .iter()
                 .any(|g| common_given.contains(g.as_str()));
+        if matches!(role, PersonRole::ItStaff { .. }) && !inactive {
+            push_unique(&mut self.it_given_names, fold(&given.to_lowercase()));
+        }
         self.persons.push(Person {
             name: name.trim().to_owned(),
             emails: emails.iter().map(|e| e.to_ascii_lowercase()).collect(),

@@ -5,10 +5,12 @@
 use crate::identities::{ClaimKind, Identities, claim_words, registrable};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use countersign_lookalike::brand_owning;
 use countersign_model::auth::{AuthReport, AuthResult, MessageDefect};
 use countersign_model::verdict::Finding;
 use countersign_risk::{MessageContent, RiskAssessment};
+use std::sync::LazyLock;
 
 fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>) -> Finding {
     Finding {
@@ -655,14 +657,7 @@ fn internal_sender(
         .chain(&content.html_parts)
         .map(String::as_str);
     // IT staff by first name ("Sam asked me to...") count as IT.
-    let it_names: Vec<String> = ids
-        .people
-        .persons
-        .iter()
-        .filter(|p| matches!(p.role, PersonRole::ItStaff { .. }))
-        .filter_map(|p| crate::people::name_words(&p.name).into_iter().next())
-        .collect();
-    if let Some(evidence) = relays_for_it(texts, &it_names) {
+    if let Some(evidence) = relays_for_it(texts, &ids.people.it_given_names) {
         out.push(finding(
             "impersonation.relays_it",
             format!(
@@ -806,10 +801,7 @@ fn display_name(
     }
 
     let mut claimed = false;
-    for claim in &ids.claims {
-        if !claim.claimed_by(&words, local) {
-            continue;
-        }
+    for claim in ids.claimed_by(&words, local) {
         // A free-mail mailbox never speaks for an organisation, whatever
         // lists say (Apple's own icloud.com included).
         let theirs = !free_mail && claim.owns(&from_reg);
@@ -995,38 +987,68 @@ fn person_claim(
     }
 }
 
-/// Lines after which a message quotes an earlier one.
-const QUOTE_MARKERS: &[&str] = &[
-    "-----original message-----",
-    "----- original message -----",
-    "-----ursprüngliche nachricht-----",
-    "-----message d'origine-----",
-    "-----mensaje original-----",
-];
+/// Where a message starts quoting an earlier one: reply headers ("On ...
+/// wrote:", "Am ... schrieb:", "Le ... a écrit :", "El ... escribió:") and
+/// forwarded-message separators, found in one pass.
+static QUOTE_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build([
+            " wrote:",
+            " schrieb:",
+            " a écrit :",
+            " a écrit:",
+            " escribió:",
+            "-----original message-----",
+            "----- original message -----",
+            "-----ursprüngliche nachricht-----",
+            "-----message d'origine-----",
+            "-----mensaje original-----",
+        ])
+        .expect("reply markers build an automaton")
+});
+
+/// Bytes of a message's text searched for its sign-off.
+const SIGN_OFF_WINDOW: usize = 4096;
+
+/// The largest char boundary of `text` at or below `max`.
+fn floor_boundary(text: &str, max: usize) -> usize {
+    if max >= text.len() {
+        return text.len();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
 
 /// The sign-off of the message's own text: its last non-empty lines
-/// before any quoted earlier message.
+/// before any quoted earlier message, greetings and quoted lines left out.
 fn sign_off(content: &MessageContent) -> Vec<String> {
     let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
         return Vec::new();
     };
-    let mut lines: Vec<&str> = Vec::new();
-    for line in text.lines().take(400) {
-        let trimmed = line.trim();
-        let lower = trimmed.to_lowercase();
-        let reply_header = (lower.starts_with("on ") && lower.ends_with("wrote:"))
-            || (lower.starts_with("am ") && lower.ends_with("schrieb:"))
-            || (lower.starts_with("le ") && lower.ends_with("a écrit :"))
-            || (lower.starts_with("el ") && lower.ends_with("escribió:"));
-        if reply_header || QUOTE_MARKERS.contains(&lower.as_str()) {
-            break;
-        }
-        if !trimmed.is_empty() && !trimmed.starts_with('>') && !is_salutation(&lower) {
-            lines.push(trimmed);
-        }
-    }
-    let start = lines.len().saturating_sub(6);
-    lines[start..].iter().map(|l| (*l).to_owned()).collect()
+    // A sign-off written after the first few kilobytes is not read: the
+    // work per message stays bounded whatever the body's size.
+    let head = &text[..floor_boundary(text, SIGN_OFF_WINDOW)];
+    let own = match QUOTE_MARKERS.find(head) {
+        // Back to the start of the marker's line.
+        Some(m) => &head[..head[..m.start()].rfind('\n').unwrap_or(0)],
+        None => head,
+    };
+    let mut lines: Vec<String> = own
+        .lines()
+        .rev()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('>'))
+        .take(8)
+        .filter(|line| !is_salutation(&line.to_lowercase()))
+        .take(6)
+        .map(str::to_owned)
+        .collect();
+    lines.reverse();
+    lines
 }
 
 /// Whether a line opens a message ("Hi service desk,", "Sehr geehrte
@@ -1097,18 +1119,15 @@ fn signature_claim(
         let words = claim_words(line);
         let it = Identities::claims_it_support(line, free_mail);
         let org = ids
-            .claims
-            .iter()
-            .find(|c| c.kind == ClaimKind::Organisation && c.claimed_by(&words, ""));
+            .claimed_by(&words, "")
+            .find(|c| c.kind == ClaimKind::Organisation);
         let claim = match (it, org) {
             (Some(it), Some(org)) => Some(format!("{it} of {}", org.shown)),
             (Some(it), None) if free_mail => Some(it.to_owned()),
             (None, Some(org)) if free_mail => Some(org.shown.clone()),
-            (None, None) if free_mail => ids
-                .claims
-                .iter()
-                .filter(|c| c.kind != ClaimKind::Organisation)
-                .find(|c| c.claimed_by(&words, "") && words.len() <= 4)
+            (None, None) if free_mail && words.len() <= 4 => ids
+                .claimed_by(&words, "")
+                .find(|c| c.kind != ClaimKind::Organisation)
                 .map(|c| c.shown.clone()),
             _ => None,
         };

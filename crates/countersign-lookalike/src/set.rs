@@ -1035,19 +1035,25 @@ impl<'a> Checker<'a> {
             if token.keyword && (whole || !hit.prefix.is_empty()) {
                 continue;
             }
+            // Most occurrences of a token are inside longer words with
+            // nothing around them that makes a combosquat: only a hosted
+            // site's name is read further.
+            if !hit.composed && !(site && hit.prefix.is_empty()) {
+                continue;
+            }
             for (id, kind, text) in &token.ids {
                 let id = *id;
                 if matched.contains(&id) {
                     continue;
                 }
                 let entry = &set.entries[id as usize];
+                let chars = text.chars().count();
                 // A short brand inside a longer word (`mailbox` for `box`) is
                 // a coincidence; at the start or after a hyphen it is not.
-                if !whole && text.chars().count() <= SHORT_LABEL && !hit.starts_word {
+                if !whole && chars <= SHORT_LABEL && !hit.starts_word {
                     continue;
                 }
-                let chars = text.chars().count();
-                let word_brand = keywords::is_english_word(text);
+                let word_brand = !whole && keywords::is_english_word(text);
                 if !hit.composed {
                     // A distinctive brand opening a site name on a hosting
                     // platform, whatever follows (`<brand>bis.weebly.com`):
@@ -1600,6 +1606,27 @@ mod tests {
         assert_eq!(set.check(&format!("{whole}.\u{0440}\u{0444}")), None);
         // A Cyrillic word a typo away from a protected label is not read as one.
         assert_eq!(set.check("\u{043a}\u{0435}\u{0442}\u{043e}.test"), None);
+    }
+
+    #[test]
+    fn examples_named_in_the_issue() {
+        let set = only(&[
+            "ask.com", "nike.com", "vk.com", "aol.com", "att.com", "ft.com",
+        ]);
+        // Whole-script Cyrillic and small capitals.
+        for (candidate, target) in [
+            ("\u{0430}\u{0455}\u{043a}.com", "ask.com"),
+            ("\u{043f}\u{0456}\u{043a}\u{0435}.com", "nike.com"),
+            ("\u{1d20}\u{1d0b}.com", "vk.com"),
+        ] {
+            let finding = set.check(candidate).expect(candidate);
+            assert_eq!(finding.target, target);
+            assert_eq!(finding.technique, Technique::Homoglyph);
+        }
+        // Short names collide with other companies' names.
+        for candidate in ["al.com", "art.com", "t.com"] {
+            assert_eq!(set.check(candidate), None, "{candidate}");
+        }
     }
 
     #[test]
