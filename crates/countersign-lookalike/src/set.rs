@@ -1038,7 +1038,7 @@ impl<'a> Checker<'a> {
             // Most occurrences of a token are inside longer words with
             // nothing around them that makes a combosquat: only a hosted
             // site's name is read further.
-            if !hit.composed && !(site && hit.prefix.is_empty()) {
+            if !(hit.composed || (site && hit.prefix.is_empty())) {
                 continue;
             }
             for (id, kind, text) in &token.ids {
