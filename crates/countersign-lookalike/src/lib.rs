@@ -34,7 +34,15 @@
 //! Suffix List ([`countersign_model::psl`]); the index makes a check cost a
 //! few microseconds whatever the size of the set (see
 //! `examples/bench_lookalike.rs`). The crate does no IO: the Unicode
-//! confusables data and the suffix list are embedded at compile time.
+//! confusables data, the suffix list and the crate's own knowledge
+//! (`data/brands.txt`: who owns which domains; `data/platforms.txt`:
+//! hosting platforms where anyone names a site) are embedded at compile
+//! time.
+//!
+//! Who owns a name matters as much as how it looks: a well-known brand's
+//! own domains imitate nobody ([`brand_owning`]), nor do names only public
+//! bodies can register (`.gov`, `ac.uk`), and a short or ordinary-word name
+//! is somebody else's under most other suffixes.
 
 mod brands;
 mod edit;
