@@ -2,7 +2,7 @@
 //! One function per family; `collect` runs them all. Every finding carries
 //! a sentence for the analyst and the evidence behind it.
 
-use crate::identities::{ClaimKind, Identities, claim_words, registrable};
+use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
@@ -266,8 +266,10 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
     authenticated
 }
 
-/// Local parts of addresses no person answers: automated senders and role
-/// mailboxes (`no-reply@`, `newsletter@`, `billing@`).
+/// Local parts of addresses no person writes from: automated senders
+/// (`no-reply@`, `newsletter@`, `notifications@`, `invoices@`). Mailboxes
+/// people answer (`support@`, `sales@`, `security@`) are not among them: a
+/// person there asking for something risky is an unapproved contact.
 const ROLE_MAILBOXES: &[&str] = &[
     "noreply",
     "no-reply",
@@ -285,33 +287,23 @@ const ROLE_MAILBOXES: &[&str] = &[
     "newsletters",
     "updates",
     "update",
-    "info",
-    "information",
     "marketing",
     "mailer",
+    "mailer-daemon",
     "postmaster",
     "billing",
     "invoices",
     "invoice",
-    "accounts",
     "statements",
     "system",
     "automated",
     "auto",
     "bounce",
     "bounces",
-    "support",
-    "service",
-    "hello",
-    "team",
     "events",
     "webinars",
-    "community",
     "digest",
     "status",
-    "maintenance",
-    "noc",
-    "security",
     "releases",
     "release-notes",
     "announcements",
@@ -319,10 +311,6 @@ const ROLE_MAILBOXES: &[&str] = &[
     "reminders",
     "communications",
     "comms",
-    "care",
-    "customercare",
-    "helpdesk",
-    "servicedesk",
     "tickets",
     "ticket",
     "feedback",
@@ -331,61 +319,26 @@ const ROLE_MAILBOXES: &[&str] = &[
     "academy",
     "training",
     "learning",
-    "education",
     "product-updates",
-    "product",
-    "products",
-    "sales",
-    "orders",
-    "order",
-    "shipping",
-    "delivery",
     "receipts",
-    "payments",
-    "accounting",
-    "finance",
-    "contact",
-    "office",
-    "admin",
-    "hr",
-    "jobs",
-    "careers",
-    "press",
-    "media",
+    "orders",
     // German, French, Spanish.
     "rechnung",
     "rechnungen",
-    "buchhaltung",
-    "kundenservice",
-    "kundendienst",
     "benachrichtigung",
     "mitteilung",
     "neuigkeiten",
-    "versand",
-    "bestellung",
     "factures",
     "facture",
     "facturation",
-    "comptabilite",
-    "compta",
-    "service-client",
-    "serviceclient",
     "actualites",
     "nouvelles",
-    "commandes",
-    "livraison",
     "factura",
     "facturas",
     "facturacion",
-    "contabilidad",
     "noticias",
     "notificaciones",
     "notificacion",
-    "pedidos",
-    "envios",
-    "soporte",
-    "atencion",
-    "clientes",
 ];
 
 /// Whether the local part names a role or an automated sender: a listed
@@ -825,6 +778,19 @@ fn display_name(
             ),
             address.clone(),
         ));
+        // The claimed name inside the sender's own domain
+        // (`McAfee` <billing@mcafee-renewals.example>): a domain made to
+        // carry the name, by someone who is not its owner.
+        if !free_mail && let Some(part) = carries_name(claim, &from_reg) {
+            out.push(finding(
+                "impersonation.lookalike_domain",
+                format!(
+                    "sender domain {from_reg} carries the name of {}, which its display name claims",
+                    claim.shown
+                ),
+                format!("'{part}' in {from_reg}"),
+            ));
+        }
         return;
     }
 
@@ -880,6 +846,23 @@ fn display_name(
             out,
         );
     }
+}
+
+/// The name of a claimed organisation (one of its phrases, four letters or
+/// more, joined) opening a hyphen-separated part of the registrable label.
+fn carries_name(claim: &OrgClaim, from_reg: &str) -> Option<String> {
+    let split = countersign_model::psl::split(from_reg)?;
+    let label = split.registrable_label()?;
+    let names: Vec<String> = claim
+        .phrases
+        .iter()
+        .map(|p| p.words.concat())
+        .filter(|n| n.len() >= 4)
+        .collect();
+    label
+        .split('-')
+        .find(|part| names.iter().any(|n| part.starts_with(n.as_str())))
+        .map(str::to_owned)
 }
 
 /// The directory person a display name claims, from an address that is not

@@ -390,3 +390,18 @@ fn a_sign_off_that_claims_our_it() {
         verdict.findings
     );
 }
+
+#[test]
+fn a_claimed_brand_inside_the_senders_domain() {
+    let verdict = judge(
+        "From: Norton Billing <renewals@norton-autorenew-desk.example>\r\nSubject: Your plan",
+        "Your plan renews today.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert!(
+        signals(&verdict).contains(&"impersonation.lookalike_domain"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine);
+}

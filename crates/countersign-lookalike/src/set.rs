@@ -760,7 +760,13 @@ impl<'a> Checker<'a> {
                         || (entry.brand.is_some()
                             && (entry.chars.len() <= SHORT_LABEL
                                 || keywords::is_english_word(&entry.label)));
-                    if common_name && !brands::within_one_edit(suffix, &self.suffix) {
+                    let typo_tld = brands::within_one_edit(suffix, &self.suffix)
+                        || entry.brand.is_some_and(|b| {
+                            brands::own_suffixes(b)
+                                .iter()
+                                .any(|own| brands::within_one_edit(own, &self.suffix))
+                        });
+                    if common_name && !typo_tld {
                         continue;
                     }
                     out.push(RawFinding {
