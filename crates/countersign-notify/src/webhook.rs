@@ -124,15 +124,18 @@ pub struct OutboxWorker {
     client: reqwest::Client,
     policy: RetryPolicy,
     /// Called after each attempt (for metrics): event type, whether delivered.
-    observer: Arc<dyn Fn(&str, bool) + Send + Sync>,
+    observer: Observer,
 }
+
+/// What a worker calls after each attempt: event type, whether delivered.
+pub type Observer = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
 impl OutboxWorker {
     /// A worker over `store`.
     pub fn new(
         store: Store,
         policy: RetryPolicy,
-        observer: Arc<dyn Fn(&str, bool) + Send + Sync>,
+        observer: Observer,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(policy.timeout)

@@ -269,6 +269,9 @@ impl Store {
     /// Records a failed sign-in: counts it against the account (if any) and
     /// the address (in a window starting at `window_start`, reset when
     /// older), and locks the account when `lock_until` is given.
+    // One transaction needs every fact of the failure; a struct for them
+    // would only be unpacked here.
+    #[allow(clippy::too_many_arguments)]
     pub async fn signin_failed(
         &self,
         account_id: Option<&str>,
