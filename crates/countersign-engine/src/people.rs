@@ -184,6 +184,38 @@ const ROLE_WORDS: &[&str] = &[
     "edv",
 ];
 
+/// Role words that, in a sender's domain label, claim the writer's role
+/// (`helpdesk-tickets.example`, `ceo-office.example`).
+const DOMAIN_ROLE_WORDS: &[&str] = &[
+    "it",
+    "helpdesk",
+    "servicedesk",
+    "itsupport",
+    "support",
+    "sysadmin",
+    "admin",
+    "security",
+    "hr",
+    "rh",
+    "rrhh",
+    "payroll",
+    "paie",
+    "nomina",
+    "finance",
+    "ceo",
+    "cfo",
+    "coo",
+    "cto",
+    "cio",
+    "ciso",
+    "executive",
+    "direction",
+    "direccion",
+    "vorstand",
+    "informatique",
+    "soporte",
+];
+
 /// What a person is to the organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PersonRole {
@@ -505,16 +537,24 @@ impl People {
     /// `bob.smith.itdesk`) and, unless it is a mailbox provider's, its
     /// domain label (`helpdesk-tickets.example`).
     pub fn roles_in_address(&self, local: &str, domain_label: Option<&str>) -> Vec<String> {
-        let words = local
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .chain(domain_label.into_iter().flat_map(|l| l.split('-')))
-            .map(str::to_ascii_lowercase);
         let mut roles: Vec<String> = Vec::new();
-        for word in words {
-            if word.len() >= 2
-                && (is_role_word(&word) || self.org_words.contains(&word))
-                && !roles.contains(&word)
-            {
+        let local_words = local
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .map(|w| (w.to_ascii_lowercase(), false));
+        // In a company's domain, only words of IT, HR, finance and the
+        // executive suite claim a role: "partners", "office" or "group"
+        // name the company, not its writer.
+        let domain_words = domain_label
+            .into_iter()
+            .flat_map(|l| l.split('-'))
+            .map(|w| (w.to_ascii_lowercase(), true));
+        for (word, in_domain) in local_words.chain(domain_words) {
+            let role = if in_domain {
+                DOMAIN_ROLE_WORDS.contains(&word.as_str()) || self.org_words.contains(&word)
+            } else {
+                is_role_word(&word) || self.org_words.contains(&word)
+            };
+            if word.len() >= 2 && role && !roles.contains(&word) {
                 roles.push(word);
             }
         }

@@ -952,6 +952,16 @@ fn person_claim(
         ),
         evidence.clone(),
     ));
+    if let Some(role) = &role {
+        out.push(finding(
+            "impersonation.person_role",
+            format!(
+                "the claim on {} comes with a role (\"{role}\") from an address that is not theirs",
+                person.name
+            ),
+            evidence.clone(),
+        ));
+    }
     match &person.role {
         PersonRole::ItStaff { .. } => out.push(finding(
             "impersonation.staff_name",

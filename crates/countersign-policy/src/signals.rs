@@ -102,6 +102,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "the display name claims one of the directory's people (employee, executive, IT staff, vendor contact: full name, nickname, initials, transliteration), from an address that is not theirs; the name is not a common one, or a role is claimed with it",
     ),
     (
+        "impersonation.person_role",
+        "the claim on one of our people comes with a role (CEO, IT, HR...) in the display name or in the address: a deliberate claim of their authority",
+    ),
+    (
         "impersonation.namesake",
         "the display name matches a directory person whose name is common, from an address that is not theirs, without claiming a role: likely someone else of that name",
     ),
