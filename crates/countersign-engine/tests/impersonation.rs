@@ -179,6 +179,11 @@ fn common_names_need_a_role_claim() {
             signals(&verdict).contains(&"impersonation.person"),
             "{from}"
         );
+        assert!(
+            signals(&verdict).contains(&"impersonation.person_role"),
+            "{from}"
+        );
+        assert_eq!(verdict.verdict, Action::Hold, "{from}");
     }
 }
 

@@ -217,12 +217,20 @@ fn brand_display_name_from_free_mail_is_quarantined() {
 
 #[test]
 fn staff_name_from_another_address_is_flagged() {
+    let raw = message("Sam Okafor <sam.okafor.home@gmail.com>", "Hi", "Hello.");
+    let verdict = engine()
+        .evaluate(&raw, &auth("gmail.com", true), "sam.okafor.home@gmail.com")
+        .verdict;
+    assert!(signals(&verdict).contains(&"impersonation.staff_name"));
+    assert_eq!(verdict.verdict, Action::Flag);
+
+    // "it" in the address claims the role with the name: held.
     let raw = message("Sam Okafor <sam.okafor.it@gmail.com>", "Hi", "Hello.");
     let verdict = engine()
         .evaluate(&raw, &auth("gmail.com", true), "sam.okafor.it@gmail.com")
         .verdict;
-    assert!(signals(&verdict).contains(&"impersonation.staff_name"));
-    assert_eq!(verdict.verdict, Action::Flag);
+    assert!(signals(&verdict).contains(&"impersonation.person_role"));
+    assert_eq!(verdict.verdict, Action::Hold);
 }
 
 fn forwarded(sealer: &str, upstream: &str) -> AuthReport {
