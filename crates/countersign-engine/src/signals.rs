@@ -5,12 +5,10 @@
 use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use countersign_lookalike::brand_owning;
 use countersign_model::auth::{AuthReport, AuthResult, MessageDefect};
 use countersign_model::verdict::Finding;
 use countersign_risk::{MessageContent, RiskAssessment};
-use std::sync::LazyLock;
 
 fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>) -> Finding {
     Finding {
@@ -980,26 +978,51 @@ fn person_claim(
     }
 }
 
-/// Where a message starts quoting an earlier one: reply headers ("On ...
-/// wrote:", "Am ... schrieb:", "Le ... a écrit :", "El ... escribió:") and
-/// forwarded-message separators, found in one pass.
-static QUOTE_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build([
-            " wrote:",
-            " schrieb:",
-            " a écrit :",
-            " a écrit:",
-            " escribió:",
-            "-----original message-----",
-            "----- original message -----",
-            "-----ursprüngliche nachricht-----",
-            "-----message d'origine-----",
-            "-----mensaje original-----",
-        ])
-        .expect("reply markers build an automaton")
-});
+/// Endings of reply-header lines ("On ... wrote:", "Am ... schrieb:",
+/// "Le ... a écrit :", "El ... escribió:"), lowercase.
+const REPLY_HEADER_ENDS: &[&str] = &[
+    " wrote:",
+    " schrieb:",
+    " a écrit :",
+    " a écrit:",
+    " escribió:",
+];
+
+/// Forwarded or quoted message separators, lowercase, without dashes.
+const QUOTE_SEPARATORS: &[&str] = &[
+    "original message",
+    "ursprüngliche nachricht",
+    "message d'origine",
+    "mensaje original",
+];
+
+/// Where the message's own text ends: the start of the first reply-header
+/// line or quote separator. Only lines ending in ':' and lines with a run
+/// of dashes are looked at, found with the standard library's byte search.
+fn own_text_end(text: &str) -> usize {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let mut end = text.len();
+    for (at, _) in text.match_indices(':') {
+        if at >= end {
+            break;
+        }
+        let start = line_start(at);
+        let line = text[start..=at].to_lowercase();
+        if REPLY_HEADER_ENDS.iter().any(|e| line.ends_with(e)) {
+            end = start;
+            break;
+        }
+    }
+    if let Some(at) = text[..end].find("-----") {
+        let start = line_start(at);
+        let stop = text[at..].find('\n').map_or(text.len(), |n| at + n);
+        let line = text[start..stop].to_lowercase();
+        if QUOTE_SEPARATORS.iter().any(|s| line.contains(s)) {
+            end = end.min(start);
+        }
+    }
+    end
+}
 
 /// Bytes of a message's text searched for its sign-off.
 const SIGN_OFF_WINDOW: usize = 4096;
@@ -1025,11 +1048,7 @@ fn sign_off(content: &MessageContent) -> Vec<String> {
     // A sign-off written after the first few kilobytes is not read: the
     // work per message stays bounded whatever the body's size.
     let head = &text[..floor_boundary(text, SIGN_OFF_WINDOW)];
-    let own = match QUOTE_MARKERS.find(head) {
-        // Back to the start of the marker's line.
-        Some(m) => &head[..head[..m.start()].rfind('\n').unwrap_or(0)],
-        None => head,
-    };
+    let own = &head[..own_text_end(head)];
     let mut lines: Vec<String> = own
         .lines()
         .rev()
@@ -1109,8 +1128,13 @@ fn signature_claim(
         if line.chars().count() > 60 {
             continue;
         }
-        let words = claim_words(line);
         let it = Identities::claims_it_support(line, free_mail);
+        // From any other address only our IT, named with our organisation,
+        // is a claim: without IT words the line says nothing.
+        if !free_mail && it.is_none() {
+            continue;
+        }
+        let words = claim_words(line);
         let org = ids
             .claimed_by(&words, "")
             .find(|c| c.kind == ClaimKind::Organisation);

@@ -410,3 +410,30 @@ fn a_claimed_brand_inside_the_senders_domain() {
     );
     assert_eq!(verdict.verdict, Action::Quarantine);
 }
+
+#[test]
+fn a_quoted_sign_off_is_not_the_writers() {
+    let body = "Thanks, that fixed it.\r\nJo\r\n\r\n\
+                On Mon, 1 Dec 2026 at 09:12, Brackwater IT Service Desk wrote:\r\n\
+                Please restart your laptop.\r\n\r\nBrackwater IT Service Desk\r\n";
+    let verdict = judge(
+        "From: Jo Marsh <jo.marsh.1987@gmail.com>\r\nSubject: Re: laptop",
+        body,
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    let forwarded = "See below.\r\nJo\r\n\r\n-----Original Message-----\r\n\
+                     From: desk\r\n\r\nBrackwater IT Service Desk\r\n";
+    let verdict = judge(
+        "From: Jo Marsh <jo.marsh.1987@gmail.com>\r\nSubject: Fwd: laptop",
+        forwarded,
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+}
