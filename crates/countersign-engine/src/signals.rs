@@ -1006,9 +1006,21 @@ fn own_text_end(text: &str) -> usize {
         if at >= end {
             break;
         }
+        // Only a ':' that ends its line ("... wrote:"), not "https:".
+        let rest = &text[at + 1..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if !rest[..line_end].trim().is_empty() {
+            continue;
+        }
         let start = line_start(at);
-        let line = text[start..=at].to_lowercase();
-        if REPLY_HEADER_ENDS.iter().any(|e| line.ends_with(e)) {
+        // The endings are short: compare the line's last few characters.
+        let tail_from = text[start..=at]
+            .char_indices()
+            .rev()
+            .nth(11)
+            .map_or(start, |(i, _)| start + i);
+        let tail = text[tail_from..=at].to_lowercase();
+        if REPLY_HEADER_ENDS.iter().any(|e| tail.ends_with(e)) {
             end = start;
             break;
         }

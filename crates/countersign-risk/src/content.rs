@@ -287,37 +287,61 @@ impl MessageContent {
     }
 
     fn read_list_headers(&mut self, message: &Message<'_>) {
-        let raw = |name: &str| message.header_raw(name.to_owned()).map(str::trim);
+        // One pass over the header section; most mail has none of these.
         let list = &mut self.list;
-        list.id = raw("List-Id").and_then(|v| {
-            let id = match (v.rfind('<'), v.rfind('>')) {
-                (Some(a), Some(b)) if a < b => &v[a + 1..b],
-                _ => v,
+        for header in message.headers() {
+            let name = header.name.as_str();
+            let known = [
+                "List-Id",
+                "List-Post",
+                "List-Help",
+                "List-Subscribe",
+                "List-Unsubscribe",
+                "List-Owner",
+                "Mailing-List",
+                "Errors-To",
+                "Precedence",
+                "Auto-Submitted",
+            ];
+            let Some(&field) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+                continue;
             };
-            let id = id.trim().to_ascii_lowercase();
-            (!id.is_empty()).then_some(id)
-        });
-        for name in [
-            "List-Post",
-            "List-Help",
-            "List-Subscribe",
-            "List-Unsubscribe",
-            "List-Owner",
-            "Mailing-List",
-            "Errors-To",
-        ] {
-            let Some(value) = raw(name) else { continue };
-            if name == "List-Unsubscribe" {
-                list.unsubscribe = true;
-            }
-            for address in list_header_addresses(value) {
-                push_unique(&mut list.addresses, address);
+            let Some(value) = message
+                .raw_message
+                .get(header.offset_start as usize..header.offset_end as usize)
+                .and_then(|raw| std::str::from_utf8(raw).ok())
+                .map(str::trim)
+            else {
+                continue;
+            };
+            match field {
+                "List-Id" => {
+                    let id = match (value.rfind('<'), value.rfind('>')) {
+                        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+                        _ => value,
+                    };
+                    let id = id.trim().to_ascii_lowercase();
+                    if !id.is_empty() {
+                        list.id = Some(id);
+                    }
+                }
+                "Precedence" => list.precedence = Some(value.to_ascii_lowercase()),
+                "Auto-Submitted" => {
+                    let value = value.to_ascii_lowercase();
+                    if !value.starts_with("no") {
+                        list.auto_submitted = Some(value);
+                    }
+                }
+                _ => {
+                    if field == "List-Unsubscribe" {
+                        list.unsubscribe = true;
+                    }
+                    for address in list_header_addresses(value) {
+                        push_unique(&mut list.addresses, address);
+                    }
+                }
             }
         }
-        list.precedence = raw("Precedence").map(|v| v.to_ascii_lowercase());
-        list.auto_submitted = raw("Auto-Submitted")
-            .map(|v| v.to_ascii_lowercase())
-            .filter(|v| !v.starts_with("no"));
     }
 
     fn check_mime_depth(&mut self, msg: &Message<'_>) {
