@@ -769,9 +769,9 @@ synchronisation can continue.
 
 Kestrel Identity Support
 """, sign=[("kestrelid.test", "rsa1")], controls=H)
-    s.send("bluepeak-status-subdomain", cat, "hold",
+    s.send("bluepeak-status-subdomain", cat, "deliver",
            "automated status notification from vendor subdomain status.bluepeak-ms.example (authenticated, not an approved contact) - "
-           "the documented policy holds with callback; benign near-miss: must not be quarantined", "en",
+           "the documented policy holds with callback; benign near-miss: must not be quarantined; relabelled for issue 11: automated vendor mail (no-reply, newsletter with List-Unsubscribe) that asks for nothing risky is delivered, not held.", "en",
            ("Bluepeak Status", "noreply@status.bluepeak-ms.example"), "[Resolved] Degraded performance - EU backup service",
            """Resolved - 24 Nov 2026 06:12 UTC
 
@@ -780,16 +780,16 @@ jobs that were queued between 03:40 and 05:55 UTC have completed.
 
 You are receiving this because you subscribed to Bluepeak status updates.
 https://status.bluepeak-ms.example
-""", controls=["callback"])
-    s.send("clairtel-newsletter-subdomain", cat, "hold",
+""")
+    s.send("clairtel-newsletter-subdomain", cat, "deliver",
            "vendor marketing newsletter from news.clairtel.example (vendor domain, not an approved contact): documented policy holds "
-           "with callback; benign near-miss, must not be quarantined", "fr",
+           "with callback; benign near-miss, must not be quarantined; relabelled for issue 11: automated vendor mail (no-reply, newsletter with List-Unsubscribe) that asks for nothing risky is delivered, not held.", "fr",
            ("Clairtel Télécom", "lettre@news.clairtel.example"), "La lettre Clairtel – novembre 2026",
            html=html_of(["Bonjour,", "Au sommaire ce mois-ci : la fibre dédiée arrive à Amiens, nos conseils pour préparer "
                          "la fin du RTC, et le témoignage d'un groupe hospitalier sur sa migration SIP.",
                          '<a href="https://news.clairtel.example/lettre/2026-11">Lire la lettre en ligne</a>',
                          '<small>Pour vous désinscrire, <a href="https://news.clairtel.example/desinscription">cliquez ici</a>.</small>']),
-           headers=[("List-Unsubscribe", "<https://news.clairtel.example/desinscription>")], controls=["callback"])
+           headers=[("List-Unsubscribe", "<https://news.clairtel.example/desinscription>")])
     s.send("atalaya-new-tech-es", cat, "hold", "authenticated vendor domain, new Spanish technician (not approved) asks for remote access to a server; privileged vendor", "es",
            ("Diego Ferrer", "diego.ferrer@atalaya-soluciones.example"), "Conexión para revisar el agente de copias",
            """Buenos días:
@@ -1470,13 +1470,13 @@ def display_names(s, z):
     cat = "display_name"
     z.domain("quickmeet-notify.test", "192.0.2.160", "none", (("s1", "rsa"),), key_owner="unrelated", comment="unrelated sender")
     z.domain("harbourview-consulting.example", "192.0.2.161", "none", (("s1", "rsa"),), key_owner="unrelated", comment="unrelated sender")
-    s.send("dn-microsoft-teams-gmail", cat, "flag", "'Microsoft Teams' display name from gmail, no request", "en",
+    s.send("dn-microsoft-teams-gmail", cat, "quarantine", "'Microsoft Teams' display name from gmail, no request; relabelled for issue 11: a free mailbox claiming a brand, the organisation or IT is quarantined.", "en",
            ("Microsoft Teams", "teams.notification.center@gmail.com"), "You have 3 unread messages in Teams",
            """You have 3 unread messages in the channel "Ward 7 rota".
 
 Open Teams to read them.
 """)
-    s.send("dn-org-helpdesk-outlook", cat, "flag", "'Northwind IT Helpdesk' from outlook.com, announcement, no request", "en",
+    s.send("dn-org-helpdesk-outlook", cat, "quarantine", "'Northwind IT Helpdesk' from outlook.com, announcement, no request; relabelled for issue 11: a free mailbox claiming a brand, the organisation or IT is quarantined.", "en",
            ("Northwind IT Helpdesk", "northwind.it.helpdesk@outlook.com"), "New ticket portal next month",
            """Hello,
 
@@ -1502,20 +1502,20 @@ holidays.
 
 Ines
 """)
-    s.send("dn-vendor-brand-yahoo", cat, "flag", "vendor brand 'Kestrel Identity' as display name from yahoo.com, informational", "en",
+    s.send("dn-vendor-brand-yahoo", cat, "quarantine", "vendor brand 'Kestrel Identity' as display name from yahoo.com, informational; relabelled for issue 11: a free mailbox claiming a brand, the organisation or IT is quarantined.", "en",
            ("Kestrel Identity", "kestrel.identity.news@yahoo.com"), "Kestrel Identity community meetup",
            """Join the Kestrel Identity community meetup in Manchester on 22 January.
 Drinks and demos from 18:00.
 """)
-    s.send("dn-it-abteilung-unrelated", cat, "flag", "'IT-Abteilung' display name from an unrelated authenticated company domain, German, harmless", "de",
+    s.send("dn-it-abteilung-unrelated", cat, "hold", "'IT-Abteilung' display name from an unrelated authenticated company domain, German, harmless; relabelled for issue 11: a display name claiming internal IT from an unrelated domain is held for a callback.", "de",
            ("IT-Abteilung", "it@harbourview-consulting.example"), "Wartungsfenster am Samstag",
            """Guten Tag,
 
 am Samstag ist unser Besucher-WLAN wegen Wartungsarbeiten nicht verfügbar.
 
 Ihre IT-Abteilung
-""")
-    s.send("dn-microsoft-outlookcom", cat, "flag", "PROBE: 'Microsoft account team' from a consumer outlook.com mailbox (free mail, though outlook.com is a Microsoft domain)", "en",
+""", controls=["callback"])
+    s.send("dn-microsoft-outlookcom", cat, "quarantine", "PROBE: 'Microsoft account team' from a consumer outlook.com mailbox (free mail, though outlook.com is a Microsoft domain); relabelled for issue 11: a free mailbox claiming a brand, the organisation or IT is quarantined.", "en",
            ("Microsoft account team", "ms.account.team.notice@outlook.com"), "Microsoft account security info",
            """Microsoft account
 
@@ -1525,7 +1525,7 @@ was you, you can ignore this message.
 The Microsoft account team
 """)
     # with a high-risk request -> hold
-    s.send("dn-helpdesk-gmail-password", cat, "hold", "'Northwind IT Service Desk' from gmail asks for the current password (no lookalike)", "en",
+    s.send("dn-helpdesk-gmail-password", cat, "quarantine", "'Northwind IT Service Desk' from gmail asks for the current password (no lookalike); relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "en",
            ("Northwind IT Service Desk", "it.servicedesk.nwh@gmail.com"), "Mailbox migration",
            """Hello,
 
@@ -1533,8 +1533,8 @@ We are migrating mailboxes this week. Reply with your current password so
 we can move your mailbox without interruption.
 
 Northwind IT Service Desk
-""", controls=H)
-    s.send("dn-microsoft-hotmail-anydesk", cat, "hold", "'Microsoft Support' from hotmail asks to install AnyDesk", "en",
+""")
+    s.send("dn-microsoft-hotmail-anydesk", cat, "quarantine", "'Microsoft Support' from hotmail asks to install AnyDesk; relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "en",
            ("Microsoft Support", "microsoft.support.desk@hotmail.com"), "Your Windows licence",
            """Hello,
 
@@ -1542,8 +1542,8 @@ Our systems detected a problem with your Windows licence. Please install
 AnyDesk from anydesk.com and send us the ID so a technician can fix it.
 
 Microsoft Support
-""", controls=H)
-    s.send("dn-staff-proton-admin", cat, "hold", "security admin's name from proton.me asks to be added to Domain Admins", "en",
+""")
+    s.send("dn-staff-proton-admin", cat, "quarantine", "security admin's name from proton.me asks to be added to Domain Admins; relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "en",
            ("Daniel Okoye", "d.okoye@proton.me"), "Need admin rights tonight",
            """Marta,
 
@@ -1551,8 +1551,8 @@ My work laptop died. Please add my account to the domain admins group so
 I can finish the firewall change from home tonight.
 
 Daniel
-""", to=[("Marta Kowalczyk", f"marta.kowalczyk@{ORG}")], controls=H)
-    s.send("dn-soporte-yahoo-es", cat, "hold", "'Soporte Técnico' from yahoo asks to reset password, Spanish", "es",
+""", to=[("Marta Kowalczyk", f"marta.kowalczyk@{ORG}")])
+    s.send("dn-soporte-yahoo-es", cat, "quarantine", "'Soporte Técnico' from yahoo asks to reset password, Spanish; relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "es",
            ("Soporte Técnico", "soporte.tecnico.it@yahoo.com"), "Su contraseña ha caducado",
            """Estimado usuario:
 
@@ -1560,8 +1560,8 @@ Su contraseña ha caducado. Para restablecer su contraseña responda a este
 correo con su usuario actual.
 
 Soporte Técnico
-""", controls=H)
-    s.send("dn-it-abteilung-webde", cat, "hold", "'IT-Abteilung' from web.de asks for a remote maintenance session", "de",
+""")
+    s.send("dn-it-abteilung-webde", cat, "quarantine", "'IT-Abteilung' from web.de asks for a remote maintenance session; relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "de",
            ("IT-Abteilung", "it-abteilung.nwh@web.de"), "Fernwartung Ihres Rechners",
            """Guten Tag,
 
@@ -1569,8 +1569,8 @@ wir müssen heute eine Fernwartung an Ihrem Rechner durchführen. Bitte
 starten Sie das Programm aus dem Anhang und nennen Sie uns den Sitzungscode.
 
 IT-Abteilung
-""", controls=H)
-    s.send("dn-contact-gmail-bank", cat, "quarantine", "payroll vendor contact's name from gmail announces new bank account (issue 10: a payment-detail change from outside the directory's verified channels is quarantined)", "en",
+""")
+    s.send("dn-contact-gmail-bank", cat, "quarantine", "payroll vendor contact's name from gmail announces new bank account; quarantined: a payment-detail change from outside the directory's verified channels (issue 10), and a false claim of who is writing (issue 11) that a callback cannot repair", "en",
            ("Sophie Marchetti", "sophie.marchetti.ll@gmail.com"), "New bank account",
            """Dear Accounts Payable,
 
@@ -1578,7 +1578,7 @@ Ledgerline has moved to a new bank account. Please use the details below for
 the December payment.
 
 Sophie
-""", controls=H)
+""")
 
 
 # =========================================================== lures without a request
@@ -1967,11 +1967,11 @@ def hard_cases(s, z):
            html=html_of(['Hi, could you <span style="color:#222">reset</span> <b>my</b> '
                          '<span>password</span>? I changed it on Friday and now nothing accepts it.', "Thanks, Wei"]),
            html_cte="base64", controls=H)
-    s.send("dn-zero-width-password", "display_name", "hold",
-           "'IT Support Team' from gmail, request obfuscated with zero-width spaces and a soft hyphen", "en",
+    s.send("dn-zero-width-password", "display_name", "quarantine",
+           "'IT Support Team' from gmail, request obfuscated with zero-width spaces and a soft hyphen; relabelled for issue 11: a false claim of who is writing with a high-risk request is quarantined; a callback cannot repair a lie about the sender.", "en",
            ("IT Support Team", "itsupportteam.desk@gmail.com"), "Account verification",
            "Hello,\n\nPlease re\u200bply with your current pass\u200bword and user\u00adname so we can "
-           "complete the verification of your account.\n\nIT Support Team\n", cte="quoted-printable", controls=H)
+           "complete the verification of your account.\n\nIT Support Team\n", cte="quoted-printable")
     z.domain(idn("n\u0585rthwind-health.example"), "203.0.113.180", "none", (("mail", "rsa"),), key_owner="attacker",
              comment="attacker lookalike (Armenian o)")
     s.send("homoglyph-armenian-org", "lookalike_sender", "quarantine",

@@ -1,90 +1,73 @@
 //! The protected identities, indexed once from a directory snapshot: who the
 //! organisation is, which vendors and contacts are enrolled, who works in IT,
-//! which forwarders are trusted, and which brands attackers borrow.
+//! which forwarders are trusted, and which brands attackers borrow (the
+//! well-known brands of `countersign_lookalike::known_brands`).
 
+use crate::people::{People, PersonRole};
+use aho_corasick::AhoCorasick;
 use countersign_directory::DirectorySnapshot;
-use countersign_directory::{ContactStatus, StaffStatus};
-use countersign_lookalike::{LookalikeFinding, ProtectedSet, ProtectedSetBuilder};
-use countersign_model::psl::registrable_domain;
+use countersign_directory::{ContactStatus, EmployeeStatus, StaffStatus};
+use countersign_lookalike::{
+    KnownBrand, LookalikeFinding, ProtectedSet, ProtectedSetBuilder, is_english_word,
+    is_public_body_domain, known_brands,
+};
+use countersign_model::psl::{self, registrable_domain};
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use time::OffsetDateTime;
 
-/// Brands attackers borrow in display names, with the registrable domains
-/// that legitimately send as them. Display-name checks only: these are not
-/// lookalike targets unless the directory enrols them as vendors. Consumer
-/// mailbox domains (outlook.com, gmail.com) are deliberately absent: anyone
-/// can open a mailbox there, so they never make a brand name legitimate.
-const BORROWED_BRANDS: &[(&str, &[&str])] = &[
-    (
-        "microsoft",
-        &[
-            "microsoft.com",
-            "office.com",
-            "office365.com",
-            "microsoftonline.com",
-            "sharepoint.com",
-            "live.com",
-            "outlook.com",
-        ],
-    ),
-    (
-        "office 365",
-        &[
-            "microsoft.com",
-            "office.com",
-            "office365.com",
-            "microsoftonline.com",
-        ],
-    ),
-    ("outlook", &["microsoft.com", "office.com"]),
-    ("windows", &["microsoft.com"]),
-    ("google", &["google.com", "youtube.com"]),
-    ("apple", &["apple.com"]),
-    ("okta", &["okta.com", "oktapreview.com"]),
-    ("duo security", &["duo.com", "duosecurity.com"]),
-    ("docusign", &["docusign.com", "docusign.net"]),
-    ("dropbox", &["dropbox.com", "dropboxmail.com"]),
-    ("zoom", &["zoom.us", "zoom.com"]),
-    ("adobe", &["adobe.com"]),
-    ("cisco", &["cisco.com", "webex.com"]),
-    ("citrix", &["citrix.com", "cloud.com"]),
-    ("salesforce", &["salesforce.com"]),
-    ("servicenow", &["servicenow.com", "service-now.com"]),
-    ("amazon", &["amazon.com", "amazonaws.com", "aws.com"]),
-    ("paypal", &["paypal.com"]),
-    ("teamviewer", &["teamviewer.com"]),
-    ("anydesk", &["anydesk.com"]),
-];
-
-/// Words by which a display name claims to be IT support.
+/// Words by which a display name claims to be an organisation's internal
+/// IT: a claim from any domain that is not ours or a vendor's.
 const IT_SUPPORT_WORDS: &[&str] = &[
     "it support",
     "it-support",
     "it service desk",
+    "it servicedesk",
     "service desk",
     "servicedesk",
     "help desk",
     "helpdesk",
     "it helpdesk",
-    "tech support",
-    "technical support",
+    "it help desk",
     "it department",
     "it team",
     "it admin",
+    "it administrator",
+    "it administration",
     "system administrator",
     "sysadmin",
     "it security",
-    "security team",
-    "administrator",
-    "support team",
     "it-abteilung",
+    "it abteilung",
     "it-service",
+    "it service",
+    "edv",
+    "edv-abteilung",
     "support informatique",
     "service informatique",
+    "departamento de ti",
+    "departamento de it",
+    "soporte it",
+    "soporte ti",
+    "soporte informatico",
+    "soporte informático",
+];
+
+/// Words that claim support in general ("Technical Support", "Support
+/// Team", "Administrator"): a company's own product support uses them
+/// from its own domain, so they are a claim only from a free mailbox.
+const GENERIC_SUPPORT_WORDS: &[&str] = &[
+    "tech support",
+    "technical support",
+    "support team",
+    "security team",
+    "administrator",
+    "admin team",
     "soporte técnico",
     "soporte tecnico",
-    "departamento de ti",
+    "support technique",
+    "technischer support",
+    "kundendienst",
 ];
 
 /// Mailbox providers anyone can sign up to.
@@ -96,37 +79,86 @@ const FREE_MAIL: &[&str] = &[
     "live.com",
     "msn.com",
     "yahoo.com",
-    "yahoo.co.uk",
     "ymail.com",
+    "rocketmail.com",
     "aol.com",
+    "aim.com",
     "icloud.com",
     "me.com",
     "mac.com",
     "proton.me",
     "protonmail.com",
+    "protonmail.ch",
     "pm.me",
     "gmx.com",
     "gmx.de",
     "gmx.net",
+    "gmx.at",
+    "gmx.ch",
+    "gmx.fr",
     "web.de",
+    "freenet.de",
+    "mail.de",
+    "posteo.de",
     "mail.com",
+    "email.com",
+    "usa.com",
     "zoho.com",
+    "zohomail.com",
     "yandex.ru",
     "yandex.com",
     "mail.ru",
+    "inbox.ru",
+    "list.ru",
+    "bk.ru",
+    "rambler.ru",
     "tutanota.com",
+    "tutanota.de",
     "tuta.io",
+    "tuta.com",
     "fastmail.com",
+    "fastmail.fm",
     "hushmail.com",
+    "mailfence.com",
     "t-online.de",
     "orange.fr",
+    "wanadoo.fr",
     "laposte.net",
     "free.fr",
+    "sfr.fr",
+    "neuf.fr",
+    "bbox.fr",
     "libero.it",
+    "virgilio.it",
+    "tiscali.it",
+    "telefonica.net",
+    "movistar.es",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+    "ntlworld.com",
+    "talktalk.net",
+    "comcast.net",
+    "verizon.net",
+    "att.net",
+    "sbcglobal.net",
+    "bellsouth.net",
+    "cox.net",
+    "earthlink.net",
+    "juno.com",
     "qq.com",
     "163.com",
     "126.com",
+    "sina.com",
+    "naver.com",
+    "hanmail.net",
+    "rediffmail.com",
 ];
+
+/// Providers that run the same free mailbox service under many country
+/// suffixes (`yahoo.fr`, `hotmail.es`, `outlook.de`): the registrable label
+/// alone says free mail.
+const FREE_MAIL_LABELS: &[&str] = &["yahoo", "hotmail", "outlook", "live", "gmx", "ymail", "aol"];
 
 /// A vendor as the engine needs it.
 #[derive(Debug, Clone)]
@@ -137,25 +169,332 @@ pub(crate) struct VendorFacts {
     pub untrusted: Option<String>,
 }
 
-/// A vendor contact or staff member known by name.
+/// Whose name a display name can claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClaimKind {
+    /// The organisation itself.
+    Organisation,
+    /// An enrolled vendor.
+    Vendor,
+    /// A well-known brand (`countersign_lookalike::known_brands`).
+    Brand,
+    /// A public authority (`data/authorities.txt`): also legitimate from
+    /// any public-body namespace (`.gov`, `.gouv.fr`).
+    Authority,
+}
+
+const AUTHORITIES: &str = include_str!("../data/authorities.txt");
+
+/// A name (as folded words) by which a display name claims an organisation.
 #[derive(Debug, Clone)]
-pub(crate) struct KnownPerson {
-    pub name: String,
-    pub emails: Vec<String>,
+pub(crate) struct Phrase {
+    pub words: Vec<String>,
+    /// The first word of a longer name (`halvorsen` of "Halvorsen Medical
+    /// Imaging"): it claims the organisation only at the start of a display
+    /// name or among claim words ("Halvorsen Support"), not as a person's
+    /// surname ("Marit Halvorsen").
+    pub leading: bool,
+    /// A single ordinary English word (`apple`, `keystone`): it claims the
+    /// organisation only where nothing but claim words surround it
+    /// ("Apple Support", not "Adam Apple"), or where the address repeats it.
+    pub plain_word: bool,
+}
+
+/// An organisation whose name a display name may claim, and the registrable
+/// domains it legitimately writes from.
+#[derive(Debug, Clone)]
+pub(crate) struct OrgClaim {
+    pub shown: String,
+    pub kind: ClaimKind,
+    pub phrases: Vec<Phrase>,
+    pub domains: HashSet<String>,
+    /// For a well-known brand, the brand (it also owns country variants).
+    pub brand: Option<&'static KnownBrand>,
+}
+
+impl OrgClaim {
+    /// Whether the registrable domain `from_reg` is this organisation's.
+    pub fn owns(&self, from_reg: &str) -> bool {
+        self.domains.contains(from_reg)
+            || self.brand.is_some_and(|b| b.owns(from_reg))
+            || (self.kind == ClaimKind::Authority && is_public_body_domain(from_reg))
+    }
+}
+
+/// The authorities of `data/authorities.txt` as claims.
+fn authority_claims() -> Vec<OrgClaim> {
+    AUTHORITIES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [name, names, domains] = fields.as_slice() else {
+                return None;
+            };
+            let aliases: Vec<&str> = names.split(',').map(str::trim).collect();
+            let mut phrases = org_phrases(name, &[], &aliases);
+            // Authorities are named in full; their first word alone ("Agencia",
+            // "Deutsche") claims nothing.
+            let first_words: Vec<Vec<String>> = std::iter::once(*name)
+                .chain(aliases.iter().copied())
+                .map(claim_words)
+                .filter(|w| w.len() > 1)
+                .map(|w| vec![w[0].clone()])
+                .collect();
+            phrases.retain(|p| {
+                !first_words.contains(&p.words) || aliases.iter().any(|a| claim_words(a) == p.words)
+            });
+            Some(OrgClaim {
+                shown: format!("{name} (public authority)"),
+                kind: ClaimKind::Authority,
+                phrases,
+                domains: domains
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(registrable)
+                    .collect(),
+                brand: None,
+            })
+        })
+        .collect()
+}
+
+/// Words that may surround an organisation's name in a display name that
+/// claims it: "PayPal Service", "Apple Support", "Zoom Video
+/// Communications", "Amazon.co.uk". Folded, lowercase.
+const CLAIM_CONTEXT: &[&str] = &[
+    "support",
+    "service",
+    "services",
+    "team",
+    "security",
+    "billing",
+    "account",
+    "accounts",
+    "notification",
+    "notifications",
+    "notice",
+    "id",
+    "store",
+    "alert",
+    "alerts",
+    "customer",
+    "customers",
+    "care",
+    "help",
+    "helpdesk",
+    "desk",
+    "noreply",
+    "no",
+    "reply",
+    "verify",
+    "verification",
+    "express",
+    "video",
+    "communications",
+    "inc",
+    "ltd",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "sl",
+    "bv",
+    "corp",
+    "corporation",
+    "official",
+    "online",
+    "center",
+    "centre",
+    "web",
+    "mail",
+    "info",
+    "news",
+    "updates",
+    "update",
+    "admin",
+    "it",
+    "payments",
+    "payment",
+    "invoice",
+    "invoices",
+    "orders",
+    "order",
+    "delivery",
+    "shipping",
+    "tracking",
+    "sign",
+    "docs",
+    "drive",
+    "cloud",
+    "business",
+    "pay",
+    "com",
+    "co",
+    "uk",
+    "de",
+    "fr",
+    "es",
+    "net",
+    "org",
+    "kundenservice",
+    "kundendienst",
+    "service",
+    "sicherheit",
+    "konto",
+    "securite",
+    "compte",
+    "assistance",
+    "seguridad",
+    "cuenta",
+    "soporte",
+    "atencion",
+    "cliente",
+    "clientes",
+    "the",
+    "de",
+    "la",
+    "le",
+    "el",
+    "team",
+    "group",
+    "global",
+];
+
+/// The folded words of a name, as display names are compared.
+pub(crate) fn claim_words(text: &str) -> Vec<String> {
+    crate::people::name_words(text)
+}
+
+impl OrgClaim {
+    /// Whether the folded words of a display name claim this organisation,
+    /// given the local part of the From address.
+    pub fn claimed_by(&self, words: &[String], local_part: &str) -> bool {
+        self.phrases.iter().any(|phrase| {
+            let n = phrase.words.len();
+            if n == 0 || n > words.len() {
+                return false;
+            }
+            (0..=words.len() - n).any(|start| {
+                if words[start..start + n] != phrase.words[..] {
+                    return false;
+                }
+                if !phrase.plain_word && (!phrase.leading || start == 0) {
+                    return true;
+                }
+                let others: Vec<&String> = words
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k < start || k >= start + n)
+                    .map(|(_, w)| w)
+                    .collect();
+                // The brand's own name standing alone ("Apple") claims it;
+                // the first word of a longer name standing alone ("Best")
+                // does not.
+                let others_are_context = if others.is_empty() {
+                    !phrase.leading
+                } else {
+                    others.iter().all(|w| CLAIM_CONTEXT.contains(&w.as_str()))
+                };
+                let local: String = local_part
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                others_are_context || local.contains(&phrase.words.concat())
+            })
+        })
+    }
+}
+
+/// The phrases by which a display name claims an organisation called
+/// `name` with these domains: its full name, its first word when that is
+/// distinctive (`vaultline` of "Vaultline Backup") or an ordinary word
+/// (then only among claim words), and its domain labels (`northgate it`,
+/// `northgateit`).
+fn org_phrases(name: &str, domains: &[String], aliases: &[&str]) -> Vec<Phrase> {
+    let mut phrases: Vec<Phrase> = Vec::new();
+    let mut push = |words: Vec<String>, leading: bool| {
+        if words.is_empty() || words.concat().chars().count() < 3 {
+            return;
+        }
+        let plain_word = words.len() == 1 && is_english_word(&words[0]);
+        if !phrases.iter().any(|p| p.words == words) {
+            phrases.push(Phrase {
+                words,
+                leading,
+                plain_word,
+            });
+        }
+    };
+    let words = claim_words(name);
+    // Corporate suffixes are not part of the name people recognise.
+    let words: Vec<String> = words
+        .into_iter()
+        .filter(|w| {
+            !matches!(
+                w.as_str(),
+                "ltd"
+                    | "limited"
+                    | "inc"
+                    | "llc"
+                    | "plc"
+                    | "gmbh"
+                    | "ag"
+                    | "sa"
+                    | "sas"
+                    | "sl"
+                    | "bv"
+                    | "corp"
+                    | "corporation"
+                    | "co"
+                    | "company"
+            )
+        })
+        .collect();
+    push(words.clone(), false);
+    // The first word alone ("Vaultline" of "Vaultline Backup"); an
+    // ordinary word ("Best" of "Best Buy") only among claim words or when
+    // the address repeats it (see `Phrase::plain_word`).
+    if words.len() > 1 && words[0].chars().count() >= 4 {
+        push(vec![words[0].clone()], true);
+    }
+    for alias in aliases {
+        push(claim_words(alias), false);
+    }
+    for domain in domains {
+        let Some(label) = psl::split(domain).and_then(|s| s.registrable_label().map(str::to_owned))
+        else {
+            continue;
+        };
+        let parts: Vec<String> = label.split('-').map(str::to_owned).collect();
+        push(vec![parts.concat()], false);
+        if parts.len() > 1 {
+            push(parts, false);
+        }
+    }
+    phrases
 }
 
 /// Everything protected, indexed for per-message checks.
 #[derive(Debug)]
 pub struct Identities {
-    pub(crate) org_name: String,
     pub(crate) org_domains: HashSet<String>,
     pub(crate) vendors_by_domain: HashMap<String, VendorFacts>,
     /// Active approved contacts, by lowercase address.
     pub(crate) active_contacts: HashSet<String>,
-    pub(crate) contacts_by_name: HashMap<String, KnownPerson>,
-    pub(crate) staff_by_name: HashMap<String, KnownPerson>,
+    /// Employees, IT staff and vendor contacts, by the names they go by.
+    pub(crate) people: People,
+    /// Organisations a display name may claim: ours, the vendors, brands.
+    pub(crate) claims: Vec<OrgClaim>,
+    /// First word of every claim phrase → the claims having such a phrase.
+    claims_by_word: HashMap<String, Vec<usize>>,
     pub(crate) forwarders: HashSet<String>,
-    pub(crate) brands: Vec<(String, Vec<String>)>,
     pub(crate) lookalikes: ProtectedSet,
     /// Names the lookalike index could not take, with why.
     unprotected: Vec<String>,
@@ -228,36 +567,49 @@ pub fn protect_directory(
 }
 
 impl Identities {
-    /// No directory: only the borrowed brands are known.
+    /// No directory: only the well-known brands are known.
     pub fn empty() -> Self {
         Self::from_snapshot(&DirectorySnapshot::default(), OffsetDateTime::UNIX_EPOCH)
     }
 
     /// Indexes a directory snapshot as it stands at `now`.
     pub fn from_snapshot(snapshot: &DirectorySnapshot, now: OffsetDateTime) -> Self {
+        let org_name = snapshot
+            .organisation
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
         let mut ids = Identities {
-            org_name: String::new(),
+            people: People::new(&org_name),
             org_domains: HashSet::new(),
             vendors_by_domain: HashMap::new(),
             active_contacts: HashSet::new(),
-            contacts_by_name: HashMap::new(),
-            staff_by_name: HashMap::new(),
+            claims: Vec::new(),
+            claims_by_word: HashMap::new(),
             forwarders: HashSet::new(),
-            brands: Vec::new(),
             lookalikes: ProtectedSetBuilder::new().build(),
             unprotected: Vec::new(),
             lookalike_answers: Mutex::new(HashMap::new()),
         };
         let mut lookalikes = ProtectedSetBuilder::new();
         if let Some(org) = &snapshot.organisation {
-            ids.org_name = org.name.clone();
             for domain in &org.domains {
                 ids.org_domains.insert(registrable(domain));
             }
+            ids.claims.push(OrgClaim {
+                shown: format!("{} (the organisation)", org.name),
+                kind: ClaimKind::Organisation,
+                phrases: org_phrases(&org.name, &org.domains, &[]),
+                domains: ids.org_domains.clone(),
+                brand: None,
+            });
         }
         // A name the lookalike index refuses (too short, a public suffix) is
-        // still protected from exact spoofing above.
+        // still protected from exact spoofing above. The directory goes
+        // first, so a vendor that is also a well-known brand keeps its
+        // vendor record as the owner.
         ids.unprotected = protect_directory(&mut lookalikes, snapshot);
+        lookalikes.add_known_brands();
         for vendor in &snapshot.vendors {
             let untrusted = snapshot
                 .vendor_trust(&vendor.id, now)
@@ -272,49 +624,71 @@ impl Identities {
                 ids.vendors_by_domain
                     .insert(registrable(domain), facts.clone());
             }
-            ids.brands.push((
-                normalise_name(&vendor.name),
-                vendor.domains.iter().map(|d| registrable(d)).collect(),
-            ));
+            ids.claims.push(OrgClaim {
+                shown: format!("{} (vendor)", vendor.name),
+                kind: ClaimKind::Vendor,
+                phrases: org_phrases(&vendor.name, &vendor.domains, &[]),
+                domains: vendor.domains.iter().map(|d| registrable(d)).collect(),
+                brand: None,
+            });
         }
-        if !ids.org_name.is_empty() {
-            ids.brands.push((
-                normalise_name(&ids.org_name),
-                ids.org_domains.iter().cloned().collect(),
-            ));
+        for brand in known_brands() {
+            let defended: Vec<String> = brand.defended.iter().map(|d| (*d).to_owned()).collect();
+            ids.claims.push(OrgClaim {
+                shown: brand.name.to_owned(),
+                kind: ClaimKind::Brand,
+                phrases: org_phrases(brand.name, &defended, &brand.aliases),
+                domains: brand.domains().map(str::to_owned).collect(),
+                brand: Some(brand),
+            });
         }
-        for (brand, domains) in BORROWED_BRANDS {
-            ids.brands.push((
-                (*brand).to_string(),
-                domains.iter().map(|d| (*d).to_string()).collect(),
-            ));
+        ids.claims.extend(authority_claims());
+        for employee in &snapshot.employees {
+            ids.people.add(
+                &employee.name,
+                vec![employee.email.clone()],
+                PersonRole::Employee,
+                employee.status == EmployeeStatus::Departed,
+                None,
+            );
+        }
+        for staff in &snapshot.staff {
+            ids.people.add(
+                &staff.name,
+                vec![staff.email.clone()],
+                PersonRole::ItStaff {
+                    role: staff.role.clone(),
+                },
+                staff.status != StaffStatus::Active,
+                None,
+            );
         }
         for contact in &snapshot.contacts {
             let email = contact.email.to_ascii_lowercase();
             if contact.status == ContactStatus::Active {
                 ids.active_contacts.insert(email.clone());
             }
-            ids.contacts_by_name
-                .entry(normalise_name(&contact.name))
-                .or_insert_with(|| KnownPerson {
-                    name: contact.name.clone(),
-                    emails: Vec::new(),
-                })
-                .emails
-                .push(email);
+            let vendor = snapshot
+                .vendor(&contact.vendor)
+                .map_or_else(|| contact.vendor.clone(), |v| v.name.clone());
+            ids.people.add(
+                &contact.name,
+                vec![email],
+                PersonRole::VendorContact { vendor },
+                contact.status != ContactStatus::Active,
+                None,
+            );
         }
-        for staff in &snapshot.staff {
-            if staff.status == StaffStatus::Departed {
-                continue;
+        ids.people.finish();
+        for (i, claim) in ids.claims.iter().enumerate() {
+            for phrase in &claim.phrases {
+                if let Some(first) = phrase.words.first() {
+                    let list = ids.claims_by_word.entry(first.clone()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
             }
-            ids.staff_by_name
-                .entry(normalise_name(&staff.name))
-                .or_insert_with(|| KnownPerson {
-                    name: staff.name.clone(),
-                    emails: Vec::new(),
-                })
-                .emails
-                .push(staff.email.to_ascii_lowercase());
         }
         for forwarder in &snapshot.forwarders {
             ids.forwarders
@@ -322,6 +696,28 @@ impl Identities {
         }
         ids.lookalikes = lookalikes.build();
         ids
+    }
+
+    /// The organisations the folded words of a display name (or a
+    /// sign-off line) claim, in the order of `claims`: ours, vendors,
+    /// brands, authorities.
+    pub(crate) fn claimed_by<'a>(
+        &'a self,
+        words: &'a [String],
+        local_part: &'a str,
+    ) -> impl Iterator<Item = &'a OrgClaim> + 'a {
+        let mut candidates: Vec<usize> = words
+            .iter()
+            .filter_map(|w| self.claims_by_word.get(w))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.claims[i])
+            .filter(move |claim| claim.claimed_by(words, local_part))
     }
 
     /// Directory names the lookalike index could not take (a two-letter
@@ -359,15 +755,39 @@ impl Identities {
     }
 
     pub(crate) fn is_free_mail(domain: &str) -> bool {
-        FREE_MAIL.contains(&registrable(domain).as_str())
+        let reg = registrable(domain);
+        FREE_MAIL.contains(&reg.as_str())
+            || reg
+                .split_once('.')
+                .is_some_and(|(label, _)| FREE_MAIL_LABELS.contains(&label))
     }
 
-    pub(crate) fn claims_it_support(display: &str) -> Option<&'static str> {
-        let display = normalise_name(display);
-        let padded = format!(" {display} ");
-        IT_SUPPORT_WORDS
-            .iter()
-            .find(|w| padded.contains(&format!(" {} ", normalise_name(w))))
-            .copied()
+    /// The words by which a display name claims IT support: internal-IT
+    /// words always, general support words only when `free_mail`.
+    pub(crate) fn claims_it_support(display: &str, free_mail: bool) -> Option<&'static str> {
+        /// The words as written, then whether each is a generic one, and
+        /// one automaton over their normalised forms padded with spaces.
+        static WORDS: LazyLock<(Vec<(&'static str, bool)>, AhoCorasick)> = LazyLock::new(|| {
+            let words: Vec<(&'static str, bool)> = IT_SUPPORT_WORDS
+                .iter()
+                .map(|w| (*w, false))
+                .chain(GENERIC_SUPPORT_WORDS.iter().map(|w| (*w, true)))
+                .collect();
+            let automaton = AhoCorasick::new(
+                words
+                    .iter()
+                    .map(|(w, _)| format!(" {} ", normalise_name(w))),
+            )
+            .expect("support words build an automaton");
+            (words, automaton)
+        });
+        let (words, automaton) = &*WORDS;
+        let padded = format!(" {} ", normalise_name(display));
+        automaton
+            .find_overlapping_iter(&padded)
+            .map(|m| m.pattern().as_usize())
+            .filter(|&i| free_mail || !words[i].1)
+            .min()
+            .map(|i| words[i].0)
     }
 }

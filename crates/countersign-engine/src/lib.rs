@@ -7,6 +7,8 @@
 //! any verdict can be replayed from recorded inputs.
 
 mod identities;
+mod people;
+mod relay;
 mod signals;
 
 pub use identities::{Identities, protect_directory};

@@ -2,7 +2,10 @@
 //! One function per family; `collect` runs them all. Every finding carries
 //! a sentence for the analyst and the evidence behind it.
 
-use crate::identities::{Identities, normalise_name, registrable};
+use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
+use crate::people::PersonRole;
+use crate::relay::relays_for_it;
+use countersign_lookalike::brand_owning;
 use countersign_model::auth::{AuthReport, AuthResult, DkimCheck, DmarcCheck, MessageDefect};
 use countersign_model::verdict::Finding;
 use countersign_risk::{MessageContent, RiskAssessment};
@@ -36,9 +39,10 @@ pub(crate) fn collect(
     message_defects(auth, content, &mut out);
     let authenticated = authentication(ids, auth, &mut out);
     unsigned_body(auth, content, raw, &mut out);
+    links(ids, auth, content, authenticated, &mut out);
     sender(ids, content, authenticated, mail_from.is_empty(), &mut out);
     lookalikes(ids, auth, content, mail_from, &mut out);
-    display_name(ids, content, &mut out);
+    display_name(ids, content, authenticated, &mut out);
     requests(risk, &mut out);
     callback_brand(ids, content, risk, &mut out);
     out
@@ -82,13 +86,85 @@ fn message_defects(auth: &AuthReport, content: &MessageContent, out: &mut Vec<Fi
             defect.clone(),
         ));
     }
+}
+
+/// Links whose visible text names one domain and whose target is another.
+///
+/// Not the sender's own tracked links: an email service provider rewrites
+/// every link of a newsletter through its click-tracking host, so a link
+/// that shows the authenticated sender's own domain and leads to the
+/// infrastructure that sent this very message (a DKIM signer or the SPF
+/// domain, or another domain of the same provider) is the sender's. Nor a
+/// link between two domains of one well-known brand (`paypal.com` shown,
+/// `paypal.me` linked).
+///
+/// A link that shows a protected party's or a well-known brand's domain
+/// and leads elsewhere, not through the message's own sending
+/// infrastructure, borrows that name: `impersonation.link_text`.
+fn links(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+    authenticated: bool,
+    out: &mut Vec<Finding>,
+) {
+    if content.link_mismatches.is_empty() {
+        return;
+    }
+    let from_reg = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .map(|a| registrable(domain_of(a)))
+        .unwrap_or_default();
+    let senders: Vec<String> = auth
+        .dkim
+        .iter()
+        .filter(|d| d.result == AuthResult::Pass)
+        .map(|d| registrable(&d.domain))
+        .chain((auth.spf.result == AuthResult::Pass).then(|| registrable(&auth.spf.domain)))
+        .collect();
+    let infrastructure = |target: &str| {
+        senders.iter().any(|s| s == target)
+            || brand_owning(target).is_some_and(|provider| senders.iter().any(|s| provider.owns(s)))
+    };
+    let mut mismatch_reported = false;
     for mismatch in &content.link_mismatches {
-        if registrable(&mismatch.visible) != registrable(&mismatch.target) {
+        let (visible, target) = (
+            registrable(&mismatch.visible),
+            registrable(&mismatch.target),
+        );
+        if visible == target {
+            continue;
+        }
+        let visible_brand = brand_owning(&visible);
+        if visible_brand.is_some_and(|b| b.owns(&target)) {
+            continue;
+        }
+        let tracked = infrastructure(&target);
+        if authenticated && !from_reg.is_empty() && visible == from_reg && tracked {
+            continue;
+        }
+        let named = ids.is_protected_domain(&visible) || visible_brand.is_some();
+        if named && !tracked && !ids.is_protected_domain(&target) {
+            out.push(finding(
+                "impersonation.link_text",
+                format!(
+                    "a link shows {} but leads to {}",
+                    mismatch.visible, mismatch.target
+                ),
+                format!("shows {}, leads to {}", mismatch.visible, mismatch.target),
+            ));
+        }
+        if !mismatch_reported {
             out.push(finding(
                 "content.link_text_mismatch",
                 "a link shows one domain and leads to another",
                 format!("shows {}, leads to {}", mismatch.visible, mismatch.target),
             ));
+            mismatch_reported = true;
+        }
+        if named && !tracked {
             break;
         }
     }
@@ -335,6 +411,201 @@ fn added_content(raw: &[u8], unsigned: u64, content: &MessageContent) -> Option<
     (!added.is_empty()).then(|| added.join(", "))
 }
 
+/// Local parts of addresses no person writes from: automated senders
+/// (`no-reply@`, `newsletter@`, `notifications@`, `invoices@`). Mailboxes
+/// people answer (`support@`, `sales@`, `security@`) are not among them: a
+/// person there asking for something risky is an unapproved contact.
+const ROLE_MAILBOXES: &[&str] = &[
+    "noreply",
+    "no-reply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "do_not_reply",
+    "notifications",
+    "notification",
+    "notify",
+    "alerts",
+    "alert",
+    "news",
+    "newsletter",
+    "newsletters",
+    "updates",
+    "update",
+    "marketing",
+    "mailer",
+    "mailer-daemon",
+    "postmaster",
+    "billing",
+    "invoices",
+    "invoice",
+    "statements",
+    "system",
+    "automated",
+    "auto",
+    "bounce",
+    "bounces",
+    "events",
+    "webinars",
+    "digest",
+    "status",
+    "releases",
+    "release-notes",
+    "announcements",
+    "reports",
+    "reminders",
+    "communications",
+    "comms",
+    "tickets",
+    "ticket",
+    "feedback",
+    "survey",
+    "surveys",
+    "academy",
+    "training",
+    "learning",
+    "product-updates",
+    "receipts",
+    "orders",
+    // German, French, Spanish.
+    "rechnung",
+    "rechnungen",
+    "benachrichtigung",
+    "mitteilung",
+    "neuigkeiten",
+    "factures",
+    "facture",
+    "facturation",
+    "actualites",
+    "nouvelles",
+    "factura",
+    "facturas",
+    "facturacion",
+    "noticias",
+    "notificaciones",
+    "notificacion",
+];
+
+/// Whether the local part names a role or an automated sender: a listed
+/// word, or one of them followed by digits or a separator (`no-reply-2847`,
+/// `news.eu`).
+fn is_role_mailbox(local: &str) -> bool {
+    let local = local.to_ascii_lowercase();
+    ROLE_MAILBOXES.iter().any(|role| {
+        local == *role
+            || local.strip_prefix(role).is_some_and(|rest| {
+                rest.starts_with(['-', '_', '.', '+']) || rest.bytes().all(|b| b.is_ascii_digit())
+            })
+    })
+}
+
+/// Words of a free-mail local part by which it poses as an organisation's
+/// mailbox: organisations send notices, invoices and support from their
+/// own domains, not from a free mailbox (`paypal.service.de@`,
+/// `bank-info@`, `notificaciones.envios@`). Also matched at the start or
+/// end of a longer word (`applesupport`, `m365support`).
+const FREE_MAIL_ROLES: &[&str] = &[
+    "support",
+    "service",
+    "services",
+    "info",
+    "noreply",
+    "notification",
+    "notifications",
+    "notify",
+    "alerts",
+    "alert",
+    "billing",
+    "invoice",
+    "invoices",
+    "security",
+    "helpdesk",
+    "servicedesk",
+    "admin",
+    "administrator",
+    "team",
+    "verify",
+    "verification",
+    "account",
+    "accounts",
+    "customer",
+    "customerservice",
+    "payroll",
+    "refund",
+    "refunds",
+    "delivery",
+    "tracking",
+    "kundenservice",
+    "kundendienst",
+    "rechnung",
+    "rechnungen",
+    "konto",
+    "sicherheit",
+    "benachrichtigung",
+    "notificacion",
+    "notificaciones",
+    "soporte",
+    "factura",
+    "facturas",
+    "cuenta",
+    "seguridad",
+    "facture",
+    "factures",
+    "compte",
+    "securite",
+    "assistance",
+    "informatique",
+    "reservations",
+    "recruitment",
+    "recruiting",
+    "hr",
+    "rrhh",
+];
+
+fn free_mail_role(local: &str) -> Option<&'static str> {
+    local
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .find_map(|word| {
+            let word = word.to_ascii_lowercase();
+            FREE_MAIL_ROLES.iter().copied().find(|role| {
+                word == *role
+                    || (role.len() >= 6 && (word.starts_with(role) || word.ends_with(role)))
+            })
+        })
+}
+
+/// Words of the local parts of the organisation's own IT mailboxes
+/// (`it@`, `it-announce@`, `servicedesk@`, `helpdesk.emea@`).
+const IT_MAILBOX_WORDS: &[&str] = &[
+    "it",
+    "itsupport",
+    "ithelp",
+    "itservice",
+    "itservices",
+    "itsec",
+    "helpdesk",
+    "servicedesk",
+    "support",
+    "sysadmin",
+    "sysadmins",
+    "admin",
+    "security",
+    "infosec",
+    "edv",
+    "informatique",
+    "informatica",
+    "sistemas",
+    "noc",
+    "soc",
+];
+
+fn is_it_mailbox(local: &str) -> bool {
+    local
+        .split(['-', '.', '_', '+'])
+        .any(|word| IT_MAILBOX_WORDS.contains(&word))
+}
+
 fn sender(
     ids: &Identities,
     content: &MessageContent,
@@ -351,6 +622,24 @@ fn sender(
         return;
     };
     let from_reg = registrable(domain_of(&address));
+    let local = address.rsplit_once('@').map_or("", |(l, _)| l);
+    if Identities::is_free_mail(&from_reg) {
+        out.push(finding(
+            "sender.free_mail",
+            format!("{from_reg} is a mailbox provider anyone can sign up to"),
+            address.clone(),
+        ));
+        if let Some(role) = free_mail_role(local) {
+            out.push(finding(
+                "impersonation.free_mail_role",
+                format!(
+                    "{address} poses as an organisation's {role} mailbox on a free-mail provider"
+                ),
+                format!("'{role}' in the local part"),
+            ));
+        }
+    }
+    let automated = is_role_mailbox(local) || content.list.is_bulk();
     if authenticated {
         if ids.org_domains.contains(&from_reg) {
             out.push(finding(
@@ -358,6 +647,7 @@ fn sender(
                 "authenticated mail from the organisation",
                 address.clone(),
             ));
+            internal_sender(ids, content, &address, local, out);
         }
         if let Some(vendor) = ids.vendors_by_domain.get(&from_reg) {
             if ids.active_contacts.contains(&address) {
@@ -377,6 +667,35 @@ fn sender(
                     ),
                     address.clone(),
                 ));
+                if automated {
+                    out.push(finding(
+                        "sender.automated",
+                        format!(
+                            "{address} is an automated or role mailbox of {}, not a person",
+                            vendor.name
+                        ),
+                        if content.list.is_bulk() {
+                            "list or bulk headers (List-Unsubscribe, Precedence, Auto-Submitted)"
+                                .to_owned()
+                        } else {
+                            format!("role local part '{local}'")
+                        },
+                    ));
+                }
+            }
+            for &id in ids.people.at_address(&address) {
+                let person = &ids.people.persons[id];
+                if person.inactive {
+                    out.push(finding(
+                        "sender.inactive_person",
+                        format!(
+                            "{} is departed or suspended in the directory, yet their mailbox writes",
+                            person.describe()
+                        ),
+                        address.clone(),
+                    ));
+                    break;
+                }
             }
             if vendor.privileged {
                 out.push(finding(
@@ -394,16 +713,95 @@ fn sender(
             }
         }
     }
-    for reply_to in &content.reply_to {
-        let reply_reg = registrable(domain_of(reply_to));
-        if !reply_reg.is_empty() && reply_reg != from_reg && !ids.org_domains.contains(&reply_reg) {
+    reply_to(ids, content, &from_reg, out);
+}
+
+/// Authenticated mail from the organisation's own domain: a departed or
+/// suspended person's mailbox, and a colleague relaying a request for IT.
+fn internal_sender(
+    ids: &Identities,
+    content: &MessageContent,
+    address: &str,
+    local: &str,
+    out: &mut Vec<Finding>,
+) {
+    let people = ids.people.at_address(address);
+    for &id in people {
+        let person = &ids.people.persons[id];
+        if person.inactive {
             out.push(finding(
-                "sender.reply_to_divergent",
-                format!("replies go to {reply_reg}, not to the sender's {from_reg}"),
-                reply_to.clone(),
+                "sender.inactive_person",
+                format!(
+                    "{} is departed or suspended in the directory, yet their mailbox writes",
+                    person.describe()
+                ),
+                address.to_owned(),
             ));
             break;
         }
+    }
+    let is_it = is_it_mailbox(local)
+        || people.iter().any(|&id| {
+            matches!(ids.people.persons[id].role, PersonRole::ItStaff { .. })
+                && !ids.people.persons[id].inactive
+        });
+    if is_it {
+        return;
+    }
+    let texts = content
+        .subject
+        .iter()
+        .chain(&content.text_parts)
+        .chain(&content.html_parts)
+        .map(String::as_str);
+    // IT staff by first name ("Sam asked me to...") count as IT.
+    if let Some(evidence) = relays_for_it(texts, &ids.people.it_given_names) {
+        out.push(finding(
+            "impersonation.relays_it",
+            format!(
+                "{address} is not IT, yet relays a request for secrets or actions on IT's behalf"
+            ),
+            evidence,
+        ));
+    }
+}
+
+/// Reply-To on another domain than the sender's, unless the message comes
+/// from a mailing list and replies go to the list (RFC 2369 `List-Post`,
+/// RFC 2919 `List-Id`, the older `Mailing-List`), or the list rewrote From
+/// to its own address and replies go to the author.
+fn reply_to(ids: &Identities, content: &MessageContent, from_reg: &str, out: &mut Vec<Finding>) {
+    let list = &content.list;
+    let mut list_domains: Vec<String> = list
+        .addresses
+        .iter()
+        .map(|a| registrable(domain_of(a)))
+        .collect();
+    if let Some(id) = &list.id {
+        // A List-Id is `name.domain`; its registrable domain is the list's.
+        list_domains.push(registrable(id));
+    }
+    if let Some(sender) = &content.sender
+        && list.is_list()
+    {
+        list_domains.push(registrable(domain_of(sender)));
+    }
+    let from_is_list = list.is_list() && list_domains.iter().any(|d| d == from_reg);
+    for reply_to in &content.reply_to {
+        let reply_reg = registrable(domain_of(reply_to));
+        if reply_reg.is_empty() || reply_reg == from_reg || ids.org_domains.contains(&reply_reg) {
+            continue;
+        }
+        let to_list = list.is_list() && list_domains.contains(&reply_reg);
+        if to_list || from_is_list {
+            continue;
+        }
+        out.push(finding(
+            "sender.reply_to_divergent",
+            format!("replies go to {reply_reg}, not to the sender's {from_reg}"),
+            reply_to.clone(),
+        ));
+        break;
     }
 }
 
@@ -472,37 +870,80 @@ fn lookalikes(
     }
 }
 
-fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Finding>) {
+/// What the display name claims: an organisation (ours, a vendor, a
+/// well-known brand), IT support, an address at a protected domain, or one
+/// of the directory's people; each from an address that is not theirs.
+fn display_name(
+    ids: &Identities,
+    content: &MessageContent,
+    authenticated: bool,
+    out: &mut Vec<Finding>,
+) {
     let Some(from) = &content.from else { return };
     let (Some(name), Some(address)) = (&from.name, &from.address) else {
         return;
     };
     let address = address.to_ascii_lowercase();
     let from_reg = registrable(domain_of(&address));
-    let normalised = normalise_name(name);
-    if normalised.is_empty() {
+    let local = address.rsplit_once('@').map_or("", |(l, _)| l);
+    let free_mail = Identities::is_free_mail(&from_reg);
+    // "Ann Lee via DocuSign", "Acme via Okta": a service writing on
+    // someone's behalf names itself after "via".
+    let claimant = split_via(name).map_or(name.as_str(), |(claimant, _)| claimant);
+    // A well-known service (its own domain, authenticated) that sends on
+    // behalf of its customers: the names it shows are its customers'.
+    let service_sender = authenticated && !free_mail && brand_owning(&from_reg).is_some();
+    let words = claim_words(name);
+    if words.is_empty() {
         return;
     }
-    let padded = format!(" {normalised} ");
-    // A brand named in the display name, sent from outside the brand's domains.
-    for (brand, domains) in &ids.brands {
-        if brand.is_empty() || !padded.contains(&format!(" {brand} ")) {
+
+    let mut claimed = false;
+    for claim in ids.claimed_by(&words, local) {
+        // A free-mail mailbox never speaks for an organisation, whatever
+        // lists say (Apple's own icloud.com included).
+        let theirs = !free_mail && claim.owns(&from_reg);
+        // A well-known service, or for the organisation's own name one of
+        // its enrolled vendors (an outsourced service desk's ticketing),
+        // writing on the organisation's or a vendor's behalf.
+        let on_behalf = claim.kind != ClaimKind::Brand
+            && (service_sender
+                || (claim.kind == ClaimKind::Organisation
+                    && authenticated
+                    && ids.vendors_by_domain.contains_key(&from_reg)));
+        if theirs || on_behalf {
+            claimed = true;
             continue;
         }
-        // A free-mail mailbox never speaks for a brand, whatever lists say.
-        if Identities::is_free_mail(&from_reg) || !domains.contains(&from_reg) {
+        out.push(finding(
+            "impersonation.display_name",
+            format!(
+                "display name {name:?} claims {}, but the address is at {from_reg}",
+                claim.shown
+            ),
+            address.clone(),
+        ));
+        // The claimed name inside the sender's own domain
+        // (`McAfee` <billing@mcafee-renewals.example>): a domain made to
+        // carry the name, by someone who is not its owner.
+        if !free_mail && let Some(part) = carries_name(claim, &from_reg) {
             out.push(finding(
-                "impersonation.display_name",
-                format!("display name {name:?} claims {brand}, but the address is at {from_reg}"),
-                address.clone(),
+                "impersonation.lookalike_domain",
+                format!(
+                    "sender domain {from_reg} carries the name of {}, which its display name claims",
+                    claim.shown
+                ),
+                format!("'{part}' in {from_reg}"),
             ));
-            return;
         }
+        return;
     }
+
     // "IT Support" from free mail, or from any domain that is not ours.
-    if let Some(words) = Identities::claims_it_support(name)
+    if let Some(words) = Identities::claims_it_support(name, free_mail)
         && !ids.org_domains.contains(&from_reg)
-        && (Identities::is_free_mail(&from_reg) || !ids.vendors_by_domain.contains_key(&from_reg))
+        && (free_mail || !ids.vendors_by_domain.contains_key(&from_reg))
+        && !service_sender
     {
         out.push(finding(
             "impersonation.display_name",
@@ -511,27 +952,409 @@ fn display_name(ids: &Identities, content: &MessageContent, out: &mut Vec<Findin
         ));
         return;
     }
-    if let Some(staff) = ids.staff_by_name.get(&normalised)
-        && !staff.emails.contains(&address)
+
+    // An address or domain shown in the display name
+    // ("ceo@acme.example" <someone@elsewhere.example>).
+    if let Some(shown) = shown_domain(name)
+        && shown != from_reg
+        && (ids.is_protected_domain(&shown) || brand_owning(&shown).is_some())
     {
         out.push(finding(
-            "impersonation.staff_name",
-            format!("{} works in IT, but not at this address", staff.name),
+            "impersonation.display_name",
+            format!("display name {name:?} shows {shown}, but the address is at {from_reg}"),
             address.clone(),
         ));
+        return;
     }
-    if let Some(contact) = ids.contacts_by_name.get(&normalised)
-        && !contact.emails.contains(&address)
+    if claimed {
+        return;
+    }
+    let before = out.len();
+    person_claim(
+        ids,
+        claimant,
+        &address,
+        &from_reg,
+        free_mail,
+        authenticated,
+        service_sender,
+        out,
+    );
+    if out.len() == before {
+        signature_claim(
+            ids,
+            content,
+            &address,
+            &from_reg,
+            free_mail,
+            authenticated,
+            out,
+        );
+    }
+}
+
+/// The name of a claimed organisation (one of its phrases, four letters or
+/// more, joined) opening a hyphen-separated part of the registrable label.
+fn carries_name(claim: &OrgClaim, from_reg: &str) -> Option<String> {
+    let split = countersign_model::psl::split(from_reg)?;
+    let label = split.registrable_label()?;
+    let names: Vec<String> = claim
+        .phrases
+        .iter()
+        .map(|p| p.words.concat())
+        .filter(|n| n.len() >= 4)
+        .collect();
+    label
+        .split('-')
+        .find(|part| names.iter().any(|n| part.starts_with(n.as_str())))
+        .map(str::to_owned)
+}
+
+/// The directory person a display name claims, from an address that is not
+/// theirs. Strong (`impersonation.person`) when the name is not a common
+/// one or the display name claims a role with it ("Bob Smith, CEO");
+/// otherwise the weaker `impersonation.namesake`.
+#[allow(clippy::too_many_arguments)]
+fn person_claim(
+    ids: &Identities,
+    claimant: &str,
+    address: &str,
+    from_reg: &str,
+    free_mail: bool,
+    authenticated: bool,
+    service_sender: bool,
+    out: &mut Vec<Finding>,
+) {
+    let Some(claim) = ids.people.claimed_by(claimant) else {
+        return;
+    };
+    let persons: Vec<&crate::people::Person> = claim
+        .people
+        .iter()
+        .map(|&i| &ids.people.persons[i])
+        .collect();
+    // The person themself, or a namesake in the directory at this address.
+    if persons
+        .iter()
+        .any(|p| p.emails.iter().any(|e| e == address))
+        || !ids.people.at_address(address).is_empty() && persons.iter().any(|p| p.common)
     {
+        return;
+    }
+    // Colleagues' mail from the organisation is judged by authentication
+    // and by what it asks; a service sending on someone's behalf names
+    // them (`via`); a vendor contact writing from the vendor's own domain
+    // is an unapproved contact, reported as such.
+    if (authenticated && ids.org_domains.contains(from_reg)) || service_sender {
+        return;
+    }
+    let contact_at_own_vendor = persons.iter().all(|p| {
+        matches!(p.role, PersonRole::VendorContact { .. })
+            && p.emails
+                .iter()
+                .any(|e| registrable(domain_of(e)) == from_reg)
+    });
+    if contact_at_own_vendor {
+        return;
+    }
+    let person = persons[0];
+    let common = persons.iter().all(|p| p.common);
+    // Roles claimed around the name, or in the address itself
+    // (`j.smith.cfo@`, `rsmith@helpdesk-tickets.example`).
+    let local = address.rsplit_once('@').map_or("", |(l, _)| l);
+    let label = (!free_mail).then(|| from_reg.split('.').next()).flatten();
+    let mut roles = claim.roles.clone();
+    for role in ids.people.roles_in_address(local, label) {
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    let role = (!roles.is_empty()).then(|| roles.join(" "));
+    let evidence = format!(
+        "\"{}\"{} from {address}{}",
+        claim.matched,
+        role.as_deref()
+            .map(|r| format!(" with \"{r}\""))
+            .unwrap_or_default(),
+        if free_mail { " (free mail)" } else { "" }
+    );
+    if common && role.is_none() {
         out.push(finding(
+            "impersonation.namesake",
+            format!(
+                "display name matches {}, a common name; the address is not theirs",
+                person.describe()
+            ),
+            evidence,
+        ));
+        return;
+    }
+    out.push(finding(
+        "impersonation.person",
+        format!(
+            "display name claims {}, who does not write from {address}",
+            person.describe()
+        ),
+        evidence.clone(),
+    ));
+    if let Some(role) = &role {
+        out.push(finding(
+            "impersonation.person_role",
+            format!(
+                "the claim on {} comes with a role (\"{role}\") from an address that is not theirs",
+                person.name
+            ),
+            evidence.clone(),
+        ));
+    }
+    match &person.role {
+        PersonRole::ItStaff { .. } => out.push(finding(
+            "impersonation.staff_name",
+            format!("{} works in IT, but not at this address", person.name),
+            evidence,
+        )),
+        PersonRole::VendorContact { .. } => out.push(finding(
             "impersonation.contact_name",
             format!(
                 "{} is a known vendor contact, but not at this address",
-                contact.name
+                person.name
             ),
-            address,
-        ));
+            evidence,
+        )),
+        PersonRole::Employee => {}
     }
+}
+
+/// Endings of reply-header lines ("On ... wrote:", "Am ... schrieb:",
+/// "Le ... a écrit :", "El ... escribió:"), lowercase.
+const REPLY_HEADER_ENDS: &[&str] = &[
+    " wrote:",
+    " schrieb:",
+    " a écrit :",
+    " a écrit:",
+    " escribió:",
+];
+
+/// Forwarded or quoted message separators, lowercase, without dashes.
+const QUOTE_SEPARATORS: &[&str] = &[
+    "original message",
+    "ursprüngliche nachricht",
+    "message d'origine",
+    "mensaje original",
+];
+
+/// Where the message's own text ends: the start of the first reply-header
+/// line or quote separator. Only lines ending in ':' and lines with a run
+/// of dashes are looked at, found with the standard library's byte search.
+fn own_text_end(text: &str) -> usize {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let mut end = text.len();
+    for (at, _) in text.match_indices(':') {
+        if at >= end {
+            break;
+        }
+        // Only a ':' that ends its line ("... wrote:"), not "https:".
+        let rest = &text[at + 1..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if !rest[..line_end].trim().is_empty() {
+            continue;
+        }
+        let start = line_start(at);
+        // The endings are short: compare the line's last few characters.
+        let tail_from = text[start..=at]
+            .char_indices()
+            .rev()
+            .nth(11)
+            .map_or(start, |(i, _)| start + i);
+        let tail = text[tail_from..=at].to_lowercase();
+        if REPLY_HEADER_ENDS.iter().any(|e| tail.ends_with(e)) {
+            end = start;
+            break;
+        }
+    }
+    if let Some(at) = text[..end].find("-----") {
+        let start = line_start(at);
+        let stop = text[at..].find('\n').map_or(text.len(), |n| at + n);
+        let line = text[start..stop].to_lowercase();
+        if QUOTE_SEPARATORS.iter().any(|s| line.contains(s)) {
+            end = end.min(start);
+        }
+    }
+    end
+}
+
+/// Bytes of a message's text searched for its sign-off.
+const SIGN_OFF_WINDOW: usize = 4096;
+
+/// The largest char boundary of `text` at or below `max`.
+fn floor_boundary(text: &str, max: usize) -> usize {
+    if max >= text.len() {
+        return text.len();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// The sign-off of the message's own text: its last non-empty lines
+/// before any quoted earlier message, greetings and quoted lines left out.
+fn sign_off(content: &MessageContent) -> Vec<String> {
+    let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
+        return Vec::new();
+    };
+    // A sign-off written after the first few kilobytes is not read: the
+    // work per message stays bounded whatever the body's size.
+    let head = &text[..floor_boundary(text, SIGN_OFF_WINDOW)];
+    let own = &head[..own_text_end(head)];
+    let mut lines: Vec<String> = own
+        .lines()
+        .rev()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('>'))
+        .take(8)
+        .filter(|line| !is_salutation(&line.to_lowercase()))
+        .take(6)
+        .map(str::to_owned)
+        .collect();
+    lines.reverse();
+    lines
+}
+
+/// Whether a line opens a message ("Hi service desk,", "Sehr geehrte
+/// Damen und Herren"): it names the reader, not the writer.
+fn is_salutation(lower: &str) -> bool {
+    const OPENINGS: &[&str] = &[
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "good morning",
+        "good afternoon",
+        "hallo",
+        "liebe",
+        "lieber",
+        "sehr geehrte",
+        "guten tag",
+        "moin",
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "cher",
+        "chère",
+        "madame",
+        "monsieur",
+        "hola",
+        "buenos días",
+        "buenos dias",
+        "buenas tardes",
+        "estimado",
+        "estimada",
+        "querido",
+        "querida",
+    ];
+    OPENINGS.iter().any(|o| {
+        lower.starts_with(o)
+            && lower[o.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+/// A sign-off that claims to be our IT or our organisation ("IT Service
+/// Desk", "Acme IT"), a vendor or a brand, from a free mailbox; or our
+/// organisation's IT from any address that is not ours.
+fn signature_claim(
+    ids: &Identities,
+    content: &MessageContent,
+    address: &str,
+    from_reg: &str,
+    free_mail: bool,
+    authenticated: bool,
+    out: &mut Vec<Finding>,
+) {
+    if ids.org_domains.contains(from_reg)
+        || (authenticated && ids.vendors_by_domain.contains_key(from_reg))
+        || (!free_mail && brand_owning(from_reg).is_some())
+    {
+        return;
+    }
+    let lines = sign_off(content);
+    for line in &lines {
+        // Sign-off lines are short; a long line is body text.
+        if line.chars().count() > 60 {
+            continue;
+        }
+        let it = Identities::claims_it_support(line, free_mail);
+        // From any other address only our IT, named with our organisation,
+        // is a claim: without IT words the line says nothing.
+        if !free_mail && it.is_none() {
+            continue;
+        }
+        let words = claim_words(line);
+        let org = ids
+            .claimed_by(&words, "")
+            .find(|c| c.kind == ClaimKind::Organisation);
+        let claim = match (it, org) {
+            (Some(it), Some(org)) => Some(format!("{it} of {}", org.shown)),
+            (Some(it), None) if free_mail => Some(it.to_owned()),
+            (None, Some(org)) if free_mail => Some(org.shown.clone()),
+            (None, None) if free_mail && words.len() <= 4 => ids
+                .claimed_by(&words, "")
+                .find(|c| c.kind != ClaimKind::Organisation)
+                .map(|c| c.shown.clone()),
+            _ => None,
+        };
+        if let Some(claim) = claim {
+            out.push(finding(
+                "impersonation.signature",
+                format!("the message is signed as {claim}, but comes from {address}"),
+                format!("\"{line}\""),
+            ));
+            return;
+        }
+    }
+}
+
+/// "Ann Lee via DocuSign" → ("Ann Lee", "DocuSign").
+fn split_via(name: &str) -> Option<(&str, &str)> {
+    let lower = name.to_ascii_lowercase();
+    let at = lower.rfind(" via ")?;
+    let (claimant, service) = (name[..at].trim(), name[at + 5..].trim());
+    (!claimant.is_empty() && !service.is_empty()).then_some((claimant, service))
+}
+
+/// The registrable domain of an address or domain name written in a
+/// display name, if any.
+fn shown_domain(name: &str) -> Option<String> {
+    name.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '(' | ')' | '"' | '\'' | ',' | ';' | '[' | ']'
+            )
+    })
+    .filter_map(|word| {
+        let domain = word.rsplit_once('@').map_or(word, |(_, d)| d);
+        let domain = domain
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_ascii_lowercase();
+        let labels: Vec<&str> = domain.split('.').collect();
+        let valid = labels.len() >= 2
+            && labels
+                .iter()
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if !valid {
+            return None;
+        }
+        countersign_model::psl::registrable_domain(&domain)
+    })
+    .next()
 }
 
 fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
@@ -627,15 +1450,25 @@ fn callback_brand(
         text.push(' ');
         text.push_str(&part[..end]);
     }
-    let padded = format!(" {} ", normalise_name(&text));
-    for (brand, domains) in &ids.brands {
-        if brand.is_empty() || !padded.contains(&format!(" {brand} ")) {
+    let words = claim_words(&text);
+    for claim in &ids.claims {
+        // A full name anywhere in the text: the display-name rules about
+        // surrounding words do not apply to prose.
+        let named = claim.phrases.iter().any(|phrase| {
+            let n = phrase.words.len();
+            !phrase.leading
+                && n > 0
+                && n <= words.len()
+                && words.windows(n).any(|w| w == &phrase.words[..])
+        });
+        if !named {
             continue;
         }
-        if Identities::is_free_mail(&from_reg) || !domains.contains(&from_reg) {
+        if Identities::is_free_mail(&from_reg) || !claim.owns(&from_reg) {
+            let shown = &claim.shown;
             out.push(finding(
                 "lure.callback_brand",
-                format!("a number to call in the name of {brand}, sent from {from_reg}"),
+                format!("a number to call in the name of {shown}, sent from {from_reg}"),
                 format!(
                     "{} ({})",
                     bait.evidence.indicator.as_deref().unwrap_or(""),

@@ -192,7 +192,7 @@ fn authenticated_lookalike_is_quarantined() {
 }
 
 #[test]
-fn brand_display_name_from_free_mail_is_flagged() {
+fn brand_display_name_from_free_mail_is_quarantined() {
     let raw = message(
         "Microsoft Account Team <ms.account.team@outlook.com>",
         "Notice",
@@ -205,18 +205,34 @@ fn brand_display_name_from_free_mail_is_flagged() {
             "ms.account.team@outlook.com",
         )
         .verdict;
-    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.findings);
+    // A free mailbox never speaks for a brand, not even the brand's own
+    // consumer mail service.
+    assert_eq!(
+        verdict.verdict,
+        Action::Quarantine,
+        "{:?}",
+        verdict.findings
+    );
     assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert!(signals(&verdict).contains(&"sender.free_mail"));
 }
 
 #[test]
 fn staff_name_from_another_address_is_flagged() {
+    let raw = message("Sam Okafor <sam.okafor.home@gmail.com>", "Hi", "Hello.");
+    let verdict = engine()
+        .evaluate(&raw, &auth("gmail.com", true), "sam.okafor.home@gmail.com")
+        .verdict;
+    assert!(signals(&verdict).contains(&"impersonation.staff_name"));
+    assert_eq!(verdict.verdict, Action::Flag);
+
+    // "it" in the address claims the role with the name: held.
     let raw = message("Sam Okafor <sam.okafor.it@gmail.com>", "Hi", "Hello.");
     let verdict = engine()
         .evaluate(&raw, &auth("gmail.com", true), "sam.okafor.it@gmail.com")
         .verdict;
-    assert!(signals(&verdict).contains(&"impersonation.staff_name"));
-    assert_eq!(verdict.verdict, Action::Flag);
+    assert!(signals(&verdict).contains(&"impersonation.person_role"));
+    assert_eq!(verdict.verdict, Action::Hold);
 }
 
 fn forwarded(sealer: &str, upstream: &str) -> AuthReport {

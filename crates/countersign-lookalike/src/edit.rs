@@ -61,7 +61,11 @@ impl Edit {
             }
             Edit::Deletion { ch, doubled } => doubled || ch == '-',
             Edit::Substitution { from, to } => {
-                keyboard_neighbours(from, to) || looks_alike(from, to) || from == '-' || to == '-'
+                keyboard_neighbours(from, to)
+                    || looks_alike(from, to)
+                    || vowel_swap(from, to)
+                    || from == '-'
+                    || to == '-'
             }
             Edit::Transposition { .. } => true,
         }
@@ -90,6 +94,9 @@ impl fmt::Display for Edit {
             }
             Edit::Substitution { from, to } if looks_alike(from, to) => {
                 write!(f, "look-alike substitution '{from}'->'{to}'")
+            }
+            Edit::Substitution { from, to } if vowel_swap(from, to) => {
+                write!(f, "vowel swap '{from}'->'{to}'")
             }
             Edit::Substitution { from, to } => write!(f, "substitution '{from}'->'{to}'"),
             Edit::Transposition { first, second } => {
@@ -265,6 +272,13 @@ const LOOK_ALIKE: [(char, char); 12] = [
     ('c', 'e'),
     ('n', 'h'),
 ];
+
+/// Whether one vowel replaces another: the word keeps its shape and
+/// sound-alike spelling (`okti` for `okta`), the commonest misspelling.
+pub fn vowel_swap(a: char, b: char) -> bool {
+    let vowel = |c: char| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u');
+    a != b && vowel(a) && vowel(b)
+}
 
 /// Whether two characters are a look-alike pair; see [`LOOK_ALIKE`].
 pub fn looks_alike(a: char, b: char) -> bool {

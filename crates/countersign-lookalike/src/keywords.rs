@@ -244,6 +244,206 @@ pub const KEYWORDS: &[&str] = &[
     "tecnico",
     "clientes",
     "atencion",
+    // Parcels and customs, in the four languages: delivery-fee scams.
+    "track",
+    "trace",
+    "package",
+    "packages",
+    "shipment",
+    "courier",
+    "redelivery",
+    "customs",
+    "paket",
+    "pakete",
+    "sendung",
+    "sendungen",
+    "zoll",
+    "colis",
+    "livraison",
+    "suivi",
+    "douane",
+    "envio",
+    "envios",
+    "entrega",
+    "paquete",
+    "paquetes",
+    "seguimiento",
+    "aduana",
+    // Jobs and recruiting: job-offer lures.
+    "careers",
+    "career",
+    "jobs",
+    "job",
+    "recruit",
+    "recruiting",
+    "recruitment",
+    "hiring",
+    "talent",
+    "karriere",
+    "emploi",
+    "empleo",
+    // Refunds, claims and disputes.
+    "remboursement",
+    "reembolso",
+    "erstattung",
+    "rueckerstattung",
+    "rebate",
+    "claim",
+    "claims",
+    "tax",
+    "resolution",
+    "resolve",
+    "dispute",
+    "disputes",
+    "restore",
+    "reactivate",
+    "reactivation",
+    "suspended",
+    "locked",
+    "blocked",
+    "fraud",
+    "safety",
+    "receipt",
+    "receipts",
+    "purchase",
+    "cancel",
+    "cancellation",
+    "charge",
+    "membership",
+    // Shared files, meetings and e-signature.
+    "workspace",
+    "view",
+    "viewer",
+    "doc",
+    "shared",
+    "meet",
+    "recording",
+    "recordings",
+    "voicemail",
+    "fax",
+    "pdf",
+    "attachment",
+    "setup",
+    "driver",
+    "drivers",
+    // German, French and Spanish account words.
+    "kunden",
+    "verifizierung",
+    "bestaetigung",
+    "aktualisierung",
+    "gesperrt",
+    "sperre",
+    "anmelden",
+    "mitteilung",
+    "benachrichtigung",
+    "postfach",
+    "dokument",
+    "dokumente",
+    "identifiant",
+    "espace",
+    "dossier",
+    "miseajour",
+    "verificacion",
+    "notificacion",
+    "notificaciones",
+    "actualizacion",
+    "bloqueo",
+    "tarjeta",
+    "banca",
+    "cliente",
+    // Travel bookings.
+    "reservation",
+    "reservations",
+    "itinerary",
+    "checkin",
+    "reserva",
+    "reservas",
+    "reservierung",
+    "buchung",
+    // Corporate suffixes: a cousin domain of a distinctive name
+    // (`acmecorp-group`); weak, so an ordinary-word name needs more.
+    "group",
+    "groupe",
+    "grupo",
+    "gruppe",
+    "holding",
+    "holdings",
+    "international",
+    "intl",
+    "ltd",
+    "llc",
+    "gmbh",
+    "company",
+    "partners",
+    // Country and language codes: attackers localise a brand (`brand-de`).
+    "de",
+    "fr",
+    "es",
+    "uk",
+    "us",
+    "eu",
+    "nl",
+    "en",
+    "at",
+    "ch",
+    "be",
+];
+
+/// Keywords too generic to make a combosquat of a brand that is itself an
+/// ordinary word: `chasecenter`, `zoomapp` and `applehub` are names in their
+/// own right. A distinctive brand (`paypal-online`) still counts with them.
+pub const WEAK_KEYWORDS: &[&str] = &[
+    "my",
+    "get",
+    "go",
+    "the",
+    "www",
+    "corp",
+    "inc",
+    "global",
+    "new",
+    "net",
+    "web",
+    "online",
+    "center",
+    "centre",
+    "hub",
+    "app",
+    "apps",
+    "mobile",
+    "cloud",
+    "team",
+    "teams",
+    "system",
+    "systems",
+    "network",
+    "status",
+    "view",
+    "official",
+    "group",
+    "groupe",
+    "grupo",
+    "gruppe",
+    "holding",
+    "holdings",
+    "international",
+    "intl",
+    "ltd",
+    "llc",
+    "gmbh",
+    "company",
+    "partners",
+    "de",
+    "fr",
+    "es",
+    "uk",
+    "us",
+    "eu",
+    "nl",
+    "en",
+    "at",
+    "ch",
+    "be",
 ];
 
 /// SCOWL's common English words of 3-8 letters; see the file's header.
@@ -268,6 +468,12 @@ pub fn is_english_word(label: &str) -> bool {
 /// of 3 or more letters (`southwindhealth` = south + wind + health). Two
 /// edits that turn one name into other real words make another name.
 pub fn reads_as_words(label: &str) -> bool {
+    reads_as_words_of(label, 3)
+}
+
+/// Whether `label` (hyphens ignored) reads as a run of common English words
+/// of `min` or more letters each.
+pub fn reads_as_words_of(label: &str, min: usize) -> bool {
     let text: Vec<u8> = label.bytes().filter(|&b| b != b'-').collect();
     if text.is_empty() || !text.is_ascii() {
         return false;
@@ -279,7 +485,7 @@ pub fn reads_as_words(label: &str) -> bool {
         if !ok[i] {
             continue;
         }
-        for len in 3..=8.min(n - i) {
+        for len in min..=8.min(n - i) {
             // ASCII was checked above, so any byte range is valid UTF-8.
             if let Ok(word) = std::str::from_utf8(&text[i..i + len])
                 && ENGLISH.contains(word)
@@ -310,6 +516,13 @@ mod tests {
         assert!(reads_as_words("southwind-health"));
         assert!(!reads_as_words("northwindhelth"));
         assert!(!reads_as_words("ail-projcet"));
+    }
+
+    #[test]
+    fn weak_keywords_are_keywords() {
+        for word in WEAK_KEYWORDS {
+            assert!(KEYWORDS.contains(word), "{word}");
+        }
     }
 
     #[test]

@@ -34,8 +34,17 @@
 //! Suffix List ([`countersign_model::psl`]); the index makes a check cost a
 //! few microseconds whatever the size of the set (see
 //! `examples/bench_lookalike.rs`). The crate does no IO: the Unicode
-//! confusables data and the suffix list are embedded at compile time.
+//! confusables data, the suffix list and the crate's own knowledge
+//! (`data/brands.txt`: who owns which domains; `data/platforms.txt`:
+//! hosting platforms where anyone names a site) are embedded at compile
+//! time.
+//!
+//! Who owns a name matters as much as how it looks: a well-known brand's
+//! own domains imitate nobody ([`brand_owning`]), nor do names only public
+//! bodies can register (`.gov`, `ac.uk`), and a short or ordinary-word name
+//! is somebody else's under most other suffixes.
 
+mod brands;
 mod edit;
 mod error;
 mod finding;
@@ -43,8 +52,11 @@ mod keywords;
 mod set;
 mod unicode;
 
+pub use brands::{
+    KnownBrand, brand_owning, is_hosting_platform, is_public_body_domain, known_brands,
+};
 pub use error::LookalikeError;
 pub use finding::{Assessment, LookalikeFinding, Technique};
-pub use keywords::KEYWORDS;
+pub use keywords::{KEYWORDS, is_english_word};
 pub use set::{ProtectedSet, ProtectedSetBuilder};
 pub use unicode::{fold, skeleton};

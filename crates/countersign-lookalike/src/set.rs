@@ -14,6 +14,7 @@
 //! * `tokens`: brand tokens (labels without hyphens, brand names, whole
 //!   domains without dots), for combosquats and dot/dash changes.
 
+use crate::brands;
 use crate::edit::{self, EditPath};
 use crate::error::LookalikeError;
 use crate::finding::{Assessment, LookalikeFinding, Technique};
@@ -26,6 +27,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// Brand tokens shorter than this match too much to be useful.
 const MIN_TOKEN_CHARS: usize = 3;
+/// Labels of at most this many characters are "tiny": every variant of them
+/// is somebody's name, so only homoglyphs and typo TLDs count, and typos
+/// only from three characters on.
+const TINY_LABEL: usize = 3;
 /// Labels of at most this many characters are "short": only plausible
 /// single edits on the same suffix count as typos.
 const SHORT_LABEL: usize = 4;
@@ -37,6 +42,9 @@ const LONG_LABEL: usize = 9;
 /// A protected label that is also a keyword (`office`) is a brand token only
 /// from this length on.
 const MIN_KEYWORD_BRAND: usize = 5;
+/// A brand fused into a hosted site name with arbitrary letters
+/// (`<brand>bis`) must be at least this long to mean it.
+const MIN_FUSED_BRAND: usize = 5;
 /// A subdomain label must be at least this long to be read as a brand on its
 /// own (`acme.attacker.example`), unless it is an explicit brand.
 const MIN_SUBDOMAIN_BRAND: usize = 4;
@@ -61,6 +69,11 @@ struct Entry {
     /// The folded label (see [`unicode::fold`]).
     label: String,
     chars: Vec<char>,
+    /// The well-known brand (index into `brands::known_brands()`) whose
+    /// domain this is, if it is one: its country variants are its own.
+    brand: Option<usize>,
+    /// The first word of a multi-word name, folded (see [`TokenKind::Part`]).
+    first_word: Option<String>,
 }
 
 impl Entry {
@@ -77,6 +90,11 @@ impl Entry {
 enum TokenKind {
     /// The label (or brand) without hyphens.
     Label,
+    /// A distinctive part of a longer name: the first word of a brand
+    /// (`northgate` of "Northgate Managed IT") or the first segment of a
+    /// hyphenated label (`northgate` of `northgate-it`). Only counts with
+    /// a strong added word (`northgate-helpdesk`).
+    Part,
     /// The whole registrable domain without dots (`circllu`).
     Dotless,
 }
@@ -130,10 +148,32 @@ impl ProtectedSetBuilder {
                 suffix: split.suffix().to_owned(),
             },
             chars: label.chars().collect(),
+            first_word: label.split_once('-').map(|(first, _)| first.to_owned()),
             raw_label,
             label,
+            brand: None,
         });
         Ok(self)
+    }
+
+    /// Protects the well-known brands of `data/brands.txt`: their defended
+    /// domains, and their names and product names (`SharePoint`) as brand
+    /// tokens, each owned by `"<brand> (well-known brand)"`.
+    pub fn add_known_brands(&mut self) -> &mut Self {
+        for brand in brands::known_brands() {
+            let owner = format!("{} (well-known brand)", brand.name);
+            for domain in &brand.defended {
+                // The data is checked by a unit test: every domain is
+                // registrable.
+                let _ = self.add_domain(domain, &owner);
+            }
+            for name in std::iter::once(&brand.name).chain(&brand.aliases) {
+                // A name too short to be a token (`HP`) is covered by its
+                // domain alone.
+                let _ = self.add_brand_with_owner(name, &owner);
+            }
+        }
+        self
     }
 
     /// Protects a brand name (`Microsoft`, `Acme Corp`) that is not tied to
@@ -153,10 +193,15 @@ impl ProtectedSetBuilder {
     ) -> Result<&mut Self, LookalikeError> {
         // Spaces and punctuation vanish in domain labels ("Acme Corp" is
         // registered as acmecorp or acme-corp; the token ignores hyphens).
-        let token: String = unicode::fold(name)
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect();
+        let folded = unicode::fold(name);
+        let token: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut words = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty());
+        let first_word = words
+            .next()
+            .filter(|_| words.next().is_some())
+            .map(str::to_owned);
         if token.chars().count() < MIN_TOKEN_CHARS {
             return Err(LookalikeError::BrandTooShort {
                 input: name.to_owned(),
@@ -170,6 +215,8 @@ impl ProtectedSetBuilder {
             chars: token.chars().collect(),
             raw_label: token.clone(),
             label: token,
+            brand: None,
+            first_word,
         });
         Ok(self)
     }
@@ -229,6 +276,11 @@ pub struct ProtectedSet {
     /// Keywords then tokens, matched in one pass over a label.
     vocabulary: AhoCorasick,
     keywords: HashSet<&'static str>,
+    /// For each keyword pattern, whether it is a weak (generic) word.
+    weak_keywords: Vec<bool>,
+    /// Protected labels of one or two characters (`hp`, `vk`): too short
+    /// to be tokens, matched as whole hyphen-separated segments.
+    tiny: HashMap<String, Vec<u32>>,
     max_label_chars: usize,
 }
 
@@ -276,6 +328,11 @@ impl ProtectedSet {
             tokens: Vec::new(),
             vocabulary: AhoCorasick::new(KEYWORDS).expect("keywords build an automaton"),
             keywords,
+            weak_keywords: KEYWORDS
+                .iter()
+                .map(|k| keywords::WEAK_KEYWORDS.contains(k))
+                .collect(),
+            tiny: HashMap::new(),
             max_label_chars: 0,
         };
         for (name, display, owner) in builder.hosts {
@@ -297,8 +354,9 @@ impl ProtectedSet {
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         // Skeleton -> (entry, kind, folded token).
         let mut tokens: HashMap<String, Vec<(u32, TokenKind, String)>> = HashMap::new();
-        for entry in entries {
+        for mut entry in entries {
             if let EntryKind::Domain { ascii, .. } = &entry.kind {
+                entry.brand = brands::brands_of(ascii).first().copied();
                 if set.registrable.contains_key(ascii) {
                     // The first owner given for a domain keeps it.
                     continue;
@@ -334,6 +392,20 @@ impl ProtectedSet {
                     .or_default()
                     .push((id, TokenKind::Label, token));
             }
+            if let Some(part) = &entry.first_word
+                && part.chars().count() >= MIN_FUSED_BRAND
+                && part.is_ascii()
+                && !keywords::is_english_word(part)
+                && !set.keywords.contains(part.as_str())
+            {
+                tokens
+                    .entry(unicode::skeleton_of_fold(part))
+                    .or_default()
+                    .push((id, TokenKind::Part, part.clone()));
+            }
+            if entry.chars.len() < TINY_LABEL && matches!(entry.kind, EntryKind::Domain { .. }) {
+                set.tiny.entry(entry.label.clone()).or_default().push(id);
+            }
             if let EntryKind::Domain { suffix, .. } = &entry.kind {
                 let dotless: String = entry
                     .label
@@ -355,7 +427,15 @@ impl ProtectedSet {
                 let keyword = ids
                     .iter()
                     .any(|(_, _, text)| set.keywords.contains(text.as_str()));
-                let is_word = !keyword && ids.iter().any(|(_, kind, _)| *kind == TokenKind::Label);
+                // Another brand may stand beside a brand as an added word
+                // (`acme-okta`), if it is a name and not a short word that
+                // occurs inside ordinary words (`ing`).
+                let is_word = !keyword
+                    && ids.iter().any(|(_, kind, text)| {
+                        *kind == TokenKind::Label
+                            && text.chars().count() > TINY_LABEL
+                            && !keywords::is_english_word(text)
+                    });
                 (
                     skeleton,
                     Token {
@@ -444,6 +524,12 @@ impl ProtectedSet {
         {
             return Assessment::Unrelated;
         }
+        // Only public bodies register under `.gov`, `.edu`, `ac.uk`...
+        if let Some(label) = split.registrable_label()
+            && brands::is_institutional(split.suffix(), label)
+        {
+            return Assessment::Unrelated;
+        }
         let mut findings = Vec::new();
         Checker::new(self, &split).run(&mut findings);
         if findings.is_empty() {
@@ -482,6 +568,42 @@ impl ProtectedSet {
                 target: entry.target.clone(),
                 owner: entry.owner.clone(),
             });
+        }
+        // A well-known brand's own domain imitates nobody: its tenants
+        // (`acme.atlassian.net`) and hosts are the brand's to name.
+        if let Some(registrable) = split.registrable()
+            && let Some(&brand) = brands::brands_of(registrable).first()
+        {
+            return Some(Assessment::Protected {
+                target: display_name(registrable),
+                owner: format!("{} (well-known brand)", brands::brand(brand).name),
+            });
+        }
+        // A well-known brand's label under a country suffix it is presumed
+        // to own (`amazon.de` for a protected `amazon.com`).
+        if let (Some(label), Some(registrable)) = (split.registrable_label(), split.registrable()) {
+            let label = display_name(label);
+            for &id in self
+                .by_label
+                .get(&unicode::fold(&label))
+                .into_iter()
+                .flatten()
+            {
+                let entry = &self.entries[id as usize];
+                let Some(brand) = entry.brand.filter(|&b| brands::brand(b).country_sites) else {
+                    continue;
+                };
+                let own = brands::own_suffixes(brand);
+                if entry.raw_label == label && brands::presumed_owned_suffix(split.suffix(), own) {
+                    return Some(Assessment::Protected {
+                        target: display_name(registrable),
+                        owner: format!(
+                            "{} (presumed: the brand runs sites under country domains)",
+                            entry.owner
+                        ),
+                    });
+                }
+            }
         }
         if !self.hosts.is_empty() {
             let mut name = split.name();
@@ -533,8 +655,15 @@ struct Checker<'a> {
     folded: Vec<String>,
     /// Index of the registrable label.
     reg: usize,
-    /// The public suffix (ASCII), empty for a bare label.
+    /// The public suffix (ASCII), empty for a bare label; for a site on a
+    /// hosting platform, the platform (`weebly.com`).
     suffix: String,
+    /// Whether the registrable label is a site name on a hosting platform
+    /// (`acme-login.weebly.com`, `acme-login.web.app`).
+    hosted: bool,
+    /// Whether the registrable label is written wholly in another script
+    /// than Latin (every letter Cyrillic, Greek...).
+    foreign_script: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -542,7 +671,7 @@ impl<'a> Checker<'a> {
         let ascii: Vec<&str> = split.name().split('.').collect();
         let unicode: Vec<String> = ascii.iter().map(|l| display_name(l)).collect();
         let folded = unicode.iter().map(|l| unicode::fold(l)).collect();
-        let (reg, suffix) = match split.registrable() {
+        let (mut reg, mut suffix) = match split.registrable() {
             Some(_) => {
                 let suffix_labels = split.suffix().split('.').count();
                 (ascii.len() - suffix_labels - 1, split.suffix().to_owned())
@@ -551,6 +680,21 @@ impl<'a> Checker<'a> {
             // label as the one that was meant to be registered.
             None => (0, ascii[1..].join(".")),
         };
+        // A site on a hosting platform the Public Suffix List does not list:
+        // the site name is what the attacker chose, read it as the label.
+        if let Some(registrable) = split.registrable()
+            && reg > 0
+            && brands::is_hosting_platform(registrable)
+        {
+            reg -= 1;
+            suffix = registrable.to_owned();
+        }
+        let hosted = brands::is_hosting_platform(&suffix);
+        let raw = &unicode[reg];
+        let foreign_script = !raw.is_ascii()
+            && raw.chars().any(char::is_alphabetic)
+            && !raw.chars().any(|c| c.is_ascii_alphabetic())
+            && !unicode::scripts(raw).contains(&"Latin");
         Checker {
             set,
             ascii,
@@ -558,6 +702,8 @@ impl<'a> Checker<'a> {
             folded,
             reg,
             suffix,
+            hosted,
+            foreign_script,
         }
     }
 
@@ -577,14 +723,52 @@ impl<'a> Checker<'a> {
         let folded = &self.folded[self.reg];
         let shown = self.registrable_display();
         let mut matched: Vec<u32> = Vec::new();
+        // A label wholly in another script under a top-level domain of that
+        // script (`пике.рф`) is a native name, not a disguise: nobody reads
+        // it as a Latin brand next to a Cyrillic suffix.
+        if self.foreign_script && self.ascii.last().is_some_and(|l| l.starts_with("xn--")) {
+            return;
+        }
 
         // Same folded label: a TLD swap, or an IDN that folds onto the label.
         for &id in set.by_label.get(folded.as_str()).into_iter().flatten() {
             let entry = &set.entries[id as usize];
             let same_raw = *raw == entry.raw_label;
             match entry.suffix() {
+                Some(_) if same_raw && self.hosted => {
+                    matched.push(id);
+                    out.push(RawFinding {
+                        entry: id,
+                        rank: RANK_TLD_SWAP,
+                        technique: Technique::Subdomain,
+                        evidence: format!(
+                            "site '{raw}' on the hosting platform {} is named after {}",
+                            self.suffix_shown(),
+                            entry.target
+                        ),
+                    });
+                }
                 Some(suffix) if same_raw && suffix != self.suffix => {
                     matched.push(id);
+                    // Every short name is taken under most suffixes by
+                    // someone else (`ask.fm`, `ups.edu`), and so is a
+                    // well-known brand's name that is an ordinary word or
+                    // up to four letters (`slack.net`, `uber.nu`): only a
+                    // typo of the suffix itself (`.co` for `.com`) imitates
+                    // it.
+                    let common_name = entry.chars.len() <= TINY_LABEL
+                        || (entry.brand.is_some()
+                            && (entry.chars.len() <= SHORT_LABEL
+                                || keywords::is_english_word(&entry.label)));
+                    let typo_tld = brands::within_one_edit(suffix, &self.suffix)
+                        || entry.brand.is_some_and(|b| {
+                            brands::own_suffixes(b)
+                                .iter()
+                                .any(|own| brands::within_one_edit(own, &self.suffix))
+                        });
+                    if common_name && !typo_tld {
+                        continue;
+                    }
                     out.push(RawFinding {
                         entry: id,
                         rank: RANK_TLD_SWAP,
@@ -615,8 +799,66 @@ impl<'a> Checker<'a> {
             }
         }
 
+        self.check_tiny(&matched, out);
         self.check_typos(&mut matched, &shown, out);
         self.check_tokens(self.reg, &matched, out);
+    }
+
+    /// A one- or two-letter protected label as a whole hyphen-separated
+    /// segment at either end, the other segments added words with at least
+    /// one strong one (`hp-driver-setup`, `login-vk`).
+    fn check_tiny(&self, matched: &[u32], out: &mut Vec<RawFinding>) {
+        let set = self.set;
+        if set.tiny.is_empty() {
+            return;
+        }
+        let label = &self.folded[self.reg];
+        let segments: Vec<&str> = label.split('-').collect();
+        if segments.len() < 2 {
+            return;
+        }
+        let added = |words: &[&str]| {
+            words.iter().all(|w| {
+                set.keywords.contains(w) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+            }) && words
+                .iter()
+                .any(|w| set.keywords.contains(w) && !keywords::WEAK_KEYWORDS.contains(w))
+        };
+        let ends = [
+            (segments[0], &segments[1..]),
+            (
+                segments[segments.len() - 1],
+                &segments[..segments.len() - 1],
+            ),
+        ];
+        for (brand, rest) in ends {
+            let Some(ids) = set.tiny.get(brand) else {
+                continue;
+            };
+            if !added(rest) {
+                continue;
+            }
+            for &id in ids {
+                if matched.contains(&id) {
+                    continue;
+                }
+                let entry = &set.entries[id as usize];
+                out.push(RawFinding {
+                    entry: id,
+                    rank: RANK_COMBOSQUAT,
+                    technique: Technique::Combosquat,
+                    evidence: format!(
+                        "brand '{brand}' ({}) with added words {} in {}",
+                        entry.target,
+                        rest.iter()
+                            .map(|w| format!("'{w}'"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        self.registrable_display()
+                    ),
+                });
+            }
+        }
     }
 
     fn suffix_shown(&self) -> String {
@@ -663,6 +905,12 @@ impl<'a> Checker<'a> {
         if chars.is_empty() || chars.len() > set.max_label_chars + 2 {
             return;
         }
+        // A whole word in another script may fold onto some Latin string;
+        // only an exact fold (a homoglyph) is an imitation, not a string a
+        // typo away from it.
+        if self.foreign_script {
+            return;
+        }
         // Two deletions on this side only pay off against long labels, which
         // the candidate can only be within two edits of if it is long too.
         let depth = if chars.len() + 2 >= LONG_LABEL { 2 } else { 1 };
@@ -690,10 +938,59 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let same_suffix = entry.suffix() == Some(self.suffix.as_str());
+            // Every other one-letter change of a two-letter name is another
+            // company's name (`bp` and `hp`, `bk` and `vk`); a doubled letter
+            // on the same suffix is the one typo left.
+            if entry.chars.len() < TINY_LABEL
+                && !(same_suffix
+                    && matches!(path.edits.as_slice(),
+                        [edit::Edit::Insertion { ch, before, after }]
+                            if Some(*ch) == *before || Some(*ch) == *after))
+            {
+                continue;
+            }
+            // A letter added to a three-letter name makes a four-letter
+            // name of someone else's (`asap`, `awsd`), unless it repeats a
+            // neighbour.
+            if entry.chars.len() == TINY_LABEL
+                && path.edits.iter().any(|e| {
+                    matches!(e, edit::Edit::Insertion { ch, before, after }
+                        if Some(*ch) != *before && Some(*ch) != *after)
+                })
+            {
+                continue;
+            }
             if !typo_accepted(entry.chars.len(), &path, same_suffix, word) {
                 continue;
             }
-            if path.distance() == 2 && keywords::reads_as_words(&self.folded[self.reg]) {
+            // Two edits that make other words name something else; so does
+            // one edit that turns a compound of full words into another
+            // (`vault-line` and `vault-link`, `fleet-core` and `fleet-care`).
+            // Words of three letters are left out of the second test: they
+            // are often acronyms (`ail`), and one letter more or less makes
+            // a classic squat (`mail-project`).
+            // Only a deliberate change of letter counts here: a slip to a
+            // neighbouring key or a look-alike is still the classic typo
+            // (`people-lath`), and so is a letter added or dropped.
+            let candidate = &self.folded[self.reg];
+            let word_change = matches!(path.edits.as_slice(),
+                [edit::Edit::Substitution { from, to }]
+                    if !edit::keyboard_neighbours(*from, *to) && !edit::looks_alike(*from, *to));
+            if (path.distance() == 2 && keywords::reads_as_words(candidate))
+                || (word_change
+                    && keywords::reads_as_words_of(candidate, 4)
+                    && keywords::reads_as_words_of(&entry.label, 4))
+            {
+                continue;
+            }
+            // Swapping the vowel of a name of three letters or fewer makes
+            // another name (`box` and `bax`).
+            if entry.chars.len() <= TINY_LABEL
+                && path.edits.iter().any(|e| {
+                    matches!(e,
+                    edit::Edit::Substitution { from, to } if edit::vowel_swap(*from, *to))
+                })
+            {
                 continue;
             }
             matched.push(id);
@@ -737,10 +1034,17 @@ impl<'a> Checker<'a> {
         let label = &self.folded[index];
         let in_subdomain = index < self.reg;
         let shown = self.unicode[index].as_str();
+        let site = self.hosted && index == self.reg;
         for hit in self.token_hits(label) {
             let token = &set.tokens[hit.token];
             let whole = hit.prefix.is_empty() && hit.suffix.is_empty();
             if token.keyword && (whole || !hit.prefix.is_empty()) {
+                continue;
+            }
+            // Most occurrences of a token are inside longer words with
+            // nothing around them that makes a combosquat: only a hosted
+            // site's name is read further.
+            if !(hit.composed || (site && hit.prefix.is_empty())) {
                 continue;
             }
             for (id, kind, text) in &token.ids {
@@ -749,9 +1053,44 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let entry = &set.entries[id as usize];
+                let chars = text.chars().count();
                 // A short brand inside a longer word (`mailbox` for `box`) is
                 // a coincidence; at the start or after a hyphen it is not.
-                if !whole && text.chars().count() <= SHORT_LABEL && !hit.starts_word {
+                if !whole && chars <= SHORT_LABEL && !hit.starts_word {
+                    continue;
+                }
+                let word_brand = !whole && keywords::is_english_word(text);
+                if !hit.composed {
+                    // A distinctive brand opening a site name on a hosting
+                    // platform, whatever follows (`<brand>bis.weebly.com`):
+                    // brands publish under their own domains.
+                    if site
+                        && hit.prefix.is_empty()
+                        && chars >= MIN_FUSED_BRAND
+                        && !word_brand
+                        && !token.keyword
+                        && matches!(kind, TokenKind::Label)
+                    {
+                        out.push(RawFinding {
+                            entry: id,
+                            rank: RANK_COMBOSQUAT,
+                            technique: Technique::Combosquat,
+                            evidence: format!(
+                                "brand '{text}' ({}) opens the site name '{shown}' on the hosting platform {}",
+                                entry.target,
+                                self.suffix_shown()
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                // A brand that is an ordinary word (`chase`, `zoom`) next to
+                // generic words only (`center`, `app`) is a name of its own.
+                if word_brand && !whole && !hit.strong {
+                    continue;
+                }
+                // Part of a name stands for it only beside a strong word.
+                if *kind == TokenKind::Part && (whole || !hit.strong) {
                     continue;
                 }
                 let look_alike = hit.span != *text;
@@ -879,9 +1218,11 @@ impl<'a> Checker<'a> {
         }
         let aligned = |s: usize, e: usize| starts[s] && ends[e - 1];
 
-        // Edges start -> end for every added word; brand occurrences apart.
+        // Edges start -> end for every added word, and whether the word is
+        // a strong one (see `keywords::WEAK_KEYWORDS`); brand occurrences
+        // apart.
         let keyword_count = KEYWORDS.len();
-        let mut edges: Vec<(usize, usize)> = Vec::new();
+        let mut edges: Vec<(usize, usize, bool)> = Vec::new();
         let mut brands: Vec<(usize, usize, usize)> = Vec::new();
         for m in set.vocabulary.find_overlapping_iter(&text) {
             let (s, e) = (m.start(), m.end());
@@ -890,12 +1231,12 @@ impl<'a> Checker<'a> {
             }
             let pattern = m.pattern().as_usize();
             if pattern < keyword_count {
-                edges.push((s, e));
+                edges.push((s, e, !set.weak_keywords[pattern]));
             } else {
                 let token = pattern - keyword_count;
                 brands.push((s, e, token));
                 if set.tokens[token].is_word {
-                    edges.push((s, e));
+                    edges.push((s, e, true));
                 }
             }
         }
@@ -910,7 +1251,7 @@ impl<'a> Checker<'a> {
                     end += 1;
                 }
                 // Any tail of a digit run is a run too.
-                edges.extend((start..end).filter(|&s| starts[s]).map(|s| (s, end)));
+                edges.extend((start..end).filter(|&s| starts[s]).map(|s| (s, end, false)));
                 start = end;
             } else {
                 start += 1;
@@ -918,32 +1259,53 @@ impl<'a> Checker<'a> {
         }
         edges.sort_unstable();
 
-        let mut prefix_ok = vec![false; n + 1];
-        prefix_ok[0] = true;
-        for &(s, e) in &edges {
-            if prefix_ok[s] {
-                prefix_ok[e] = true;
+        // Reachability through added words from the start (`pw`: weak words
+        // only, `ps`: at least one strong word) and to the end (`sw`, `ss`).
+        let mut pw = vec![false; n + 1];
+        let mut ps = vec![false; n + 1];
+        pw[0] = true;
+        for &(s, e, strong) in &edges {
+            if pw[s] {
+                if strong {
+                    ps[e] = true;
+                } else {
+                    pw[e] = true;
+                }
+            }
+            if ps[s] {
+                ps[e] = true;
             }
         }
-        let mut suffix_ok = vec![false; n + 1];
-        suffix_ok[n] = true;
-        for &(s, e) in edges.iter().rev() {
-            if suffix_ok[e] {
-                suffix_ok[s] = true;
+        let mut sw = vec![false; n + 1];
+        let mut ss = vec![false; n + 1];
+        sw[n] = true;
+        for &(s, e, strong) in edges.iter().rev() {
+            if sw[e] {
+                if strong {
+                    ss[s] = true;
+                } else {
+                    sw[s] = true;
+                }
+            }
+            if ss[e] {
+                ss[s] = true;
             }
         }
 
         brands
             .into_iter()
-            .filter(|&(s, e, _)| prefix_ok[s] && suffix_ok[e])
             .map(|(s, e, token)| {
                 let (from, to) = (source[s].0, source[e - 1].1);
+                let before = pw[s] || ps[s];
+                let after = sw[e] || ss[e];
                 TokenHit {
                     token,
                     span: label[from..to].chars().filter(|&c| c != '-').collect(),
                     prefix: label[..from].to_owned(),
                     suffix: label[to..].to_owned(),
                     starts_word: from == 0 || label.as_bytes()[from - 1] == b'-',
+                    composed: before && after,
+                    strong: (ps[s] && after) || (before && ss[e]),
                 }
             })
             .collect()
@@ -1042,6 +1404,11 @@ struct TokenHit {
     prefix: String,
     suffix: String,
     starts_word: bool,
+    /// Whether everything around the brand is added words, digits and
+    /// other brands (a combosquat).
+    composed: bool,
+    /// Whether those added words include a strong one.
+    strong: bool,
 }
 
 fn describe_added(prefix: &str, suffix: &str) -> String {
@@ -1149,7 +1516,7 @@ mod tests {
         builder.add_domain("acme.test", "Acme").unwrap();
         builder.add_domain("ibm.com", "IBM").unwrap();
         builder
-            .add_domain("acme.zendesk.com", "Acme help centre")
+            .add_domain("acme.deskhost.example", "Acme help centre")
             .unwrap();
         builder.add_brand("Globex Corporation").unwrap();
         builder.build()
@@ -1164,8 +1531,8 @@ mod tests {
         let set = set();
         assert!(set.is_protected("acme.test"));
         assert!(set.is_protected("WWW.Acme.Test."));
-        assert!(set.is_protected("eu.acme.zendesk.com"));
-        assert!(!set.is_protected("zendesk.com"));
+        assert!(set.is_protected("eu.acme.deskhost.example"));
+        assert!(!set.is_protected("deskhost.example"));
         assert_eq!(set.check("mail.acme.test"), None);
     }
 
@@ -1214,6 +1581,134 @@ mod tests {
         assert_eq!(
             finding.evidence,
             "skeleton(acrne.test) = skeleton(acme.test)"
+        );
+    }
+
+    fn only(protected: &[&str]) -> ProtectedSet {
+        let mut builder = ProtectedSet::builder();
+        for domain in protected {
+            builder.add_domain(domain, "test").unwrap();
+        }
+        builder.build()
+    }
+
+    #[test]
+    fn whole_script_homographs() {
+        let set = only(&["mercato.test", "kettle.test"]);
+        // Cyrillic м е г с а т о: every letter Cyrillic.
+        let whole = "\u{043c}\u{0435}\u{0433}\u{0441}\u{0430}\u{0442}\u{043e}";
+        let finding = set
+            .check(&format!("{whole}.test"))
+            .expect("whole-script Cyrillic");
+        assert_eq!(finding.technique, Technique::Homoglyph);
+        assert!(
+            finding.evidence.contains("script Cyrillic"),
+            "{}",
+            finding.evidence
+        );
+        // Latin small letter kra for k.
+        assert!(set.check("\u{0138}ettle.test").is_some());
+        // The same word under a Cyrillic top-level domain is a native name.
+        assert_eq!(set.check(&format!("{whole}.\u{0440}\u{0444}")), None);
+        // A Cyrillic word a typo away from a protected label is not read as one.
+        assert_eq!(set.check("\u{043a}\u{0435}\u{0442}\u{043e}.test"), None);
+    }
+
+    #[test]
+    fn examples_named_in_the_issue() {
+        let set = only(&[
+            "ask.com", "nike.com", "vk.com", "aol.com", "att.com", "ft.com",
+        ]);
+        // Whole-script Cyrillic and small capitals.
+        for (candidate, target) in [
+            ("\u{0430}\u{0455}\u{043a}.com", "ask.com"),
+            ("\u{043f}\u{0456}\u{043a}\u{0435}.com", "nike.com"),
+            ("\u{1d20}\u{1d0b}.com", "vk.com"),
+        ] {
+            let finding = set.check(candidate).expect(candidate);
+            assert_eq!(finding.target, target);
+            assert_eq!(finding.technique, Technique::Homoglyph);
+        }
+        // Short names collide with other companies' names.
+        for candidate in ["al.com", "art.com", "t.com"] {
+            assert_eq!(set.check(candidate), None, "{candidate}");
+        }
+    }
+
+    #[test]
+    fn tiny_labels() {
+        let set = only(&["qz.test"]);
+        assert_eq!(set.check("qx.test"), None);
+        assert_eq!(set.check("qz.org"), None);
+        assert_eq!(
+            set.check("qz.tes").map(|f| f.technique),
+            Some(Technique::TldSwap)
+        );
+        assert_eq!(
+            set.check("qzz.test").map(|f| f.technique),
+            Some(Technique::Typo)
+        );
+        assert_eq!(
+            set.check("qz-login.com").map(|f| f.technique),
+            Some(Technique::Combosquat)
+        );
+        assert_eq!(set.check("qz-garden.com"), None);
+        assert_eq!(set.check("qz-online.com"), None, "weak words only");
+    }
+
+    #[test]
+    fn known_owners_and_namespaces() {
+        let set = only(&["paypal.com", "acme.test"]);
+        assert!(set.is_protected("paypal.de"), "a brand with country sites");
+        assert!(set.is_protected("www.paypal.co.uk"));
+        assert!(set.check("paypal.co").is_some(), "typo TLD of .com");
+        assert!(set.check("paypal.tk").is_some(), "free TLD");
+        assert!(set.check("paypal.xyz").is_some());
+        // Another well-known brand's own domain imitates nobody.
+        assert!(set.is_protected("acme.atlassian.net"));
+        assert_eq!(set.check("paypalobjects.com"), None);
+        // Only public bodies register under these.
+        assert_eq!(set.check("acme.gov.uk"), None);
+        assert_eq!(set.check("acme.stateu.edu"), None);
+        assert_eq!(set.check("acme.gov.test"), None);
+        assert!(set.check("acme.ac").is_some(), ".ac is an open registry");
+    }
+
+    #[test]
+    fn hosted_sites() {
+        let set = only(&["acmecorp.test", "zeltrix.test"]);
+        assert_eq!(
+            set.check("acmecorp-login.weebly.com").map(|f| f.technique),
+            Some(Technique::Combosquat)
+        );
+        assert_eq!(
+            set.check("zeltrixbis.wixsite.com").map(|f| f.technique),
+            Some(Technique::Combosquat)
+        );
+        assert!(set.check("zeltrix.netlify.app").is_some());
+        assert_eq!(set.check("acme-gardening.weebly.com"), None);
+        assert_eq!(set.check("myzeltrixfan.weebly.com"), None);
+    }
+
+    #[test]
+    fn word_brands_and_name_parts() {
+        let set = only(&["harbor.test", "brightwater-it.test", "copperline.test"]);
+        assert_eq!(
+            set.check("harborcenter.com"),
+            None,
+            "a word beside a generic word"
+        );
+        assert!(set.check("harbor-login.com").is_some());
+        assert!(set.check("brightwater-helpdesk.com").is_some());
+        assert_eq!(set.check("brightwater-dental.com"), None);
+        assert_eq!(set.check("brightwater.com"), None, "part of a name alone");
+        // One changed letter making other words names something else; a
+        // dropped letter or a neighbouring key is still a typo.
+        assert_eq!(set.check("copperlink.test"), None);
+        assert!(set.check("coppeline.test").is_some());
+        assert!(
+            set.check("copperlone.test").is_some(),
+            "vowel swap inside no word"
         );
     }
 

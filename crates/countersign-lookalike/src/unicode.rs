@@ -33,11 +33,38 @@ const CONFUSABLES: &str = include_str!("../data/confusables.txt");
 /// Latin letters UTS #39 and NFD leave alone; see the file's header.
 const LATIN_SUPPLEMENT: &str = include_str!("../data/latin_supplement.txt");
 
+/// Letters no Unicode data links to a Latin letter although their lowercase
+/// sans-serif glyph reads as one; see the file's header.
+const TYPOGRAPHIC: &str = include_str!("../data/typographic_supplement.txt");
+
 /// Non-ASCII character → its folded replacement (lowercase, marks removed).
 static FOLD_TABLE: LazyLock<HashMap<char, Box<str>>> = LazyLock::new(build_fold_table);
 
+/// Builds the fold table in four steps, each only filling what the previous
+/// ones left without an ASCII reading:
+///
+/// 1. `confusables.txt` (UTS #39): every non-ASCII source → its prototype,
+///    marks stripped and lowercased.
+/// 2. `latin_supplement.txt`: Latin letters with hooks, curls, strokes and
+///    small-capital forms, named after the ASCII letter they decorate
+///    (`ʀ` LATIN LETTER SMALL CAPITAL R → `r`). It also wins over a
+///    confusables prototype that is not ASCII itself (`ᴋ` → `ĸ` there).
+/// 3. *Whole-script readings*, derived from Unicode data rather than typed
+///    in: a lowercase letter whose single uppercase form is confusable with
+///    an ASCII capital reads as that letter in lowercase (Cyrillic `к`:
+///    `К` → `K`, so `к` → `k`; likewise `т`, `м`, `н`, `в`, Greek `κ`, `τ`,
+///    `η`, `μ`). Then every confusables class (a prototype and the sources
+///    mapped to it) whose members agree on one ASCII reading takes it as a
+///    whole: `ĸ` (LATIN SMALL LETTER KRA), the prototype of `к`, `κ` and
+///    `ᴋ`, reads `k`; `ᴛ`, the prototype of `т` and `τ`, reads `t`.
+/// 4. `typographic_supplement.txt`: the few letters (`п`, `ц`, `π`) whose
+///    glyph reads as a Latin letter although no Unicode data says so.
+///
+/// Targets are then resolved transitively, so a mapping onto a character
+/// that itself has an ASCII reading ends in ASCII.
 fn build_fold_table() -> HashMap<char, Box<str>> {
-    let mut table = HashMap::with_capacity(7_000);
+    let mut table: HashMap<char, String> = HashMap::with_capacity(7_000);
+    // Step 1.
     for (source, target) in parse_mapping(CONFUSABLES) {
         if source.is_ascii() {
             // ASCII sources (`m`, `0`, `1`, `I`, `|`) belong to the skeleton
@@ -46,17 +73,105 @@ fn build_fold_table() -> HashMap<char, Box<str>> {
         }
         let folded = strip_marks_lower(&target);
         if !folded.is_empty() {
-            table.insert(source, folded.into_boxed_str());
+            table.insert(source, folded);
         }
     }
-    // The supplement only adds letters the confusables data leaves unmapped,
-    // so it can be applied after it without overriding anything.
+    let reads_ascii = |t: &HashMap<char, String>, c: char| {
+        t.get(&c)
+            .is_some_and(|m| !m.is_empty() && m.chars().all(|x| x.is_ascii_alphanumeric()))
+    };
+    // Step 2.
     for (source, target) in parse_mapping(LATIN_SUPPLEMENT) {
-        table
-            .entry(source)
-            .or_insert_with(|| strip_marks_lower(&target).into_boxed_str());
+        if !reads_ascii(&table, source) {
+            table.insert(source, strip_marks_lower(&target));
+        }
+    }
+    // Step 3a: case closure, from every capital confusable with an ASCII
+    // capital to its lowercase form.
+    let mut derived: HashMap<char, Vec<String>> = HashMap::new();
+    for (&capital, reading) in &table {
+        let mut lower = capital.to_lowercase();
+        let (Some(small), None) = (lower.next(), lower.next()) else {
+            continue;
+        };
+        let mut letters = reading.chars();
+        let (Some(letter), None) = (letters.next(), letters.next()) else {
+            continue;
+        };
+        if small != capital
+            && !small.is_ascii()
+            && capital.is_uppercase()
+            && letter.is_ascii_lowercase()
+            && !reads_ascii(&table, small)
+        {
+            derived.entry(small).or_default().push(letter.to_string());
+        }
+    }
+    for (c, mut readings) in derived {
+        readings.sort();
+        readings.dedup();
+        // Two capitals with one lowercase form (Ω ohm sign, Ω omega) must
+        // agree, or the letter is left alone.
+        if let [reading] = readings.as_slice() {
+            table.insert(c, reading.clone());
+        }
+    }
+    // Step 3b: confusables classes that agree on one ASCII reading.
+    let mut classes: HashMap<char, Vec<char>> = HashMap::new();
+    for (source, target) in parse_mapping(CONFUSABLES) {
+        let mut chars = target.chars();
+        if let (Some(prototype), None) = (chars.next(), chars.next())
+            && !prototype.is_ascii()
+            && !source.is_ascii()
+        {
+            classes.entry(prototype).or_default().push(source);
+        }
+    }
+    for (prototype, mut members) in classes {
+        members.push(prototype);
+        let mut readings: Vec<String> = members
+            .iter()
+            .filter(|&&m| reads_ascii(&table, m))
+            .map(|m| table[m].clone())
+            .collect();
+        readings.sort();
+        readings.dedup();
+        if let [reading] = readings.as_slice() {
+            let reading = reading.clone();
+            for member in members {
+                if !reads_ascii(&table, member) {
+                    table.insert(member, reading.clone());
+                }
+            }
+        }
+    }
+    // Step 4.
+    for (source, target) in parse_mapping(TYPOGRAPHIC) {
+        if !reads_ascii(&table, source) {
+            table.insert(source, target);
+        }
+    }
+    // Transitive resolution: `п` → `π` → `n`.
+    for _ in 0..3 {
+        let snapshot = table.clone();
+        for target in table.values_mut() {
+            if target.is_ascii() {
+                continue;
+            }
+            let resolved: String = target
+                .chars()
+                .map(|c| match snapshot.get(&c) {
+                    Some(m) if !c.is_ascii() && m.is_ascii() => m.clone(),
+                    _ => c.to_string(),
+                })
+                .collect();
+            *target = resolved;
+        }
     }
     table
+        .into_iter()
+        .map(|(c, t)| (c, t.into_boxed_str()))
+        .collect()
 }
 
 /// Parses `SOURCE ; TARGET... ; ...  # comment` lines (the confusables.txt
@@ -202,6 +317,35 @@ mod tests {
         assert_eq!(fold("g\u{03bf}\u{0585}gle"), "google");
         assert_eq!(fold("c0rcl"), "c0rcl");
         assert_eq!(fold("ACME"), "acme");
+    }
+
+    #[test]
+    fn whole_script_letters_read_as_latin() {
+        // Case readings: Cyrillic к т м (capitals К Т М are confusables of
+        // K T M), Greek κ τ (η is a confusable of n already).
+        assert_eq!(fold("\u{043a}"), "k");
+        assert_eq!(fold("\u{0442}"), "t");
+        assert_eq!(fold("\u{043c}"), "m");
+        assert_eq!(fold("\u{03ba}\u{03c4}\u{03b7}"), "ktn");
+        // Class readings: kra and small capitals K, T.
+        assert_eq!(fold("\u{0138}\u{1d0b}\u{1d1b}"), "kkt");
+        // Typographic supplement: п ц π ω.
+        assert_eq!(fold("\u{043f}\u{0446}\u{03c0}\u{03c9}"), "nunw");
+        // Whole words of my own: Cyrillic "кит" (whale) reads "kit",
+        // "тема" reads "tema", Greek "τεκ" reads "tek".
+        assert_eq!(fold("\u{043a}\u{0438}\u{0442}").chars().next(), Some('k'));
+        assert_eq!(fold("\u{0442}\u{0435}\u{043c}\u{0430}"), "tema");
+        assert_eq!(fold("\u{03c4}\u{03b5}\u{03ba}").chars().last(), Some('k'));
+        // Every derived reading is plain lowercase ASCII.
+        for c in [
+            '\u{043a}', '\u{0442}', '\u{043c}', '\u{043d}', '\u{0432}', '\u{03ba}', '\u{03c4}',
+        ] {
+            let folded = fold(&c.to_string());
+            assert!(
+                folded.bytes().all(|b| b.is_ascii_lowercase()),
+                "{c}: {folded}"
+            );
+        }
     }
 
     #[test]

@@ -75,7 +75,19 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ),
     (
         "sender.reply_to_divergent",
-        "Reply-To points to another registrable domain than the authenticated sender",
+        "Reply-To points to another registrable domain than the sender, and not to the mailing list that sent the message",
+    ),
+    (
+        "sender.free_mail",
+        "the From address is at a mailbox provider anyone can sign up to (gmail.com, gmx.de, yahoo.fr...)",
+    ),
+    (
+        "sender.automated",
+        "authenticated vendor mail from an automated or role mailbox (no-reply, newsletter, billing) or with list/bulk headers: not a person",
+    ),
+    (
+        "sender.inactive_person",
+        "authenticated mail from the mailbox of a person the directory lists as departed or suspended",
     ),
     (
         "impersonation.lookalike_domain",
@@ -96,6 +108,34 @@ pub const SIGNALS: &[(&str, &str)] = &[
     (
         "impersonation.display_name",
         "the display name claims a protected brand, the organisation, a vendor or IT support, from an address that is not theirs",
+    ),
+    (
+        "impersonation.person",
+        "the display name claims one of the directory's people (employee, executive, IT staff, vendor contact: full name, nickname, initials, transliteration), from an address that is not theirs; the name is not a common one, or a role is claimed with it",
+    ),
+    (
+        "impersonation.person_role",
+        "the claim on one of our people comes with a role (CEO, IT, HR...) in the display name or in the address: a deliberate claim of their authority",
+    ),
+    (
+        "impersonation.namesake",
+        "the display name matches a directory person whose name is common, from an address that is not theirs, without claiming a role: likely someone else of that name",
+    ),
+    (
+        "impersonation.relays_it",
+        "an internal mailbox that is not IT's relays a request for codes, passwords, approvals or installs on IT's behalf",
+    ),
+    (
+        "impersonation.link_text",
+        "a link shows a protected party's or a well-known brand's domain and leads elsewhere, not through the message's own sending provider",
+    ),
+    (
+        "impersonation.free_mail_role",
+        "a free-mail address poses as an organisation's role mailbox (support, billing, notifications...) in its local part",
+    ),
+    (
+        "impersonation.signature",
+        "the sign-off claims our IT or organisation from an address that is not ours, or a vendor, brand or IT from a free mailbox",
     ),
     (
         "impersonation.staff_name",

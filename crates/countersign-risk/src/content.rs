@@ -56,6 +56,43 @@ pub struct LinkMismatch {
     pub target: String,
 }
 
+/// What a message says about being list or bulk mail (RFC 2369 and 2919
+/// `List-*`, the older `Mailing-List`, `Precedence`, RFC 3834
+/// `Auto-Submitted`). Empty for ordinary person-to-person mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ListHeaders {
+    /// The `List-Id` identifier, lowercase, without angle brackets
+    /// (`staff.lists.example.org`).
+    pub id: Option<String>,
+    /// Addresses the list names for itself, lowercase: the `mailto:` targets
+    /// of `List-Post`, `List-Help`, `List-Subscribe`, `List-Unsubscribe` and
+    /// `List-Owner`, the `Mailing-List` address, `Errors-To`.
+    pub addresses: Vec<String>,
+    /// Whether the message offers `List-Unsubscribe` (bulk senders do).
+    pub unsubscribe: bool,
+    /// The `Precedence` value, lowercase (`list`, `bulk`).
+    pub precedence: Option<String>,
+    /// The `Auto-Submitted` value, lowercase, unless `no`.
+    pub auto_submitted: Option<String>,
+}
+
+impl ListHeaders {
+    /// Whether the message says it was sent by a mailing list.
+    pub fn is_list(&self) -> bool {
+        self.id.is_some()
+            || !self.addresses.is_empty()
+            || self.precedence.as_deref() == Some("list")
+    }
+
+    /// Whether the message says it is bulk or automated mail.
+    pub fn is_bulk(&self) -> bool {
+        self.is_list()
+            || self.unsubscribe
+            || self.auto_submitted.is_some()
+            || matches!(self.precedence.as_deref(), Some("bulk" | "junk"))
+    }
+}
+
 /// The decoded content of one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MessageContent {
@@ -89,6 +126,8 @@ pub struct MessageContent {
     pub phone_numbers: Vec<String>,
     /// Email addresses written in the text (and `mailto:` links), lowercase.
     pub body_emails: Vec<String>,
+    /// Mailing-list and bulk headers.
+    pub list: ListHeaders,
     /// What was wrong with the message's structure: broken MIME, undecodable
     /// parts, unknown charsets, missing headers. Empty for a well-formed
     /// message.
@@ -96,6 +135,47 @@ pub struct MessageContent {
     /// The work bounds the message went past (MIME parts and nesting, links,
     /// link domains, Reply-To addresses): what lies past them was not read.
     pub work_bounds: Vec<BoundHit>,
+}
+
+/// The first mailbox of a From header. A display name with an unquoted
+/// comma (`From: Doe, Jane <jane@example.org>`, which some clients and many
+/// attackers write) parses as an address-less "Doe" followed by "Jane
+/// <jane@example.org>": the pieces are joined back into "Doe, Jane".
+fn first_mailbox(address: &mail_parser::Address<'_>) -> Option<Mailbox> {
+    let mut names: Vec<&str> = Vec::new();
+    for addr in address.iter() {
+        if let Some(email) = addr.address() {
+            names.extend(addr.name());
+            let name = (!names.is_empty()).then(|| names.join(", "));
+            return Some(Mailbox {
+                name,
+                address: Some(email.to_owned()),
+            });
+        }
+        match addr.name() {
+            // Only bare words before the first address are name pieces.
+            Some(name) if !name.contains('@') && names.len() < 4 => names.push(name),
+            _ => break,
+        }
+    }
+    address.first().map(|a| Mailbox {
+        name: a.name().map(str::to_owned),
+        address: a.address().map(str::to_owned),
+    })
+}
+
+/// Email addresses in a list header: `mailto:` URLs (query dropped) and
+/// bare addresses (`Mailing-List: list staff@example.org; contact ...`).
+fn list_header_addresses(value: &str) -> Vec<String> {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '(' | ')'))
+        .filter_map(|word| {
+            let word = word.strip_prefix("mailto:").unwrap_or(word);
+            let word = word.split('?').next().unwrap_or(word);
+            let (local, domain) = word.split_once('@')?;
+            (!local.is_empty() && domain.contains('.')).then(|| word.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 fn parser() -> &'static MessageParser {
@@ -205,10 +285,7 @@ impl MessageContent {
     }
 
     fn read_headers(&mut self, message: &Message<'_>) {
-        self.from = message.from().and_then(|a| a.first()).map(|a| Mailbox {
-            name: a.name().map(str::to_owned),
-            address: a.address().map(str::to_owned),
-        });
+        self.from = message.from().and_then(first_mailbox);
         if self.from.as_ref().is_none_or(|m| m.address.is_none()) {
             self.defect("no usable From address".to_owned());
         }
@@ -235,6 +312,65 @@ impl MessageContent {
             .and_then(|a| a.address())
             .map(str::to_owned);
         self.subject = message.subject().map(str::to_owned);
+        self.read_list_headers(message);
+    }
+
+    fn read_list_headers(&mut self, message: &Message<'_>) {
+        // One pass over the header section; most mail has none of these.
+        let list = &mut self.list;
+        for header in message.headers() {
+            let name = header.name.as_str();
+            let known = [
+                "List-Id",
+                "List-Post",
+                "List-Help",
+                "List-Subscribe",
+                "List-Unsubscribe",
+                "List-Owner",
+                "Mailing-List",
+                "Errors-To",
+                "Precedence",
+                "Auto-Submitted",
+            ];
+            let Some(&field) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            let Some(value) = message
+                .raw_message
+                .get(header.offset_start as usize..header.offset_end as usize)
+                .and_then(|raw| std::str::from_utf8(raw).ok())
+                .map(str::trim)
+            else {
+                continue;
+            };
+            match field {
+                "List-Id" => {
+                    let id = match (value.rfind('<'), value.rfind('>')) {
+                        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+                        _ => value,
+                    };
+                    let id = id.trim().to_ascii_lowercase();
+                    if !id.is_empty() {
+                        list.id = Some(id);
+                    }
+                }
+                "Precedence" => list.precedence = Some(value.to_ascii_lowercase()),
+                "Auto-Submitted" => {
+                    let value = value.to_ascii_lowercase();
+                    if !value.starts_with("no") {
+                        list.auto_submitted = Some(value);
+                    }
+                }
+                _ => {
+                    if field == "List-Unsubscribe" {
+                        list.unsubscribe = true;
+                    }
+                    for address in list_header_addresses(value) {
+                        push_unique(&mut list.addresses, address);
+                    }
+                }
+            }
+        }
     }
 
     fn check_part(&mut self, index: usize, part: &MessagePart<'_>) {

@@ -38,7 +38,8 @@ mod rulebook;
 
 pub use category::RiskCategory;
 pub use content::{
-    Attachment, LinkMismatch, MAX_MESSAGE_DEPTH, MAX_MIME_DEPTH, Mailbox, MessageContent,
+    Attachment, LinkMismatch, ListHeaders, MAX_MESSAGE_DEPTH, MAX_MIME_DEPTH, Mailbox,
+    MessageContent,
 };
 pub use error::RulebookError;
 pub use extract::MAX_ITEMS;

@@ -1,0 +1,301 @@
+//! "IT asked me to collect your codes": a colleague's mailbox relaying a
+//! request on behalf of IT. IT never routes credentials, codes, approvals
+//! or installs through a colleague, so an internal sender who is not IT
+//! speaking for IT about such things is how a compromised mailbox (or a
+//! manipulated colleague) reaches the rest of the organisation.
+//!
+//! The text is read once, as lowercase words; a message relays for IT when a
+//! reference to IT stands within a few words of a relaying word ("asked",
+//! "on behalf", "gebeten", "de la part", "me pidió") and the message also
+//! names a secret or an action IT would do itself (a code, a password, an
+//! approval, a remote-access tool, an install). English, German, French and
+//! Spanish.
+
+/// How many words apart an IT reference and a relaying word may stand.
+const WINDOW: usize = 12;
+/// Text read per message (characters); a relay is written near the top.
+const MAX_CHARS: usize = 20_000;
+
+/// Words that refer to IT (folded lowercase). The bare "IT" (English,
+/// German), "TI" (Spanish) and "EDV" (German) count only in capitals, as
+/// "it" and "ti" are pronouns.
+const IT_WORDS: &[&str] = &[
+    "helpdesk",
+    "servicedesk",
+    "itsupport",
+    "informatique",
+    "informatica",
+    "sistemas",
+];
+
+/// Abbreviations for IT that count only in capitals.
+const IT_CAPITALS: &[&str] = &["IT", "TI", "EDV"];
+
+/// Two-word references to IT.
+const IT_PAIRS: &[(&str, &str)] = &[
+    ("help", "desk"),
+    ("service", "desk"),
+    ("tech", "support"),
+    ("it", "department"),
+    ("it", "team"),
+    ("it", "support"),
+    ("it", "abteilung"),
+    ("support", "informatique"),
+    ("service", "informatique"),
+    ("soporte", "tecnico"),
+];
+
+/// Words that relay: someone else asked, needs, wants, said, sent.
+const RELAY_WORDS: &[&str] = &[
+    "asked",
+    "asks",
+    "ask",
+    "asking",
+    "needs",
+    "need",
+    "wants",
+    "want",
+    "told",
+    "instructed",
+    "requested",
+    "request",
+    "behalf",
+    "for",
+    "said",
+    "says",
+    "sent",
+    "forwarded",
+    "gebeten",
+    "bittet",
+    "bitten",
+    "auftrag",
+    "braucht",
+    "benotigt",
+    "benoetigt",
+    "mochte",
+    "moechte",
+    "fur",
+    "fuer",
+    "gesagt",
+    "sagt",
+    "geschickt",
+    "demande",
+    "demandee",
+    "besoin",
+    "part",
+    "pour",
+    "veut",
+    "dit",
+    "envoye",
+    "pidio",
+    "pide",
+    "pedido",
+    "parte",
+    "nombre",
+    "necesita",
+    "solicitado",
+    "solicita",
+    "quiere",
+    "para",
+    "dicho",
+    "dijo",
+    "enviado",
+];
+
+/// Beginnings of words for secrets and actions IT would never ask a
+/// colleague to collect or do (codes, passwords, approvals, remote access,
+/// installs), in the four languages.
+const SECRET_STEMS: &[&str] = &[
+    "code",
+    "passw",
+    "passc",
+    "pin",
+    "mfa",
+    "otp",
+    "2fa",
+    "authenticat",
+    "credential",
+    "login",
+    "approv",
+    "anydesk",
+    "teamviewer",
+    "remote",
+    "install",
+    "unzip",
+    "setup",
+    "exe",
+    "msi",
+    "kennwort",
+    "zugangsdat",
+    "bestatig",
+    "bestaetig",
+    "fernwart",
+    "fernzugr",
+    "freigeb",
+    "identifiant",
+    "valid",
+    "approuv",
+    "contrasen",
+    "codigo",
+    "clave",
+    "credencial",
+    "instal",
+    "aprob",
+    "aprueb",
+    "remoto",
+    "acceso",
+    "zip",
+];
+
+fn is_secret(word: &str) -> bool {
+    SECRET_STEMS.iter().any(|stem| {
+        word.starts_with(stem)
+            // Short stems must be the whole word (`pin`, not `pink`).
+            && (stem.len() >= 5 || word.len() <= stem.len() + 1)
+    })
+}
+
+/// Whether the text relays a request for secrets or actions on behalf of
+/// IT; returns the words that show it.
+pub(crate) fn relays_for_it<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    it_names: &[String],
+) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    // Whether the word was a capitalised abbreviation for IT.
+    let mut capital_it: Vec<bool> = Vec::new();
+    let mut budget = MAX_CHARS;
+    for text in texts {
+        let text = &text[..floor_char_boundary(text, budget)];
+        budget -= text.len();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if word.is_empty() {
+                continue;
+            }
+            capital_it.push(IT_CAPITALS.contains(&word));
+            words.push(countersign_lookalike::fold(word));
+        }
+        if budget == 0 {
+            break;
+        }
+    }
+    let secret = words.iter().find(|w| is_secret(w))?;
+    for i in 0..words.len() {
+        let reference = capital_it[i]
+            || IT_WORDS.contains(&words[i].as_str())
+            || it_names.contains(&words[i])
+            || (i + 1 < words.len()
+                && IT_PAIRS.iter().any(|(a, b)| {
+                    words[i] == *a && words[i + 1] == *b && (*a != "it" || capital_it[i])
+                }));
+        if !reference {
+            continue;
+        }
+        let from = i.saturating_sub(WINDOW);
+        let to = (i + WINDOW + 1).min(words.len());
+        if let Some(relay) = words[from..to]
+            .iter()
+            .enumerate()
+            .find(|&(k, w)| from + k != i && RELAY_WORDS.contains(&w.as_str()))
+            .map(|(_, w)| w)
+        {
+            return Some(format!(
+                "\"{}\" near \"{relay}\", and \"{secret}\"",
+                words[i]
+            ));
+        }
+    }
+    None
+}
+
+fn floor_char_boundary(text: &str, max: usize) -> usize {
+    if max >= text.len() {
+        return text.len();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relayed_requests() {
+        assert!(
+            relays_for_it(
+                ["Hi all, IT asked me to collect the codes you get by SMS today."],
+                &[]
+            )
+            .is_some()
+        );
+        assert!(
+            relays_for_it(
+                ["On behalf of the IT team: please send me your password."],
+                &[]
+            )
+            .is_some()
+        );
+        assert!(
+            relays_for_it(
+                ["Die EDV hat mich gebeten, eure Zugangsdaten zu sammeln."],
+                &[]
+            )
+            .is_some()
+        );
+        assert!(
+            relays_for_it(
+                ["Le service informatique m'a demandé vos codes de validation."],
+                &[]
+            )
+            .is_some()
+        );
+        assert!(
+            relays_for_it(
+                ["Los de sistemas me pidieron... me pidió sistemas tu contraseña"],
+                &[]
+            )
+            .is_some()
+        );
+        assert!(
+            relays_for_it(
+                ["The help desk wants me to install AnyDesk on your laptop."],
+                &[]
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn a_named_it_colleague_counts_as_it() {
+        let names = vec!["priya".to_owned()];
+        let text = ["Priya me ha pedido que te avise: aprueba la notificación del móvil."];
+        assert!(relays_for_it(text, &names).is_some());
+        assert!(relays_for_it(text, &[]).is_none());
+    }
+
+    #[test]
+    fn ordinary_mentions() {
+        // "it" the pronoun.
+        assert!(relays_for_it(["I asked for it, please send the code to Sam."], &[]).is_none());
+        // IT mentioned, nothing secret.
+        assert!(
+            relays_for_it(
+                ["IT asked me to remind you that the office closes at six."],
+                &[]
+            )
+            .is_none()
+        );
+        // A secret mentioned, no relay.
+        assert!(
+            relays_for_it(
+                ["Reset your own password in the portal; IT is on holiday."],
+                &[]
+            )
+            .is_none()
+        );
+    }
+}

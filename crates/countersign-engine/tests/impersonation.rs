@@ -1,0 +1,439 @@
+//! Impersonation as real mail carries it: the organisation's people claimed
+//! in display names, brands and authorities, mailing lists and newsletters
+//! that are not impersonation, and a colleague's mailbox relaying for IT.
+//! Every name, domain and message here is invented for these tests.
+
+use countersign_directory::DirectorySnapshot;
+use countersign_engine::{Engine, Identities};
+use countersign_model::auth::{ArcCheck, AuthReport, AuthResult, DkimCheck, DmarcCheck, SpfCheck};
+use countersign_model::verdict::{Action, Verdict};
+use countersign_policy::Policy;
+use countersign_risk::Rulebook;
+
+const DIRECTORY: &str = r#"{
+  "format": "countersign-directory/1",
+  "organisation": { "name": "Brackwater Logistics", "domains": ["brackwater.example"] },
+  "vendors": [
+    { "id": "tallyfox", "name": "Tallyfox Accounting", "domains": ["tallyfox.example"], "privileged": false,
+      "relationship_manager": "S1", "status": "active",
+      "last_reviewed_at": "2026-11-01T00:00:00Z", "review_due": "2099-01-01T00:00:00Z" },
+    { "id": "deskline", "name": "Deskline Ticketing", "domains": ["deskline.example"], "privileged": true,
+      "relationship_manager": "S1", "status": "active",
+      "last_reviewed_at": "2026-11-01T00:00:00Z", "review_due": "2099-01-01T00:00:00Z" }
+  ],
+  "contacts": [
+    { "vendor": "tallyfox", "name": "Priscilla Ferreira-Holm", "email": "priscilla@tallyfox.example",
+      "phones": ["+15555550142"], "role": "account manager", "status": "active" }
+  ],
+  "staff": [
+    { "staff_id": "S1", "name": "Oswin Thackeray", "email": "oswin.thackeray@brackwater.example",
+      "phone": "+15555550101", "role": "service desk lead", "team": "IT", "status": "active" }
+  ],
+  "employees": [
+    { "id": "E1", "name": "Rosalind Achterberg", "email": "rosalind.achterberg@brackwater.example" },
+    { "id": "E2", "name": "Jürgen Wolkenstein", "email": "juergen.wolkenstein@brackwater.example" },
+    { "id": "E3", "name": "John Smith", "email": "john.smith@brackwater.example" },
+    { "id": "E4", "name": "Ivo Pennington", "email": "ivo.pennington@brackwater.example", "status": "departed" },
+    { "id": "E5", "name": "Maud Kerrigan", "email": "maud.kerrigan@brackwater.example" }
+  ],
+  "forwarders": []
+}"#;
+
+fn engine() -> Engine {
+    let snapshot = DirectorySnapshot::from_json(DIRECTORY).unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
+    Engine::new(
+        Policy::default_policy(),
+        Rulebook::default_rules(),
+        Identities::from_snapshot(&snapshot, now),
+    )
+}
+
+/// A report in which SPF, DKIM (one signature per `signers`) and DMARC pass
+/// for `from_domain`.
+fn passing(from_domain: &str, signers: &[&str]) -> AuthReport {
+    AuthReport {
+        spf: SpfCheck {
+            result: AuthResult::Pass,
+            domain: from_domain.into(),
+            identity: "mailfrom",
+            explanation: None,
+        },
+        spf_helo: None,
+        dkim: signers
+            .iter()
+            .map(|d| DkimCheck {
+                domain: (*d).into(),
+                selector: "s1".into(),
+                algorithm: "rsa-sha256".into(),
+                result: AuthResult::Pass,
+                reason: None,
+            })
+            .collect(),
+        arc: ArcCheck {
+            result: AuthResult::None,
+            instances: 0,
+            sealers: Vec::new(),
+            upstream_results: None,
+            reason: None,
+        },
+        dmarc: DmarcCheck {
+            result: AuthResult::Pass,
+            policy: "reject".into(),
+            from_domain: from_domain.into(),
+            spf_aligned: true,
+            dkim_aligned: true,
+            reason: None,
+        },
+        dmarc_other_authors: Vec::new(),
+        authentication_results: String::new(),
+        errors: Vec::new(),
+    }
+}
+
+fn judge(headers: &str, body: &str) -> Verdict {
+    let raw = format!("{headers}\r\nTo: someone@brackwater.example\r\n\r\n{body}\r\n");
+    let from = headers
+        .lines()
+        .find_map(|l| l.strip_prefix("From:"))
+        .and_then(|f| f.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').trim().to_owned())
+        .unwrap();
+    engine()
+        .evaluate(
+            raw.as_bytes(),
+            &passing(&from, &[&from]),
+            &format!("x@{from}"),
+        )
+        .verdict
+}
+
+fn signals(verdict: &Verdict) -> Vec<&str> {
+    verdict.findings.iter().map(|f| f.signal.as_str()).collect()
+}
+
+#[test]
+fn an_executive_claimed_from_free_mail() {
+    for from in [
+        "From: Rosalind Achterberg <r.achterberg.office@gmail.example.com>",
+        "From: Rosalind Achterberg <rosalind.achterberg77@gmail.com>",
+        "From: \"Achterberg, Rosalind\" <ra1962@outlook.com>",
+        "From: \"R. Achterberg\" <achterberg.r@yahoo.fr>",
+        "From: Roz Achterberg <roz.a@icloud.com>",
+    ] {
+        let verdict = judge(
+            &format!("{from}\r\nSubject: quick one"),
+            "Are you at your desk? I need a small favour.",
+        );
+        if from.contains("gmail.example.com") {
+            // Not a free-mail domain and no role claimed: a rare name from a
+            // company domain is still a claim on our person.
+            assert!(
+                signals(&verdict).contains(&"impersonation.person"),
+                "{from}"
+            );
+            continue;
+        }
+        assert!(
+            signals(&verdict).contains(&"impersonation.person"),
+            "{from}: {:?}",
+            verdict.findings
+        );
+        assert!(verdict.verdict >= Action::Flag, "{from}");
+    }
+}
+
+#[test]
+fn a_claim_with_a_request_is_quarantined() {
+    let verdict = judge(
+        "From: \"Jurgen Wolkenstein (CFO)\" <jw.finance@gmx.de>\r\nSubject: Zahlung",
+        "Please change the bank details of our supplier to the new IBAN today and confirm.",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.person"),
+        "{:?}",
+        verdict.findings
+    );
+    if signals(&verdict).contains(&"request.any") {
+        assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    }
+}
+
+#[test]
+fn common_names_need_a_role_claim() {
+    // Another John Smith writing about his own business.
+    let verdict = judge(
+        "From: John Smith <john@smith-joinery.example>\r\nSubject: Quote",
+        "Here is the quote for the new shelving in your warehouse.",
+    );
+    assert!(!signals(&verdict).contains(&"impersonation.person"));
+    assert!(signals(&verdict).contains(&"impersonation.namesake"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+    // The same name claiming a role, or a role in the address, is a claim.
+    for from in [
+        "From: \"John Smith, CEO\" <jsmith4421@gmail.com>",
+        "From: John Smith <john.smith.ceo@gmail.com>",
+    ] {
+        let verdict = judge(&format!("{from}\r\nSubject: hi"), "Are you free?");
+        assert!(
+            signals(&verdict).contains(&"impersonation.person"),
+            "{from}"
+        );
+        assert!(
+            signals(&verdict).contains(&"impersonation.person_role"),
+            "{from}"
+        );
+        assert_eq!(verdict.verdict, Action::Hold, "{from}");
+    }
+}
+
+#[test]
+fn the_person_themself_and_their_colleagues_are_not_claims() {
+    let verdict = judge(
+        "From: Rosalind Achterberg <rosalind.achterberg@brackwater.example>\r\nSubject: Board pack",
+        "The board pack is on the shared drive.",
+    );
+    assert!(
+        !signals(&verdict)
+            .iter()
+            .any(|s| s.starts_with("impersonation."))
+    );
+    // A service writing on someone's behalf names them.
+    let verdict = judge(
+        "From: \"Rosalind Achterberg via DocuSign\" <dse@docusign.net>\r\nSubject: Please sign",
+        "Rosalind Achterberg sent you a document to review and sign.",
+    );
+    assert!(
+        !signals(&verdict)
+            .iter()
+            .any(|s| s.starts_with("impersonation.")),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
+fn a_vendor_and_a_brand_claimed_from_elsewhere() {
+    let verdict = judge(
+        "From: Tallyfox Billing <billing.tallyfox@outlook.com>\r\nSubject: Invoice",
+        "Your invoice is attached.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert_eq!(verdict.verdict, Action::Quarantine);
+
+    let verdict = judge(
+        "From: PayPal <service@harbour-bakery.example>\r\nSubject: Account",
+        "Your account has a new notice.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert!(verdict.verdict >= Action::Hold);
+
+    // The brand's own country domain is the brand.
+    let verdict = judge(
+        "From: PayPal <service@paypal.de>\r\nSubject: Konto",
+        "Ihre E-Mail-Adresse wurde geändert.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.display_name"),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
+fn a_public_authority_claimed_from_a_private_domain() {
+    let verdict = judge(
+        "From: HMRC <refunds@cornerstone-dental.example>\r\nSubject: Tax refund",
+        "You are eligible for a tax refund.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    let verdict = judge(
+        "From: HMRC <noreply@notifications.hmrc.gov.uk>\r\nSubject: Your tax account",
+        "There is a new message in your tax account.",
+    );
+    assert!(!signals(&verdict).contains(&"impersonation.display_name"));
+}
+
+#[test]
+fn our_service_desk_through_an_enrolled_ticketing_vendor() {
+    let verdict = judge(
+        "From: Brackwater Service Desk <noreply@deskline.example>\r\nSubject: Ticket resolved",
+        "Your ticket 4411 was resolved.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.display_name"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+}
+
+#[test]
+fn free_mail_posing_as_an_organisation() {
+    let verdict = judge(
+        "From: Parcel Desk <parcels.notifications@gmail.com>\r\nSubject: Delivery",
+        "Your parcel is waiting.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.free_mail_role"));
+    let verdict = judge(
+        "From: Hannelore Quist <hannelore.quist1980@gmail.com>\r\nSubject: Hello",
+        "Thank you for the meeting.",
+    );
+    assert!(!signals(&verdict).contains(&"impersonation.free_mail_role"));
+}
+
+#[test]
+fn mailing_list_replies_go_to_the_list() {
+    let headers = "From: Ann Example <ann@members.example>\r\n\
+                   Reply-To: forum@lists.riverside.example\r\n\
+                   List-Id: <forum.lists.riverside.example>\r\n\
+                   List-Post: <mailto:forum@lists.riverside.example>\r\n\
+                   Subject: meeting notes";
+    let verdict = judge(headers, "Notes from Tuesday attached.");
+    assert!(!signals(&verdict).contains(&"sender.reply_to_divergent"));
+    // The same Reply-To without list headers diverges.
+    let verdict = judge(
+        "From: Ann Example <ann@members.example>\r\nReply-To: forum@lists.riverside.example\r\nSubject: x",
+        "Notes from Tuesday attached.",
+    );
+    assert!(signals(&verdict).contains(&"sender.reply_to_divergent"));
+}
+
+#[test]
+fn vendor_newsletter_through_an_email_provider() {
+    let raw = "From: Tallyfox <news@tallyfox.example>\r\nTo: a@brackwater.example\r\n\
+               Subject: What's new\r\nList-Unsubscribe: <https://u1.ct.sendgrid.net/u>\r\n\
+               Content-Type: text/html\r\n\r\n\
+               <p>Read <a href=\"https://u1.ct.sendgrid.net/ls/click?x=1\">www.tallyfox.example</a></p>\r\n";
+    let report = passing("tallyfox.example", &["tallyfox.example", "sendgrid.net"]);
+    let verdict = engine()
+        .evaluate(raw.as_bytes(), &report, "bounce@sendgrid.net")
+        .verdict;
+    assert!(
+        !signals(&verdict).contains(&"content.link_text_mismatch"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(signals(&verdict).contains(&"sender.automated"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+
+    // A link that shows a brand's domain and leads elsewhere borrows it.
+    let raw = "From: Notices <notices@harbour-bakery.example>\r\nTo: a@brackwater.example\r\n\
+               Subject: Parcel\r\nContent-Type: text/html\r\n\r\n\
+               <p>Track at <a href=\"https://parcel-fee.example/track\">www.dhl.com</a></p>\r\n";
+    let report = passing("harbour-bakery.example", &["harbour-bakery.example"]);
+    let verdict = engine()
+        .evaluate(raw.as_bytes(), &report, "x@harbour-bakery.example")
+        .verdict;
+    assert!(
+        signals(&verdict).contains(&"impersonation.link_text"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine);
+}
+
+#[test]
+fn a_colleague_relaying_for_it() {
+    let verdict = judge(
+        "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: scanners",
+        "Hi, Oswin asked me to collect everyone's codes today. When the text with your code arrives, reply with it.",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(verdict.verdict >= Action::Hold);
+    // IT itself says so: not a relay.
+    let verdict = judge(
+        "From: Oswin Thackeray <oswin.thackeray@brackwater.example>\r\nSubject: codes",
+        "IT asked me to remind you: never share the code you receive.",
+    );
+    assert!(!signals(&verdict).contains(&"impersonation.relays_it"));
+}
+
+#[test]
+fn a_departed_persons_mailbox() {
+    let verdict = judge(
+        "From: Ivo Pennington <ivo.pennington@brackwater.example>\r\nSubject: access",
+        "Could you share the folder again?",
+    );
+    assert!(signals(&verdict).contains(&"sender.inactive_person"));
+    assert_eq!(verdict.verdict, Action::Hold);
+}
+
+#[test]
+fn a_sign_off_that_claims_our_it() {
+    let verdict = judge(
+        "From: Desk Team <desk.helper.4410@gmail.com>\r\nSubject: Mailbox quota",
+        "Hello,\r\n\r\nYour mailbox is almost full. We will extend it today.\r\n\r\nRegards,\r\nBrackwater IT Service Desk",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    // A customer's own IT signing from the customer's domain claims nothing.
+    let verdict = judge(
+        "From: Lee Park <lee.park@harbour-foods.example>\r\nSubject: Delivery slots",
+        "Hi,\r\n\r\nCan we move Friday's delivery to 9am?\r\n\r\nLee Park\r\nIT Support, Harbour Foods",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    // A greeting names the reader, not the writer.
+    let verdict = judge(
+        "From: Nadia Brook <nadia.brook1990@gmail.com>\r\nSubject: Locked out",
+        "Hi service desk,\r\nI cannot log in to my laptop since this morning.\r\nNadia",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
+fn a_claimed_brand_inside_the_senders_domain() {
+    let verdict = judge(
+        "From: Norton Billing <renewals@norton-autorenew-desk.example>\r\nSubject: Your plan",
+        "Your plan renews today.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+    assert!(
+        signals(&verdict).contains(&"impersonation.lookalike_domain"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine);
+}
+
+#[test]
+fn a_quoted_sign_off_is_not_the_writers() {
+    let body = "Thanks, that fixed it.\r\nJo\r\n\r\n\
+                On Mon, 1 Dec 2026 at 09:12, Brackwater IT Service Desk wrote:\r\n\
+                Please restart your laptop.\r\n\r\nBrackwater IT Service Desk\r\n";
+    let verdict = judge(
+        "From: Jo Marsh <jo.marsh.1987@gmail.com>\r\nSubject: Re: laptop",
+        body,
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    let forwarded = "See below.\r\nJo\r\n\r\n-----Original Message-----\r\n\
+                     From: desk\r\n\r\nBrackwater IT Service Desk\r\n";
+    let verdict = judge(
+        "From: Jo Marsh <jo.marsh.1987@gmail.com>\r\nSubject: Fwd: laptop",
+        forwarded,
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+}
