@@ -68,6 +68,8 @@ fn passing(from_domain: &str, signers: &[&str]) -> AuthReport {
                 algorithm: "rsa-sha256".into(),
                 result: AuthResult::Pass,
                 reason: None,
+                body_length: None,
+                unsigned_body_bytes: 0,
             })
             .collect(),
         arc: ArcCheck {

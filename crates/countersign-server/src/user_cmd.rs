@@ -161,7 +161,7 @@ pub fn run(args: UserArgs, db: &str) -> anyhow::Result<ExitCode> {
                         None,
                         vec![countersign_audit::AuditEvent::new(
                             time::OffsetDateTime::now_utc(),
-                            &operator(),
+                            operator(),
                             "account.unlocked",
                             format!("account:{}", account.username),
                             serde_json::json!({ "from": "host" }),

@@ -512,10 +512,13 @@ pub fn code_now(secret: &[u8], steps_ahead: u64) -> String {
     countersign_accounts::totp::code_at(secret, now + steps_ahead * 30).unwrap()
 }
 
+/// One message the sink received: its recipients and its data.
+pub type Received = (Vec<String>, String);
+
 /// A real SMTP listener on loopback that keeps every message it receives.
 #[derive(Clone, Default)]
 pub struct SmtpSink {
-    pub messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    pub messages: Arc<Mutex<Vec<Received>>>,
     pub port: u16,
 }
 
