@@ -1,0 +1,25 @@
+//! Posture of the organisation's own domains (product feature 17).
+//!
+//! No IO: everything here works on bytes and readers handed in, and on DNS
+//! answers already fetched.
+//!
+//! - [`extract`]: finds the reports in an input (XML, gzip, zip, JSON, or
+//!   an e-mail message carrying one);
+//! - [`aggregate`]: streaming reader of DMARC aggregate reports (RFC 7489
+//!   appendix C and DMARCbis), bounded memory whatever the report's size;
+//! - [`failure`] and [`tls`]: failure reports (RFC 6591 ARF) and SMTP TLS
+//!   reports (RFC 8460), read with mail-auth;
+//! - [`model`]: the report vocabulary.
+
+pub mod aggregate;
+pub mod extract;
+pub mod failure;
+mod input;
+pub mod model;
+pub mod tls;
+
+pub use aggregate::{AggregateError, AggregateReader, Limits, ReportSummary};
+pub use extract::{ExtractError, ExtractLimits, Found, extract};
+pub use failure::{FailureReport, parse_failure};
+pub use model::*;
+pub use tls::{TlsReportSummary, parse_tls_json};
