@@ -8,11 +8,11 @@
 
 use mail_auth::report::{AuthFailureType, DeliveryResult, Feedback, FeedbackType};
 use mail_parser::MessageParser;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// One failure report: what failed, from where, for which message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureReport {
     /// `Feedback-Type` (`auth-failure` for DMARC).
     pub feedback_type: String,

@@ -4,14 +4,13 @@
 //! Values are normalised to the schema's lower-case words; a value outside
 //! the schema is kept as `Unknown` and noted as a [`Warning`], never guessed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$vmeta])* $variant,)+
             /// A value the schema does not define (kept out of the
@@ -45,6 +44,19 @@ macro_rules! vocabulary {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Ok(Self::from_stored(&text))
             }
         }
     };
@@ -177,7 +189,7 @@ vocabulary!(
 );
 
 /// `report_metadata`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportMetadata {
     /// The reporting organisation (`org_name`).
     pub org_name: String,
@@ -198,7 +210,7 @@ pub struct ReportMetadata {
 }
 
 /// `policy_published`: the policy the reporter found for the domain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyPublished {
     /// The domain the policy was found at.
     pub domain: String,
@@ -224,7 +236,7 @@ pub struct PolicyPublished {
 
 /// Everything a report says before its first record: who reports, for
 /// which domain and period, under which published policy.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportHeader {
     /// `version` (DMARCbis), as written.
     pub version: Option<String>,
@@ -254,7 +266,7 @@ impl ReportHeader {
 }
 
 /// A `reason` in `policy_evaluated`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
     /// `type`.
     pub kind: OverrideReason,
@@ -263,7 +275,7 @@ pub struct Reason {
 }
 
 /// One DKIM signature result in `auth_results`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DkimAuth {
     /// `d=` of the signature.
     pub domain: String,
@@ -276,7 +288,7 @@ pub struct DkimAuth {
 }
 
 /// One SPF result in `auth_results`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpfAuth {
     /// The domain checked.
     pub domain: String,
@@ -289,7 +301,7 @@ pub struct SpfAuth {
 }
 
 /// One `record`: messages from one source with one set of outcomes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     /// The sending IP address.
     pub source_ip: IpAddr,
@@ -324,7 +336,7 @@ impl Record {
 
 /// Something the parser recovered from. Kept with the report, so a reader
 /// of the stored data knows what was repaired.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// Line of the report (1-based) where it was noticed.
     pub line: u64,
@@ -339,7 +351,7 @@ impl std::fmt::Display for Warning {
 }
 
 /// Message totals of a report or of any set of records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Volume {
     /// Records.
     pub records: u64,

@@ -17,10 +17,12 @@ mod backend;
 mod directory;
 mod error;
 mod migrate;
+pub mod posture;
 mod rows;
 
 pub use backend::{Backend, Store};
 pub use error::StoreError;
+pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
 
 /// How many audit entries may accumulate before an append signs a new
 /// checkpoint by itself (when the store has the installation key).

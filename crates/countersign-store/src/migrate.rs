@@ -9,12 +9,20 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use std::borrow::Cow;
 
 /// (version, description, SQLite SQL, PostgreSQL SQL), oldest first.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "directory and audit",
-    include_str!("../migrations/sqlite/0001_directory_and_audit.sql"),
-    include_str!("../migrations/postgres/0001_directory_and_audit.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "directory and audit",
+        include_str!("../migrations/sqlite/0001_directory_and_audit.sql"),
+        include_str!("../migrations/postgres/0001_directory_and_audit.sql"),
+    ),
+    (
+        100,
+        "posture",
+        include_str!("../migrations/sqlite/0100_posture.sql"),
+        include_str!("../migrations/postgres/0100_posture.sql"),
+    ),
+];
 
 /// Which dialect to take from [`MIGRATIONS`].
 #[derive(Debug, Clone, Copy)]
