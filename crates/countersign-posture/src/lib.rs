@@ -12,12 +12,14 @@
 //! - [`sources`] and [`services`]: who sends as our domains, aggregated
 //!   per source and named after known services;
 //! - [`alerts`]: new unaligned sources and drops in the aligned share;
+//! - [`checks`]: SPF, DMARC, DKIM and MX checks over fetched DNS answers;
 //! - [`chart`]: aligned versus unaligned volume over time, as SVG;
 //! - [`model`]: the report vocabulary.
 
 pub mod aggregate;
 pub mod alerts;
 pub mod chart;
+pub mod checks;
 pub mod extract;
 pub mod failure;
 mod input;
