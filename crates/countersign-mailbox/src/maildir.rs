@@ -109,7 +109,7 @@ impl Maildir {
                 out.push(msg);
             }
         }
-        out.sort_by(|a, b| a.unique().cmp(&b.unique()));
+        out.sort_by_key(MaildirMessage::unique);
         out.truncate(limit);
         Ok(out)
     }
