@@ -56,14 +56,26 @@ impl SourceStats {
         }
     }
 
-    /// Names the service from the reverse DNS name (set `ptr` first) and
-    /// the domains seen.
+    /// Names the service from the reverse DNS name (set `ptr` first), else
+    /// from a DKIM or SPF domain that covers at least half of the source's
+    /// messages (most messages first): a signature on a few messages does
+    /// not make the sender that service.
     pub fn recognise(&mut self, catalog: &ServiceCatalog) {
+        let messages = self.volume.messages;
+        let major = |map: &BTreeMap<String, u64>| -> Vec<String> {
+            let mut v: Vec<(&String, &u64)> = map
+                .iter()
+                .filter(|(_, n)| n.saturating_mul(2) >= messages)
+                .collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.into_iter().map(|(d, _)| d.clone()).collect()
+        };
+        let (dkim, spf) = (major(&self.dkim_domains), major(&self.spf_domains));
         self.service = catalog
             .recognise(
                 self.ptr.as_deref(),
-                self.dkim_domains.keys().map(String::as_str),
-                self.spf_domains.keys().map(String::as_str),
+                dkim.iter().map(String::as_str),
+                spf.iter().map(String::as_str),
             )
             .map(|(name, why)| (name.to_owned(), why));
     }

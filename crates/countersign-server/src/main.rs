@@ -6,8 +6,12 @@ mod audit_cmd;
 mod config;
 mod db_cmd;
 mod directory_cmd;
+mod dmarc_cmd;
+mod dmarc_ingest;
+mod dmarc_mailbox;
 mod lookalike_cmd;
 mod policy_cmd;
+mod posture_dns;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +55,9 @@ enum Command {
     Lookalike(lookalike_cmd::LookalikeArgs),
     /// Check a policy file, list its signals, or try it on a corpus.
     Policy(policy_cmd::PolicyArgs),
+    /// Our own domains' posture: ingest DMARC aggregate, failure and TLS
+    /// reports, see who sends as us, check SPF, DMARC, DKIM and MX.
+    Dmarc(dmarc_cmd::DmarcArgs),
 }
 
 /// Exit status for bad usage, as clap uses.
@@ -92,6 +99,10 @@ fn main() -> ExitCode {
             lookalike_cmd::run(args)
         }
         Command::Policy(args) => policy_cmd::run(args, &db, &config),
+        Command::Dmarc(mut args) => {
+            args.apply_config(&config);
+            dmarc_cmd::run(&db, args)
+        }
     };
     match outcome {
         Ok(code) => code,
