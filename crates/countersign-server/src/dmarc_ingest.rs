@@ -21,9 +21,9 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 /// Records per message on the channel.
-const BATCH: usize = 2000;
+const BATCH: usize = 1000;
 /// Messages in flight on the channel.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 3;
 
 /// Something to read reports from.
 #[derive(Debug)]

@@ -19,21 +19,23 @@ use countersign_audit::{AuditEvent, InstallationKey};
 use countersign_posture::alerts::{self, Alert, AlertPolicy, NewSource};
 use countersign_posture::chart::Bucket;
 use countersign_posture::{
-    Aligned, Disposition, DkimAuth, FailureReport, Reason, Record, ReportHeader, ReportSummary,
-    SourceAggregator, SourceReport, SpfAuth, TlsReportSummary, Volume,
+    Aligned, Disposition, DkimAuth, DkimResult, FailureReport, OverrideReason, Reason, Record,
+    ReportHeader, ReportSummary, SourceAggregator, SourceReport, SpfAuth, SpfResult, SpfScope,
+    TlsReportSummary, Volume,
 };
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// Records per INSERT statement (11 parameters each).
-const RECORD_BATCH: usize = 500;
-/// Sources per upsert statement (7 parameters each).
-const SOURCE_BATCH: usize = 1000;
+/// Records per INSERT statement (five parameters each).
+const RECORD_BATCH: usize = 1000;
+/// Sources per upsert statement.
+const SOURCE_BATCH: usize = 2000;
 /// Sources held before they are written mid-report (bounds memory).
 const SOURCE_FLUSH: usize = 50_000;
 
@@ -165,15 +167,123 @@ pub struct StoredTls {
     pub policies: serde_json::Value,
 }
 
-/// The DKIM and SPF results and override reasons of a record, stored as JSON.
-#[derive(Serialize, Deserialize, Default)]
-struct AuthColumn<'a> {
-    #[serde(default, skip_serializing_if = "<[_]>::is_empty", borrow)]
-    dkim: std::borrow::Cow<'a, [DkimAuth]>,
-    #[serde(default, skip_serializing_if = "<[_]>::is_empty", borrow)]
-    spf: std::borrow::Cow<'a, [SpfAuth]>,
-    #[serde(default, skip_serializing_if = "<[_]>::is_empty", borrow)]
-    reasons: std::borrow::Cow<'a, [Reason]>,
+/// The DKIM and SPF results and override reasons of a record, as stored:
+/// `{"d":[[domain,selector,result,human]],"s":[[domain,scope,result,human]],
+/// "r":[[type,comment]]}`, empty lists left out. Compact, because a large
+/// report writes it once per record.
+#[derive(Deserialize, Default)]
+struct AuthStored {
+    #[serde(default)]
+    d: Vec<(String, Option<String>, String, Option<String>)>,
+    #[serde(default)]
+    s: Vec<(String, Option<String>, String, Option<String>)>,
+    #[serde(default)]
+    r: Vec<(String, Option<String>)>,
+}
+
+/// Appends `text` as a JSON string.
+fn json_str(out: &mut String, text: &str) {
+    out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        // The common case: nothing to escape.
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+}
+
+fn json_opt(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(t) => json_str(out, t),
+        None => out.push_str("null"),
+    }
+}
+
+/// The auth column of a record (see [`AuthStored`]).
+fn auth_json(out: &mut String, r: &Record) {
+    out.push('{');
+    let mut first = true;
+    let mut key = |out: &mut String, k: &str| {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let _ = write!(out, "\"{k}\":[");
+    };
+    if !r.dkim_auth.is_empty() {
+        key(out, "d");
+        for (i, d) in r.dkim_auth.iter().enumerate() {
+            out.push_str(if i == 0 { "[" } else { ",[" });
+            json_str(out, &d.domain);
+            out.push(',');
+            json_opt(out, d.selector.as_deref());
+            out.push(',');
+            json_str(out, d.result.as_str());
+            out.push(',');
+            json_opt(out, d.human_result.as_deref());
+            out.push(']');
+        }
+        out.push(']');
+    }
+    if !r.spf_auth.is_empty() {
+        key(out, "s");
+        for (i, p) in r.spf_auth.iter().enumerate() {
+            out.push_str(if i == 0 { "[" } else { ",[" });
+            json_str(out, &p.domain);
+            out.push(',');
+            json_opt(out, p.scope.map(|x| x.as_str()));
+            out.push(',');
+            json_str(out, p.result.as_str());
+            out.push(',');
+            json_opt(out, p.human_result.as_deref());
+            out.push(']');
+        }
+        out.push(']');
+    }
+    if !r.reasons.is_empty() {
+        key(out, "r");
+        for (i, x) in r.reasons.iter().enumerate() {
+            out.push_str(if i == 0 { "[" } else { ",[" });
+            json_str(out, x.kind.as_str());
+            out.push(',');
+            json_opt(out, x.comment.as_deref());
+            out.push(']');
+        }
+        out.push(']');
+    }
+    out.push('}');
+}
+
+/// A record as stored in `data`: the JSON array `[ip, count, disposition,
+/// dkim, spf, header_from, envelope_from, envelope_to, auth]`.
+fn record_json(out: &mut String, r: &Record) {
+    let _ = write!(
+        out,
+        "[\"{}\",{},\"{}\",\"{}\",\"{}\",",
+        r.source_ip,
+        i64::try_from(r.count).unwrap_or(i64::MAX),
+        r.disposition.as_str(),
+        r.dkim.as_str(),
+        r.spf.as_str()
+    );
+    json_str(out, &r.header_from);
+    out.push(',');
+    json_opt(out, r.envelope_from.as_deref());
+    out.push(',');
+    json_opt(out, r.envelope_to.as_deref());
+    out.push(',');
+    auth_json(out, r);
+    out.push(']');
 }
 
 /// An open write transaction of either engine.
@@ -216,6 +326,8 @@ pub struct AggregateIngest {
     sources: HashMap<IpAddr, (u64, u64)>,
     signer: Option<Arc<InstallationKey>>,
     origin: String,
+    /// The JSON batch buffer, reused.
+    payload: String,
 }
 
 impl Store {
@@ -289,6 +401,7 @@ impl Store {
             sources: HashMap::new(),
             signer: self.signer.clone(),
             origin: origin.to_owned(),
+            payload: String::new(),
         })))
     }
 }
@@ -303,38 +416,31 @@ impl AggregateIngest {
 
     /// Writes records (in report order).
     pub async fn add(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        let mut payload = std::mem::take(&mut self.payload);
         for chunk in records.chunks(RECORD_BATCH) {
-            let first_seq = self.seq;
-            let id = self.id;
-            let auth: Vec<String> = chunk
-                .iter()
-                .map(|r| {
-                    serde_json::to_string(&AuthColumn {
-                        dkim: std::borrow::Cow::Borrowed(&r.dkim_auth),
-                        spf: std::borrow::Cow::Borrowed(&r.spf_auth),
-                        reasons: std::borrow::Cow::Borrowed(&r.reasons),
-                    })
-                    .unwrap_or_else(|_| "{}".into())
-                })
-                .collect();
+            // Each record's row JSON, one after the other; five parameters a
+            // record (the data as one text), not one per field.
+            payload.clear();
+            let mut ends = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                record_json(&mut payload, r);
+                ends.push(payload.len());
+            }
+            let (id, first_seq) = (self.id, self.seq);
+            let data = payload.as_str();
             with_tx!(&mut self.tx, |tx| {
                 let mut qb = QueryBuilder::new(
-                    "INSERT INTO posture_records (report, seq, source_ip, count, disposition, dkim, spf, \
-                     header_from, envelope_from, envelope_to, auth) ",
+                    "INSERT INTO posture_records (report, seq, source_ip, count, data) ",
                 );
+                let mut start = 0;
                 let mut seq = first_seq;
-                qb.push_values(chunk.iter().zip(&auth), |mut b, (r, auth)| {
+                qb.push_values(chunk.iter().zip(&ends), |mut b, (r, end)| {
                     b.push_bind(id)
                         .push_bind(seq)
                         .push_bind(r.source_ip.to_string())
                         .push_bind(i64::try_from(r.count).unwrap_or(i64::MAX))
-                        .push_bind(r.disposition.as_str())
-                        .push_bind(r.dkim.as_str())
-                        .push_bind(r.spf.as_str())
-                        .push_bind(r.header_from.as_str())
-                        .push_bind(r.envelope_from.as_deref())
-                        .push_bind(r.envelope_to.as_deref())
-                        .push_bind(auth.as_str());
+                        .push_bind(&data[start..*end]);
+                    start = *end;
                     seq += 1;
                 });
                 qb.build()
@@ -354,42 +460,71 @@ impl AggregateIngest {
                 self.flush_sources().await?;
             }
         }
+        self.payload = payload;
         Ok(())
     }
 
-    /// Adds the sources held so far to `posture_sources`.
+    /// Adds the sources held so far to `posture_sources` (one JSON
+    /// parameter per batch, as for records).
     async fn flush_sources(&mut self) -> Result<(), StoreError> {
+        const UPSERT: &str = " ON CONFLICT (domain, source_ip) DO UPDATE SET \
+             first_seen = CASE WHEN excluded.first_seen < posture_sources.first_seen \
+                 THEN excluded.first_seen ELSE posture_sources.first_seen END, \
+             last_seen = CASE WHEN excluded.last_seen > posture_sources.last_seen \
+                 THEN excluded.last_seen ELSE posture_sources.last_seen END, \
+             messages = posture_sources.messages + excluded.messages, \
+             dmarc_pass = posture_sources.dmarc_pass + excluded.dmarc_pass";
         let sources: Vec<(IpAddr, (u64, u64))> = self.sources.drain().collect();
+        let mut payload = std::mem::take(&mut self.payload);
         for chunk in sources.chunks(SOURCE_BATCH) {
+            payload.clear();
+            payload.push('[');
+            for (i, (ip, (messages, pass))) in chunk.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                let clamp = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
+                let _ = write!(
+                    payload,
+                    "{sep}[\"{ip}\",{},{}]",
+                    clamp(*messages),
+                    clamp(*pass)
+                );
+            }
+            payload.push(']');
             let (domain, begin, end, id) = (&self.domain, self.begin_ms, self.end_ms, self.id);
-            with_tx!(&mut self.tx, |tx| {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO posture_sources (domain, source_ip, first_seen, last_seen, first_report, messages, dmarc_pass) ",
-                );
-                qb.push_values(chunk, |mut b, (ip, (messages, pass))| {
-                    b.push_bind(domain.as_str())
-                        .push_bind(ip.to_string())
-                        .push_bind(begin)
-                        .push_bind(end)
-                        .push_bind(id)
-                        .push_bind(i64::try_from(*messages).unwrap_or(i64::MAX))
-                        .push_bind(i64::try_from(*pass).unwrap_or(i64::MAX));
-                });
-                qb.push(
-                    " ON CONFLICT (domain, source_ip) DO UPDATE SET \
-                     first_seen = CASE WHEN excluded.first_seen < posture_sources.first_seen \
-                         THEN excluded.first_seen ELSE posture_sources.first_seen END, \
-                     last_seen = CASE WHEN excluded.last_seen > posture_sources.last_seen \
-                         THEN excluded.last_seen ELSE posture_sources.last_seen END, \
-                     messages = posture_sources.messages + excluded.messages, \
-                     dmarc_pass = posture_sources.dmarc_pass + excluded.dmarc_pass",
-                );
-                qb.build()
+            match &mut self.tx {
+                Tx::Sqlite(tx) => {
+                    sqlx::query(&format!(
+                        "INSERT INTO posture_sources (domain, source_ip, first_seen, last_seen, first_report, \
+                         messages, dmarc_pass) SELECT $1, value ->> 0, $2, $3, $4, value ->> 1, value ->> 2 \
+                         FROM json_each($5) WHERE true{UPSERT}"
+                    ))
+                    .bind(domain.as_str())
+                    .bind(begin)
+                    .bind(end)
+                    .bind(id)
+                    .bind(payload.as_str())
                     .execute(&mut **tx)
                     .await
                     .map_err(q("record report sources"))?;
-            });
+                }
+                Tx::Postgres(tx) => {
+                    sqlx::query(&format!(
+                        "INSERT INTO posture_sources (domain, source_ip, first_seen, last_seen, first_report, \
+                         messages, dmarc_pass) SELECT $1, t.x ->> 0, $2, $3, $4, (t.x ->> 1)::BIGINT, \
+                         (t.x ->> 2)::BIGINT FROM json_array_elements($5::JSON) AS t(x){UPSERT}"
+                    ))
+                    .bind(domain.as_str())
+                    .bind(begin)
+                    .bind(end)
+                    .bind(id)
+                    .bind(payload.as_str())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(q("record report sources"))?;
+                }
+            }
         }
+        self.payload = payload;
         Ok(())
     }
 
@@ -462,31 +597,68 @@ impl AggregateIngest {
     }
 }
 
+/// A stored record's `data`: see [`record_json`].
+type StoredRow = (
+    String,
+    u64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    AuthStored,
+);
+
 fn record_from<R: RowExt>(r: &R) -> Result<(Record, i64, i64), StoreError> {
     let m = || q("read report record");
     let corrupt = |reason: String| StoreError::Corrupt {
         table: "posture_records",
         reason,
     };
-    let ip_text = r.text("source_ip").map_err(m())?;
-    let source_ip: IpAddr = ip_text
+    let data = r.text("data").map_err(m())?;
+    let (ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to, auth): StoredRow =
+        serde_json::from_str(&data).map_err(|e| corrupt(format!("record {data:?}: {e}")))?;
+    let source_ip: IpAddr = ip
         .parse()
-        .map_err(|_| corrupt(format!("source_ip {ip_text:?}")))?;
-    let auth_text = r.text("auth").map_err(m())?;
-    let auth: AuthColumn<'_> = serde_json::from_str(&auth_text)
-        .map_err(|e| corrupt(format!("auth {auth_text:?}: {e}")))?;
+        .map_err(|_| corrupt(format!("source_ip {ip:?}")))?;
     let record = Record {
         source_ip,
-        count: u64::try_from(r.int("count").map_err(m())?).unwrap_or(0),
-        disposition: Disposition::from_stored(&r.text("disposition").map_err(m())?),
-        dkim: Aligned::from_stored(&r.text("dkim").map_err(m())?),
-        spf: Aligned::from_stored(&r.text("spf").map_err(m())?),
-        reasons: auth.reasons.into_owned(),
-        header_from: r.text("header_from").map_err(m())?,
-        envelope_from: r.opt_text("envelope_from").map_err(m())?,
-        envelope_to: r.opt_text("envelope_to").map_err(m())?,
-        dkim_auth: auth.dkim.into_owned(),
-        spf_auth: auth.spf.into_owned(),
+        count,
+        disposition: Disposition::from_stored(&disposition),
+        dkim: Aligned::from_stored(&dkim),
+        spf: Aligned::from_stored(&spf),
+        reasons: auth
+            .r
+            .into_iter()
+            .map(|(kind, comment)| Reason {
+                kind: OverrideReason::from_stored(&kind),
+                comment,
+            })
+            .collect(),
+        header_from,
+        envelope_from,
+        envelope_to,
+        dkim_auth: auth
+            .d
+            .into_iter()
+            .map(|(domain, selector, result, human_result)| DkimAuth {
+                domain,
+                selector,
+                result: DkimResult::from_stored(&result),
+                human_result,
+            })
+            .collect(),
+        spf_auth: auth
+            .s
+            .into_iter()
+            .map(|(domain, scope, result, human_result)| SpfAuth {
+                domain,
+                scope: scope.map(|x| SpfScope::from_stored(&x)),
+                result: SpfResult::from_stored(&result),
+                human_result,
+            })
+            .collect(),
     };
     Ok((
         record,
@@ -738,6 +910,32 @@ impl Store {
         })
     }
 
+    /// Records of the stored report `id`, in report order, from `offset`,
+    /// at most `limit`.
+    pub async fn posture_report_records(
+        &self,
+        id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Record>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query(
+                "SELECT r.data, p.begin_at, p.end_at FROM posture_records r \
+                 JOIN posture_reports p ON p.id = r.report WHERE r.report = $1 \
+                 ORDER BY r.seq LIMIT $2 OFFSET $3",
+            )
+            .bind(id)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await
+            .map_err(q("read report records"))?
+            .iter()
+            .map(|row| record_from(row).map(|(r, _, _)| r))
+            .collect()
+        })
+    }
+
     /// The per-source view of the selected reports, streamed from the
     /// records (memory: one entry per source, at most `max_sources`).
     pub async fn posture_sources(
@@ -748,8 +946,7 @@ impl Store {
         let mut agg = SourceAggregator::new(max_sources);
         with_db!(&self.db, |pool, _begin| {
             let mut qb = QueryBuilder::new(
-                "SELECT r.source_ip, r.count, r.disposition, r.dkim, r.spf, r.header_from, r.envelope_from, \
-                 r.envelope_to, r.auth, p.begin_at, p.end_at FROM posture_reports p \
+                "SELECT r.data, p.begin_at, p.end_at FROM posture_reports p \
                  JOIN posture_records r ON r.report = p.id",
             );
             query.push_where(&mut qb, "p");

@@ -75,6 +75,7 @@ macro_rules! suite {
 }
 
 suite!(
+    records_read_back_exactly,
     reports_are_stored_once_with_their_records,
     a_report_that_breaks_half_way_leaves_nothing,
     sources_and_timeline,
@@ -239,6 +240,43 @@ async fn reports_are_stored_once_with_their_records(location: String) {
             .await
             .unwrap()
             .is_ok()
+    );
+}
+
+async fn records_read_back_exactly(location: String) {
+    use countersign_posture::{OverrideReason, Reason, SpfScope};
+    let (store, _key) = open(&location).await;
+    let mut odd = record("2001:db8::1", u64::from(u32::MAX) + 7, false);
+    odd.header_from = "quote\"back\\slash.example".into();
+    odd.envelope_to = Some("tab\there\u{1}.example".into());
+    odd.dkim_auth.push(DkimAuth {
+        domain: "ünïcode.example".into(),
+        selector: None,
+        result: DkimResult::TempError,
+        human_result: Some("{\"json\": [1, 2]}".into()),
+    });
+    odd.spf_auth[0].scope = Some(SpfScope::Helo);
+    odd.reasons = vec![
+        Reason {
+            kind: OverrideReason::Forwarded,
+            comment: Some("looks forwarded; see \"list\"".into()),
+        },
+        Reason {
+            kind: OverrideReason::Unknown,
+            comment: None,
+        },
+    ];
+    let mut plain = record("192.0.2.44", 1, true);
+    plain.envelope_from = None;
+    plain.dkim_auth.clear();
+    plain.spf_auth.clear();
+    let records = vec![odd, plain];
+    let id = put(&store, &header("odd.example", "odd-1", 0), &records).await;
+    let back = store.posture_report_records(id, 0, 10).await.unwrap();
+    assert_eq!(back, records);
+    assert_eq!(
+        store.posture_report_records(id, 1, 10).await.unwrap(),
+        records[1..]
     );
 }
 

@@ -29,20 +29,16 @@ CREATE TABLE posture_reports (
 );
 CREATE INDEX posture_reports_domain ON posture_reports (domain, begin_at);
 
--- Its records, in report order. `auth` holds the DKIM and SPF results and
--- the override reasons as JSON.
+-- Its records, in report order. `data` is the record as a JSON array
+-- [source_ip, count, disposition, dkim, spf, header_from, envelope_from,
+-- envelope_to, {"d": DKIM results, "s": SPF results, "r": override reasons}];
+-- the address and count are also columns of their own, for queries.
 CREATE TABLE posture_records (
     report BIGINT NOT NULL REFERENCES posture_reports (id) ON DELETE CASCADE,
     seq BIGINT NOT NULL,
     source_ip TEXT NOT NULL,
     count BIGINT NOT NULL,
-    disposition TEXT NOT NULL,
-    dkim TEXT NOT NULL,
-    spf TEXT NOT NULL,
-    header_from TEXT NOT NULL,
-    envelope_from TEXT,
-    envelope_to TEXT,
-    auth TEXT NOT NULL,
+    data TEXT NOT NULL,
     PRIMARY KEY (report, seq)
 );
 
