@@ -1046,6 +1046,10 @@ impl Parser {
 fn lean_record(bytes: &[u8], limits: &Limits) -> Option<Record> {
     let mut xml = Reader::from_reader(bytes);
     configure(&mut xml);
+    // Blanks between elements need no events here. Trimming is safe on this
+    // path: leaf values are trimmed anyway, and text with an entity (where
+    // trimming would eat a space next to it) is left to the careful reader.
+    xml.config_mut().trim_text(true);
     let mut path = [Tag::Other; 6];
     let mut depth = 0usize;
     let mut text: std::borrow::Cow<'_, str> = std::borrow::Cow::Borrowed("");

@@ -354,6 +354,40 @@ fn alerts_reach_the_audit_log_and_the_chart_is_drawn() {
 }
 
 #[test]
+fn sources_are_named_by_reverse_dns_and_service() {
+    let e = Env::sqlite("rdns");
+    let x = report_xml(
+        "r.example",
+        "r-1",
+        0,
+        &[("192.0.2.1", 40, true), ("192.0.2.10", 30, true), ("192.0.2.99", 5, false)],
+    );
+    std::fs::write(e.path("r.xml"), x).unwrap();
+    e.ok(&["dmarc", "ingest", e.path("r.xml").to_str().unwrap()]);
+    let zone = samples("posture.zone");
+    let lines = e.json_lines(&["dmarc", "report", "--json", "--zone", &zone]);
+    let source = |ip: &str| {
+        lines
+            .iter()
+            .find(|l| l["source_ip"] == ip)
+            .unwrap_or_else(|| panic!("{ip} not in {lines:?}"))
+            .clone()
+    };
+    let sg = source("192.0.2.1");
+    assert_eq!(sg["ptr"], "o1.ptr1234.sendgrid.net.");
+    assert_eq!(sg["service"], "SendGrid (Twilio)");
+    assert_eq!(sg["service_evidence"], "ptr");
+    assert_eq!(source("192.0.2.10")["ptr"], "mx1.helpdesk.example.");
+    assert_eq!(source("192.0.2.99")["ptr"], serde_json::Value::Null);
+    // Cached in the store: shown without asking DNS again.
+    let lines = e.json_lines(&["dmarc", "report", "--json", "--no-rdns"]);
+    let cached = lines.iter().find(|l| l["source_ip"] == "192.0.2.1").unwrap();
+    assert_eq!(cached["ptr"], "o1.ptr1234.sendgrid.net.");
+    let table = e.ok(&["dmarc", "report", "--no-rdns"]);
+    assert!(table.contains("SendGrid (Twilio)") && table.contains("UNALIGNED"), "{table}");
+}
+
+#[test]
 fn checks_on_zone_files() {
     let e = Env::sqlite("check");
     let zone = samples("posture.zone");

@@ -32,7 +32,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// Records per INSERT statement (five parameters each).
+/// Records per stored chunk (one row of `posture_record_chunks`).
 const RECORD_BATCH: usize = 1000;
 /// Sources per upsert statement.
 const SOURCE_BATCH: usize = 2000;
@@ -264,8 +264,8 @@ fn auth_json(out: &mut String, r: &Record) {
     out.push('}');
 }
 
-/// A record as stored in `data`: the JSON array `[ip, count, disposition,
-/// dkim, spf, header_from, envelope_from, envelope_to, auth]`.
+/// A record as stored in a chunk's `data`: the JSON array `[ip, count,
+/// disposition, dkim, spf, header_from, envelope_from, envelope_to, auth]`.
 fn record_json(out: &mut String, r: &Record) {
     let _ = write!(
         out,
@@ -418,37 +418,30 @@ impl AggregateIngest {
     pub async fn add(&mut self, records: &[Record]) -> Result<(), StoreError> {
         let mut payload = std::mem::take(&mut self.payload);
         for chunk in records.chunks(RECORD_BATCH) {
-            // Each record's row JSON, one after the other; five parameters a
-            // record (the data as one text), not one per field.
             payload.clear();
-            let mut ends = Vec::with_capacity(chunk.len());
-            for r in chunk {
+            payload.push('[');
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    payload.push(',');
+                }
                 record_json(&mut payload, r);
-                ends.push(payload.len());
             }
-            let (id, first_seq) = (self.id, self.seq);
+            payload.push(']');
+            let (id, first_seq, n) = (self.id, self.seq, chunk.len() as i64);
             let data = payload.as_str();
             with_tx!(&mut self.tx, |tx| {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO posture_records (report, seq, source_ip, count, data) ",
-                );
-                let mut start = 0;
-                let mut seq = first_seq;
-                qb.push_values(chunk.iter().zip(&ends), |mut b, (r, end)| {
-                    b.push_bind(id)
-                        .push_bind(seq)
-                        .push_bind(r.source_ip.to_string())
-                        .push_bind(i64::try_from(r.count).unwrap_or(i64::MAX))
-                        .push_bind(&data[start..*end]);
-                    start = *end;
-                    seq += 1;
-                });
-                qb.build()
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(q("insert report records"))?;
+                sqlx::query(
+                    "INSERT INTO posture_record_chunks (report, first_seq, records, data) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(first_seq)
+                .bind(n)
+                .bind(data)
+                .execute(&mut **tx)
+                .await
+                .map_err(q("insert report records"))?;
             });
-            self.seq += chunk.len() as i64;
+            self.seq += n;
             for r in chunk {
                 let e = self.sources.entry(r.source_ip).or_insert((0, 0));
                 e.0 = e.0.saturating_add(r.count);
@@ -597,7 +590,7 @@ impl AggregateIngest {
     }
 }
 
-/// A stored record's `data`: see [`record_json`].
+/// A stored record: see [`record_json`].
 type StoredRow = (
     String,
     u64,
@@ -610,19 +603,32 @@ type StoredRow = (
     AuthStored,
 );
 
-fn record_from<R: RowExt>(r: &R) -> Result<(Record, i64, i64), StoreError> {
-    let m = || q("read report record");
+/// The records of a stored chunk, with the period of their report.
+fn chunk_from<R: RowExt>(r: &R) -> Result<(Vec<Record>, i64, i64, i64), StoreError> {
+    let m = || q("read report records");
     let corrupt = |reason: String| StoreError::Corrupt {
-        table: "posture_records",
+        table: "posture_record_chunks",
         reason,
     };
     let data = r.text("data").map_err(m())?;
-    let (ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to, auth): StoredRow =
-        serde_json::from_str(&data).map_err(|e| corrupt(format!("record {data:?}: {e}")))?;
-    let source_ip: IpAddr = ip
-        .parse()
-        .map_err(|_| corrupt(format!("source_ip {ip:?}")))?;
-    let record = Record {
+    let rows: Vec<StoredRow> =
+        serde_json::from_str(&data).map_err(|e| corrupt(format!("records: {e}")))?;
+    let records = rows
+        .into_iter()
+        .map(|row| record_of(row).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        records,
+        r.int("first_seq").map_err(m())?,
+        r.int("begin_at").map_err(m())? / 1000,
+        r.int("end_at").map_err(m())? / 1000,
+    ))
+}
+
+fn record_of(row: StoredRow) -> Result<Record, String> {
+    let (ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to, auth) = row;
+    let source_ip: IpAddr = ip.parse().map_err(|_| format!("source_ip {ip:?}"))?;
+    Ok(Record {
         source_ip,
         count,
         disposition: Disposition::from_stored(&disposition),
@@ -659,12 +665,7 @@ fn record_from<R: RowExt>(r: &R) -> Result<(Record, i64, i64), StoreError> {
                 human_result,
             })
             .collect(),
-    };
-    Ok((
-        record,
-        r.int("begin_at").map_err(m())? / 1000,
-        r.int("end_at").map_err(m())? / 1000,
-    ))
+    })
 }
 
 fn volume_from<R: RowExt>(r: &R, context: &'static str) -> Result<Volume, StoreError> {
@@ -918,22 +919,33 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Record>, StoreError> {
+        let (offset, limit) = (
+            i64::try_from(offset).unwrap_or(i64::MAX),
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        );
+        let mut out = Vec::new();
         with_db!(&self.db, |pool, _begin| {
-            sqlx::query(
-                "SELECT r.data, p.begin_at, p.end_at FROM posture_records r \
-                 JOIN posture_reports p ON p.id = r.report WHERE r.report = $1 \
-                 ORDER BY r.seq LIMIT $2 OFFSET $3",
+            let mut rows = sqlx::query(
+                "SELECT c.first_seq, c.data, p.begin_at, p.end_at FROM posture_record_chunks c \
+                 JOIN posture_reports p ON p.id = c.report \
+                 WHERE c.report = $1 AND c.first_seq + c.records > $2 AND c.first_seq < $2 + $3 \
+                 ORDER BY c.first_seq",
             )
             .bind(id)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(pool)
-            .await
-            .map_err(q("read report records"))?
-            .iter()
-            .map(|row| record_from(row).map(|(r, _, _)| r))
-            .collect()
-        })
+            .bind(offset)
+            .bind(limit)
+            .fetch(pool);
+            while let Some(row) = rows.try_next().await.map_err(q("read report records"))? {
+                let (records, first, _, _) = chunk_from(&row)?;
+                for (i, r) in records.into_iter().enumerate() {
+                    let seq = first + i as i64;
+                    if seq >= offset && (out.len() as i64) < limit {
+                        out.push(r);
+                    }
+                }
+            }
+        });
+        Ok(out)
     }
 
     /// The per-source view of the selected reports, streamed from the
@@ -946,14 +958,16 @@ impl Store {
         let mut agg = SourceAggregator::new(max_sources);
         with_db!(&self.db, |pool, _begin| {
             let mut qb = QueryBuilder::new(
-                "SELECT r.data, p.begin_at, p.end_at FROM posture_reports p \
-                 JOIN posture_records r ON r.report = p.id",
+                "SELECT c.first_seq, c.data, p.begin_at, p.end_at FROM posture_reports p \
+                 JOIN posture_record_chunks c ON c.report = p.id",
             );
             query.push_where(&mut qb, "p");
             let mut rows = qb.build().fetch(pool);
             while let Some(row) = rows.try_next().await.map_err(q("read report records"))? {
-                let (record, begin, end) = record_from(&row)?;
-                agg.add(&record, begin, end);
+                let (records, _, begin, end) = chunk_from(&row)?;
+                for record in &records {
+                    agg.add(record, begin, end);
+                }
             }
         });
         Ok(agg.finish())

@@ -29,17 +29,19 @@ CREATE TABLE posture_reports (
 );
 CREATE INDEX posture_reports_domain ON posture_reports (domain, begin_at);
 
--- Its records, in report order. `data` is the record as a JSON array
--- [source_ip, count, disposition, dkim, spf, header_from, envelope_from,
--- envelope_to, {"d": DKIM results, "s": SPF results, "r": override reasons}];
--- the address and count are also columns of their own, for queries.
-CREATE TABLE posture_records (
+-- Its records, in report order, in chunks: `data` is a JSON array of up
+-- to about a thousand records, each [source_ip, count, disposition, dkim,
+-- spf, header_from, envelope_from, envelope_to, {"d": DKIM results,
+-- "s": SPF results, "r": override reasons}], starting at record number
+-- `first_seq`. Reports are written once and read whole (the per-source
+-- view streams them; per-address totals are in posture_sources), so a
+-- chunk per row keeps a 100,000-record report at a hundred inserts.
+CREATE TABLE posture_record_chunks (
     report BIGINT NOT NULL REFERENCES posture_reports (id) ON DELETE CASCADE,
-    seq BIGINT NOT NULL,
-    source_ip TEXT NOT NULL,
-    count BIGINT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    records BIGINT NOT NULL,
     data TEXT NOT NULL,
-    PRIMARY KEY (report, seq)
+    PRIMARY KEY (report, first_seq)
 );
 
 -- Every source ever seen sending as a domain: when first and last, how much,
