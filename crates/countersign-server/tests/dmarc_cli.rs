@@ -360,7 +360,11 @@ fn sources_are_named_by_reverse_dns_and_service() {
         "r.example",
         "r-1",
         0,
-        &[("192.0.2.1", 40, true), ("192.0.2.10", 30, true), ("192.0.2.99", 5, false)],
+        &[
+            ("192.0.2.1", 40, true),
+            ("192.0.2.10", 30, true),
+            ("192.0.2.99", 5, false),
+        ],
     );
     std::fs::write(e.path("r.xml"), x).unwrap();
     e.ok(&["dmarc", "ingest", e.path("r.xml").to_str().unwrap()]);
@@ -381,10 +385,16 @@ fn sources_are_named_by_reverse_dns_and_service() {
     assert_eq!(source("192.0.2.99")["ptr"], serde_json::Value::Null);
     // Cached in the store: shown without asking DNS again.
     let lines = e.json_lines(&["dmarc", "report", "--json", "--no-rdns"]);
-    let cached = lines.iter().find(|l| l["source_ip"] == "192.0.2.1").unwrap();
+    let cached = lines
+        .iter()
+        .find(|l| l["source_ip"] == "192.0.2.1")
+        .unwrap();
     assert_eq!(cached["ptr"], "o1.ptr1234.sendgrid.net.");
     let table = e.ok(&["dmarc", "report", "--no-rdns"]);
-    assert!(table.contains("SendGrid (Twilio)") && table.contains("UNALIGNED"), "{table}");
+    assert!(
+        table.contains("SendGrid (Twilio)") && table.contains("UNALIGNED"),
+        "{table}"
+    );
 }
 
 #[test]
