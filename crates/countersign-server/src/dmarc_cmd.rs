@@ -301,7 +301,7 @@ fn ingest(db: &str, args: &DmarcArgs, a: &IngestArgs) -> Result<ExitCode> {
         }
         // Tell the mailbox which messages are done.
         if let Some(mb) = mailbox {
-            mb.finish(&run.outcomes, a.dry_run).await?;
+            mb.finish(&run.outcomes).await?;
         }
         if let Some((store, _)) = &store {
             store.close().await;

@@ -20,6 +20,8 @@ pub struct Mailboxes {
     maildir: Option<(Maildir, Vec<(String, MaildirMessage)>)>,
     imap: Option<ImapTaken>,
     move_to: Option<String>,
+    /// A dry run changes nothing in the mailboxes.
+    dry_run: bool,
 }
 
 /// Opens the mailboxes the arguments name, if any.
@@ -51,6 +53,7 @@ pub async fn open(a: &crate::dmarc_cmd::IngestArgs) -> Result<Option<Mailboxes>>
         maildir,
         imap,
         move_to: a.move_to.clone(),
+        dry_run: a.dry_run,
     }))
 }
 
@@ -69,6 +72,7 @@ impl Mailboxes {
                         });
                         taken.push((origin, msg));
                     }
+                    Err(e) if self.dry_run => eprintln!("countersign dmarc ingest: {e}"),
                     Err(e) => {
                         eprintln!("countersign dmarc ingest: {e}; flagged for a person");
                         md.mark_failed(&msg)?;
@@ -100,7 +104,8 @@ impl Mailboxes {
 
     /// Marks what the run did: done messages seen (or moved), failed ones
     /// flagged. Nothing changes in a dry run.
-    pub async fn finish(self, outcomes: &[Outcome], dry_run: bool) -> Result<()> {
+    pub async fn finish(self, outcomes: &[Outcome]) -> Result<()> {
+        let dry_run = self.dry_run;
         let mut failed: HashMap<&str, bool> = HashMap::new();
         for o in outcomes {
             let bad = o.status == "error";

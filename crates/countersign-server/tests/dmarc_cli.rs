@@ -476,6 +476,16 @@ fn maildir_messages_are_marked_once_processed() {
     .unwrap();
     md.deliver(b"From: a@b.example\r\nSubject: hello\r\n\r\njust a note\r\n")
         .unwrap();
+    // A dry run reads and changes nothing.
+    let out = e.run(&[
+        "dmarc",
+        "ingest",
+        "--dry-run",
+        "--maildir",
+        e.path("Maildir").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the note is not a report");
+    assert_eq!(md.unseen(10).unwrap().len(), 4);
     let out = e.run(&[
         "dmarc",
         "ingest",
