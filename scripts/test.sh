@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README): formatting, lints, and every test of
-# the workspace, with PostgreSQL started on loopback for the store tests.
+# the workspace, with PostgreSQL (store tests) and Dovecot (mailbox tests)
+# started on loopback and stopped by PID afterwards.
 # Installs what it needs from Debian's packages; safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,10 +14,20 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+cleanup() {
+  scripts/postgres.sh stop >/dev/null 2>&1 || true
+  scripts/dovecot.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
 if [ -x scripts/postgres.sh ]; then
   step "PostgreSQL on loopback for the store tests"
   eval "$(scripts/postgres.sh start)"
-  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+
+if [ -x scripts/dovecot.sh ]; then
+  step "Dovecot IMAP on loopback for the mailbox tests"
+  eval "$(scripts/dovecot.sh start)"
 fi
 
 step "cargo test"
@@ -27,8 +38,9 @@ step "conformance suites and corpora: pass counts"
 # failed the step above.
 cargo test --workspace --locked --quiet \
     -p countersign-auth -p countersign-model -p countersign-lookalike -p countersign-server \
+    -p countersign-posture \
     --test spf_suites --test dkim_corpora --test arc_suite --test psl_vectors \
-    --test evaluation -- --nocapture 2>&1 \
+    --test evaluation --test corpora -- --nocapture 2>&1 \
   | grep -E '^(==|[A-Za-z][^ ]*.*: [0-9]+/[0-9]+ pass|psl vectors|eval lookalike|accuracy|expected |required controls)' || true
 
 step "the main job on the bundled samples"

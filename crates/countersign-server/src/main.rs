@@ -6,8 +6,12 @@ mod audit_cmd;
 mod config;
 mod db_cmd;
 mod directory_cmd;
+mod dmarc_cmd;
+mod dmarc_ingest;
+mod dmarc_mailbox;
 mod lookalike_cmd;
 mod policy_cmd;
+mod posture_dns;
 mod serve;
 mod user_cmd;
 mod vendor_cmd;
@@ -60,6 +64,9 @@ enum Command {
     User(user_cmd::UserArgs),
     /// For vendors: make a signing key, sign a help desk's challenge.
     Vendor(vendor_cmd::VendorArgs),
+    /// Our own domains' posture: ingest DMARC aggregate, failure and TLS
+    /// reports, see who sends as us, check SPF, DMARC, DKIM and MX.
+    Dmarc(dmarc_cmd::DmarcArgs),
 }
 
 /// Exit status for bad usage, as clap uses.
@@ -110,6 +117,10 @@ fn main() -> ExitCode {
             user_cmd::run(args, &db)
         }
         Command::Vendor(args) => vendor_cmd::run(args),
+        Command::Dmarc(mut args) => {
+            args.apply_config(&config);
+            dmarc_cmd::run(&db, args)
+        }
     };
     match outcome {
         Ok(code) => code,

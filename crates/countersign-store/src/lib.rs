@@ -19,6 +19,7 @@ mod cases;
 mod directory;
 mod error;
 mod migrate;
+pub mod posture;
 mod rows;
 
 pub use accounts::{ApiTokenRecord, NewSession, SessionRecord, SigninFailure};
@@ -28,6 +29,7 @@ pub use cases::{
     Webhook,
 };
 pub use error::StoreError;
+pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
 
 /// How many audit entries may accumulate before an append signs a new
 /// checkpoint by itself (when the store has the installation key).

@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_serve.sql"),
         include_str!("../migrations/postgres/0002_serve.sql"),
     ),
+    (
+        3,
+        "posture",
+        include_str!("../migrations/sqlite/0003_posture.sql"),
+        include_str!("../migrations/postgres/0003_posture.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].
