@@ -18,6 +18,21 @@ BIN=$ROOT/target/release/countersign
 
 log() { printf '[compare %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
+# The peer's processes, stopped by the PIDs its harness reports, never by
+# name (other rspamd or NSD instances on the machine are not ours).
+RSPAMD_PID=""
+NSD_PID=""
+stop_pid() {  # pid, name
+  local pid=$1 name=$2
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  log "stopped $name (pid $pid)"
+}
+trap 'stop_pid "$RSPAMD_PID" rspamd; stop_pid "$NSD_PID" nsd' EXIT INT TERM
+
 cargo build --quiet --release --locked --bin countersign --manifest-path "$ROOT/Cargo.toml"
 
 ours() {  # label, extra args...
@@ -41,13 +56,18 @@ ours before --zone "$CORPUS/zone/test.zone"
 
 log "peer: rspamd via ../shared/bench/run.sh (leaves NSD up for our NSD run)"
 KEEP_RUNNING=1 "$SHARED/run.sh" 2>"$BENCH_WORK/rspamd.log" | tail -2
+# The harness names the PIDs it left running in its log.
+left=$(grep -o 'KEEP_RUNNING=1: rspamd [0-9]*, nsd [0-9]*' "$BENCH_WORK/rspamd.log" | tail -1 || true)
+RSPAMD_PID=$(sed -n 's/.*rspamd \([0-9]*\),.*/\1/p' <<<"$left")
+NSD_PID=$(sed -n 's/.*nsd \([0-9]*\)$/\1/p' <<<"$left")
 # Stop rspamd (it would compete for the cores) but keep NSD for the next run.
-pkill -f "rspamd: main process" 2>/dev/null || true
-sleep 1
+stop_pid "$RSPAMD_PID" rspamd
+RSPAMD_PID=""
 
 log "countersign, DNS from the peer's NSD on 127.0.0.1:${DNS_PORT:-10053}"
 ours nsd --dns "127.0.0.1:${DNS_PORT:-10053}" || log "NSD run failed (NSD not running?)"
-pkill -f "nsd -d -c $BENCH_WORK/state" 2>/dev/null || true
+stop_pid "$NSD_PID" nsd
+NSD_PID=""
 
 log "countersign, after the peer"
 ours after --zone "$CORPUS/zone/test.zone"

@@ -14,9 +14,16 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# Private state files: two runs (or worktrees) on one machine never stop
+# each other's servers.
+state_dir="$(mktemp -d /tmp/countersign-test.XXXXXX)"
+export COUNTERSIGN_PG_STATE="$state_dir/pg.state"
+export COUNTERSIGN_IMAP_STATE="$state_dir/imap.state"
+
 cleanup() {
   scripts/postgres.sh stop >/dev/null 2>&1 || true
   scripts/dovecot.sh stop >/dev/null 2>&1 || true
+  rm -rf "$state_dir"
 }
 trap cleanup EXIT
 
@@ -31,7 +38,7 @@ if [ -x scripts/dovecot.sh ]; then
 fi
 
 step "cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 step "conformance suites and corpora: pass counts"
 # Re-runs the (fast) drivers with their tables shown; failures already

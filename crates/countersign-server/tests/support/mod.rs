@@ -386,6 +386,12 @@ impl Api {
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
+        if body.len() > 64 * 1024 {
+            // The server may refuse a large body before reading it and then
+            // close the connection; it must not go back to the pool, where
+            // the next request would find it closed.
+            req = req.header("connection", "close");
+        }
         if !body.is_empty() {
             req = req.body(body);
         }
