@@ -795,3 +795,40 @@ pub async fn webhook_deliveries(
 ) -> ApiResult<Json<Vec<AttemptView>>> {
     Ok(Json(state.services.webhook_deliveries(&p, &id).await?))
 }
+
+/// Our domains with DMARC aggregate reports, and their totals.
+#[utoipa::path(get, path = "/api/v1/posture/domains", tag = "posture",
+    responses((status = 200, description = "domains with their report and volume totals", body = Object)))]
+pub async fn posture_domains(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let domains = state.services.posture_domains(&p).await?;
+    Ok(Json(serde_json::to_value(domains).unwrap_or_default()))
+}
+
+/// Which sources send as our domains.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PostureSourcesQuery {
+    /// One of our domains (all when absent).
+    pub domain: Option<String>,
+    /// The last this many days (1–3650; all reports when absent).
+    pub days: Option<u32>,
+}
+
+/// Who sends as our domains: each source's volume and whether SPF and DKIM
+/// aligned, from the ingested DMARC aggregate reports.
+#[utoipa::path(get, path = "/api/v1/posture/sources", tag = "posture", params(PostureSourcesQuery),
+    responses((status = 200, description = "the per-source view", body = Object),
+              (status = 422, description = "invalid", body = Problem)))]
+pub async fn posture_sources(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    query: Result<Query<PostureSourcesQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Query(q) = query
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
+    let report = state.services.posture_sources(&p, q.domain, q.days).await?;
+    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}

@@ -139,6 +139,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/api/v1/tokens", Access::Roles(ADMIN)),
     route("POST", "/api/v1/tokens", Access::Roles(ADMIN)),
     route("DELETE", "/api/v1/tokens/{id}", Access::Roles(ADMIN)),
+    route("GET", "/api/v1/posture/domains", Access::Roles(ADMIN)),
+    route("GET", "/api/v1/posture/sources", Access::Roles(ADMIN)),
     route("GET", "/api/v1/webhooks", Access::Roles(ADMIN)),
     route("POST", "/api/v1/webhooks", Access::Roles(ADMIN)),
     route("DELETE", "/api/v1/webhooks/{id}", Access::Roles(ADMIN)),
@@ -227,6 +229,8 @@ pub fn app(state: AppState) -> Router {
             get(api::list_webhooks).post(api::create_webhook),
         )
         .route("/api/v1/webhooks/{id}", delete(api::disable_webhook))
+        .route("/api/v1/posture/domains", get(api::posture_domains))
+        .route("/api/v1/posture/sources", get(api::posture_sources))
         .route(
             "/api/v1/webhooks/{id}/deliveries",
             get(api::webhook_deliveries),

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         api::list_accounts, api::create_account, api::unlock_account, api::disable_account,
         api::list_tokens, api::create_token, api::revoke_token,
         api::list_webhooks, api::create_webhook, api::disable_webhook, api::webhook_deliveries,
+        api::posture_domains, api::posture_sources,
     ),
     components(schemas(Problem)),
     tags(
@@ -26,6 +27,7 @@ use utoipa::OpenApi;
         (name = "session", description = "Signing in"),
         (name = "accounts", description = "Accounts and API tokens"),
         (name = "webhooks", description = "Case events for help-desk tools"),
+        (name = "posture", description = "Our own domains: who sends as us, from DMARC reports"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]

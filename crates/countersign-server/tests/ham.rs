@@ -58,7 +58,10 @@ fn honest_mail_is_rarely_held_and_never_quarantined() {
         let mut raw = std::fs::read(path).unwrap();
         // mbox "From " separator lines are not part of the message.
         if raw.starts_with(b"From ") {
-            let cut = raw.iter().position(|&b| b == b'\n').map_or(raw.len(), |p| p + 1);
+            let cut = raw
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(raw.len(), |p| p + 1);
             raw.drain(..cut);
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

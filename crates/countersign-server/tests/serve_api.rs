@@ -702,6 +702,45 @@ async fn journeys(install: Install) {
         locked["detail"].as_str().unwrap().contains("locked"),
         "{locked}"
     );
+    // Posture: a DMARC aggregate report ingested from the CLI is what
+    // administrators read through the API; nobody else may.
+    let sample = support::repo().join(
+        "../shared/corpora/dmarc-parsedmarc-samples/aggregate/!example.com!1538204542!1538463818.xml",
+    );
+    install.ok(&["dmarc", "ingest", sample.to_str().unwrap()]);
+    let domains = api
+        .get("/api/v1/posture/domains", Some(&people.admin))
+        .await
+        .ok();
+    assert!(
+        domains
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["domain"] == "example.com"),
+        "{domains}"
+    );
+    let sources = api
+        .get(
+            "/api/v1/posture/sources?domain=example.com",
+            Some(&people.admin),
+        )
+        .await
+        .ok();
+    assert!(
+        !sources["sources"].as_array().unwrap().is_empty()
+            && sources["total"]["messages"].as_u64() > Some(0),
+        "{sources}"
+    );
+    api.get("/api/v1/posture/sources?days=0", Some(&people.admin))
+        .await
+        .expect(422);
+    api.get("/api/v1/posture/sources?colour=red", Some(&people.admin))
+        .await
+        .expect(422);
+    api.get("/api/v1/posture/sources", Some(&people.analyst))
+        .await
+        .expect(403);
     let accounts = api.get("/api/v1/accounts", Some(&people.admin)).await.ok();
     let priya = accounts
         .as_array()

@@ -15,6 +15,7 @@ pub mod cases;
 mod directory_view;
 pub mod messages;
 pub mod metrics;
+pub mod posture;
 pub mod webhooks;
 
 pub use directory_view::DirectoryView;
