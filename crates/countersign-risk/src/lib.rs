@@ -207,12 +207,32 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     let buffer = String::from_utf8(buffer).unwrap_or_default();
     let ranges = ranges_to_scan(&buffer, &text_parts, &html_parts, rulebook.max_span());
 
+    let reading = read_grammar(
+        content,
+        rulebook,
+        &buffer,
+        &segments,
+        &breaks,
+        &text_parts,
+        &html_parts,
+        &ranges,
+    );
     let rules = rulebook.rules();
     let mut fired = vec![false; rules.len()];
     let mut assessment = RiskAssessment::default();
     for hit in rulebook.scan_ranges(&buffer, &ranges) {
         let rule = &rules[hit.rule];
         if fired[hit.rule] {
+            continue;
+        }
+        // A request's phrase inside a clause the grammar read as negated or
+        // reported ("we will never ask you to install ...") asks nothing.
+        if rule.category.is_high_risk_request()
+            && reading
+                .muted
+                .iter()
+                .any(|m| m.start <= hit.start && hit.end <= m.end)
+        {
             continue;
         }
         let indicator = if rule.category == RiskCategory::CallbackBait {
@@ -246,17 +266,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         });
     }
     executables(content, &mut assessment);
-    recognised(
-        content,
-        rulebook,
-        &buffer,
-        &segments,
-        &breaks,
-        &text_parts,
-        &html_parts,
-        &ranges,
-        &mut assessment,
-    );
+    add_recognised(reading.found, &buffer, &segments, &mut assessment);
     assessment.lures.sort_unstable();
     assessment
 }
@@ -353,7 +363,7 @@ fn recognised_weight(category: RiskCategory) -> u32 {
 /// to `assessment`: the subject, every text part and every HTML part that
 /// is not a plain part's twin, each up to its quoted history.
 #[allow(clippy::too_many_arguments)]
-fn recognised(
+fn read_grammar(
     content: &MessageContent,
     rulebook: &Rulebook,
     buffer: &str,
@@ -362,8 +372,7 @@ fn recognised(
     text_parts: &[Range<usize>],
     html_parts: &[Range<usize>],
     scanned: &[Range<usize>],
-    assessment: &mut RiskAssessment,
-) {
+) -> recognise::Reading {
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let subject_end = match (content.subject.is_some(), segments.first()) {
         (true, Some(&(end, _))) => end,
@@ -401,13 +410,19 @@ fn recognised(
             }
         }
     }
-    for found in rulebook.recogniser().recognise(
-        buffer,
-        &ranges,
-        breaks,
-        &content.phone_numbers,
-        subject_end,
-    ) {
+    rulebook
+        .recogniser()
+        .recognise(buffer, &ranges, breaks, &content.phone_numbers, subject_end)
+}
+
+/// Adds the grammar's findings to `assessment`.
+fn add_recognised(
+    found: Vec<recognise::Recognised>,
+    buffer: &str,
+    segments: &[(usize, Location)],
+    assessment: &mut RiskAssessment,
+) {
+    for found in found {
         let category = found.category;
         let location = segments
             .iter()

@@ -45,6 +45,17 @@ pub(crate) struct Recognised {
     pub indicator: Option<String>,
 }
 
+/// What the grammar read in a message.
+#[derive(Debug, Default)]
+pub(crate) struct Reading {
+    /// The requests and lures recognised.
+    pub found: Vec<Recognised>,
+    /// Byte ranges of the buffer where a request's words stand in a negated
+    /// or reported clause ("we will never ask you to install ...", "they
+    /// say they need your code"): a phrase found there asks nothing.
+    pub muted: Vec<Range<usize>>,
+}
+
 /// How strongly two tokens are separated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 enum Sep {
@@ -115,10 +126,10 @@ impl Recogniser {
         breaks: &[(usize, bool)],
         phones: &[String],
         subject_end: usize,
-    ) -> Vec<Recognised> {
+    ) -> Reading {
         let mut toks = tokenize(buffer, ranges, breaks);
         if toks.is_empty() {
-            return Vec::new();
+            return Reading::default();
         }
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
@@ -130,13 +141,17 @@ impl Recogniser {
             buffer,
             toks: &toks,
             found: Vec::new(),
+            muted: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
             subject_end,
         };
         out.read(&clauses, &phone_at);
-        out.found
+        Reading {
+            found: out.found,
+            muted: out.muted,
+        }
     }
 
     /// The clauses of `ranges` with the classes of their words and the
@@ -158,6 +173,7 @@ impl Recogniser {
             buffer,
             toks: &toks,
             found: Vec::new(),
+            muted: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
@@ -798,6 +814,9 @@ struct Reader<'a> {
     buffer: &'a str,
     toks: &'a [Tok],
     found: Vec<Recognised>,
+    /// Byte ranges of clauses that name a request's verb or object but are
+    /// negated or reported: what they mention is not asked.
+    muted: Vec<Range<usize>>,
     langs: &'a [Lang],
     /// The classes of the sentence being read, for the context of a
     /// payment: "new supplier", an amount, "below".
@@ -1194,6 +1213,16 @@ impl<'a> Reader<'a> {
             let ends_in_colon_here =
                 clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
             let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
+            // Hypothetical clauses are not muted: "if you do not confirm
+            // your password today, ..." is how a threat asks.
+            if (negated || reported)
+                && !hypothetical
+                && all & verbs_and_objects != 0
+                && clause.toks.end > clause.toks.start
+            {
+                self.muted
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             let mut own = if free && relevant { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
@@ -2128,6 +2157,7 @@ mod tests {
                 &["+18885550100".to_owned()],
                 0,
             )
+            .found
             .into_iter()
             .map(|r| r.category)
             .collect();
