@@ -1,0 +1,121 @@
+//! The fresh evaluation sets in `eval/fresh/` (each written by someone who
+//! had not read the code, see each set's README.md) as regression tests.
+//! Their first-sight scores are recorded in the issues' notes; here they
+//! only guard against going backwards: each floor is the score when the set
+//! was added, less one point. `eval/score_fresh.py` prints the full tables.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// The verdicts that keep a message from being acted on.
+const STRICT: [&str; 3] = ["hold", "quarantine", "reject"];
+
+struct Score {
+    right: usize,
+    total: usize,
+    attacks_stopped: usize,
+    attacks: usize,
+    honest_quarantined: usize,
+}
+
+fn score(set: &str) -> Score {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = repo.join("eval/fresh").join(set);
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .arg("analyze")
+        .arg("--zone")
+        .arg(dir.join("zone/set.zone"))
+        .arg("--directory")
+        .arg(dir.join("directory.json"))
+        .arg("--manifest")
+        .arg(dir.join("manifest.jsonl"))
+        .args(["--json", "--at", "2026-12-04T12:00:00Z"])
+        .output()
+        .expect("the countersign binary runs");
+    let verdicts: std::collections::HashMap<String, String> =
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| {
+                let o: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    o["file"].as_str().unwrap_or_default().to_owned(),
+                    o["verdict"].as_str().unwrap_or("error").to_owned(),
+                )
+            })
+            .collect();
+    let manifest = std::fs::read_to_string(dir.join("manifest.jsonl")).unwrap();
+    let mut s = Score {
+        right: 0,
+        total: 0,
+        attacks_stopped: 0,
+        attacks: 0,
+        honest_quarantined: 0,
+    };
+    for line in manifest.lines().filter(|l| !l.trim().is_empty()) {
+        let label: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = label["file"].as_str().unwrap();
+        let verdict = verdicts
+            .get(file)
+            .unwrap_or_else(|| panic!("{set}: no verdict for {file}"));
+        let acceptable: BTreeSet<&str> = label["acceptable_verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        s.total += 1;
+        s.right += usize::from(acceptable.contains(verdict.as_str()));
+        if acceptable.iter().all(|v| STRICT.contains(v)) {
+            s.attacks += 1;
+            s.attacks_stopped += usize::from(STRICT.contains(&verdict.as_str()));
+        }
+        if acceptable.contains("deliver") && (verdict == "quarantine" || verdict == "reject") {
+            s.honest_quarantined += 1;
+        }
+    }
+    println!(
+        "{set}: verdicts {}/{} = {:.1}%, attacks stopped {}/{} = {:.1}%, honest quarantined {}",
+        s.right,
+        s.total,
+        100.0 * s.right as f64 / s.total as f64,
+        s.attacks_stopped,
+        s.attacks,
+        100.0 * s.attacks_stopped as f64 / s.attacks.max(1) as f64,
+        s.honest_quarantined
+    );
+    s
+}
+
+fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
+    let s = score(set);
+    let v = 100.0 * s.right as f64 / s.total as f64;
+    let a = 100.0 * s.attacks_stopped as f64 / s.attacks as f64;
+    assert!(v >= verdicts, "{set}: verdicts {v:.1}% < {verdicts}%");
+    assert!(a >= attacks, "{set}: attacks stopped {a:.1}% < {attacks}%");
+    assert!(
+        s.honest_quarantined <= honest_quarantined,
+        "{set}: {} honest messages quarantined",
+        s.honest_quarantined
+    );
+}
+
+#[test]
+fn set_a_requests_lures_bec_callback() {
+    at_least("set-a", 89.9, 89.6, 0);
+}
+
+#[test]
+fn set_b_impersonation() {
+    at_least("set-b", 92.2, 94.9, 1);
+}
+
+#[test]
+fn set_c_help_desk_requests() {
+    at_least("set-c", 76.0, 85.0, 3);
+}
+
+#[test]
+fn set_d_impersonation() {
+    at_least("set-d", 81.8, 93.5, 0);
+}
