@@ -22,15 +22,8 @@ log() { printf '[compare %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # name (other rspamd or NSD instances on the machine are not ours).
 RSPAMD_PID=""
 NSD_PID=""
-stop_pid() {  # pid, name
-  local pid=$1 name=$2
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  log "stopped $name (pid $pid)"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 trap 'stop_pid "$RSPAMD_PID" rspamd; stop_pid "$NSD_PID" nsd' EXIT INT TERM
 
 cargo build --quiet --release --locked --bin countersign --manifest-path "$ROOT/Cargo.toml"
@@ -57,9 +50,7 @@ ours before --zone "$CORPUS/zone/test.zone"
 log "peer: rspamd via ../shared/bench/run.sh (leaves NSD up for our NSD run)"
 KEEP_RUNNING=1 "$SHARED/run.sh" 2>"$BENCH_WORK/rspamd.log" | tail -2
 # The harness names the PIDs it left running in its log.
-left=$(grep -o 'KEEP_RUNNING=1: rspamd [0-9]*, nsd [0-9]*' "$BENCH_WORK/rspamd.log" | tail -1 || true)
-RSPAMD_PID=$(sed -n 's/.*rspamd \([0-9]*\),.*/\1/p' <<<"$left")
-NSD_PID=$(sed -n 's/.*nsd \([0-9]*\)$/\1/p' <<<"$left")
+peer_pids_from_log "$BENCH_WORK/rspamd.log"
 # Stop rspamd (it would compete for the cores) but keep NSD for the next run.
 stop_pid "$RSPAMD_PID" rspamd
 RSPAMD_PID=""

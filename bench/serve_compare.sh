@@ -30,15 +30,8 @@ LOAD=$ROOT/target/release/examples/load
 
 RSPAMD_PID=""
 NSD_PID=""
-stop_pid() {  # pid, name
-  local pid=$1 name=$2
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  log "stopped $name (pid $pid)"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 trap 'stop_pid "$RSPAMD_PID" rspamd; stop_pid "$NSD_PID" nsd; serve_stop' EXIT INT TERM
 
 if [ ! -f "$CORPUS/manifest.jsonl" ]; then
@@ -48,9 +41,7 @@ fi
 
 log "peer: rspamd and NSD started by the harness, left running for our client"
 QUIET_WAIT=${QUIET_WAIT:-60} RUNS=0 PHYS=0 KEEP_RUNNING=1 "$SHARED/run.sh" 2>"$BENCH_WORK/serve-rspamd.log" >/dev/null || true
-left=$(grep -o 'KEEP_RUNNING=1: rspamd [0-9]*, nsd [0-9]*' "$BENCH_WORK/serve-rspamd.log" | tail -1 || true)
-RSPAMD_PID=$(sed -n 's/.*rspamd \([0-9]*\),.*/\1/p' <<<"$left")
-NSD_PID=$(sed -n 's/.*nsd \([0-9]*\)$/\1/p' <<<"$left")
+peer_pids_from_log "$BENCH_WORK/serve-rspamd.log"
 [ -n "$RSPAMD_PID" ] || { log "the harness did not leave rspamd running; see $BENCH_WORK/serve-rspamd.log"; exit 1; }
 "$LOAD" --target rspamd --base http://127.0.0.1:11333 --manifest "$CORPUS/manifest.jsonl" \
   --concurrency "$CONC" --seconds "$SECS" | tee "$BENCH_WORK/serve-rspamd.json"
