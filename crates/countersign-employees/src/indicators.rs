@@ -97,7 +97,7 @@ pub struct Context<'a> {
     pub own_domains: &'a [String],
     /// Shared mail providers and similar (gmail.com...): a domain everyone
     /// uses links nothing; addresses at it still do.
-    pub is_shared_domain: &'a dyn Fn(&str) -> bool,
+    pub is_shared_domain: fn(&str) -> bool,
     /// The calling code for national numbers (`44` turns `020 7946 0999`
     /// into `+442079460999`); without it only international numbers count.
     pub default_calling_code: Option<&'a str>,
@@ -552,7 +552,7 @@ mod tests {
         static OWN: [String; 0] = [];
         Context {
             own_domains: &OWN,
-            is_shared_domain: &|d: &str| d == "gmail.com",
+            is_shared_domain: |d: &str| d == "gmail.com",
             default_calling_code: Some("44"),
         }
     }

@@ -229,7 +229,7 @@ mod tests {
         static OWN: [String; 0] = [];
         Context {
             own_domains: &OWN,
-            is_shared_domain: &|_: &str| false,
+            is_shared_domain: |_: &str| false,
             default_calling_code: None,
         }
     }

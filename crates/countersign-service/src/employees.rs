@@ -165,7 +165,6 @@ pub struct TicketInput {
 
 /// A report: the form, and optionally the suspicious message itself.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ReportInput {
     /// The form.
     #[serde(flatten)]
@@ -890,14 +889,10 @@ impl Services {
         Ok(())
     }
 
-    fn indicator_context<'a>(
-        &'a self,
-        own: &'a [String],
-        shared: &'a dyn Fn(&str) -> bool,
-    ) -> Context<'a> {
+    fn indicator_context<'a>(&'a self, own: &'a [String]) -> Context<'a> {
         Context {
             own_domains: own,
-            is_shared_domain: shared,
+            is_shared_domain: countersign_engine::Identities::is_free_mail,
             default_calling_code: self.employee_settings().default_calling_code.as_deref(),
         }
     }
@@ -950,8 +945,7 @@ impl Services {
             .as_ref()
             .map(|o| o.domains.clone())
             .unwrap_or_default();
-        let shared = |d: &str| countersign_engine::Identities::is_free_mail(d);
-        let cx = self.indicator_context(&own, &shared);
+        let cx = self.indicator_context(&own);
         let mut ind = Indicators::default();
         self.message_indicators(judged, &mut ind, &cx);
         if ind.list.is_empty() {
@@ -1070,8 +1064,7 @@ impl Services {
             .as_ref()
             .map(|o| o.domains.clone())
             .unwrap_or_default();
-        let shared = |d: &str| countersign_engine::Identities::is_free_mail(d);
-        let cx = self.indicator_context(&own, &shared);
+        let cx = self.indicator_context(&own);
         let mut body = report::check(input.form, raw.is_some(), &cx)
             .map_err(|e| invalid(e.field, e.message))?;
         let deferred = !self
