@@ -262,7 +262,10 @@ fn phone_runs(text: &str) -> Vec<String> {
 /// A phone number in E.164: `+` and 8 to 15 digits; `00` counts as `+`;
 /// a national number (leading `0`) takes `default_calling_code`.
 pub fn normalize_phone(text: &str, default_calling_code: Option<&str>) -> Option<String> {
-    let t = text.trim();
+    // "+44 (0)20 ...": the national trunk prefix in parentheses is not dialled
+    // from abroad.
+    let t = text.trim().replace("(0)", "");
+    let t = t.as_str();
     let digits: String = t.chars().filter(char::is_ascii_digit).collect();
     let international = if t.starts_with('+') {
         digits
@@ -572,6 +575,10 @@ mod tests {
             Some("+442079460999")
         );
         assert_eq!(normalize_phone("020 7946 0999", None), None);
+        assert_eq!(
+            normalize_phone("+44 (0)20 7946-0999", None).as_deref(),
+            Some("+442079460999")
+        );
         assert_eq!(normalize_phone("12", None), None);
         assert_eq!(
             normalize_email("<Dana@Mail.Vendor.CO.UK>").as_deref(),
