@@ -395,17 +395,30 @@ impl Api {
         body: Vec<u8>,
     ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(ct) = content_type {
-            req = req.header("content-type", ct);
-        }
-        if !body.is_empty() {
-            req = req.body(body);
-        }
-        let resp = req.send().await.expect("request");
+        let build = || {
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(ct) = content_type {
+                req = req.header("content-type", ct);
+            }
+            if !body.is_empty() {
+                req = req.body(body.clone());
+            }
+            req
+        };
+        // A server that refuses a body too large (413) closes that kept-alive
+        // connection; a GET that raced onto it is sent again, as browsers do.
+        let resp = match build().send().await {
+            Ok(resp) => resp,
+            Err(err) if method == reqwest::Method::GET && err.is_request() => {
+                build().send().await.expect("request")
+            }
+            Err(err) => panic!("request: {err:?}"),
+        };
         let status = resp.status().as_u16();
         let content_type = resp
             .headers()
