@@ -33,7 +33,8 @@ impl Rng {
 }
 
 fn indicator(rng: &mut Rng) -> Indicator {
-    // Pools: most values are rare, a few recur (a campaign's number or domain).
+    // Pools: most values are rare; 3% come from a few hundred values that
+    // recur (a campaign's number, domain or claimed name).
     let hot = rng.below(100) < 3;
     match rng.below(5) {
         0 => Indicator {
@@ -129,6 +130,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let loading = Instant::now();
     let (mut formed, mut grew) = (0usize, 0usize);
     for n in 0..reports {
+        if n % 1000 == 0 {
+            eprintln!("loading: {n} of {reports} reports");
+        }
         let at = start + Duration::seconds((n as i64) * 60);
         let s = sighting(&mut rng, n, per, at);
         match store
@@ -147,6 +151,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         load.as_secs_f64(),
         reports as f64 / load.as_secs_f64()
     );
+    eprintln!("timing 1,000 new reports...");
     let mut times = Vec::with_capacity(1000);
     let (mut joined, mut alone) = (0usize, 0usize);
     for n in reports..reports + 1000 {
@@ -172,6 +177,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(times[times.len() / 2]),
         ms(times[times.len() * 99 / 100]),
         ms(times[times.len() - 1]),
+    );
+    let campaigns = store.campaigns(None, 100_000).await?;
+    let largest = campaigns.iter().map(|c| c.sightings).max().unwrap_or(0);
+    println!(
+        "{} campaigns; the largest has {largest} sightings",
+        campaigns.len()
     );
     if let Some(kib) = peak_rss_kib() {
         println!(

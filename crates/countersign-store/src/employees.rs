@@ -614,9 +614,11 @@ impl Store {
                     c
                 }};
             }
+            let mut assigned: Vec<String> = vec![sighting.id.clone()];
             let outcome = match plan {
                 Plan::Alone => Correlation::Alone,
                 Plan::Form { with, .. } => {
+                    assigned.extend(with.iter().cloned());
                     let mut members = load_sightings!(&with);
                     members.push(sighting.clone());
                     Correlation::Formed(Campaign::form(new_campaign_id, members, now))
@@ -648,6 +650,7 @@ impl Store {
                     for s in load_sightings!(&with) {
                         c.add(&s, now);
                     }
+                    assigned.extend(with.iter().cloned());
                     c.add(sighting, now);
                     Correlation::Grew {
                         campaign: c,
@@ -708,9 +711,13 @@ impl Store {
                 }
             };
             if let Some(c) = campaign {
-                for item in &c.timeline {
+                // Only what changed campaign: the members a new campaign
+                // formed from, the loose sightings and the new one that
+                // joined, and the sightings of merged campaigns (one
+                // statement each). Never the whole timeline again.
+                for id in &assigned {
                     sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE id = $1")
-                        .bind(&item.sighting_id)
+                        .bind(id)
                         .bind(&c.id)
                         .execute(&mut *tx)
                         .await
