@@ -14,8 +14,14 @@ use time::{Duration, OffsetDateTime};
 
 /// Matches considered per indicator of a new sighting.
 pub const MAX_MATCHES_PER_INDICATOR: usize = 50;
-/// Timeline entries kept per campaign; later ones are counted.
-pub const MAX_TIMELINE: usize = 1000;
+/// Timeline entries kept per campaign: the first half and the latest
+/// half; those in between are counted. Keeps every campaign document (read
+/// and written on each join) small whatever the campaign's size.
+pub const MAX_TIMELINE: usize = 200;
+/// Indicators kept per campaign (the most sighted); others are counted.
+pub const MAX_CAMPAIGN_INDICATORS: usize = 200;
+/// Distinct people counted per campaign; past it the count is a floor.
+pub const MAX_TARGETS: usize = 500;
 
 /// What was sighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,17 +226,24 @@ pub struct Campaign {
     pub updated_at: OffsetDateTime,
     /// Its sightings, oldest first.
     pub timeline: Vec<TimelineItem>,
-    /// Sightings past [`MAX_TIMELINE`], counted.
+    /// Timeline entries left out past [`MAX_TIMELINE`], counted.
     #[serde(default)]
     pub timeline_dropped: u64,
+    /// Indicators left out past [`MAX_CAMPAIGN_INDICATORS`], counted.
+    #[serde(default)]
+    pub indicators_dropped: u64,
     /// Sightings in all.
     pub sightings: u64,
     /// Its indicators, most sighted first.
     pub indicators: Vec<CampaignIndicator>,
     /// Teams targeted, with how many sightings each.
     pub teams: BTreeMap<String, u32>,
-    /// How many different people were targeted (names are never listed).
+    /// How many different people were targeted (names are never listed);
+    /// at least this many when `people_targeted_capped`.
     pub people_targeted: u32,
+    /// The count stopped at [`MAX_TARGETS`].
+    #[serde(default)]
+    pub people_targeted_capped: bool,
     /// Opaque target keys, to count people (not shown).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub target_keys: BTreeSet<String>,
@@ -250,10 +263,12 @@ impl Campaign {
             updated_at: now,
             timeline: Vec::new(),
             timeline_dropped: 0,
+            indicators_dropped: 0,
             sightings: 0,
             indicators: Vec::new(),
             teams: BTreeMap::new(),
             people_targeted: 0,
+            people_targeted_capped: false,
             target_keys: BTreeSet::new(),
             merged: Vec::new(),
         };
@@ -270,61 +285,118 @@ impl Campaign {
         }
         let mut shared = Vec::new();
         for ind in &s.indicators {
-            let full = self.indicators.len() >= 1000;
-            match self.indicators.iter_mut().find(|c| c.indicator == *ind) {
-                Some(c) => {
-                    c.sightings += 1;
-                    c.first_seen = c.first_seen.min(s.at);
-                    c.last_seen = c.last_seen.max(s.at);
-                    shared.push(ind.key());
-                }
-                None if !full => self.indicators.push(CampaignIndicator {
-                    indicator: ind.clone(),
-                    sightings: 1,
-                    first_seen: s.at,
-                    last_seen: s.at,
-                }),
-                None => {}
+            if self.count_indicator(ind, 1, s.at, s.at) {
+                shared.push(ind.key());
             }
         }
+        self.sort_indicators();
+        if let Some(team) = &s.team {
+            *self.teams.entry(team.clone()).or_default() += 1;
+        }
+        if let Some(t) = &s.target {
+            self.count_target(t);
+        }
+        self.sightings += 1;
+        self.push_timeline(TimelineItem {
+            at: s.at,
+            sighting_id: s.id.clone(),
+            kind: s.kind,
+            summary: s.summary.clone(),
+            shared: shared.clone(),
+        });
+        self.updated_at = now;
+        shared
+    }
+
+    /// Counts an indicator; true when the campaign had it already.
+    fn count_indicator(
+        &mut self,
+        ind: &Indicator,
+        n: u32,
+        first: OffsetDateTime,
+        last: OffsetDateTime,
+    ) -> bool {
+        let full = self.indicators.len() >= MAX_CAMPAIGN_INDICATORS;
+        match self.indicators.iter_mut().find(|c| c.indicator == *ind) {
+            Some(c) => {
+                c.sightings += n;
+                c.first_seen = c.first_seen.min(first);
+                c.last_seen = c.last_seen.max(last);
+                true
+            }
+            None if !full => {
+                self.indicators.push(CampaignIndicator {
+                    indicator: ind.clone(),
+                    sightings: n,
+                    first_seen: first,
+                    last_seen: last,
+                });
+                false
+            }
+            None => {
+                self.indicators_dropped += 1;
+                false
+            }
+        }
+    }
+
+    fn sort_indicators(&mut self) {
         self.indicators.sort_by(|a, b| {
             b.sightings
                 .cmp(&a.sightings)
                 .then(a.indicator.cmp(&b.indicator))
         });
-        if let Some(team) = &s.team {
-            *self.teams.entry(team.clone()).or_default() += 1;
-        }
-        if let Some(t) = &s.target
-            && self.target_keys.len() < 10_000
-        {
-            self.target_keys.insert(t.clone());
-        }
-        self.people_targeted = self.target_keys.len() as u32;
-        self.sightings += 1;
-        if self.timeline.len() < MAX_TIMELINE {
-            self.timeline.push(TimelineItem {
-                at: s.at,
-                sighting_id: s.id.clone(),
-                kind: s.kind,
-                summary: s.summary.clone(),
-                shared: shared.clone(),
-            });
-            self.timeline.sort_by(|a, b| a.at.cmp(&b.at));
-        } else {
-            self.timeline_dropped += 1;
-        }
-        self.updated_at = now;
-        shared
     }
 
-    /// Takes in another campaign's sightings.
-    pub fn merge(&mut self, other: Campaign, sightings: &[Sighting], now: OffsetDateTime) {
-        for s in sightings {
-            self.add(s, now);
+    fn count_target(&mut self, key: &str) {
+        if self.target_keys.len() < MAX_TARGETS {
+            self.target_keys.insert(key.to_owned());
+        } else if !self.target_keys.contains(key) {
+            self.people_targeted_capped = true;
         }
+        self.people_targeted = self.target_keys.len() as u32;
+    }
+
+    fn push_timeline(&mut self, item: TimelineItem) {
+        let at = self.timeline.partition_point(|t| t.at <= item.at);
+        self.timeline.insert(at, item);
+        if self.timeline.len() > MAX_TIMELINE {
+            // Keep the beginning and the latest; count what falls between.
+            self.timeline.remove(MAX_TIMELINE / 2);
+            self.timeline_dropped += 1;
+        }
+    }
+
+    /// Takes in another campaign: its counts, timeline, teams and people,
+    /// from its document alone (bounded, whatever its size).
+    pub fn merge(&mut self, other: Campaign, now: OffsetDateTime) {
+        for i in &other.indicators {
+            self.count_indicator(&i.indicator, i.sightings, i.first_seen, i.last_seen);
+        }
+        self.indicators_dropped += other.indicators_dropped;
+        self.sort_indicators();
+        for (team, n) in other.teams {
+            *self.teams.entry(team).or_default() += n;
+        }
+        for t in &other.target_keys {
+            self.count_target(t);
+        }
+        self.people_targeted_capped |= other.people_targeted_capped;
+        self.sightings += other.sightings;
+        self.timeline_dropped += other.timeline_dropped;
+        for item in other.timeline {
+            if !self
+                .timeline
+                .iter()
+                .any(|t| t.sighting_id == item.sighting_id)
+            {
+                self.push_timeline(item);
+            }
+        }
+        self.formed_at = self.formed_at.min(other.formed_at);
         self.merged.push(other.id);
         self.merged.extend(other.merged);
+        self.updated_at = now;
     }
 
     /// The copy shown: target keys left out.

@@ -18,7 +18,6 @@ use countersign_employees::report::{self, Outcome, ReportForm};
 use countersign_employees::verify::{
     self, Attempt, CallerVerification, Direction, Failure, OpenTicket, State,
 };
-use countersign_model::verdict::Action;
 use countersign_store::{Correlation, PublishedEvent, ReportRecord, StaffPhoto, Ticket};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -1407,9 +1406,4 @@ impl Services {
         }
         self.campaign(p, id).await
     }
-}
-
-/// Whether a verdict holds a message back (so it is a sighting).
-pub fn held_back(action: Action) -> bool {
-    !matches!(action, Action::Deliver | Action::Flag)
 }

@@ -632,15 +632,7 @@ impl Store {
                     let mut c = load_campaign!(&id);
                     for other_id in &merge {
                         let other = load_campaign!(other_id);
-                        let ids: Vec<String> = sqlx::query_scalar(
-                            "SELECT id FROM sightings WHERE campaign_id = $1 ORDER BY at LIMIT 5000",
-                        )
-                        .bind(other_id)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(q("read campaign sightings"))?;
-                        let members = load_sightings!(&ids);
-                        c.merge(other, &members, now);
+                        c.merge(other, now);
                         sqlx::query("DELETE FROM campaigns WHERE id = $1")
                             .bind(other_id)
                             .execute(&mut *tx)
