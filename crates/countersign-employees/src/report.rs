@@ -100,13 +100,13 @@ fn short(field: &'static str, v: &Option<String>) -> Result<(), FormError> {
     }
 }
 
-fn parse_enum<T: for<'de> Deserialize<'de>>(
+fn parse_enum<T>(
     field: &'static str,
     values: &[String],
     allowed: &str,
 ) -> Result<BTreeSet<T>, FormError>
 where
-    T: Ord,
+    T: for<'de> Deserialize<'de> + Ord,
 {
     if values.len() > 10 {
         return Err(err(field, "at most 10 entries"));

@@ -349,8 +349,7 @@ impl Services {
 
     fn entry(&self, card: StaffCard, photos: &[String]) -> StaffEntry {
         let photo_url = photos
-            .iter()
-            .any(|s| *s == card.staff_id)
+            .contains(&card.staff_id)
             .then(|| format!("/api/v1/staff/{}/photo", card.staff_id));
         StaffEntry {
             staff_id: card.staff_id,
@@ -620,10 +619,10 @@ impl Services {
             now,
             self.inner.settings.code_lifetime,
         );
-        if direction == Direction::CallerClaimsIt {
-            if let Some(emp) = &p.account.employee_id {
-                v.open_tickets = self.open_tickets_of(emp).await?;
-            }
+        if direction == Direction::CallerClaimsIt
+            && let Some(emp) = &p.account.employee_id
+        {
+            v.open_tickets = self.open_tickets_of(emp).await?;
         }
         let subject_key = format!("verification:{}", v.id);
         let mut audit = vec![event(
