@@ -754,7 +754,9 @@ impl Identities {
         self.org_domains.contains(&reg) || self.vendors_by_domain.contains_key(&reg)
     }
 
-    pub(crate) fn is_free_mail(domain: &str) -> bool {
+    /// True when `domain` is a free mail provider anyone can sign up at
+    /// (an address there proves nothing about an organisation).
+    pub fn is_free_mail(domain: &str) -> bool {
         let reg = registrable(domain);
         FREE_MAIL.contains(&reg.as_str())
             || reg

@@ -11,6 +11,7 @@
 //! name what was wrong and never leak internals.
 
 mod api;
+mod employees_api;
 pub mod extract;
 pub mod openapi;
 pub mod problem;
@@ -24,6 +25,7 @@ use axum::routing::{delete, get, post};
 use countersign_accounts::Role;
 use countersign_accounts::signin::Stage;
 use countersign_service::Services;
+use countersign_service::employees::PEOPLE;
 use countersign_service::metrics::labels;
 use problem::Problem;
 use std::time::Instant;
@@ -60,6 +62,8 @@ const READERS: &[Role] = &[
 ];
 const ANALYST: &[Role] = &[Role::Analyst];
 const ADMIN: &[Role] = &[Role::SecurityAdmin];
+const TRIAGE: &[Role] = &[Role::SecurityAdmin, Role::Analyst];
+const VERIFIERS: &[Role] = &[Role::Employee, Role::Analyst];
 
 const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
     RouteSpec {
@@ -149,6 +153,37 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/webhooks/{id}/deliveries",
         Access::Roles(ADMIN),
     ),
+    route("GET", "/api/v1/staff", Access::Roles(PEOPLE)),
+    route("GET", "/api/v1/staff/{id}/photo", Access::Roles(PEOPLE)),
+    route("PUT", "/api/v1/staff/{id}/photo", Access::Roles(ADMIN)),
+    route("POST", "/api/v1/verifications", Access::Roles(VERIFIERS)),
+    route(
+        "GET",
+        "/api/v1/verifications/{id}",
+        Access::Roles(VERIFIERS),
+    ),
+    route(
+        "POST",
+        "/api/v1/verifications/{id}/code",
+        Access::Roles(VERIFIERS),
+    ),
+    route(
+        "POST",
+        "/api/v1/tickets",
+        Access::Roles(&[Role::Integration, Role::Analyst]),
+    ),
+    route("POST", "/api/v1/reports", Access::Roles(PEOPLE)),
+    route("GET", "/api/v1/reports", Access::Roles(PEOPLE)),
+    route("GET", "/api/v1/reports/{id}", Access::Roles(PEOPLE)),
+    route("POST", "/api/v1/reports/{id}/triage", Access::Roles(TRIAGE)),
+    route("GET", "/api/v1/triage/reports", Access::Roles(TRIAGE)),
+    route("GET", "/api/v1/campaigns", Access::Roles(ADMIN)),
+    route("GET", "/api/v1/campaigns/{id}", Access::Roles(ADMIN)),
+    route(
+        "POST",
+        "/api/v1/campaigns/{id}/status",
+        Access::Roles(ADMIN),
+    ),
 ];
 
 /// The access rule of `method path`, if the route exists.
@@ -165,6 +200,8 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Largest JSON body elsewhere.
     pub max_json_bytes: usize,
+    /// Largest report (with a forwarded message) or staff photo upload.
+    pub max_report_bytes: usize,
 }
 
 impl Default for Limits {
@@ -172,6 +209,7 @@ impl Default for Limits {
         Self {
             max_message_bytes: 25 * 1024 * 1024,
             max_json_bytes: 64 * 1024,
+            max_report_bytes: 2 * 1024 * 1024,
         }
     }
 }
@@ -191,6 +229,16 @@ pub fn app(state: AppState) -> Router {
     let messages = Router::new()
         .route("/api/v1/messages", post(api::post_message))
         .layer(DefaultBodyLimit::max(limits.max_message_bytes));
+    let reports = Router::new()
+        .route(
+            "/api/v1/reports",
+            post(employees_api::submit_report).get(employees_api::my_reports),
+        )
+        .route(
+            "/api/v1/staff/{id}/photo",
+            get(employees_api::staff_photo).put(employees_api::upload_staff_photo),
+        )
+        .layer(DefaultBodyLimit::max(limits.max_report_bytes));
     let rest = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
@@ -235,8 +283,32 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/webhooks/{id}/deliveries",
             get(api::webhook_deliveries),
         )
+        .route("/api/v1/staff", get(employees_api::staff_lookup))
+        .route("/api/v1/verifications", post(employees_api::verify_caller))
+        .route(
+            "/api/v1/verifications/{id}",
+            get(employees_api::get_verification),
+        )
+        .route(
+            "/api/v1/verifications/{id}/code",
+            post(employees_api::submit_caller_code),
+        )
+        .route("/api/v1/tickets", post(employees_api::push_ticket))
+        .route("/api/v1/reports/{id}", get(employees_api::get_report))
+        .route(
+            "/api/v1/reports/{id}/triage",
+            post(employees_api::triage_report),
+        )
+        .route("/api/v1/triage/reports", get(employees_api::all_reports))
+        .route("/api/v1/campaigns", get(employees_api::campaigns))
+        .route("/api/v1/campaigns/{id}", get(employees_api::campaign))
+        .route(
+            "/api/v1/campaigns/{id}/status",
+            post(employees_api::campaign_status),
+        )
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     messages
+        .merge(reports)
         .merge(rest)
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "no such route") })

@@ -2,12 +2,12 @@
 //! types (utoipa), with each operation's roles added from [`crate::ROUTES`]
 //! as `x-roles` and its security requirement.
 
-use crate::{Access, ROUTES, api, problem::Problem};
+use crate::{Access, ROUTES, api, employees_api, problem::Problem};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Countersign API", description = "Help-desk protection against quid pro quo social engineering: verdicts on messages, verification cases (callback, one-time code, vendor signature, dual approval), accounts, tokens and webhooks."),
+    info(title = "Countersign API", description = "Help-desk protection against quid pro quo social engineering: verdicts on messages, verification cases (callback, one-time code, vendor signature, dual approval), the IT identification reference, caller verification, employees' reports and campaigns, accounts, tokens and webhooks."),
     paths(
         api::healthz, api::readyz, api::metrics, api::openapi_json,
         api::sign_in, api::sign_out, api::me, api::change_password, api::start_totp, api::confirm_totp,
@@ -19,6 +19,11 @@ use utoipa::OpenApi;
         api::list_tokens, api::create_token, api::revoke_token,
         api::list_webhooks, api::create_webhook, api::disable_webhook, api::webhook_deliveries,
         api::posture_domains, api::posture_sources,
+        employees_api::staff_lookup, employees_api::staff_photo, employees_api::upload_staff_photo,
+        employees_api::verify_caller, employees_api::get_verification, employees_api::submit_caller_code,
+        employees_api::push_ticket, employees_api::submit_report, employees_api::my_reports,
+        employees_api::all_reports, employees_api::get_report, employees_api::triage_report,
+        employees_api::campaigns, employees_api::campaign, employees_api::campaign_status,
     ),
     components(schemas(Problem)),
     tags(
@@ -29,6 +34,7 @@ use utoipa::OpenApi;
         (name = "webhooks", description = "Case events for help-desk tools"),
         (name = "posture", description = "Our own domains: who sends as us, from DMARC reports"),
         (name = "operations", description = "Health, metrics, this document"),
+        (name = "employees", description = "The IT reference, caller verification, reports and campaigns"),
     )
 )]
 struct Doc;

@@ -57,6 +57,24 @@ pub fn message_text(code: &str, case_id: &str, lifetime_minutes: i64) -> String 
     )
 }
 
+/// What a caller-verification code message says; plain, no links.
+pub fn caller_code_text(
+    code: &str,
+    verification_id: &str,
+    verifier: &str,
+    lifetime_minutes: i64,
+) -> String {
+    let spaced = format!("{} {}", &code[..code.len() / 2], &code[code.len() / 2..]);
+    format!(
+        "Your verification code is {spaced}.\r\n\r\n\
+         {verifier} is verifying a phone call in which the caller says they are you\r\n\
+         (verification {verification_id}). If you are on that call, read this code to\r\n\
+         them. It expires in {lifetime_minutes} minutes.\r\n\r\n\
+         If you are not on such a call, someone is impersonating you: do not share the\r\n\
+         code, and tell your security team.\r\n"
+    )
+}
+
 impl CodeSender {
     /// A sender with the relay `smtp_url` (`smtp://host:port`,
     /// `smtps://host`, `smtp://host:587?tls=required`) sending as `from`, and
@@ -115,6 +133,42 @@ impl CodeSender {
         lifetime_minutes: i64,
     ) -> Result<(), SendError> {
         let text = message_text(code, case_id, lifetime_minutes);
+        self.send_text(
+            channel,
+            destination,
+            "Your help-desk verification code",
+            text,
+        )
+        .await
+    }
+
+    /// Sends a caller-verification code to the directory email of the
+    /// person a caller claims to be: if they are on that call, they read it
+    /// to the person verifying; if not, someone is impersonating them.
+    pub async fn send_caller_code(
+        &self,
+        destination: &str,
+        code: &str,
+        verification_id: &str,
+        verifier: &str,
+        lifetime_minutes: i64,
+    ) -> Result<(), SendError> {
+        self.send_text(
+            CodeChannel::Email,
+            destination,
+            "Caller verification code",
+            caller_code_text(code, verification_id, verifier, lifetime_minutes),
+        )
+        .await
+    }
+
+    async fn send_text(
+        &self,
+        channel: CodeChannel,
+        destination: &str,
+        subject: &str,
+        text: String,
+    ) -> Result<(), SendError> {
         match channel {
             CodeChannel::Email => {
                 let (transport, from) = self
@@ -127,7 +181,7 @@ impl CodeSender {
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
-                    .subject("Your help-desk verification code")
+                    .subject(subject)
                     .header(ContentType::TEXT_PLAIN)
                     .body(text)
                     .map_err(|e| SendError::Failed(e.to_string()))?;

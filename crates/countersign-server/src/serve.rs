@@ -267,6 +267,11 @@ async fn housekeeping(services: Services, mut stop: tokio::sync::watch::Receiver
             Ok(n) => tracing::info!(expired = n, "cases expired"),
             Err(err) => tracing::warn!(%err, "case expiry failed"),
         }
+        match services.expire_due_verifications().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "caller verifications expired"),
+            Err(err) => tracing::warn!(%err, "caller verification expiry failed"),
+        }
     }
 }
 

@@ -71,7 +71,7 @@ async fn every_route_answers_by_the_documented_roles() {
         }
     }
     assert!(
-        operations.len() >= 35,
+        operations.len() >= 50,
         "only {} operations",
         operations.len()
     );

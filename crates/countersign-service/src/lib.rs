@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod cases;
 mod directory_view;
+pub mod employees;
 pub mod messages;
 pub mod metrics;
 pub mod posture;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub signin: SignInRules,
     /// The TOTP issuer name shown in authenticator apps.
     pub totp_issuer: String,
+    /// The employees' side: rates, campaign window.
+    pub employees: employees::EmployeeSettings,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             case_lifetime: Duration::hours(72),
             signin: SignInRules::default(),
             totp_issuer: "Countersign".into(),
+            employees: employees::EmployeeSettings::default(),
         }
     }
 }

@@ -136,8 +136,23 @@ fn failed_analysis(reason: &str) -> Analysis {
 
 impl Services {
     /// Judges a message, records it (with the case a hold opens) and
-    /// answers once it is committed.
+    /// answers once it is committed. A message held back (hold, quarantine,
+    /// reject) is also a sighting for campaign correlation.
     pub async fn judge_message(&self, incoming: IncomingMessage) -> Result<Judged, ServiceError> {
+        let judged = self.judge(incoming, true).await?;
+        if !matches!(judged.action(), Action::Deliver | Action::Flag) {
+            self.correlate_message(&judged).await?;
+        }
+        Ok(judged)
+    }
+
+    /// Judges and records a message; `gateway` when it arrived at the queue
+    /// (a hold opens a case), not when an employee reported it.
+    pub(crate) async fn judge(
+        &self,
+        incoming: IncomingMessage,
+        gateway: bool,
+    ) -> Result<Judged, ServiceError> {
         let started = Instant::now();
         let envelope = Envelope::parse(&incoming.client_ip, &incoming.helo, &incoming.mail_from)
             .map_err(|e| ServiceError::invalid("envelope", e.to_string()))?;
@@ -178,7 +193,7 @@ impl Services {
         )];
         let mut published = Vec::new();
         let case = match verdict {
-            Some(v) if v.verdict == Action::Hold => {
+            Some(v) if gateway && v.verdict == Action::Hold => {
                 let claimed = resolve_sender(
                     &current.snapshot,
                     summary.from_address.as_deref(),

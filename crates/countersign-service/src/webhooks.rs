@@ -15,7 +15,8 @@ pub struct NewWebhook {
     /// Where deliveries go (http or https).
     pub url: String,
     /// Event types: case.opened, case.control_satisfied, case.verified,
-    /// case.denied, case.expired, case.released, or `*` for all.
+    /// case.denied, case.expired, case.released, verification.failed,
+    /// campaign.formed, campaign.grew, or `*` for all.
     pub events: Vec<String>,
 }
 
@@ -109,14 +110,19 @@ impl Services {
                 events.push("*".to_owned());
                 continue;
             }
+            if crate::employees::EVENT_TYPES.contains(&e.as_str()) {
+                events.push(e.clone());
+                continue;
+            }
             match EventKind::from_name(e) {
                 Some(kind) if kind.is_published() => events.push(kind.name().to_owned()),
                 _ => {
                     return Err(ServiceError::invalid(
                         "events",
                         format!(
-                            "{e:?}: one of {}",
-                            EventKind::PUBLISHED.map(|k| k.name()).join(", ")
+                            "{e:?}: one of {}, {}",
+                            EventKind::PUBLISHED.map(|k| k.name()).join(", "),
+                            crate::employees::EVENT_TYPES.join(", ")
                         ),
                     ));
                 }

@@ -203,7 +203,7 @@ macro_rules! enqueue_in_tx {
                 .map_err(q("read webhooks"))?;
             for row in &hooks {
                 let id = row.text("id").map_err(q("read webhooks"))?;
-                let events = json_list("webhooks", &row.text("events").map_err(q("read webhooks"))?)?;
+                let events = $crate::rows::json_list("webhooks", &row.text("events").map_err(q("read webhooks"))?)?;
                 for event in published {
                     if !events.iter().any(|e| e == "*" || *e == event.event_type) {
                         continue;
@@ -226,6 +226,8 @@ macro_rules! enqueue_in_tx {
         }
     }};
 }
+
+pub(crate) use enqueue_in_tx;
 
 macro_rules! insert_case_in_tx {
     ($tx:expr, $case:expr, $message_id:expr) => {{

@@ -17,6 +17,7 @@ mod audit;
 mod backend;
 mod cases;
 mod directory;
+mod employees;
 mod error;
 mod migrate;
 pub mod posture;
@@ -28,6 +29,7 @@ pub use cases::{
     Delivery, DeliveryAttempt, DeliveryOutcome, MessageRecord, PublishedEvent, RecordedMessage,
     Webhook,
 };
+pub use employees::{Correlation, ReportRecord, StaffPhoto, Ticket};
 pub use error::StoreError;
 pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
 

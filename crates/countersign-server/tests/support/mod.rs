@@ -217,7 +217,23 @@ impl Install {
 
     /// Creates an account from the host; returns its one-time password.
     pub fn add_user(&self, name: &str, roles: &[&str], staff: Option<&str>) -> String {
+        self.add_person(name, roles, staff, None)
+    }
+
+    /// Creates an account tied to a staff or employee record; returns its
+    /// one-time password.
+    pub fn add_person(
+        &self,
+        name: &str,
+        roles: &[&str],
+        staff: Option<&str>,
+        employee: Option<&str>,
+    ) -> String {
         let mut args = vec!["user", "add", name, "--json"];
+        if let Some(e) = employee {
+            args.push("--employee-id");
+            args.push(e);
+        }
         for r in roles {
             args.push("--role");
             args.push(r);

@@ -1,0 +1,835 @@
+//! The employees' side: staff photos, caller verifications, tickets pushed
+//! by the help-desk tool, employees' reports, sightings and campaigns, and
+//! per-account rate counters.
+//!
+//! Every write carries its audit entries (and webhook events) in the same
+//! transaction. Correlation runs inside one transaction that locks a single
+//! row first (`campaign_lock`), so two nodes correlating at once serialise
+//! and never build two campaigns from the same sightings.
+
+use crate::audit::append_in_tx;
+use crate::backend::{Db, Store, with_db};
+use crate::cases::{PublishedEvent, enqueue_in_tx};
+use crate::error::{StoreError, q};
+use crate::rows::{RowExt, ms, time_from_ms};
+use countersign_audit::AuditEvent;
+use countersign_employees::campaign::{self, Campaign, Match, Plan, Sighting, Status};
+use countersign_employees::indicators::{Indicator, IndicatorKind};
+use countersign_employees::verify::CallerVerification;
+use time::{Duration, OffsetDateTime};
+
+fn corrupt(table: &'static str, reason: String) -> StoreError {
+    StoreError::Corrupt { table, reason }
+}
+
+fn from_doc<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(table, format!("document: {e}")))
+}
+
+fn to_doc<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A stored staff photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPhoto {
+    /// The staff ID.
+    pub staff_id: String,
+    /// The type sniffed at upload.
+    pub content_type: String,
+    /// The image.
+    pub bytes: Vec<u8>,
+    /// When.
+    pub uploaded_at: OffsetDateTime,
+}
+
+/// A ticket as the help-desk tool pushed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The tool's ticket ID.
+    pub id: String,
+    /// The employee who opened it (directory employee ID).
+    pub employee_id: String,
+    /// The staff member working it, when known.
+    pub assignee_staff_id: Option<String>,
+    /// What it is about.
+    pub summary: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Opened.
+    pub opened_at: OffsetDateTime,
+    /// Last pushed.
+    pub updated_at: OffsetDateTime,
+    /// The account that pushed it.
+    pub pushed_by: String,
+}
+
+/// An employee's report as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRecord {
+    /// Stable identifier.
+    pub id: String,
+    /// The reporting account.
+    pub reporter_id: String,
+    /// Received.
+    pub received_at: OffsetDateTime,
+    /// `received` or `triaged`.
+    pub status: String,
+    /// Kept but not analysed: the reporter was over their rate.
+    pub deferred: bool,
+    /// The forwarded message, when one came with it.
+    pub message_id: Option<String>,
+    /// The report (JSON).
+    pub document: String,
+}
+
+/// What correlating a sighting did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Correlation {
+    /// It shares nothing within the window.
+    Alone,
+    /// It formed a campaign.
+    Formed(Campaign),
+    /// It joined a campaign (merging these others into it).
+    Grew {
+        /// The campaign after it grew.
+        campaign: Campaign,
+        /// Campaigns merged into it.
+        merged: Vec<String>,
+        /// The indicators shared.
+        shared: Vec<Indicator>,
+    },
+}
+
+fn report_from<R: RowExt>(r: &R) -> Result<ReportRecord, StoreError> {
+    let m = || q("read report");
+    Ok(ReportRecord {
+        id: r.text("id").map_err(m())?,
+        reporter_id: r.text("reporter_id").map_err(m())?,
+        received_at: time_from_ms("reports", r.int("received_at").map_err(m())?)?,
+        status: r.text("status").map_err(m())?,
+        deferred: r.int("deferred").map_err(m())? != 0,
+        message_id: r.opt_text("message_id").map_err(m())?,
+        document: r.text("document").map_err(m())?,
+    })
+}
+
+fn ticket_from<R: RowExt>(r: &R) -> Result<Ticket, StoreError> {
+    let m = || q("read ticket");
+    Ok(Ticket {
+        id: r.text("id").map_err(m())?,
+        employee_id: r.text("employee_id").map_err(m())?,
+        assignee_staff_id: r.opt_text("assignee_staff_id").map_err(m())?,
+        summary: r.text("summary").map_err(m())?,
+        status: r.text("status").map_err(m())?,
+        opened_at: time_from_ms("tickets", r.int("opened_at").map_err(m())?)?,
+        updated_at: time_from_ms("tickets", r.int("updated_at").map_err(m())?)?,
+        pushed_by: r.text("pushed_by").map_err(m())?,
+    })
+}
+
+impl Store {
+    /// Stores (or replaces) a staff member's photo.
+    pub async fn put_staff_photo(
+        &self,
+        photo: &StaffPhoto,
+        uploaded_by: &str,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &photo.bytes);
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "INSERT INTO staff_photos (staff_id, content_type, bytes, sha256, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (staff_id) DO UPDATE SET \
+                 content_type = $2, bytes = $3, sha256 = $4, uploaded_at = $5, uploaded_by = $6",
+            )
+            .bind(&photo.staff_id)
+            .bind(&photo.content_type)
+            .bind(&photo.bytes)
+            .bind(digest.as_ref())
+            .bind(ms(photo.uploaded_at))
+            .bind(uploaded_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("store photo"))?;
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit photo"))?;
+        });
+        Ok(())
+    }
+
+    /// A staff member's photo.
+    pub async fn staff_photo(&self, staff_id: &str) -> Result<Option<StaffPhoto>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let row = sqlx::query(
+                "SELECT staff_id, content_type, bytes, uploaded_at FROM staff_photos WHERE staff_id = $1",
+            )
+            .bind(staff_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(q("read photo"))?;
+            row.map(|r| {
+                let m = || q("read photo");
+                Ok(StaffPhoto {
+                    staff_id: r.text("staff_id").map_err(m())?,
+                    content_type: r.text("content_type").map_err(m())?,
+                    bytes: r.bytes("bytes").map_err(m())?,
+                    uploaded_at: time_from_ms("staff_photos", r.int("uploaded_at").map_err(m())?)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Staff IDs that have a photo.
+    pub async fn staff_with_photos(&self) -> Result<Vec<String>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar("SELECT staff_id FROM staff_photos ORDER BY staff_id")
+                .fetch_all(pool)
+                .await
+                .map_err(q("list photos"))
+        })
+    }
+
+    /// Counts one use of `action` by `account` in a fixed window of
+    /// `window`; answers the count in the current window, this use included.
+    pub async fn bump_rate(
+        &self,
+        account: &str,
+        action: &str,
+        window: Duration,
+        now: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        let stale = ms(now - window);
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let count: i64 = sqlx::query_scalar(
+                "INSERT INTO rate_counters (account_id, action, window_start, count) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (account_id, action) DO UPDATE SET \
+                 count = CASE WHEN rate_counters.window_start <= $4 THEN 1 ELSE rate_counters.count + 1 END, \
+                 window_start = CASE WHEN rate_counters.window_start <= $4 THEN $3 ELSE rate_counters.window_start END \
+                 RETURNING count",
+            )
+            .bind(account)
+            .bind(action)
+            .bind(ms(now))
+            .bind(stale)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(q("rate counter"))?;
+            tx.commit().await.map_err(q("commit rate counter"))?;
+            Ok(count.clamp(0, i64::from(u32::MAX)) as u32)
+        })
+    }
+
+    /// Writes audit entries and webhook events that belong to no other row
+    /// (a look-up of a departed staff ID, a verification that failed at once).
+    pub async fn record_events(
+        &self,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit events"))?;
+        });
+        Ok(())
+    }
+
+    /// Opens a caller verification with its audit entries and events.
+    pub async fn insert_verification(
+        &self,
+        v: &CallerVerification,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "INSERT INTO caller_verifications (id, direction, requested_by, claimed_id, state, \
+                 opened_at, expires_at, version, document) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+            )
+            .bind(&v.id)
+            .bind(v.direction.as_str())
+            .bind(&v.requested_by)
+            .bind(&v.claimed_id)
+            .bind(v.state.as_str())
+            .bind(ms(v.opened_at))
+            .bind(ms(v.expires_at))
+            .bind(to_doc(v))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("insert verification"))?;
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit verification"))?;
+        });
+        Ok(())
+    }
+
+    /// A caller verification and its version.
+    pub async fn verification(
+        &self,
+        id: &str,
+    ) -> Result<Option<(CallerVerification, i64)>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let row =
+                sqlx::query("SELECT version, document FROM caller_verifications WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(q("read verification"))?;
+            match row {
+                Some(r) => Ok(Some((
+                    from_doc(
+                        "caller_verifications",
+                        &r.text("document").map_err(q("read verification"))?,
+                    )?,
+                    r.int("version").map_err(q("read verification"))?,
+                ))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Writes a verification planned on `version`; false when another
+    /// writer changed it first.
+    pub async fn update_verification(
+        &self,
+        v: &CallerVerification,
+        version: i64,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<bool, StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let done = sqlx::query(
+                "UPDATE caller_verifications SET state = $3, version = version + 1, document = $4 \
+                 WHERE id = $1 AND version = $2",
+            )
+            .bind(&v.id)
+            .bind(version)
+            .bind(v.state.as_str())
+            .bind(to_doc(v))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("update verification"))?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit verification"))?;
+        });
+        Ok(true)
+    }
+
+    /// IDs of pending verifications past their deadline.
+    pub async fn due_verifications(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar(
+                "SELECT id FROM caller_verifications WHERE state = 'pending' AND expires_at <= $1 \
+                 ORDER BY expires_at LIMIT $2",
+            )
+            .bind(ms(now))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("read due verifications"))
+        })
+    }
+
+    /// Creates or updates a ticket pushed by the help-desk tool.
+    pub async fn upsert_ticket(
+        &self,
+        t: &Ticket,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "INSERT INTO tickets (id, employee_id, assignee_staff_id, summary, status, opened_at, \
+                 updated_at, pushed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET \
+                 employee_id = $2, assignee_staff_id = $3, summary = $4, status = $5, updated_at = $7, pushed_by = $8",
+            )
+            .bind(&t.id)
+            .bind(&t.employee_id)
+            .bind(&t.assignee_staff_id)
+            .bind(&t.summary)
+            .bind(&t.status)
+            .bind(ms(t.opened_at))
+            .bind(ms(t.updated_at))
+            .bind(&t.pushed_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("upsert ticket"))?;
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit ticket"))?;
+        });
+        Ok(())
+    }
+
+    /// An employee's open tickets, newest first (at most 50).
+    pub async fn open_tickets(&self, employee_id: &str) -> Result<Vec<Ticket>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query(
+                "SELECT * FROM tickets WHERE employee_id = $1 AND status = 'open' \
+                 ORDER BY updated_at DESC LIMIT 50",
+            )
+            .bind(employee_id)
+            .fetch_all(pool)
+            .await
+            .map_err(q("read tickets"))?
+            .iter()
+            .map(ticket_from)
+            .collect()
+        })
+    }
+
+    /// Pending cases whose claimed identity is this employee (at most 50):
+    /// requests made in their name that IT may be calling about.
+    pub async fn pending_cases_about_employee(
+        &self,
+        employee_id: &str,
+    ) -> Result<Vec<countersign_cases::Case>, StoreError> {
+        let needle = format!(
+            "%\"employee_id\":{}%",
+            serde_json::Value::String(employee_id.to_owned())
+        );
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT document FROM cases WHERE state = 'pending' AND document LIKE $1 \
+                 ORDER BY updated_at DESC LIMIT 50",
+            )
+            .bind(&needle)
+            .fetch_all(pool)
+            .await
+            .map_err(q("read cases"))?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let case: countersign_cases::Case =
+                    from_doc("cases", &r.text("document").map_err(q("read cases"))?)?;
+                if case.claimed.employee_id.as_deref() == Some(employee_id) {
+                    out.push(case);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records a report with its audit entries.
+    pub async fn insert_report(
+        &self,
+        r: &ReportRecord,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "INSERT INTO reports (id, reporter_id, received_at, status, deferred, message_id, document) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&r.id)
+            .bind(&r.reporter_id)
+            .bind(ms(r.received_at))
+            .bind(&r.status)
+            .bind(i64::from(r.deferred))
+            .bind(&r.message_id)
+            .bind(&r.document)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("insert report"))?;
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit report"))?;
+        });
+        Ok(())
+    }
+
+    /// Replaces a report's status and document (triage, analysis added).
+    pub async fn update_report(
+        &self,
+        r: &ReportRecord,
+        audit: Vec<AuditEvent>,
+        published: Vec<PublishedEvent>,
+    ) -> Result<bool, StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let done = sqlx::query(
+                "UPDATE reports SET status = $2, deferred = $3, message_id = $4, document = $5 WHERE id = $1",
+            )
+            .bind(&r.id)
+            .bind(&r.status)
+            .bind(i64::from(r.deferred))
+            .bind(&r.message_id)
+            .bind(&r.document)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("update report"))?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit report"))?;
+        });
+        Ok(true)
+    }
+
+    /// A report.
+    pub async fn report(&self, id: &str) -> Result<Option<ReportRecord>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query("SELECT * FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(q("read report"))?
+                .as_ref()
+                .map(report_from)
+                .transpose()
+        })
+    }
+
+    /// Reports, newest first: one reporter's, or everyone's (`None`).
+    pub async fn reports(
+        &self,
+        reporter: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ReportRecord>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query(
+                "SELECT * FROM reports WHERE ($1 = '' OR reporter_id = $1) \
+                 ORDER BY received_at DESC, id DESC LIMIT $2",
+            )
+            .bind(reporter.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("list reports"))?
+            .iter()
+            .map(report_from)
+            .collect()
+        })
+    }
+
+    /// Records a sighting and correlates it in one transaction: finds the
+    /// stored sightings that share an indicator within `window` (at most
+    /// [`campaign::MAX_MATCHES_PER_INDICATOR`] per indicator), lets
+    /// [`campaign::plan`] decide, writes the campaign, and the audit entries
+    /// and events `announce` makes of the outcome.
+    pub async fn correlate(
+        &self,
+        sighting: &Sighting,
+        window: Duration,
+        new_campaign_id: String,
+        announce: impl FnOnce(&Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
+    ) -> Result<Correlation, StoreError> {
+        let signer = self.signer.as_deref();
+        let now = OffsetDateTime::now_utc();
+        let lock = match &self.db {
+            Db::Postgres(_) => "SELECT id FROM campaign_lock WHERE id = 1 FOR UPDATE",
+            Db::Sqlite(_) => "SELECT id FROM campaign_lock WHERE id = 1",
+        };
+        let since = ms(sighting.at - window);
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(lock)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(q("lock campaigns"))?;
+            let mut matches = Vec::new();
+            for ind in &sighting.indicators {
+                let rows = sqlx::query(
+                    "SELECT s.id, s.at, CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id \
+                     FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
+                     LEFT JOIN campaigns c ON c.id = s.campaign_id \
+                     WHERE i.kind = $1 AND i.value = $2 AND i.at >= $3 AND i.sighting_id <> $4 \
+                     ORDER BY i.at DESC LIMIT $5",
+                )
+                .bind(ind.kind.as_str())
+                .bind(&ind.value)
+                .bind(since)
+                .bind(&sighting.id)
+                .bind(campaign::MAX_MATCHES_PER_INDICATOR as i64)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(q("find matches"))?;
+                for r in &rows {
+                    let m = || q("find matches");
+                    matches.push(Match {
+                        sighting_id: r.text("id").map_err(m())?,
+                        campaign_id: r.opt_text("campaign_id").map_err(m())?,
+                        at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
+                        shared: ind.clone(),
+                    });
+                }
+            }
+            let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
+            macro_rules! load_sightings {
+                ($ids:expr) => {{
+                    let mut out: Vec<Sighting> = Vec::new();
+                    for id in $ids {
+                        let doc: String =
+                            sqlx::query_scalar("SELECT document FROM sightings WHERE id = $1")
+                                .bind(id)
+                                .fetch_one(&mut *tx)
+                                .await
+                                .map_err(q("read sighting"))?;
+                        out.push(from_doc("sightings", &doc)?);
+                    }
+                    out
+                }};
+            }
+            macro_rules! load_campaign {
+                ($id:expr) => {{
+                    let row = sqlx::query("SELECT version, document FROM campaigns WHERE id = $1")
+                        .bind($id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(q("read campaign"))?;
+                    let c: Campaign = from_doc(
+                        "campaigns",
+                        &row.text("document").map_err(q("read campaign"))?,
+                    )?;
+                    c
+                }};
+            }
+            let mut assigned: Vec<String> = vec![sighting.id.clone()];
+            let outcome = match plan {
+                Plan::Alone => Correlation::Alone,
+                Plan::Form { with, .. } => {
+                    assigned.extend(with.iter().cloned());
+                    let mut members = load_sightings!(&with);
+                    members.push(sighting.clone());
+                    Correlation::Formed(Campaign::form(new_campaign_id, members, now))
+                }
+                Plan::Join {
+                    campaign: id,
+                    merge,
+                    with,
+                    shared,
+                } => {
+                    let mut c = load_campaign!(&id);
+                    for other_id in &merge {
+                        let other = load_campaign!(other_id);
+                        c.merge(other, now);
+                        sqlx::query("DELETE FROM campaigns WHERE id = $1")
+                            .bind(other_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(q("merge campaign"))?;
+                    }
+                    for s in load_sightings!(&with) {
+                        c.add(&s, now);
+                    }
+                    assigned.extend(with.iter().cloned());
+                    c.add(sighting, now);
+                    Correlation::Grew {
+                        campaign: c,
+                        merged: merge,
+                        shared,
+                    }
+                }
+            };
+            sqlx::query("INSERT INTO sightings (id, kind, at, campaign_id, document) VALUES ($1, $2, $3, NULL, $4)")
+                .bind(&sighting.id)
+                .bind(sighting.kind.as_str())
+                .bind(ms(sighting.at))
+                .bind(to_doc(sighting))
+                .execute(&mut *tx)
+                .await
+                .map_err(q("insert sighting"))?;
+            for ind in &sighting.indicators {
+                sqlx::query(
+                    "INSERT INTO sighting_indicators (sighting_id, kind, value, at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sighting_id, kind, value) DO NOTHING",
+                )
+                .bind(&sighting.id)
+                .bind(ind.kind.as_str())
+                .bind(&ind.value)
+                .bind(ms(sighting.at))
+                .execute(&mut *tx)
+                .await
+                .map_err(q("insert indicator"))?;
+            }
+            let campaign = match &outcome {
+                Correlation::Alone => None,
+                Correlation::Formed(c) => {
+                    sqlx::query(
+                        "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document) \
+                         VALUES ($1, $2, $3, $4, 1, $5)",
+                    )
+                    .bind(&c.id)
+                    .bind(c.status.as_str())
+                    .bind(ms(c.formed_at))
+                    .bind(ms(c.updated_at))
+                    .bind(to_doc(c))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("insert campaign"))?;
+                    Some(c)
+                }
+                Correlation::Grew { campaign: c, .. } => {
+                    sqlx::query(
+                        "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3 WHERE id = $1",
+                    )
+                    .bind(&c.id)
+                    .bind(ms(c.updated_at))
+                    .bind(to_doc(c))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("update campaign"))?;
+                    Some(c)
+                }
+            };
+            if let Some(c) = campaign {
+                // Only what changed campaign: the members a new campaign
+                // formed from, the loose sightings and the new one that
+                // joined, and the sightings of merged campaigns (one
+                // statement each). Never the whole timeline again.
+                for id in &assigned {
+                    sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(&c.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("assign sighting"))?;
+                }
+                if let Correlation::Grew { merged, .. } = &outcome {
+                    for old in merged {
+                        sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1")
+                            .bind(old)
+                            .bind(&c.id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(q("assign sighting"))?;
+                    }
+                }
+            }
+            let (audit, published) = announce(&outcome);
+            enqueue_in_tx!(tx, &published, now);
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit correlation"))?;
+            Ok(outcome)
+        })
+    }
+
+    /// Campaigns, most recently changed first, optionally in one status.
+    pub async fn campaigns(
+        &self,
+        status: Option<Status>,
+        limit: u32,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query(
+                "SELECT document FROM campaigns WHERE ($1 = '' OR status = $1) \
+                 ORDER BY updated_at DESC, id LIMIT $2",
+            )
+            .bind(status.map_or("", |s| s.as_str()))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("list campaigns"))?
+            .iter()
+            .map(|r| {
+                from_doc(
+                    "campaigns",
+                    &r.text("document").map_err(q("list campaigns"))?,
+                )
+            })
+            .collect()
+        })
+    }
+
+    /// One campaign.
+    pub async fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            sqlx::query_scalar::<_, String>("SELECT document FROM campaigns WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(q("read campaign"))?
+                .map(|d| from_doc("campaigns", &d))
+                .transpose()
+        })
+    }
+
+    /// Sets a campaign's status; false when there is no such campaign.
+    pub async fn set_campaign_status(
+        &self,
+        id: &str,
+        status: Status,
+        now: OffsetDateTime,
+        audit: Vec<AuditEvent>,
+    ) -> Result<bool, StoreError> {
+        let signer = self.signer.as_deref();
+        let Some(mut c) = self.campaign(id).await? else {
+            return Ok(false);
+        };
+        c.status = status;
+        c.updated_at = now;
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let done = sqlx::query(
+                "UPDATE campaigns SET status = $2, updated_at = $3, version = version + 1, document = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status.as_str())
+            .bind(ms(now))
+            .bind(to_doc(&c))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("update campaign"))?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit campaign"))?;
+        });
+        Ok(true)
+    }
+
+    /// The indicators stored for a sighting.
+    pub async fn sighting_indicators(&self, id: &str) -> Result<Vec<Indicator>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT kind, value FROM sighting_indicators WHERE sighting_id = $1 ORDER BY kind, value",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(q("read indicators"))?;
+            rows.iter()
+                .map(|r| {
+                    let kind = r.text("kind").map_err(q("read indicators"))?;
+                    Ok(Indicator {
+                        kind: IndicatorKind::parse(&kind).ok_or_else(|| {
+                            corrupt("sighting_indicators", format!("kind {kind:?}"))
+                        })?,
+                        value: r.text("value").map_err(q("read indicators"))?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
