@@ -15,9 +15,12 @@ pub mod cases;
 mod directory_view;
 pub mod messages;
 pub mod metrics;
+pub mod quarantine;
+pub mod relay;
 pub mod webhooks;
 
 pub use directory_view::DirectoryView;
+pub use messages::{IncomingMessage, Ingress, Judged};
 
 use countersign_accounts::signin::{SignInRules, Stage};
 use countersign_accounts::{Account, Role, RoleSet};
@@ -183,6 +186,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) recorder: messages::Recorder,
     pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
+    pub(crate) relay_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -208,6 +212,7 @@ impl Services {
                 metrics,
                 recorder,
                 outbox_wake,
+                relay_wake: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

@@ -20,6 +20,7 @@ mod directory;
 mod error;
 mod migrate;
 pub mod posture;
+pub mod relay;
 mod rows;
 
 pub use accounts::{ApiTokenRecord, NewSession, SessionRecord, SigninFailure};
@@ -30,6 +31,7 @@ pub use cases::{
 };
 pub use error::StoreError;
 pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
+pub use relay::{NewRelay, QuarantinedMessage, RelayCounts, RelayJob, RelayOutcome};
 
 /// How many audit entries may accumulate before an append signs a new
 /// checkpoint by itself (when the store has the installation key).

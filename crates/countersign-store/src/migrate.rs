@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_posture.sql"),
         include_str!("../migrations/postgres/0003_posture.sql"),
     ),
+    (
+        4,
+        "smtp: envelope digests, relay queue",
+        include_str!("../migrations/sqlite/0004_smtp.sql"),
+        include_str!("../migrations/postgres/0004_smtp.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].
