@@ -88,7 +88,7 @@ impl Judged {
 
 /// The analysis recorded when the pipeline itself failed on a message:
 /// quarantined and kept, never dropped.
-fn failed_analysis(reason: &str) -> Analysis {
+pub fn failed_analysis(reason: &str) -> Analysis {
     let none = |domain: &str| SpfCheck {
         result: AuthResult::TempError,
         domain: domain.to_owned(),
