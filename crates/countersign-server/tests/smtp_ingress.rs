@@ -487,8 +487,13 @@ async fn kill_9_loses_nothing_acknowledged() {
         let next = next.clone();
         tokio::spawn(async move {
             for k in 0..kills {
-                let wait = 300 + rng.next() % 1200;
-                tokio::time::sleep(Duration::from_millis(wait)).await;
+                // Kill while messages are being sent: at a random point
+                // of each stretch of the run.
+                let stretch = total / (kills + 1);
+                let at = k * stretch + (rng.next() as usize % stretch.max(1));
+                while *next.lock().unwrap() < at {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
                 {
                     let mut guard = kill_node.lock().unwrap();
                     if let Some(n) = guard.as_mut() {

@@ -35,6 +35,16 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         .build();
     let permits = Arc::new(Semaphore::new(s.relay_concurrency.max(1)));
     let wake = shared.services.relay_wake();
+    // This node's leases: its host name and spool, which a restart keeps.
+    let owner = format!("{}:{}", s.hostname, s.spool_dir.display());
+    match shared.services.store().release_relay_leases(&owner).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            deliveries = n,
+            "deliveries in flight at the last stop taken back"
+        ),
+        Err(err) => tracing::warn!(%err, "taking back relay leases failed"),
+    }
     loop {
         if *stop.borrow() {
             return;
@@ -43,6 +53,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             .services
             .store()
             .claim_relays(
+                &owner,
                 OffsetDateTime::now_utc(),
                 time::Duration::minutes(5),
                 (s.relay_concurrency * 4) as u32,

@@ -155,6 +155,7 @@ impl Store {
     /// Claims up to `limit` due relay rows for `lease`.
     pub async fn claim_relays(
         &self,
+        owner: &str,
         now: OffsetDateTime,
         lease: time::Duration,
         limit: u32,
@@ -191,10 +192,12 @@ impl Store {
                     created_at: time_from_ms("relay_queue", r.int("created_at").map_err(m())?)?,
                 };
                 sqlx::query(
-                    "UPDATE relay_queue SET lease_until = $2, attempts = attempts + 1 WHERE id = $1",
+                    "UPDATE relay_queue SET lease_until = $2, lease_owner = $3, attempts = attempts + 1 \
+                     WHERE id = $1",
                 )
                 .bind(&job.id)
                 .bind(ms(now + lease))
+                .bind(owner)
                 .execute(&mut *tx)
                 .await
                 .map_err(q("lease relay"))?;
@@ -202,6 +205,26 @@ impl Store {
             }
             tx.commit().await.map_err(q("commit relay claim"))?;
             Ok(out)
+        })
+    }
+
+    /// Ends the leases `owner` holds: a node restarting after a crash takes
+    /// back the deliveries it had in flight instead of waiting for their
+    /// leases to run out. Answers how many.
+    pub async fn release_relay_leases(&self, owner: &str) -> Result<u64, StoreError> {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            let n = sqlx::query(
+                "UPDATE relay_queue SET lease_until = NULL, lease_owner = NULL \
+                 WHERE lease_owner = $1 AND state = 'pending'",
+            )
+            .bind(owner)
+            .execute(&mut *tx)
+            .await
+            .map_err(q("release relay leases"))?
+            .rows_affected();
+            tx.commit().await.map_err(q("commit lease release"))?;
+            Ok(n)
         })
     }
 

@@ -26,6 +26,8 @@ CREATE TABLE relay_queue (
     attempts BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     next_attempt_at BIGINT NOT NULL,
+    -- Who holds the lease: a restarted node takes back its own at once.
+    lease_owner TEXT,
     lease_until BIGINT,
     finished_at BIGINT,
     last_error TEXT

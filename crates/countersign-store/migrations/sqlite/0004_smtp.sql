@@ -26,6 +26,8 @@ CREATE TABLE relay_queue (
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
+    -- Who holds the lease: a restarted node takes back its own at once.
+    lease_owner TEXT,
     lease_until INTEGER,
     finished_at INTEGER,
     last_error TEXT
