@@ -27,6 +27,7 @@ use tokio::net::TcpStream;
 struct Node {
     child: Child,
     smtp: String,
+    base: String,
     log: PathBuf,
 }
 
@@ -75,6 +76,7 @@ impl Node {
             .expect("start countersign serve");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut smtp = None;
+        let mut base = None;
         for _ in 0..2 {
             let line = lines.next().and_then(Result::ok).unwrap_or_else(|| {
                 panic!(
@@ -85,12 +87,16 @@ impl Node {
             if let Some(addr) = line.strip_prefix("countersign serve: smtp on ") {
                 smtp = Some(addr.to_owned());
             }
+            if let Some(url) = line.strip_prefix("countersign serve: listening on ") {
+                base = Some(url.to_owned());
+            }
         }
         // Keep reading stdout so the server never writes to a closed pipe.
         std::thread::spawn(move || for _ in lines {});
         Node {
             child,
             smtp: smtp.expect("SMTP address"),
+            base: base.expect("HTTP address"),
             log,
         }
     }
@@ -360,10 +366,87 @@ async fn corpus_through_smtp(install: Install) {
         "{verdicts:?}"
     );
     assert!(quarantined > 30, "{quarantined}");
-    // Quarantined messages keep their content for review.
+    // Quarantined messages keep their content for review; an administrator
+    // sees them through the API, releases one (relayed, tagged, audited)
+    // and deletes another with a reason.
     for q in store.quarantine(500).await.unwrap() {
         assert!(q.size > 0);
     }
+    let api = support::Api::new(&node.base);
+    let otp = install.add_user("qadmin", &["security_admin"], None);
+    let (admin, _) = api.set_up("qadmin", &otp, true).await;
+    let otp = install.add_user("qanalyst", &["analyst"], None);
+    let (analyst, _) = api.set_up("qanalyst", &otp, false).await;
+    let listed = api
+        .get("/api/v1/quarantine?limit=500", Some(&analyst))
+        .await
+        .ok();
+    let listed = listed.as_array().unwrap().clone();
+    assert_eq!(listed.len(), quarantined);
+    let first = listed[0]["id"].as_str().unwrap().to_owned();
+    let second = listed[1]["id"].as_str().unwrap().to_owned();
+    api.post(
+        &format!("/api/v1/quarantine/{first}/release"),
+        Some(&analyst),
+        serde_json::json!({"reason": "x"}),
+    )
+    .await
+    .expect(403);
+    let released = api
+        .post(
+            &format!("/api/v1/quarantine/{first}/release"),
+            Some(&admin),
+            serde_json::json!({"reason": "checked with the sender by phone"}),
+        )
+        .await
+        .ok();
+    assert!(released["relay_id"].as_str().unwrap().starts_with('r'));
+    api.post(
+        &format!("/api/v1/quarantine/{first}/release"),
+        Some(&admin),
+        serde_json::json!({"reason": "again"}),
+    )
+    .await
+    .expect(409);
+    api.post(
+        &format!("/api/v1/quarantine/{second}/delete"),
+        Some(&admin),
+        serde_json::json!({"reason": "phishing, reported"}),
+    )
+    .await
+    .expect(204);
+    wait_for(
+        "the released message downstream",
+        Duration::from_secs(30),
+        || sink.messages.lock().unwrap().len() == got.len() + 1,
+    )
+    .await;
+    let last = sink.messages.lock().unwrap().last().unwrap().1.clone();
+    assert_eq!(
+        header(&last, "X-Countersign-Released-By").as_deref(),
+        Some("qadmin")
+    );
+    assert!(header(&last, "X-Countersign-Verdict").is_some());
+    assert_eq!(store.quarantine(500).await.unwrap().len(), quarantined - 2);
+    assert!(store.message(&second).await.unwrap().unwrap().raw.is_none());
+    let audit = store
+        .audit_entries_about(&format!("message:{first}"))
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "message.quarantine.release")
+    );
+    let audit = store
+        .audit_entries_about(&format!("message:{second}"))
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "message.quarantine.delete")
+    );
     assert!(node.stop(), "graceful stop");
     let out = install.ok(&["audit", "verify"]);
     assert!(
