@@ -53,6 +53,12 @@ impl Node {
             ),
         )
         .unwrap();
+        Self::start_with_config(install)
+    }
+
+    /// Starts with the `smtp.toml` already in the installation's folder.
+    fn start_with_config(install: &Install) -> Node {
+        let config = install.dir.join("smtp.toml");
         let log = install.dir.join(format!(
             "serve-{}.log",
             std::time::SystemTime::now()
@@ -495,7 +501,7 @@ impl Rng {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_nothing_acknowledged() {
     let total = env_usize("CRASH_MESSAGES", 300);
-    let kills = env_usize("CRASH_KILLS", 3);
+    let kills = env_usize("CRASH_KILLS", 5);
     let sessions = env_usize("CRASH_SESSIONS", 6);
     let install = Install::sqlite("smtp-crash");
     install.load_directory();
@@ -656,5 +662,298 @@ async fn kill_9_loses_nothing_acknowledged() {
     // the downstream's 250 and our commit is sent again (at least once),
     // which can only happen to deliveries in flight at a kill.
     assert!(duplicated <= kills * 8, "duplicated {duplicated}");
+    assert!(node.stop());
+}
+
+/// A downstream that refuses recipients named `nobody@...` (550 5.1.1)
+/// and keeps what it accepts.
+async fn picky_sink(listener: tokio::net::TcpListener) -> Arc<Mutex<Vec<(Vec<String>, String)>>> {
+    let kept: Arc<Mutex<Vec<(Vec<String>, String)>>> = Arc::default();
+    let store = kept.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = TokioBufReader::new(read).lines();
+                let _ = write.write_all(b"220 picky.test ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-picky.test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT") {
+                        if upper.contains("NOBODY@") {
+                            b"550 5.1.1 no such user\r\n"
+                        } else {
+                            rcpt.push(
+                                line[8..]
+                                    .trim_matches(|c| c == '<' || c == '>' || c == ':')
+                                    .to_owned(),
+                            );
+                            b"250 ok\r\n"
+                        }
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        store
+                            .lock()
+                            .unwrap()
+                            .push((std::mem::take(&mut rcpt), data));
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    kept
+}
+
+/// Downstream down: the message waits in the queue and is retried with
+/// backoff until downstream answers. Downstream refusing a recipient: the
+/// sender gets a delivery status notification, the null sender none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_then_bounces_to_the_sender() {
+    let install = Install::sqlite("smtp-bounce");
+    install.load_directory();
+    let down_port = free_port();
+    let node = Node::start(&install, free_port(), down_port, "");
+    let line = manifest()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().contains("001-"))
+        .unwrap();
+    let raw =
+        crlf(&std::fs::read(repo().join("eval").join(line["file"].as_str().unwrap())).unwrap());
+    let ip = line["ip"].as_str().unwrap();
+    let helo = line["helo"].as_str().unwrap();
+    let from = line["mail_from"].as_str().unwrap();
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    let r = c
+        .send(ip, helo, from, "servicedesk@northwind-health.example", &raw)
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    let store = Store::open(&install.db).await.unwrap();
+    // Nothing listens downstream: attempts fail and are retried.
+    wait_for("failed attempts", Duration::from_secs(30), || {
+        let log = std::fs::read_to_string(&node.log).unwrap_or_default();
+        log.matches("downstream failed; retrying").count() >= 2
+    })
+    .await;
+    assert_eq!(store.relay_counts().await.unwrap().pending, 1);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", down_port))
+        .await
+        .unwrap();
+    let kept = picky_sink(listener).await;
+    wait_for(
+        "delivery after downstream came back",
+        Duration::from_secs(30),
+        || kept.lock().unwrap().len() == 1,
+    )
+    .await;
+    // A recipient downstream refuses: bounced to the sender.
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    let r = c
+        .send(ip, helo, from, "nobody@northwind-health.example", &raw)
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    // The same from the null sender: no bounce.
+    c.cmd("RSET").await.unwrap();
+    let r = c
+        .send(ip, helo, "", "nobody@northwind-health.example", &raw)
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    wait_for("the bounce", Duration::from_secs(30), || {
+        futures_block(store.relay_counts()).unwrap().bounced == 2 && kept.lock().unwrap().len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kept = kept.lock().unwrap().clone();
+    assert_eq!(
+        kept.len(),
+        2,
+        "one delivery and one bounce, no bounce for <>"
+    );
+    let (to, dsn) = &kept[1];
+    assert_eq!(to, &vec![from.to_owned()]);
+    assert!(dsn.contains("report-type=delivery-status"), "{dsn}");
+    assert!(dsn.contains("Final-Recipient: rfc822; nobody@northwind-health.example"));
+    assert!(dsn.contains("Status: 5.1.1"), "{dsn}");
+    assert!(node.stop());
+}
+
+/// Limits answer with their replies: SIZE, recipients, bad commands,
+/// connections per address, idle time-out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_answer_with_their_replies() {
+    let install = Install::sqlite("smtp-limits");
+    install.load_directory();
+    let sink = SmtpSink::start().await;
+    let node = Node::start(
+        &install,
+        free_port(),
+        sink.port,
+        "max_message_bytes = 2000\nmax_recipients = 2\nmax_bad_commands = 3\n\
+         max_connections_per_ip = 2\ncommand_timeout = \"2s\"\n",
+    );
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    assert!(c.cmd("EHLO a.test").await.unwrap().contains("SIZE 2000"));
+    assert!(
+        c.cmd("MAIL FROM:<a@a.test> SIZE=5000")
+            .await
+            .unwrap()
+            .starts_with("552 5.3.4")
+    );
+    assert!(
+        c.cmd("MAIL FROM:<a@a.test>")
+            .await
+            .unwrap()
+            .starts_with("250")
+    );
+    assert!(
+        c.cmd("RCPT TO:<b@b.test>")
+            .await
+            .unwrap()
+            .starts_with("250")
+    );
+    assert!(
+        c.cmd("RCPT TO:<c@b.test>")
+            .await
+            .unwrap()
+            .starts_with("250")
+    );
+    assert!(
+        c.cmd("RCPT TO:<d@b.test>")
+            .await
+            .unwrap()
+            .starts_with("452 4.5.3")
+    );
+    assert!(c.cmd("DATA").await.unwrap().starts_with("354"));
+    let big = format!("Subject: big\r\n\r\n{}\r\n.\r\n", "x".repeat(3000));
+    c.write.write_all(big.as_bytes()).await.unwrap();
+    assert!(c.reply().await.unwrap().starts_with("552 5.3.4"));
+    // A third session from the same address is refused at connect.
+    let _second = Client::connect(&node.smtp).await.unwrap();
+    let third = Client::connect(&node.smtp).await;
+    assert!(third.is_err(), "third connection accepted");
+    // Bad commands end the session.
+    for _ in 0..4 {
+        assert!(c.cmd("BOGUS").await.unwrap().starts_with("500"));
+    }
+    assert!(c.reply().await.unwrap().starts_with("421 4.7.0"));
+    // An idle session is closed after the command time-out.
+    let mut idle = Client::connect(&node.smtp).await.unwrap();
+    let r = idle.reply().await.unwrap();
+    assert!(r.starts_with("421 4.4.2"), "{r}");
+    let metrics = reqwest::get(format!("{}/metrics", node.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for limit in [
+        "size",
+        "recipients",
+        "bad_commands",
+        "connections_per_ip",
+        "timeout",
+    ] {
+        assert!(
+            metrics.contains(&format!(
+                "countersign_smtp_limits_total{{limit=\"{limit}\"}}"
+            )),
+            "{limit} not counted:\n{metrics}"
+        );
+    }
+    assert!(node.stop());
+}
+
+/// The policy may reject: 550 5.7.1 with the reason at end of DATA, the
+/// verdict recorded, nothing spooled or quarantined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reject_verdict_is_550_at_end_of_data() {
+    let install = Install::sqlite("smtp-reject");
+    install.load_directory();
+    let mut policy =
+        std::fs::read_to_string(repo().join("crates/countersign-policy/data/default-policy.toml"))
+            .unwrap();
+    policy.push_str(
+        "\n[[rule]]\nname = \"refuse-forged-results\"\nwhen = [\"message.forged_auth_results\"]\n\
+         verdict = \"reject\"\nreason = \"Forged Authentication-Results in our name\"\n",
+    );
+    let policy_path = install.dir.join("reject-policy.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let sink = SmtpSink::start().await;
+    let node = Node::start(&install, free_port(), sink.port, "");
+    drop(node);
+    let config = install.dir.join("smtp.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    // Same node, with the policy (top-level key, before the tables).
+    let node = {
+        std::fs::write(
+            &config,
+            format!("policy = \"{}\"\n{text}", policy_path.display()),
+        )
+        .unwrap();
+        Node::start_with_config(&install)
+    };
+    let line = manifest()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().contains("001-"))
+        .unwrap();
+    let raw =
+        crlf(&std::fs::read(repo().join("eval").join(line["file"].as_str().unwrap())).unwrap());
+    let mut forged =
+        b"Authentication-Results: mx.northwind-health.example; dmarc=pass\r\n".to_vec();
+    forged.extend_from_slice(&raw);
+    let ip = line["ip"].as_str().unwrap();
+    let helo = line["helo"].as_str().unwrap();
+    let from = line["mail_from"].as_str().unwrap();
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    let r = c
+        .send(
+            ip,
+            helo,
+            from,
+            "servicedesk@northwind-health.example",
+            &forged,
+        )
+        .await
+        .unwrap();
+    assert!(
+        r.starts_with("550 5.7.1 Forged Authentication-Results"),
+        "{r}"
+    );
+    c.cmd("RSET").await.unwrap();
+    let r = c
+        .send(ip, helo, from, "servicedesk@northwind-health.example", &raw)
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    wait_for(
+        "the accepted one downstream",
+        Duration::from_secs(30),
+        || sink.messages.lock().unwrap().len() == 1,
+    )
+    .await;
+    let store = Store::open(&install.db).await.unwrap();
+    assert!(store.quarantine(10).await.unwrap().is_empty());
     assert!(node.stop());
 }

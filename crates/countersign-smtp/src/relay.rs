@@ -88,6 +88,19 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The enhanced status code (RFC 3463) in a reply's text, if any.
+fn enhanced_status(text: &str) -> Option<&str> {
+    text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && matches!(parts[0], "2" | "4" | "5")
+                && parts[1..]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 fn envelope(job: &RelayJob) -> Result<Envelope, String> {
     let from = if job.mail_from.is_empty() {
         None
@@ -121,13 +134,9 @@ async fn attempt(shared: &Shared, transport: &AsyncSmtpTransport<Tokio1Executor>
                 RelayOutcome::Delivered
             }
             Err(err) if err.is_permanent() => {
-                let code = err.status().map(|c| c.to_string()).unwrap_or_default();
-                let status = if code.starts_with('5') {
-                    format!("5.{}.{}", &code[1..2], &code[2..3])
-                } else {
-                    "5.0.0".into()
-                };
-                bounce(shared, &job, &err.to_string(), &status)
+                let text = err.to_string();
+                let status = enhanced_status(&text).unwrap_or("5.0.0").to_owned();
+                bounce(shared, &job, &text, &status)
             }
             Err(err) => {
                 let age = now - job.created_at;
@@ -213,7 +222,16 @@ fn bounce(shared: &Shared, job: &RelayJob, diagnostic: &str, status: &str) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, enhanced_status};
+
+    #[test]
+    fn enhanced_status_is_read_from_the_reply() {
+        assert_eq!(
+            enhanced_status("permanent error (550): 5.1.1 no such user"),
+            Some("5.1.1")
+        );
+        assert_eq!(enhanced_status("permanent error (554): go away"), None);
+    }
     use std::time::Duration;
 
     #[test]

@@ -113,6 +113,8 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: IpAddr) {
     );
     session.out.extend_from_slice(greeting.as_bytes());
     let _ = session.serve().await;
+    // A closing reply (421) may still wait to be written.
+    let _ = session.flush().await;
     if let Some(mut conn) = session.conn.take() {
         let _ = conn.flush().await;
         let _ = conn.shutdown().await;

@@ -131,9 +131,11 @@ macro_rules! insert_relay_in_tx {
 }
 pub(crate) use insert_relay_in_tx;
 
-/// Verdicts whose raw message waits in quarantine.
-const QUARANTINE: &str =
-    "verdict IN ('quarantine', 'reject') AND disposition IS NULL AND raw IS NOT NULL";
+/// Messages SMTP ingress accepted and kept: quarantined, or rejected when
+/// the verdict came too late to refuse them (a message refused at the
+/// SMTP level was never accepted, and API submissions never were either).
+const QUARANTINE: &str = "source = 'smtp' AND envelope_digest IS NOT NULL \
+    AND verdict IN ('quarantine', 'reject') AND disposition IS NULL AND raw IS NOT NULL";
 
 impl Store {
     /// Whether a message with this envelope digest is recorded already.
