@@ -499,11 +499,23 @@ impl Rng {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_loses_nothing_acknowledged() {
+async fn kill_9_loses_nothing_acknowledged_sqlite() {
+    crash_test(Install::sqlite("smtp-crash")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_nothing_acknowledged_postgres() {
+    let Some(install) = Install::postgres("smtp_crash") else {
+        eprintln!("COUNTERSIGN_TEST_PG_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    crash_test(install).await;
+}
+
+async fn crash_test(install: Install) {
     let total = env_usize("CRASH_MESSAGES", 300);
     let kills = env_usize("CRASH_KILLS", 5);
     let sessions = env_usize("CRASH_SESSIONS", 6);
-    let install = Install::sqlite("smtp-crash");
     install.load_directory();
     let sink = SmtpSink::start().await;
     let port = free_port();
@@ -648,7 +660,8 @@ async fn kill_9_loses_nothing_acknowledged() {
             .filter(|s| delivered.contains_key(s))
             .count();
     println!(
-        "crash test: {kills} kill -9, {sessions} sessions: acknowledged {}, delivered {}, quarantined {}, lost {}, duplicated {}",
+        "crash test ({:?}): {kills} kill -9, {sessions} sessions: acknowledged {}, delivered {}, quarantined {}, lost {}, duplicated {}",
+        store.backend(),
         acknowledged.len(),
         delivered.len(),
         quarantined.len(),

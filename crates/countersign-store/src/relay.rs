@@ -311,7 +311,7 @@ impl Store {
     pub async fn quarantine(&self, limit: u32) -> Result<Vec<QuarantinedMessage>, StoreError> {
         let sql = format!(
             "SELECT id, received_at, verdict, mail_from, rcpt, from_address, subject, \
-             LENGTH(raw) AS size FROM messages WHERE {QUARANTINE} \
+             CAST(LENGTH(raw) AS BIGINT) AS size FROM messages WHERE {QUARANTINE} \
              ORDER BY received_at DESC, id LIMIT $1"
         );
         with_db!(&self.db, |pool, _begin| {
