@@ -970,3 +970,128 @@ async fn reject_verdict_is_550_at_end_of_data() {
     assert!(store.quarantine(10).await.unwrap().is_empty());
     assert!(node.stop());
 }
+
+/// STARTTLS with a configured certificate (rustls, ring): the session
+/// starts over inside TLS, the message is accepted and relayed with
+/// `ESMTPS` in its Received field; `require_tls` refuses mail before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_then_mail() {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls;
+    let install = Install::sqlite("smtp-tls");
+    install.load_directory();
+    let (cert, key) = (install.dir.join("cert.pem"), install.dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=gw.test",
+        ])
+        .args(["-addext", "subjectAltName=DNS:gw.test"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let sink = SmtpSink::start().await;
+    let node = Node::start(
+        &install,
+        free_port(),
+        sink.port,
+        &format!(
+            "tls_cert = \"{}\"\ntls_key = \"{}\"\nrequire_tls = true\n",
+            cert.display(),
+            key.display()
+        ),
+    );
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    assert!(c.cmd("EHLO a.test").await.unwrap().contains("STARTTLS"));
+    assert!(
+        c.cmd("MAIL FROM:<a@a.test>")
+            .await
+            .unwrap()
+            .starts_with("530 5.7.0")
+    );
+    assert!(c.cmd("STARTTLS").await.unwrap().starts_with("220"));
+    let stream = c.read.into_inner().reunite(c.write).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for der in CertificateDer::pem_file_iter(&cert).unwrap() {
+        roots.add(der.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("gw.test").unwrap(), stream)
+        .await
+        .expect("TLS handshake");
+    let (r, mut w) = tokio::io::split(tls);
+    let mut r = TokioBufReader::new(r);
+    let mut talk = async |line: &str| -> String {
+        w.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+        let mut all = String::new();
+        loop {
+            let mut l = String::new();
+            r.read_line(&mut l).await.unwrap();
+            all.push_str(&l);
+            if l.len() < 4 || l.as_bytes()[3] != b'-' {
+                return all;
+            }
+        }
+    };
+    let ehlo = talk("EHLO a.test").await;
+    assert!(
+        ehlo.starts_with("250") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
+    assert!(
+        talk("MAIL FROM:<it@northwind-health.example>")
+            .await
+            .starts_with("250")
+    );
+    assert!(
+        talk("RCPT TO:<servicedesk@northwind-health.example>")
+            .await
+            .starts_with("250")
+    );
+    assert!(talk("DATA").await.starts_with("354"));
+    let r = talk("From: IT <it@northwind-health.example>\r\nSubject: tls\r\n\r\nhello\r\n.").await;
+    assert!(r.starts_with("250"), "{r}");
+    let store = Store::open(&install.db).await.unwrap();
+    wait_for(
+        "the message downstream or in quarantine",
+        Duration::from_secs(30),
+        || {
+            sink.messages.lock().unwrap().len() + futures_block(store.quarantine(10)).unwrap().len()
+                == 1
+        },
+    )
+    .await;
+    let rows = store.quarantine(10).await.unwrap();
+    if let Some((_, data)) = sink.messages.lock().unwrap().first() {
+        assert!(
+            header(data, "Received").unwrap().contains("with ESMTPS"),
+            "{data}"
+        );
+    } else {
+        assert_eq!(rows.len(), 1);
+    }
+    assert!(node.stop());
+}
