@@ -1095,3 +1095,73 @@ async fn starttls_then_mail() {
     }
     assert!(node.stop());
 }
+
+/// XFORWARD, as Postfix's SMTP client sends it (`smtp_send_xforward_command
+/// = yes`), gives the original client for the next transaction; from an
+/// address not listed in `xclient_from` it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xforward_gives_the_original_client() {
+    let install = Install::sqlite("smtp-xforward");
+    install.load_directory();
+    let sink = SmtpSink::start().await;
+    let node = Node::start(&install, free_port(), sink.port, "");
+    let line = manifest()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().contains("001-"))
+        .unwrap();
+    let raw =
+        crlf(&std::fs::read(repo().join("eval").join(line["file"].as_str().unwrap())).unwrap());
+    let ip = line["ip"].as_str().unwrap();
+    let helo = line["helo"].as_str().unwrap();
+    let mut c = Client::connect(&node.smtp).await.unwrap();
+    assert!(
+        c.cmd("EHLO postfix.local")
+            .await
+            .unwrap()
+            .contains("XFORWARD")
+    );
+    let r = c
+        .cmd(&format!(
+            "XFORWARD NAME=[UNAVAILABLE] ADDR={ip} HELO={helo} PROTO=ESMTP SOURCE=REMOTE"
+        ))
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    assert!(
+        c.cmd(&format!(
+            "MAIL FROM:<{}>",
+            line["mail_from"].as_str().unwrap()
+        ))
+        .await
+        .unwrap()
+        .starts_with("250")
+    );
+    assert!(
+        c.cmd("RCPT TO:<servicedesk@northwind-health.example>")
+            .await
+            .unwrap()
+            .starts_with("250")
+    );
+    assert!(c.cmd("DATA").await.unwrap().starts_with("354"));
+    let mut data = raw.clone();
+    data.extend_from_slice(b".\r\n");
+    c.write.write_all(&data).await.unwrap();
+    assert!(c.reply().await.unwrap().starts_with("250"));
+    wait_for("the message downstream", Duration::from_secs(30), || {
+        sink.messages.lock().unwrap().len() == 1
+    })
+    .await;
+    let data = sink.messages.lock().unwrap()[0].1.clone();
+    let received = header(&data, "Received").unwrap();
+    assert!(
+        received.contains(&format!("[{ip}]")) && received.contains(helo),
+        "{received}"
+    );
+    // SPF was checked for the original client: the vendor's message passes.
+    assert_eq!(
+        header(&data, "X-Countersign-Verdict").as_deref(),
+        Some("deliver"),
+        "{data}"
+    );
+    assert!(node.stop());
+}

@@ -207,7 +207,11 @@ impl Session {
     /// Handles one command line; `false` ends the session.
     async fn command(&mut self, line: &[u8]) -> Result<bool, End> {
         if line.len() >= 8 && line[..8].eq_ignore_ascii_case(b"XCLIENT ") {
-            self.xclient(&line[8..]);
+            self.xclient(&line[8..], false);
+            return Ok(true);
+        }
+        if line.len() >= 9 && line[..9].eq_ignore_ascii_case(b"XFORWARD ") {
+            self.xclient(&line[9..], true);
             return Ok(true);
         }
         let request = match Request::parse(&mut line.iter()) {
@@ -381,6 +385,7 @@ impl Session {
         }
         if self.xclient_allowed {
             lines.push("XCLIENT NAME ADDR PROTO HELO".into());
+            lines.push("XFORWARD NAME ADDR PROTO HELO SOURCE".into());
         }
         let last = lines.len() - 1;
         for (i, l) in lines.iter().enumerate() {
@@ -390,10 +395,13 @@ impl Session {
         }
     }
 
-    /// XCLIENT (Postfix): the original client, from a trusted MTA in front.
-    fn xclient(&mut self, args: &[u8]) {
+    /// XCLIENT and XFORWARD (Postfix): the original client, from a trusted
+    /// MTA in front. XCLIENT starts the session over (220); XFORWARD
+    /// (what Postfix's SMTP client sends with `smtp_send_xforward_command`)
+    /// applies to the next transaction (250).
+    fn xclient(&mut self, args: &[u8], forward: bool) {
         if !self.xclient_allowed {
-            self.reply(550, (5, 7, 0), "XCLIENT not permitted");
+            self.reply(550, (5, 7, 0), "XCLIENT/XFORWARD not permitted");
             let _ = self.bad();
             return;
         }
@@ -427,7 +435,8 @@ impl Session {
                 "NAME" if !unknown => name = Some(value),
                 "HELO" if !unknown => helo = Some(value),
                 "PROTO" => proto = Some(value.to_ascii_uppercase()),
-                "ADDR" | "NAME" | "HELO" | "PORT" | "LOGIN" | "DESTADDR" | "DESTPORT" => {}
+                "ADDR" | "NAME" | "HELO" | "PORT" | "LOGIN" | "DESTADDR" | "DESTPORT"
+                | "SOURCE" | "IDENT" => {}
                 _ => {
                     self.reply(501, (5, 5, 4), "Bad XCLIENT attribute");
                     return;
@@ -439,6 +448,13 @@ impl Session {
         }
         if name.is_some() {
             self.client_name = name;
+        }
+        if forward {
+            if helo.is_some() {
+                self.helo = helo;
+            }
+            self.reply(250, (2, 0, 0), "Ok");
+            return;
         }
         // The session starts over as if the original client had connected
         // (Postfix then sends EHLO or HELO again).
