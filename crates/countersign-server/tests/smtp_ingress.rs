@@ -680,8 +680,8 @@ async fn crash_test(install: Install) {
 
 /// A downstream that refuses recipients named `nobody@...` (550 5.1.1)
 /// and keeps what it accepts.
-async fn picky_sink(listener: tokio::net::TcpListener) -> Arc<Mutex<Vec<(Vec<String>, String)>>> {
-    let kept: Arc<Mutex<Vec<(Vec<String>, String)>>> = Arc::default();
+async fn picky_sink(listener: tokio::net::TcpListener) -> Arc<Mutex<Vec<support::Received>>> {
+    let kept: Arc<Mutex<Vec<support::Received>>> = Arc::default();
     let store = kept.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

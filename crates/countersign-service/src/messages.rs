@@ -340,6 +340,9 @@ impl Services {
     }
 }
 
+/// Builds what to relay downstream from the recorded verdict.
+pub type RelayBuilder = Box<dyn FnOnce(&Judged, &IncomingMessage) -> Option<NewRelay> + Send>;
+
 /// What SMTP ingress adds to recording a message.
 pub struct Ingress {
     /// SHA-256 of envelope and content: a message already recorded with it
@@ -347,7 +350,7 @@ pub struct Ingress {
     pub envelope_digest: Vec<u8>,
     /// What to relay downstream, given the recorded verdict (and the case
     /// a hold opened); committed in the same transaction.
-    pub relay: Box<dyn FnOnce(&Judged, &IncomingMessage) -> Option<NewRelay> + Send>,
+    pub relay: RelayBuilder,
 }
 
 impl std::fmt::Debug for Ingress {
