@@ -517,9 +517,15 @@ async fn crash_test(install: Install) {
     let kills = env_usize("CRASH_KILLS", 5);
     let sessions = env_usize("CRASH_SESSIONS", 6);
     install.load_directory();
-    let sink = SmtpSink::start().await;
+    let sink_port = free_port();
+    let received = picky_sink(
+        tokio::net::TcpListener::bind(("127.0.0.1", sink_port))
+            .await
+            .unwrap(),
+    )
+    .await;
     let port = free_port();
-    let node = Arc::new(Mutex::new(Some(Node::start(&install, port, sink.port, ""))));
+    let node = Arc::new(Mutex::new(Some(Node::start(&install, port, sink_port, ""))));
     let addr = format!("127.0.0.1:{port}");
     let entries = manifest();
     // One deliverable vendor message, tagged with a sequence number.
@@ -608,7 +614,7 @@ async fn crash_test(install: Install) {
                     *next.lock().unwrap()
                 );
                 tokio::time::sleep(Duration::from_millis(rng.next() % 300)).await;
-                let fresh = Node::start(&install, port, sink.port, "");
+                let fresh = Node::start(&install, port, sink_port, "");
                 *kill_node.lock().unwrap() = Some(fresh);
             }
         })
@@ -628,7 +634,7 @@ async fn crash_test(install: Install) {
     loop {
         delivered.clear();
         quarantined.clear();
-        for (_, data) in sink.messages.lock().unwrap().iter() {
+        for (_, data) in received.lock().unwrap().iter() {
             if let Some(s) = seq_of(data) {
                 *delivered.entry(s).or_default() += 1;
             }
@@ -679,7 +685,7 @@ async fn crash_test(install: Install) {
 }
 
 /// A downstream that refuses recipients named `nobody@...` (550 5.1.1)
-/// and keeps what it accepts.
+/// and keeps what it accepts, only when its DATA was complete.
 async fn picky_sink(listener: tokio::net::TcpListener) -> Arc<Mutex<Vec<support::Received>>> {
     let kept: Arc<Mutex<Vec<support::Received>>> = Arc::default();
     let store = kept.clone();
@@ -709,12 +715,19 @@ async fn picky_sink(listener: tokio::net::TcpListener) -> Arc<Mutex<Vec<support:
                     } else if upper.starts_with("DATA") {
                         let _ = write.write_all(b"354 go\r\n").await;
                         let mut data = String::new();
+                        let mut complete = false;
                         while let Ok(Some(l)) = lines.next_line().await {
                             if l == "." {
+                                complete = true;
                                 break;
                             }
                             data.push_str(&l);
                             data.push('\n');
+                        }
+                        // A message cut short (the sender died) is not
+                        // received, as in a real MTA.
+                        if !complete {
+                            break;
                         }
                         store
                             .lock()
