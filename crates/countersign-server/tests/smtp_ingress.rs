@@ -1178,3 +1178,78 @@ async fn xforward_gives_the_original_client() {
     );
     assert!(node.stop());
 }
+
+/// Postfix from Debian's packages in front (`scripts/postfix.sh`, started
+/// by `scripts/test.sh`): a client sends to Postfix, Postfix relays to
+/// Countersign with XFORWARD, Countersign judges the original client's
+/// message and relays it (or keeps it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postfix_in_front() {
+    let (Ok(front), Ok(relay)) = (
+        std::env::var("COUNTERSIGN_TEST_POSTFIX_PORT"),
+        std::env::var("COUNTERSIGN_TEST_POSTFIX_RELAY_PORT"),
+    ) else {
+        eprintln!("COUNTERSIGN_TEST_POSTFIX_PORT not set (scripts/postfix.sh start): skipped");
+        return;
+    };
+    let install = Install::sqlite("smtp-postfix");
+    install.load_directory();
+    let sink = SmtpSink::start().await;
+    let node = Node::start(&install, relay.parse().unwrap(), sink.port, "");
+    let line = manifest()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().contains("001-"))
+        .unwrap();
+    let raw =
+        crlf(&std::fs::read(repo().join("eval").join(line["file"].as_str().unwrap())).unwrap());
+    let helo = line["helo"].as_str().unwrap();
+    let mut c = Client::connect(&format!("127.0.0.1:{front}"))
+        .await
+        .unwrap();
+    assert!(
+        c.cmd(&format!("EHLO {helo}"))
+            .await
+            .unwrap()
+            .starts_with("250")
+    );
+    let r = c
+        .cmd(&format!(
+            "MAIL FROM:<{}>",
+            line["mail_from"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    let r = c
+        .cmd("RCPT TO:<servicedesk@northwind-health.example>")
+        .await
+        .unwrap();
+    assert!(r.starts_with("250"), "{r}");
+    assert!(c.cmd("DATA").await.unwrap().starts_with("354"));
+    let mut data = raw.clone();
+    data.extend_from_slice(b".\r\n");
+    c.write.write_all(&data).await.unwrap();
+    let r = c.reply().await.unwrap();
+    assert!(r.starts_with("250"), "Postfix: {r}");
+    let _ = c.cmd("QUIT").await;
+    let store = Store::open(&install.db).await.unwrap();
+    wait_for(
+        "the message through Postfix and Countersign",
+        Duration::from_secs(60),
+        || {
+            sink.messages.lock().unwrap().len() + futures_block(store.quarantine(10)).unwrap().len()
+                == 1
+        },
+    )
+    .await;
+    // Countersign saw the original client (XFORWARD), not Postfix.
+    let seen = match sink.messages.lock().unwrap().first() {
+        Some((_, data)) => header(data, "Received").unwrap(),
+        None => {
+            let id = futures_block(store.quarantine(10)).unwrap()[0].id.clone();
+            futures_block(store.message(&id)).unwrap().unwrap().helo
+        }
+    };
+    assert!(seen.contains(helo), "{seen}");
+    assert!(node.stop());
+}
