@@ -9,7 +9,6 @@ use countersign_audit::AuditEvent;
 use countersign_service::relay::{Bounce, dsn};
 use countersign_store::{NewRelay, RelayJob, RelayOutcome};
 use lettre::address::Envelope;
-use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::json;
@@ -27,11 +26,12 @@ pub(crate) fn backoff(base: Duration, attempts: u32) -> Duration {
 
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let s = &shared.settings;
+    // One connection per delivery: lettre's pool would change how the
+    // code sender (same crate, same features) must be built.
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.downstream.host)
         .port(s.downstream.port)
         .timeout(Some(Duration::from_secs(60)))
         .hello_name(ClientId::Domain(s.hostname.clone()))
-        .pool_config(PoolConfig::new().max_size(s.relay_concurrency.max(1) as u32))
         .build();
     let permits = Arc::new(Semaphore::new(s.relay_concurrency.max(1)));
     let wake = shared.services.relay_wake();
