@@ -2,6 +2,7 @@
 # The project's test command (README): formatting, lints, and every test of
 # the workspace, with PostgreSQL (store tests) and Dovecot (mailbox tests)
 # started on loopback and stopped by PID afterwards.
+# Postfix (in front of SMTP ingress) is started the same way.
 # Installs what it needs from Debian's packages; safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,10 +20,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 state_dir="$(mktemp -d /tmp/countersign-test.XXXXXX)"
 export COUNTERSIGN_PG_STATE="$state_dir/pg.state"
 export COUNTERSIGN_IMAP_STATE="$state_dir/imap.state"
+export COUNTERSIGN_POSTFIX_STATE="$state_dir/postfix.state"
 
 cleanup() {
   scripts/postgres.sh stop >/dev/null 2>&1 || true
   scripts/dovecot.sh stop >/dev/null 2>&1 || true
+  scripts/postfix.sh stop >/dev/null 2>&1 || true
   rm -rf "$state_dir"
 }
 trap cleanup EXIT
@@ -35,6 +38,11 @@ fi
 if [ -x scripts/dovecot.sh ]; then
   step "Dovecot IMAP on loopback for the mailbox tests"
   eval "$(scripts/dovecot.sh start)"
+fi
+
+if [ -x scripts/postfix.sh ]; then
+  step "Postfix on loopback in front of SMTP ingress"
+  eval "$(scripts/postfix.sh start)"
 fi
 
 step "cargo test"

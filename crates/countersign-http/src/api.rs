@@ -832,3 +832,118 @@ pub async fn posture_sources(
     let report = state.services.posture_sources(&p, q.domain, q.days).await?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
 }
+
+/// A quarantined message in the list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuarantineView {
+    /// The recorded message (`GET /api/v1/messages/{id}` shows its verdict).
+    pub id: String,
+    /// When it was judged (RFC 3339).
+    pub received_at: String,
+    /// `quarantine`, or `reject` when the verdict came too late to refuse.
+    pub verdict: String,
+    /// Envelope sender.
+    pub mail_from: String,
+    /// Envelope recipients.
+    pub rcpt: Vec<String>,
+    /// The From address.
+    pub from_address: Option<String>,
+    /// The Subject.
+    pub subject: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+/// Paging of the quarantine.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QuarantineQuery {
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u32>,
+}
+
+/// Why a quarantined message is released or deleted (audited).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuarantineAction {
+    /// The reason, written to the audit log.
+    pub reason: String,
+}
+
+/// A release: the relay queued for the message.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Released {
+    /// The relay job sending it downstream.
+    pub relay_id: String,
+}
+
+/// Messages SMTP ingress kept in quarantine, newest first.
+#[utoipa::path(get, path = "/api/v1/quarantine", tag = "messages", params(QuarantineQuery),
+    responses((status = 200, description = "quarantined messages", body = Vec<QuarantineView>)))]
+pub async fn list_quarantine(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(query): Query<QuarantineQuery>,
+) -> ApiResult<Json<Vec<QuarantineView>>> {
+    let list = state
+        .services
+        .quarantine(&p, query.limit.unwrap_or(100))
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|q| QuarantineView {
+                received_at: q
+                    .received_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                id: q.id,
+                verdict: q.verdict,
+                mail_from: q.mail_from,
+                rcpt: q.rcpt,
+                from_address: q.from_address,
+                subject: q.subject,
+                size: q.size,
+            })
+            .collect(),
+    ))
+}
+
+/// Releases a quarantined message: it is relayed to the help desk with our
+/// verdict headers and who released it (audited).
+#[utoipa::path(post, path = "/api/v1/quarantine/{id}/release", tag = "messages",
+    request_body = QuarantineAction,
+    params(("id" = String, Path, description = "message ID")),
+    responses((status = 200, description = "queued for relay", body = Released),
+              (status = 409, description = "not in quarantine", body = Problem)))]
+pub async fn release_quarantined(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<QuarantineAction>,
+) -> ApiResult<Json<Released>> {
+    let relay_id = state
+        .services
+        .release_quarantined(&p, &id, &input.reason)
+        .await?;
+    Ok(Json(Released { relay_id }))
+}
+
+/// Deletes a quarantined message's content; its record and verdict stay
+/// (audited with the reason).
+#[utoipa::path(post, path = "/api/v1/quarantine/{id}/delete", tag = "messages",
+    request_body = QuarantineAction,
+    params(("id" = String, Path, description = "message ID")),
+    responses((status = 204, description = "deleted"),
+              (status = 404, description = "not in quarantine", body = Problem)))]
+pub async fn delete_quarantined(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<QuarantineAction>,
+) -> ApiResult<StatusCode> {
+    state
+        .services
+        .delete_quarantined(&p, &id, &input.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

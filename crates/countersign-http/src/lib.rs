@@ -132,6 +132,21 @@ pub const ROUTES: &[RouteSpec] = &[
         Access::Roles(&[Role::Analyst, Role::SecurityAdmin]),
     ),
     route("POST", "/api/v1/cases/{id}/release", Access::Roles(ANALYST)),
+    route(
+        "GET",
+        "/api/v1/quarantine",
+        Access::Roles(&[Role::Analyst, Role::SecurityAdmin]),
+    ),
+    route(
+        "POST",
+        "/api/v1/quarantine/{id}/release",
+        Access::Roles(ADMIN),
+    ),
+    route(
+        "POST",
+        "/api/v1/quarantine/{id}/delete",
+        Access::Roles(ADMIN),
+    ),
     route("GET", "/api/v1/accounts", Access::Roles(ADMIN)),
     route("POST", "/api/v1/accounts", Access::Roles(ADMIN)),
     route("POST", "/api/v1/accounts/{id}/unlock", Access::Roles(ADMIN)),
@@ -261,6 +276,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/approvals", post(api::approve))
         .route("/api/v1/cases/{id}/deny", post(api::deny))
         .route("/api/v1/cases/{id}/release", post(api::release))
+        .route("/api/v1/quarantine", get(api::list_quarantine))
+        .route(
+            "/api/v1/quarantine/{id}/release",
+            post(api::release_quarantined),
+        )
+        .route(
+            "/api/v1/quarantine/{id}/delete",
+            post(api::delete_quarantined),
+        )
         .route(
             "/api/v1/accounts",
             get(api::list_accounts).post(api::create_account),

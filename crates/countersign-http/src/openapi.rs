@@ -12,6 +12,7 @@ use utoipa::OpenApi;
         api::healthz, api::readyz, api::metrics, api::openapi_json,
         api::sign_in, api::sign_out, api::me, api::change_password, api::start_totp, api::confirm_totp,
         api::post_message, api::get_message,
+        api::list_quarantine, api::release_quarantined, api::delete_quarantined,
         api::list_cases, api::open_case, api::get_case, api::case_timeline, api::callback,
         api::send_code, api::verify_code, api::challenge, api::signature, api::approve, api::deny,
         api::release,

@@ -32,6 +32,61 @@ pub struct Config {
     /// Settings of `countersign serve` (the `[serve]` table).
     #[serde(default)]
     pub serve: ServeConfig,
+    /// SMTP ingress inside `countersign serve` (the `[smtp]` table); off
+    /// unless `listen` is set here or by `--smtp-listen`.
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+}
+
+/// The `[smtp]` table: Countersign in the mail path.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Listen address, e.g. `127.0.0.1:2525`.
+    pub listen: Option<String>,
+    /// Our host name in the greeting, Received and bounces.
+    pub hostname: Option<String>,
+    /// Downstream help-desk server, `host:port`: where delivered, flagged
+    /// and held messages (and bounces) go.
+    pub relay: Option<String>,
+    /// The spool folder (default: `spool` beside the database).
+    pub spool_dir: Option<PathBuf>,
+    /// Most bytes the spool may hold (default 4 GiB); past it, 452.
+    pub max_spool_bytes: Option<u64>,
+    /// Largest message in bytes (default 25 MiB).
+    pub max_message_bytes: Option<usize>,
+    /// Recipients per message (default 100).
+    pub max_recipients: Option<usize>,
+    /// Sessions at once (default 200).
+    pub max_connections: Option<usize>,
+    /// Sessions at once from one address (default 20).
+    pub max_connections_per_ip: Option<usize>,
+    /// Waiting for a command (default `5m`).
+    pub command_timeout: Option<String>,
+    /// Receiving one DATA (default `10m`).
+    pub data_timeout: Option<String>,
+    /// Bad commands before the session is closed (default 10).
+    pub max_bad_commands: Option<usize>,
+    /// Addresses allowed to send XCLIENT (the MTA in front).
+    pub xclient_from: Option<Vec<String>>,
+    /// PEM certificate chain for STARTTLS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for STARTTLS.
+    pub tls_key: Option<PathBuf>,
+    /// Refuse MAIL FROM before STARTTLS (default false).
+    pub require_tls: Option<bool>,
+    /// Answer 550 5.7.1 for reject verdicts (default true).
+    pub reject: Option<bool>,
+    /// How long end of DATA waits for a verdict (default `10s`).
+    pub verdict_timeout: Option<String>,
+    /// Parallel downstream deliveries (default 8).
+    pub relay_concurrency: Option<usize>,
+    /// First retry delay downstream (default `30s`); later ones double.
+    pub relay_retry: Option<String>,
+    /// Bounce what is undelivered after this long (default `5d`).
+    pub relay_max_age: Option<String>,
+    /// Workers recording spooled messages (default 8).
+    pub workers: Option<usize>,
 }
 
 /// The `[serve]` table: what `countersign serve` listens on, where codes
@@ -122,6 +177,9 @@ impl Config {
             &mut config.policy,
             &mut config.rulebook,
             &mut config.directory,
+            &mut config.smtp.spool_dir,
+            &mut config.smtp.tls_cert,
+            &mut config.smtp.tls_key,
         ]
         .into_iter()
         .flatten()
@@ -143,6 +201,11 @@ impl Config {
             ("serve.challenge_lifetime", &config.serve.challenge_lifetime),
             ("serve.case_lifetime", &config.serve.case_lifetime),
             ("serve.webhook_retry", &config.serve.webhook_retry),
+            ("smtp.command_timeout", &config.smtp.command_timeout),
+            ("smtp.data_timeout", &config.smtp.data_timeout),
+            ("smtp.verdict_timeout", &config.smtp.verdict_timeout),
+            ("smtp.relay_retry", &config.smtp.relay_retry),
+            ("smtp.relay_max_age", &config.smtp.relay_max_age),
         ] {
             if let Some(value) = value {
                 parse_duration(value)

@@ -59,6 +59,18 @@ pub struct ServeArgs {
     /// Delay before the first webhook retry (e.g. `5s`); later ones double.
     #[arg(long)]
     webhook_retry: Option<String>,
+    /// SMTP ingress listen address [default: the configuration's
+    /// `smtp.listen`; without either, no SMTP listener].
+    #[arg(long, env = "COUNTERSIGN_SMTP_LISTEN")]
+    smtp_listen: Option<String>,
+    /// The downstream help-desk SMTP server (`host:port`) SMTP ingress
+    /// relays to [default: the configuration's `smtp.relay`].
+    #[arg(long, env = "COUNTERSIGN_SMTP_DOWNSTREAM")]
+    smtp_downstream: Option<String>,
+    /// The SMTP spool folder [default: `smtp.spool_dir`, else `spool`
+    /// beside a SQLite database or in the working folder].
+    #[arg(long, env = "COUNTERSIGN_SPOOL_DIR")]
+    spool_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -80,7 +92,121 @@ impl ServeArgs {
             .take()
             .or(serve.phone_adapter_secret.clone());
         self.webhook_retry = self.webhook_retry.take().or(serve.webhook_retry.clone());
+        self.smtp_listen = self.smtp_listen.take().or(config.smtp.listen.clone());
+        self.smtp_downstream = self.smtp_downstream.take().or(config.smtp.relay.clone());
+        self.spool_dir = self.spool_dir.take().or(config.smtp.spool_dir.clone());
     }
+}
+
+/// SMTP ingress settings from the command line and the `[smtp]` table;
+/// `None` when no SMTP listen address is set.
+fn smtp_settings(
+    args: &ServeArgs,
+    config: &crate::config::SmtpConfig,
+    db: &str,
+) -> anyhow::Result<Option<countersign_smtp::Settings>> {
+    if args.smtp_listen.is_none() {
+        return Ok(None);
+    }
+    let downstream = args.smtp_downstream.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("smtp.relay: SMTP ingress needs a downstream server (host:port)")
+    })?;
+    let (host, port) = downstream
+        .rsplit_once(':')
+        .and_then(|(h, p)| {
+            Some((
+                h.trim_matches(|c| c == '[' || c == ']'),
+                p.parse::<u16>().ok()?,
+            ))
+        })
+        .ok_or_else(|| anyhow::anyhow!("smtp.relay: {downstream:?} is not host:port"))?;
+    let spool_dir = args.spool_dir.clone().unwrap_or_else(|| {
+        if db.contains("://") {
+            PathBuf::from("spool")
+        } else {
+            std::path::Path::new(db)
+                .parent()
+                .map_or_else(|| PathBuf::from("spool"), |p| p.join("spool"))
+        }
+    });
+    let mut s = countersign_smtp::Settings::new(
+        spool_dir,
+        countersign_smtp::Downstream {
+            host: host.to_owned(),
+            port,
+        },
+    );
+    let duration = |name: &str, value: &Option<String>, default: Duration| {
+        value.as_deref().map_or(Ok(default), |v| {
+            crate::config::parse_duration(v).map_err(|e| anyhow::anyhow!("smtp.{name}: {e}"))
+        })
+    };
+    s.hostname = config.hostname.clone().unwrap_or(s.hostname);
+    s.max_spool_bytes = config.max_spool_bytes.unwrap_or(s.max_spool_bytes);
+    s.max_message_bytes = config.max_message_bytes.unwrap_or(s.max_message_bytes);
+    s.max_recipients = config.max_recipients.unwrap_or(s.max_recipients);
+    s.max_connections = config.max_connections.unwrap_or(s.max_connections);
+    s.max_connections_per_ip = config
+        .max_connections_per_ip
+        .unwrap_or(s.max_connections_per_ip);
+    s.command_timeout = duration(
+        "command_timeout",
+        &config.command_timeout,
+        s.command_timeout,
+    )?;
+    s.data_timeout = duration("data_timeout", &config.data_timeout, s.data_timeout)?;
+    s.max_bad_commands = config.max_bad_commands.unwrap_or(s.max_bad_commands);
+    s.require_tls = config.require_tls.unwrap_or(s.require_tls);
+    s.reject = config.reject.unwrap_or(s.reject);
+    s.verdict_timeout = duration(
+        "verdict_timeout",
+        &config.verdict_timeout,
+        s.verdict_timeout,
+    )?;
+    s.relay_concurrency = config.relay_concurrency.unwrap_or(s.relay_concurrency);
+    s.relay_retry = duration("relay_retry", &config.relay_retry, s.relay_retry)?;
+    s.relay_max_age = duration("relay_max_age", &config.relay_max_age, s.relay_max_age)?;
+    s.workers = config.workers.unwrap_or(s.workers);
+    for addr in config.xclient_from.iter().flatten() {
+        s.xclient_from
+            .push(addr.parse().map_err(|_| {
+                anyhow::anyhow!("smtp.xclient_from: {addr:?} is not an IP address")
+            })?);
+    }
+    match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => s.tls = Some(tls_config(cert, key)?),
+        (None, None) => {
+            if s.require_tls {
+                anyhow::bail!("smtp.require_tls needs smtp.tls_cert and smtp.tls_key");
+            }
+        }
+        _ => anyhow::bail!("smtp.tls_cert and smtp.tls_key go together"),
+    }
+    Ok(Some(s))
+}
+
+/// The STARTTLS configuration: rustls with the ring provider.
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<Arc<tokio_rustls::rustls::ServerConfig>> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("smtp.tls_cert {}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("smtp.tls_cert {}: no certificate in it", cert.display());
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow::anyhow!("smtp.tls_key {}: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("smtp.tls_cert and smtp.tls_key do not form a certificate and its key")?;
+    Ok(Arc::new(config))
 }
 
 fn settings(config: &crate::config::ServeConfig) -> anyhow::Result<Settings> {
@@ -136,6 +262,13 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
         .listen
         .clone()
         .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let smtp = match smtp_settings(&args, &config.smtp, db) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("countersign serve: {err:#}");
+            return Ok(ExitCode::from(crate::EXIT_USAGE));
+        }
+    };
     let codes = CodeSender::new(
         args.smtp_relay.as_deref(),
         config.serve.code_sender.as_deref(),
@@ -213,6 +346,26 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
         // The one line on stdout: scripts and tests read the bound port here.
         println!("countersign serve: listening on http://{bound}");
         tracing::info!(%bound, "listening");
+        let smtp_server = match (smtp, &args.smtp_listen) {
+            (Some(settings), Some(addr)) => {
+                let smtp_listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
+                let smtp_bound = smtp_listener.local_addr()?;
+                let server = countersign_smtp::SmtpServer::start(
+                    settings,
+                    services.clone(),
+                    smtp_listener,
+                    stop_rx.clone(),
+                )
+                .await
+                .context("starting SMTP ingress")?;
+                println!("countersign serve: smtp on {smtp_bound}");
+                tracing::info!(%smtp_bound, "SMTP listening");
+                Some(server)
+            }
+            _ => None,
+        };
         let app = countersign_http::app(countersign_http::AppState {
             services: services.clone(),
             limits: countersign_http::Limits {
@@ -232,6 +385,9 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
         .context("serving HTTP")?;
         tracing::info!("shutting down: finishing background work");
         let _ = stop_tx.send(true);
+        if let Some(server) = smtp_server {
+            server.wait().await;
+        }
         let _ = outbox.await;
         let _ = housekeeping.await;
         services.shutdown().await;

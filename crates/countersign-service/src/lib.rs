@@ -17,9 +17,12 @@ pub mod employees;
 pub mod messages;
 pub mod metrics;
 pub mod posture;
+pub mod quarantine;
+pub mod relay;
 pub mod webhooks;
 
 pub use directory_view::DirectoryView;
+pub use messages::{IncomingMessage, Ingress, Judged};
 
 use countersign_accounts::signin::{SignInRules, Stage};
 use countersign_accounts::{Account, Role, RoleSet};
@@ -188,6 +191,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) recorder: messages::Recorder,
     pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
+    pub(crate) relay_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -213,6 +217,7 @@ impl Services {
                 metrics,
                 recorder,
                 outbox_wake,
+                relay_wake: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }

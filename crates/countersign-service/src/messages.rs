@@ -16,7 +16,7 @@ use countersign_model::auth::{
 };
 use countersign_model::verdict::{Action, Verdict};
 use countersign_pipeline::{Analysis, MessageSummary};
-use countersign_store::{MessageRecord, RecordedMessage, Store};
+use countersign_store::{MessageRecord, NewRelay, RecordedMessage, Store};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -88,7 +88,7 @@ impl Judged {
 
 /// The analysis recorded when the pipeline itself failed on a message:
 /// quarantined and kept, never dropped.
-fn failed_analysis(reason: &str) -> Analysis {
+pub fn failed_analysis(reason: &str) -> Analysis {
     let none = |domain: &str| SpfCheck {
         result: AuthResult::TempError,
         domain: domain.to_owned(),
@@ -154,17 +154,48 @@ impl Services {
         gateway: bool,
     ) -> Result<Judged, ServiceError> {
         let started = Instant::now();
+        let analysis = self.analyze(&incoming).await?;
+        let judged = self
+            .record_judged(incoming, analysis, started, None, gateway)
+            .await?;
+        // Without an envelope digest nothing is a duplicate.
+        judged.ok_or_else(|| ServiceError::Conflict("message recorded already".into()))
+    }
+
+    /// Authenticates and judges a message against the current directory,
+    /// recording nothing. A message the pipeline fails on is quarantined,
+    /// never dropped.
+    pub async fn analyze(&self, incoming: &IncomingMessage) -> Result<Analysis, ServiceError> {
         let envelope = Envelope::parse(&incoming.client_ip, &incoming.helo, &incoming.mail_from)
             .map_err(|e| ServiceError::invalid("envelope", e.to_string()))?;
         let current = self.inner.directory.current();
-        let analysis = match current
-            .pipeline
-            .analyze_isolated(&incoming.raw, &envelope)
-            .await
-        {
-            Ok(analysis) => analysis,
-            Err(err) => failed_analysis(&err.to_string()),
-        };
+        Ok(
+            match current
+                .pipeline
+                .analyze_isolated(&incoming.raw, &envelope)
+                .await
+            {
+                Ok(analysis) => analysis,
+                Err(err) => failed_analysis(&err.to_string()),
+            },
+        )
+    }
+
+    /// Records an analysed message (with the case a hold opens) and
+    /// answers once it is committed. With `ingress` (SMTP), the envelope
+    /// digest makes a message spooled twice a duplicate (`Ok(None)`, nothing
+    /// written), and what to relay downstream is committed with the verdict.
+    /// `gateway`: the message arrived at the queue, so a hold opens a case
+    /// (an employee's report does not).
+    pub async fn record_judged(
+        &self,
+        incoming: IncomingMessage,
+        analysis: Analysis,
+        started: Instant,
+        ingress: Option<Ingress>,
+        gateway: bool,
+    ) -> Result<Option<Judged>, ServiceError> {
+        let current = self.inner.directory.current();
         let now = self.now();
         let message_id = countersign_accounts::token::random_id("m");
         let digest_hex = countersign_cases::digest_hex(&incoming.raw);
@@ -275,8 +306,22 @@ impl Services {
             case: case.clone(),
             audit,
             published,
+            envelope_digest: None,
+            relay: None,
         };
-        self.inner.recorder.record(record).await?;
+        let judged = Judged {
+            message_id,
+            case_id: case.as_ref().map(|c| c.id.clone()),
+            analysis,
+        };
+        let mut record = record;
+        if let Some(ingress) = ingress {
+            record.envelope_digest = Some(ingress.envelope_digest);
+            record.relay = (ingress.relay)(&judged, &incoming);
+        }
+        if !self.inner.recorder.record(record).await? {
+            return Ok(None);
+        }
         let metrics = &self.inner.metrics;
         metrics
             .messages
@@ -294,11 +339,7 @@ impl Services {
         metrics
             .judge_latency
             .observe(started.elapsed().as_secs_f64());
-        Ok(Judged {
-            message_id,
-            case_id: case.map(|c| c.id),
-            analysis,
-        })
+        Ok(Some(judged))
     }
 
     /// A recorded message (analysts and administrators).
@@ -317,7 +358,31 @@ impl Services {
     }
 }
 
-type Job = (RecordedMessage, oneshot::Sender<Result<(), String>>);
+/// Builds what to relay downstream from the recorded verdict.
+pub type RelayBuilder = Box<dyn FnOnce(&Judged, &IncomingMessage) -> Option<NewRelay> + Send>;
+
+/// What SMTP ingress adds to recording a message.
+pub struct Ingress {
+    /// SHA-256 of envelope and content: a message already recorded with it
+    /// is a duplicate.
+    pub envelope_digest: Vec<u8>,
+    /// What to relay downstream, given the recorded verdict (and the case
+    /// a hold opened); committed in the same transaction.
+    pub relay: RelayBuilder,
+}
+
+impl std::fmt::Debug for Ingress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingress")
+            .field(
+                "envelope_digest",
+                &data_encoding::HEXLOWER.encode(&self.envelope_digest),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+type Job = (RecordedMessage, oneshot::Sender<Result<bool, String>>);
 
 /// The per-node writer of verdicts (group commit).
 pub(crate) struct Recorder {
@@ -342,15 +407,19 @@ impl Recorder {
                 }
                 let any_events = jobs.iter().any(|(r, _)| !r.published.is_empty());
                 let (items, acks): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
-                let result = store
-                    .record_messages(items)
-                    .await
-                    .map_err(|e| e.to_string());
-                if let Err(err) = &result {
-                    tracing::error!(%err, "recording verdicts failed");
-                }
-                for ack in acks {
-                    let _ = ack.send(result.clone());
+                match store.record_messages(items).await {
+                    Ok(recorded) => {
+                        for (ack, new) in acks.into_iter().zip(recorded) {
+                            let _ = ack.send(Ok(new));
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(%err, "recording verdicts failed");
+                        let err = err.to_string();
+                        for ack in acks {
+                            let _ = ack.send(Err(err.clone()));
+                        }
+                    }
                 }
                 if any_events {
                     wake.notify_one();
@@ -363,7 +432,8 @@ impl Recorder {
         }
     }
 
-    pub(crate) async fn record(&self, item: RecordedMessage) -> Result<(), ServiceError> {
+    /// Records one message; `false` when it was a duplicate.
+    pub(crate) async fn record(&self, item: RecordedMessage) -> Result<bool, ServiceError> {
         let sender = self
             .tx
             .lock()
@@ -376,7 +446,7 @@ impl Recorder {
             .await
             .map_err(|_| ServiceError::Upstream("shutting down".into()))?;
         match done.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(new)) => Ok(new),
             Ok(Err(err)) => Err(ServiceError::Upstream(format!(
                 "the verdict could not be recorded: {err}"
             ))),

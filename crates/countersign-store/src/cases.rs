@@ -77,6 +77,11 @@ pub struct RecordedMessage {
     pub audit: Vec<AuditEvent>,
     /// Events to announce.
     pub published: Vec<PublishedEvent>,
+    /// SMTP ingress: the digest of envelope and content. A message whose
+    /// digest is already recorded is a duplicate and recorded not again.
+    pub envelope_digest: Option<Vec<u8>>,
+    /// What to relay downstream, committed with the verdict.
+    pub relay: Option<crate::relay::NewRelay>,
 }
 
 /// A webhook subscription.
@@ -254,9 +259,14 @@ impl Store {
     /// Records judged messages in one transaction: the messages, the cases
     /// their verdicts opened, their audit entries and outbox rows. Many
     /// requests share one commit (group commit); none is answered before it.
-    pub async fn record_messages(&self, batch: Vec<RecordedMessage>) -> Result<(), StoreError> {
+    /// Answers, for each message, whether it was recorded: `false` for a
+    /// duplicate (its envelope digest was already recorded).
+    pub async fn record_messages(
+        &self,
+        batch: Vec<RecordedMessage>,
+    ) -> Result<Vec<bool>, StoreError> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let signer = self.signer.as_deref();
         let now = OffsetDateTime::now_utc();
@@ -264,12 +274,18 @@ impl Store {
             let mut tx = begin(pool).await?;
             let mut audit = Vec::new();
             let mut published = Vec::new();
+            let mut recorded = Vec::with_capacity(batch.len());
             for item in batch {
                 let m = &item.message;
-                sqlx::query(
+                // A digest already recorded (by this node before a crash,
+                // or by another) makes this one a duplicate: nothing of it
+                // is written.
+                let inserted = sqlx::query(
                     "INSERT INTO messages (id, received_at, source, client_ip, helo, mail_from, rcpt, \
-                     from_address, subject, verdict, document, summary, digest, raw, case_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                     from_address, subject, verdict, document, summary, digest, raw, case_id, \
+                     envelope_digest) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                     ON CONFLICT (envelope_digest) DO NOTHING",
                 )
                 .bind(&m.id)
                 .bind(ms(m.received_at))
@@ -286,11 +302,21 @@ impl Store {
                 .bind(&m.digest)
                 .bind(&m.raw)
                 .bind(&m.case_id)
+                .bind(&item.envelope_digest)
                 .execute(&mut *tx)
                 .await
-                .map_err(q("insert message"))?;
+                .map_err(q("insert message"))?
+                .rows_affected()
+                    == 1;
+                recorded.push(inserted);
+                if !inserted {
+                    continue;
+                }
                 if let Some(case) = &item.case {
                     insert_case_in_tx!(tx, case, Some(m.id.as_str()));
+                }
+                if let Some(relay) = &item.relay {
+                    crate::relay::insert_relay_in_tx!(tx, relay, now);
                 }
                 audit.extend(item.audit);
                 published.extend(item.published);
@@ -298,8 +324,8 @@ impl Store {
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit messages"))?;
-        });
-        Ok(())
+            Ok(recorded)
+        })
     }
 
     /// The recorded message with this ID.

@@ -21,6 +21,7 @@ mod employees;
 mod error;
 mod migrate;
 pub mod posture;
+pub mod relay;
 mod rows;
 
 pub use accounts::{ApiTokenRecord, NewSession, SessionRecord, SigninFailure};
@@ -32,6 +33,7 @@ pub use cases::{
 pub use employees::{Correlation, ReportRecord, StaffPhoto, Ticket};
 pub use error::StoreError;
 pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
+pub use relay::{NewRelay, QuarantinedMessage, RelayCounts, RelayJob, RelayOutcome};
 
 /// How many audit entries may accumulate before an append signs a new
 /// checkpoint by itself (when the store has the installation key).

@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_employees.sql"),
         include_str!("../migrations/postgres/0004_employees.sql"),
     ),
+    (
+        5,
+        "smtp: envelope digests, relay queue",
+        include_str!("../migrations/sqlite/0005_smtp.sql"),
+        include_str!("../migrations/postgres/0005_smtp.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

@@ -1,0 +1,245 @@
+//! The relay worker: sends the relay queue downstream with lettre, retries
+//! temporary failures with exponential backoff, and bounces permanent ones
+//! (RFC 3464) to the envelope sender unless it is null. Nothing leaves the
+//! queue without an outcome written in the store.
+
+use crate::Shared;
+use crate::metrics::relay_attempt;
+use countersign_audit::AuditEvent;
+use countersign_service::relay::{Bounce, dsn};
+use countersign_store::{NewRelay, RelayJob, RelayOutcome};
+use lettre::address::Envelope;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, watch};
+
+/// The retry delay after `attempts` failures: `base` doubled each time,
+/// at most an hour.
+pub(crate) fn backoff(base: Duration, attempts: u32) -> Duration {
+    let factor = 1u32 << attempts.saturating_sub(1).min(16);
+    (base * factor).min(Duration::from_secs(3600))
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let s = &shared.settings;
+    // One connection per delivery: lettre's pool would change how the
+    // code sender (same crate, same features) must be built.
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.downstream.host)
+        .port(s.downstream.port)
+        .timeout(Some(Duration::from_secs(60)))
+        .hello_name(ClientId::Domain(s.hostname.clone()))
+        .build();
+    let permits = Arc::new(Semaphore::new(s.relay_concurrency.max(1)));
+    let wake = shared.services.relay_wake();
+    // This node's leases: its host name and spool, which a restart keeps.
+    let owner = format!("{}:{}", s.hostname, s.spool_dir.display());
+    match shared.services.store().release_relay_leases(&owner).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            deliveries = n,
+            "deliveries in flight at the last stop taken back"
+        ),
+        Err(err) => tracing::warn!(%err, "taking back relay leases failed"),
+    }
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let claimed = shared
+            .services
+            .store()
+            .claim_relays(
+                &owner,
+                OffsetDateTime::now_utc(),
+                time::Duration::minutes(5),
+                (s.relay_concurrency * 4) as u32,
+            )
+            .await;
+        let jobs = match claimed {
+            Ok(jobs) => jobs,
+            Err(err) => {
+                tracing::warn!(%err, "claiming relay jobs failed");
+                Vec::new()
+            }
+        };
+        if jobs.is_empty() {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+            continue;
+        }
+        for job in jobs {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let shared = shared.clone();
+            let transport = transport.clone();
+            tokio::spawn(async move {
+                attempt(&shared, &transport, job).await;
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// The enhanced status code (RFC 3463) in a reply's text, if any.
+fn enhanced_status(text: &str) -> Option<&str> {
+    text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && matches!(parts[0], "2" | "4" | "5")
+                && parts[1..]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+fn envelope(job: &RelayJob) -> Result<Envelope, String> {
+    let from = if job.mail_from.is_empty() {
+        None
+    } else {
+        Some(
+            job.mail_from
+                .parse::<Address>()
+                .map_err(|e| format!("sender {}: {e}", job.mail_from))?,
+        )
+    };
+    let to = job
+        .rcpt
+        .iter()
+        .map(|r| {
+            r.parse::<Address>()
+                .map_err(|e| format!("recipient {r}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Envelope::new(from, to).map_err(|e| e.to_string())
+}
+
+async fn attempt(shared: &Shared, transport: &AsyncSmtpTransport<Tokio1Executor>, job: RelayJob) {
+    let now = OffsetDateTime::now_utc();
+    let s = &shared.settings;
+    let outcome = match envelope(&job) {
+        // An address downstream cannot take is a permanent failure.
+        Err(err) => bounce(shared, &job, &format!("554 5.1.3 {err}"), "5.1.3"),
+        Ok(env) => match transport.send_raw(&env, &job.data).await {
+            Ok(_) => {
+                relay_attempt(&shared.metrics, "delivered");
+                RelayOutcome::Delivered
+            }
+            Err(err) if err.is_permanent() => {
+                let text = err.to_string();
+                let status = enhanced_status(&text).unwrap_or("5.0.0").to_owned();
+                bounce(shared, &job, &text, &status)
+            }
+            Err(err) => {
+                let age = now - job.created_at;
+                if age > s.relay_max_age {
+                    bounce(
+                        shared,
+                        &job,
+                        &format!("undelivered for {age}: {err}"),
+                        "4.4.7",
+                    )
+                } else {
+                    relay_attempt(&shared.metrics, "retry");
+                    let at = now + backoff(s.relay_retry, job.attempts);
+                    tracing::info!(relay = %job.id, attempts = job.attempts, %err, "downstream failed; retrying");
+                    RelayOutcome::Retry {
+                        at,
+                        error: err.to_string(),
+                    }
+                }
+            }
+        },
+    };
+    if let Err(err) = shared
+        .services
+        .store()
+        .finish_relay(&job.id, outcome, now)
+        .await
+    {
+        // The lease runs out and the job is tried again.
+        tracing::warn!(%err, relay = %job.id, "recording a relay outcome failed");
+    }
+}
+
+fn bounce(shared: &Shared, job: &RelayJob, diagnostic: &str, status: &str) -> RelayOutcome {
+    relay_attempt(&shared.metrics, "bounced");
+    let s = &shared.settings;
+    let now = OffsetDateTime::now_utc();
+    let remote = format!("{}:{}", s.downstream.host, s.downstream.port);
+    // No bounce for the null sender, nor for a bounce (RFC 5321 6.1).
+    let dsn = (!job.mail_from.is_empty() && job.kind != "dsn").then(|| {
+        let id = countersign_accounts::token::random_id("r");
+        NewRelay {
+            data: dsn(
+                &Bounce {
+                    reporting_mta: &s.hostname,
+                    remote_mta: &remote,
+                    recipients: &job.rcpt,
+                    diagnostic,
+                    status,
+                    original: &job.data,
+                    now,
+                    message_id: &id,
+                },
+                &job.mail_from,
+            ),
+            id,
+            message_id: job.message_id.clone(),
+            kind: "dsn".into(),
+            mail_from: String::new(),
+            rcpt: vec![job.mail_from.clone()],
+        }
+    });
+    tracing::warn!(relay = %job.id, %diagnostic, "downstream refused the message; bounced");
+    let audit = vec![AuditEvent::new(
+        now,
+        "smtp",
+        "message.relay.bounce",
+        format!("message:{}", job.message_id),
+        json!({
+            "relay": job.id,
+            "kind": job.kind,
+            "diagnostic": diagnostic,
+            "status": status,
+            "dsn": dsn.as_ref().map(|d| d.id.clone()),
+        }),
+    )];
+    RelayOutcome::Bounced {
+        error: diagnostic.to_owned(),
+        dsn,
+        audit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{backoff, enhanced_status};
+
+    #[test]
+    fn enhanced_status_is_read_from_the_reply() {
+        assert_eq!(
+            enhanced_status("permanent error (550): 5.1.1 no such user"),
+            Some("5.1.1")
+        );
+        assert_eq!(enhanced_status("permanent error (554): go away"), None);
+    }
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let b = Duration::from_secs(30);
+        assert_eq!(backoff(b, 1), Duration::from_secs(30));
+        assert_eq!(backoff(b, 2), Duration::from_secs(60));
+        assert_eq!(backoff(b, 4), Duration::from_secs(240));
+        assert_eq!(backoff(b, 40), Duration::from_secs(3600));
+    }
+}
