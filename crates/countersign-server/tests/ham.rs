@@ -15,24 +15,15 @@ fn corpus() -> PathBuf {
         .join("../../../shared/corpora/ham-spamassassin-easy-ham-1/messages")
 }
 
-/// The From address of a raw message's header block, for the envelope.
+/// The From address of a raw message, for the envelope ("" when none).
 fn from_address(raw: &[u8]) -> String {
-    let head_end = raw
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..head_end]);
-    head.lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("from:"))
-        .and_then(|l| {
-            let value = &l[5..];
-            match (value.find('<'), value.find('>')) {
-                (Some(a), Some(b)) if a < b => Some(value[a + 1..b].trim().to_owned()),
-                _ => value
-                    .split_whitespace()
-                    .find(|w| w.contains('@'))
-                    .map(|w| w.trim_matches(|c| c == '(' || c == ')').to_owned()),
-            }
+    mail_parser::MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| {
+            m.from()
+                .and_then(|f| f.first())
+                .and_then(|a| a.address())
+                .map(str::to_owned)
         })
         .unwrap_or_default()
 }
