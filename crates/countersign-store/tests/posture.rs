@@ -189,7 +189,11 @@ async fn open(location: &str) -> (Store, InstallationKey) {
         .filter(|p| p.exists())
         .map(|p| p.join("key"))
         .unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("cs-posture-key-{}", std::process::id()))
+            // One key file per store: tests run in parallel, and one test
+            // must never read a key another is still writing.
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            std::env::temp_dir().join(format!("cs-posture-key-{}-{n}", std::process::id()))
         });
     let key = InstallationKey::load_or_create(&key_path).unwrap();
     let store = Store::open(location)
