@@ -59,5 +59,5 @@ cargo test --workspace --locked --quiet \
   | grep -E '^(==|[A-Za-z][^ ]*.*: [0-9]+/[0-9]+ pass|psl vectors|eval lookalike|accuracy|expected |required controls)' || true
 
 step "the main job on the bundled samples"
-scripts/demo.sh >/dev/null
+DEMO_PROFILE=dev scripts/demo.sh >/dev/null
 echo "demo: ok" >&2
