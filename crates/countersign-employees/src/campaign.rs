@@ -72,6 +72,8 @@ pub struct Match {
     pub sighting_id: String,
     /// The live (open or contained) campaign it belongs to.
     pub campaign_id: Option<String>,
+    /// That campaign's sightings in all (0 without a campaign).
+    pub campaign_size: u64,
     /// When it was sighted.
     pub at: OffsetDateTime,
     /// The indicator shared.
@@ -93,7 +95,8 @@ pub enum Plan {
     /// Joins a campaign, merging others into it and taking along
     /// matching sightings in no campaign.
     Join {
-        /// The campaign joined (the one with the earliest matching sighting).
+        /// The campaign joined: the largest, so that merging moves the
+        /// fewest sightings (ties: the one matched earliest).
         campaign: String,
         /// Campaigns merged into it.
         merge: Vec<String>,
@@ -122,11 +125,13 @@ pub fn plan(id: &str, at: OffsetDateTime, matches: &[Match], window: Duration) -
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut campaigns: Vec<String> = Vec::new();
+    let mut campaigns: Vec<(String, u64)> = Vec::new();
     let mut loose: Vec<String> = Vec::new();
     for m in &live {
         match &m.campaign_id {
-            Some(c) if !campaigns.contains(c) => campaigns.push(c.clone()),
+            Some(c) if !campaigns.iter().any(|(id, _)| id == c) => {
+                campaigns.push((c.clone(), m.campaign_size))
+            }
             Some(_) => {}
             None if !loose.contains(&m.sighting_id) => loose.push(m.sighting_id.clone()),
             None => {}
@@ -138,10 +143,13 @@ pub fn plan(id: &str, at: OffsetDateTime, matches: &[Match], window: Duration) -
             shared,
         };
     }
-    let campaign = campaigns.remove(0);
+    // Union by size: the largest survives. A stable sort keeps the
+    // earliest-matched first among equals.
+    campaigns.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let (campaign, _) = campaigns.remove(0);
     Plan::Join {
         campaign,
-        merge: campaigns,
+        merge: campaigns.into_iter().map(|(id, _)| id).collect(),
         with: loose,
         shared,
     }
@@ -420,9 +428,14 @@ mod tests {
     }
 
     fn m(id: &str, campaign: Option<&str>, mins: i64, v: &str) -> Match {
+        sized(id, campaign, 2, mins, v)
+    }
+
+    fn sized(id: &str, campaign: Option<&str>, size: u64, mins: i64, v: &str) -> Match {
         Match {
             sighting_id: id.into(),
             campaign_id: campaign.map(str::to_owned),
+            campaign_size: if campaign.is_some() { size } else { 0 },
             at: OffsetDateTime::UNIX_EPOCH + Duration::minutes(mins),
             shared: ind(v),
         }
@@ -461,6 +474,25 @@ mod tests {
                 campaign: "c1".into(),
                 merge: vec!["c2".into()],
                 with: vec!["x".into()],
+                shared: vec![ind("+1"), ind("+2")]
+            }
+        );
+        // The larger campaign survives whatever matched first, so a merge
+        // moves the smaller one's sightings.
+        assert_eq!(
+            plan(
+                "n",
+                at,
+                &[
+                    sized("a", Some("small"), 2, 60, "+1"),
+                    sized("b", Some("large"), 900, 70, "+2"),
+                ],
+                w
+            ),
+            Plan::Join {
+                campaign: "large".into(),
+                merge: vec!["small".into()],
+                with: Vec::new(),
                 shared: vec![ind("+1"), ind("+2")]
             }
         );

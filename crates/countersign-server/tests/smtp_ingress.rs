@@ -454,6 +454,22 @@ async fn corpus_through_smtp(install: Install) {
             .any(|e| e.action == "message.quarantine.delete")
     );
     assert!(node.stop(), "graceful stop");
+    // Held-back messages that came through SMTP are sightings too: the stop
+    // drained the correlation queue, and the corpus's repeated senders
+    // formed campaigns of messages.
+    let campaigns = store.campaigns(None, 100).await.unwrap();
+    let of_messages = campaigns
+        .iter()
+        .filter(|c| {
+            c.timeline
+                .iter()
+                .filter(|t| t.kind.as_str() == "message")
+                .count()
+                >= 2
+        })
+        .count();
+    println!("campaigns of SMTP messages: {of_messages}");
+    assert!(of_messages >= 1, "{} campaigns", campaigns.len());
     let out = install.ok(&["audit", "verify"]);
     assert!(
         out.contains("intact") || out.to_lowercase().contains("ok"),

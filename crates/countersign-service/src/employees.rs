@@ -287,6 +287,55 @@ fn failed_event(v: &CallerVerification, now: OffsetDateTime) -> PublishedEvent {
     }
 }
 
+/// Queued sightings correlated per transaction.
+const CORRELATION_BATCH: usize = 64;
+
+/// The audit entries and webhook events of a correlation's outcome.
+fn announce(
+    outcome: &Correlation,
+    actor: &str,
+    sighting_id: &str,
+) -> (Vec<AuditEvent>, Vec<countersign_store::PublishedEvent>) {
+    let now = OffsetDateTime::now_utc();
+    match outcome {
+        Correlation::Alone => (Vec::new(), Vec::new()),
+        Correlation::Formed(c) => (
+            vec![event(
+                now,
+                actor,
+                "campaign.formed",
+                format!("campaign:{}", c.id),
+                json!({ "sightings": c.timeline.iter().map(|t| &t.sighting_id).collect::<Vec<_>>(),
+                        "indicators": c.indicators.iter().filter(|i| i.sightings > 1).map(|i| i.indicator.key()).collect::<Vec<_>>() }),
+            )],
+            vec![campaign_event(
+                "campaign.formed",
+                c,
+                json!({ "sighting": sighting_id }),
+            )],
+        ),
+        Correlation::Grew {
+            campaign: c,
+            merged,
+            shared,
+        } => (
+            vec![event(
+                now,
+                actor,
+                "campaign.grew",
+                format!("campaign:{}", c.id),
+                json!({ "sighting": sighting_id, "merged": merged,
+                        "shared": shared.iter().map(|i| i.key()).collect::<Vec<_>>() }),
+            )],
+            vec![campaign_event(
+                "campaign.grew",
+                c,
+                json!({ "sighting": sighting_id, "merged": merged }),
+            )],
+        ),
+    }
+}
+
 fn campaign_event(kind: &str, c: &Campaign, extra: serde_json::Value) -> PublishedEvent {
     let event_id = new_event_id();
     let c = c.redacted();
@@ -934,8 +983,10 @@ impl Services {
         }
     }
 
-    /// Correlates a message the gateway held back.
-    pub(crate) async fn correlate_message(&self, judged: &Judged) -> Result<(), ServiceError> {
+    /// The sighting of a message the gateway held back: its indicators,
+    /// queued with the verdict and correlated into campaigns by
+    /// [`Services::correlate_pending`]. `None` when it carries none.
+    pub(crate) fn message_sighting(&self, judged: &Judged) -> Option<Sighting> {
         let current = self.inner.directory.current();
         let own = current
             .snapshot
@@ -947,10 +998,10 @@ impl Services {
         let mut ind = Indicators::default();
         self.message_indicators(judged, &mut ind, &cx);
         if ind.list.is_empty() {
-            return Ok(());
+            return None;
         }
         let summary = judged.analysis.summary.clone().unwrap_or_default();
-        let sighting = Sighting {
+        Some(Sighting {
             id: judged.message_id.clone(),
             kind: SightingKind::Message,
             at: self.now(),
@@ -967,8 +1018,39 @@ impl Services {
                     .take(120)
                     .collect::<String>()
             ),
-        };
-        self.correlate(sighting, "countersign").await.map(|_| ())
+        })
+    }
+
+    /// Correlates the queued sightings of held-back messages, a batch per
+    /// transaction, until none waits (or `max_batches` ran); answers how
+    /// many were correlated. Run by the correlator task after each recorded
+    /// batch that queued one, at start (what a crash left) and at shutdown.
+    pub async fn correlate_pending(&self, max_batches: usize) -> Result<usize, ServiceError> {
+        let window = self.employee_settings().campaign_window;
+        let mut done = 0;
+        for _ in 0..max_batches {
+            let outcomes = self
+                .inner
+                .store
+                .correlate_pending(
+                    CORRELATION_BATCH,
+                    window,
+                    || countersign_accounts::token::random_id("k"),
+                    |sighting, outcome| announce(outcome, "countersign", &sighting.id),
+                )
+                .await?;
+            if outcomes
+                .iter()
+                .any(|(_, o)| !matches!(o, Correlation::Alone))
+            {
+                self.inner.outbox_wake.notify_one();
+            }
+            done += outcomes.len();
+            if outcomes.len() < CORRELATION_BATCH {
+                break;
+            }
+        }
+        Ok(done)
     }
 
     async fn correlate(
@@ -977,8 +1059,6 @@ impl Services {
         actor: &str,
     ) -> Result<Correlation, ServiceError> {
         let window = self.employee_settings().campaign_window;
-        let actor = actor.to_owned();
-        let sighting_id = sighting.id.clone();
         let outcome = self
             .inner
             .store
@@ -986,38 +1066,7 @@ impl Services {
                 &sighting,
                 window,
                 countersign_accounts::token::random_id("k"),
-                |outcome| {
-                    let now = OffsetDateTime::now_utc();
-                    match outcome {
-                        Correlation::Alone => (Vec::new(), Vec::new()),
-                        Correlation::Formed(c) => (
-                            vec![event(
-                                now,
-                                &actor,
-                                "campaign.formed",
-                                format!("campaign:{}", c.id),
-                                json!({ "sightings": c.timeline.iter().map(|t| &t.sighting_id).collect::<Vec<_>>(),
-                                        "indicators": c.indicators.iter().filter(|i| i.sightings > 1).map(|i| i.indicator.key()).collect::<Vec<_>>() }),
-                            )],
-                            vec![campaign_event("campaign.formed", c, json!({ "sighting": sighting_id }))],
-                        ),
-                        Correlation::Grew { campaign: c, merged, shared } => (
-                            vec![event(
-                                now,
-                                &actor,
-                                "campaign.grew",
-                                format!("campaign:{}", c.id),
-                                json!({ "sighting": sighting_id, "merged": merged,
-                                        "shared": shared.iter().map(|i| i.key()).collect::<Vec<_>>() }),
-                            )],
-                            vec![campaign_event(
-                                "campaign.grew",
-                                c,
-                                json!({ "sighting": sighting_id, "merged": merged }),
-                            )],
-                        ),
-                    }
-                },
+                |outcome| announce(outcome, actor, &sighting.id),
             )
             .await?;
         if !matches!(outcome, Correlation::Alone) {

@@ -207,8 +207,10 @@ impl Services {
     ) -> Result<Self, StoreError> {
         let directory = DirectoryView::load(store.clone(), rules, pipeline).await?;
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
-        let recorder = messages::Recorder::start(store.clone(), outbox_wake.clone());
-        Ok(Self {
+        let correlate_wake = Arc::new(tokio::sync::Notify::new());
+        let recorder =
+            messages::Recorder::start(store.clone(), outbox_wake.clone(), correlate_wake.clone());
+        let services = Self {
             inner: Arc::new(Inner {
                 store,
                 directory,
@@ -219,7 +221,9 @@ impl Services {
                 outbox_wake,
                 relay_wake: Arc::new(tokio::sync::Notify::new()),
             }),
-        })
+        };
+        tokio::spawn(correlator(Arc::downgrade(&services.inner), correlate_wake));
+        Ok(services)
     }
 
     /// The store.
@@ -263,9 +267,34 @@ impl Services {
     }
 
     /// Waits until every recorded message so far is committed, then stops
-    /// the recorder (graceful shutdown).
+    /// the recorder and correlates what it queued (graceful shutdown).
     pub async fn shutdown(&self) {
         self.inner.recorder.close().await;
+        if let Err(err) = self.correlate_pending(usize::MAX).await {
+            tracing::warn!(%err, "campaign correlation at shutdown failed; the queue is kept for the next start");
+        }
+    }
+}
+
+/// Correlates the sightings recorded messages queued, off the request
+/// path: at start (what a crash left), whenever the recorder queued some,
+/// and every few seconds in case a wake was missed. Ends with the services.
+async fn correlator(inner: std::sync::Weak<Inner>, wake: Arc<tokio::sync::Notify>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let services = Services { inner };
+        // Bounded per round, so a large backlog never starves the rest.
+        if let Err(err) = services.correlate_pending(64).await {
+            tracing::warn!(%err, "campaign correlation failed; retried on the next round");
+        }
+        drop(services);
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tick.tick() => {}
+        }
     }
 }
 

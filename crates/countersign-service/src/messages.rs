@@ -137,13 +137,9 @@ pub fn failed_analysis(reason: &str) -> Analysis {
 impl Services {
     /// Judges a message, records it (with the case a hold opens) and
     /// answers once it is committed. A message held back (hold, quarantine,
-    /// reject) is also a sighting for campaign correlation.
+    /// reject) is also a sighting, queued with it for campaign correlation.
     pub async fn judge_message(&self, incoming: IncomingMessage) -> Result<Judged, ServiceError> {
-        let judged = self.judge(incoming, true).await?;
-        if !matches!(judged.action(), Action::Deliver | Action::Flag) {
-            self.correlate_message(&judged).await?;
-        }
-        Ok(judged)
+        self.judge(incoming, true).await
     }
 
     /// Judges and records a message; `gateway` when it arrived at the queue
@@ -308,6 +304,7 @@ impl Services {
             published,
             envelope_digest: None,
             relay: None,
+            sighting: None,
         };
         let judged = Judged {
             message_id,
@@ -315,6 +312,9 @@ impl Services {
             analysis,
         };
         let mut record = record;
+        if gateway && keep_raw {
+            record.sighting = self.message_sighting(&judged);
+        }
         if let Some(ingress) = ingress {
             record.envelope_digest = Some(ingress.envelope_digest);
             record.relay = (ingress.relay)(&judged, &incoming);
@@ -394,7 +394,11 @@ pub(crate) struct Recorder {
 const MAX_BATCH: usize = 512;
 
 impl Recorder {
-    pub(crate) fn start(store: Store, wake: Arc<tokio::sync::Notify>) -> Self {
+    pub(crate) fn start(
+        store: Store,
+        wake: Arc<tokio::sync::Notify>,
+        correlate_wake: Arc<tokio::sync::Notify>,
+    ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
         let task = tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -406,6 +410,7 @@ impl Recorder {
                     }
                 }
                 let any_events = jobs.iter().any(|(r, _)| !r.published.is_empty());
+                let any_sightings = jobs.iter().any(|(r, _)| r.sighting.is_some());
                 let (items, acks): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
                 match store.record_messages(items).await {
                     Ok(recorded) => {
@@ -423,6 +428,9 @@ impl Recorder {
                 }
                 if any_events {
                     wake.notify_one();
+                }
+                if any_sightings {
+                    correlate_wake.notify_one();
                 }
             }
         });

@@ -153,6 +153,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     eprintln!("timing 1,000 new reports...");
     let mut times = Vec::with_capacity(1000);
+    // What each of the slowest did, so the tail can be explained.
+    let mut shapes: Vec<(std::time::Duration, String)> = Vec::with_capacity(1000);
     let (mut joined, mut alone) = (0usize, 0usize);
     for n in reports..reports + 1000 {
         let at = start + Duration::seconds((n as i64) * 60);
@@ -162,6 +164,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .correlate(&s, window, format!("k{n:07}"), |_| (Vec::new(), Vec::new()))
             .await?;
         times.push(t.elapsed());
+        shapes.push((
+            t.elapsed(),
+            match &outcome {
+                Correlation::Alone => "alone".to_owned(),
+                Correlation::Formed(c) => format!("formed from {} sightings", c.sightings),
+                Correlation::Grew {
+                    campaign, merged, ..
+                } => format!(
+                    "joined a campaign of {} sightings, merging {} others",
+                    campaign.sightings,
+                    merged.len()
+                ),
+            },
+        ));
         match outcome {
             Correlation::Alone => alone += 1,
             _ => joined += 1,
@@ -178,6 +194,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(times[times.len() * 99 / 100]),
         ms(times[times.len() - 1]),
     );
+    shapes.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (took, shape) in shapes.iter().take(5) {
+        println!("  slow: {:.2} ms: {shape}", ms(*took));
+    }
     let campaigns = store.campaigns(None, 100_000).await?;
     let largest = campaigns.iter().map(|c| c.sightings).max().unwrap_or(0);
     println!(

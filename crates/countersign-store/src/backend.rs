@@ -64,11 +64,54 @@ pub(crate) async fn begin_pg(pool: &PgPool) -> Result<Transaction<'static, Postg
     pool.begin().await.map_err(q("begin"))
 }
 
+/// How often the SQLite write-ahead log is checkpointed in the background.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Log pages after which a commit checkpoints by itself after all (SQLite's
+/// default is 1,000; the background checkpointer keeps the log far below).
+const WAL_BACKSTOP_PAGES: u32 = 20_000;
+
+/// SQLite: copies the write-ahead log into the database from a background
+/// task (PASSIVE: never waits for, nor blocks, a writer). With SQLite's
+/// automatic checkpoints, every ~1,000 pages one unlucky commit did the
+/// copy and the sync itself: that was the p99 of every write path (campaign
+/// correlation: 15 ms p99 with them, 4.4 ms without). Stops when the pool
+/// closes or every copy of the store is dropped.
+fn spawn_checkpointer(pool: SqlitePool) -> Arc<()> {
+    let alive = Arc::new(());
+    let watch = Arc::downgrade(&alive);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if watch.strong_count() == 0 || pool.is_closed() {
+                    return;
+                }
+                if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    if pool.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(%err, "background checkpoint failed; retried");
+                }
+            }
+        });
+    }
+    alive
+}
+
 /// A connection pool to the Countersign database, migrated and ready.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) signer: Option<Arc<InstallationKey>>,
+    /// SQLite: keeps the background checkpointer running while any copy
+    /// of this store lives.
+    _checkpointer: Option<Arc<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,7 +183,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Checkpoints run in the background (`spawn_checkpointer`);
+                // this only bounds the log should that ever fall behind.
+                .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string());
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
@@ -154,7 +200,15 @@ impl Store {
                 .map_err(|source| StoreError::Migrate { source })?;
             Db::Sqlite(pool)
         };
-        Ok(Self { db, signer: None })
+        let checkpointer = match &db {
+            Db::Sqlite(pool) => Some(spawn_checkpointer(pool.clone())),
+            Db::Postgres(_) => None,
+        };
+        Ok(Self {
+            db,
+            signer: None,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// Lets appends sign a checkpoint every [`crate::CHECKPOINT_EVERY`]

@@ -82,6 +82,10 @@ pub struct RecordedMessage {
     pub envelope_digest: Option<Vec<u8>>,
     /// What to relay downstream, committed with the verdict.
     pub relay: Option<crate::relay::NewRelay>,
+    /// A held-back message's sighting, queued with the verdict for
+    /// [`Store::correlate_pending`] (campaigns), so correlation never
+    /// holds up the answer and is never lost to a crash.
+    pub sighting: Option<countersign_employees::campaign::Sighting>,
 }
 
 /// A webhook subscription.
@@ -317,6 +321,17 @@ impl Store {
                 }
                 if let Some(relay) = &item.relay {
                     crate::relay::insert_relay_in_tx!(tx, relay, now);
+                }
+                if let Some(sighting) = &item.sighting {
+                    sqlx::query(
+                        "INSERT INTO pending_sightings (id, queued_at, document) VALUES ($1, $2, $3)",
+                    )
+                    .bind(&sighting.id)
+                    .bind(ms(now))
+                    .bind(serde_json::to_string(sighting).unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("queue sighting"))?;
                 }
                 audit.extend(item.audit);
                 published.extend(item.published);

@@ -86,6 +86,61 @@ pub struct ReportRecord {
     pub document: String,
 }
 
+/// Indicators looked up, or inserted, per statement.
+const INDICATORS_PER_STATEMENT: usize = 16;
+
+/// The most recent sightings sharing each of `count` indicators: one
+/// sub-select per indicator, each with its own limit, tagged with its
+/// position `n`. Parameters, numbered in order of first use (as SQLite
+/// wants): $1 $2 the first indicator's kind and value, $3 the window's
+/// start, $4 the sighting itself (excluded), $5 the limit; then two per
+/// further indicator.
+fn matches_sql(count: usize) -> String {
+    (0..count)
+        .map(|n| {
+            let (kind, value) = if n == 0 { (1, 2) } else { (4 + 2 * n, 5 + 2 * n) };
+            format!(
+                "SELECT * FROM (SELECT CAST({n} AS BIGINT) AS n, s.id, s.at, \
+                 CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id, \
+                 CASE WHEN c.status IN ('open', 'contained') THEN c.sightings ELSE 0 END AS campaign_size \
+                 FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
+                 LEFT JOIN campaigns c ON c.id = s.campaign_id \
+                 WHERE i.kind = ${kind} AND i.value = ${value} AND i.at >= $3 AND i.sighting_id <> $4 \
+                 ORDER BY i.at DESC LIMIT $5) AS m{n}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+/// Inserts `count` indicators of one sighting: $1 the sighting, $2 $3 the
+/// first kind and value, $4 its time, then two per further indicator.
+fn insert_indicators_sql(count: usize) -> String {
+    let rows = (0..count)
+        .map(|n| {
+            let (kind, value) = if n == 0 {
+                (2, 3)
+            } else {
+                (3 + 2 * n, 4 + 2 * n)
+            };
+            format!("($1, ${kind}, ${value}, $4)")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO sighting_indicators (sighting_id, kind, value, at) VALUES {rows} \
+         ON CONFLICT (sighting_id, kind, value) DO NOTHING"
+    )
+}
+
+/// Which sightings one correlation transaction takes.
+enum Batch<'a> {
+    /// This one (an employee's report, answered with its outcome).
+    One(&'a Sighting),
+    /// Up to this many queued sightings of held-back messages.
+    Pending(usize),
+}
+
 /// What correlating a sighting did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Correlation {
@@ -542,195 +597,291 @@ impl Store {
         sighting: &Sighting,
         window: Duration,
         new_campaign_id: String,
-        announce: impl FnOnce(&Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
+        mut announce: impl FnMut(&Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
     ) -> Result<Correlation, StoreError> {
+        let mut id = Some(new_campaign_id);
+        self.correlate_batch(
+            Batch::One(sighting),
+            window,
+            || id.take().unwrap_or_default(),
+            |_, outcome| announce(outcome),
+        )
+        .await?
+        .pop()
+        .map(|(_, outcome)| outcome)
+        .ok_or_else(|| corrupt("sightings", "a correlation answered nothing".into()))
+    }
+
+    /// Correlates up to `limit` queued sightings of held-back messages
+    /// (queued with the message, see [`crate::RecordedMessage::sighting`]),
+    /// oldest first, in one transaction: one lock, one audit append and one
+    /// commit for the batch. Answers each with its outcome; empty when none
+    /// waits. A queued sighting that cannot be read is removed and the
+    /// removal audited, so one bad row never stops the queue.
+    pub async fn correlate_pending(
+        &self,
+        limit: usize,
+        window: Duration,
+        new_campaign_id: impl FnMut() -> String,
+        announce: impl FnMut(&Sighting, &Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
+    ) -> Result<Vec<(Sighting, Correlation)>, StoreError> {
+        self.correlate_batch(Batch::Pending(limit), window, new_campaign_id, announce)
+            .await
+    }
+
+    async fn correlate_batch(
+        &self,
+        batch: Batch<'_>,
+        window: Duration,
+        mut new_campaign_id: impl FnMut() -> String,
+        mut announce: impl FnMut(&Sighting, &Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
+    ) -> Result<Vec<(Sighting, Correlation)>, StoreError> {
         let signer = self.signer.as_deref();
         let now = OffsetDateTime::now_utc();
         let lock = match &self.db {
             Db::Postgres(_) => "SELECT id FROM campaign_lock WHERE id = 1 FOR UPDATE",
             Db::Sqlite(_) => "SELECT id FROM campaign_lock WHERE id = 1",
         };
-        let since = ms(sighting.at - window);
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             sqlx::query(lock)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(q("lock campaigns"))?;
-            let mut matches = Vec::new();
-            for ind in &sighting.indicators {
-                let rows = sqlx::query(
-                    "SELECT s.id, s.at, CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id \
-                     FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
-                     LEFT JOIN campaigns c ON c.id = s.campaign_id \
-                     WHERE i.kind = $1 AND i.value = $2 AND i.at >= $3 AND i.sighting_id <> $4 \
-                     ORDER BY i.at DESC LIMIT $5",
-                )
-                .bind(ind.kind.as_str())
-                .bind(&ind.value)
-                .bind(since)
-                .bind(&sighting.id)
-                .bind(campaign::MAX_MATCHES_PER_INDICATOR as i64)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(q("find matches"))?;
-                for r in &rows {
-                    let m = || q("find matches");
-                    matches.push(Match {
-                        sighting_id: r.text("id").map_err(m())?,
-                        campaign_id: r.opt_text("campaign_id").map_err(m())?,
-                        at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
-                        shared: ind.clone(),
-                    });
-                }
-            }
-            let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
-            macro_rules! load_sightings {
-                ($ids:expr) => {{
-                    let mut out: Vec<Sighting> = Vec::new();
-                    for id in $ids {
-                        let doc: String =
-                            sqlx::query_scalar("SELECT document FROM sightings WHERE id = $1")
-                                .bind(id)
-                                .fetch_one(&mut *tx)
-                                .await
-                                .map_err(q("read sighting"))?;
-                        out.push(from_doc("sightings", &doc)?);
-                    }
-                    out
-                }};
-            }
-            macro_rules! load_campaign {
-                ($id:expr) => {{
-                    let row = sqlx::query("SELECT version, document FROM campaigns WHERE id = $1")
-                        .bind($id)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(q("read campaign"))?;
-                    let c: Campaign = from_doc(
-                        "campaigns",
-                        &row.text("document").map_err(q("read campaign"))?,
-                    )?;
-                    c
-                }};
-            }
-            let mut assigned: Vec<String> = vec![sighting.id.clone()];
-            let outcome = match plan {
-                Plan::Alone => Correlation::Alone,
-                Plan::Form { with, .. } => {
-                    assigned.extend(with.iter().cloned());
-                    let mut members = load_sightings!(&with);
-                    members.push(sighting.clone());
-                    Correlation::Formed(Campaign::form(new_campaign_id, members, now))
-                }
-                Plan::Join {
-                    campaign: id,
-                    merge,
-                    with,
-                    shared,
-                } => {
-                    let mut c = load_campaign!(&id);
-                    for other_id in &merge {
-                        let other = load_campaign!(other_id);
-                        c.merge(other, now);
-                        sqlx::query("DELETE FROM campaigns WHERE id = $1")
-                            .bind(other_id)
+            let mut audit: Vec<AuditEvent> = Vec::new();
+            let mut published: Vec<PublishedEvent> = Vec::new();
+            let sightings: Vec<Sighting> = match batch {
+                Batch::One(s) => vec![s.clone()],
+                Batch::Pending(limit) => {
+                    let rows = sqlx::query(
+                        "SELECT id, document FROM pending_sightings ORDER BY queued_at, id LIMIT $1",
+                    )
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(q("read pending sightings"))?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let id = r.text("id").map_err(q("read pending sightings"))?;
+                        sqlx::query("DELETE FROM pending_sightings WHERE id = $1")
+                            .bind(&id)
                             .execute(&mut *tx)
                             .await
-                            .map_err(q("merge campaign"))?;
+                            .map_err(q("take pending sighting"))?;
+                        let doc = r.text("document").map_err(q("read pending sightings"))?;
+                        match from_doc::<Sighting>("pending_sightings", &doc) {
+                            Ok(s) => out.push(s),
+                            Err(err) => audit.push(AuditEvent::new(
+                                now,
+                                "countersign",
+                                "campaign.sighting_unreadable",
+                                format!("sighting:{id}"),
+                                serde_json::json!({ "error": err.to_string() }),
+                            )),
+                        }
                     }
-                    for s in load_sightings!(&with) {
-                        c.add(&s, now);
+                    out
+                }
+            };
+            let mut outcomes = Vec::with_capacity(sightings.len());
+            for sighting in &sightings {
+                let since = ms(sighting.at - window);
+                // One statement per chunk of indicators (each still takes
+                // its most recent matches only): round trips, not rows,
+                // are what a correlation costs.
+                let mut matches = Vec::new();
+                for chunk in sighting.indicators.chunks(INDICATORS_PER_STATEMENT) {
+                    let sql = matches_sql(chunk.len());
+                    let mut query = sqlx::query(&sql);
+                    for (n, ind) in chunk.iter().enumerate() {
+                        query = query.bind(ind.kind.as_str()).bind(&ind.value);
+                        if n == 0 {
+                            query = query
+                                .bind(since)
+                                .bind(&sighting.id)
+                                .bind(campaign::MAX_MATCHES_PER_INDICATOR as i64);
+                        }
                     }
-                    assigned.extend(with.iter().cloned());
-                    c.add(sighting, now);
-                    Correlation::Grew {
-                        campaign: c,
-                        merged: merge,
+                    let rows = query.fetch_all(&mut *tx).await.map_err(q("find matches"))?;
+                    for r in &rows {
+                        let m = || q("find matches");
+                        let n = usize::try_from(r.int("n").map_err(m())?).unwrap_or(usize::MAX);
+                        let Some(ind) = chunk.get(n) else {
+                            return Err(corrupt(
+                                "sighting_indicators",
+                                format!("match of indicator {n}"),
+                            ));
+                        };
+                        matches.push(Match {
+                            sighting_id: r.text("id").map_err(m())?,
+                            campaign_id: r.opt_text("campaign_id").map_err(m())?,
+                            campaign_size: u64::try_from(r.int("campaign_size").map_err(m())?)
+                                .unwrap_or(0),
+                            at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
+                            shared: ind.clone(),
+                        });
+                    }
+                }
+                let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
+                macro_rules! load_sightings {
+                    ($ids:expr) => {{
+                        let mut out: Vec<Sighting> = Vec::new();
+                        for id in $ids {
+                            let doc: String =
+                                sqlx::query_scalar("SELECT document FROM sightings WHERE id = $1")
+                                    .bind(id)
+                                    .fetch_one(&mut *tx)
+                                    .await
+                                    .map_err(q("read sighting"))?;
+                            out.push(from_doc("sightings", &doc)?);
+                        }
+                        out
+                    }};
+                }
+                macro_rules! load_campaign {
+                    ($id:expr) => {{
+                        let row =
+                            sqlx::query("SELECT version, document FROM campaigns WHERE id = $1")
+                                .bind($id)
+                                .fetch_one(&mut *tx)
+                                .await
+                                .map_err(q("read campaign"))?;
+                        let c: Campaign = from_doc(
+                            "campaigns",
+                            &row.text("document").map_err(q("read campaign"))?,
+                        )?;
+                        c
+                    }};
+                }
+                let mut assigned: Vec<String> = vec![sighting.id.clone()];
+                let outcome = match plan {
+                    Plan::Alone => Correlation::Alone,
+                    Plan::Form { with, .. } => {
+                        assigned.extend(with.iter().cloned());
+                        let mut members = load_sightings!(&with);
+                        members.push(sighting.clone());
+                        Correlation::Formed(Campaign::form(new_campaign_id(), members, now))
+                    }
+                    Plan::Join {
+                        campaign: id,
+                        merge,
+                        with,
                         shared,
+                    } => {
+                        let mut c = load_campaign!(&id);
+                        for other_id in &merge {
+                            let other = load_campaign!(other_id);
+                            c.merge(other, now);
+                            sqlx::query("DELETE FROM campaigns WHERE id = $1")
+                                .bind(other_id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(q("merge campaign"))?;
+                        }
+                        for s in load_sightings!(&with) {
+                            c.add(&s, now);
+                        }
+                        assigned.extend(with.iter().cloned());
+                        c.add(sighting, now);
+                        Correlation::Grew {
+                            campaign: c,
+                            merged: merge,
+                            shared,
+                        }
                     }
-                }
-            };
-            sqlx::query("INSERT INTO sightings (id, kind, at, campaign_id, document) VALUES ($1, $2, $3, NULL, $4)")
-                .bind(&sighting.id)
-                .bind(sighting.kind.as_str())
-                .bind(ms(sighting.at))
-                .bind(to_doc(sighting))
-                .execute(&mut *tx)
-                .await
-                .map_err(q("insert sighting"))?;
-            for ind in &sighting.indicators {
-                sqlx::query(
-                    "INSERT INTO sighting_indicators (sighting_id, kind, value, at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (sighting_id, kind, value) DO NOTHING",
-                )
-                .bind(&sighting.id)
-                .bind(ind.kind.as_str())
-                .bind(&ind.value)
-                .bind(ms(sighting.at))
-                .execute(&mut *tx)
-                .await
-                .map_err(q("insert indicator"))?;
-            }
-            let campaign = match &outcome {
-                Correlation::Alone => None,
-                Correlation::Formed(c) => {
-                    sqlx::query(
-                        "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document) \
-                         VALUES ($1, $2, $3, $4, 1, $5)",
-                    )
-                    .bind(&c.id)
-                    .bind(c.status.as_str())
-                    .bind(ms(c.formed_at))
-                    .bind(ms(c.updated_at))
-                    .bind(to_doc(c))
+                };
+                sqlx::query("INSERT INTO sightings (id, kind, at, campaign_id, document) VALUES ($1, $2, $3, NULL, $4)")
+                    .bind(&sighting.id)
+                    .bind(sighting.kind.as_str())
+                    .bind(ms(sighting.at))
+                    .bind(to_doc(sighting))
                     .execute(&mut *tx)
                     .await
-                    .map_err(q("insert campaign"))?;
-                    Some(c)
-                }
-                Correlation::Grew { campaign: c, .. } => {
-                    sqlx::query(
-                        "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3 WHERE id = $1",
-                    )
-                    .bind(&c.id)
-                    .bind(ms(c.updated_at))
-                    .bind(to_doc(c))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("update campaign"))?;
-                    Some(c)
-                }
-            };
-            if let Some(c) = campaign {
-                // Only what changed campaign: the members a new campaign
-                // formed from, the loose sightings and the new one that
-                // joined, and the sightings of merged campaigns (one
-                // statement each). Never the whole timeline again.
-                for id in &assigned {
-                    sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE id = $1")
-                        .bind(id)
-                        .bind(&c.id)
+                    .map_err(q("insert sighting"))?;
+                for chunk in sighting.indicators.chunks(INDICATORS_PER_STATEMENT) {
+                    let sql = insert_indicators_sql(chunk.len());
+                    let mut query = sqlx::query(&sql);
+                    for (n, ind) in chunk.iter().enumerate() {
+                        if n == 0 {
+                            query = query.bind(&sighting.id);
+                        }
+                        query = query.bind(ind.kind.as_str()).bind(&ind.value);
+                        if n == 0 {
+                            query = query.bind(ms(sighting.at));
+                        }
+                    }
+                    query
                         .execute(&mut *tx)
                         .await
-                        .map_err(q("assign sighting"))?;
+                        .map_err(q("insert indicator"))?;
                 }
-                if let Correlation::Grew { merged, .. } = &outcome {
-                    for old in merged {
-                        sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1")
-                            .bind(old)
+                let campaign = match &outcome {
+                    Correlation::Alone => None,
+                    Correlation::Formed(c) => {
+                        sqlx::query(
+                            "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document, sightings) \
+                             VALUES ($1, $2, $3, $4, 1, $5, $6)",
+                        )
+                        .bind(&c.id)
+                        .bind(c.status.as_str())
+                        .bind(ms(c.formed_at))
+                        .bind(ms(c.updated_at))
+                        .bind(to_doc(c))
+                        .bind(i64::try_from(c.sightings).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("insert campaign"))?;
+                        Some(c)
+                    }
+                    Correlation::Grew { campaign: c, .. } => {
+                        sqlx::query(
+                            "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3, sightings = $4 WHERE id = $1",
+                        )
+                        .bind(&c.id)
+                        .bind(ms(c.updated_at))
+                        .bind(to_doc(c))
+                        .bind(i64::try_from(c.sightings).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("update campaign"))?;
+                        Some(c)
+                    }
+                };
+                if let Some(c) = campaign {
+                    // Only what changed campaign: the members a new campaign
+                    // formed from, the loose sightings and the new one that
+                    // joined, and the sightings of merged campaigns (one
+                    // statement each). Never the whole timeline again.
+                    for id in &assigned {
+                        sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE id = $1")
+                            .bind(id)
                             .bind(&c.id)
                             .execute(&mut *tx)
                             .await
                             .map_err(q("assign sighting"))?;
                     }
+                    if let Correlation::Grew { merged, .. } = &outcome {
+                        for old in merged {
+                            sqlx::query(
+                                "UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1",
+                            )
+                            .bind(old)
+                            .bind(&c.id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(q("assign sighting"))?;
+                        }
+                    }
                 }
+                let (a, p) = announce(sighting, &outcome);
+                audit.extend(a);
+                published.extend(p);
+                outcomes.push(outcome);
             }
-            let (audit, published) = announce(&outcome);
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit correlation"))?;
-            Ok(outcome)
+            Ok(sightings.into_iter().zip(outcomes).collect())
         })
     }
 

@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_smtp.sql"),
         include_str!("../migrations/postgres/0005_smtp.sql"),
     ),
+    (
+        6,
+        "correlation: campaign sizes, queued sightings",
+        include_str!("../migrations/sqlite/0006_correlation.sql"),
+        include_str!("../migrations/postgres/0006_correlation.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

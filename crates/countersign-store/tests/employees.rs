@@ -127,6 +127,120 @@ async fn campaigns_form_grow_and_merge(location: String) {
     assert_eq!(store.sighting_indicators("e").await.unwrap().len(), 2);
 }
 
+/// A held-back message as the recorder writes it, with its sighting queued.
+fn held_message(s: &Sighting) -> countersign_store::RecordedMessage {
+    countersign_store::RecordedMessage {
+        message: countersign_store::MessageRecord {
+            id: s.id.clone(),
+            received_at: s.at,
+            source: "api".into(),
+            client_ip: "192.0.2.1".into(),
+            helo: "mx.example".into(),
+            mail_from: "x@example.net".into(),
+            rcpt: vec!["desk@example.com".into()],
+            from_address: Some("x@example.net".into()),
+            subject: Some("reset".into()),
+            verdict: "quarantine".into(),
+            document: "{}".into(),
+            summary: "{}".into(),
+            digest: s.id.as_bytes().to_vec(),
+            raw: Some(b"Subject: reset\r\n\r\nhi\r\n".to_vec()),
+            case_id: None,
+        },
+        case: None,
+        audit: Vec::new(),
+        published: Vec::new(),
+        envelope_digest: None,
+        relay: None,
+        sighting: Some(s.clone()),
+    }
+}
+
+async fn queued_sightings_correlate_in_batches(location: String) {
+    let store = Store::open(&location).await.unwrap();
+    // A small campaign first, a larger one later.
+    correlate(&store, &sighting("a1", 0, &["+5000000001"])).await;
+    let Correlation::Formed(small) = correlate(&store, &sighting("a2", 1, &["+5000000001"])).await
+    else {
+        panic!("no small campaign");
+    };
+    correlate(&store, &sighting("b1", 2, &["+6000000001"])).await;
+    let Correlation::Formed(large) = correlate(&store, &sighting("b2", 3, &["+6000000001"])).await
+    else {
+        panic!("no large campaign");
+    };
+    for n in 0..3 {
+        correlate(
+            &store,
+            &sighting(&format!("b{}", n + 3), 4 + n, &["+6000000001"]),
+        )
+        .await;
+    }
+    // Messages recorded with their sightings: nothing correlated yet.
+    let bridge = sighting("m1", 10, &["+5000000001", "+6000000001"]);
+    let lone = sighting("m2", 11, &["+7000000001"]);
+    let recorded = store
+        .record_messages(vec![held_message(&bridge), held_message(&lone)])
+        .await
+        .unwrap();
+    assert_eq!(recorded, vec![true, true]);
+    assert!(store.sighting_indicators("m1").await.unwrap().is_empty());
+    // One bad row in the queue is removed and audited, never a blockage.
+    store
+        .execute_raw(
+            "INSERT INTO pending_sightings (id, queued_at, document) VALUES ('broken', 0, 'not json')",
+        )
+        .await
+        .unwrap();
+    let mut announced = Vec::new();
+    let outcomes = store
+        .correlate_pending(
+            10,
+            Duration::days(1),
+            || "k-new".into(),
+            |s, o| {
+                announced.push((s.id.clone(), matches!(o, Correlation::Alone)));
+                (Vec::new(), Vec::new())
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    assert_eq!(
+        announced,
+        vec![("m1".to_owned(), false), ("m2".to_owned(), true)]
+    );
+    // The bridge joins the larger campaign, which takes in the smaller one
+    // (union by size), even though the smaller matched earlier.
+    let Correlation::Grew {
+        campaign, merged, ..
+    } = &outcomes[0].1
+    else {
+        panic!("the bridge did not join: {:?}", outcomes[0]);
+    };
+    assert_eq!(campaign.id, large.id);
+    assert_eq!(merged, &vec![small.id.clone()]);
+    assert_eq!(campaign.sightings, 8);
+    assert_eq!(store.sighting_indicators("m1").await.unwrap().len(), 2);
+    let log = store.audit_entries(0, 100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "campaign.sighting_unreadable" && e.subject == "sighting:broken"),
+        "the unreadable queued sighting is audited"
+    );
+    // The queue is empty now.
+    let again = store
+        .correlate_pending(
+            10,
+            Duration::days(1),
+            || "k-x".into(),
+            |_, _| (Vec::new(), Vec::new()),
+        )
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+}
+
 async fn concurrent_correlations_serialise(location: String) {
     let store = Store::open(&location).await.unwrap();
     correlate(&store, &sighting("seed", 0, &["+4000000004"])).await;
@@ -234,6 +348,7 @@ macro_rules! suite {
 
 suite!(
     campaigns_form_grow_and_merge,
+    queued_sightings_correlate_in_batches,
     concurrent_correlations_serialise,
     rates_and_verifications,
 );
