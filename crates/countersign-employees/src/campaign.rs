@@ -22,6 +22,9 @@ pub const MAX_TIMELINE: usize = 200;
 pub const MAX_CAMPAIGN_INDICATORS: usize = 200;
 /// Distinct people counted per campaign; past it the count is a floor.
 pub const MAX_TARGETS: usize = 500;
+/// IDs of merged campaigns kept per campaign (the earliest); others are
+/// counted. Merges chain without end in a long wave.
+pub const MAX_MERGED: usize = 100;
 
 /// What was sighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,6 +261,9 @@ pub struct Campaign {
     /// Campaigns merged into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<String>,
+    /// Merged campaigns left out past [`MAX_MERGED`], counted.
+    #[serde(default)]
+    pub merged_dropped: u64,
 }
 
 impl Campaign {
@@ -279,6 +285,7 @@ impl Campaign {
             people_targeted_capped: false,
             target_keys: BTreeSet::new(),
             merged: Vec::new(),
+            merged_dropped: 0,
         };
         for s in &sightings {
             c.add(s, now);
@@ -402,8 +409,14 @@ impl Campaign {
             }
         }
         self.formed_at = self.formed_at.min(other.formed_at);
-        self.merged.push(other.id);
-        self.merged.extend(other.merged);
+        self.merged_dropped += other.merged_dropped;
+        for id in std::iter::once(other.id).chain(other.merged) {
+            if self.merged.len() < MAX_MERGED {
+                self.merged.push(id);
+            } else {
+                self.merged_dropped += 1;
+            }
+        }
         self.updated_at = now;
     }
 
@@ -532,5 +545,38 @@ mod tests {
         assert_eq!(c.people_targeted, 2);
         assert_eq!(c.teams["Finance"], 2);
         assert!(c.redacted().target_keys.is_empty());
+    }
+
+    #[test]
+    fn merged_ids_are_capped_and_counted() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::hours(5);
+        let one = |id: String| {
+            Campaign::form(
+                id.clone(),
+                vec![Sighting {
+                    id: format!("s-{id}"),
+                    kind: SightingKind::Report,
+                    at: now,
+                    indicators: vec![ind("+1")],
+                    team: None,
+                    target: None,
+                    summary: "call".into(),
+                }],
+                now,
+            )
+        };
+        let mut big = one("k0".into());
+        for n in 1..=(MAX_MERGED as u64 + 30) {
+            big.merge(one(format!("k{n}")), now);
+        }
+        assert_eq!(big.merged.len(), MAX_MERGED);
+        assert_eq!(big.merged_dropped, 30);
+        // A merged campaign brings its own merged list and count along.
+        let mut other = one("x".into());
+        other.merge(one("y".into()), now);
+        other.merged_dropped = 4;
+        big.merge(other, now);
+        assert_eq!(big.merged.len(), MAX_MERGED);
+        assert_eq!(big.merged_dropped, 30 + 2 + 4);
     }
 }
