@@ -380,6 +380,14 @@ async fn scenario(install: Install) {
     let campaigns = api.get("/api/v1/campaigns", Some(&p.admin)).await.ok();
     let c = &campaigns[0];
     assert_eq!(c["sightings"], 2, "{campaigns}");
+    let metrics = api.get("/metrics", None).await;
+    let text = metrics.body.as_str().unwrap();
+    assert!(
+        text.contains(
+            r#"countersign_campaign_correlations_total{kind="report",outcome="formed"} 1"#
+        ),
+        "{text}"
+    );
     assert_eq!(c["people_targeted"], 2);
     assert_eq!(c["status"], "open");
     assert!(c.get("target_keys").is_none(), "{c}");

@@ -1039,6 +1039,9 @@ impl Services {
                     |sighting, outcome| announce(outcome, "countersign", &sighting.id),
                 )
                 .await?;
+            for (sighting, outcome) in &outcomes {
+                self.count_correlation(sighting, outcome);
+            }
             if outcomes
                 .iter()
                 .any(|(_, o)| !matches!(o, Correlation::Alone))
@@ -1069,10 +1072,27 @@ impl Services {
                 |outcome| announce(outcome, actor, &sighting.id),
             )
             .await?;
+        self.count_correlation(&sighting, &outcome);
         if !matches!(outcome, Correlation::Alone) {
             self.inner.outbox_wake.notify_one();
         }
         Ok(outcome)
+    }
+
+    fn count_correlation(&self, sighting: &Sighting, outcome: &Correlation) {
+        let outcome = match outcome {
+            Correlation::Alone => "alone",
+            Correlation::Formed(_) => "formed",
+            Correlation::Grew { .. } => "grew",
+        };
+        self.inner
+            .metrics
+            .correlations
+            .get_or_create(&crate::metrics::labels(&[
+                ("kind", sighting.kind.as_str()),
+                ("outcome", outcome),
+            ]))
+            .inc();
     }
 
     /// One-step report of a suspicious offer (any signed-in person). A

@@ -32,6 +32,9 @@ pub struct Metrics {
     pub judge_latency: Histogram,
     /// Deliveries waiting in the outbox.
     pub outbox_depth: Gauge,
+    /// Sightings correlated into campaigns, by kind (message, report) and
+    /// outcome (alone, formed, grew).
+    pub correlations: Family<Labels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -52,6 +55,7 @@ impl Default for Metrics {
         );
         let judge_latency = latency_histogram();
         let outbox_depth = Gauge::default();
+        let correlations = Family::<Labels, Counter>::default();
         registry.register(
             "messages",
             "Messages judged, by verdict and source",
@@ -93,6 +97,11 @@ impl Default for Metrics {
             "Webhook deliveries waiting",
             outbox_depth.clone(),
         );
+        registry.register(
+            "campaign_correlations",
+            "Sightings correlated into campaigns, by kind and outcome",
+            correlations.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             messages,
@@ -104,6 +113,7 @@ impl Default for Metrics {
             http_latency,
             judge_latency,
             outbox_depth,
+            correlations,
         }
     }
 }
