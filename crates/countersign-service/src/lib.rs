@@ -18,6 +18,7 @@ pub mod messages;
 pub mod metrics;
 pub mod posture;
 pub mod quarantine;
+pub mod queue;
 pub mod relay;
 pub mod webhooks;
 

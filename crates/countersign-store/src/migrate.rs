@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_smtp.sql"),
         include_str!("../migrations/postgres/0005_smtp.sql"),
     ),
+    (
+        6,
+        "console: indexes for the queue's pages",
+        include_str!("../migrations/sqlite/0006_console.sql"),
+        include_str!("../migrations/postgres/0006_console.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

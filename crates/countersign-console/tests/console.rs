@@ -1,0 +1,338 @@
+//! The console's router driven without a port over real `Services` and a
+//! real SQLite file: security headers, CSRF refusal, role refusal, the
+//! access table, sign-in through the form, the queue's filters and pages,
+//! and the case and message views.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use countersign_console::{CSP, PAGES};
+use support::world;
+
+fn location(h: &axum::http::HeaderMap) -> &str {
+    h.get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn every_page_carries_a_strict_csp_and_no_inline_script_or_style() {
+    let w = world("csp").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 30, 3).await;
+    for (who, path) in [
+        (None, "/console/signin"),
+        (Some(&analyst), "/console/queue"),
+        (Some(&analyst), "/console/quarantine"),
+        (Some(&analyst), "/console/messages/m_bench_00000000"),
+        (Some(&analyst), "/console/cases/c_bench_00000000"),
+        (Some(&analyst), "/console/report"),
+        (Some(&analyst), "/console/reports"),
+    ] {
+        let (status, h, body) = w.get(who, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(h["content-security-policy"], CSP, "{path}");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(!CSP.contains("unsafe-inline") && CSP.contains("default-src 'none'"));
+        let lower = body.to_ascii_lowercase();
+        assert!(!lower.contains("<script"), "{path} has a script");
+        assert!(!lower.contains(" style="), "{path} has an inline style");
+        assert!(!lower.contains("<style"), "{path} has a style element");
+        assert!(
+            !lower.contains("http://") && !lower.contains("https://"),
+            "{path} loads something remote"
+        );
+    }
+    let (status, h, css) = w.get(None, "/console/assets/console.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.contains(":focus-visible"));
+    assert!(!css.contains("@import") && !css.contains("url("));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_every_route_has_a_rule() {
+    let w = world("anon").await;
+    for p in PAGES {
+        let path = p.path.replace("{id}", "x_missing");
+        let req = Request::builder()
+            .method(p.method)
+            .uri(&path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap();
+        let (status, h, body) = w.send(req).await;
+        match p.access {
+            countersign_console::Access::Public => {
+                assert_ne!(
+                    status,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "{} {path}",
+                    p.method
+                );
+                assert_ne!(status, StatusCode::NOT_FOUND, "{} {path}", p.method);
+            }
+            _ => {
+                assert_eq!(status, StatusCode::SEE_OTHER, "{} {path}: {body}", p.method);
+                assert_eq!(location(&h), "/console/signin");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_form_posted_without_its_csrf_token_is_refused() {
+    let w = world("csrf").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    // No token: refused, and the session still works.
+    let (status, _, body) = w.post(&analyst, "/console/signout", &[], None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("Form refused"), "{body}");
+    // Another session's token: refused.
+    let other = countersign_console::csrf_for_session("cs_sess_someone_else");
+    let (status, _, _) = w
+        .post(&analyst, "/console/signout", &[], Some(&other))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = w.get(Some(&analyst), "/console/queue").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the refused sign-out changed nothing"
+    );
+    // With it: signed out, and the session is over.
+    let (status, h, _) = w
+        .post(&analyst, "/console/signout", &[], Some(&analyst.csrf))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        h[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (status, h, _) = w.get(Some(&analyst), "/console/queue").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&h), "/console/signin");
+
+    // Before sign-in: the form's token must match the pre-sign-in cookie.
+    let form = "username=ana&password=x&csrf=abc";
+    for cookie in [None, Some("cs_pre=zzz")] {
+        let mut b = Request::post("/console/signin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let (status, _, _) = w.send(b.body(Body::from(form)).unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "cookie {cookie:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_one_role_opened_by_another_is_refused() {
+    let w = world("roles").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    let employee = w.person("emma", &["employee"]).await;
+    let approver = w.person("abe", &["approver"]).await;
+    support::fill(w.services.store(), 20, 2).await;
+    for (who, path) in [
+        (&employee, "/console/queue"),
+        (&employee, "/console/quarantine"),
+        (&employee, "/console/cases/c_bench_00000000"),
+        (&employee, "/console/messages/m_bench_00000000"),
+        (&employee, "/console/approvals"),
+        (&analyst, "/console/approvals"),
+        (&analyst, "/console/it"),
+        (&approver, "/console/queue"),
+        (&approver, "/console/messages/m_bench_00000000"),
+    ] {
+        let (status, _, body) = w.get(Some(who), path).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{} opened {path}",
+            who.username
+        );
+        assert!(body.contains("Not for your role"), "{body}");
+    }
+    // A form of another role, with a valid token, is refused too.
+    let (status, _, _) = w
+        .post(
+            &analyst,
+            "/console/quarantine/m_bench_00000003/release",
+            &[("reason", "looks fine")],
+            Some(&analyst.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = w
+        .post(
+            &employee,
+            "/console/cases/c_bench_00000000/callback",
+            &[("number", "+15550100"), ("outcome", "confirmed")],
+            Some(&employee.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // And each role's own page opens.
+    assert_eq!(
+        w.get(Some(&analyst), "/console/queue").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.get(Some(&approver), "/console/approvals").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.get(Some(&employee), "/console/it").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.get(Some(&approver), "/console/cases/c_bench_00000000")
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn signing_in_through_the_form_sets_a_strict_http_only_cookie() {
+    let w = world("signin").await;
+    let _ = w.person("ana", &["analyst"]).await;
+    let (status, h, body) = w.get(None, "/console/signin").await;
+    assert_eq!(status, StatusCode::OK);
+    let pre = h[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(pre.contains("HttpOnly") && pre.contains("SameSite=Strict"));
+    let pre_value = pre
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("cs_pre=")
+        .unwrap()
+        .to_owned();
+    assert!(body.contains(&format!("value=\"{pre_value}\"")));
+    let send = |password: &str| {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", "ana")
+            .append_pair("password", password)
+            .append_pair("csrf", &pre_value)
+            .finish();
+        Request::post("/console/signin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("cs_pre={pre_value}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (status, _, body) = w.send(send("wrong-password-123")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Refused"), "{body}");
+    let (status, h, _) = w.send(send(support::PASSWORD)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER,);
+    assert_eq!(location(&h), "/console");
+    let cookies: Vec<&str> = h
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("cs_session=cs_sess"))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Strict")
+            && session.contains("Path=/console")
+    );
+    assert!(!session.contains("Secure"), "plain http in tests");
+}
+
+#[tokio::test]
+async fn the_queue_filters_and_pages_and_lists_held_cases_oldest_first() {
+    let w = world("queue").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 230, 10).await;
+    let (status, _, body) = w.get(Some(&analyst), "/console/queue").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("10 pending in all"), "{body}");
+    let first = body.find("c_bench_00000000").unwrap();
+    let later = body.find("c_bench_00000023").unwrap();
+    assert!(first < later, "oldest case first");
+    // Newest message first, 50 per page, and a next page.
+    assert!(body.contains("m_bench_00000229"));
+    assert!(!body.contains("m_bench_00000179\""));
+    let next = body
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("next link")
+        .replace("&amp;", "&");
+    let (status, _, page2) = w.get(Some(&analyst), &next).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page2.contains("m_bench_00000179") && !page2.contains("m_bench_00000229"));
+    // By verdict: every row says hold.
+    let (_, _, held) = w
+        .get(Some(&analyst), "/console/queue?verdict=quarantine")
+        .await;
+    let rows = held.matches("/console/messages/").count();
+    assert!(rows > 0);
+    assert_eq!(
+        held.matches("</span>quarantine</span>").count(),
+        rows,
+        "{held}"
+    );
+    // By sender.
+    let (_, _, by_sender) = w
+        .get(
+            Some(&analyst),
+            "/console/queue?sender=sender7%40vendor7.example",
+        )
+        .await;
+    assert!(by_sender.contains("m_bench_00000007"));
+    assert!(!by_sender.contains("m_bench_00000008\""));
+    // A bad filter is named.
+    let (status, _, bad) = w.get(Some(&analyst), "/console/queue?verdict=maybe").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("verdict: one of"), "{bad}");
+}
+
+#[tokio::test]
+async fn the_case_and_message_views_show_controls_findings_and_numbers_not_to_use() {
+    let w = world("case").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 10, 1).await;
+    let (status, _, body) = w
+        .get(Some(&analyst), "/console/cases/c_bench_00000000")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("Do not use: </strong><s>+15550100</s>"),
+        "{body}"
+    );
+    assert!(body.contains("call back") && body.contains("one-time code"));
+    assert!(body.contains("Cannot verify through the directory"));
+    assert!(body.contains("Timeline"));
+    let (status, _, msg) = w
+        .get(Some(&analyst), "/console/messages/m_bench_00000000")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(msg.contains("asks to reset multi-factor authentication"));
+    assert!(msg.contains("Do not call: </strong>+15550100"));
+    // Refusals of the use case come back as a page that names them.
+    let (status, _, refused) = w
+        .post(
+            &analyst,
+            "/console/cases/c_bench_00000000/callback",
+            &[("number", "+15550100"), ("outcome", "confirmed")],
+            Some(&analyst.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(refused.contains("Refused: "));
+}
