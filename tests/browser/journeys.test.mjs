@@ -107,6 +107,13 @@ function smtpSend(port, from, to, raw) {
   });
 }
 
+// Waits for the notice a form's success shows; a refusal fails with its words.
+async function done(page, text) {
+  const alert = page.locator('[role=alert]');
+  await Promise.race([page.getByText(text).first().waitFor(), alert.first().waitFor()]);
+  if (await alert.count()) throw new Error(`refused on ${page.url()}: ${await alert.first().innerText()}`);
+}
+
 async function codeSentTo(address) {
   for (let i = 0; i < 100; i++) {
     const m = [...mail].reverse().find((x) => x.rcpt.includes(address.toLowerCase()));
@@ -345,25 +352,25 @@ test('an analyst finds a held case in the queue, calls back and checks the code'
   await page.getByLabel('Number called').selectOption({ index: 0 });
   await page.getByLabel('Confirmed the request').check();
   await page.getByRole('button', { name: 'Record callback' }).click();
-  await page.getByText('the callback is recorded').waitFor();
+  await done(page, 'the callback is recorded');
 
   const dest = await page.getByLabel('Send to (directory)').locator('option').first().getAttribute('value');
   await page.getByLabel('Send to (directory)').selectOption(dest);
   await page.getByRole('button', { name: 'Send code' }).click();
-  await page.getByText('a code was sent').waitFor();
+  await done(page, 'a code was sent');
   const code = await codeSentTo(dest.split(':')[1]);
   await page.getByLabel('Code read back by the requester').fill(code);
   await page.getByRole('button', { name: 'Check code' }).click();
-  await page.getByText('the code was checked').waitFor();
+  await done(page, 'the code was checked');
 
   await page.getByRole('button', { name: 'Issue a challenge' }).click();
-  await page.getByText('a challenge was issued').waitFor();
+  await done(page, 'a challenge was issued');
   const challengeFile = path.join(WORK, 'challenge.json');
   writeFileSync(challengeFile, await page.locator('pre.challenge').innerText());
   const jws = cs('vendor', 'sign', '--key', people.vendorKey, challengeFile).trim();
   await page.getByLabel('Signed answer from the vendor (JWS)').fill(jws);
   await page.getByRole('button', { name: 'Check signature' }).click();
-  await page.getByText("the vendor's signature was checked").waitFor();
+  await done(page, "the vendor's signature was checked");
   await check(page, 'case-after-code');
 });
 
@@ -374,13 +381,13 @@ test('two approvers approve in two browser contexts, then the analyst releases',
     await page.getByRole('link', { name: people.manualCase }).click();
     await page.getByLabel('Fresh authenticator code').fill(await freshCode(people[name]));
     await page.getByRole('button', { name: 'Approve' }).click();
-    await page.getByText('your approval is recorded').waitFor();
+    await done(page, 'your approval is recorded');
   }
   const page = people.sam.page;
   await page.goto(`${base}/console/cases/${people.manualCase}`);
   await page.getByText('verified', { exact: true }).first().waitFor();
   await page.getByRole('button', { name: 'Release for action' }).click();
-  await page.getByText('released for action').waitFor();
+  await done(page, 'released for action');
   await check(page, 'case-released');
   const timeline = await page.locator('table').last().innerText();
   assert.match(timeline, /approv/);
@@ -431,7 +438,7 @@ test('a security administrator releases a quarantined message', async () => {
   assert.ok(before >= 1, 'something is quarantined');
   await page.locator('article').first().getByLabel('Why release it').fill('reviewed: harmless test message');
   await page.locator('article').first().getByRole('button', { name: 'Release to the help desk' }).click();
-  await page.getByText('the message was released').waitFor();
+  await done(page, 'the message was released');
   assert.equal(await page.locator('article').count(), before - 1);
 });
 

@@ -103,6 +103,16 @@ pub const PAGES: &[PageSpec] = &[
     ),
     page(
         "POST",
+        "/console/cases/{id}/challenge",
+        Access::Roles(ANALYST),
+    ),
+    page(
+        "POST",
+        "/console/cases/{id}/signature",
+        Access::Roles(ANALYST),
+    ),
+    page(
+        "POST",
         "/console/cases/{id}/approve",
         Access::Roles(APPROVERS),
     ),

@@ -88,6 +88,42 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_every_route_has_a_rule() {
 }
 
 #[tokio::test]
+async fn a_route_missing_from_the_access_table_is_refused_not_served() {
+    // Every form target the pages render is in PAGES (the guard answers 500
+    // for one that is not): walk the forms of a case page and the queue.
+    let w = world("table").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 10, 1).await;
+    for path in [
+        "/console/cases/c_bench_00000000",
+        "/console/queue",
+        "/console/report",
+    ] {
+        let (_, _, body) = w.get(Some(&analyst), path).await;
+        for action in body
+            .split("action=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+        {
+            let method = if body.contains(&format!("method=\"post\" action=\"{action}\"")) {
+                "POST"
+            } else {
+                "GET"
+            };
+            let template = action
+                .split('/')
+                .map(|seg| if seg.starts_with("c_") { "{id}" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            assert!(
+                countersign_console::page_spec(method, &template).is_some(),
+                "{method} {template} (a form on {path}) has no access rule"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_form_posted_without_its_csrf_token_is_refused() {
     let w = world("csrf").await;
     let analyst = w.person("ana", &["analyst"]).await;

@@ -243,7 +243,11 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
                 request_digest: format!("{i:064x}"),
                 reasons: vec!["a high-risk request needs verification".into()],
                 do_not_call: vec!["+15550100".into()],
-                controls: vec![Control::Callback, Control::OneTimeCode],
+                controls: vec![
+                    Control::Callback,
+                    Control::OneTimeCode,
+                    Control::VendorSignature,
+                ],
             },
             at,
             time::Duration::hours(72),
