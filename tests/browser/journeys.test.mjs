@@ -253,6 +253,7 @@ before(async () => {
   add('priya', 'relationship_manager', '--staff-id', 'S-1002');
   add('lee', 'security_admin', '--staff-id', 'S-1009');
   add('jordan', 'employee', '--employee-id', 'E-2001');
+  add('raman', 'security_admin', '--staff-id', 'S-1002');
 
   smtp = await startSmtp();
   server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--zone', path.join(REPO, 'samples/samples.zone'),
@@ -318,7 +319,7 @@ after(async () => {
 });
 
 test('every person signs in for the first time: password changed, TOTP enrolled from the QR page', async () => {
-  for (const name of ['sam', 'alex', 'priya', 'lee', 'jordan']) {
+  for (const name of ['sam', 'alex', 'priya', 'lee', 'jordan', 'raman']) {
     const page = await newPage();
     await setUp(page, people[name], name === 'alex');
     people[name].page = page;
@@ -442,6 +443,29 @@ test('a security administrator releases a quarantined message', async () => {
   assert.equal(await page.locator('article').count(), before - 1);
 });
 
+test('a directory change requested by one administrator is approved by another', async () => {
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/directory`);
+  await check(lee, 'directory');
+  await lee.getByText('Request a new contact').click();
+  await lee.getByLabel('Vendor', { exact: true }).selectOption('contoso-it');
+  await lee.getByLabel('Name', { exact: true }).fill('Ravi Patel');
+  await lee.getByLabel('Email', { exact: true }).fill('ravi.patel@contoso-it.example');
+  await lee.getByLabel('Phone', { exact: true }).fill('+15555550143');
+  await lee.getByLabel('Role at the vendor').fill('field engineer');
+  await lee.getByLabel('Why', { exact: true }).fill('new engineer on the contract');
+  await lee.getByRole('button', { name: 'Request the change' }).click();
+  await done(lee, 'the change is requested');
+  assert.match(await lee.locator('main').innerText(), /Your own request: another administrator approves it/);
+  const raman = people.raman.page;
+  await raman.goto(`${base}/console/directory`);
+  const request = raman.locator('article', { hasText: 'ravi.patel@contoso-it.example' });
+  await request.getByLabel('Why approve').fill('checked with the contract owner');
+  await request.getByRole('button', { name: /Approve request/ }).click();
+  await done(raman, 'the change is approved and applied');
+  assert.match(await raman.locator('table').nth(1).innerText(), /Ravi Patel/);
+});
+
 test('a form without its CSRF token and a page of another role are refused', async () => {
   const page = people.sam.page;
   const refused = await page.request.post(`${base}/console/signout`, { form: { nothing: 'x' }, maxRedirects: 0 });
@@ -453,7 +477,7 @@ test('a form without its CSRF token and a page of another role are refused', asy
   assert.equal(wrongRole.status(), 403);
   assert.match(await employee.locator('main').innerText(), /Not for your role/);
   await check(employee, 'refused');
-  for (const name of ['sam', 'alex', 'priya', 'lee', 'jordan']) {
+  for (const name of ['sam', 'alex', 'priya', 'lee', 'jordan', 'raman']) {
     assert.deepEqual(people[name].page.cspViolations, [], `CSP violations seen by ${name}`);
   }
 });

@@ -50,6 +50,9 @@ fn nav(v: &Viewer) -> Markup {
         links.push(("/console/queue", "Queue"));
         links.push(("/console/quarantine", "Quarantine"));
     }
+    if v.can(&[countersign_accounts::Role::SecurityAdmin]) {
+        links.push(("/console/directory", "Directory"));
+    }
     if v.can(APPROVERS) {
         links.push(("/console/approvals", "Approvals"));
     }

@@ -134,6 +134,18 @@ pub const PAGES: &[PageSpec] = &[
         "/console/quarantine/{id}/delete",
         Access::Roles(ADMIN),
     ),
+    page("GET", "/console/directory", Access::Roles(ADMIN)),
+    page("POST", "/console/directory/contacts", Access::Roles(ADMIN)),
+    page(
+        "POST",
+        "/console/directory/requests/{id}/approve",
+        Access::Roles(ADMIN),
+    ),
+    page(
+        "POST",
+        "/console/directory/requests/{id}/reject",
+        Access::Roles(ADMIN),
+    ),
     page("GET", "/console/it", Access::Roles(EMPLOYEE)),
     page("GET", "/console/staff/{id}/photo", Access::Roles(PEOPLE)),
     page("POST", "/console/it/verify", Access::Roles(EMPLOYEE)),
@@ -333,6 +345,19 @@ pub fn router(state: ConsoleState) -> Router {
         .route(
             "/console/quarantine/{id}/delete",
             post(pages::quarantine::delete),
+        )
+        .route("/console/directory", get(pages::directory::overview))
+        .route(
+            "/console/directory/contacts",
+            post(pages::directory::request_contact),
+        )
+        .route(
+            "/console/directory/requests/{id}/approve",
+            post(pages::directory::approve),
+        )
+        .route(
+            "/console/directory/requests/{id}/reject",
+            post(pages::directory::reject),
         )
         .route("/console/it", get(pages::employees::it_reference))
         .route("/console/staff/{id}/photo", get(pages::employees::photo))

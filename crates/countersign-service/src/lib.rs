@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod directory_admin;
 mod directory_view;
 pub mod employees;
 pub mod messages;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod directory;
 pub mod employees;
 pub mod quarantine;
 pub mod queue;
