@@ -466,6 +466,18 @@ test('a directory change requested by one administrator is approved by another',
   assert.match(await raman.locator('table').nth(1).innerText(), /Ravi Patel/);
 });
 
+test('a security administrator searches the audit log and verifies the chain', async () => {
+  const page = people.lee.page;
+  await page.goto(`${base}/console/audit`);
+  await page.getByLabel('Action starts with').fill('change.');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/action=change/);
+  assert.match(await page.locator('tbody').innerText(), /change\.approve/);
+  await check(page, 'audit');
+  await page.getByRole('button', { name: 'Verify the whole chain' }).click();
+  await done(page, 'Chain intact');
+});
+
 test('a form without its CSRF token and a page of another role are refused', async () => {
   const page = people.sam.page;
   const refused = await page.request.post(`${base}/console/signout`, { form: { nothing: 'x' }, maxRedirects: 0 });

@@ -134,6 +134,9 @@ pub const PAGES: &[PageSpec] = &[
         "/console/quarantine/{id}/delete",
         Access::Roles(ADMIN),
     ),
+    page("GET", "/console/audit", Access::Roles(ADMIN)),
+    page("POST", "/console/audit/verify", Access::Roles(ADMIN)),
+    page("POST", "/console/audit/export", Access::Roles(ADMIN)),
     page("GET", "/console/directory", Access::Roles(ADMIN)),
     page("POST", "/console/directory/contacts", Access::Roles(ADMIN)),
     page(
@@ -346,6 +349,9 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/quarantine/{id}/delete",
             post(pages::quarantine::delete),
         )
+        .route("/console/audit", get(pages::audit::search))
+        .route("/console/audit/verify", post(pages::audit::verify))
+        .route("/console/audit/export", post(pages::audit::export))
         .route("/console/directory", get(pages::directory::overview))
         .route(
             "/console/directory/contacts",

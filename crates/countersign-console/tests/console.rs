@@ -374,3 +374,51 @@ async fn the_case_and_message_views_show_controls_findings_and_numbers_not_to_us
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert!(refused.contains("Refused: "));
 }
+
+#[tokio::test]
+async fn the_audit_page_searches_verifies_the_chain_and_exports() {
+    let w = world("audit").await;
+    let admin = w.person("lee", &["security_admin"]).await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 40, 4).await;
+    let (status, _, body) = w.get(Some(&admin), "/console/audit?action=account.").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("account.password_changed"), "{body}");
+    assert!(!body.contains("<code>message.verdict</code>"));
+    let (_, _, by_subject) = w
+        .get(
+            Some(&admin),
+            "/console/audit?subject=message%3Am_bench_00000007",
+        )
+        .await;
+    assert_eq!(
+        by_subject.matches("<code>message.verdict</code>").count(),
+        1
+    );
+    let (status, _, verified) = w
+        .post(&admin, "/console/audit/verify", &[], Some(&admin.csrf))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(verified.contains("Chain intact: "), "{verified}");
+    let (status, h, export) = w
+        .post(&admin, "/console/audit/export", &[], Some(&admin.csrf))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/x-ndjson");
+    assert!(export.lines().count() >= 40);
+    assert!(
+        export
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+    assert_eq!(
+        w.get(Some(&analyst), "/console/audit").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, _) = w.post(&admin, "/console/audit/export", &[], None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "export without the CSRF token"
+    );
+}

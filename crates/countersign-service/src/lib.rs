@@ -11,6 +11,7 @@
 //! changes.
 
 pub mod accounts;
+pub mod audit_view;
 pub mod cases;
 pub mod directory_admin;
 mod directory_view;

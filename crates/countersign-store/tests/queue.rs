@@ -61,7 +61,8 @@ macro_rules! suite {
 
 suite!(
     messages_page_by_keyset_and_filters,
-    pending_and_approval_lists
+    pending_and_approval_lists,
+    audit_search_filters_and_pages
 );
 
 fn t0() -> OffsetDateTime {
@@ -246,5 +247,64 @@ async fn pending_and_approval_lists(loc: String) {
     assert_eq!(
         ids(store.pending_cases_oldest(10).await.unwrap()),
         ["c_3", "c_1"]
+    );
+}
+
+async fn audit_search_filters_and_pages(loc: String) {
+    use countersign_audit::{AuditEvent, AuditSink};
+    let store = Store::open(&loc).await.unwrap();
+    let events: Vec<AuditEvent> = (0..50)
+        .map(|i| {
+            AuditEvent::new(
+                t0() + Duration::seconds(i),
+                if i % 2 == 0 { "ann" } else { "bob" },
+                if i % 5 == 0 {
+                    "case.opened"
+                } else {
+                    "message.verdict"
+                },
+                format!("thing:{}", i % 10),
+                serde_json::json!({ "i": i }),
+            )
+        })
+        .collect();
+    store.append(events).await.unwrap();
+    let all = store
+        .audit_search(None, None, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 50);
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let cases = store
+        .audit_search(Some("case."), None, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(cases.len(), 10);
+    assert!(cases.iter().all(|e| e.action == "case.opened"));
+    let ann_thing4 = store
+        .audit_search(None, Some("ann"), Some("thing:4"), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(ann_thing4.len(), 5);
+    let page2 = store
+        .audit_search(None, None, None, Some(all[19].seq), 20)
+        .await
+        .unwrap();
+    assert_eq!(page2[0].seq, all[20].seq);
+    // A `%` in the prefix is not a wildcard.
+    assert!(
+        store
+            .audit_search(Some("%"), None, None, None, 10)
+            .await
+            .unwrap()
+            .len()
+            == 10
+    );
+    assert!(
+        store
+            .audit_search(Some("x%"), None, None, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

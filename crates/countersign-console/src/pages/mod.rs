@@ -1,5 +1,6 @@
 //! The pages, one module per area.
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod directory;
