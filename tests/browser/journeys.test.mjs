@@ -431,6 +431,28 @@ test('an employee reports a suspicious offer and sees it under My reports', asyn
   assert.match(await page.locator('tbody').innerText(), /received/);
 });
 
+test('a second report with the same number joins a campaign the administrator contains', async () => {
+  const page = people.jordan.page;
+  await page.goto(`${base}/console/report`);
+  await page.getByLabel('How did they contact you?').selectOption('phone');
+  await page.getByLabel('Who did they say they were?').fill('Mike, IT support');
+  await page.getByLabel('Their number or address').fill('+442079460999');
+  await page.getByLabel('An MFA code or reset').check();
+  await page.getByLabel('What happened, in your words').fill('Called again, asked for my MFA code.');
+  await page.getByRole('button', { name: 'Send report' }).click();
+  await page.getByRole('heading', { name: 'Report received' }).waitFor();
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/campaigns`);
+  await check(lee, 'campaigns');
+  await lee.locator('tbody a').first().click();
+  await lee.getByRole('heading', { name: 'Indicators' }).waitFor();
+  assert.match(await lee.locator('main').innerText(), /\+442079460999/);
+  await check(lee, 'campaign');
+  await lee.getByLabel('Status', { exact: true }).selectOption('contained');
+  await lee.getByRole('button', { name: 'Set status' }).click();
+  await lee.locator('.lead .badge', { hasText: 'contained' }).waitFor();
+});
+
 test('a security administrator releases a quarantined message', async () => {
   const page = people.lee.page;
   await page.goto(`${base}/console/quarantine`);

@@ -52,6 +52,7 @@ fn nav(v: &Viewer) -> Markup {
     }
     if v.can(&[countersign_accounts::Role::SecurityAdmin]) {
         links.push(("/console/directory", "Directory"));
+        links.push(("/console/campaigns", "Campaigns"));
         links.push(("/console/audit", "Audit log"));
     }
     if v.can(APPROVERS) {

@@ -134,6 +134,13 @@ pub const PAGES: &[PageSpec] = &[
         "/console/quarantine/{id}/delete",
         Access::Roles(ADMIN),
     ),
+    page("GET", "/console/campaigns", Access::Roles(ADMIN)),
+    page("GET", "/console/campaigns/{id}", Access::Roles(ADMIN)),
+    page(
+        "POST",
+        "/console/campaigns/{id}/status",
+        Access::Roles(ADMIN),
+    ),
     page("GET", "/console/audit", Access::Roles(ADMIN)),
     page("POST", "/console/audit/verify", Access::Roles(ADMIN)),
     page("POST", "/console/audit/export", Access::Roles(ADMIN)),
@@ -348,6 +355,12 @@ pub fn router(state: ConsoleState) -> Router {
         .route(
             "/console/quarantine/{id}/delete",
             post(pages::quarantine::delete),
+        )
+        .route("/console/campaigns", get(pages::campaigns::list))
+        .route("/console/campaigns/{id}", get(pages::campaigns::detail))
+        .route(
+            "/console/campaigns/{id}/status",
+            post(pages::campaigns::set_status),
         )
         .route("/console/audit", get(pages::audit::search))
         .route("/console/audit/verify", post(pages::audit::verify))

@@ -187,6 +187,8 @@ async fn a_page_of_one_role_opened_by_another_is_refused() {
         (&analyst, "/console/approvals"),
         (&analyst, "/console/directory"),
         (&approver, "/console/directory"),
+        (&analyst, "/console/campaigns"),
+        (&employee, "/console/audit"),
         (&analyst, "/console/it"),
         (&approver, "/console/queue"),
         (&approver, "/console/messages/m_bench_00000000"),

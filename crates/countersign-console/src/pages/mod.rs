@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod directory;
 pub mod employees;
