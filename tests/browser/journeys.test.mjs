@@ -336,6 +336,9 @@ test('an approver signs in with password and TOTP in a fresh browser', async () 
 
 test('an analyst finds a held case in the queue, calls back and checks the code', async () => {
   const page = people.sam.page;
+  await page.goto(`${base}/console/overview`);
+  assert.equal(await page.locator('svg.chart').count(), 2);
+  await check(page, 'overview');
   await page.goto(`${base}/console/queue`);
   await check(page, 'queue');
   await page.getByLabel('Verdict').selectOption('hold');

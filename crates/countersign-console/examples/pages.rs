@@ -65,6 +65,7 @@ async fn main() {
     let mid_message = format!("m_bench_{:08}", messages / 2);
     let pages: Vec<(&str, &support::Person, String)> = vec![
         ("sign-in form", &analyst, "/console/signin".into()),
+        ("overview (charts)", &analyst, "/console/overview".into()),
         ("queue (newest)", &analyst, "/console/queue".into()),
         (
             "queue verdict=hold",
@@ -97,6 +98,8 @@ async fn main() {
         ("case view", &analyst, format!("/console/cases/{mid_case}")),
         ("approvals", &approver, "/console/approvals".into()),
         ("quarantine", &admin, "/console/quarantine".into()),
+        ("audit log", &admin, "/console/audit".into()),
+        ("campaigns", &admin, "/console/campaigns".into()),
         ("is this really IT?", &employee, "/console/it".into()),
         ("report form", &employee, "/console/report".into()),
         ("my reports", &employee, "/console/reports".into()),

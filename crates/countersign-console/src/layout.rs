@@ -47,6 +47,7 @@ pub fn page(viewer: Option<&Viewer>, title: &str, body: Markup) -> Markup {
 fn nav(v: &Viewer) -> Markup {
     let mut links: Vec<(&str, &str)> = Vec::new();
     if v.can(QUEUE) {
+        links.push(("/console/overview", "Overview"));
         links.push(("/console/queue", "Queue"));
         links.push(("/console/quarantine", "Quarantine"));
     }

@@ -87,6 +87,7 @@ pub const PAGES: &[PageSpec] = &[
     page("POST", "/console/setup/password", Access::SignedIn),
     page("POST", "/console/setup/totp", Access::SignedIn),
     page("POST", "/console/setup/totp/confirm", Access::SignedIn),
+    page("GET", "/console/overview", Access::Roles(QUEUE)),
     page("GET", "/console/queue", Access::Roles(QUEUE)),
     page("GET", "/console/messages/{id}", Access::Roles(QUEUE)),
     page("GET", "/console/cases/{id}", Access::Roles(CASE_READERS)),
@@ -326,6 +327,7 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/setup/totp/confirm",
             post(pages::auth::confirm_totp),
         )
+        .route("/console/overview", get(pages::overview::overview))
         .route("/console/queue", get(pages::queue::queue))
         .route("/console/messages/{id}", get(pages::queue::message))
         .route("/console/cases/{id}", get(pages::cases::case_page))

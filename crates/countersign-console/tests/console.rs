@@ -24,6 +24,7 @@ async fn every_page_carries_a_strict_csp_and_no_inline_script_or_style() {
     for (who, path) in [
         (None, "/console/signin"),
         (Some(&analyst), "/console/queue"),
+        (Some(&analyst), "/console/overview"),
         (Some(&analyst), "/console/quarantine"),
         (Some(&analyst), "/console/messages/m_bench_00000000"),
         (Some(&analyst), "/console/cases/c_bench_00000000"),
@@ -422,5 +423,39 @@ async fn the_audit_page_searches_verifies_the_chain_and_exports() {
         status,
         StatusCode::FORBIDDEN,
         "export without the CSRF token"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_draws_svg_charts_with_the_same_numbers_in_tables() {
+    let w = world("overview").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 50, 5).await;
+    let (status, _, body) = w.get(Some(&analyst), "/console/overview").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.matches("<svg class=\"chart\"").count(), 2, "{body}");
+    assert!(body.contains("role=\"img\""));
+    // 50 messages cycle through five verdicts (ten held with a case: every
+    // tenth is held instead), all within the last minute: today's row sums to 50.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let row = body
+        .split(&format!("<th scope=\"row\">{today}</th>"))
+        .nth(1)
+        .unwrap();
+    let cells: Vec<i64> = row
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(cells.len(), 6);
+    assert_eq!(cells[5], 50);
+    assert_eq!(cells[..5].iter().sum::<i64>(), 50);
+    // Five pending cases, all under an hour old.
+    assert!(
+        body.contains("<tbody><tr><td>5</td><td>0</td><td>0</td><td>0</td></tr></tbody>"),
+        "{body}"
     );
 }

@@ -174,3 +174,59 @@ impl Services {
             .collect())
     }
 }
+
+/// What the overview page charts.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// The days charted, oldest first (UTC).
+    pub days: Vec<time::Date>,
+    /// Messages per verdict (in [`VERDICTS`] order) per day (in `days` order).
+    pub verdicts: Vec<Vec<i64>>,
+    /// Pending cases by age: under an hour, 1–24 hours, 1–3 days, over 3 days.
+    pub case_ages: [i64; 4],
+}
+
+impl Services {
+    /// Verdicts per day over the last `days` days and pending cases by age
+    /// (analysts and administrators).
+    pub async fn overview(
+        &self,
+        principal: &Principal,
+        days: u8,
+    ) -> Result<Overview, ServiceError> {
+        principal.require(&[Role::Analyst, Role::SecurityAdmin])?;
+        let days = i64::from(days.clamp(1, 60));
+        let now = self.now();
+        let today = now.date();
+        let first = today - time::Duration::days(days - 1);
+        let since = first.midnight().assume_utc();
+        let counts = self.inner.store.verdicts_by_day(since).await?;
+        let first_day = since.unix_timestamp() / 86_400;
+        let mut verdicts = vec![vec![0i64; days as usize]; VERDICTS.len()];
+        for (verdict, day, n) in counts {
+            let (Some(v), Ok(d)) = (
+                VERDICTS.iter().position(|w| *w == verdict),
+                usize::try_from(day - first_day),
+            ) else {
+                continue;
+            };
+            if d < days as usize {
+                verdicts[v][d] = n;
+            }
+        }
+        let [over_3d, over_1d, over_1h, all] = self
+            .inner
+            .store
+            .pending_cases_opened_before(&[
+                now - time::Duration::days(3),
+                now - time::Duration::days(1),
+                now - time::Duration::hours(1),
+            ])
+            .await?;
+        Ok(Overview {
+            days: (0..days).map(|i| first + time::Duration::days(i)).collect(),
+            verdicts,
+            case_ages: [all - over_1h, over_1h - over_1d, over_1d - over_3d, over_3d],
+        })
+    }
+}

@@ -183,6 +183,64 @@ impl Store {
         })
     }
 
+    /// Messages per (verdict, day) received at or after `since`; days are
+    /// counted in whole UTC days since the epoch.
+    pub async fn verdicts_by_day(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT verdict, received_at / 86400000 AS day, COUNT(*) AS n FROM messages \
+                 WHERE received_at >= $1 GROUP BY verdict, received_at / 86400000",
+            )
+            .bind(ms(since))
+            .fetch_all(pool)
+            .await
+            .map_err(q("count verdicts by day"))?;
+            rows.iter()
+                .map(|r| {
+                    let m = || q("read verdict counts");
+                    Ok((
+                        r.text("verdict").map_err(m())?,
+                        r.int("day").map_err(m())?,
+                        r.int("n").map_err(m())?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    /// Pending cases opened before each of `bounds` (ascending times), and
+    /// in all: `[before bounds[0], before bounds[1], ..., all]`.
+    pub async fn pending_cases_opened_before(
+        &self,
+        bounds: &[OffsetDateTime; 3],
+    ) -> Result<[i64; 4], StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let r = sqlx::query(
+                "SELECT \
+                 COALESCE(SUM(CASE WHEN opened_at < $1 THEN 1 ELSE 0 END), 0) AS a, \
+                 COALESCE(SUM(CASE WHEN opened_at < $2 THEN 1 ELSE 0 END), 0) AS b, \
+                 COALESCE(SUM(CASE WHEN opened_at < $3 THEN 1 ELSE 0 END), 0) AS c, \
+                 COUNT(*) AS n FROM cases WHERE state = 'pending'",
+            )
+            .bind(ms(bounds[0]))
+            .bind(ms(bounds[1]))
+            .bind(ms(bounds[2]))
+            .fetch_one(pool)
+            .await
+            .map_err(q("count pending cases by age"))?;
+            let m = || q("read pending case ages");
+            Ok([
+                r.int("a").map_err(m())?,
+                r.int("b").map_err(m())?,
+                r.int("c").map_err(m())?,
+                r.int("n").map_err(m())?,
+            ])
+        })
+    }
+
     /// How many pending cases there are.
     pub async fn pending_case_count(&self) -> Result<i64, StoreError> {
         with_db!(&self.db, |pool, _begin| {

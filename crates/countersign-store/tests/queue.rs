@@ -183,6 +183,23 @@ async fn messages_page_by_keyset_and_filters(loc: String) {
     };
     let in_window = store.messages_page(&window, None, 500).await.unwrap();
     assert_eq!(in_window.len(), (20..40).filter(|i| i % 3 == 2).count());
+    // The overview's counts: every message once, by verdict and day.
+    let counts = store.verdicts_by_day(t0()).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.2).sum::<i64>(), 300);
+    let held: i64 = counts.iter().filter(|c| c.0 == "hold").map(|c| c.2).sum();
+    assert_eq!(held, 100);
+    let day = t0().unix_timestamp() / 86_400;
+    assert!(
+        counts.iter().all(|c| c.1 == day || c.1 == day + 1),
+        "{counts:?}"
+    );
+    assert!(
+        store
+            .verdicts_by_day(t0() + Duration::days(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A page after the last one is empty.
     let last = seen.last().unwrap().cursor();
     assert!(

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod cases;
 pub mod directory;
 pub mod employees;
+pub mod overview;
 pub mod quarantine;
 pub mod queue;
 
