@@ -503,6 +503,25 @@ test('a security administrator searches the audit log and verifies the chain', a
   await done(page, 'Chain intact');
 });
 
+test('keyboard: the first Tab shows the skip link with a visible focus, Enter moves to the content', async () => {
+  const page = people.sam.page;
+  await page.goto(`${base}/console/queue`);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => {
+    const el = document.activeElement; const r = el.getBoundingClientRect(); const st = getComputedStyle(el);
+    return { text: el.textContent, outline: st.outlineStyle, width: st.outlineWidth, left: r.left, top: r.top };
+  });
+  assert.equal(focused.text, 'Skip to content');
+  assert.notEqual(focused.outline, 'none');
+  assert.ok(focused.left >= 0 && focused.top >= 0, 'the focused skip link is on screen');
+  await page.keyboard.press('Enter');
+  assert.match(page.url(), /#main$/);
+  // Every form control on the page has a label (axe checks it too) and can be reached by Tab.
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.closest('main') !== null);
+  assert.ok(next, 'Tab after the skip link lands inside the content');
+});
+
 test('a form without its CSRF token and a page of another role are refused', async () => {
   const page = people.sam.page;
   const refused = await page.request.post(`${base}/console/signout`, { form: { nothing: 'x' }, maxRedirects: 0 });
