@@ -174,8 +174,8 @@ pub fn verdict_badge(verdict: &str) -> Markup {
     let (class, icon) = match verdict {
         "deliver" => ("badge ok", "✓"),
         "flag" => ("badge warn", "!"),
-        "hold" => ("badge hold", "⏸"),
-        "quarantine" => ("badge bad", "⛔"),
+        "hold" => ("badge hold", "‖"),
+        "quarantine" => ("badge bad", "×"),
         "reject" => ("badge bad", "✕"),
         _ => ("badge", "?"),
     };

@@ -75,7 +75,7 @@ async fn render(
         @if let Some(e) = &error { (layout::notice(&e.to_string(), true)) }
         @if let Some(p) = &result {
             @if p.entries.is_empty() { p { "No entry matches." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     caption { "Audit entries, newest first" }
                     thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "Actor" }
                         th scope="col" { "Action" } th scope="col" { "Subject" } th scope="col" { "Details" } } }

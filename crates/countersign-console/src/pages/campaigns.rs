@@ -19,7 +19,7 @@ pub async fn list(State(state): State<ConsoleState>, Extension(v): Extension<Vie
     };
     let body = html! {
         @if campaigns.is_empty() { p { "No campaign: no two reports or detections share an indicator yet." } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Campaigns, most recently changed first" }
                 thead { tr { th scope="col" { "Campaign" } th scope="col" { "Status" } th scope="col" { "Sightings" }
                     th scope="col" { "People targeted" } th scope="col" { "Formed" } th scope="col" { "Last change" } } }
@@ -65,7 +65,7 @@ async fn render(
         }
         section aria-labelledby="h-ind" {
             h2 #h-ind { "Indicators" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Shared indicators, with how often each was seen" }
                 thead { tr { th scope="col" { "Indicator" } th scope="col" { "Sightings" } th scope="col" { "First seen" } th scope="col" { "Last seen" } } }
                 tbody { @for i in &c.indicators {
@@ -82,7 +82,7 @@ async fn render(
         }
         section aria-labelledby="h-tl" {
             h2 #h-tl { "Timeline" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Sightings, oldest first" }
                 thead { tr { th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "Shared indicators" } } }
                 tbody { @for t in &c.timeline {

@@ -256,7 +256,7 @@ async fn render_case(
         }
         section aria-labelledby="h-timeline" {
             h2 #h-timeline { "Timeline" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Audited events about this case, oldest first" }
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Detail" } } }
                 tbody { @for e in &timeline {

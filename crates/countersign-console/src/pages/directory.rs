@@ -62,7 +62,7 @@ async fn render(
         }
         section aria-labelledby="h-vendors" {
             h2 #h-vendors { "Vendors" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Enrolled vendors; an overdue review removes trust from their contacts" }
                 thead { tr { th scope="col" { "Vendor" } th scope="col" { "Domains" } th scope="col" { "Privileged" }
                     th scope="col" { "Status" } th scope="col" { "Review due" } } }
@@ -80,7 +80,7 @@ async fn render(
         }
         section aria-labelledby="h-contacts" {
             h2 #h-contacts { "Vendor contacts" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Contacts the help desk may call back" }
                 thead { tr { th scope="col" { "Vendor" } th scope="col" { "Name" } th scope="col" { "Email" }
                     th scope="col" { "Phones" } th scope="col" { "Status" } } }
@@ -110,7 +110,7 @@ async fn render(
         }
         section aria-labelledby="h-staff" {
             h2 #h-staff { "IT staff" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Members of IT" }
                 thead { tr { th scope="col" { "Staff ID" } th scope="col" { "Name" } th scope="col" { "Role" }
                     th scope="col" { "Email" } th scope="col" { "Phone" } th scope="col" { "Status" } } }

@@ -353,7 +353,7 @@ pub async fn my_reports(
         @if reports.is_empty() {
             p { "You have not reported anything yet. " a href="/console/report" { "Report a suspicious offer" } }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Your reports, newest first" }
                 thead { tr { th scope="col" { "Received" } th scope="col" { "Report" } th scope="col" { "Status" } th scope="col" { "Outcome" } } }
                 tbody { @for r in &reports {

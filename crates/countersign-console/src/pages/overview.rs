@@ -122,7 +122,7 @@ pub async fn overview(
             figure.chart-box {
                 (verdict_chart(&o.days, &o.verdicts))
             }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Messages per day by verdict (the chart's numbers)" }
                 thead { tr { th scope="col" { "Day" } @for w in VERDICTS { th scope="col" { (w) } } th scope="col" { "total" } } }
                 tbody { @for (d, day) in o.days.iter().enumerate() {
@@ -133,7 +133,7 @@ pub async fn overview(
         section aria-labelledby="h-ages" {
             h2 #h-ages { "Held cases waiting, by age" }
             figure.chart-box { (age_chart(&ages, &o.case_ages)) }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Pending cases by age (the chart's numbers)" }
                 thead { tr { @for a in ages { th scope="col" { (a) } } } }
                 tbody { tr { @for n in o.case_ages { td { (n) } } } }

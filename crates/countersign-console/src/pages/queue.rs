@@ -62,7 +62,7 @@ pub fn claimed_words(case: &Case) -> String {
 /// The held cases table.
 pub fn held_table(cases: &[Case], now: time::OffsetDateTime, caption: &str) -> Markup {
     html! {
-        div.scroll {
+        div.scroll tabindex="0" {
             table {
                 caption { (caption) }
                 thead { tr {
@@ -178,7 +178,7 @@ pub async fn queue(
                 @if p.messages.is_empty() {
                     p { "No message matches." }
                 } @else {
-                    div.scroll {
+                    div.scroll tabindex="0" {
                         table {
                             caption { "Messages, newest first" }
                             thead { tr {
@@ -290,7 +290,7 @@ pub async fn message(
         }
         section aria-labelledby="h-auth" {
             h2 #h-auth { "Authentication" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Results" }
                 thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Detail" } } }
                 tbody {
