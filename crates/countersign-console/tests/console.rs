@@ -41,10 +41,12 @@ async fn every_page_carries_a_strict_csp_and_no_inline_script_or_style() {
         assert!(!lower.contains("<script"), "{path} has a script");
         assert!(!lower.contains(" style="), "{path} has an inline style");
         assert!(!lower.contains("<style"), "{path} has a style element");
-        assert!(
-            !lower.contains("http://") && !lower.contains("https://"),
-            "{path} loads something remote"
-        );
+        for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url("] {
+            assert!(
+                !lower.contains(attr),
+                "{path} refers to something remote ({attr})"
+            );
+        }
     }
     let (status, h, css) = w.get(None, "/console/assets/console.css").await;
     assert_eq!(status, StatusCode::OK);
@@ -365,6 +367,16 @@ async fn the_case_and_message_views_show_controls_findings_and_numbers_not_to_us
     assert_eq!(status, StatusCode::OK);
     assert!(msg.contains("asks to reset multi-factor authentication"));
     assert!(msg.contains("Do not call: </strong>+15550100"));
+    // The message's link is shown as text with its real destination, never as a link.
+    assert!(
+        msg.contains("<code>login.vendor0.example.attacker.test</code>"),
+        "{msg}"
+    );
+    assert!(!msg.contains("href=\"https://login"));
+    assert!(
+        msg.contains("&lt;a href="),
+        "the HTML is shown escaped, as text"
+    );
     // Refusals of the use case come back as a page that names them.
     let (status, _, refused) = w
         .post(

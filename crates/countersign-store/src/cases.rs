@@ -288,6 +288,7 @@ impl Store {
             let mut audit = Vec::new();
             let mut published = Vec::new();
             let mut recorded = Vec::with_capacity(batch.len());
+            let mut day_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
             for item in batch {
                 let m = &item.message;
                 // A digest already recorded (by this node before a crash,
@@ -325,6 +326,9 @@ impl Store {
                 if !inserted {
                     continue;
                 }
+                *day_counts
+                    .entry((ms(m.received_at).div_euclid(86_400_000), m.verdict.clone()))
+                    .or_insert(0i64) += 1;
                 if let Some(case) = &item.case {
                     insert_case_in_tx!(tx, case, Some(m.id.as_str()));
                 }
@@ -333,6 +337,18 @@ impl Store {
                 }
                 audit.extend(item.audit);
                 published.extend(item.published);
+            }
+            for ((day, verdict), n) in &day_counts {
+                sqlx::query(
+                    "INSERT INTO message_day_counts (day, verdict, n) VALUES ($1, $2, $3) \
+                     ON CONFLICT (day, verdict) DO UPDATE SET n = message_day_counts.n + excluded.n",
+                )
+                .bind(*day)
+                .bind(verdict)
+                .bind(*n)
+                .execute(&mut *tx)
+                .await
+                .map_err(q("count messages by day"))?;
             }
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);

@@ -183,18 +183,18 @@ impl Store {
         })
     }
 
-    /// Messages per (verdict, day) received at or after `since`; days are
-    /// counted in whole UTC days since the epoch.
+    /// Messages per (verdict, day) on the UTC day of `since` and after;
+    /// days are counted in whole UTC days since the epoch. Read from the
+    /// per-day counts every recording keeps, not by counting messages.
     pub async fn verdicts_by_day(
         &self,
         since: OffsetDateTime,
     ) -> Result<Vec<(String, i64, i64)>, StoreError> {
         with_db!(&self.db, |pool, _begin| {
             let rows = sqlx::query(
-                "SELECT verdict, received_at / 86400000 AS day, COUNT(*) AS n FROM messages \
-                 WHERE received_at >= $1 GROUP BY verdict, received_at / 86400000",
+                "SELECT verdict, day, n FROM message_day_counts WHERE day >= $1 ORDER BY day, verdict",
             )
-            .bind(ms(since))
+            .bind(ms(since).div_euclid(86_400_000))
             .fetch_all(pool)
             .await
             .map_err(q("count verdicts by day"))?;

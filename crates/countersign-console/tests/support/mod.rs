@@ -203,6 +203,7 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
     let id = format!("m_bench_{i:08}");
     let from = format!("sender{}@vendor{}.example", i % 500, i % 50);
     let subject = format!("Request {i}: please reset the MFA of user {}", i % 977);
+    let (from, subject) = (from.as_str(), subject.as_str());
     let document = serde_json::json!({
         "spf": {"result": "pass", "domain": format!("vendor{}.example", i % 50), "identity": "mailfrom"},
         "dkim": [{"domain": format!("vendor{}.example", i % 50), "selector": "s1", "algorithm": "ed25519-sha256", "result": "pass"}],
@@ -228,7 +229,7 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
                 claimed: ClaimedIdentity {
                     kind: ClaimKind::Unknown,
                     matched_by: MatchedBy::Nothing,
-                    claim: from.clone(),
+                    claim: from.to_owned(),
                     vendor_id: None,
                     vendor_name: None,
                     person_name: None,
@@ -238,7 +239,7 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
                 },
                 request: RequestSummary {
                     kinds: vec!["mfa_reset".into()],
-                    summary: subject.clone(),
+                    summary: subject.to_owned(),
                 },
                 request_digest: format!("{i:064x}"),
                 reasons: vec!["a high-risk request needs verification".into()],
@@ -261,15 +262,26 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
             source: "smtp".into(),
             client_ip: "192.0.2.1".into(),
             helo: "mx.vendor.example".into(),
-            mail_from: from.clone(),
+            mail_from: from.to_owned(),
             rcpt: vec!["helpdesk@acme.example".into()],
-            from_address: Some(from),
-            subject: Some(subject),
+            from_address: Some(from.to_owned()),
+            subject: Some(subject.to_owned()),
             verdict: verdict.into(),
             document: document.to_string(),
             summary: summary.to_string(),
             digest: vec![0; 32],
-            raw: None,
+            // Kept for what is held back, as the service keeps it.
+            raw: matches!(verdict, "hold" | "quarantine" | "reject").then(|| {
+                format!(
+                    "From: Support <{from}>\r\nTo: helpdesk@acme.example\r\nSubject: {subject}\r\n\r\n\
+                     Please reset the MFA of user {}. Call +1 555 0100 or see\r\n\
+                     <a href=\"https://login.vendor{}.example.attacker.test/x\">https://login.vendor{}.example</a>\r\n",
+                    i % 977,
+                    i % 50,
+                    i % 50
+                )
+                .into_bytes()
+            }),
             case_id: case.as_ref().map(|c| c.id.clone()),
         },
         audit: vec![AuditEvent::new(
@@ -281,7 +293,8 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
         )],
         case,
         published: Vec::new(),
-        envelope_digest: None,
+        // Recorded through SMTP ingress: what is quarantined is listed.
+        envelope_digest: Some(format!("bench-envelope-{i:020}").into_bytes()),
         relay: None,
     }
 }
