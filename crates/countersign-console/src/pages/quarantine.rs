@@ -10,13 +10,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
+/// Messages listed at once: each carries two forms.
+const PAGE: u32 = 50;
+
 async fn render(
     state: &ConsoleState,
     v: &Viewer,
     message: Option<(String, bool)>,
     status: StatusCode,
 ) -> Response {
-    let list = match state.services.quarantine(&v.principal, 200).await {
+    let list = match state.services.quarantine(&v.principal, PAGE).await {
         Ok(l) => l,
         Err(err) => return layout::service_error(Some(v), err),
     };
@@ -26,7 +29,7 @@ async fn render(
         @if list.is_empty() {
             p { "The quarantine is empty." }
         } @else {
-            p { (list.len()) " message(s), newest first. Open one to read its findings before deciding." }
+            p { @if list.len() as u32 == PAGE { "The newest " (PAGE) " messages" } @else { (list.len()) " message(s), newest first" } ". Open one to read its findings before deciding." }
             @for (i, q) in list.iter().enumerate() {
                 @let h = format!("q-{i}");
                 article.card aria-labelledby=(h) {
