@@ -96,9 +96,11 @@ async fn a_route_missing_from_the_access_table_is_refused_not_served() {
     // for one that is not): walk the forms of a case page and the queue.
     let w = world("table").await;
     let analyst = w.person("ana", &["analyst"]).await;
-    support::fill(w.services.store(), 10, 1).await;
+    support::fill(w.services.store(), 20, 2).await;
+    // Case 0 needs two approvals, case 10 a vendor signature: their forms differ.
     for path in [
         "/console/cases/c_bench_00000000",
+        "/console/cases/c_bench_00000010",
         "/console/queue",
         "/console/report",
     ] {

@@ -244,11 +244,20 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
                 request_digest: format!("{i:064x}"),
                 reasons: vec!["a high-risk request needs verification".into()],
                 do_not_call: vec!["+15550100".into()],
-                controls: vec![
-                    Control::Callback,
-                    Control::OneTimeCode,
-                    Control::VendorSignature,
-                ],
+                // Every third also needs two approvals (the approvers' page).
+                controls: if i.is_multiple_of(3) {
+                    vec![
+                        Control::Callback,
+                        Control::OneTimeCode,
+                        Control::DualApproval,
+                    ]
+                } else {
+                    vec![
+                        Control::Callback,
+                        Control::OneTimeCode,
+                        Control::VendorSignature,
+                    ]
+                },
             },
             at,
             time::Duration::hours(72),
