@@ -473,3 +473,78 @@ async fn the_overview_draws_svg_charts_with_the_same_numbers_in_tables() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn an_administrator_releases_and_deletes_quarantined_messages_with_a_reason() {
+    let w = world("quarantine").await;
+    let admin = w.person("lee", &["security_admin"]).await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 20, 0).await;
+    // Messages 3, 8, 13, 18 are quarantined (verdicts cycle), 4, 9, ... rejected.
+    let (_, _, list) = w.get(Some(&analyst), "/console/quarantine").await;
+    assert!(list.contains("/console/messages/m_bench_00000003"));
+    assert!(
+        !list.contains("Release to the help desk"),
+        "analysts review, they do not release"
+    );
+    let (_, _, list) = w.get(Some(&admin), "/console/quarantine").await;
+    assert!(list.contains("Release to the help desk") && list.contains("Delete content"));
+    // No reason: refused, named, nothing changed.
+    let (status, _, refused) = w
+        .post(
+            &admin,
+            "/console/quarantine/m_bench_00000003/delete",
+            &[("reason", " ")],
+            Some(&admin.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.contains("reason: say why it is deleted"),
+        "{refused}"
+    );
+    let (status, h, _) = w
+        .post(
+            &admin,
+            "/console/quarantine/m_bench_00000003/delete",
+            &[("reason", "phishing, reported")],
+            Some(&admin.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&h), "/console/quarantine?done=deleted");
+    let (status, _, _) = w
+        .post(
+            &admin,
+            "/console/quarantine/m_bench_00000008/release",
+            &[("reason", "false positive")],
+            Some(&admin.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, after) = w
+        .get(Some(&admin), "/console/quarantine?done=deleted")
+        .await;
+    assert!(after.contains("content was deleted"));
+    assert!(!after.contains("m_bench_00000003\"") && !after.contains("m_bench_00000008\""));
+    assert!(after.contains("m_bench_00000013"));
+    // Both decisions are in the audit log with who and why.
+    let (_, _, audit) = w
+        .get(Some(&admin), "/console/audit?action=message.quarantine")
+        .await;
+    assert!(
+        audit.contains("message.quarantine.delete") && audit.contains("phishing, reported"),
+        "{audit}"
+    );
+    assert!(audit.contains("false positive"), "{audit}");
+    // Deleting twice: the message is no longer in quarantine.
+    let (status, _, _) = w
+        .post(
+            &admin,
+            "/console/quarantine/m_bench_00000003/delete",
+            &[("reason", "again")],
+            Some(&admin.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
