@@ -456,6 +456,22 @@ test('a second report with the same number joins a campaign the administrator co
   await lee.locator('.lead .badge', { hasText: 'contained' }).waitFor();
 });
 
+test('the security team triages a report and the reporter sees the outcome', async () => {
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/triage`);
+  await check(lee, 'triage');
+  const report = lee.locator('article', { hasText: 'Mike from IT' });
+  await report.getByLabel('Outcome').selectOption('malicious');
+  await report.getByLabel('Note for the reporter').fill('A known scam; we blocked the number.');
+  await report.getByRole('button', { name: /Record outcome/ }).click();
+  await done(lee, 'the outcome is recorded');
+  const jordan = people.jordan.page;
+  await jordan.goto(`${base}/console/reports`);
+  const rows = await jordan.locator('tbody').innerText();
+  assert.match(rows, /triaged/);
+  assert.doesNotMatch(rows.split('\n').find((l) => /triaged/.test(l)) ?? '', /Not yet reviewed/);
+});
+
 test('a security administrator releases a quarantined message', async () => {
   const page = people.lee.page;
   await page.goto(`${base}/console/quarantine`);

@@ -50,6 +50,7 @@ fn nav(v: &Viewer) -> Markup {
         links.push(("/console/overview", "Overview"));
         links.push(("/console/queue", "Queue"));
         links.push(("/console/quarantine", "Quarantine"));
+        links.push(("/console/triage", "Reports"));
     }
     if v.can(&[countersign_accounts::Role::SecurityAdmin]) {
         links.push(("/console/directory", "Directory"));

@@ -88,6 +88,8 @@ pub const PAGES: &[PageSpec] = &[
     page("POST", "/console/setup/totp", Access::SignedIn),
     page("POST", "/console/setup/totp/confirm", Access::SignedIn),
     page("GET", "/console/overview", Access::Roles(QUEUE)),
+    page("GET", "/console/triage", Access::Roles(QUEUE)),
+    page("POST", "/console/triage/{id}", Access::Roles(QUEUE)),
     page("GET", "/console/queue", Access::Roles(QUEUE)),
     page("GET", "/console/messages/{id}", Access::Roles(QUEUE)),
     page("GET", "/console/cases/{id}", Access::Roles(CASE_READERS)),
@@ -328,6 +330,8 @@ pub fn router(state: ConsoleState) -> Router {
             post(pages::auth::confirm_totp),
         )
         .route("/console/overview", get(pages::overview::overview))
+        .route("/console/triage", get(pages::triage::list))
+        .route("/console/triage/{id}", post(pages::triage::triage))
         .route("/console/queue", get(pages::queue::queue))
         .route("/console/messages/{id}", get(pages::queue::message))
         .route("/console/cases/{id}", get(pages::cases::case_page))

@@ -194,6 +194,8 @@ async fn a_page_of_one_role_opened_by_another_is_refused() {
         (&approver, "/console/directory"),
         (&analyst, "/console/campaigns"),
         (&employee, "/console/audit"),
+        (&employee, "/console/triage"),
+        (&approver, "/console/triage"),
         (&analyst, "/console/it"),
         (&approver, "/console/queue"),
         (&approver, "/console/messages/m_bench_00000000"),

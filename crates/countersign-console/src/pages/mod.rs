@@ -9,6 +9,7 @@ pub mod employees;
 pub mod overview;
 pub mod quarantine;
 pub mod queue;
+pub mod triage;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
