@@ -48,6 +48,9 @@ fi
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast
 
+step "the web console in a real browser (chromium, playwright-core, axe-core)"
+scripts/browser-test.sh
+
 step "conformance suites and corpora: pass counts"
 # Re-runs the (fast) drivers with their tables shown; failures already
 # failed the step above.

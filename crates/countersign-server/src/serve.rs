@@ -375,7 +375,22 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
                     .unwrap_or(countersign_http::Limits::default().max_message_bytes),
                 ..countersign_http::Limits::default()
             },
-        });
+        })
+        // The web console: the same Services, its own access table and CSRF
+        // checks; cookies are Secure when people reach us over https.
+        .merge(countersign_console::router(
+            countersign_console::ConsoleState {
+                services: services.clone(),
+                config: countersign_console::ConsoleConfig {
+                    secure_cookies: config
+                        .serve
+                        .public_url
+                        .as_deref()
+                        .is_some_and(|u| u.starts_with("https://")),
+                    ..countersign_console::ConsoleConfig::default()
+                },
+            },
+        ));
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -11,13 +11,16 @@
 //! changes.
 
 pub mod accounts;
+pub mod audit_view;
 pub mod cases;
+pub mod directory_admin;
 mod directory_view;
 pub mod employees;
 pub mod messages;
 pub mod metrics;
 pub mod posture;
 pub mod quarantine;
+pub mod queue;
 pub mod relay;
 pub mod webhooks;
 

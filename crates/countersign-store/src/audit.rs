@@ -278,6 +278,72 @@ impl Store {
         })
     }
 
+    /// Entries matching the filters (each optional: an action prefix, an
+    /// exact actor, an exact subject), newest first, strictly before
+    /// `before` (a sequence number), at most `limit`.
+    pub async fn audit_search(
+        &self,
+        action_prefix: Option<&str>,
+        actor: Option<&str>,
+        subject: Option<&str>,
+        before: Option<u64>,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut sql = String::from(
+            "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_entries WHERE 1 = 1",
+        );
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if action_prefix.is_some() {
+            sql += &format!(" AND action LIKE {}", next());
+        }
+        if actor.is_some() {
+            sql += &format!(" AND actor = {}", next());
+        }
+        if subject.is_some() {
+            sql += &format!(" AND subject = {}", next());
+        }
+        if before.is_some() {
+            sql += &format!(" AND seq < {}", next());
+        }
+        sql += &format!(" ORDER BY seq DESC LIMIT {}", next());
+        // `%` is dropped from the prefix; `_` still matches any one
+        // character, which only widens a prefix search slightly.
+        let prefix = action_prefix.map(|p| format!("{}%", p.replace('%', "")));
+        with_db!(&self.db, |pool, _begin| {
+            let mut query = sqlx::query(&sql);
+            if let Some(p) = &prefix {
+                query = query.bind(p);
+            }
+            if let Some(a) = actor {
+                query = query.bind(a);
+            }
+            if let Some(s) = subject {
+                query = query.bind(s);
+            }
+            if let Some(b) = before {
+                query = query.bind(b as i64);
+            }
+            query
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(q("search audit entries"))?
+                .iter()
+                .map(entry_from)
+                .collect()
+        })
+    }
+
+    /// The key that verifies this installation's checkpoints, when the
+    /// store was opened with it.
+    pub fn verifying_key(&self) -> Option<VerifyingKey> {
+        self.signer.as_ref().map(|k| k.verifying_key())
+    }
+
     /// Walks the whole chain against the checkpoints and the chain head, in
     /// one consistent read, with constant memory. The outer `Result` is the
     /// database failing; the inner one is the answer: intact, or the first

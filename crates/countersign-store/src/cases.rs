@@ -158,6 +158,18 @@ fn case_from_doc(text: &str) -> Result<Case, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt("cases", format!("case document: {e}")))
 }
 
+/// 1 when `case` is pending and its dual approval still waits (the
+/// `approval_pending` column the approvers' page lists by).
+pub(crate) fn approval_pending(case: &Case) -> i64 {
+    i64::from(
+        case.state == CaseState::Pending
+            && case.controls.iter().any(|c| {
+                c.control == countersign_model::verdict::Control::DualApproval
+                    && c.status == countersign_cases::ControlStatus::Pending
+            }),
+    )
+}
+
 fn case_doc(case: &Case) -> String {
     serde_json::to_string(case).unwrap_or_default()
 }
@@ -243,7 +255,7 @@ macro_rules! insert_case_in_tx {
         let case: &Case = $case;
         sqlx::query(
             "INSERT INTO cases (id, state, opened_at, updated_at, expires_at, vendor_id, message_id, \
-             version, document) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+             version, document, approval_pending) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
         )
         .bind(&case.id)
         .bind(case.state.as_str())
@@ -253,6 +265,7 @@ macro_rules! insert_case_in_tx {
         .bind(case.vendor_id())
         .bind($message_id)
         .bind(case_doc(case))
+        .bind($crate::cases::approval_pending(case))
         .execute(&mut *$tx)
         .await
         .map_err(q("insert case"))?;
@@ -279,6 +292,7 @@ impl Store {
             let mut audit = Vec::new();
             let mut published = Vec::new();
             let mut recorded = Vec::with_capacity(batch.len());
+            let mut day_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
             for item in batch {
                 let m = &item.message;
                 // A digest already recorded (by this node before a crash,
@@ -316,6 +330,9 @@ impl Store {
                 if !inserted {
                     continue;
                 }
+                *day_counts
+                    .entry((ms(m.received_at).div_euclid(86_400_000), m.verdict.clone()))
+                    .or_insert(0i64) += 1;
                 if let Some(case) = &item.case {
                     insert_case_in_tx!(tx, case, Some(m.id.as_str()));
                 }
@@ -335,6 +352,18 @@ impl Store {
                 }
                 audit.extend(item.audit);
                 published.extend(item.published);
+            }
+            for ((day, verdict), n) in &day_counts {
+                sqlx::query(
+                    "INSERT INTO message_day_counts (day, verdict, n) VALUES ($1, $2, $3) \
+                     ON CONFLICT (day, verdict) DO UPDATE SET n = message_day_counts.n + excluded.n",
+                )
+                .bind(*day)
+                .bind(verdict)
+                .bind(*n)
+                .execute(&mut *tx)
+                .await
+                .map_err(q("count messages by day"))?;
             }
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
@@ -409,7 +438,7 @@ impl Store {
             let mut tx = begin(pool).await?;
             let done = sqlx::query(
                 "UPDATE cases SET state = $3, updated_at = $4, expires_at = $5, version = version + 1, \
-                 document = $6 WHERE id = $1 AND version = $2",
+                 document = $6, approval_pending = $7 WHERE id = $1 AND version = $2",
             )
             .bind(&case.id)
             .bind(version)
@@ -417,6 +446,7 @@ impl Store {
             .bind(ms(case.updated_at))
             .bind(ms(case.expires_at))
             .bind(case_doc(case))
+            .bind(approval_pending(case))
             .execute(&mut *tx)
             .await
             .map_err(q("update case"))?;

@@ -21,6 +21,7 @@ mod employees;
 mod error;
 mod migrate;
 pub mod posture;
+mod queue;
 pub mod relay;
 mod rows;
 
@@ -33,6 +34,7 @@ pub use cases::{
 pub use employees::{Correlation, ReportRecord, StaffPhoto, Ticket};
 pub use error::StoreError;
 pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
+pub use queue::{MessageCursor, MessageFilter, MessageListing};
 pub use relay::{NewRelay, QuarantinedMessage, RelayCounts, RelayJob, RelayOutcome};
 
 /// How many audit entries may accumulate before an append signs a new

@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_correlation.sql"),
         include_str!("../migrations/postgres/0006_correlation.sql"),
     ),
+    (
+        7,
+        "console: indexes for the queue's pages",
+        include_str!("../migrations/sqlite/0007_console.sql"),
+        include_str!("../migrations/postgres/0007_console.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

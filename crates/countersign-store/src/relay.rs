@@ -309,10 +309,18 @@ impl Store {
 
     /// Quarantined messages, newest first.
     pub async fn quarantine(&self, limit: u32) -> Result<Vec<QuarantinedMessage>, StoreError> {
+        // SQLite's planner, without statistics, prefers the verdict index
+        // and sorts every quarantined message; the partial index on this
+        // exact condition (migration 0006) reads the newest in order.
+        // PostgreSQL's planner has statistics and needs no hint.
+        let hint = match self.backend() {
+            crate::Backend::Sqlite => "INDEXED BY messages_quarantine",
+            crate::Backend::Postgres => "",
+        };
         let sql = format!(
             "SELECT id, received_at, verdict, mail_from, rcpt, from_address, subject, \
-             CAST(LENGTH(raw) AS BIGINT) AS size FROM messages WHERE {QUARANTINE} \
-             ORDER BY received_at DESC, id LIMIT $1"
+             CAST(LENGTH(raw) AS BIGINT) AS size FROM messages {hint} WHERE {QUARANTINE} \
+             ORDER BY received_at DESC, id DESC LIMIT $1"
         );
         with_db!(&self.db, |pool, _begin| {
             let rows = sqlx::query(&sql)
