@@ -684,6 +684,11 @@ impl Store {
                 }
             };
             let mut outcomes = Vec::with_capacity(sightings.len());
+            // Campaigns grown in this batch: their documents are written
+            // once at its end, not once per sighting (a wave joins one
+            // campaign many times over).
+            let mut grown: std::collections::HashMap<String, Campaign> =
+                std::collections::HashMap::new();
             for sighting in &sightings {
                 let since = ms(sighting.at - window);
                 // One statement per chunk of indicators (each still takes
@@ -722,6 +727,11 @@ impl Store {
                         });
                     }
                 }
+                for m in &mut matches {
+                    if let Some(c) = m.campaign_id.as_ref().and_then(|id| grown.get(id)) {
+                        m.campaign_size = c.sightings;
+                    }
+                }
                 let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
                 macro_rules! load_sightings {
                     ($ids:expr) => {{
@@ -740,17 +750,24 @@ impl Store {
                 }
                 macro_rules! load_campaign {
                     ($id:expr) => {{
-                        let row =
-                            sqlx::query("SELECT version, document FROM campaigns WHERE id = $1")
-                                .bind($id)
+                        let id: &str = $id;
+                        match grown.remove(id) {
+                            Some(c) => c,
+                            None => {
+                                let row = sqlx::query(
+                                    "SELECT version, document FROM campaigns WHERE id = $1",
+                                )
+                                .bind(id)
                                 .fetch_one(&mut *tx)
                                 .await
                                 .map_err(q("read campaign"))?;
-                        let c: Campaign = from_doc(
-                            "campaigns",
-                            &row.text("document").map_err(q("read campaign"))?,
-                        )?;
-                        c
+                                let c: Campaign = from_doc(
+                                    "campaigns",
+                                    &row.text("document").map_err(q("read campaign"))?,
+                                )?;
+                                c
+                            }
+                        }
                     }};
                 }
                 let mut assigned: Vec<String> = vec![sighting.id.clone()];
@@ -834,16 +851,7 @@ impl Store {
                         Some(c)
                     }
                     Correlation::Grew { campaign: c, .. } => {
-                        sqlx::query(
-                            "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3, sightings = $4 WHERE id = $1",
-                        )
-                        .bind(&c.id)
-                        .bind(ms(c.updated_at))
-                        .bind(to_doc(c))
-                        .bind(i64::try_from(c.sightings).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(q("update campaign"))?;
+                        grown.insert(c.id.clone(), c.clone());
                         Some(c)
                     }
                 };
@@ -877,6 +885,18 @@ impl Store {
                 audit.extend(a);
                 published.extend(p);
                 outcomes.push(outcome);
+            }
+            for c in grown.values() {
+                sqlx::query(
+                    "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3, sightings = $4 WHERE id = $1",
+                )
+                .bind(&c.id)
+                .bind(ms(c.updated_at))
+                .bind(to_doc(c))
+                .bind(i64::try_from(c.sightings).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await
+                .map_err(q("update campaign"))?;
             }
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);

@@ -179,11 +179,16 @@ async fn queued_sightings_correlate_in_batches(location: String) {
     // Messages recorded with their sightings: nothing correlated yet.
     let bridge = sighting("m1", 10, &["+5000000001", "+6000000001"]);
     let lone = sighting("m2", 11, &["+7000000001"]);
+    let follower = sighting("m3", 12, &["+6000000001"]);
     let recorded = store
-        .record_messages(vec![held_message(&bridge), held_message(&lone)])
+        .record_messages(vec![
+            held_message(&bridge),
+            held_message(&lone),
+            held_message(&follower),
+        ])
         .await
         .unwrap();
-    assert_eq!(recorded, vec![true, true]);
+    assert_eq!(recorded, vec![true, true, true]);
     assert!(store.sighting_indicators("m1").await.unwrap().is_empty());
     // One bad row in the queue is removed and audited, never a blockage.
     store
@@ -205,10 +210,14 @@ async fn queued_sightings_correlate_in_batches(location: String) {
         )
         .await
         .unwrap();
-    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
     assert_eq!(
         announced,
-        vec![("m1".to_owned(), false), ("m2".to_owned(), true)]
+        vec![
+            ("m1".to_owned(), false),
+            ("m2".to_owned(), true),
+            ("m3".to_owned(), false)
+        ]
     );
     // The bridge joins the larger campaign, which takes in the smaller one
     // (union by size), even though the smaller matched earlier.
@@ -222,6 +231,19 @@ async fn queued_sightings_correlate_in_batches(location: String) {
     assert_eq!(merged, &vec![small.id.clone()]);
     assert_eq!(campaign.sightings, 8);
     assert_eq!(store.sighting_indicators("m1").await.unwrap().len(), 2);
+    // The follower joined the same campaign in the same batch: the stored
+    // document (written once, at the batch's end) has both.
+    let Correlation::Grew {
+        campaign: after, ..
+    } = &outcomes[2].1
+    else {
+        panic!("the follower did not join: {:?}", outcomes[2]);
+    };
+    assert_eq!((after.id.as_str(), after.sightings), (large.id.as_str(), 9));
+    let stored = store.campaign(&large.id).await.unwrap().unwrap();
+    assert_eq!(stored.sightings, 9);
+    assert!(stored.timeline.iter().any(|t| t.sighting_id == "m1"));
+    assert!(stored.timeline.iter().any(|t| t.sighting_id == "m3"));
     let log = store.audit_entries(0, 100).await.unwrap();
     assert!(
         log.iter()
