@@ -69,6 +69,12 @@ impl Authenticator {
         })
     }
 
+    /// The resolver every check asks (shared with other DNS users, such
+    /// as the posture checks, so they see the same answers and cache).
+    pub fn resolver(&self) -> &Arc<DnsResolver> {
+        &self.resolver
+    }
+
     /// The authserv-id written into Authentication-Results.
     pub fn authserv_id(&self) -> &str {
         &self.authserv_id

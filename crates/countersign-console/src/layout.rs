@@ -118,14 +118,16 @@ pub fn status_of(err: &ServiceError) -> StatusCode {
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Upstream(_) => StatusCode::BAD_GATEWAY,
-        ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// A use-case error as a page (internal details are logged, not shown).
 pub fn service_error(viewer: Option<&Viewer>, err: ServiceError) -> Response {
-    if let ServiceError::Store(e) = &err {
-        tracing::error!(error = %e, "console: store error");
+    match &err {
+        ServiceError::Store(e) => tracing::error!(error = %e, "console: store error"),
+        ServiceError::Internal(e) => tracing::error!(error = %e, "console: internal error"),
+        _ => {}
     }
     let title = match &err {
         ServiceError::NotFound(_) => "Not found",

@@ -19,6 +19,7 @@ use countersign_service::cases::{
     SendCodeInput, SignatureInput, TimelineEntry,
 };
 use countersign_service::messages::IncomingMessage;
+use countersign_service::posture::UploadResult;
 use countersign_service::webhooks::{AttemptView, CreatedWebhook, NewWebhook, WebhookView};
 use serde::{Deserialize, Serialize};
 
@@ -831,6 +832,40 @@ pub async fn posture_sources(
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
     let report = state.services.posture_sources(&p, q.domain, q.days).await?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}
+
+/// Names an uploaded report file in results and the audit log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PostureUploadQuery {
+    /// The file's name, as the uploader knows it.
+    pub name: Option<String>,
+}
+
+/// Uploads DMARC aggregate (RFC 7489 / DMARCbis), failure (RFC 6591) or
+/// SMTP TLS (RFC 8460) reports: XML, gzip, zip, JSON, or a mail message
+/// carrying them. Each report is stored whole or not at all and
+/// deduplicated by reporter and report ID; alerts it raises go to the
+/// audit log and to webhook subscribers.
+#[utoipa::path(post, path = "/api/v1/posture/reports", tag = "posture", params(PostureUploadQuery),
+    request_body(content((Vec<u8> = "application/octet-stream"))),
+    responses((status = 200, description = "one line per report found, and the alerts raised", body = UploadResult),
+              (status = 413, description = "larger than 32 MiB", body = Problem),
+              (status = 422, description = "invalid", body = Problem)))]
+pub async fn upload_posture_reports(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    query: Result<Query<PostureUploadQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> ApiResult<Json<UploadResult>> {
+    let Query(q) = query
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
+    Ok(Json(
+        state
+            .services
+            .ingest_posture_reports(&p, q.name, body.to_vec())
+            .await?,
+    ))
 }
 
 /// A quarantined message in the list.

@@ -159,6 +159,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/api/v1/tokens", Access::Roles(ADMIN)),
     route("DELETE", "/api/v1/tokens/{id}", Access::Roles(ADMIN)),
     route("GET", "/api/v1/posture/domains", Access::Roles(ADMIN)),
+    route("POST", "/api/v1/posture/reports", Access::Roles(ADMIN)),
     route("GET", "/api/v1/posture/sources", Access::Roles(ADMIN)),
     route("GET", "/api/v1/webhooks", Access::Roles(ADMIN)),
     route("POST", "/api/v1/webhooks", Access::Roles(ADMIN)),
@@ -244,6 +245,11 @@ pub fn app(state: AppState) -> Router {
     let messages = Router::new()
         .route("/api/v1/messages", post(api::post_message))
         .layer(DefaultBodyLimit::max(limits.max_message_bytes));
+    let posture_uploads = Router::new()
+        .route("/api/v1/posture/reports", post(api::upload_posture_reports))
+        .layer(DefaultBodyLimit::max(
+            countersign_service::posture::MAX_UPLOAD_BYTES,
+        ));
     let reports = Router::new()
         .route(
             "/api/v1/reports",
@@ -332,6 +338,7 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     messages
+        .merge(posture_uploads)
         .merge(reports)
         .merge(rest)
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))

@@ -19,7 +19,7 @@ use utoipa::OpenApi;
         api::list_accounts, api::create_account, api::unlock_account, api::disable_account,
         api::list_tokens, api::create_token, api::revoke_token,
         api::list_webhooks, api::create_webhook, api::disable_webhook, api::webhook_deliveries,
-        api::posture_domains, api::posture_sources,
+        api::posture_domains, api::posture_sources, api::upload_posture_reports,
         employees_api::staff_lookup, employees_api::staff_photo, employees_api::upload_staff_photo,
         employees_api::verify_caller, employees_api::get_verification, employees_api::submit_caller_code,
         employees_api::push_ticket, employees_api::submit_report, employees_api::my_reports,

@@ -23,6 +23,15 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A failure of ours: the client learns only that it was logged.
+    fn internal() -> Self {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+    }
+
     /// A problem of kind `slug` with `status`.
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
         Self {
@@ -84,14 +93,14 @@ impl From<ServiceError> for Problem {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "throttled", m)
             }
             ServiceError::Upstream(m) => Problem::new(StatusCode::BAD_GATEWAY, "upstream", m),
+            ServiceError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                Problem::internal()
+            }
             ServiceError::Store(e) => {
                 // The details go to the log, never to the client.
                 tracing::error!(error = %e, "storage failure");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "an internal error occurred; it has been logged",
-                )
+                Problem::internal()
             }
         }
     }

@@ -16,6 +16,12 @@ pub const NEW_UNALIGNED_SOURCE: &str = "posture.alert.new_unaligned_source";
 pub const NEW_UNALIGNED_SOURCES_MORE: &str = "posture.alert.new_unaligned_sources_more";
 /// Audit action of a drop in the aligned share of a domain's mail.
 pub const ALIGNED_SHARE_DROP: &str = "posture.alert.aligned_share_drop";
+/// Every alert action, as webhook subscribers name them.
+pub const ACTIONS: [&str; 3] = [
+    NEW_UNALIGNED_SOURCE,
+    NEW_UNALIGNED_SOURCES_MORE,
+    ALIGNED_SHARE_DROP,
+];
 
 /// When to raise alerts.
 #[derive(Debug, Clone, Serialize)]

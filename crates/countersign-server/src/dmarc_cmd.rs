@@ -8,8 +8,6 @@
 //! - `check`: our published SPF, DMARC, DKIM and MX records.
 
 use crate::db_cmd::{self, print_table};
-use crate::dmarc_ingest::{self, IngestOptions, Input, Outcome};
-use crate::posture_dns;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use countersign_dns::resolver::{DnsResolver, ResolverSettings};
@@ -17,6 +15,8 @@ use countersign_dns::zone::ZoneSet;
 use countersign_posture::alerts::AlertPolicy;
 use countersign_posture::checks::{CheckRequest, DomainReport, Severity};
 use countersign_posture::{ExtractLimits, ServiceCatalog, SourceStats, Volume};
+use countersign_service::posture_dns;
+use countersign_service::posture_ingest::{self, IngestOptions, Input, Outcome};
 use countersign_store::PostureQuery;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -276,7 +276,7 @@ fn ingest(db: &str, args: &DmarcArgs, a: &IngestArgs) -> Result<ExitCode> {
         let started = Instant::now();
         let json = args.json;
         let mut reports = 0u64;
-        let run = dmarc_ingest::ingest(
+        let run = posture_ingest::ingest(
             store.as_ref().map(|(s, _)| s),
             inputs,
             &options,

@@ -4,9 +4,9 @@
 //! that could not be read is flagged for a person, so none is taken twice
 //! and none is lost silently. A dry run touches nothing.
 
-use crate::dmarc_ingest::{Input, Outcome};
 use anyhow::{Context, Result};
 use countersign_mailbox::{ImapConfig, ImapMailbox, Maildir, MaildirMessage};
+use countersign_service::posture_ingest::{Input, Outcome};
 use std::collections::HashMap;
 
 /// Largest message taken from a mailbox.

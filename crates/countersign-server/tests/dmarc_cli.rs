@@ -3,8 +3,11 @@
 //! server (Dovecot on loopback, `scripts/dovecot.sh`), against SQLite and
 //! PostgreSQL (`scripts/postgres.sh`), and DNS checks on zone files.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::report_xml;
 
 struct Env {
     db: String,
@@ -116,29 +119,6 @@ impl Env {
 }
 
 /// A small aggregate report: `(ip, count, aligned)` records, for a day.
-fn report_xml(reporter: &str, id: &str, day: i64, records: &[(&str, u64, bool)]) -> String {
-    let begin = 1_700_006_400 + day * 86_400;
-    let mut x = format!(
-        "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>{reporter}</org_name>\
-         <email>dmarc@{reporter}</email><report_id>{id}</report_id><date_range><begin>{begin}</begin>\
-         <end>{}</end></date_range></report_metadata><policy_published><domain>example.com</domain>\
-         <p>reject</p></policy_published>",
-        begin + 86_399
-    );
-    for (ip, count, aligned) in records {
-        let r = if *aligned { "pass" } else { "fail" };
-        x.push_str(&format!(
-            "<record><row><source_ip>{ip}</source_ip><count>{count}</count><policy_evaluated>\
-             <disposition>{}</disposition><dkim>{r}</dkim><spf>{r}</spf></policy_evaluated></row>\
-             <identifiers><header_from>example.com</header_from></identifiers><auth_results>\
-             <spf><domain>example.com</domain><result>{r}</result></spf></auth_results></record>",
-            if *aligned { "none" } else { "reject" }
-        ));
-    }
-    x.push_str("</feedback>");
-    x
-}
-
 fn ingest_and_report(e: &Env) {
     // Every parsedmarc aggregate sample: stored, or a duplicate of one
     // stored (same reporter and report ID); none fails.

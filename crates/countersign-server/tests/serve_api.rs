@@ -741,6 +741,73 @@ async fn journeys(install: Install) {
     api.get("/api/v1/posture/sources", Some(&people.analyst))
         .await
         .expect(403);
+    // Reports uploaded through the API: packed ones too, each stored once,
+    // a broken one named; a month of clean reports (the baseline of the
+    // alert checked at the end).
+    let upload = |name: &str, bytes: Vec<u8>, token: String| {
+        let api = &api;
+        let path = format!("/api/v1/posture/reports?name={name}");
+        async move {
+            api.send(
+                "POST",
+                &path,
+                Some(&token),
+                Some("application/octet-stream"),
+                bytes,
+            )
+            .await
+        }
+    };
+    let zipped = support::repo().join(
+        "../shared/corpora/dmarc-parsedmarc-samples/aggregate/estadocuenta1.infonacot.gob.mx!example.com!1536853302!1536939702!2940.xml.zip",
+    );
+    let first = upload(
+        "sample.zip",
+        std::fs::read(&zipped).unwrap(),
+        people.admin.clone(),
+    )
+    .await
+    .ok();
+    assert_eq!(first["reports"][0]["status"], "stored", "{first}");
+    assert_eq!(first["reports"][0]["via"], "zip/xml", "{first}");
+    let again = upload(
+        "sample.zip",
+        std::fs::read(&zipped).unwrap(),
+        people.admin.clone(),
+    )
+    .await
+    .ok();
+    assert_eq!(again["reports"][0]["status"], "duplicate", "{again}");
+    let broken = upload(
+        "broken.xml",
+        b"<feedback><report_metadata>".to_vec(),
+        people.admin.clone(),
+    )
+    .await
+    .ok();
+    assert_eq!(broken["reports"][0]["status"], "error", "{broken}");
+    assert!(
+        broken["reports"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("upload:broken.xml"),
+        "{broken}"
+    );
+    upload("x.xml", b"<feedback/>".to_vec(), people.analyst.clone())
+        .await
+        .expect(403);
+    for day in 0..28 {
+        let x = support::report_xml(
+            "up.example",
+            &format!("up-{day}"),
+            day,
+            &[("192.0.2.1", 100, true)],
+        );
+        let run = upload("base.xml", x.into_bytes(), people.admin.clone())
+            .await
+            .ok();
+        assert_eq!(run["alerts"].as_array().unwrap().len(), 0, "{run}");
+    }
     let accounts = api.get("/api/v1/accounts", Some(&people.admin)).await.ok();
     let priya = accounts
         .as_array()
@@ -821,9 +888,55 @@ async fn journeys(install: Install) {
     )
     .await
     .expect(409);
-    receiver
-        .wait_for(20, |d| d.iter().any(|x| x.event_type == "case.expired"))
+    // A month of clean reports was uploaded above; now a new source fails
+    // alignment: the alert is in the answer and goes to subscribers.
+    let x = support::report_xml(
+        "up.example",
+        "up-28",
+        28,
+        &[("192.0.2.1", 100, true), ("203.0.113.66", 80, false)],
+    );
+    let run = api
+        .send(
+            "POST",
+            "/api/v1/posture/reports?name=new.xml",
+            Some(&people.admin),
+            Some("application/xml"),
+            x.into_bytes(),
+        )
+        .await
+        .ok();
+    assert!(
+        run["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["message"].as_str().unwrap().contains("203.0.113.66")),
+        "{run}"
+    );
+    let got = receiver
+        .wait_for(20, |d| {
+            d.iter().any(|x| x.event_type == "case.expired")
+                && d.iter().any(|x| {
+                    x.event_type == "posture.alert.new_unaligned_source"
+                        && x.body.contains("203.0.113.66")
+                })
+        })
         .await;
+    // Each alert reached the subscriber, under a stable event ID.
+    let alerts: Vec<&support::Delivery> = got
+        .iter()
+        .filter(|d| d.event_type == "posture.alert.new_unaligned_source")
+        .collect();
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.event_id.starts_with("evt_posture_"))
+    );
+    assert!(
+        alerts.iter().any(|a| a.body.contains("203.0.113.66")),
+        "{alerts:?}"
+    );
     drop(stop);
     assert!(server.stop());
 }

@@ -19,6 +19,8 @@ pub mod employees;
 pub mod messages;
 pub mod metrics;
 pub mod posture;
+pub mod posture_dns;
+pub mod posture_ingest;
 pub mod quarantine;
 pub mod queue;
 pub mod relay;
@@ -108,10 +110,14 @@ pub enum ServiceError {
     /// Storage failed; details are logged, not shown.
     #[error("internal error")]
     Store(#[from] StoreError),
+    /// Something of ours failed (a worker thread); details are logged,
+    /// not shown.
+    #[error("internal error")]
+    Internal(String),
 }
 
 impl ServiceError {
-    fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
         ServiceError::Invalid {
             field: field.to_owned(),
             message: message.into(),

@@ -16,7 +16,9 @@ pub struct NewWebhook {
     pub url: String,
     /// Event types: case.opened, case.control_satisfied, case.verified,
     /// case.denied, case.expired, case.released, verification.failed,
-    /// campaign.formed, campaign.grew, or `*` for all.
+    /// campaign.formed, campaign.grew, posture.alert.new_unaligned_source,
+    /// posture.alert.new_unaligned_sources_more,
+    /// posture.alert.aligned_share_drop, or `*` for all.
     pub events: Vec<String>,
 }
 
@@ -110,7 +112,9 @@ impl Services {
                 events.push("*".to_owned());
                 continue;
             }
-            if crate::employees::EVENT_TYPES.contains(&e.as_str()) {
+            if crate::employees::EVENT_TYPES.contains(&e.as_str())
+                || countersign_posture::alerts::ACTIONS.contains(&e.as_str())
+            {
                 events.push(e.clone());
                 continue;
             }
@@ -120,9 +124,10 @@ impl Services {
                     return Err(ServiceError::invalid(
                         "events",
                         format!(
-                            "{e:?}: one of {}, {}",
+                            "{e:?}: one of {}, {}, {}",
                             EventKind::PUBLISHED.map(|k| k.name()).join(", "),
-                            crate::employees::EVENT_TYPES.join(", ")
+                            crate::employees::EVENT_TYPES.join(", "),
+                            countersign_posture::alerts::ACTIONS.join(", ")
                         ),
                     ));
                 }

@@ -216,7 +216,7 @@ fn webhook_from<R: RowExt>(r: &R) -> Result<Webhook, StoreError> {
 /// live subscription whose event list names the type (or `*`).
 macro_rules! enqueue_in_tx {
     ($tx:expr, $published:expr, $now:expr) => {{
-        let published: &[PublishedEvent] = $published;
+        let published: &[$crate::cases::PublishedEvent] = $published;
         if !published.is_empty() {
             let hooks = sqlx::query("SELECT id, events FROM webhooks WHERE disabled_at IS NULL")
                 .fetch_all(&mut *$tx)

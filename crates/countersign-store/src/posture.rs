@@ -1214,6 +1214,7 @@ impl Store {
             .map_err(q("read run domains"))?;
             let mut raised = Vec::new();
             let mut events = Vec::new();
+            let mut published = Vec::new();
             for domain in domains {
                 let earlier: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM posture_reports WHERE domain = $1 AND id < $2",
@@ -1311,13 +1312,47 @@ impl Store {
                             alert.subject(),
                             alert.details(),
                         ));
+                        published.push(alert_event(&alert, now));
                         raised.push(alert);
                     }
                 }
             }
             let _ = crate::audit::append_in_tx!(tx, events, signer);
+            crate::cases::enqueue_in_tx!(tx, &published, now);
             tx.commit().await.map_err(q("commit alerts"))?;
             Ok(raised)
         })
+    }
+}
+
+/// The webhook event for an alert. Its ID is derived from what makes the
+/// alert unique (domain, action, key), so a receiver can deduplicate even
+/// across nodes.
+fn alert_event(alert: &Alert, now: OffsetDateTime) -> crate::cases::PublishedEvent {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("{}\n{}\n{}", alert.domain(), alert.action(), alert.key()).as_bytes(),
+    );
+    let event_id = format!(
+        "evt_posture_{}",
+        digest.as_ref()[..16]
+            .iter()
+            .fold(String::with_capacity(32), |mut h, b| {
+                let _ = write!(h, "{b:02x}");
+                h
+            })
+    );
+    let payload = serde_json::json!({
+        "id": event_id,
+        "type": alert.action(),
+        "occurred_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "domain": alert.domain(),
+        "alert": alert.details(),
+    })
+    .to_string();
+    crate::cases::PublishedEvent {
+        event_id,
+        event_type: alert.action().to_owned(),
+        payload,
     }
 }

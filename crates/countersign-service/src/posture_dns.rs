@@ -8,7 +8,7 @@ use countersign_posture::checks::{
     self, Answer, CheckRequest, DomainReport, Facts, MAX_QUERIES, Outcome, Query,
 };
 use countersign_posture::{ServiceCatalog, SourceReport};
-use countersign_store::Store;
+use countersign_store::{Store, StoreError};
 use futures_util::StreamExt;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -100,7 +100,7 @@ pub async fn enrich_sources(
     catalog: &ServiceCatalog,
     top: usize,
     deadline: Duration,
-) -> anyhow::Result<()> {
+) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
     let ips: Vec<std::net::IpAddr> = report
         .sources

@@ -3,15 +3,15 @@
 //! records arrive, through a bounded channel: memory stays at a few
 //! batches whatever the size of a report, and parsing and storing overlap.
 //!
-//! Used by `countersign dmarc ingest`; an HTTP layer can call [`ingest`]
-//! the same way.
+//! Used by `countersign dmarc ingest` and by the API's report upload
+//! ([`crate::Services::ingest_posture_reports`]).
 
 use countersign_posture::alerts::{Alert, AlertPolicy};
 use countersign_posture::{
     AggregateError, AggregateReader, ExtractError, ExtractLimits, FailureReport, Found, Record,
     ReportHeader, ReportSummary, TlsReportSummary, extract,
 };
-use countersign_store::{Begin, Store, Stored};
+use countersign_store::{Begin, Store, StoreError, Stored};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::PathBuf;
@@ -129,6 +129,21 @@ pub struct IngestRun {
     pub alerts: Vec<Alert>,
     /// Whether anything was written (the audit head then wants sealing).
     pub wrote: bool,
+}
+
+/// Why an ingest run stopped. A report that fails to parse is not an
+/// error of the run: it is an [`Outcome`] with status `error`.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The store refused a write; the report being stored was not kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The parser thread could not be started.
+    #[error("cannot start the report parser: {0}")]
+    Spawn(std::io::Error),
+    /// The parser thread panicked.
+    #[error("the report parser stopped unexpectedly")]
+    ParserStopped,
 }
 
 /// Parser thread to store side.
@@ -333,7 +348,7 @@ pub async fn ingest(
     inputs: Vec<Input>,
     options: &IngestOptions,
     mut progress: impl FnMut(u64, &Outcome),
-) -> anyhow::Result<IngestRun> {
+) -> Result<IngestRun, IngestError> {
     let store = if options.dry_run { None } else { store };
     let names: Vec<String> = inputs.iter().map(Input::origin).collect();
     let (tx, mut rx) = mpsc::channel::<Msg>(IN_FLIGHT);
@@ -343,7 +358,8 @@ pub async fn ingest(
         let (read, skip, limits) = (read.clone(), skip.clone(), options.limits.clone());
         std::thread::Builder::new()
             .name("dmarc-parse".into())
-            .spawn(move || parse_all(&inputs, &limits, &tx, &read, &skip))?
+            .spawn(move || parse_all(&inputs, &limits, &tx, &read, &skip))
+            .map_err(IngestError::Spawn)?
     };
     let mut run = IngestRun::default();
     let mut stored_ids = Vec::new();
@@ -507,7 +523,7 @@ pub async fn ingest(
         }
     }
     if parser.join().is_err() {
-        anyhow::bail!("the report parser stopped unexpectedly");
+        return Err(IngestError::ParserStopped);
     }
     if let (Some(store), Some(policy)) = (store, &options.alerts) {
         run.alerts = store
