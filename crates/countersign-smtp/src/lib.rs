@@ -128,6 +128,20 @@ pub(crate) struct Received {
     raw: Arc<Vec<u8>>,
 }
 
+impl From<countersign_smtp_protocol::Transaction> for Received {
+    fn from(t: countersign_smtp_protocol::Transaction) -> Self {
+        Self {
+            client_ip: t.client_ip,
+            client_name: t.client_name,
+            helo: t.helo,
+            mail_from: t.mail_from,
+            rcpt: t.rcpt,
+            protocol: t.protocol.into(),
+            raw: Arc::new(t.raw),
+        }
+    }
+}
+
 impl Received {
     fn incoming(&self, source: &'static str) -> IncomingMessage {
         IncomingMessage {

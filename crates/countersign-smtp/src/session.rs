@@ -1,12 +1,11 @@
-//! One SMTP session: commands parsed by smtp-proto, DATA unstuffed by its
-//! `DataReceiver`, limits answered with the replies RFC 5321 and its
-//! extensions give them.
+//! One SMTP session over TCP or TLS: the connection, the time-outs and
+//! the verdict. What is said is decided by the IO-free `Dialogue` of
+//! countersign-smtp-protocol.
 
 use crate::metrics::limit_hit;
 use crate::{Received, Shared};
 use countersign_model::verdict::Action;
-use smtp_proto::request::receiver::DataReceiver;
-use smtp_proto::{Error as ProtoError, Request};
+use countersign_smtp_protocol::{Dialogue, Event, Rules};
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,9 +14,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
-
-/// Longest command line accepted (RFC 5321 allows 512; extensions more).
-const MAX_LINE: usize = 4096;
 
 /// The connection, before or after STARTTLS.
 pub(crate) enum Conn {
@@ -65,55 +61,27 @@ impl AsyncWrite for Conn {
     }
 }
 
-/// Why a session ended early.
-enum End {
-    /// The client went away or the connection failed.
-    Gone,
-    /// We closed it (after a 421).
-    Closed,
-}
-
-struct Session {
-    shared: Arc<Shared>,
-    conn: Option<Conn>,
-    client_ip: String,
-    client_name: Option<String>,
-    helo: Option<String>,
-    esmtp: bool,
-    tls: bool,
-    xclient_allowed: bool,
-    mail_from: Option<String>,
-    rcpt: Vec<String>,
-    bad_commands: usize,
-    buf: Vec<u8>,
-    out: Vec<u8>,
-}
-
-/// Runs a session to its end.
+/// Runs a session to its end: the dialogue (countersign-smtp-protocol)
+/// answers the client; this side reads and writes the connection within
+/// the time-outs, upgrades it to TLS, and judges or spools each message.
 pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: IpAddr) {
     let xclient_allowed = shared.settings.xclient_from.contains(&peer);
+    let s = &shared.settings;
+    let rules = Rules {
+        hostname: s.hostname.clone(),
+        max_message_bytes: s.max_message_bytes,
+        max_recipients: s.max_recipients,
+        max_bad_commands: s.max_bad_commands,
+        tls_offered: s.tls.is_some(),
+        require_tls: s.require_tls,
+    };
     let mut session = Session {
-        client_ip: peer.to_string(),
+        dialogue: Dialogue::new(rules, peer, xclient_allowed),
         shared,
         conn: Some(Conn::Plain(stream)),
-        client_name: None,
-        helo: None,
-        esmtp: false,
-        tls: false,
-        xclient_allowed,
-        mail_from: None,
-        rcpt: Vec::new(),
-        bad_commands: 0,
-        buf: Vec::with_capacity(8192),
-        out: Vec::with_capacity(1024),
     };
-    let greeting = format!(
-        "220 {} ESMTP Countersign\r\n",
-        session.shared.settings.hostname
-    );
-    session.out.extend_from_slice(greeting.as_bytes());
     let _ = session.serve().await;
-    // A closing reply (421) may still wait to be written.
+    // A closing reply (421, 221) may still wait to be written.
     let _ = session.flush().await;
     if let Some(mut conn) = session.conn.take() {
         let _ = conn.flush().await;
@@ -121,414 +89,103 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: IpAddr) {
     }
 }
 
+/// The client went away, or the connection failed.
+struct Gone;
+
+struct Session {
+    shared: Arc<Shared>,
+    conn: Option<Conn>,
+    dialogue: Dialogue,
+}
+
 impl Session {
-    fn reply(&mut self, code: u16, esc: (u8, u8, u8), text: &str) {
-        let _ = smtp_proto::Response::new(code, esc.0, esc.1, esc.2, text).write(&mut self.out);
+    async fn serve(&mut self) -> Result<(), Gone> {
+        let mut data_deadline: Option<Instant> = None;
+        loop {
+            let event = self.dialogue.next();
+            for limit in self.dialogue.take_limits() {
+                limit_hit(&self.shared.metrics, limit.as_str());
+            }
+            match event {
+                Event::NeedInput => {
+                    // Answer everything pipelined so far before waiting.
+                    self.flush().await?;
+                    let limit = if self.dialogue.in_data() {
+                        let deadline = *data_deadline.get_or_insert_with(|| {
+                            Instant::now() + self.shared.settings.data_timeout
+                        });
+                        deadline
+                            .saturating_duration_since(Instant::now())
+                            .min(self.shared.settings.command_timeout)
+                    } else {
+                        data_deadline = None;
+                        self.shared.settings.command_timeout
+                    };
+                    if !self.fill(limit).await? {
+                        self.dialogue.timed_out();
+                    }
+                }
+                Event::Message(transaction) => {
+                    data_deadline = None;
+                    let ended = Instant::now();
+                    let received = Received::from(*transaction);
+                    let (code, esc, text) = self.accept(received).await;
+                    self.shared
+                        .metrics
+                        .data_to_reply
+                        .observe(ended.elapsed().as_secs_f64());
+                    self.dialogue.answer(code, esc, &text);
+                }
+                Event::StartTls => {
+                    self.flush().await?;
+                    self.start_tls().await?;
+                    self.dialogue.tls_started();
+                }
+                Event::Close => return Ok(()),
+            }
+        }
     }
 
-    async fn flush(&mut self) -> Result<(), End> {
-        if self.out.is_empty() {
+    async fn flush(&mut self) -> Result<(), Gone> {
+        if !self.dialogue.has_output() {
             return Ok(());
         }
-        let conn = self.conn.as_mut().ok_or(End::Gone)?;
-        conn.write_all(&self.out).await.map_err(|_| End::Gone)?;
-        conn.flush().await.map_err(|_| End::Gone)?;
-        self.out.clear();
+        let out = self.dialogue.take_output();
+        let conn = self.conn.as_mut().ok_or(Gone)?;
+        conn.write_all(&out).await.map_err(|_| Gone)?;
+        conn.flush().await.map_err(|_| Gone)?;
         Ok(())
     }
 
-    /// Reads more bytes into the buffer within `limit`.
-    async fn fill(&mut self, limit: Duration) -> Result<(), End> {
-        let conn = self.conn.as_mut().ok_or(End::Gone)?;
+    /// Reads more bytes into the dialogue within `limit`; `false` when the
+    /// time ran out.
+    async fn fill(&mut self, limit: Duration) -> Result<bool, Gone> {
+        let conn = self.conn.as_mut().ok_or(Gone)?;
         let mut chunk = [0u8; 16 * 1024];
         match tokio::time::timeout(limit, conn.read(&mut chunk)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => Err(End::Gone),
+            Ok(Ok(0)) | Ok(Err(_)) => Err(Gone),
             Ok(Ok(n)) => {
-                self.buf.extend_from_slice(&chunk[..n]);
+                self.dialogue.receive(&chunk[..n]);
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
+    async fn start_tls(&mut self) -> Result<(), Gone> {
+        let tls = self.shared.settings.tls.clone().ok_or(Gone)?;
+        let Some(Conn::Plain(tcp)) = self.conn.take() else {
+            return Err(Gone);
+        };
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        match tokio::time::timeout(self.shared.settings.command_timeout, acceptor.accept(tcp)).await
+        {
+            Ok(Ok(stream)) => {
+                self.conn = Some(Conn::Tls(Box::new(stream)));
                 Ok(())
             }
-            Err(_) => {
-                limit_hit(&self.shared.metrics, "timeout");
-                self.reply(421, (4, 4, 2), "Timeout, closing connection");
-                let _ = self.flush().await;
-                Err(End::Closed)
-            }
+            _ => Err(Gone),
         }
-    }
-
-    async fn serve(&mut self) -> Result<(), End> {
-        loop {
-            // Answer everything pipelined so far before waiting for more.
-            let line = match self.buf.iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    let line: Vec<u8> = self.buf.drain(..=i).collect();
-                    if line.len() > MAX_LINE {
-                        self.reply(500, (5, 5, 2), "Line too long");
-                        self.bad()?;
-                        continue;
-                    }
-                    line
-                }
-                None => {
-                    if self.buf.len() > MAX_LINE {
-                        self.buf.clear();
-                        self.reply(500, (5, 5, 2), "Line too long");
-                        self.bad()?;
-                    }
-                    self.flush().await?;
-                    let limit = self.shared.settings.command_timeout;
-                    self.fill(limit).await?;
-                    continue;
-                }
-            };
-            if !self.command(&line).await? {
-                self.flush().await?;
-                return Ok(());
-            }
-        }
-    }
-
-    /// Counts a bad command; past the limit the session ends.
-    fn bad(&mut self) -> Result<(), End> {
-        self.bad_commands += 1;
-        if self.bad_commands > self.shared.settings.max_bad_commands {
-            limit_hit(&self.shared.metrics, "bad_commands");
-            self.reply(421, (4, 7, 0), "Too many errors, closing connection");
-            return Err(End::Closed);
-        }
-        Ok(())
-    }
-
-    fn reset(&mut self) {
-        self.mail_from = None;
-        self.rcpt.clear();
-    }
-
-    /// Handles one command line; `false` ends the session.
-    async fn command(&mut self, line: &[u8]) -> Result<bool, End> {
-        if line.len() >= 8 && line[..8].eq_ignore_ascii_case(b"XCLIENT ") {
-            self.xclient(&line[8..], false);
-            return Ok(true);
-        }
-        if line.len() >= 9 && line[..9].eq_ignore_ascii_case(b"XFORWARD ") {
-            self.xclient(&line[9..], true);
-            return Ok(true);
-        }
-        let request = match Request::parse(&mut line.iter()) {
-            Ok(r) => r.into_owned(),
-            Err(ProtoError::UnknownCommand) => {
-                self.reply(500, (5, 5, 1), "Command unrecognized");
-                self.bad()?;
-                return Ok(true);
-            }
-            Err(ProtoError::InvalidSenderAddress) => {
-                self.reply(501, (5, 1, 7), "Bad sender address syntax");
-                self.bad()?;
-                return Ok(true);
-            }
-            Err(ProtoError::InvalidRecipientAddress) => {
-                self.reply(501, (5, 1, 3), "Bad recipient address syntax");
-                self.bad()?;
-                return Ok(true);
-            }
-            Err(ProtoError::UnsupportedParameter { param }) => {
-                self.reply(
-                    555,
-                    (5, 5, 4),
-                    &format!("Unsupported parameter {}", param.escape_default()),
-                );
-                self.bad()?;
-                return Ok(true);
-            }
-            Err(ProtoError::InvalidParameter { param }) => {
-                self.reply(501, (5, 5, 4), &format!("Invalid parameter {param}"));
-                self.bad()?;
-                return Ok(true);
-            }
-            Err(_) => {
-                self.reply(501, (5, 5, 2), "Syntax error");
-                self.bad()?;
-                return Ok(true);
-            }
-        };
-        match request {
-            Request::Ehlo { host } => {
-                self.helo = Some(host);
-                self.esmtp = true;
-                self.reset();
-                self.ehlo();
-            }
-            Request::Helo { host } => {
-                self.helo = Some(host);
-                self.esmtp = false;
-                self.reset();
-                let hostname = self.shared.settings.hostname.clone();
-                self.out
-                    .extend_from_slice(format!("250 {hostname}\r\n").as_bytes());
-            }
-            Request::StartTls => {
-                let Some(tls) = self.shared.settings.tls.clone() else {
-                    self.reply(502, (5, 5, 1), "STARTTLS not available");
-                    return Ok(true);
-                };
-                if self.tls {
-                    self.reply(503, (5, 5, 1), "Already in TLS");
-                    return Ok(true);
-                }
-                if !self.buf.is_empty() {
-                    // Nothing may be pipelined after STARTTLS (RFC 3207).
-                    self.reply(503, (5, 5, 1), "Pipelined commands after STARTTLS");
-                    self.buf.clear();
-                    return Ok(true);
-                }
-                self.reply(220, (2, 0, 0), "Ready to start TLS");
-                self.flush().await?;
-                let Some(Conn::Plain(tcp)) = self.conn.take() else {
-                    return Err(End::Gone);
-                };
-                let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-                match tokio::time::timeout(
-                    self.shared.settings.command_timeout,
-                    acceptor.accept(tcp),
-                )
-                .await
-                {
-                    Ok(Ok(stream)) => {
-                        self.conn = Some(Conn::Tls(Box::new(stream)));
-                        self.tls = true;
-                        // RFC 3207: the session starts over.
-                        self.helo = None;
-                        self.reset();
-                    }
-                    _ => return Err(End::Gone),
-                }
-            }
-            Request::Mail { from } => {
-                if self.helo.is_none() {
-                    self.reply(503, (5, 5, 1), "Send EHLO or HELO first");
-                    self.bad()?;
-                } else if self.mail_from.is_some() {
-                    self.reply(503, (5, 5, 1), "Sender already given");
-                    self.bad()?;
-                } else if self.shared.settings.require_tls && !self.tls {
-                    self.reply(530, (5, 7, 0), "Must issue a STARTTLS command first");
-                } else if from.size > self.shared.settings.max_message_bytes {
-                    limit_hit(&self.shared.metrics, "size");
-                    self.reply(552, (5, 3, 4), "Message size exceeds fixed maximum");
-                } else {
-                    self.mail_from = Some(from.address);
-                    self.reply(250, (2, 1, 0), "Sender OK");
-                }
-            }
-            Request::Rcpt { to } => {
-                if self.mail_from.is_none() {
-                    self.reply(503, (5, 5, 1), "Send MAIL FROM first");
-                    self.bad()?;
-                } else if self.rcpt.len() >= self.shared.settings.max_recipients {
-                    limit_hit(&self.shared.metrics, "recipients");
-                    self.reply(452, (4, 5, 3), "Too many recipients");
-                } else if to.address.is_empty() {
-                    self.reply(501, (5, 1, 3), "Empty recipient");
-                } else {
-                    self.rcpt.push(to.address);
-                    self.reply(250, (2, 1, 5), "Recipient OK");
-                }
-            }
-            Request::Data => {
-                if self.mail_from.is_none() {
-                    self.reply(503, (5, 5, 1), "Send MAIL FROM first");
-                    self.bad()?;
-                } else if self.rcpt.is_empty() {
-                    self.reply(554, (5, 5, 1), "No valid recipients");
-                } else {
-                    self.reply(354, (2, 0, 0), "End data with <CR><LF>.<CR><LF>");
-                    self.flush().await?;
-                    self.data().await?;
-                }
-            }
-            Request::Bdat { .. } => {
-                self.reply(502, (5, 5, 1), "CHUNKING not offered");
-            }
-            Request::Rset => {
-                self.reset();
-                self.reply(250, (2, 0, 0), "OK");
-            }
-            Request::Noop { .. } => self.reply(250, (2, 0, 0), "OK"),
-            Request::Vrfy { .. } => {
-                self.reply(252, (2, 5, 0), "Cannot verify, but will try delivery")
-            }
-            Request::Quit => {
-                self.reply(221, (2, 0, 0), "Bye");
-                return Ok(false);
-            }
-            Request::Help { .. } => self.reply(214, (2, 0, 0), "See RFC 5321"),
-            _ => {
-                self.reply(502, (5, 5, 1), "Command not implemented");
-                self.bad()?;
-            }
-        }
-        Ok(true)
-    }
-
-    fn ehlo(&mut self) {
-        let s = &self.shared.settings;
-        let mut lines = vec![
-            s.hostname.clone(),
-            "PIPELINING".into(),
-            format!("SIZE {}", s.max_message_bytes),
-            "8BITMIME".into(),
-            "SMTPUTF8".into(),
-            "ENHANCEDSTATUSCODES".into(),
-        ];
-        if s.tls.is_some() && !self.tls {
-            lines.push("STARTTLS".into());
-        }
-        if self.xclient_allowed {
-            lines.push("XCLIENT NAME ADDR PROTO HELO".into());
-            lines.push("XFORWARD NAME ADDR PROTO HELO SOURCE".into());
-        }
-        let last = lines.len() - 1;
-        for (i, l) in lines.iter().enumerate() {
-            let sep = if i == last { ' ' } else { '-' };
-            self.out
-                .extend_from_slice(format!("250{sep}{l}\r\n").as_bytes());
-        }
-    }
-
-    /// XCLIENT and XFORWARD (Postfix): the original client, from a trusted
-    /// MTA in front. XCLIENT starts the session over (220); XFORWARD
-    /// (what Postfix's SMTP client sends with `smtp_send_xforward_command`)
-    /// applies to the next transaction (250).
-    fn xclient(&mut self, args: &[u8], forward: bool) {
-        if !self.xclient_allowed {
-            self.reply(550, (5, 7, 0), "XCLIENT/XFORWARD not permitted");
-            let _ = self.bad();
-            return;
-        }
-        if self.mail_from.is_some() {
-            self.reply(503, (5, 5, 1), "XCLIENT not allowed in a mail transaction");
-            return;
-        }
-        let text = String::from_utf8_lossy(args);
-        let mut addr = None;
-        let mut name = None;
-        let mut helo = None;
-        let mut proto = None;
-        for attr in text.split_whitespace() {
-            let Some((key, value)) = attr.split_once('=') else {
-                self.reply(501, (5, 5, 4), "Bad XCLIENT attribute");
-                return;
-            };
-            let value = xtext_decode(value);
-            let unknown = value == "[UNAVAILABLE]" || value == "[TEMPUNAVAIL]";
-            match key.to_ascii_uppercase().as_str() {
-                "ADDR" if !unknown => {
-                    let v = value.strip_prefix("IPV6:").unwrap_or(&value);
-                    match v.parse::<IpAddr>() {
-                        Ok(ip) => addr = Some(ip),
-                        Err(_) => {
-                            self.reply(501, (5, 5, 4), "Bad XCLIENT ADDR");
-                            return;
-                        }
-                    }
-                }
-                "NAME" if !unknown => name = Some(value),
-                "HELO" if !unknown => helo = Some(value),
-                "PROTO" => proto = Some(value.to_ascii_uppercase()),
-                "ADDR" | "NAME" | "HELO" | "PORT" | "LOGIN" | "DESTADDR" | "DESTPORT"
-                | "SOURCE" | "IDENT" => {}
-                _ => {
-                    self.reply(501, (5, 5, 4), "Bad XCLIENT attribute");
-                    return;
-                }
-            }
-        }
-        if let Some(ip) = addr {
-            self.client_ip = ip.to_string();
-        }
-        if name.is_some() {
-            self.client_name = name;
-        }
-        if forward {
-            if helo.is_some() {
-                self.helo = helo;
-            }
-            self.reply(250, (2, 0, 0), "Ok");
-            return;
-        }
-        // The session starts over as if the original client had connected
-        // (Postfix then sends EHLO or HELO again).
-        self.reset();
-        self.helo = helo;
-        self.esmtp = proto.as_deref() != Some("SMTP");
-        let greeting = format!(
-            "220 {} ESMTP Countersign\r\n",
-            self.shared.settings.hostname
-        );
-        self.out.extend_from_slice(greeting.as_bytes());
-    }
-
-    /// Receives DATA, then judges or spools it and answers.
-    async fn data(&mut self) -> Result<(), End> {
-        let max = self.shared.settings.max_message_bytes;
-        let mut receiver = DataReceiver::new();
-        let mut message = Vec::with_capacity(16 * 1024);
-        let mut too_big = false;
-        let deadline = Instant::now() + self.shared.settings.data_timeout;
-        loop {
-            let mut iter = self.buf.iter();
-            let complete = receiver.ingest(&mut iter, &mut message);
-            let consumed = self.buf.len() - iter.as_slice().len();
-            self.buf.drain(..consumed);
-            if message.len() > max {
-                too_big = true;
-                // Keep reading to the end of DATA, storing nothing more.
-                message.clear();
-            }
-            if complete {
-                break;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            let limit = left.min(self.shared.settings.command_timeout);
-            if left.is_zero() {
-                limit_hit(&self.shared.metrics, "timeout");
-                self.reply(421, (4, 4, 2), "DATA timeout, closing connection");
-                let _ = self.flush().await;
-                return Err(End::Closed);
-            }
-            self.fill(limit).await?;
-        }
-        let ended = Instant::now();
-        if too_big {
-            limit_hit(&self.shared.metrics, "size");
-            self.reply(552, (5, 3, 4), "Message size exceeds fixed maximum");
-            self.reset();
-            return Ok(());
-        }
-        let mail_from = self.mail_from.take().unwrap_or_default();
-        let rcpt = std::mem::take(&mut self.rcpt);
-        let ingress = Received {
-            client_ip: self.client_ip.clone(),
-            client_name: self.client_name.clone(),
-            helo: self.helo.clone().unwrap_or_default(),
-            mail_from,
-            rcpt,
-            protocol: match (self.esmtp, self.tls) {
-                (true, true) => "ESMTPS",
-                (true, false) => "ESMTP",
-                (false, true) => "SMTPS",
-                (false, false) => "SMTP",
-            }
-            .into(),
-            raw: Arc::new(message),
-        };
-        let (code, esc, text) = self.accept(ingress).await;
-        self.shared
-            .metrics
-            .data_to_reply
-            .observe(ended.elapsed().as_secs_f64());
-        self.reply(code, esc, &text);
-        Ok(())
     }
 
     /// The verdict (when it is ready in time and the policy rejects), or
@@ -600,38 +257,9 @@ fn one_line(text: &str, max: usize) -> String {
         .collect()
 }
 
-/// Decodes xtext (RFC 3461): `+XX` is a hex-encoded byte.
-fn xtext_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'+'
-            && i + 2 < bytes.len()
-            && let Ok(hex) = std::str::from_utf8(&bytes[i + 1..i + 3])
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xtext() {
-        assert_eq!(xtext_decode("a+2Bb"), "a+b");
-        assert_eq!(xtext_decode("plain"), "plain");
-        assert_eq!(xtext_decode("end+"), "end+");
-        assert_eq!(xtext_decode("[UNAVAILABLE]"), "[UNAVAILABLE]");
-    }
 
     #[test]
     fn replies_are_one_line() {
