@@ -1,7 +1,7 @@
 //! The server side of one SMTP session, without IO.
 //!
 //! The caller owns the connection: it hands received bytes to
-//! [`Dialogue::receive`], asks [`Dialogue::next`] what happened, writes
+//! [`Dialogue::receive`], asks [`Dialogue::step`] what happened, writes
 //! [`Dialogue::take_output`] to the client, and acts on the [`Event`]
 //! (read more, judge and spool a message, start TLS, close). Everything a
 //! client can send is answered here, so the whole dialogue can be tested
@@ -184,7 +184,7 @@ impl Dialogue {
     }
 
     /// Answers as much of the input as possible; says what to do next.
-    pub fn next(&mut self) -> Event {
+    pub fn step(&mut self) -> Event {
         loop {
             if self.closed {
                 return Event::Close;
@@ -576,7 +576,7 @@ pub fn replay(
     let mut messages = Vec::new();
     let mut chunks = transcript.chunks(chunk.max(1));
     loop {
-        let event = d.next();
+        let event = d.step();
         out.extend(d.take_output());
         match event {
             Event::NeedInput => match chunks.next() {
@@ -645,7 +645,7 @@ mod tests {
         let mut big = vec![b'a'; 1500];
         big.extend_from_slice(b"\r\n.\r\n");
         d.receive(&big);
-        assert_eq!(d.next(), Event::NeedInput);
+        assert_eq!(d.step(), Event::NeedInput);
         let out = d.take_output();
         assert_eq!(
             codes(&out),
@@ -688,17 +688,17 @@ mod tests {
         assert!(String::from_utf8_lossy(&out).contains("503 5.5.1 Pipelined"));
         let mut d = Dialogue::new(rules(), IpAddr::from([192, 0, 2, 9]), false);
         d.receive(b"EHLO c\r\nSTARTTLS\r\n");
-        assert_eq!(d.next(), Event::StartTls);
+        assert_eq!(d.step(), Event::StartTls);
         assert!(
             String::from_utf8_lossy(&d.take_output()).ends_with("220 2.0.0 Ready to start TLS\r\n")
         );
         d.tls_started();
         // After TLS, MAIL before EHLO is refused: the session started over.
         d.receive(b"MAIL FROM:<a@b.test>\r\n");
-        assert_eq!(d.next(), Event::NeedInput);
+        assert_eq!(d.step(), Event::NeedInput);
         assert!(String::from_utf8_lossy(&d.take_output()).contains("503 5.5.1 Send EHLO"));
         d.receive(b"EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\nx\r\n.\r\n");
-        let Event::Message(t) = d.next() else {
+        let Event::Message(t) = d.step() else {
             panic!("no message")
         };
         assert_eq!(t.protocol, "ESMTPS");

@@ -102,7 +102,7 @@ impl Session {
     async fn serve(&mut self) -> Result<(), Gone> {
         let mut data_deadline: Option<Instant> = None;
         loop {
-            let event = self.dialogue.next();
+            let event = self.dialogue.step();
             for limit in self.dialogue.take_limits() {
                 limit_hit(&self.shared.metrics, limit.as_str());
             }
