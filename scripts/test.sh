@@ -48,6 +48,9 @@ fi
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast
 
+step "fuzz the SMTP dialogue (cargo-fuzz, a fixed number of executions)"
+scripts/fuzz.sh
+
 step "the web console in a real browser (chromium, playwright-core, axe-core)"
 scripts/browser-test.sh
 

@@ -337,7 +337,7 @@ impl Dialogue {
                     ProtoError::UnsupportedParameter { param } => self.reply(
                         555,
                         (5, 5, 4),
-                        &format!("Unsupported parameter {}", param.escape_default()),
+                        &format!("Unsupported parameter {}", echo(&param)),
                     ),
                     ProtoError::InvalidParameter { param } => {
                         self.reply(501, (5, 5, 4), &format!("Invalid parameter {param}"))
@@ -539,6 +539,20 @@ impl Dialogue {
     }
 }
 
+/// Longest piece of client input repeated in a reply.
+const MAX_ECHO: usize = 64;
+
+/// Client input as a reply may repeat it: printable ASCII only (the rest
+/// escaped), at most [`MAX_ECHO`] characters, so a reply stays one short
+/// line whatever was sent.
+fn echo(text: &str) -> String {
+    let mut out: String = text.escape_default().take(MAX_ECHO).collect();
+    if text.escape_default().nth(MAX_ECHO).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
 /// Decodes xtext (RFC 3461): `+XX` is a hex-encoded byte.
 fn xtext_decode(value: &str) -> String {
     let bytes = value.as_bytes();
@@ -711,6 +725,22 @@ mod tests {
         let (out, _) = replay(rules(), false, &s, 1024);
         assert!(codes(&out).contains(&"500".to_owned()));
         assert_eq!(codes(&out).last().map(String::as_str), Some("221"));
+    }
+
+    #[test]
+    fn replies_repeat_little_of_the_client() {
+        let long = format!("MAIL FROM:<a@b.test> X{}=\u{e9}\r\n", "Y".repeat(3000));
+        let (out, _) = replay(rules(), false, format!("EHLO c\r\n{long}").as_bytes(), 4096);
+        let last = String::from_utf8_lossy(&out)
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned();
+        assert!(
+            last.starts_with("555 5.5.4 Unsupported parameter"),
+            "{last}"
+        );
+        assert!(last.len() < 120 && last.is_ascii(), "{last}");
     }
 
     #[test]
