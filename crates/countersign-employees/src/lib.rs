@@ -15,6 +15,8 @@
 //!   claimed names and staff IDs), and the kinds of offer and request.
 //! - [`report`]: the one-step report of a suspicious offer, checked and
 //!   bounded, and its triage outcome.
+//! - [`forward`]: a suspicious message forwarded to the report address:
+//!   the forwarder, their note, and the attached message.
 //! - [`campaign`]: sightings (reports, gateway detections, held cases) that
 //!   share an indicator within a window form a campaign; new sightings join
 //!   it, campaigns they bridge merge.
@@ -23,6 +25,7 @@
 //! matches; the store persists what these functions decide.
 
 pub mod campaign;
+pub mod forward;
 pub mod indicators;
 pub mod photo;
 pub mod reference;

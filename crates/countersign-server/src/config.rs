@@ -123,6 +123,19 @@ pub struct ServeConfig {
     pub webhook_retry: Option<String>,
     /// Largest message accepted over HTTP, in bytes (default 25 MiB).
     pub max_message_bytes: Option<usize>,
+    /// The report mailbox as a maildir: suspicious messages employees
+    /// forward (as attachments) become their reports.
+    pub report_maildir: Option<PathBuf>,
+    /// The report mailbox over IMAP (`imaps://user@host/INBOX`; plain
+    /// `imap://` on loopback only). Password from `report_imap_password_file`
+    /// or `COUNTERSIGN_REPORT_IMAP_PASSWORD`.
+    pub report_imap: Option<String>,
+    /// File holding the report mailbox's IMAP password.
+    pub report_imap_password_file: Option<PathBuf>,
+    /// Extra CA certificate (PEM) for the report mailbox's IMAP server.
+    pub report_imap_ca: Option<PathBuf>,
+    /// How often the report mailbox is read (default `30s`).
+    pub report_poll: Option<String>,
 }
 
 /// Parses a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`),
@@ -178,6 +191,9 @@ impl Config {
             &mut config.rulebook,
             &mut config.directory,
             &mut config.smtp.spool_dir,
+            &mut config.serve.report_maildir,
+            &mut config.serve.report_imap_password_file,
+            &mut config.serve.report_imap_ca,
             &mut config.smtp.tls_cert,
             &mut config.smtp.tls_key,
         ]
@@ -201,6 +217,7 @@ impl Config {
             ("serve.challenge_lifetime", &config.serve.challenge_lifetime),
             ("serve.case_lifetime", &config.serve.case_lifetime),
             ("serve.webhook_retry", &config.serve.webhook_retry),
+            ("serve.report_poll", &config.serve.report_poll),
             ("smtp.command_timeout", &config.smtp.command_timeout),
             ("smtp.data_timeout", &config.smtp.data_timeout),
             ("smtp.verdict_timeout", &config.smtp.verdict_timeout),

@@ -10,6 +10,7 @@ mod dmarc_cmd;
 mod dmarc_mailbox;
 mod lookalike_cmd;
 mod policy_cmd;
+mod report_mailbox;
 mod serve;
 mod user_cmd;
 mod vendor_cmd;

@@ -339,6 +339,26 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
             stop_rx.clone(),
         ));
         let housekeeping = tokio::spawn(housekeeping(services.clone(), stop_rx.clone()));
+        let report_mailbox = match report_source(&config.serve)? {
+            Some(source) => {
+                let every = config
+                    .serve
+                    .report_poll
+                    .as_deref()
+                    .map(crate::config::parse_duration)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("serve.report_poll: {e}"))?
+                    .unwrap_or(Duration::from_secs(30));
+                tracing::info!(?source, ?every, "reading the report mailbox");
+                Some(tokio::spawn(crate::report_mailbox::run(
+                    services.clone(),
+                    source,
+                    every,
+                    stop_rx.clone(),
+                )))
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -405,6 +425,9 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
         }
         let _ = outbox.await;
         let _ = housekeeping.await;
+        if let Some(task) = report_mailbox {
+            let _ = task.await;
+        }
         services.shutdown().await;
         store
             .checkpoint(&key, time::OffsetDateTime::now_utc())
@@ -414,6 +437,36 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
         eprintln!("countersign serve: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The report mailbox the configuration names, if any.
+fn report_source(
+    serve: &crate::config::ServeConfig,
+) -> anyhow::Result<Option<crate::report_mailbox::Source>> {
+    use crate::report_mailbox::Source;
+    match (&serve.report_maildir, &serve.report_imap) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("serve.report_maildir and serve.report_imap: give one report mailbox")
+        }
+        (Some(path), None) => Ok(Some(Source::Maildir(path.clone()))),
+        (None, Some(url)) => {
+            let password = match &serve.report_imap_password_file {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("serve.report_imap_password_file {}", path.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+                None => std::env::var("COUNTERSIGN_REPORT_IMAP_PASSWORD").context(
+                    "serve.report_imap: set report_imap_password_file or COUNTERSIGN_REPORT_IMAP_PASSWORD",
+                )?,
+            };
+            Ok(Some(Source::Imap {
+                url: url.clone(),
+                password,
+                ca: serve.report_imap_ca.clone(),
+            }))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Every 2 seconds: reloads the directory when it changed and expires

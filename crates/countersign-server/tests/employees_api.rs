@@ -9,7 +9,11 @@
 
 mod support;
 
+use mail_auth::common::crypto::Ed25519Key;
+use mail_auth::common::headers::HeaderWriter;
+use mail_auth::dkim::DkimSigner;
 use serde_json::{Value, json};
+use std::time::Duration;
 use support::{Api, Install, Receiver, Server, SmtpSink};
 
 struct People {
@@ -96,13 +100,34 @@ async fn scenario(install: Install) {
     ]);
     let sink = SmtpSink::start().await;
     let hook_port = Receiver::free_port();
+    // The report mailbox (a maildir), and the organisation's mail system's
+    // DKIM key for forwards (a selector of its own, in a zone beside the
+    // evaluation zone).
+    let report_box = install.dir.join("report-box");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(report_box.join(sub)).unwrap();
+    }
+    let forward_key = Ed25519Key::generate_pkcs8().unwrap();
+    let public = Ed25519Key::from_pkcs8_der(&forward_key)
+        .unwrap()
+        .public_key();
+    let forward_zone = install.dir.join("forward.zone");
+    std::fs::write(
+        &forward_zone,
+        format!(
+            "$TTL 300\nfwd._domainkey.northwind-health.example. IN TXT \"v=DKIM1; k=ed25519; p={}\"\n",
+            data_encoding::BASE64.encode(&public)
+        ),
+    )
+    .unwrap();
     let server = Server::start(
         &install,
         &format!(
-            "smtp_relay = \"smtp://127.0.0.1:{}\"\nwebhook_retry = \"200ms\"",
-            sink.port
+            "smtp_relay = \"smtp://127.0.0.1:{}\"\nwebhook_retry = \"200ms\"\nreport_maildir = \"{}\"\nreport_poll = \"200ms\"",
+            sink.port,
+            report_box.display()
         ),
-        &[],
+        &["--zone", forward_zone.to_str().unwrap()],
     );
     let api = Api::new(&server.base);
     let p = people(&install, &api).await;
@@ -377,6 +402,89 @@ async fn scenario(install: Install) {
             .contains(&json!("phone:+442079460999")),
         "{alert}"
     );
+    // Priya forwards a suspicious message to the report mailbox, as an
+    // attachment, from her own mailbox (signed by our mail system): it is
+    // analysed and filed as her report, and its sender domain is an
+    // indicator. The same forward in Jonas's name, unsigned, is refused
+    // and flagged for a person.
+    let suspicious = "From: \"Northwind IT\" <helpdesk@northwlnd-health.example>\r\n\
+        To: priya.nair@northwind-health.example\r\nSubject: Mailbox quota\r\n\
+        Date: Tue, 01 Dec 2026 09:00:00 +0000\r\nMessage-ID: <q1@northwlnd-health.example>\r\n\r\n\
+        Your mailbox is full. Please confirm your password at the link below today.\r\n";
+    let forward = |from: &str| {
+        format!(
+            "From: {from}\r\nTo: report-phish@northwind-health.example\r\nSubject: Fwd: Mailbox quota\r\n\
+             Date: Tue, 01 Dec 2026 09:05:00 +0000\r\nMessage-ID: <fwd-{}@northwind-health.example>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n\
+             Content-Type: text/plain\r\n\r\nThis looks like a fake IT message.\r\n--b1\r\n\
+             Content-Type: message/rfc822\r\n\r\n{suspicious}\r\n--b1--\r\n",
+            from.len()
+        )
+    };
+    let wrapper = forward("Priya Nair <priya.nair@northwind-health.example>");
+    let signature = DkimSigner::from_key(Ed25519Key::from_pkcs8_der(&forward_key).unwrap())
+        .domain("northwind-health.example")
+        .selector("fwd")
+        .headers(["From", "To", "Subject", "Date", "Message-ID"])
+        .sign(wrapper.as_bytes())
+        .unwrap();
+    std::fs::write(
+        report_box.join("new/1.signed.eml"),
+        format!("{}{wrapper}", signature.to_header()),
+    )
+    .unwrap();
+    std::fs::write(
+        report_box.join("new/2.forged.eml"),
+        forward("Jonas Weber <jonas.weber@northwind-health.example>"),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let filed = loop {
+        let mine = api.get("/api/v1/reports", Some(&p.priya)).await.ok();
+        if let Some(r) = mine
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["report"]["channel"] == "email")
+        {
+            break r.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the forwarded report was not filed: {mine}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let doc = filed["report"].to_string();
+    assert!(
+        doc.contains("northwlnd-health.example"),
+        "the sender domain is not an indicator: {doc}"
+    );
+    assert!(
+        filed["report"]["message"]["verdict"].is_string(),
+        "the attached message was not analysed: {doc}"
+    );
+    let jonas_reports = api.get("/api/v1/reports", Some(&p.jonas)).await.ok();
+    assert!(
+        !jonas_reports.to_string().contains("Mailbox quota"),
+        "a forged forward was filed: {jonas_reports}"
+    );
+    let flagged = |dir: &str| {
+        std::fs::read_dir(report_box.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !flagged("cur")
+        .iter()
+        .any(|n| n.starts_with("2.forged") && n.contains('F'))
+    {
+        assert!(std::time::Instant::now() < deadline, "{:?}", flagged("cur"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(flagged("new").is_empty(), "{:?}", flagged("new"));
+
     let campaigns = api.get("/api/v1/campaigns", Some(&p.admin)).await.ok();
     let c = &campaigns[0];
     assert_eq!(c["sightings"], 2, "{campaigns}");
@@ -403,8 +511,9 @@ async fn scenario(install: Install) {
         .expect(403);
 
     // Reporters see only their own reports, and the outcome once triaged.
+    // (Priya's: the phoned-in one and the forwarded one.)
     let mine = api.get("/api/v1/reports", Some(&p.priya)).await.ok();
-    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine.as_array().unwrap().len(), 2);
     let rid = first["report_id"].as_str().unwrap();
     api.get(&format!("/api/v1/reports/{rid}"), Some(&p.jonas))
         .await
@@ -539,6 +648,7 @@ async fn scenario(install: Install) {
         "campaign.formed",
         "campaign.status_changed",
         "employee.rate_limited",
+        "report.forward_refused",
     ] {
         assert!(
             log.contains(&format!("\"{action}\"")),

@@ -177,6 +177,24 @@ pub struct ReportInput {
     pub message_base64: Option<String>,
 }
 
+/// What became of a forwarded message.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ForwardOutcome {
+    /// Filed as the forwarder's report.
+    Filed {
+        /// The forwarder's account.
+        reporter: String,
+        /// As the API would have answered.
+        ack: ReportAck,
+    },
+    /// Not filed; audited and left for a person.
+    Refused {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
 /// The acknowledgement of a report.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportAck {
@@ -1093,6 +1111,135 @@ impl Services {
                 ("outcome", outcome),
             ]))
             .inc();
+    }
+
+    /// A suspicious message forwarded to the report mailbox (`origin` names
+    /// where it was read). It becomes the forwarder's report only when the
+    /// forward itself passes DMARC (so no one can report in an employee's
+    /// name) and its From is an active employee's or IT staff member's
+    /// directory address with an account; otherwise it is refused,
+    /// audited, and left for a person.
+    pub async fn report_forwarded(
+        &self,
+        origin: &str,
+        raw: Vec<u8>,
+    ) -> Result<ForwardOutcome, ServiceError> {
+        let refuse = |reason: String| ForwardOutcome::Refused { reason };
+        let outcome = match countersign_employees::forward::read(&raw) {
+            Err(e) => refuse(e.to_string()),
+            Ok(forward) => {
+                let wrapper = self
+                    .analyze(&IncomingMessage {
+                        raw,
+                        // Read from a mailbox: the envelope is gone, so only
+                        // DKIM can make the forward pass DMARC.
+                        client_ip: "0.0.0.0".into(),
+                        helo: String::new(),
+                        mail_from: String::new(),
+                        rcpt: Vec::new(),
+                        source: "report",
+                        submitted_by: "mailbox".into(),
+                    })
+                    .await?;
+                let authenticated = wrapper.report.dmarc_all().next().is_some()
+                    && countersign_auth::dmarc_passed(&wrapper.report);
+                match (authenticated, self.forwarder(&forward.from).await?) {
+                    (false, _) => refuse(format!(
+                        "the forward from {} did not pass DMARC: it cannot be told from a forgery",
+                        forward.from
+                    )),
+                    (true, None) => refuse(format!(
+                        "{} is not an active employee or IT staff member with an account",
+                        forward.from
+                    )),
+                    (true, Some(account)) => {
+                        let principal = Principal {
+                            roles: account.roles,
+                            account,
+                            stage: countersign_accounts::signin::Stage::Full,
+                            via: crate::Via::Mail(origin.to_owned()),
+                            address: String::new(),
+                        };
+                        let details = if forward.note.is_empty() {
+                            format!("Forwarded: {}", forward.subject)
+                        } else {
+                            forward.note
+                        };
+                        let input = ReportInput {
+                            form: ReportForm {
+                                channel: "email".into(),
+                                claimed_name: None,
+                                claimed_staff_id: None,
+                                claimed_organisation: None,
+                                contact: None,
+                                offered: Vec::new(),
+                                asked: Vec::new(),
+                                details,
+                            },
+                            message: None,
+                            message_base64: forward
+                                .attached
+                                .map(|m| data_encoding::BASE64.encode(&m)),
+                        };
+                        match self.submit_report(&principal, input, "mailbox").await {
+                            Ok(ack) => ForwardOutcome::Filed {
+                                reporter: principal.account.username,
+                                ack,
+                            },
+                            Err(ServiceError::Invalid { field, message }) => {
+                                refuse(format!("{field}: {message}"))
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+            }
+        };
+        if let ForwardOutcome::Refused { reason } = &outcome {
+            self.audit(vec![event(
+                self.now(),
+                "countersign",
+                "report.forward_refused",
+                format!("mailbox:{}", origin.chars().take(200).collect::<String>()),
+                json!({ "reason": reason }),
+            )])
+            .await?;
+        }
+        Ok(outcome)
+    }
+
+    /// The account of the active employee or IT staff member whose
+    /// directory address is `email`.
+    async fn forwarder(
+        &self,
+        email: &str,
+    ) -> Result<Option<countersign_accounts::Account>, ServiceError> {
+        let current = self.inner.directory.refresh().await?;
+        let snapshot = &current.snapshot;
+        let employee = snapshot
+            .employees
+            .iter()
+            .find(|e| {
+                e.email.eq_ignore_ascii_case(email)
+                    && e.status == countersign_directory::EmployeeStatus::Active
+            })
+            .map(|e| e.id.clone());
+        let staff = snapshot
+            .staff
+            .iter()
+            .find(|s| {
+                s.email.eq_ignore_ascii_case(email)
+                    && s.status == countersign_directory::StaffStatus::Active
+            })
+            .map(|s| s.staff_id.clone());
+        if employee.is_none() && staff.is_none() {
+            return Ok(None);
+        }
+        Ok(self.inner.store.accounts().await?.into_iter().find(|a| {
+            !a.disabled
+                && ((employee.is_some() && a.employee_id == employee)
+                    || (staff.is_some() && a.staff_id == staff))
+        }))
     }
 
     /// One-step report of a suspicious offer (any signed-in person). A

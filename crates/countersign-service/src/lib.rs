@@ -147,6 +147,9 @@ pub enum Via {
     Session([u8; 32]),
     /// An API token (its ID).
     ApiToken(String),
+    /// A message the person sent to a mailbox Countersign reads (where it
+    /// was read), authenticated by DMARC and matched to the directory.
+    Mail(String),
 }
 
 impl Principal {
@@ -182,6 +185,7 @@ impl Principal {
         match &self.via {
             Via::Session(_) => self.account.username.clone(),
             Via::ApiToken(id) => format!("{} (token {id})", self.account.username),
+            Via::Mail(_) => format!("{} (by mail)", self.account.username),
         }
     }
 }
