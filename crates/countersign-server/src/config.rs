@@ -49,6 +49,15 @@ pub struct SmtpConfig {
     /// Downstream help-desk server, `host:port`: where delivered, flagged
     /// and held messages (and bounces) go.
     pub relay: Option<String>,
+    /// TLS to the downstream server: `opportunistic` (STARTTLS when
+    /// offered; the default), `required`, `implicit` (SMTPS) or `off`. The
+    /// certificate is always verified when TLS is used.
+    pub relay_tls: Option<String>,
+    /// The name the downstream certificate must carry (default: the host
+    /// of `relay`), e.g. when `relay` is an address.
+    pub relay_tls_name: Option<String>,
+    /// Extra trusted CA certificate (PEM) for the downstream server.
+    pub relay_tls_ca: Option<PathBuf>,
     /// The spool folder (default: `spool` beside the database).
     pub spool_dir: Option<PathBuf>,
     /// Most bytes the spool may hold (default 4 GiB); past it, 452.
@@ -191,6 +200,7 @@ impl Config {
             &mut config.rulebook,
             &mut config.directory,
             &mut config.smtp.spool_dir,
+            &mut config.smtp.relay_tls_ca,
             &mut config.serve.report_maildir,
             &mut config.serve.report_imap_password_file,
             &mut config.serve.report_imap_ca,

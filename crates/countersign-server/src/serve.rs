@@ -129,13 +129,7 @@ fn smtp_settings(
                 .map_or_else(|| PathBuf::from("spool"), |p| p.join("spool"))
         }
     });
-    let mut s = countersign_smtp::Settings::new(
-        spool_dir,
-        countersign_smtp::Downstream {
-            host: host.to_owned(),
-            port,
-        },
-    );
+    let mut s = countersign_smtp::Settings::new(spool_dir, downstream_of(config, host, port)?);
     let duration = |name: &str, value: &Option<String>, default: Duration| {
         value.as_deref().map_or(Ok(default), |v| {
             crate::config::parse_duration(v).map_err(|e| anyhow::anyhow!("smtp.{name}: {e}"))
@@ -183,6 +177,29 @@ fn smtp_settings(
         _ => anyhow::bail!("smtp.tls_cert and smtp.tls_key go together"),
     }
     Ok(Some(s))
+}
+
+/// The downstream server with the TLS the `[smtp]` table asks for.
+fn downstream_of(
+    config: &crate::config::SmtpConfig,
+    host: &str,
+    port: u16,
+) -> anyhow::Result<countersign_smtp::Downstream> {
+    let mut d = countersign_smtp::Downstream::new(host, port);
+    if let Some(text) = &config.relay_tls {
+        d.tls = countersign_smtp::RelayTls::parse(text).ok_or_else(|| {
+            anyhow::anyhow!(
+                "smtp.relay_tls: {text:?} is not off, opportunistic, required or implicit"
+            )
+        })?;
+    }
+    d.tls_name = config.relay_tls_name.clone();
+    if let Some(path) = &config.relay_tls_ca {
+        d.tls_ca_pem = Some(
+            std::fs::read(path).with_context(|| format!("smtp.relay_tls_ca {}", path.display()))?,
+        );
+    }
+    Ok(d)
 }
 
 /// The STARTTLS configuration: rustls with the ring provider.

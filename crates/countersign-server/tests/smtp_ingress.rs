@@ -15,7 +15,7 @@ use countersign_store::Store;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -1010,31 +1010,7 @@ async fn starttls_then_mail() {
     use tokio_rustls::rustls;
     let install = Install::sqlite("smtp-tls");
     install.load_directory();
-    let (cert, key) = (install.dir.join("cert.pem"), install.dir.join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=gw.test",
-        ])
-        .args(["-addext", "subjectAltName=DNS:gw.test"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let (cert, key) = self_signed(&install.dir);
     let sink = SmtpSink::start().await;
     let node = Node::start(
         &install,
@@ -1123,6 +1099,127 @@ async fn starttls_then_mail() {
         assert_eq!(rows.len(), 1);
     }
     assert!(node.stop());
+}
+
+/// A self-signed certificate for `gw.test` (openssl from Debian), as
+/// (certificate, key) files in `dir`.
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=gw.test",
+        ])
+        .args(["-addext", "subjectAltName=DNS:gw.test"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
+}
+
+/// Relaying downstream over TLS: the downstream's certificate is checked
+/// against the name configured and the CA the configuration trusts; a
+/// certificate nobody vouches for is a failed delivery, retried and kept,
+/// never a send in the clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_over_tls_checks_the_certificate() {
+    let sink = SmtpSink::start().await;
+    // The downstream: another Countersign that insists on STARTTLS.
+    let down = Install::sqlite("relay-tls-down");
+    down.load_directory();
+    let (cert, key) = self_signed(&down.dir);
+    let down_port = free_port();
+    let downstream = Node::start(
+        &down,
+        down_port,
+        sink.port,
+        &format!(
+            "tls_cert = \"{}\"\ntls_key = \"{}\"\nrequire_tls = true\n",
+            cert.display(),
+            key.display()
+        ),
+    );
+    let line = manifest()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().contains("001-"))
+        .unwrap();
+    let raw =
+        crlf(&std::fs::read(repo().join("eval").join(line["file"].as_str().unwrap())).unwrap());
+    let send = async |node: &Node| {
+        let mut c = Client::connect(&node.smtp).await.unwrap();
+        let r = c
+            .send(
+                line["ip"].as_str().unwrap(),
+                line["helo"].as_str().unwrap(),
+                line["mail_from"].as_str().unwrap(),
+                "servicedesk@northwind-health.example",
+                &raw,
+            )
+            .await
+            .unwrap();
+        assert!(r.starts_with("250"), "{r}");
+    };
+    // A gateway that trusts the downstream's certificate delivers over TLS.
+    let trusting = Install::sqlite("relay-tls-trusting");
+    trusting.load_directory();
+    let gateway = Node::start(
+        &trusting,
+        free_port(),
+        down_port,
+        &format!(
+            "relay_tls = \"required\"\nrelay_tls_name = \"gw.test\"\nrelay_tls_ca = \"{}\"\n",
+            cert.display()
+        ),
+    );
+    send(&gateway).await;
+    // The downstream refuses MAIL before STARTTLS, so what it holds came
+    // over TLS. (It quarantines it: it sees the gateway, not the original
+    // client, so SPF fails there.)
+    let down_store = Store::open(&down.db).await.unwrap();
+    wait_for(
+        "the message at the downstream",
+        Duration::from_secs(30),
+        || futures_block(down_store.quarantine(10)).unwrap().len() == 1,
+    )
+    .await;
+    let store = Store::open(&trusting.db).await.unwrap();
+    assert_eq!(store.relay_counts().await.unwrap().delivered, 1);
+    // One that does not know the certificate keeps the message pending.
+    let doubting = Install::sqlite("relay-tls-doubting");
+    doubting.load_directory();
+    let wary = Node::start(
+        &doubting,
+        free_port(),
+        down_port,
+        "relay_tls = \"required\"\nrelay_tls_name = \"gw.test\"\n",
+    );
+    send(&wary).await;
+    let store = Store::open(&doubting.db).await.unwrap();
+    wait_for("a failed attempt", Duration::from_secs(30), || {
+        std::fs::read_to_string(&wary.log).is_ok_and(|l| l.contains("downstream failed; retrying"))
+    })
+    .await;
+    let counts = store.relay_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.delivered), (1, 0), "{counts:?}");
+    assert_eq!(down_store.quarantine(10).await.unwrap().len(), 1);
+    assert!(wary.stop());
+    assert!(gateway.stop());
+    assert!(downstream.stop());
 }
 
 /// XFORWARD, as Postfix's SMTP client sends it (`smtp_send_xforward_command

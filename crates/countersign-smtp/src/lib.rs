@@ -42,6 +42,66 @@ pub struct Downstream {
     pub host: String,
     /// Port.
     pub port: u16,
+    /// How the connection is protected.
+    pub tls: RelayTls,
+    /// The name the server's certificate must carry (default: `host`).
+    pub tls_name: Option<String>,
+    /// Extra trusted root certificates (PEM), e.g. a private CA; the
+    /// system's roots are trusted too.
+    pub tls_ca_pem: Option<Vec<u8>>,
+}
+
+impl Downstream {
+    /// A downstream server with STARTTLS when offered (certificate checked).
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            tls: RelayTls::Opportunistic,
+            tls_name: None,
+            tls_ca_pem: None,
+        }
+    }
+}
+
+/// TLS towards the downstream server. Whenever TLS is used, the server's
+/// certificate is verified (against its name and the trusted roots): a
+/// failed check is a failed delivery, retried, never a silent downgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayTls {
+    /// Plain SMTP (a downstream on the same host or a trusted link).
+    Off,
+    /// STARTTLS when the server offers it (the default).
+    Opportunistic,
+    /// STARTTLS always; a server without it is a failed delivery.
+    Required,
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+}
+
+impl RelayTls {
+    /// From the configuration's words: `off`, `opportunistic`,
+    /// `required`, `implicit`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" => Some(Self::Off),
+            "opportunistic" => Some(Self::Opportunistic),
+            "required" | "starttls" => Some(Self::Required),
+            "implicit" | "smtps" => Some(Self::Implicit),
+            _ => None,
+        }
+    }
+}
+
+/// Why SMTP ingress could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The spool could not be opened.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    /// The downstream TLS settings are unusable (e.g. a bad CA file).
+    #[error("smtp relay TLS: {0}")]
+    RelayTls(String),
 }
 
 /// What an installation sets for SMTP ingress.
@@ -438,7 +498,8 @@ impl SmtpServer {
         services: Services,
         listener: TcpListener,
         stop: watch::Receiver<bool>,
-    ) -> Result<SmtpServer, SpoolError> {
+    ) -> Result<SmtpServer, StartError> {
+        let transport = relay::transport(&settings).map_err(StartError::RelayTls)?;
         let (spool, old) = Spool::open(&settings.spool_dir, settings.max_spool_bytes)?;
         let metrics = SmtpMetrics::register(services.metrics());
         let (tx, rx) = mpsc::channel(1024);
@@ -462,7 +523,11 @@ impl SmtpServer {
         }
         tasks.push(tokio::spawn(reaper(shared.clone(), stop.clone())));
         tasks.push(tokio::spawn(recover(shared.clone(), old)));
-        tasks.push(tokio::spawn(relay::run(shared.clone(), stop.clone())));
+        tasks.push(tokio::spawn(relay::run(
+            shared.clone(),
+            transport,
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn(accept_loop(shared.clone(), listener, stop)));
         Ok(SmtpServer { shared, tasks })
     }

@@ -3,12 +3,13 @@
 //! (RFC 3464) to the envelope sender unless it is null. Nothing leaves the
 //! queue without an outcome written in the store.
 
-use crate::Shared;
 use crate::metrics::relay_attempt;
+use crate::{RelayTls, Settings, Shared};
 use countersign_audit::AuditEvent;
 use countersign_service::relay::{Bounce, dsn};
 use countersign_store::{NewRelay, RelayJob, RelayOutcome};
 use lettre::address::Envelope;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::json;
@@ -24,15 +25,45 @@ pub(crate) fn backoff(base: Duration, attempts: u32) -> Duration {
     (base * factor).min(Duration::from_secs(3600))
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let s = &shared.settings;
+/// The transport to the downstream server, TLS as configured.
+pub(crate) fn transport(s: &Settings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let d = &s.downstream;
+    let tls = if d.tls == RelayTls::Off {
+        Tls::None
+    } else {
+        let name = d.tls_name.clone().unwrap_or_else(|| d.host.clone());
+        let mut params = TlsParameters::builder(name);
+        if let Some(pem) = &d.tls_ca_pem {
+            let cert =
+                Certificate::from_pem(pem).map_err(|e| format!("the CA certificate: {e}"))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params.build_rustls().map_err(|e| e.to_string())?;
+        match d.tls {
+            RelayTls::Opportunistic => Tls::Opportunistic(params),
+            RelayTls::Required => Tls::Required(params),
+            RelayTls::Implicit => Tls::Wrapper(params),
+            RelayTls::Off => Tls::None,
+        }
+    };
     // One connection per delivery: lettre's pool would change how the
     // code sender (same crate, same features) must be built.
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.downstream.host)
-        .port(s.downstream.port)
-        .timeout(Some(Duration::from_secs(60)))
-        .hello_name(ClientId::Domain(s.hostname.clone()))
-        .build();
+    Ok(
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&d.host)
+            .port(d.port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(60)))
+            .hello_name(ClientId::Domain(s.hostname.clone()))
+            .build(),
+    )
+}
+
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let s = &shared.settings;
     let permits = Arc::new(Semaphore::new(s.relay_concurrency.max(1)));
     let wake = shared.services.relay_wake();
     // This node's leases: its host name and spool, which a restart keeps.
