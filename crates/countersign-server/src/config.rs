@@ -147,6 +147,20 @@ pub struct ServeConfig {
     pub report_poll: Option<String>,
 }
 
+/// A secret from `file` (its first line) or, without one, from the
+/// environment variable `env`; `what` names it in the error.
+pub fn secret(file: Option<&Path>, env: &str, what: &str) -> anyhow::Result<String> {
+    match file {
+        Some(path) => Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("{what}: cannot read {}", path.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned()),
+        None => {
+            std::env::var(env).with_context(|| format!("{what}: give a password file or set {env}"))
+        }
+    }
+}
+
 /// Parses a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`),
 /// e.g. `500ms`, `45s`, `10m`, `12h`, `3d`.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -4,7 +4,7 @@
 //! that could not be read is flagged for a person, so none is taken twice
 //! and none is lost silently. A dry run touches nothing.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use countersign_mailbox::{ImapConfig, ImapMailbox, Maildir, MaildirMessage};
 use countersign_service::posture_ingest::{Input, Outcome};
 use std::collections::HashMap;
@@ -35,15 +35,11 @@ pub async fn open(a: &crate::dmarc_cmd::IngestArgs) -> Result<Option<Mailboxes>>
     };
     let imap = match &a.imap {
         Some(url) => {
-            let password = match &a.imap_password_file {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?
-                    .trim_end_matches(['\r', '\n'])
-                    .to_owned(),
-                None => std::env::var("COUNTERSIGN_IMAP_PASSWORD").context(
-                    "the IMAP password: give --imap-password-file or set COUNTERSIGN_IMAP_PASSWORD",
-                )?,
-            };
+            let password = crate::config::secret(
+                a.imap_password_file.as_deref(),
+                "COUNTERSIGN_IMAP_PASSWORD",
+                "the IMAP password (--imap-password-file)",
+            )?;
             let config = ImapConfig::from_url(url, password, a.imap_ca.clone())?;
             Some((ImapMailbox::connect(config).await?, Vec::new(), Vec::new()))
         }

@@ -49,14 +49,7 @@ pub async fn run(
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    while crate::serve::next_tick(&mut tick, &mut stop).await {
         if let Err(err) = poll(&services, &source).await {
             tracing::warn!(error = %format!("{err:#}"), "report mailbox: poll failed; trying again next time");
         }

@@ -456,6 +456,19 @@ pub fn run(args: ServeArgs, db: &str, config: &crate::config::Config) -> anyhow:
     })
 }
 
+/// Waits for the next tick of a background task: `false` once `stop`
+/// turned true (the task then ends).
+pub(crate) async fn next_tick(
+    tick: &mut tokio::time::Interval,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        _ = tick.tick() => {}
+        _ = stop.changed() => return false,
+    }
+    !*stop.borrow()
+}
+
 /// The report mailbox the configuration names, if any.
 fn report_source(
     serve: &crate::config::ServeConfig,
@@ -467,15 +480,11 @@ fn report_source(
         }
         (Some(path), None) => Ok(Some(Source::Maildir(path.clone()))),
         (None, Some(url)) => {
-            let password = match &serve.report_imap_password_file {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("serve.report_imap_password_file {}", path.display()))?
-                    .trim_end_matches(['\r', '\n'])
-                    .to_owned(),
-                None => std::env::var("COUNTERSIGN_REPORT_IMAP_PASSWORD").context(
-                    "serve.report_imap: set report_imap_password_file or COUNTERSIGN_REPORT_IMAP_PASSWORD",
-                )?,
-            };
+            let password = crate::config::secret(
+                serve.report_imap_password_file.as_deref(),
+                "COUNTERSIGN_REPORT_IMAP_PASSWORD",
+                "serve.report_imap",
+            )?;
             Ok(Some(Source::Imap {
                 url: url.clone(),
                 password,
@@ -490,14 +499,7 @@ fn report_source(
 /// due cases, until stopped.
 async fn housekeeping(services: Services, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    while next_tick(&mut tick, &mut stop).await {
         if let Err(err) = services.directory().refresh().await {
             tracing::warn!(%err, "directory refresh failed");
         }

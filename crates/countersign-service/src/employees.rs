@@ -1129,17 +1129,11 @@ impl Services {
             Err(e) => refuse(e.to_string()),
             Ok(forward) => {
                 let wrapper = self
-                    .analyze(&IncomingMessage {
+                    .analyze(&IncomingMessage::without_envelope(
                         raw,
-                        // Read from a mailbox: the envelope is gone, so only
-                        // DKIM can make the forward pass DMARC.
-                        client_ip: "0.0.0.0".into(),
-                        helo: String::new(),
-                        mail_from: String::new(),
-                        rcpt: Vec::new(),
-                        source: "report",
-                        submitted_by: "mailbox".into(),
-                    })
+                        "report",
+                        "mailbox".into(),
+                    ))
                     .await?;
                 let authenticated = wrapper.report.dmarc_all().next().is_some()
                     && countersign_auth::dmarc_passed(&wrapper.report);
@@ -1295,18 +1289,7 @@ impl Services {
             } else {
                 let judged = self
                     .judge(
-                        IncomingMessage {
-                            raw,
-                            // The original envelope is unknown for a forwarded
-                            // message: SPF cannot pass; DKIM, impersonation and
-                            // request findings still stand.
-                            client_ip: "0.0.0.0".into(),
-                            helo: String::new(),
-                            mail_from: String::new(),
-                            rcpt: Vec::new(),
-                            source: "report",
-                            submitted_by: p.actor(),
-                        },
+                        IncomingMessage::without_envelope(raw, "report", p.actor()),
                         false,
                     )
                     .await?;

@@ -42,6 +42,24 @@ pub struct IncomingMessage {
     pub submitted_by: String,
 }
 
+impl IncomingMessage {
+    /// A message that reached us without its envelope (forwarded to a
+    /// report address, or posted with a report): SPF cannot pass, so only
+    /// DKIM can make it pass DMARC; impersonation and request findings
+    /// stand as they are.
+    pub fn without_envelope(raw: Vec<u8>, source: &'static str, submitted_by: String) -> Self {
+        Self {
+            raw,
+            client_ip: "0.0.0.0".into(),
+            helo: String::new(),
+            mail_from: String::new(),
+            rcpt: Vec::new(),
+            source,
+            submitted_by,
+        }
+    }
+}
+
 /// The recorded verdict on a message.
 #[derive(Debug, Clone)]
 pub struct Judged {
