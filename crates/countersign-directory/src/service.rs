@@ -803,6 +803,9 @@ impl<'a> Directory<'a> {
                 record: record.clone(),
                 field: match &e {
                     DirectoryError::Invalid { field, .. } => Some((*field).to_owned()),
+                    // A contact's vendor (the only reference a record's
+                    // own column names).
+                    DirectoryError::NotFound { kind: "vendor", .. } => Some("vendor".to_owned()),
                     _ => None,
                 },
                 message: e.to_string(),
