@@ -320,6 +320,13 @@ fn parse_csv(
     kind: RecordKind,
     text: &str,
 ) -> Result<(Vec<ImportRecord>, Vec<ImportIssue>), DirectoryError> {
+    // Spreadsheets and browsers end lines with CRLF; the reader's line
+    // numbers count them right only as plain line feeds.
+    let text = if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -522,4 +529,33 @@ pub fn export_csv(snapshot: &DirectorySnapshot, kind: RecordKind) -> String {
         let _ = w.write_record(&r);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn problems_name_the_line_and_field_whatever_the_line_ends() {
+        for nl in ["\n", "\r\n"] {
+            let text = [
+                "vendor,name,email,phones,role,status",
+                "acme,Ann,ann@acme.example,+15550100200,support,active",
+                "acme,Bob,bob@acme.example,+15550100201,support,gone",
+                "",
+            ]
+            .join(nl);
+            let (records, issues) = read_csv(RecordKind::Contacts, &text).unwrap();
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].line, Some(2), "{nl:?}");
+            assert_eq!(issues.len(), 1);
+            assert_eq!(issues[0].line, Some(3), "{nl:?}");
+            assert_eq!(issues[0].field.as_deref(), Some("status"));
+            assert!(
+                issues[0]
+                    .to_string()
+                    .starts_with("line 3, field status: status \"gone\"")
+            );
+        }
+    }
 }
