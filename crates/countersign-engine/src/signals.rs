@@ -52,6 +52,22 @@ fn claim_identity(claim: &crate::identities::OrgClaim) -> String {
     }
 }
 
+/// The organisation or vendor whose protected domain `domain` is.
+fn protected_domain_identity(ids: &Identities, domain: &str) -> Option<String> {
+    let reg = registrable(domain);
+    if let Some(v) = ids.vendors_by_domain.get(&reg) {
+        return Some(format!("{} (vendor)", v.name));
+    }
+    if ids.org_domains.contains(&reg) {
+        return ids
+            .claims
+            .iter()
+            .find(|c| c.kind == ClaimKind::Organisation)
+            .map(claim_identity);
+    }
+    None
+}
+
 /// The identity a person claim names.
 fn person_identity(person: &crate::people::Person) -> String {
     match &person.role {
@@ -308,7 +324,7 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
         if ids.is_protected_domain(&dmarc.from_domain)
             && !(authenticated && dmarc.result != AuthResult::Fail)
         {
-            out.push(finding(
+            let spoofed = finding(
                 "auth.protected_domain_spoofed",
                 format!(
                     "mail in the name of protected domain {} is not authenticated",
@@ -329,7 +345,11 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
                             .join(",")
                     }
                 ),
-            ));
+            );
+            out.push(match protected_domain_identity(ids, &dmarc.from_domain) {
+                Some(target) => aimed(spoofed, target),
+                None => spoofed,
+            });
         }
     }
     authenticated

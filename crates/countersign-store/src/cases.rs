@@ -796,7 +796,11 @@ pub(crate) fn impersonated_in(document: &str) -> std::collections::BTreeSet<Stri
         let (Some(signal), Some(target)) = (f["signal"].as_str(), f["target"].as_str()) else {
             continue;
         };
-        if !signal.starts_with("impersonation.") || target.trim().is_empty() {
+        // Impersonation findings, and mail in the name of a protected
+        // domain that does not authenticate (a spoof of it).
+        let counted =
+            signal.starts_with("impersonation.") || signal == "auth.protected_domain_spoofed";
+        if !counted || target.trim().is_empty() {
             continue;
         }
         if out.len() >= MAX_TARGETS_PER_MESSAGE {
@@ -818,9 +822,17 @@ mod impersonated_tests {
             {"signal":"impersonation.display_name","summary":"s","target":"Contoso (vendor)"},
             {"signal":"impersonation.person","summary":"s","target":"Ann Lee (IT staff)"},
             {"signal":"request.credentials","summary":"s","target":"not an impersonation"},
+            {"signal":"auth.protected_domain_spoofed","summary":"s","target":"Acme (organisation)"},
             {"signal":"impersonation.link_text","summary":"s"}]}"#;
         let got: Vec<String> = impersonated_in(doc).into_iter().collect();
-        assert_eq!(got, ["Ann Lee (IT staff)", "Contoso (vendor)"]);
+        assert_eq!(
+            got,
+            [
+                "Acme (organisation)",
+                "Ann Lee (IT staff)",
+                "Contoso (vendor)"
+            ]
+        );
         assert!(impersonated_in(r#"{"findings":[]}"#).is_empty());
         assert!(impersonated_in("not json \"target\"").is_empty());
     }
