@@ -578,7 +578,7 @@ async fn a_csv_import_is_previewed_line_by_line_then_requested_and_approved_by_a
         .post(
             &priya,
             "/console/directory/import/preview",
-            &[("kind", "staff"), ("csv", &bad), ("reason", "new hires")],
+            &[("kind", "staff"), ("csv", bad), ("reason", "new hires")],
             Some(&priya.csrf),
         )
         .await;
