@@ -203,13 +203,36 @@ async function setUp(page, user, shots) {
   await page.waitForURL((u) => !u.pathname.startsWith('/console/setup') && !u.pathname.startsWith('/console/signin'));
 }
 
-async function signIn(page, user) {
+// Signing in is two steps for an account with TOTP: the password, then the
+// code on its own page.
+async function signIn(page, user, shots) {
   await page.goto(`${base}/console/signin`);
   await page.getByLabel('Username').fill(user.name);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  if (user.mfa) await page.getByLabel('Authenticator code').fill(await freshCode(user));
   await page.getByRole('button', { name: 'Sign in' }).click();
+  if (user.mfa) {
+    await page.getByLabel('Authenticator code').waitFor();
+    if (shots) await check(page, 'signin-totp');
+    await page.getByLabel('Authenticator code').fill(await freshCode(user));
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  }
   await page.waitForURL((u) => !u.pathname.startsWith('/console/signin'));
+}
+
+// A DMARC aggregate report (RFC 7489 appendix C) for our domain: one
+// source aligned, one not.
+function aggregateReport() {
+  const begin = Math.floor(Date.now() / 1000) - 2 * 86400;
+  const rec = (ip, count, ok) => `<record><row><source_ip>${ip}</source_ip><count>${count}</count>`
+    + `<policy_evaluated><disposition>${ok ? 'none' : 'reject'}</disposition><dkim>${ok ? 'pass' : 'fail'}</dkim>`
+    + `<spf>${ok ? 'pass' : 'fail'}</spf></policy_evaluated></row><identifiers><header_from>acme.example</header_from>`
+    + `</identifiers><auth_results><spf><domain>acme.example</domain><result>${ok ? 'pass' : 'fail'}</result></spf>`
+    + '</auth_results></record>';
+  return '<?xml version="1.0"?><feedback><report_metadata><org_name>receiver.test</org_name>'
+    + '<email>dmarc@receiver.test</email><report_id>journeys-1</report_id>'
+    + `<date_range><begin>${begin}</begin><end>${begin + 86399}</end></date_range></report_metadata>`
+    + '<policy_published><domain>acme.example</domain><p>reject</p></policy_published>'
+    + rec('192.0.2.10', 120, true) + rec('203.0.113.66', 7, false) + '</feedback>';
 }
 
 async function api(method, route, token, body, type = 'application/json') {
@@ -243,6 +266,10 @@ before(async () => {
     '--reason', 'enrolment', '--actor', 'S-1002', '--json'));
   cs('directory', 'approve', keyChange.change_request, '--actor', 'S-1009', '--reason', 'checked');
   people.vendorKey = keyFile;
+  // Our domain's posture: one DMARC aggregate report, as `dmarc ingest` stores it.
+  const report = path.join(WORK, 'aggregate.xml');
+  writeFileSync(report, aggregateReport());
+  cs('dmarc', 'ingest', report);
   const add = (name, role, ...extra) => {
     const otp = cs('user', 'add', '--role', role, ...extra, name).trim().split('\n').pop().trim();
     people[name] = { name, otp, mfa: ['approver', 'relationship_manager', 'security_admin'].includes(role) };
@@ -328,7 +355,7 @@ test('every person signs in for the first time: password changed, TOTP enrolled 
 
 test('an approver signs in with password and TOTP in a fresh browser', async () => {
   const page = await newPage();
-  await signIn(page, people.alex);
+  await signIn(page, people.alex, true);
   assert.match(page.url(), /\/console\/approvals$/);
   await check(page, 'approvals');
   await page.context().close();
@@ -337,7 +364,10 @@ test('an approver signs in with password and TOTP in a fresh browser', async () 
 test('an analyst finds a held case in the queue, calls back and checks the code', async () => {
   const page = people.sam.page;
   await page.goto(`${base}/console/overview`);
-  assert.equal(await page.locator('svg.chart').count(), 2);
+  // Verdicts, case ages, and the identities the sample messages imitate.
+  assert.equal(await page.locator('svg.chart').count(), 3);
+  const imitated = await page.locator('table', { hasText: 'Identity' }).locator('tbody tr').count();
+  assert.ok(imitated >= 1, 'the sample attacks imitate at least one identity');
   await check(page, 'overview');
   await page.goto(`${base}/console/queue`);
   await check(page, 'queue');
@@ -507,6 +537,86 @@ test('a directory change requested by one administrator is approved by another',
   assert.match(await raman.locator('table').nth(1).innerText(), /Ravi Patel/);
 });
 
+test('a CSV import names its bad line in the preview, then is applied through a second administrator', async () => {
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/directory/import`);
+  await check(lee, 'directory-import');
+  const header = 'vendor,name,email,phones,role,status';
+  const good1 = 'contoso-it,Mia Novak,mia.novak@contoso-it.example,+15555550161,support engineer,active';
+  const bad = 'contoso-it,Theo Marsh,theo.marsh-at-contoso,+15555550162,account manager,active';
+  await lee.getByLabel('What the file holds').selectOption('contacts');
+  await lee.getByLabel('The CSV, with its header line').fill([header, good1, bad].join('\n'));
+  await lee.getByLabel('Why (kept with the change request)').fill('new team at Contoso');
+  await lee.getByRole('button', { name: 'Preview' }).click();
+  await lee.getByRole('heading', { name: /Bad lines/ }).waitFor();
+  const issues = await lee.locator('table.issues tbody').innerText();
+  assert.match(issues, /^3\s+email\s+invalid email "theo\.marsh-at-contoso"/m);
+  assert.equal(await lee.getByRole('button', { name: /Request these/ }).count(), 0, 'nothing can be requested with a bad line');
+  await check(lee, 'import-preview-bad');
+  await lee.getByLabel('The CSV, with its header line').fill([header, good1, bad.replace('theo.marsh-at-contoso', 'theo.marsh@contoso-it.example')].join('\n'));
+  await lee.getByRole('button', { name: 'Preview' }).click();
+  await lee.getByRole('button', { name: 'Request these 2 change(s)' }).waitFor();
+  await check(lee, 'import-preview');
+  await lee.getByRole('button', { name: 'Request these 2 change(s)' }).click();
+  await done(lee, 'the import is requested');
+  assert.match(await lee.locator('article', { hasText: 'theo.marsh@contoso-it.example' }).innerText(), /Your own request/);
+  const raman = people.raman.page;
+  await raman.goto(`${base}/console/directory`);
+  const request = raman.locator('article', { hasText: 'theo.marsh@contoso-it.example' });
+  await request.getByLabel('Why approve').fill('checked the contract change');
+  await request.getByRole('button', { name: /Approve request/ }).click();
+  await done(raman, 'the change is approved and applied');
+  const contacts = await raman.locator('table').nth(1).innerText();
+  assert.match(contacts, /Mia Novak/);
+  assert.match(contacts, /Theo Marsh/);
+});
+
+test('vendor reviews due are shown, overdue marked, and a review is recorded; vendor keys listed', async () => {
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/directory/keys`);
+  await check(lee, 'directory-keys');
+  assert.match(await lee.locator('tbody').innerText(), /Contoso[\s\S]*valid/);
+  await lee.goto(`${base}/console/directory/reviews`);
+  await check(lee, 'directory-reviews');
+  const card = lee.locator('article', { hasText: 'contoso-it' });
+  if (await card.count()) {
+    await card.getByLabel(/What was checked/).fill('contacts and numbers confirmed with the vendor');
+    await card.getByRole('button', { name: /Record the review/ }).click();
+    await done(lee, 'the review is recorded');
+  } else {
+    // Reviewed at enrolment and not due within 30 days: nothing to record.
+    assert.match(await lee.locator('main').innerText(), /No active vendor is due for review/);
+  }
+});
+
+test('an analyst verifies a caller who claims to be an employee', async () => {
+  const page = people.sam.page;
+  await page.goto(`${base}/console/callers`);
+  await check(page, 'callers');
+  await page.getByLabel('Employee ID the caller gave').fill('E-2001');
+  await page.getByRole('button', { name: /Send a code/ }).click();
+  await page.waitForURL(/\/console\/callers\/v/);
+  const text = await page.locator('main').innerText();
+  // The code went to the employee's directory email, shown masked.
+  assert.match(text, /sent to j\*+@acme\.example/);
+  await check(page, 'caller-verification-analyst');
+  await page.getByLabel('Code the caller read back').fill(await codeSentTo('j.doe@acme.example'));
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByText(/verified: this is/i).waitFor();
+});
+
+test('a security administrator reads the posture of our domains', async () => {
+  const lee = people.lee.page;
+  await lee.goto(`${base}/console/posture`);
+  const img = lee.locator('img.chart');
+  await img.waitFor();
+  assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0), 'the chart loads');
+  const main = await lee.locator('main').innerText();
+  assert.match(main, /127 message\(s\) reported; 120 aligned/);
+  assert.match(main, /203\.0\.113\.66[\s\S]*never aligned/);
+  await check(lee, 'posture');
+});
+
 test('a security administrator searches the audit log and verifies the chain', async () => {
   const page = people.lee.page;
   await page.goto(`${base}/console/audit`);
@@ -547,6 +657,10 @@ test('a form without its CSRF token and a page of another role are refused', asy
   const employee = people.jordan.page;
   const wrongRole = await employee.goto(`${base}/console/queue`);
   assert.equal(wrongRole.status(), 403);
+  for (const route of ['/console/directory/import', '/console/posture', '/console/callers']) {
+    assert.equal((await employee.goto(`${base}${route}`)).status(), 403, route);
+  }
+  await employee.goto(`${base}/console/queue`);
   assert.match(await employee.locator('main').innerText(), /Not for your role/);
   await check(employee, 'refused');
   for (const name of ['sam', 'alex', 'priya', 'lee', 'jordan', 'raman']) {

@@ -171,6 +171,88 @@ pub fn decide(
     }
 }
 
+/// The first step of a sign-in in two steps (the console): the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordStep {
+    /// Decided already: refused, or accepted (no TOTP enrolled).
+    Decided(Decision),
+    /// The password is right and the account has TOTP: ask for the code
+    /// next ([`decide_totp`]). Nothing is counted yet.
+    NeedsTotp,
+}
+
+/// Decides the password step of a two-step sign-in, by the same rules as
+/// [`decide`]: throttle, disabled, locked, password (failures count and
+/// lock). An account with confirmed TOTP is not accepted here.
+pub fn decide_password(
+    account: Option<&Account>,
+    password_given: &str,
+    address_failures: u32,
+    now: OffsetDateTime,
+    rules: &SignInRules,
+) -> PasswordStep {
+    match decide(account, password_given, None, address_failures, now, rules) {
+        Decision::Refused {
+            refusal: Refusal::Totp(TotpError::Missing),
+            ..
+        } => PasswordStep::NeedsTotp,
+        other => PasswordStep::Decided(other),
+    }
+}
+
+/// Decides the TOTP step of a two-step sign-in for an account whose
+/// password passed [`decide_password`] moments ago (the caller keeps that
+/// proof): throttle, disabled and lock are checked again, then the code,
+/// with the replay guard. A wrong code counts towards the lock, as in
+/// [`decide`].
+pub fn decide_totp(
+    account: &Account,
+    code: &str,
+    address_failures: u32,
+    now: OffsetDateTime,
+    rules: &SignInRules,
+) -> Decision {
+    let refuse = |refusal, count_failure, lock_until| Decision::Refused {
+        refusal,
+        count_failure,
+        lock_until,
+    };
+    if address_failures >= rules.address_max_failures {
+        return refuse(Refusal::AddressThrottled, false, None);
+    }
+    if account.disabled {
+        return refuse(Refusal::Disabled, false, None);
+    }
+    if let Some(until) = account.locked_until
+        && until > now
+    {
+        return refuse(Refusal::Locked { until }, false, None);
+    }
+    let Some(enrolment) = account.totp.as_ref().filter(|t| t.confirmed) else {
+        // Nothing to check a code against: this step does not apply.
+        return refuse(Refusal::BadCredentials, false, None);
+    };
+    let unix = now.unix_timestamp().max(0) as u64;
+    match totp::verify(&enrolment.secret, code, unix, enrolment.last_step) {
+        Ok(step) => Decision::Accepted {
+            stage: if account.needs_setup() {
+                Stage::Setup
+            } else {
+                Stage::Full
+            },
+            totp_step: Some(step),
+        },
+        Err(err) => {
+            let failures = account.failed_attempts + 1;
+            refuse(
+                Refusal::Totp(err),
+                true,
+                (failures >= rules.max_failures).then(|| now + rules.lockout),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +401,56 @@ mod tests {
                 refusal: Refusal::Totp(TotpError::Replayed),
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn two_steps_ask_for_the_code_only_after_the_right_password() {
+        let mut a = account(&[Role::Approver]);
+        let secret = vec![7u8; 20];
+        a.totp = Some(TotpEnrolment {
+            secret: secret.clone(),
+            confirmed: true,
+            last_step: 0,
+        });
+        let rules = SignInRules::default();
+        assert!(matches!(
+            decide_password(Some(&a), "wrong", 0, now(), &rules),
+            PasswordStep::Decided(Decision::Refused {
+                refusal: Refusal::BadCredentials,
+                count_failure: true,
+                ..
+            })
+        ));
+        assert_eq!(
+            decide_password(Some(&a), "violet-kettle-42-orbit", 0, now(), &rules),
+            PasswordStep::NeedsTotp
+        );
+        let unix = now().unix_timestamp() as u64;
+        let code = totp::code_at(&secret, unix).unwrap();
+        assert!(matches!(
+            decide_totp(&a, &code, 0, now(), &rules),
+            Decision::Accepted {
+                stage: Stage::Full,
+                totp_step: Some(_)
+            }
+        ));
+        a.failed_attempts = 4;
+        let Decision::Refused {
+            count_failure,
+            lock_until,
+            ..
+        } = decide_totp(&a, "000000", 0, now(), &rules)
+        else {
+            panic!("a wrong code is refused")
+        };
+        assert!(count_failure);
+        assert_eq!(lock_until, Some(now() + rules.lockout));
+        // Without TOTP the password alone decides.
+        let b = account(&[Role::Analyst]);
+        assert!(matches!(
+            decide_password(Some(&b), "violet-kettle-42-orbit", 0, now(), &rules),
+            PasswordStep::Decided(Decision::Accepted { .. })
         ));
     }
 }

@@ -40,6 +40,7 @@ pub fn manual_findings(
         signal: signal.to_owned(),
         summary,
         evidence: String::new(),
+        target: None,
     };
     let mut out = Vec::new();
     if let Some(vendor_id) = claim.vendor_id.as_deref() {

@@ -61,6 +61,25 @@ async fn main() {
         .unwrap()
         .next
         .unwrap();
+    // A cursor deep in the quarantine (36,000 of 100,000 messages are
+    // quarantined or rejected): about 20,000 messages in.
+    let admin_principal = w
+        .services
+        .authenticate(&admin.session, "bench")
+        .await
+        .unwrap();
+    let mut quarantine_deep = String::new();
+    for _ in 0..(messages / 5000).max(1) {
+        let (_, next) = w
+            .services
+            .quarantine_page(&admin_principal, &quarantine_deep, 500)
+            .await
+            .unwrap();
+        match next {
+            Some(n) => quarantine_deep = n,
+            None => break,
+        }
+    }
     let mid_case = format!("c_bench_{:08}", (messages / cases.max(1)) * (cases / 2));
     let mid_message = format!("m_bench_{:08}", messages / 2);
     let pages: Vec<(&str, &support::Person, String)> = vec![
@@ -98,6 +117,21 @@ async fn main() {
         ("case view", &analyst, format!("/console/cases/{mid_case}")),
         ("approvals", &approver, "/console/approvals".into()),
         ("quarantine", &admin, "/console/quarantine".into()),
+        (
+            "quarantine deep page",
+            &admin,
+            format!("/console/quarantine?after={quarantine_deep}"),
+        ),
+        ("directory", &admin, "/console/directory".into()),
+        (
+            "directory reviews",
+            &admin,
+            "/console/directory/reviews".into(),
+        ),
+        ("directory keys", &admin, "/console/directory/keys".into()),
+        ("import form", &admin, "/console/directory/import".into()),
+        ("posture (no reports)", &admin, "/console/posture".into()),
+        ("verify a caller form", &analyst, "/console/callers".into()),
         ("audit log", &admin, "/console/audit".into()),
         ("campaigns", &admin, "/console/campaigns".into()),
         ("is this really IT?", &employee, "/console/it".into()),

@@ -52,10 +52,14 @@ fn nav(v: &Viewer) -> Markup {
         links.push(("/console/quarantine", "Quarantine"));
         links.push(("/console/triage", "Reports"));
     }
+    if v.can(&[countersign_accounts::Role::Analyst]) {
+        links.push(("/console/callers", "Verify a caller"));
+    }
     if v.can(&[countersign_accounts::Role::SecurityAdmin]) {
         links.push(("/console/directory", "Directory"));
         links.push(("/console/campaigns", "Campaigns"));
         links.push(("/console/audit", "Audit log"));
+        links.push(("/console/posture", "Posture"));
     }
     if v.can(APPROVERS) {
         links.push(("/console/approvals", "Approvals"));

@@ -81,6 +81,7 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/console/assets/console.css", Access::Public),
     page("GET", "/console/signin", Access::Public),
     page("POST", "/console/signin", Access::Public),
+    page("POST", "/console/signin/totp", Access::Public),
     page("POST", "/console/signout", Access::SignedIn),
     page("GET", "/console", Access::SignedIn),
     page("GET", "/console/setup", Access::SignedIn),
@@ -147,6 +148,8 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/console/audit", Access::Roles(ADMIN)),
     page("POST", "/console/audit/verify", Access::Roles(ADMIN)),
     page("POST", "/console/audit/export", Access::Roles(ADMIN)),
+    page("GET", "/console/posture", Access::Roles(ADMIN)),
+    page("GET", "/console/posture/chart.svg", Access::Roles(ADMIN)),
     page("GET", "/console/directory", Access::Roles(ADMIN)),
     page("POST", "/console/directory/contacts", Access::Roles(ADMIN)),
     page(
@@ -159,6 +162,24 @@ pub const PAGES: &[PageSpec] = &[
         "/console/directory/requests/{id}/reject",
         Access::Roles(ADMIN),
     ),
+    page("GET", "/console/directory/import", Access::Roles(ADMIN)),
+    page(
+        "POST",
+        "/console/directory/import/preview",
+        Access::Roles(ADMIN),
+    ),
+    page("POST", "/console/directory/import", Access::Roles(ADMIN)),
+    page("GET", "/console/directory/keys", Access::Roles(ADMIN)),
+    page("GET", "/console/directory/reviews", Access::Roles(ADMIN)),
+    page(
+        "POST",
+        "/console/directory/vendors/{id}/review",
+        Access::Roles(ADMIN),
+    ),
+    page("GET", "/console/callers", Access::Roles(ANALYST)),
+    page("POST", "/console/callers/verify", Access::Roles(ANALYST)),
+    page("GET", "/console/callers/{id}", Access::Roles(ANALYST)),
+    page("POST", "/console/callers/{id}/code", Access::Roles(ANALYST)),
     page("GET", "/console/it", Access::Roles(EMPLOYEE)),
     page("GET", "/console/staff/{id}/photo", Access::Roles(PEOPLE)),
     page("POST", "/console/it/verify", Access::Roles(EMPLOYEE)),
@@ -317,6 +338,7 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/signin",
             get(pages::auth::signin_page).post(pages::auth::signin),
         )
+        .route("/console/signin/totp", post(pages::auth::signin_totp))
         .route("/console/signout", post(pages::auth::signout))
         .route("/console", get(pages::auth::home))
         .route("/console/setup", get(pages::auth::setup_page))
@@ -371,6 +393,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/audit", get(pages::audit::search))
         .route("/console/audit/verify", post(pages::audit::verify))
         .route("/console/audit/export", post(pages::audit::export))
+        .route("/console/posture", get(pages::posture::posture))
+        .route("/console/posture/chart.svg", get(pages::posture::chart))
         .route("/console/directory", get(pages::directory::overview))
         .route(
             "/console/directory/contacts",
@@ -383,6 +407,33 @@ pub fn router(state: ConsoleState) -> Router {
         .route(
             "/console/directory/requests/{id}/reject",
             post(pages::directory::reject),
+        )
+        .route(
+            "/console/directory/import",
+            get(pages::directory::import_page).post(pages::directory::import_request),
+        )
+        .route(
+            "/console/directory/import/preview",
+            post(pages::directory::import_preview),
+        )
+        .route("/console/directory/keys", get(pages::directory::keys))
+        .route("/console/directory/reviews", get(pages::directory::reviews))
+        .route(
+            "/console/directory/vendors/{id}/review",
+            post(pages::directory::record_review),
+        )
+        .route("/console/callers", get(pages::employees::callers_page))
+        .route(
+            "/console/callers/verify",
+            post(pages::employees::start_caller_verify),
+        )
+        .route(
+            "/console/callers/{id}",
+            get(pages::employees::caller_verification),
+        )
+        .route(
+            "/console/callers/{id}/code",
+            post(pages::employees::submit_caller_code),
         )
         .route("/console/it", get(pages::employees::it_reference))
         .route("/console/staff/{id}/photo", get(pages::employees::photo))

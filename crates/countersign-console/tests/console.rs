@@ -449,7 +449,9 @@ async fn the_overview_draws_svg_charts_with_the_same_numbers_in_tables() {
     support::fill(w.services.store(), 50, 5).await;
     let (status, _, body) = w.get(Some(&analyst), "/console/overview").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body.matches("<svg class=\"chart\"").count(), 2, "{body}");
+    // Verdicts, case ages, and (every seventh message imitates a vendor)
+    // the top impersonated identities.
+    assert_eq!(body.matches("<svg class=\"chart\"").count(), 3, "{body}");
     assert!(body.contains("role=\"img\""));
     // 50 messages cycle through five verdicts (ten held with a case: every
     // tenth is held instead), all within the last minute: today's row sums to 50.
@@ -549,4 +551,434 @@ async fn an_administrator_releases_and_deletes_quarantined_messages_with_a_reaso
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The audit entries with this action.
+async fn audited(w: &support::World, action: &str) -> Vec<countersign_audit::AuditEntry> {
+    w.services
+        .store()
+        .audit_search(Some(action), None, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == action)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_csv_import_is_previewed_line_by_line_then_requested_and_approved_by_another() {
+    let w = world("import").await;
+    let (priya, lee) = w.two_admins().await;
+    // Line 3 has a bad email and line 4 a status that does not exist; line 2 is fine.
+    let bad = "staff_id,name,email,phone,role,team,status\n\
+               S-2001,Sam Okafor,sam.okafor@acme.example,+15555550111,analyst,service desk,active\n\
+               S-2002,Ann Lee,not-an-address,+15555550112,analyst,service desk,active\n\
+               S-2003,Bo Chen,bo.chen@acme.example,+15555550113,analyst,service desk,retired\n";
+    let (status, _, body) = w
+        .post(
+            &priya,
+            "/console/directory/import/preview",
+            &[("kind", "staff"), ("csv", bad), ("reason", "new hires")],
+            Some(&priya.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Each bad line named with its field and what is wrong.
+    assert!(
+        body.contains("<tr><td>3</td><td>email</td><td>invalid email"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<tr><td>4</td><td>status</td><td>status &quot;retired&quot;"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Request these"),
+        "no request while lines are bad"
+    );
+    // Nothing was stored.
+    assert!(audited(&w, "change.request").await.is_empty());
+
+    // Fixed: the preview lists each change with its line and offers the request.
+    let good = bad
+        .replace("not-an-address", "ann.lee@acme.example")
+        .replace(",retired", ",active");
+    let (status, _, body) = w
+        .post(
+            &priya,
+            "/console/directory/import/preview",
+            &[("kind", "staff"), ("csv", &good), ("reason", "new hires")],
+            Some(&priya.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("3 change(s)"), "{body}");
+    assert!(body.contains("<tr><td>3</td><td>add staff</td>"), "{body}");
+    assert!(body.contains("Request these 3 change(s)"));
+    let (status, h, body) = w
+        .post(
+            &priya,
+            "/console/directory/import",
+            &[("kind", "staff"), ("csv", &good), ("reason", "new hires")],
+            Some(&priya.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&h), "/console/directory?done=imported");
+    assert_eq!(audited(&w, "change.request").await.len(), 1);
+    // Not by its author.
+    let id = w
+        .services
+        .directory_overview(&w.services.authenticate(&priya.session, "t").await.unwrap())
+        .await
+        .unwrap()
+        .pending[0]
+        .id;
+    let (_, _, body) = w.get(Some(&priya), "/console/directory").await;
+    assert!(body.contains("Your own request"));
+    let (status, _, _) = w
+        .post(
+            &priya,
+            &format!("/console/directory/requests/{id}/approve"),
+            &[("reason", "mine")],
+            Some(&priya.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = w
+        .post(
+            &lee,
+            &format!("/console/directory/requests/{id}/approve"),
+            &[("reason", "checked with HR")],
+            Some(&lee.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = w.get(Some(&lee), "/console/directory").await;
+    assert!(body.contains("Ann Lee") && body.contains("Bo Chen"));
+    assert_eq!(audited(&w, "change.approve").await.len(), 1);
+    // The same file again: nothing to request.
+    let (_, _, body) = w
+        .post(
+            &lee,
+            "/console/directory/import/preview",
+            &[("kind", "staff"), ("csv", &good), ("reason", "again")],
+            Some(&lee.csrf),
+        )
+        .await;
+    assert!(body.contains("Nothing to request"), "{body}");
+    // A header that names an unknown column is the whole file's problem.
+    let (status, _, body) = w
+        .post(
+            &lee,
+            "/console/directory/import/preview",
+            &[
+                ("kind", "staff"),
+                ("csv", "staff_id,nom\nS-1,x\n"),
+                ("reason", "x"),
+            ],
+            Some(&lee.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("unknown column"), "{body}");
+}
+
+#[tokio::test]
+async fn vendor_reviews_are_recorded_and_audited_and_keys_are_listed() {
+    let w = world("reviews").await;
+    let (priya, lee) = w.two_admins().await;
+    let csv = "id,name,domains,relationship_manager,privileged\n\
+               contoso,Contoso IT,contoso.example,S-1001,yes\n";
+    w.post(
+        &priya,
+        "/console/directory/import",
+        &[("kind", "vendors"), ("csv", csv), ("reason", "onboarding")],
+        Some(&priya.csrf),
+    )
+    .await;
+    let p = w.services.authenticate(&lee.session, "t").await.unwrap();
+    let id = w.services.directory_overview(&p).await.unwrap().pending[0].id;
+    w.services
+        .decide_change(&p, id, true, "contract signed")
+        .await
+        .unwrap();
+    let (status, _, body) = w.get(Some(&lee), "/console/directory/keys").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("No vendor key is enrolled"), "{body}");
+    let (status, _, body) = w.get(Some(&lee), "/console/directory/reviews").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A review needs a note.
+    let (status, _, body) = w
+        .post(
+            &lee,
+            "/console/directory/vendors/contoso/review",
+            &[("notes", " ")],
+            Some(&lee.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, h, _) = w
+        .post(
+            &lee,
+            "/console/directory/vendors/contoso/review",
+            &[("notes", "contacts and numbers checked with the vendor")],
+            Some(&lee.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&h), "/console/directory/reviews?done=reviewed");
+    let reviews = audited(&w, "directory.review").await;
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0].actor, "S-1002");
+    assert_eq!(reviews[0].subject, "vendor:contoso");
+    // Other roles are refused, and a form without its token too.
+    let analyst = w.person("ana", &["analyst"]).await;
+    for path in [
+        "/console/directory/keys",
+        "/console/directory/reviews",
+        "/console/directory/import",
+        "/console/posture",
+    ] {
+        let (status, _, _) = w.get(Some(&analyst), path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _, _) = w
+        .post(
+            &lee,
+            "/console/directory/vendors/contoso/review",
+            &[("notes", "x")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_analyst_verifies_a_caller_claiming_to_be_an_employee() {
+    let w = world("callers").await;
+    let (priya, lee) = w.two_admins().await;
+    let csv = "id,name,email\nE-3001,Jordan Blake,jordan.blake@acme.example\n";
+    w.post(
+        &priya,
+        "/console/directory/import",
+        &[("kind", "employees"), ("csv", csv), ("reason", "HR feed")],
+        Some(&priya.csrf),
+    )
+    .await;
+    let p = w.services.authenticate(&lee.session, "t").await.unwrap();
+    let id = w.services.directory_overview(&p).await.unwrap().pending[0].id;
+    w.services.decide_change(&p, id, true, "HR").await.unwrap();
+    let analyst = w.person("ana", &["analyst"]).await;
+    let (status, _, body) = w.get(Some(&analyst), "/console/callers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Employee ID the caller gave"));
+    // There is no field for where to send the code: only the directory's.
+    assert!(!body.contains("name=\"email\"") && !body.contains("name=\"phone\""));
+    let (status, h, body) = w
+        .post(
+            &analyst,
+            "/console/callers/verify",
+            &[("employee_id", "E-3001")],
+            Some(&analyst.csrf),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let page = location(&h).to_owned();
+    assert!(page.starts_with("/console/callers/v"), "{page}");
+    let (status, _, body) = w.get(Some(&analyst), &page).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let opened = audited(&w, "verification.opened").await;
+    assert_eq!(opened.len(), 1);
+    let details: serde_json::Value = serde_json::from_str(&opened[0].details).unwrap();
+    assert_eq!(details["direction"], "caller_claims_employee");
+    assert_eq!(details["claimed_id"], "E-3001");
+    // An unknown ID fails at once and sends nothing.
+    let (_, h, _) = w
+        .post(
+            &analyst,
+            "/console/callers/verify",
+            &[("employee_id", "E-9999")],
+            Some(&analyst.csrf),
+        )
+        .await;
+    let (_, _, body) = w.get(Some(&analyst), location(&h)).await;
+    assert!(body.contains("not verified"), "{body}");
+    // Employees and administrators do not use this page.
+    let employee = w.person("emma", &["employee"]).await;
+    assert_eq!(
+        w.get(Some(&employee), "/console/callers").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(w.get(Some(&lee), &page).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_quarantine_pages_by_keyset_to_the_oldest_message() {
+    let w = world("qpages").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 300, 0).await;
+    let mut seen = std::collections::HashSet::new();
+    let mut path = "/console/quarantine".to_owned();
+    for _ in 0..20 {
+        let (status, _, body) = w.get(Some(&analyst), &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for id in body.split("href=\"/console/messages/").skip(1) {
+            let id = id.split('"').next().unwrap().to_owned();
+            assert!(seen.insert(id), "a message listed twice");
+        }
+        let Some(next) = body.split("rel=\"next\"").next().and_then(|b| {
+            b.rsplit("href=\"")
+                .next()
+                .filter(|_| body.contains("rel=\"next\""))
+        }) else {
+            break;
+        };
+        path = next.split('"').next().unwrap().replace("&amp;", "&");
+    }
+    // Quarantine and reject are two verdicts of five: 120 of 300.
+    assert_eq!(seen.len(), 120);
+}
+
+#[tokio::test]
+async fn the_overview_names_the_most_impersonated_identities_in_a_chart_and_a_table() {
+    let w = world("impersonated").await;
+    let analyst = w.person("ana", &["analyst"]).await;
+    support::fill(w.services.store(), 70, 0).await;
+    let (status, _, body) = w.get(Some(&analyst), "/console/overview").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Top impersonated identities"));
+    assert!(body.contains("<title id=\"ti-title\">"), "{body}");
+    // Messages 0, 7, ..., 63 imitate Vendor 0..6 in turn, and the 8th to
+    // 10th (49, 56, 63) Vendor 0 again: Vendor 0 four times, the others once.
+    assert!(
+        body.contains("<tr><th scope=\"row\">Vendor 0 (vendor)</th><td>4</td></tr>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_posture_page_shows_the_chart_and_sources_to_administrators() {
+    let w = world("posture").await;
+    let admin = w.person("lee", &["security_admin"]).await;
+    let (status, _, body) = w.get(Some(&admin), "/console/posture").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("No DMARC aggregate report is stored yet"));
+    assert!(body.contains("src=\"/console/posture/chart.svg?days=30\""));
+    let (status, h, svg) = w
+        .get(Some(&admin), "/console/posture/chart.svg?days=7")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.starts_with("<svg") && svg.contains("last 7 days"));
+    assert!(!svg.contains("<script"));
+}
+
+#[tokio::test]
+async fn with_totp_the_code_is_asked_on_its_own_page_after_the_password() {
+    let w = world("totp-step").await;
+    let abe = w.person("abe", &["approver"]).await;
+    let secret = abe.totp_secret.clone().unwrap();
+    let (_, h, _) = w.get(None, "/console/signin").await;
+    let pre = h[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("cs_pre=")
+        .unwrap()
+        .to_owned();
+    let post = |path: &str, fields: &[(&str, &str)], cookies: String| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            s.append_pair(k, v);
+        }
+        s.append_pair("csrf", &pre);
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookies)
+            .body(Body::from(s.finish()))
+            .unwrap()
+    };
+    // The sign-in form asks for no code.
+    let (_, _, form) = w.get(None, "/console/signin").await;
+    assert!(!form.contains("name=\"totp\""));
+    // A wrong password never reaches the code page.
+    let (status, h, body) = w
+        .send(post(
+            "/console/signin",
+            &[("username", "abe"), ("password", "wrong-password-1")],
+            format!("cs_pre={pre}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!body.contains("name=\"totp\"") && h.get(header::SET_COOKIE).is_none());
+    // The right one: the code page, and a challenge cookie (no session yet).
+    let (status, h, body) = w
+        .send(post(
+            "/console/signin",
+            &[("username", "abe"), ("password", support::PASSWORD)],
+            format!("cs_pre={pre}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("name=\"totp\"") && body.contains("/console/signin/totp"));
+    let cookies: Vec<String> = h
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(cookies.iter().all(|c| !c.starts_with("cs_session=")));
+    let mfa = cookies
+        .iter()
+        .find(|c| c.starts_with("cs_mfa="))
+        .expect("challenge cookie");
+    assert!(mfa.contains("HttpOnly") && mfa.contains("SameSite=Strict"));
+    let mfa = mfa.split(';').next().unwrap().to_owned();
+    assert_eq!(audited(&w, "signin.password_accepted").await.len(), 1);
+    // A wrong code: asked again, counted.
+    let both = format!("cs_pre={pre}; {mfa}");
+    let (status, _, body) = w
+        .send(post(
+            "/console/signin/totp",
+            &[("totp", "000000")],
+            both.clone(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("name=\"totp\""), "{body}");
+    // The right code (the next step: setup used the current one) signs in.
+    let code = countersign_accounts::totp::code_at(&secret, support::now_unix() + 30).unwrap();
+    let (status, h, body) = w
+        .send(post(
+            "/console/signin/totp",
+            &[("totp", &code)],
+            both.clone(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&h), "/console");
+    assert!(
+        h.get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("cs_session=cs_sess"))
+    );
+    // The challenge was single use.
+    let (status, _, body) = w
+        .send(post("/console/signin/totp", &[("totp", &code)], both))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("sign in again with your password"), "{body}");
+    // Without the page's CSRF token the step is refused before anything.
+    let (status, _, _) = w
+        .send(
+            Request::post("/console/signin/totp")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("cs_pre={pre}; {mfa}"))
+                .body(Body::from("totp=123456"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -39,6 +39,8 @@ pub struct ImportIssue {
     pub line: Option<u64>,
     /// Record within the file, such as `vendors[2]`, for JSON input.
     pub record: Option<String>,
+    /// The field (column) at fault, when one is.
+    pub field: Option<String>,
     /// What is wrong.
     pub message: String,
 }
@@ -46,10 +48,17 @@ pub struct ImportIssue {
 impl fmt::Display for ImportIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.line, &self.record) {
-            (Some(l), _) => write!(f, "line {l}: {}", self.message),
-            (None, Some(r)) => write!(f, "{r}: {}", self.message),
-            (None, None) => write!(f, "{}", self.message),
+            (Some(l), _) => write!(f, "line {l}")?,
+            (None, Some(r)) => write!(f, "{r}")?,
+            (None, None) => {}
         }
+        match (&self.field, self.line.is_some() || self.record.is_some()) {
+            (Some(field), true) => write!(f, ", field {field}: ")?,
+            (Some(field), false) => write!(f, "field {field}: ")?,
+            (None, true) => write!(f, ": ")?,
+            (None, false) => {}
+        }
+        write!(f, "{}", self.message)
     }
 }
 

@@ -211,13 +211,28 @@ pub fn parse_import(
                 issues: vec![ImportIssue {
                     line: None,
                     record: None,
+                    field: None,
                     message: "CSV import needs a record kind (vendors, contacts, staff, employees)"
                         .into(),
                 }],
             })?;
-            parse_csv(kind, text)
+            let (records, issues) = read_csv(kind, text)?;
+            if !issues.is_empty() {
+                return Err(DirectoryError::Import { issues });
+            }
+            Ok(records)
         }
     }
+}
+
+/// Reads a CSV import file for a preview: the records that could be read,
+/// and every problem with its line and field, in file order. Only a
+/// header that cannot be used is an error (no line could be read then).
+pub fn read_csv(
+    kind: RecordKind,
+    text: &str,
+) -> Result<(Vec<ImportRecord>, Vec<ImportIssue>), DirectoryError> {
+    parse_csv(kind, text)
 }
 
 fn parse_json(text: &str) -> Result<Vec<ImportRecord>, DirectoryError> {
@@ -226,6 +241,7 @@ fn parse_json(text: &str) -> Result<Vec<ImportRecord>, DirectoryError> {
             issues: vec![ImportIssue {
                 line: Some(line as u64),
                 record: None,
+                field: None,
                 message,
             }],
         },
@@ -282,22 +298,35 @@ fn status<T>(
     parse: fn(&str) -> Option<T>,
     default: T,
     names: &str,
-) -> Result<T, String> {
+) -> Result<T, (&'static str, String)> {
     if field.trim().is_empty() {
         return Ok(default);
     }
-    parse(field).ok_or_else(|| format!("status {field:?} is not one of {names}"))
+    parse(field).ok_or_else(|| ("status", format!("status {field:?} is not one of {names}")))
 }
 
-fn boolean(field: &str) -> Result<bool, String> {
+fn boolean(field: &str) -> Result<bool, (&'static str, String)> {
     match field.trim().to_ascii_lowercase().as_str() {
         "" | "false" | "no" | "n" | "0" => Ok(false),
         "true" | "yes" | "y" | "1" => Ok(true),
-        other => Err(format!("privileged {other:?} is not true/false")),
+        other => Err((
+            "privileged",
+            format!("privileged {other:?} is not true/false"),
+        )),
     }
 }
 
-fn parse_csv(kind: RecordKind, text: &str) -> Result<Vec<ImportRecord>, DirectoryError> {
+fn parse_csv(
+    kind: RecordKind,
+    text: &str,
+) -> Result<(Vec<ImportRecord>, Vec<ImportIssue>), DirectoryError> {
+    // Spreadsheets and browsers end lines with CRLF; the reader's line
+    // numbers count them right only as plain line feeds.
+    let text = if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -306,6 +335,7 @@ fn parse_csv(kind: RecordKind, text: &str) -> Result<Vec<ImportRecord>, Director
     let issue = |line: Option<u64>, message: String| ImportIssue {
         line,
         record: None,
+        field: None,
         message,
     };
     let headers = match reader.headers() {
@@ -428,13 +458,13 @@ fn parse_csv(kind: RecordKind, text: &str) -> Result<Vec<ImportRecord>, Director
                 record: None,
                 item,
             }),
-            Err(message) => issues.push(issue(line, message)),
+            Err((field, message)) => issues.push(ImportIssue {
+                field: Some(field.to_owned()),
+                ..issue(line, message)
+            }),
         }
     }
-    if !issues.is_empty() {
-        return Err(DirectoryError::Import { issues });
-    }
-    Ok(out)
+    Ok((out, issues))
 }
 
 /// Writes one record kind of a snapshot as CSV, in the columns import reads.
@@ -499,4 +529,33 @@ pub fn export_csv(snapshot: &DirectorySnapshot, kind: RecordKind) -> String {
         let _ = w.write_record(&r);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn problems_name_the_line_and_field_whatever_the_line_ends() {
+        for nl in ["\n", "\r\n"] {
+            let text = [
+                "vendor,name,email,phones,role,status",
+                "acme,Ann,ann@acme.example,+15550100200,support,active",
+                "acme,Bob,bob@acme.example,+15550100201,support,gone",
+                "",
+            ]
+            .join(nl);
+            let (records, issues) = read_csv(RecordKind::Contacts, &text).unwrap();
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].line, Some(2), "{nl:?}");
+            assert_eq!(issues.len(), 1);
+            assert_eq!(issues[0].line, Some(3), "{nl:?}");
+            assert_eq!(issues[0].field.as_deref(), Some("status"));
+            assert!(
+                issues[0]
+                    .to_string()
+                    .starts_with("line 3, field status: status \"gone\"")
+            );
+        }
+    }
 }

@@ -26,14 +26,14 @@ mod validate;
 pub use change::{Change, ChangeRequest, NewChangeRequest, RequestStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DirectoryError, ImportIssue, NotTrustedReason};
-pub use import::{ImportFormat, ImportRecord, RecordKind, export_csv, parse_import};
+pub use import::{ImportFormat, ImportRecord, RecordKind, export_csv, parse_import, read_csv};
 pub use memory::MemoryStore;
 pub use model::{
     CallbackNumber, Contact, ContactStatus, DEFAULT_REVIEW_INTERVAL_DAYS, Employee, EmployeeStatus,
     Forwarder, Organisation, SECURITY_ADMIN_ROLE, Staff, StaffStatus, Vendor, VendorKey,
     VendorStatus,
 };
-pub use service::{Directory, StatusOutcome, StatusTarget};
+pub use service::{Directory, ImportPlan, StatusOutcome, StatusTarget};
 pub use snapshot::DirectorySnapshot;
 pub use store::{Commit, Decision, DirectoryStore, Op};
 pub use validate::{key_id_for, normalize_phone};

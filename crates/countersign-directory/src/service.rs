@@ -750,11 +750,37 @@ impl<'a> Directory<'a> {
         source: &str,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Option<i64>, DirectoryError> {
+        let plan = self.plan_import(actor, records, progress).await?;
+        if !plan.issues.is_empty() {
+            return Err(DirectoryError::Import {
+                issues: plan.issues,
+            });
+        }
+        if plan.changes.is_empty() {
+            return Ok(None);
+        }
+        self.open(actor, plan.changes, reason, source)
+            .await
+            .map(Some)
+    }
+
+    /// What importing `records` would request, without storing anything:
+    /// the changes (each with the line it came from) and every problem with
+    /// its line and field. [`Directory::import`] opens the request only
+    /// when there is no problem.
+    pub async fn plan_import(
+        &self,
+        actor: &str,
+        records: Vec<ImportRecord>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<ImportPlan, DirectoryError> {
         let (_, mut state) = self.state().await?;
         Self::require_actor(&state, actor)?;
         let now = self.clock.now();
         let mut issues = Vec::new();
         let mut changes = Vec::new();
+        let mut lines = Vec::new();
+        let mut unchanged = 0;
         let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for (i, rec) in records.into_iter().enumerate() {
             let (line, record) = (rec.line, rec.record.clone());
@@ -766,6 +792,7 @@ impl<'a> Directory<'a> {
                 issues.push(ImportIssue {
                     line,
                     record,
+                    field: None,
                     message: format!("duplicate {} in this file (first at {first})", rec.key()),
                 });
                 progress(i as u64 + 1);
@@ -774,6 +801,13 @@ impl<'a> Directory<'a> {
             let issue = |e: DirectoryError| ImportIssue {
                 line,
                 record: record.clone(),
+                field: match &e {
+                    DirectoryError::Invalid { field, .. } => Some((*field).to_owned()),
+                    // A contact's vendor (the only reference a record's
+                    // own column names).
+                    DirectoryError::NotFound { kind: "vendor", .. } => Some("vendor".to_owned()),
+                    _ => None,
+                },
                 message: e.to_string(),
             };
             let planned = rec
@@ -788,8 +822,11 @@ impl<'a> Directory<'a> {
                     }
                 });
             match planned {
-                Ok(Some(c)) => changes.push(c),
-                Ok(None) => {}
+                Ok(Some(c)) => {
+                    changes.push(c);
+                    lines.push(line);
+                }
+                Ok(None) => unchanged += 1,
                 Err(e) => issues.push(issue(e)),
             }
             progress(i as u64 + 1);
@@ -798,15 +835,28 @@ impl<'a> Directory<'a> {
             issues.push(ImportIssue {
                 line: None,
                 record: None,
+                field: None,
                 message: e.to_string(),
             });
         }
-        if !issues.is_empty() {
-            return Err(DirectoryError::Import { issues });
-        }
-        if changes.is_empty() {
-            return Ok(None);
-        }
-        self.open(actor, changes, reason, source).await.map(Some)
+        Ok(ImportPlan {
+            changes,
+            lines,
+            unchanged,
+            issues,
+        })
     }
+}
+
+/// What an import would request: see [`Directory::plan_import`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportPlan {
+    /// The changes, in file order.
+    pub changes: Vec<Change>,
+    /// The line each change came from (CSV), index for index.
+    pub lines: Vec<Option<u64>>,
+    /// Records that already match the directory.
+    pub unchanged: usize,
+    /// Every problem, in file order.
+    pub issues: Vec<ImportIssue>,
 }

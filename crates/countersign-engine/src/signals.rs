@@ -15,6 +15,67 @@ fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>
         signal: signal.to_string(),
         summary: summary.into(),
         evidence: evidence.into(),
+        target: None,
+    }
+}
+
+/// A finding that names the identity it imitates.
+fn aimed(mut f: Finding, target: String) -> Finding {
+    f.target = Some(target);
+    f
+}
+
+/// The identity a lookalike imitates, from the owner it was protected for
+/// (`Acme (organisation)`, `Contoso (vendor contoso)`, `Microsoft
+/// (well-known brand)`), named as the other findings name it.
+fn owner_identity(owner: &str) -> String {
+    if let Some(name) = owner.strip_suffix(" (well-known brand)") {
+        return format!("{name} (brand)");
+    }
+    if let Some((name, rest)) = owner.rsplit_once(" (vendor ")
+        && rest.ends_with(')')
+    {
+        return format!("{name} (vendor)");
+    }
+    owner.to_owned()
+}
+
+/// The identity an organisation claim names.
+fn claim_identity(claim: &crate::identities::OrgClaim) -> String {
+    match claim.kind {
+        ClaimKind::Organisation => claim
+            .shown
+            .strip_suffix(" (the organisation)")
+            .map_or_else(|| claim.shown.clone(), |n| format!("{n} (organisation)")),
+        ClaimKind::Brand => format!("{} (brand)", claim.shown),
+        ClaimKind::Vendor | ClaimKind::Authority => claim.shown.clone(),
+    }
+}
+
+/// The organisation or vendor whose protected domain `domain` is.
+fn protected_domain_identity(ids: &Identities, domain: &str) -> Option<String> {
+    let reg = registrable(domain);
+    if let Some(v) = ids.vendors_by_domain.get(&reg) {
+        return Some(format!("{} (vendor)", v.name));
+    }
+    if ids.org_domains.contains(&reg) {
+        return ids
+            .claims
+            .iter()
+            .find(|c| c.kind == ClaimKind::Organisation)
+            .map(claim_identity);
+    }
+    None
+}
+
+/// The identity a person claim names.
+fn person_identity(person: &crate::people::Person) -> String {
+    match &person.role {
+        PersonRole::Employee => format!("{} (employee)", person.name),
+        PersonRole::ItStaff { .. } => format!("{} (IT staff)", person.name),
+        PersonRole::VendorContact { vendor } => {
+            format!("{} (contact of {vendor})", person.name)
+        }
     }
 }
 
@@ -263,7 +324,7 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
         if ids.is_protected_domain(&dmarc.from_domain)
             && !(authenticated && dmarc.result != AuthResult::Fail)
         {
-            out.push(finding(
+            let spoofed = finding(
                 "auth.protected_domain_spoofed",
                 format!(
                     "mail in the name of protected domain {} is not authenticated",
@@ -284,7 +345,11 @@ fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -
                             .join(",")
                     }
                 ),
-            ));
+            );
+            out.push(match protected_domain_identity(ids, &dmarc.from_domain) {
+                Some(target) => aimed(spoofed, target),
+                None => spoofed,
+            });
         }
     }
     authenticated
@@ -821,13 +886,17 @@ fn lookalikes(
         }
         match ids.check_lookalike(domain) {
             Some(hit) => {
-                out.push(finding(
-                    signal,
-                    format!(
-                        "{what} {domain} imitates {} ({}) by {}",
-                        hit.target, hit.owner, hit.technique
+                let target = owner_identity(&hit.owner);
+                out.push(aimed(
+                    finding(
+                        signal,
+                        format!(
+                            "{what} {domain} imitates {} ({}) by {}",
+                            hit.target, hit.owner, hit.technique
+                        ),
+                        hit.evidence,
                     ),
-                    hit.evidence,
+                    target,
                 ));
                 true
             }
@@ -915,25 +984,31 @@ fn display_name(
             claimed = true;
             continue;
         }
-        out.push(finding(
-            "impersonation.display_name",
-            format!(
-                "display name {name:?} claims {}, but the address is at {from_reg}",
-                claim.shown
+        out.push(aimed(
+            finding(
+                "impersonation.display_name",
+                format!(
+                    "display name {name:?} claims {}, but the address is at {from_reg}",
+                    claim.shown
+                ),
+                address.clone(),
             ),
-            address.clone(),
+            claim_identity(claim),
         ));
         // The claimed name inside the sender's own domain
         // (`McAfee` <billing@mcafee-renewals.example>): a domain made to
         // carry the name, by someone who is not its owner.
         if !free_mail && let Some(part) = carries_name(claim, &from_reg) {
-            out.push(finding(
-                "impersonation.lookalike_domain",
-                format!(
-                    "sender domain {from_reg} carries the name of {}, which its display name claims",
-                    claim.shown
+            out.push(aimed(
+                finding(
+                    "impersonation.lookalike_domain",
+                    format!(
+                        "sender domain {from_reg} carries the name of {}, which its display name claims",
+                        claim.shown
+                    ),
+                    format!("'{part}' in {from_reg}"),
                 ),
-                format!("'{part}' in {from_reg}"),
+                claim_identity(claim),
             ));
         }
         return;
@@ -945,10 +1020,13 @@ fn display_name(
         && (free_mail || !ids.vendors_by_domain.contains_key(&from_reg))
         && !service_sender
     {
-        out.push(finding(
-            "impersonation.display_name",
-            format!("display name {name:?} claims to be {words} from outside the organisation"),
-            address.clone(),
+        out.push(aimed(
+            finding(
+                "impersonation.display_name",
+                format!("display name {name:?} claims to be {words} from outside the organisation"),
+                address.clone(),
+            ),
+            "IT support (our IT)".to_owned(),
         ));
         return;
     }
@@ -1089,13 +1167,16 @@ fn person_claim(
         ));
         return;
     }
-    out.push(finding(
-        "impersonation.person",
-        format!(
-            "display name claims {}, who does not write from {address}",
-            person.describe()
+    out.push(aimed(
+        finding(
+            "impersonation.person",
+            format!(
+                "display name claims {}, who does not write from {address}",
+                person.describe()
+            ),
+            evidence.clone(),
         ),
-        evidence.clone(),
+        person_identity(person),
     ));
     if let Some(role) = &role {
         out.push(finding(

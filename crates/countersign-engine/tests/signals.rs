@@ -166,6 +166,16 @@ fn spoofed_protected_domain_is_quarantined() {
         .verdict;
     assert_eq!(verdict.verdict, Action::Quarantine);
     assert!(signals(&verdict).contains(&"auth.protected_domain_spoofed"));
+    assert!(targets(&verdict).contains(&"Acme (organisation)"));
+}
+
+/// The identities the findings say were imitated.
+fn targets(verdict: &countersign_model::verdict::Verdict) -> Vec<&str> {
+    verdict
+        .findings
+        .iter()
+        .filter_map(|f| f.target.as_deref())
+        .collect()
 }
 
 #[test]
@@ -189,6 +199,8 @@ fn authenticated_lookalike_is_quarantined() {
         "{}",
         finding.summary
     );
+    // The identity imitated, named as the overview counts it.
+    assert_eq!(finding.target.as_deref(), Some("Contoso Services (vendor)"));
 }
 
 #[test]
@@ -215,6 +227,11 @@ fn brand_display_name_from_free_mail_is_quarantined() {
     );
     assert!(signals(&verdict).contains(&"impersonation.display_name"));
     assert!(signals(&verdict).contains(&"sender.free_mail"));
+    assert!(
+        targets(&verdict).contains(&"Microsoft (brand)"),
+        "{:?}",
+        verdict.findings
+    );
 }
 
 #[test]
@@ -225,6 +242,7 @@ fn staff_name_from_another_address_is_flagged() {
         .verdict;
     assert!(signals(&verdict).contains(&"impersonation.staff_name"));
     assert_eq!(verdict.verdict, Action::Flag);
+    assert_eq!(targets(&verdict), ["Sam Okafor (IT staff)"]);
 
     // "it" in the address claims the role with the name: held.
     let raw = message("Sam Okafor <sam.okafor.it@gmail.com>", "Hi", "Hello.");

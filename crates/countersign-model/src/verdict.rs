@@ -93,6 +93,12 @@ pub struct Finding {
     /// The evidence, e.g. `skeleton(rnicrosoft.example) = microsoft.example`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub evidence: String,
+    /// For an impersonation (and a spoof of a protected domain), the
+    /// identity imitated, named with its kind:
+    /// `Contoso (vendor)`, `Microsoft (brand)`, `Ann Lee (IT staff)`,
+    /// `Acme (organisation)`. The overview counts messages per target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// The decision on one message.

@@ -239,6 +239,7 @@ mod tests {
             signal: signal.into(),
             summary: signal.replace('.', " "),
             evidence: evidence.into(),
+            target: None,
         }
     }
 

@@ -379,7 +379,10 @@ fn bad_input(e: &Env) {
         "contacts",
         &unknown,
     ]);
-    assert!(err.contains("line 3: unknown vendor \"nosuch\""), "{err}");
+    assert!(
+        err.contains("line 3, field vendor: unknown vendor \"nosuch\""),
+        "{err}"
+    );
     let typo = e.write("typo.csv", "vendor,name,emial,phones\n");
     let err = e.fails(&[
         "directory",

@@ -179,6 +179,28 @@ fn subject(account: &Account) -> String {
     format!("account:{}", account.username)
 }
 
+/// Tokens of sign-in challenges (password passed, TOTP code next).
+const CHALLENGE_PREFIX: &str = "cs_mfa";
+/// How long the TOTP step may take after the password.
+const TOTP_STEP_LIFETIME: time::Duration = time::Duration::minutes(5);
+/// Wrong codes that end a sign-in challenge.
+const MAX_TOTP_STEP_FAILURES: u32 = 3;
+
+/// What the password step of a two-step sign-in answers.
+#[derive(Debug)]
+pub enum SignInStep {
+    /// Signed in (no TOTP enrolled).
+    Done(SignedIn),
+    /// The password is right; the TOTP code is asked next with this
+    /// challenge (single use, until `expires_at`).
+    Totp {
+        /// The challenge token (secret: keep it like a session token).
+        challenge: String,
+        /// When it ends.
+        expires_at: OffsetDateTime,
+    },
+}
+
 impl Services {
     /// Signs in with a password (and a TOTP code where the account has one)
     /// from `address`. Every attempt is audited; failures count towards the
@@ -206,6 +228,22 @@ impl Services {
             now,
             rules,
         );
+        self.settle_sign_in(&username, account, decision, address, now)
+            .await
+    }
+
+    /// Applies a sign-in decision: the session and its audit entry, or the
+    /// failure counted and audited (and the account locked when due).
+    async fn settle_sign_in(
+        &self,
+        username: &str,
+        account: Option<Account>,
+        decision: Decision,
+        address: &str,
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, ServiceError> {
+        let store = &self.inner.store;
+        let rules = &self.inner.settings.signin;
         match decision {
             Decision::Accepted { stage, totp_step } => {
                 let account = account
@@ -261,7 +299,7 @@ impl Services {
                 };
                 let mut audit = vec![event(
                     now,
-                    &username,
+                    username,
                     "signin.failure",
                     format!("account:{username}"),
                     json!({ "address": address, "reason": refusal.to_string(), "known_account": account.is_some() }),
@@ -301,6 +339,123 @@ impl Services {
                 })
             }
         }
+    }
+
+    /// The first step of the console's two-step sign-in: the password.
+    /// Without TOTP enrolled it signs in as [`Services::sign_in`] does; with
+    /// TOTP it opens a short-lived challenge (audited) and answers its token,
+    /// which [`Services::sign_in_totp`] takes with the code. A wrong password
+    /// is counted and audited as in [`Services::sign_in`].
+    pub async fn sign_in_password(
+        &self,
+        username: &str,
+        password_given: &str,
+        address: &str,
+    ) -> Result<SignInStep, ServiceError> {
+        let store = &self.inner.store;
+        let rules = &self.inner.settings.signin;
+        let now = self.now();
+        let username = username.trim().to_lowercase();
+        let account = store.account_by_username(&username).await?;
+        let address_failures = store
+            .address_failures(address, now, rules.address_window)
+            .await?;
+        match signin::decide_password(
+            account.as_ref(),
+            password_given,
+            address_failures,
+            now,
+            rules,
+        ) {
+            signin::PasswordStep::Decided(decision) => self
+                .settle_sign_in(&username, account, decision, address, now)
+                .await
+                .map(SignInStep::Done),
+            signin::PasswordStep::NeedsTotp => {
+                let account = account
+                    .ok_or_else(|| ServiceError::Unauthenticated("sign-in failed".into()))?;
+                let challenge = token::random_token(CHALLENGE_PREFIX);
+                let expires_at = now + TOTP_STEP_LIFETIME;
+                let audit = vec![event(
+                    now,
+                    &account.username,
+                    "signin.password_accepted",
+                    subject(&account),
+                    json!({ "address": address, "next": "totp" }),
+                )];
+                store
+                    .create_signin_challenge(
+                        &token::digest(&challenge),
+                        &account.id,
+                        address,
+                        now,
+                        expires_at,
+                        audit,
+                    )
+                    .await?;
+                Ok(SignInStep::Totp {
+                    challenge,
+                    expires_at,
+                })
+            }
+        }
+    }
+
+    /// Whether a sign-in challenge is still open (not expired, not ended).
+    pub async fn sign_in_challenge_open(&self, challenge: &str) -> Result<bool, ServiceError> {
+        Ok(self
+            .inner
+            .store
+            .signin_challenge(&token::digest(challenge.trim()), self.now())
+            .await?
+            .is_some())
+    }
+
+    /// The second step: the TOTP code for the challenge the password step
+    /// opened, from the same address. A wrong code counts towards the
+    /// account's lock; three end the challenge (start again).
+    pub async fn sign_in_totp(
+        &self,
+        challenge: &str,
+        code: &str,
+        address: &str,
+    ) -> Result<SignedIn, ServiceError> {
+        let store = &self.inner.store;
+        let rules = &self.inner.settings.signin;
+        let now = self.now();
+        let expired = || {
+            ServiceError::Unauthenticated(
+                "this sign-in has expired or ended; sign in again with your password".into(),
+            )
+        };
+        let digest = token::digest(challenge.trim());
+        let (account_id, bound_address) = store
+            .signin_challenge(&digest, now)
+            .await?
+            .ok_or_else(expired)?;
+        if bound_address != address {
+            return Err(expired());
+        }
+        let account = store.account(&account_id).await?.ok_or_else(expired)?;
+        let address_failures = store
+            .address_failures(address, now, rules.address_window)
+            .await?;
+        let decision = signin::decide_totp(&account, code.trim(), address_failures, now, rules);
+        match decision {
+            Decision::Accepted { .. } => {
+                if !store.end_signin_challenge(&digest).await? {
+                    return Err(expired());
+                }
+            }
+            Decision::Refused { .. } => {
+                store
+                    .fail_signin_challenge(&digest, MAX_TOTP_STEP_FAILURES)
+                    .await?;
+            }
+        }
+        let username = account.username.clone();
+        self.settle_sign_in(&username, Some(account), decision, address, now)
+            .await
     }
 
     /// The principal behind a bearer token (session or API token).

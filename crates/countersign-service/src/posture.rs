@@ -155,4 +155,27 @@ impl Services {
             alerts: run.alerts.iter().map(|a| a.details()).collect(),
         })
     }
+
+    /// Aligned and unaligned volume per day over the last `days` days, for
+    /// `domain` (every domain when `None`).
+    pub async fn posture_timeline(
+        &self,
+        principal: &Principal,
+        domain: Option<String>,
+        days: u32,
+    ) -> Result<Vec<countersign_posture::chart::Bucket>, ServiceError> {
+        principal.require(&[Role::SecurityAdmin])?;
+        if !(1..=366).contains(&days) {
+            return Err(ServiceError::Invalid {
+                field: "days".into(),
+                message: format!("{days} is not between 1 and 366"),
+            });
+        }
+        let query = PostureQuery {
+            domain: domain.map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()),
+            since: Some(self.now().unix_timestamp() - i64::from(days) * 86_400),
+            until: None,
+        };
+        Ok(self.inner.store.posture_timeline(&query, 86_400).await?)
+    }
 }

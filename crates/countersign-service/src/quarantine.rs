@@ -19,6 +19,36 @@ impl Services {
         Ok(self.inner.store.quarantine(limit.clamp(1, 500)).await?)
     }
 
+    /// A page of the quarantine, newest first, after the cursor `after`
+    /// (`received_ms.id`, as the previous page's `next` gave it; empty for
+    /// the first page), and the cursor of the next page if there is one.
+    pub async fn quarantine_page(
+        &self,
+        principal: &Principal,
+        after: &str,
+        limit: u32,
+    ) -> Result<(Vec<QuarantinedMessage>, Option<String>), ServiceError> {
+        principal.require(&[Role::Analyst, Role::SecurityAdmin])?;
+        let cursor = crate::queue::parse_after(after)?;
+        let limit = limit.clamp(1, 500);
+        // One more than asked tells whether a next page exists.
+        let mut list = self
+            .inner
+            .store
+            .quarantine_page(limit + 1, cursor.as_ref())
+            .await?;
+        let next = if list.len() > limit as usize {
+            list.truncate(limit as usize);
+            list.last().map(|m| {
+                let c = m.cursor();
+                format!("{}.{}", c.received_ms, c.id)
+            })
+        } else {
+            None
+        };
+        Ok((list, next))
+    }
+
     /// Releases a quarantined message to the help desk (administrators).
     /// It is relayed with our verdict headers and who released it.
     pub async fn release_quarantined(

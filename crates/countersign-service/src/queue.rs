@@ -52,7 +52,7 @@ fn parse_time(field: &str, text: &str) -> Result<Option<OffsetDateTime>, Service
         .map_err(|_| ServiceError::invalid(field, "a date (YYYY-MM-DD) or an RFC 3339 time"))
 }
 
-fn parse_after(text: &str) -> Result<Option<MessageCursor>, ServiceError> {
+pub(crate) fn parse_after(text: &str) -> Result<Option<MessageCursor>, ServiceError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -184,6 +184,9 @@ pub struct Overview {
     pub verdicts: Vec<Vec<i64>>,
     /// Pending cases by age: under an hour, 1–24 hours, 1–3 days, over 3 days.
     pub case_ages: [i64; 4],
+    /// The identities most impersonated over the same days, with the
+    /// number of messages that imitated each, most first (at most 10).
+    pub impersonated: Vec<(String, i64)>,
 }
 
 impl Services {
@@ -223,9 +226,11 @@ impl Services {
                 now - time::Duration::hours(1),
             ])
             .await?;
+        let impersonated = self.inner.store.top_impersonated(since, 10).await?;
         Ok(Overview {
             days: (0..days).map(|i| first + time::Duration::days(i)).collect(),
             verdicts,
+            impersonated,
             case_ages: [all - over_1h, over_1h - over_1d, over_1d - over_3d, over_3d],
         })
     }

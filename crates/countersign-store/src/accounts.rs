@@ -283,6 +283,114 @@ impl Store {
         Ok(true)
     }
 
+    /// Opens a sign-in challenge (password passed, TOTP code next) with its
+    /// audit entries; challenges past their expiry are dropped on the way.
+    pub async fn create_signin_challenge(
+        &self,
+        token_hash: &[u8],
+        account_id: &str,
+        address: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let signer = self.signer.as_deref();
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query("DELETE FROM signin_challenges WHERE expires_at <= $1")
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(q("drop expired sign-in challenges"))?;
+            sqlx::query(
+                "INSERT INTO signin_challenges (token_hash, account_id, address, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash.to_vec())
+            .bind(account_id)
+            .bind(address)
+            .bind(ms(now))
+            .bind(ms(expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("create sign-in challenge"))?;
+            append_in_tx!(tx, audit, signer);
+            tx.commit().await.map_err(q("commit sign-in challenge"))?;
+        });
+        Ok(())
+    }
+
+    /// The account and address of a live sign-in challenge.
+    pub async fn signin_challenge(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let row = sqlx::query(
+                "SELECT account_id, address FROM signin_challenges \
+                 WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash.to_vec())
+            .bind(ms(now))
+            .fetch_optional(pool)
+            .await
+            .map_err(q("read sign-in challenge"))?;
+            match row {
+                None => Ok(None),
+                Some(r) => Ok(Some((
+                    r.text("account_id").map_err(q("read sign-in challenge"))?,
+                    r.text("address").map_err(q("read sign-in challenge"))?,
+                ))),
+            }
+        })
+    }
+
+    /// Ends a sign-in challenge: `true` for the one caller that ended it
+    /// (single use).
+    pub async fn end_signin_challenge(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let done = sqlx::query("DELETE FROM signin_challenges WHERE token_hash = $1")
+                .bind(token_hash.to_vec())
+                .execute(pool)
+                .await
+                .map_err(q("end sign-in challenge"))?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Counts a wrong code against a sign-in challenge; at `max` wrong codes
+    /// the challenge is dropped. Returns whether it is still open.
+    pub async fn fail_signin_challenge(
+        &self,
+        token_hash: &[u8],
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
+            sqlx::query(
+                "UPDATE signin_challenges SET failures = failures + 1 WHERE token_hash = $1",
+            )
+            .bind(token_hash.to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(q("count sign-in challenge failure"))?;
+            let dropped = sqlx::query(
+                "DELETE FROM signin_challenges WHERE token_hash = $1 AND failures >= $2",
+            )
+            .bind(token_hash.to_vec())
+            .bind(i64::from(max))
+            .execute(&mut *tx)
+            .await
+            .map_err(q("drop sign-in challenge"))?
+            .rows_affected();
+            tx.commit()
+                .await
+                .map_err(q("commit sign-in challenge failure"))?;
+            Ok(dropped == 0)
+        })
+    }
+
     /// Records a failed sign-in: counts it against the account (if any) and
     /// the address (in a window of `failure.window`, restarted when older),
     /// and locks the account when `failure.lock_until` is given.

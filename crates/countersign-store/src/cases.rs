@@ -293,6 +293,7 @@ impl Store {
             let mut published = Vec::new();
             let mut recorded = Vec::with_capacity(batch.len());
             let mut day_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
+            let mut target_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
             for item in batch {
                 let m = &item.message;
                 // A digest already recorded (by this node before a crash,
@@ -330,9 +331,11 @@ impl Store {
                 if !inserted {
                     continue;
                 }
-                *day_counts
-                    .entry((ms(m.received_at).div_euclid(86_400_000), m.verdict.clone()))
-                    .or_insert(0i64) += 1;
+                let day = ms(m.received_at).div_euclid(86_400_000);
+                *day_counts.entry((day, m.verdict.clone())).or_insert(0i64) += 1;
+                for target in impersonated_in(&m.document) {
+                    *target_counts.entry((day, target)).or_insert(0i64) += 1;
+                }
                 if let Some(case) = &item.case {
                     insert_case_in_tx!(tx, case, Some(m.id.as_str()));
                 }
@@ -364,6 +367,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(q("count messages by day"))?;
+            }
+            for ((day, target), n) in &target_counts {
+                sqlx::query(
+                    "INSERT INTO impersonation_day_counts (day, target, n) VALUES ($1, $2, $3) \
+                     ON CONFLICT (day, target) DO UPDATE SET n = impersonation_day_counts.n + excluded.n",
+                )
+                .bind(*day)
+                .bind(target)
+                .bind(*n)
+                .execute(&mut *tx)
+                .await
+                .map_err(q("count impersonations by day"))?;
             }
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
@@ -758,5 +773,67 @@ impl Store {
                 .map_err(q("ping"))?;
         });
         Ok(())
+    }
+}
+
+/// The most identities one message is counted against.
+const MAX_TARGETS_PER_MESSAGE: usize = 16;
+/// The longest identity name kept.
+const MAX_TARGET_CHARS: usize = 200;
+
+/// The identities a verdict document's impersonation findings name (their
+/// `target`), each once, bounded in number and length.
+pub(crate) fn impersonated_in(document: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    // Cheap test first: most verdicts name no target.
+    if !document.contains("\"target\"") {
+        return out;
+    }
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(document) else {
+        return out;
+    };
+    for f in doc["findings"].as_array().into_iter().flatten() {
+        let (Some(signal), Some(target)) = (f["signal"].as_str(), f["target"].as_str()) else {
+            continue;
+        };
+        // Impersonation findings, and mail in the name of a protected
+        // domain that does not authenticate (a spoof of it).
+        let counted =
+            signal.starts_with("impersonation.") || signal == "auth.protected_domain_spoofed";
+        if !counted || target.trim().is_empty() {
+            continue;
+        }
+        if out.len() >= MAX_TARGETS_PER_MESSAGE {
+            break;
+        }
+        out.insert(target.trim().chars().take(MAX_TARGET_CHARS).collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod impersonated_tests {
+    use super::impersonated_in;
+
+    #[test]
+    fn targets_of_impersonation_findings_once_each() {
+        let doc = r#"{"verdict":"quarantine","findings":[
+            {"signal":"impersonation.lookalike_domain","summary":"s","target":"Contoso (vendor)"},
+            {"signal":"impersonation.display_name","summary":"s","target":"Contoso (vendor)"},
+            {"signal":"impersonation.person","summary":"s","target":"Ann Lee (IT staff)"},
+            {"signal":"request.credentials","summary":"s","target":"not an impersonation"},
+            {"signal":"auth.protected_domain_spoofed","summary":"s","target":"Acme (organisation)"},
+            {"signal":"impersonation.link_text","summary":"s"}]}"#;
+        let got: Vec<String> = impersonated_in(doc).into_iter().collect();
+        assert_eq!(
+            got,
+            [
+                "Acme (organisation)",
+                "Ann Lee (IT staff)",
+                "Contoso (vendor)"
+            ]
+        );
+        assert!(impersonated_in(r#"{"findings":[]}"#).is_empty());
+        assert!(impersonated_in("not json \"target\"").is_empty());
     }
 }

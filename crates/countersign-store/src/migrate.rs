@@ -52,6 +52,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_console.sql"),
         include_str!("../migrations/postgres/0007_console.sql"),
     ),
+    (
+        8,
+        "console: messages per day and impersonated identity",
+        include_str!("../migrations/sqlite/0008_impersonation.sql"),
+        include_str!("../migrations/postgres/0008_impersonation.sql"),
+    ),
+    (
+        9,
+        "console: sign-in challenges between password and TOTP",
+        include_str!("../migrations/sqlite/0009_signin_challenges.sql"),
+        include_str!("../migrations/postgres/0009_signin_challenges.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

@@ -211,6 +211,33 @@ impl Store {
         })
     }
 
+    /// The identities most impersonated in messages recorded on the UTC
+    /// day of `since` and after, most messages first: `(identity,
+    /// messages)`. Read from the per-day counts every recording keeps.
+    pub async fn top_impersonated(
+        &self,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        with_db!(&self.db, |pool, _begin| {
+            let rows = sqlx::query(
+                "SELECT target, CAST(SUM(n) AS BIGINT) AS total FROM impersonation_day_counts \
+                 WHERE day >= $1 GROUP BY target ORDER BY total DESC, target LIMIT $2",
+            )
+            .bind(ms(since).div_euclid(86_400_000))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(q("count impersonated identities"))?;
+            rows.iter()
+                .map(|r| {
+                    let m = || q("read impersonation counts");
+                    Ok((r.text("target").map_err(m())?, r.int("total").map_err(m())?))
+                })
+                .collect()
+        })
+    }
+
     /// Pending cases opened before each of `bounds` (ascending times), and
     /// in all: `[before bounds[0], before bounds[1], ..., all]`.
     pub async fn pending_cases_opened_before(

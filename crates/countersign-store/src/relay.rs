@@ -109,6 +109,16 @@ pub struct QuarantinedMessage {
     pub size: i64,
 }
 
+impl QuarantinedMessage {
+    /// The cursor of the page that follows this row.
+    pub fn cursor(&self) -> crate::queue::MessageCursor {
+        crate::queue::MessageCursor {
+            received_ms: crate::rows::ms(self.received_at),
+            id: self.id.clone(),
+        }
+    }
+}
+
 /// Inserts a relay row inside transaction `$tx`.
 macro_rules! insert_relay_in_tx {
     ($tx:expr, $relay:expr, $now:expr) => {{
@@ -307,27 +317,43 @@ impl Store {
         })
     }
 
-    /// Quarantined messages, newest first.
+    /// The newest `limit` quarantined messages (see [`Store::quarantine_page`]).
     pub async fn quarantine(&self, limit: u32) -> Result<Vec<QuarantinedMessage>, StoreError> {
+        self.quarantine_page(limit, None).await
+    }
+
+    /// At most `limit` messages still in quarantine, newest first, strictly
+    /// after `cursor` in that order: a keyset page, so a page deep in a
+    /// quarantine of 100,000 costs what the first one costs.
+    pub async fn quarantine_page(
+        &self,
+        limit: u32,
+        cursor: Option<&crate::queue::MessageCursor>,
+    ) -> Result<Vec<QuarantinedMessage>, StoreError> {
         // SQLite's planner, without statistics, prefers the verdict index
         // and sorts every quarantined message; the partial index on this
-        // exact condition (migration 0006) reads the newest in order.
+        // exact condition (migration 0007) reads the newest in order.
         // PostgreSQL's planner has statistics and needs no hint.
         let hint = match self.backend() {
             crate::Backend::Sqlite => "INDEXED BY messages_quarantine",
             crate::Backend::Postgres => "",
         };
+        let after = if cursor.is_some() {
+            " AND (received_at < $2 OR (received_at = $3 AND id < $4))"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT id, received_at, verdict, mail_from, rcpt, from_address, subject, \
-             CAST(LENGTH(raw) AS BIGINT) AS size FROM messages {hint} WHERE {QUARANTINE} \
+             CAST(LENGTH(raw) AS BIGINT) AS size FROM messages {hint} WHERE {QUARANTINE}{after} \
              ORDER BY received_at DESC, id DESC LIMIT $1"
         );
         with_db!(&self.db, |pool, _begin| {
-            let rows = sqlx::query(&sql)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await
-                .map_err(q("read quarantine"))?;
+            let mut query = sqlx::query(&sql).bind(i64::from(limit));
+            if let Some(c) = cursor {
+                query = query.bind(c.received_ms).bind(c.received_ms).bind(&c.id);
+            }
+            let rows = query.fetch_all(pool).await.map_err(q("read quarantine"))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let m = || q("read quarantine");

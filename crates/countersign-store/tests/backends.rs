@@ -444,8 +444,15 @@ async fn bad_imports_change_nothing(loc: String) {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("line 3: unknown vendor \"nosuch\""), "{text}");
-    assert!(text.contains("line 4: invalid phone"), "{text}");
+    // Each problem names its line and, where one is at fault, the field.
+    assert!(
+        text.contains("line 3, field vendor: unknown vendor \"nosuch\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 4, field phone: invalid phone"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "line 5: duplicate contact acme/ann@acme.example in this file (first at line 2)"

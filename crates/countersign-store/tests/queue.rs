@@ -62,7 +62,10 @@ macro_rules! suite {
 suite!(
     messages_page_by_keyset_and_filters,
     pending_and_approval_lists,
-    audit_search_filters_and_pages
+    audit_search_filters_and_pages,
+    quarantine_pages_by_keyset,
+    impersonated_identities_counted_per_day,
+    signin_challenges_are_single_use_and_bounded
 );
 
 fn t0() -> OffsetDateTime {
@@ -325,4 +328,177 @@ async fn audit_search_filters_and_pages(loc: String) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A message held in quarantine by SMTP ingress (what the list shows).
+fn quarantined(i: usize, at: OffsetDateTime) -> RecordedMessage {
+    let mut m = message(
+        i,
+        at,
+        ["quarantine", "reject", "deliver"][i % 3],
+        "q@x.example",
+    );
+    m.message.source = "smtp".into();
+    m.message.raw = Some(b"Subject: x\r\n\r\nbody\r\n".to_vec());
+    m.envelope_digest = Some(format!("env-{i}").into_bytes());
+    m
+}
+
+async fn quarantine_pages_by_keyset(loc: String) {
+    let store = Store::open(&loc).await.unwrap();
+    // 240 messages, pairs sharing a millisecond: 160 quarantined or rejected.
+    let batch: Vec<_> = (0..240)
+        .map(|i| quarantined(i, t0() + Duration::seconds((i / 2) as i64)))
+        .collect();
+    store.record_messages(batch).await.unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    for _ in 0..100 {
+        let page = store.quarantine_page(25, cursor.as_ref()).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 25);
+        cursor = page.last().map(|m| m.cursor());
+        seen.extend(page);
+    }
+    assert_eq!(seen.len(), 160, "every quarantined message exactly once");
+    assert!(seen.iter().all(|m| m.verdict != "deliver"));
+    assert!(
+        seen.windows(2)
+            .all(|w| (w[0].received_at, &w[0].id) > (w[1].received_at, &w[1].id)),
+        "newest first, no repeats"
+    );
+    assert_eq!(store.quarantine(10).await.unwrap(), seen[..10].to_vec());
+    // A released message leaves the list.
+    assert!(store.delete_quarantined(&seen[0].id, vec![]).await.unwrap());
+    assert_eq!(store.quarantine(1).await.unwrap()[0].id, seen[1].id);
+}
+
+async fn impersonated_identities_counted_per_day(loc: String) {
+    let store = Store::open(&loc).await.unwrap();
+    let doc = |targets: &[&str]| {
+        let findings: Vec<_> = targets
+            .iter()
+            .map(|t| serde_json::json!({"signal": "impersonation.display_name", "summary": "s", "target": t}))
+            .chain([serde_json::json!({"signal": "request.credentials", "summary": "s", "target": "ignored"})])
+            .collect();
+        serde_json::json!({"verdict": "quarantine", "findings": findings}).to_string()
+    };
+    let mut batch = Vec::new();
+    for i in 0..30 {
+        let mut m = message(
+            i,
+            t0() + Duration::hours(i as i64),
+            "quarantine",
+            "a@x.example",
+        );
+        m.message.document = match i % 3 {
+            // The same identity twice in one message counts once.
+            0 => doc(&["Contoso (vendor)", "Contoso (vendor)", "Ann Lee (IT staff)"]),
+            1 => doc(&["Contoso (vendor)"]),
+            _ => doc(&[]),
+        };
+        batch.push(m);
+    }
+    // Two transactions: counts add up across recordings.
+    let second = batch.split_off(15);
+    store.record_messages(batch).await.unwrap();
+    store.record_messages(second).await.unwrap();
+    let top = store.top_impersonated(t0(), 10).await.unwrap();
+    assert_eq!(
+        top,
+        vec![
+            ("Contoso (vendor)".to_owned(), 20),
+            ("Ann Lee (IT staff)".to_owned(), 10)
+        ]
+    );
+    assert_eq!(store.top_impersonated(t0(), 1).await.unwrap().len(), 1);
+    // Only the days asked for: messages 24..30 fall on the next day.
+    let later = store
+        .top_impersonated(t0() + Duration::days(1), 10)
+        .await
+        .unwrap();
+    let next_day = (0..30)
+        .filter(|i| {
+            (t0() + Duration::hours(*i as i64)).unix_timestamp() / 86_400
+                > t0().unix_timestamp() / 86_400
+        })
+        .filter(|i| i % 3 != 2)
+        .count() as i64;
+    assert_eq!(
+        later
+            .iter()
+            .find(|t| t.0 == "Contoso (vendor)")
+            .map(|t| t.1),
+        Some(next_day)
+    );
+}
+
+async fn signin_challenges_are_single_use_and_bounded(loc: String) {
+    use countersign_accounts::{Account, Role, RoleSet};
+    let store = Store::open(&loc).await.unwrap();
+    let account = Account {
+        id: "a_1".into(),
+        username: "dana".into(),
+        display_name: "Dana".into(),
+        roles: RoleSet::of(&[Role::Approver]),
+        password_hash: "x".into(),
+        must_change_password: false,
+        totp: None,
+        staff_id: None,
+        employee_id: None,
+        failed_attempts: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: t0(),
+    };
+    store.create_account(&account, vec![]).await.unwrap();
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    for h in [&a, &b] {
+        store
+            .create_signin_challenge(
+                h,
+                "a_1",
+                "192.0.2.9",
+                t0(),
+                t0() + Duration::minutes(5),
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.signin_challenge(&a, t0()).await.unwrap(),
+        Some(("a_1".to_owned(), "192.0.2.9".to_owned()))
+    );
+    // Expired: not found.
+    assert_eq!(
+        store
+            .signin_challenge(&a, t0() + Duration::minutes(5))
+            .await
+            .unwrap(),
+        None
+    );
+    // Single use.
+    assert!(store.end_signin_challenge(&a).await.unwrap());
+    assert!(!store.end_signin_challenge(&a).await.unwrap());
+    assert_eq!(store.signin_challenge(&a, t0()).await.unwrap(), None);
+    // Three wrong codes end it.
+    assert!(store.fail_signin_challenge(&b, 3).await.unwrap());
+    assert!(store.fail_signin_challenge(&b, 3).await.unwrap());
+    assert!(!store.fail_signin_challenge(&b, 3).await.unwrap());
+    assert_eq!(store.signin_challenge(&b, t0()).await.unwrap(), None);
+    // Opening another drops the expired ones on the way.
+    store
+        .create_signin_challenge(
+            &[3u8; 32],
+            "a_1",
+            "192.0.2.9",
+            t0() + Duration::hours(1),
+            t0() + Duration::hours(2),
+            vec![],
+        )
+        .await
+        .unwrap();
 }

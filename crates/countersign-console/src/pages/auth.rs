@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use countersign_accounts::signin::Stage;
+use countersign_service::accounts::SignInStep;
 use maud::{Markup, PreEscaped, html};
 
 fn signin_form(pre: &str, username: &str, error: Option<&str>) -> Markup {
@@ -30,16 +31,52 @@ fn signin_form(pre: &str, username: &str, error: Option<&str>) -> Markup {
                     label for="password" { "Password" }
                     input #password name="password" type="password" autocomplete="current-password" required;
                 }
-                div.field {
-                    label for="totp" { "Authenticator code" }
-                    input #totp name="totp" type="text" inputmode="numeric" autocomplete="one-time-code"
-                        pattern="[0-9]{6}" maxlength="6" aria-describedby="totp-help";
-                    p.help #totp-help { "Six digits from your authenticator app. Leave empty only if you have not enrolled one yet." }
-                }
                 button type="submit" { "Sign in" }
+                p.help { "If your account has an authenticator app, its code is asked next." }
             }
         },
     )
+}
+
+/// The second step: the authenticator code, on its own page.
+fn totp_form(pre: &str, error: Option<&str>) -> Markup {
+    page(
+        None,
+        "Authenticator code",
+        html! {
+            @if let Some(e) = error { (notice(e, true)) }
+            form.card method="post" action="/console/signin/totp" {
+                input type="hidden" name=(CSRF_FIELD) value=(pre);
+                p { "Your password is right. Now the six digits your authenticator app shows for Countersign." }
+                div.field {
+                    label for="totp" { "Authenticator code" }
+                    input #totp name="totp" type="text" inputmode="numeric" autocomplete="one-time-code"
+                        pattern="[0-9]{6}" maxlength="6" required autofocus aria-describedby="totp-help";
+                    p.help #totp-help { "The code changes every 30 seconds; a code is accepted once." }
+                }
+                button type="submit" { "Verify and sign in" }
+            }
+            p { a href="/console/signin" { "Start again with your password" } }
+        },
+    )
+}
+
+/// The cookie carrying the sign-in challenge between password and code.
+pub const MFA_COOKIE: &str = "cs_mfa";
+
+fn signed_in(state: &ConsoleState, signed: countersign_service::accounts::SignedIn) -> Response {
+    let max_age = state.services.settings().session_absolute.whole_seconds();
+    let to = if signed.stage == Stage::Full {
+        "/console"
+    } else {
+        "/console/setup"
+    };
+    let resp = with_cookie(
+        Redirect::to(to).into_response(),
+        set_cookie(&state.config, SESSION_COOKIE, &signed.token, max_age),
+    );
+    let resp = with_cookie(resp, set_cookie(&state.config, PRE_COOKIE, "", 0));
+    with_cookie(resp, set_cookie(&state.config, MFA_COOKIE, "", 0))
 }
 
 fn with_cookie(mut resp: Response, value: String) -> Response {
@@ -68,7 +105,6 @@ pub async fn signin(
     let address = client_address(&req);
     let pre = cookie(req.headers(), PRE_COOKIE).unwrap_or_default();
     let (username, password) = (form.get("username"), form.get("password"));
-    let totp = Some(form.get("totp").trim()).filter(|t| !t.is_empty());
     if username.len() > 256 || password.len() > 1024 {
         return respond(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,26 +113,83 @@ pub async fn signin(
     }
     match state
         .services
-        .sign_in(username, password, totp, &address)
+        .sign_in_password(username, password, &address)
         .await
     {
-        Ok(signed) => {
-            let max_age = state.services.settings().session_absolute.whole_seconds();
-            let to = if signed.stage == Stage::Full {
-                "/console"
-            } else {
-                "/console/setup"
-            };
-            let resp = with_cookie(
-                Redirect::to(to).into_response(),
-                set_cookie(&state.config, SESSION_COOKIE, &signed.token, max_age),
-            );
-            with_cookie(resp, set_cookie(&state.config, PRE_COOKIE, "", 0))
+        Ok(SignInStep::Done(signed)) => signed_in(&state, signed),
+        Ok(SignInStep::Totp {
+            challenge,
+            expires_at,
+        }) => {
+            let max_age = (expires_at - time::OffsetDateTime::now_utc())
+                .whole_seconds()
+                .max(1);
+            with_cookie(
+                respond(StatusCode::OK, totp_form(&pre, None)),
+                set_cookie(&state.config, MFA_COOKIE, &challenge, max_age),
+            )
         }
         Err(err) => respond(
             layout::status_of(&err),
             signin_form(&pre, username, Some(&err.to_string())),
         ),
+    }
+}
+
+/// The TOTP step: the code for the challenge the password step opened.
+pub async fn signin_totp(
+    State(state): State<ConsoleState>,
+    Extension(form): Extension<Form>,
+    req: Request,
+) -> Response {
+    let address = client_address(&req);
+    let pre = cookie(req.headers(), PRE_COOKIE).unwrap_or_default();
+    let Some(challenge) = cookie(req.headers(), MFA_COOKIE) else {
+        return respond(
+            StatusCode::UNAUTHORIZED,
+            signin_form(
+                &pre,
+                "",
+                Some("this sign-in has expired or ended; sign in again with your password"),
+            ),
+        );
+    };
+    let code = form.get("totp");
+    if code.len() > 16 {
+        return respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            totp_form(&pre, Some("a code is six digits")),
+        );
+    }
+    match state
+        .services
+        .sign_in_totp(&challenge, code, &address)
+        .await
+    {
+        Ok(signed) => signed_in(&state, signed),
+        Err(err) => {
+            // Still open: ask again; ended (expired, too many wrong codes):
+            // back to the password.
+            let still_open = state
+                .services
+                .sign_in_challenge_open(&challenge)
+                .await
+                .unwrap_or(false);
+            if still_open {
+                respond(
+                    layout::status_of(&err),
+                    totp_form(&pre, Some(&err.to_string())),
+                )
+            } else {
+                with_cookie(
+                    respond(
+                        layout::status_of(&err),
+                        signin_form(&pre, "", Some(&err.to_string())),
+                    ),
+                    set_cookie(&state.config, MFA_COOKIE, "", 0),
+                )
+            }
+        }
     }
 }
 

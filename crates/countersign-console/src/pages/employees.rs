@@ -142,6 +142,11 @@ pub async fn start_verify(
     }
 }
 
+/// Where an employee's verifications live.
+const IT_BASE: &str = "/console/it/verify";
+/// Where an analyst's verifications of callers claiming to be employees live.
+const CALLER_BASE: &str = "/console/callers";
+
 async fn render_verification(
     state: &ConsoleState,
     v: &Viewer,
@@ -149,6 +154,20 @@ async fn render_verification(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    render_verification_at(state, v, IT_BASE, id, error, status).await
+}
+
+/// One verification, in either direction (the same mechanism); `base` is
+/// where its pages live.
+async fn render_verification_at(
+    state: &ConsoleState,
+    v: &Viewer,
+    base: &str,
+    id: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let analyst = base == CALLER_BASE;
     let view = match state.services.caller_verification(&v.principal, id).await {
         Ok(view) => view,
         Err(err) => return layout::service_error(Some(v), err),
@@ -163,7 +182,7 @@ async fn render_verification(
             @if let Some(to) = &view.verification.sent_to {
                 p { "A code was sent to " (to) ", the directory email of the person the caller claims to be. Ask the caller to read it to you." }
             }
-            form method="post" action={ "/console/it/verify/" (view.id) "/code" } {
+            form method="post" action={ (base) "/" (view.id) "/code" } {
                 (csrf(v))
                 div.field {
                     label for="caller-code" { "Code the caller read back" }
@@ -177,9 +196,88 @@ async fn render_verification(
             h2 { "What to do now" }
             ul { @for s in &view.next_steps { li { (s) } } }
         }
-        p { a href="/console/report" { "Report a suspicious call" } }
+        @if analyst {
+            p { a href=(CALLER_BASE) { "Verify another caller" } }
+        } @else {
+            p { a href="/console/report" { "Report a suspicious call" } }
+        }
     };
     respond(status, page(Some(v), "Caller verification", body))
+}
+
+/// Analysts: verify a caller who claims to be an employee. The code goes to
+/// that employee's directory email, never to anything the caller gives.
+pub async fn callers_page(Extension(v): Extension<Viewer>) -> Response {
+    let body = html! {
+        p { "Someone calls the help desk saying they are an employee? Ask for their employee ID. Countersign sends a code to that employee's own directory email; the caller must read it back to you. Never send a code to a number or address the caller gives." }
+        form method="post" action="/console/callers/verify" {
+            (csrf(&v))
+            div.field {
+                label for="employee_id" { "Employee ID the caller gave" }
+                input #employee_id name="employee_id" type="text" autocomplete="off" maxlength="40" required;
+            }
+            button type="submit" { "Send a code to the employee's directory email" }
+        }
+    };
+    respond(StatusCode::OK, page(Some(&v), "Verify a caller", body))
+}
+
+/// Starts verifying a caller claiming to be an employee.
+pub async fn start_caller_verify(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Viewer>,
+    Extension(form): Extension<Form>,
+) -> Response {
+    match state
+        .services
+        .verify_caller(
+            &v.principal,
+            VerifyCallerInput {
+                staff_id: None,
+                employee_id: Some(form.get("employee_id").to_owned()),
+            },
+        )
+        .await
+    {
+        Ok(view) => Redirect::to(&format!("{CALLER_BASE}/{}", view.id)).into_response(),
+        Err(err) => layout::service_error(Some(&v), err),
+    }
+}
+
+/// An analyst's verification of a caller.
+pub async fn caller_verification(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Response {
+    render_verification_at(&state, &v, CALLER_BASE, &id, None, StatusCode::OK).await
+}
+
+/// The code the caller (claiming to be an employee) read back.
+pub async fn submit_caller_code(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Viewer>,
+    Extension(form): Extension<Form>,
+    Path(id): Path<String>,
+) -> Response {
+    match state
+        .services
+        .submit_caller_code(
+            &v.principal,
+            &id,
+            CallerCodeInput {
+                code: form.get("code").trim().to_owned(),
+            },
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("{CALLER_BASE}/{id}")).into_response(),
+        Err(err) => {
+            let status = layout::status_of(&err);
+            render_verification_at(&state, &v, CALLER_BASE, &id, Some(err.to_string()), status)
+                .await
+        }
+    }
 }
 
 /// A verification's state and answer.
@@ -209,7 +307,7 @@ pub async fn submit_code(
         )
         .await
     {
-        Ok(_) => Redirect::to(&format!("/console/it/verify/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("{IT_BASE}/{id}")).into_response(),
         Err(err) => {
             let status = layout::status_of(&err);
             render_verification(&state, &v, &id, Some(err.to_string()), status).await

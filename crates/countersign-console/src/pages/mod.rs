@@ -7,6 +7,7 @@ pub mod cases;
 pub mod directory;
 pub mod employees;
 pub mod overview;
+pub mod posture;
 pub mod quarantine;
 pub mod queue;
 pub mod triage;

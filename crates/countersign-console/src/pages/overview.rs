@@ -106,6 +106,32 @@ fn age_chart(labels: &[&str; 4], counts: &[i64; 4]) -> Markup {
     }
 }
 
+/// Horizontal bars, one per impersonated identity, most first; each bar
+/// carries its number as text, so nothing depends on reading lengths.
+fn impersonated_chart(rows: &[(String, i64)]) -> Markup {
+    let row_h = 28.0;
+    let label_w = 250.0;
+    let h = row_h * rows.len().max(1) as f64 + 8.0;
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
+    let bar_room = W - label_w - 60.0;
+    html! {
+        svg.chart viewBox={ "0 0 " (W) " " (h) } role="img" aria-labelledby="ti-title ti-desc" {
+            title #ti-title { "Top impersonated identities" }
+            desc #ti-desc { "One bar per identity, the number of messages that imitated it at its end; the table below gives the same numbers." }
+            @for (i, (who, n)) in rows.iter().enumerate() {
+                @let y = 4.0 + row_h * i as f64;
+                @let w = (bar_room * *n as f64 / max).max(2.0);
+                @let label: String = if who.chars().count() > 34 { format!("{}…", who.chars().take(33).collect::<String>()) } else { who.clone() };
+                text.tick x=(label_w - 8.0) y=(y + 18.0) text-anchor="end" { (label) }
+                rect class="seg imp" x=(label_w) y=(y + 4.0) width=(w) height=(row_h - 10.0) {
+                    title { (who) ": " (n) " message(s)" }
+                }
+                text.tick x=(label_w + w + 6.0) y=(y + 18.0) { (n) }
+            }
+        }
+    }
+}
+
 /// The overview page.
 pub async fn overview(
     State(state): State<ConsoleState>,
@@ -139,6 +165,20 @@ pub async fn overview(
                 tbody { tr { @for n in o.case_ages { td { (n) } } } }
             } }
             p { a href="/console/queue" { "Work the oldest first in the queue" } }
+        }
+        section aria-labelledby="h-imp" {
+            h2 #h-imp { "Top impersonated identities, last 14 days" }
+            @if o.impersonated.is_empty() {
+                p { "No message imitated one of our people, vendors or a known brand in these days." }
+            } @else {
+                p { "Which of our people, vendors, our organisation and well-known brands recent mail pretended to be, by the number of messages." }
+                figure.chart-box { (impersonated_chart(&o.impersonated)) }
+                div.scroll tabindex="0" { table {
+                    caption { "Messages imitating each identity (the chart's numbers)" }
+                    thead { tr { th scope="col" { "Identity" } th scope="col" { "Messages" } } }
+                    tbody { @for (who, n) in &o.impersonated { tr { th scope="row" { (who) } td { (n) } } } }
+                } }
+            }
         }
     };
     respond(StatusCode::OK, page(Some(&v), "Overview", body))

@@ -16,20 +16,30 @@ const PAGE: u32 = 50;
 async fn render(
     state: &ConsoleState,
     v: &Viewer,
+    after: &str,
     message: Option<(String, bool)>,
     status: StatusCode,
 ) -> Response {
-    let list = match state.services.quarantine(&v.principal, PAGE).await {
+    let (list, next) = match state
+        .services
+        .quarantine_page(&v.principal, after, PAGE)
+        .await
+    {
         Ok(l) => l,
         Err(err) => return layout::service_error(Some(v), err),
+    };
+    let link = |after: &str| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("after", after);
+        format!("/console/quarantine?{}", s.finish())
     };
     let admin = v.can(ADMIN);
     let body = html! {
         @if let Some((t, e)) = &message { (notice(t, *e)) }
         @if list.is_empty() {
-            p { "The quarantine is empty." }
+            @if after.is_empty() { p { "The quarantine is empty." } } @else { p { "No older messages." } }
         } @else {
-            p { @if list.len() as u32 == PAGE { "The newest " (PAGE) " messages" } @else { (list.len()) " message(s), newest first" } ". Open one to read its findings before deciding." }
+            p { (list.len()) " message(s), newest first" @if !after.is_empty() { ", older than the previous page" } ". Open one to read its findings before deciding." }
             @for (i, q) in list.iter().enumerate() {
                 @let h = format!("q-{i}");
                 article.card aria-labelledby=(h) {
@@ -60,6 +70,12 @@ async fn render(
                 }
             }
         }
+        @if !after.is_empty() || next.is_some() {
+            nav.pager aria-label="Quarantine pages" {
+                @if !after.is_empty() { a href="/console/quarantine" { "Newest" } " " }
+                @if let Some(n) = &next { a href=(link(n)) rel="next" { "Older messages" } }
+            }
+        }
     };
     respond(status, page(Some(v), "Quarantine", body))
 }
@@ -82,7 +98,7 @@ pub async fn list(
         )),
         _ => None,
     };
-    render(&state, &v, message, StatusCode::OK).await
+    render(&state, &v, param(&pairs, "after"), message, StatusCode::OK).await
 }
 
 /// Releases a message (administrators).
@@ -100,7 +116,7 @@ pub async fn release(
         Ok(_) => Redirect::to("/console/quarantine?done=released").into_response(),
         Err(err) => {
             let status = layout::status_of(&err);
-            render(&state, &v, Some((err.to_string(), true)), status).await
+            render(&state, &v, "", Some((err.to_string(), true)), status).await
         }
     }
 }
@@ -120,7 +136,7 @@ pub async fn delete(
         Ok(()) => Redirect::to("/console/quarantine?done=deleted").into_response(),
         Err(err) => {
             let status = layout::status_of(&err);
-            render(&state, &v, Some((err.to_string(), true)), status).await
+            render(&state, &v, "", Some((err.to_string(), true)), status).await
         }
     }
 }

@@ -88,6 +88,17 @@ impl World {
     /// Creates `username` with `roles`, changes its one-time password,
     /// enrols TOTP when the role needs it, and signs in.
     pub async fn person(&self, username: &str, roles: &[&str]) -> Person {
+        self.person_with(username, roles, None, None).await
+    }
+
+    /// As [`World::person`], tied to a directory staff ID or employee ID.
+    pub async fn person_with(
+        &self,
+        username: &str,
+        roles: &[&str],
+        staff_id: Option<&str>,
+        employee_id: Option<&str>,
+    ) -> Person {
         let s = &self.services;
         let created = s
             .create_account(
@@ -96,8 +107,8 @@ impl World {
                     username: username.into(),
                     display_name: None,
                     roles: roles.iter().map(|r| r.to_string()).collect(),
-                    staff_id: None,
-                    employee_id: None,
+                    staff_id: staff_id.map(str::to_owned),
+                    employee_id: employee_id.map(str::to_owned),
                 },
             )
             .await
@@ -131,6 +142,41 @@ impl World {
             session,
             totp_secret,
         }
+    }
+
+    /// The first two security administrators (S-1001, S-1002) written into
+    /// the directory as `countersign directory init` does, and their
+    /// console accounts.
+    pub async fn two_admins(&self) -> (Person, Person) {
+        let clock = countersign_directory::SystemClock;
+        let dir = countersign_directory::Directory::new(self.services.store(), &clock);
+        for (id, name) in [("S-1001", "Priya Raman"), ("S-1002", "Lee Hart")] {
+            dir.bootstrap(
+                Some(countersign_directory::Organisation {
+                    name: "Acme".into(),
+                    domains: vec!["acme.example".into()],
+                    review_interval_days: 90,
+                }),
+                countersign_directory::Staff {
+                    staff_id: id.into(),
+                    name: name.into(),
+                    photo: None,
+                    email: format!("{}@acme.example", id.to_ascii_lowercase()),
+                    phone: "+15555550102".into(),
+                    role: countersign_directory::SECURITY_ADMIN_ROLE.into(),
+                    team: "security".into(),
+                    status: countersign_directory::StaffStatus::Active,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        (
+            self.person_with("priya", &["security_admin"], Some("S-1001"), None)
+                .await,
+            self.person_with("lee", &["security_admin"], Some("S-1002"), None)
+                .await,
+        )
     }
 
     /// Sends a request to the console; answers status, headers, body.
@@ -204,6 +250,19 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
     let from = format!("sender{}@vendor{}.example", i % 500, i % 50);
     let subject = format!("Request {i}: please reset the MFA of user {}", i % 977);
     let (from, subject) = (from.as_str(), subject.as_str());
+    let mut findings = vec![
+        serde_json::json!({"signal": "request.mfa_reset", "summary": "asks to reset multi-factor authentication", "evidence": "reset the MFA"}),
+    ];
+    // Every seventh imitates someone: one of 12 vendors, most often the first.
+    if i.is_multiple_of(7) {
+        let who = (i / 7) % 12;
+        let who = if who > 6 { 0 } else { who };
+        findings.push(
+            serde_json::json!({"signal": "impersonation.lookalike_domain",
+            "summary": format!("sender domain imitates vendor{who}.example"),
+            "target": format!("Vendor {who} (vendor)")}),
+        );
+    }
     let document = serde_json::json!({
         "spf": {"result": "pass", "domain": format!("vendor{}.example", i % 50), "identity": "mailfrom"},
         "dkim": [{"domain": format!("vendor{}.example", i % 50), "selector": "s1", "algorithm": "ed25519-sha256", "result": "pass"}],
@@ -215,7 +274,7 @@ pub fn synthetic(i: usize, at: time::OffsetDateTime, open_case: bool) -> Recorde
         "reasons": ["a high-risk request (MFA reset) needs verification before action"],
         "required_controls": if open_case { vec!["callback", "one_time_code"] } else { vec![] },
         "rules": ["high-risk-request"],
-        "findings": [{"signal": "request.mfa_reset", "summary": "asks to reset multi-factor authentication", "evidence": "reset the MFA"}],
+        "findings": findings,
     });
     let summary = serde_json::json!({"from_address": from, "subject": subject, "phone_numbers": ["+15550100"]});
     let case = open_case.then(|| {
