@@ -133,7 +133,11 @@ fn bench_seq(line: &[u8]) -> Option<String> {
     if line.len() < NAME.len() || !line[..NAME.len()].eq_ignore_ascii_case(NAME) {
         return None;
     }
-    Some(String::from_utf8_lossy(&line[NAME.len()..]).trim().to_owned())
+    Some(
+        String::from_utf8_lossy(&line[NAME.len()..])
+            .trim()
+            .to_owned(),
+    )
 }
 
 /// The downstream: accepts everything, counts messages and notes the
@@ -249,7 +253,8 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..sessions {
-        let (corpus, next, smtp, label) = (corpus.clone(), next.clone(), smtp.clone(), label.clone());
+        let (corpus, next, smtp, label) =
+            (corpus.clone(), next.clone(), smtp.clone(), label.clone());
         tasks.push(tokio::spawn(async move {
             let mut out = SessionResult::default();
             let stream = TcpStream::connect(&smtp)
