@@ -11,6 +11,17 @@
 #   scripts/postfix.sh stop              # stops its master by PID, removes the directory
 #
 # State lives in $COUNTERSIGN_POSTFIX_STATE (default /tmp/countersign-postfix.state).
+#
+# For bench/smtp_compare.sh (Postfix with rspamd as its milter, what a site
+# would deploy instead of Countersign), all optional, the defaults above
+# otherwise:
+#   COUNTERSIGN_POSTFIX_DOMAIN     the relayed domain (northwind-health.example)
+#   COUNTERSIGN_POSTFIX_RELAY_PORT the downstream port (a free one)
+#   COUNTERSIGN_POSTFIX_MILTER     e.g. inet:127.0.0.1:11332: smtpd_milters, with
+#                                  milter_default_action = tempfail (a failing
+#                                  milter never lets mail pass)
+#   COUNTERSIGN_POSTFIX_XCLIENT    hosts allowed XCLIENT (smtpd_authorized_xclient_hosts)
+#   COUNTERSIGN_POSTFIX_TMP        parent of the instance's folder (/tmp)
 set -euo pipefail
 
 STATE_FILE="${COUNTERSIGN_POSTFIX_STATE:-/tmp/countersign-postfix.state}"
@@ -47,10 +58,23 @@ start() {
         log "already started (state in $STATE_FILE); stop it first"
         exit 1
     fi
-    local dir port relay
-    dir=$(mktemp -d /tmp/countersign-postfix.XXXXXX)
+    local dir port relay domain milter_conf=""
+    dir=$(mktemp -d "${COUNTERSIGN_POSTFIX_TMP:-/tmp}/countersign-postfix.XXXXXX")
     port=$(free_port)
-    relay=$(free_port)
+    relay=${COUNTERSIGN_POSTFIX_RELAY_PORT:-$(free_port)}
+    domain=${COUNTERSIGN_POSTFIX_DOMAIN:-northwind-health.example}
+    if [ -n "${COUNTERSIGN_POSTFIX_MILTER:-}" ]; then
+        # rspamd's documented milter settings; tempfail, not accept, when
+        # the milter fails: mail is never passed unchecked.
+        milter_conf="smtpd_milters = ${COUNTERSIGN_POSTFIX_MILTER}
+milter_default_action = tempfail
+milter_protocol = 6
+milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}"
+    fi
+    if [ -n "${COUNTERSIGN_POSTFIX_XCLIENT:-}" ]; then
+        milter_conf="$milter_conf
+smtpd_authorized_xclient_hosts = ${COUNTERSIGN_POSTFIX_XCLIENT}"
+    fi
     # Postfix daemons run as the postfix user: they must reach the queue.
     chmod 755 "$dir"
     mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
@@ -78,9 +102,10 @@ smtpd_tls_security_level = none
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 # As a site deploys it (README): mail for the help desk goes to Countersign.
-relay_domains = northwind-health.example
-transport_maps = inline:{ northwind-health.example=smtp:[127.0.0.1]:$relay }
+relay_domains = $domain
+transport_maps = inline:{ $domain=smtp:[127.0.0.1]:$relay }
 smtp_send_xforward_command = yes
+$milter_conf
 # Tests: retry soon when Countersign is not up yet.
 queue_run_delay = 2s
 minimal_backoff_time = 2s
@@ -127,6 +152,7 @@ EOF
         sleep 0.1
     done
     printf 'dir=%s\npid=%s\n' "$dir" "$pid" > "$STATE_FILE"
+    echo "export COUNTERSIGN_TEST_POSTFIX_MASTER_PID=$pid"
     log "Postfix master $pid on 127.0.0.1:$port, relaying to 127.0.0.1:$relay (logs in $dir/postfix.log)"
     echo "export COUNTERSIGN_TEST_POSTFIX_PORT=$port"
     echo "export COUNTERSIGN_TEST_POSTFIX_RELAY_PORT=$relay"
