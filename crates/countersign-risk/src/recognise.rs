@@ -54,6 +54,11 @@ pub(crate) struct Reading {
     /// or reported clause ("we will never ask you to install ...", "they
     /// say they need your code"): a phrase found there asks nothing.
     pub muted: Vec<Range<usize>>,
+    /// Byte ranges of clauses that describe what someone else can do
+    /// ("admins can now reset a user's MFA", "Gruppenbesitzer können
+    /// Mitglieder hinzufügen"): release notes and how-tos, not asks; no
+    /// phrase of any category found there counts.
+    pub described: Vec<Range<usize>>,
 }
 
 /// How strongly two tokens are separated.
@@ -91,6 +96,11 @@ struct Tok {
     aside: bool,
     /// Glued to the next word by a dot or slash: part of a name.
     glued: bool,
+    /// Followed by a sentence's end (". ", "! ", "? ").
+    stop: bool,
+    /// Inside a line that reads as a heading of a digest: short, without
+    /// a full stop, with prose under it (see `mark_headings`).
+    heading: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -142,15 +152,18 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             muted: Vec::new(),
+            described: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
             subject_end,
+            message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
         out.read(&clauses, &phone_at);
         Reading {
             found: out.found,
             muted: out.muted,
+            described: out.described,
         }
     }
 
@@ -174,10 +187,12 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             muted: Vec::new(),
+            described: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
             subject_end,
+            message_cls: 0,
         };
         let mut out = format!(
             "languages: {}\n",
@@ -393,10 +408,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         {
                             sep = sep.max(Sep::Sentence);
                             quoted = false;
-                            if b == b'?'
-                                && let Some(t) = toks.last_mut()
-                            {
-                                t.question = true;
+                            if let Some(t) = toks.last_mut() {
+                                t.stop = true;
+                                t.question |= b == b'?';
                             }
                         }
                     }
@@ -424,6 +438,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         }
                         continue;
                     }
+                    // A bullet opens a list item: a clause and a sentence of
+                    // its own, never joined to the line before.
+                    b'*' | b'-' if line_start => sep = sep.max(Sep::Sentence),
                     b',' | b'|' | b'*' => sep = sep.max(Sep::Comma),
                     b':' => {
                         if let Some(t) = toks.last_mut()
@@ -504,6 +521,14 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                     line_start = false;
                     continue;
                 }
+                if line_start
+                    && matches!(
+                        buffer.get(i..i + len),
+                        Some("•" | "◦" | "▪" | "‣" | "►" | "●" | "○" | "■" | "□" | "–" | "—" | "·" | "✓" | "✔" | "➢" | "→")
+                    )
+                {
+                    sep = sep.max(Sep::Sentence);
+                }
                 if matches!(buffer.get(i..i + len), Some("€") | Some("£")) {
                     money = true;
                     if let Some(t) = toks.last_mut()
@@ -517,6 +542,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
             }
         }
     }
+    mark_headings(&mut toks);
     // A quoted word or two ("the "Approver" role") is a name, not a
     // quotation of someone else's words.
     let mut i = 0;
@@ -537,6 +563,53 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
         i = j.max(i + 1);
     }
     toks
+}
+
+/// The most words of a heading.
+const HEADING_WORDS: usize = 8;
+/// Headings with prose under them that make a message a digest.
+const DIGEST_HEADINGS: usize = 3;
+
+/// Marks the headings of a digest: lines of a few words that end without a
+/// full stop and stand over a longer line of prose. A newsletter is built
+/// of them ("Reset your expectations for serverless costs" over its
+/// teaser); one short line over prose is a greeting or a terse note, so
+/// only a message with several counts.
+fn mark_headings(toks: &mut [Tok]) {
+    let mut lines: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..=toks.len() {
+        if i == toks.len() || toks[i].sep >= Sep::Line && toks[i].sep != Sep::Paren {
+            lines.push(start..i);
+            start = i;
+        }
+    }
+    let heading = |l: &Range<usize>, next: Option<&Range<usize>>| {
+        let last = &toks[l.end - 1];
+        l.len() <= HEADING_WORDS
+            && !last.stop
+            && !last.colon
+            && next.is_some_and(|n| {
+                n.len() > l.len() && n.len() > HEADING_WORDS / 2
+                    || toks[n.clone()].iter().any(|t| t.stop)
+            })
+            && next.is_some_and(|n| n.len() > 3)
+    };
+    let marked: Vec<&Range<usize>> = lines
+        .iter()
+        .enumerate()
+        .filter(|(k, l)| heading(l, lines.get(k + 1)))
+        .map(|(_, l)| l)
+        .collect();
+    if marked.len() < DIGEST_HEADINGS {
+        return;
+    }
+    let marked: Vec<Range<usize>> = marked.into_iter().cloned().collect();
+    for l in marked {
+        for t in &mut toks[l] {
+            t.heading = true;
+        }
+    }
 }
 
 fn push_tok(
@@ -705,12 +778,19 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     let mut start = 0;
     let mut sentence = 0;
     let mut conditional = false;
+    // Where the current line started: a short line (a heading, a list
+    // item) is not wrapped prose, and the next line does not continue it.
+    let mut line_start = 0;
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         if t.covered || t.aside {
             i += 1;
             continue;
+        }
+        let short_line = i - line_start <= SHORT_LINE;
+        if t.sep >= Sep::Line && t.sep != Sep::Paren {
+            line_start = i;
         }
         let mut cut = false;
         if i > start {
@@ -722,7 +802,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                 Sep::Paren => {}
                 // A wrapped line goes on unless a new subject or act starts.
                 Sep::Line => {
-                    cut = conditional || t.cls & strong_openers() != 0;
+                    cut = conditional || t.cls & strong_openers() != 0 || short_line;
                 }
                 Sep::Comma => {
                     cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
@@ -787,6 +867,10 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     out
 }
 
+/// The most words of a line that reads as a heading or a list item when
+/// the next line starts without punctuation between them.
+const SHORT_LINE: usize = 5;
+
 fn strong_openers() -> Classes {
     bits(&[C::CONDITION, C::WRITER_SUBJECT, C::THIRD_PARTY, C::POLITE])
 }
@@ -817,6 +901,8 @@ struct Reader<'a> {
     /// Byte ranges of clauses that name a request's verb or object but are
     /// negated or reported: what they mention is not asked.
     muted: Vec<Range<usize>>,
+    /// Byte ranges of clauses describing what others can do.
+    described: Vec<Range<usize>>,
     langs: &'a [Lang],
     /// The classes of the sentence being read, for the context of a
     /// payment: "new supplier", an amount, "below".
@@ -824,6 +910,8 @@ struct Reader<'a> {
     sentence_amount: bool,
     /// Where the subject line ends in the buffer (0 when there is none).
     subject_end: usize,
+    /// Every class of the message's words.
+    message_cls: Classes,
 }
 
 /// A view of one clause's tokens, with the clauses just before it for the
@@ -1027,6 +1115,7 @@ impl<'a> Reader<'a> {
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
         if let Some(i) = first
             && self.may_command
+            && !toks[i].heading
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
         {
@@ -1084,6 +1173,15 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "imperative"));
             }
         }
+        // A question for a fact of the reader's: "what is your PIN?",
+        // "welche Kennung nutzen Sie?", "quel est votre identifiant ?".
+        if let Some(i) = first
+            && toks[i].cls & C::WH.bit() != 0
+            && v.first(C::ADDRESSEE).is_some()
+            && self.asks_question(v)
+        {
+            return Some((Act { at: i }, "question for a fact"));
+        }
         // A question put to the reader: "could you", "können Sie".
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
@@ -1107,10 +1205,22 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
+        // The writer's own obligation is a need: "I need to get onto your
+        // machine", "wir müssen auf Ihren Rechner zugreifen".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
+            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some() {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+        }
         // Obligation on the reader: "you must", "Sie müssen", "vous devez",
         // "hay que".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || lang == ES || Some(i) == first {
+            if v.near(i, C::ADDRESSEE, 3, 2).is_some()
+                || lang == ES
+                || Some(i) == first
+                // "Il faut que ...": impersonal, and said to the reader.
+                || lang == FR && self.word(i).starts_with("il ")
+            {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
         }
@@ -1123,6 +1233,63 @@ impl<'a> Reader<'a> {
             }
         }
         None
+    }
+
+    /// Whether the sentence of the clause ends in a question mark.
+    fn asks_question(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        v.range.clone().any(|i| toks[i].question)
+            || toks[v.range.end..]
+                .iter()
+                .take_while(|t| t.sep < Sep::Sentence)
+                .take(40)
+                .any(|t| t.question)
+    }
+
+    /// A clause that describes what someone else can do: a subject that is
+    /// neither the reader, the writer nor someone reported, then "can"
+    /// ("admins can now reset a user's MFA", "les administrateurs peuvent
+    /// désormais ..."): release notes and how-tos, not a request.
+    fn describes_ability(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        if v.all() & C::MODAL.bit() == 0 || self.asks_question(v) {
+            return false;
+        }
+        let Some(m) = v.idx().find(|&i| toks[i].cls & C::MODAL.bit() != 0) else {
+            return false;
+        };
+        if !matches!(
+            self.word(m),
+            "can" | "konnen" | "kann" | "peuvent" | "peut" | "pueden" | "puede" | "podran" | "pourront"
+        ) {
+            return false;
+        }
+        let before: Vec<usize> = v
+            .idx()
+            .take_while(|&i| i < m)
+            .filter(|&i| toks[i].cls & C::FILLER.bit() == 0)
+            .collect();
+        let persons = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_SUBJECT,
+            C::WRITER_OWN,
+            C::WRITER_OBJECT,
+            C::THIRD_PARTY,
+            C::POLITE,
+            C::CONDITION,
+            C::WH,
+            C::SUPPORT_ROLE,
+            C::PRONOUN,
+            C::BENEFICIARY,
+            C::NEGATION,
+        ]);
+        // What follows "can" is done by the subject, not needed from the reader.
+        let needs = v
+            .idx()
+            .skip_while(|&i| i <= m)
+            .take(3)
+            .any(|i| toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK]) != 0);
+        !before.is_empty() && before.len() <= 4 && before.iter().all(|&i| toks[i].cls & persons == 0) && !needs
     }
 
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
@@ -1223,6 +1390,17 @@ impl<'a> Reader<'a> {
                 self.muted
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
+            // A digest's heading ("Reset your MFA habits for the new year")
+            // titles an article; a phrase found there asks nothing.
+            let heading = clause.toks.end > clause.toks.start
+                && toks[clause.toks.start].heading
+                && all & C::POLITE.bit() == 0;
+            if (heading || free && self.describes_ability(&v))
+                && clause.toks.end > clause.toks.start
+            {
+                self.described
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             let mut own = if free && relevant { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
@@ -1321,6 +1499,9 @@ impl<'a> Reader<'a> {
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
         let need = how == "the writer's need";
+        // "What is your PIN?": the fact asked for is the request, when it
+        // follows the question word closely.
+        let fact = how == "question for a fact";
         let needed = |c: C, window: usize| {
             if !v.range.contains(&act.at) {
                 return v.first(c);
@@ -1341,6 +1522,7 @@ impl<'a> Reader<'a> {
                 to_writer,
             );
         } else if !not_secret
+            && !has(C::O_REMOTE)
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
                 // A plain "code" is secret when it goes to the writer; a
                 // "verification code" always is.
@@ -1381,7 +1563,29 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if need && let Some(ob) = needed(C::O_CREDENTIAL, 5) {
+        } else if let Some(ob) = needed(C::O_CREDENTIAL, 5)
+            .filter(|_| need)
+            .or_else(|| needed(C::O_CREDENTIAL, 3).filter(|_| fact))
+        {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                None,
+                Some(ob),
+                to_writer,
+            );
+        } else if !not_secret
+            && let Some(ob) = needed(C::O_CODE, 5)
+                .filter(|_| need)
+                .or_else(|| needed(C::O_CODE, 3).filter(|_| fact))
+                .filter(|&ob| {
+                    // The code on the reader's token or phone, or a
+                    // verification code by name: not "the code" of a program.
+                    self.word(ob).contains(' ')
+                        || v.first(C::ADDRESSEE).is_some()
+                        || has(C::O_MFA)
+                })
+        {
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1391,6 +1595,13 @@ impl<'a> Reader<'a> {
             );
         }
 
+        // A prompt to accept in a sentence about connecting to the reader's
+        // machine is a remote session, not a sign-in.
+        let sentence = self.sentence_cls;
+        let remote_prompt = sentence & C::O_REMOTE.bit() != 0
+            || sentence & C::V_CONNECT.bit() != 0
+                && sentence & C::O_DEVICE.bit() != 0
+                && self.message_cls & bits(&[C::O_MFA, C::O_CODE, C::O_CREDENTIAL]) == 0;
         // MFA reset, disable, enrolment, or a prompt approved.
         let mfa = v
             .pair(C::V_RESET, C::O_MFA)
@@ -1398,7 +1609,7 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
             .or_else(|| {
                 v.pair(C::V_APPROVE, C::O_PUSH)
-                    .filter(|_| !has(C::O_REMOTE))
+                    .filter(|_| !has(C::O_REMOTE) && !remote_prompt)
             })
             .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
             .or_else(|| {
@@ -1417,7 +1628,20 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::V_CONNECT, C::O_REMOTE))
             .or_else(|| v.pair(C::V_APPROVE, C::O_REMOTE))
             .or_else(|| v.pair(C::V_GIVE, C::O_REMOTE))
-            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE));
+            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH).filter(|_| remote_prompt));
+        // Access to the reader's own machine ("Zugriff auf Ihren Rechner",
+        // "access to your laptop") is a remote session.
+        let device_access = v
+            .pair(C::V_GRANT, C::O_ACCESS)
+            .or_else(|| v.pair(C::V_APPROVE, C::O_ACCESS))
+            .or_else(|| v.pair(C::V_GIVE, C::O_ACCESS))
+            .and_then(|(vb, ob)| {
+                v.idx()
+                    .filter(|&d| d > ob && self.toks[d].cls & C::O_DEVICE.bit() != 0)
+                    .find(|&d| v.near(d, C::ADDRESSEE, 2, 0).is_some())
+                    .map(|d| (vb, d))
+            });
         if let Some((vb, ob)) = remote {
             say(
                 self,
@@ -1437,15 +1661,27 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+        } else if let Some((vb, ob)) = device_access {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
         } else if let Some(ob) = needed(C::O_REMOTE, 12)
             .filter(|_| need)
+            .or_else(|| needed(C::O_REMOTE, 3).filter(|_| fact))
             .or_else(|| v.first(C::O_REMOTE).filter(|_| object_only))
         {
             say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
         }
 
         // Access, roles, groups, accounts.
-        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS).filter(|_| aimed) {
+        if let Some((vb, ob)) = v
+            .pair(C::V_GRANT, C::O_ACCESS)
+            .filter(|_| aimed && device_access.is_none())
+        {
             say(
                 self,
                 RiskCategory::AccessGrant,
@@ -1537,15 +1773,20 @@ impl<'a> Reader<'a> {
         }
 
         // Data sent out: "send us the list of all employees", "export the
-        // customer database", "a copy of your passport".
+        // customer database", "a copy of your passport". A list is of
+        // people, pay, or every account, user or device.
+        let bulk_of_people = has(C::O_PEOPLE)
+            || has(C::O_PAYROLL)
+            || has(C::BULK)
+                && all & bits(&[C::O_ACCOUNT, C::O_ACCESS, C::O_DEVICE, C::O_CREDENTIAL]) != 0;
         let export = v
             .pair(C::V_EXPORT, C::O_DATA)
             .or_else(|| v.pair(C::V_GIVE, C::O_DATA))
             .or_else(|| {
                 v.pair(C::V_EXPORT, C::O_LIST)
-                    .filter(|&(vb, _)| has(C::O_PEOPLE) || strong_export(self.word(vb)))
+                    .filter(|&(vb, _)| bulk_of_people || strong_export(self.word(vb)))
             })
-            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
+            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people));
         if let Some((vb, ob)) = export.filter(|_| aimed) {
             let word = self.word(vb);
             let strong_verb = strong_export(word);
@@ -1773,6 +2014,10 @@ impl<'a> Reader<'a> {
         job_lemmas.sort_unstable();
         job_lemmas.dedup();
         let job_kinds = job_lemmas.len();
+        // The sentence where the writer found a problem on the reader's
+        // machine, and the first offer of help with its word and clause.
+        let mut found_problem: Option<usize> = None;
+        let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -1805,6 +2050,8 @@ impl<'a> Reader<'a> {
                     C::V_KEEP,
                     C::MUST,
                     C::THREAT,
+                    C::URGENT,
+                    C::PATCH,
                 ]);
                 let act = if free && all & lure_words != 0 {
                     self.act(&v)
@@ -1937,11 +2184,51 @@ impl<'a> Reader<'a> {
                     );
                     self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
                 }
+                // The same across sentences: the writer found a problem on
+                // the reader's machine ("we detected a problem on your
+                // device"), and someone of theirs offers to fix it ("our
+                // technician will help you").
+                if free
+                    && (has(C::SCARE) || has(C::PROBLEM))
+                    && has(C::ADDRESSEE)
+                    && all & bits(&[C::O_DEVICE, C::O_REMOTE, C::O_SOFTWARE, C::O_ACCOUNT]) != 0
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                {
+                    found_problem.get_or_insert(clause.sentence);
+                }
+                if free
+                    && let Some(h) = v.first(C::HELP_OFFER)
+                    && (has(C::SUPPORT_ROLE) || has(C::WRITER_SUBJECT) || has(C::WRITER_OWN))
+                    && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM))
+                    && !has(C::PROCESS)
+                {
+                    offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
+                }
+                if let (Some(p), Some((s, h, range))) = (found_problem, offered_help.clone())
+                    && s.abs_diff(p) <= 2
+                {
+                    let why = format!(
+                        "a problem found on the reader's machine, and an offer to \"{}\" it",
+                        self.word(h)
+                    );
+                    self.push(RiskCategory::FakeTechSupport, why, &range, None);
+                }
 
                 // An urgent patch to apply.
+                // Severity said in the clause, or a deadline in the clause
+                // and severity or a scare in the message ("a flaw is being
+                // exploited. Run the update below today").
+                let severe = |me: &Self| {
+                    v.pair(C::PATCH, C::CRITICAL).or_else(|| {
+                        v.pair(C::PATCH, C::URGENT).filter(|_| {
+                            me.message_cls & (C::CRITICAL.bit() | C::SCARE.bit()) != 0
+                        })
+                    })
+                };
                 if free
                     && act.is_some()
-                    && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
+                    && let Some((p, c)) = severe(self)
                     && has(C::V_INSTALL)
                 {
                     let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
@@ -1949,9 +2236,33 @@ impl<'a> Reader<'a> {
                 }
 
                 // Time pressure: a deadline on a request, or a threat of loss.
-                if free
-                    && let Some(u) = v.first(C::URGENT)
+                // "Not urgent", "no rush" are none; a negation elsewhere in
+                // the clause ("..., no later") does not undo the deadline.
+                // "For urgent matters, call ..." names a kind of matter.
+                let unnegated = |u: usize| {
+                    v.near(u, C::NEGATION, 2, 0).is_none()
+                        && !(u > v.range.start
+                            && toks[u].sep == Sep::None
+                            && matches!(
+                                self.word(u - 1),
+                                "for" | "in" | "of" | "fur" | "bei" | "pour" | "para"
+                            ))
+                };
+                let urgent = v
+                    .idx()
+                    .find(|&i| toks[i].cls & C::URGENT.bit() != 0 && unnegated(i));
+                // The writer's own ask with a deadline ("I need this done
+                // before three today", "il faut que ce soit fait avant ce
+                // soir") presses whatever it asks for.
+                let pressed = act.is_some_and(|(_, how)| {
+                    how != "imperative"
+                        || all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0
+                });
+                if !hypothetical
+                    && !reported
+                    && let Some(u) = urgent
                     && (requested
+                        || pressed
                         || flags.cancel
                         || self
                             .found
@@ -1964,6 +2275,8 @@ impl<'a> Reader<'a> {
                 if free
                     && act.is_none()
                     && let Some(t) = v.first(C::THREAT)
+                    // "closed the ticket": the process, not the reader's service.
+                    && v.near(t, C::PROCESS, 0, 3).is_none()
                     && has(C::ADDRESSEE)
                     && (has(C::O_ACCOUNT)
                         || has(C::O_ACCESS)
