@@ -267,6 +267,40 @@ impl Recogniser {
                 t.lemma[slot] = e.lemma;
             }
         }
+        // German separable verbs: "fügen Sie mich der Gruppe hinzu",
+        // "schalten Sie den Zugang frei". The particle closes the clause;
+        // joined to a verb near the clause's start it makes the infinitive
+        // the lexicon lists ("hinzufügen", "freischalten").
+        if langs.contains(&DE) {
+            for p in 1..toks.len() {
+                let particle = &buffer[toks[p].start..toks[p].end];
+                if !SEPARABLE_PARTICLES.contains(&particle)
+                    || toks.get(p + 1).is_some_and(|n| n.sep < Sep::Comma)
+                    || toks[p].sep != Sep::None
+                {
+                    continue;
+                }
+                let mut s = p;
+                while s > 0 && toks[s].sep < Sep::Comma && p - s < 20 {
+                    s -= 1;
+                }
+                // The verb opens the clause, or follows its "und".
+                let starts: Vec<usize> = (s..p)
+                    .filter(|&v| v < s + 3 || toks[v - 1].cls & C::CONJUNCTION.bit() != 0)
+                    .collect();
+                for v in starts.into_iter().rev() {
+                    let word = &buffer[toks[v].start..toks[v].end];
+                    if word.len() > 24 || toks[v].digits {
+                        continue;
+                    }
+                    let e = self.lexicon.lookup(DE, &format!("{particle}{word}"));
+                    if e.classes & bits(VERBS) != 0 {
+                        toks[v].cls |= e.classes & bits(VERBS);
+                        break;
+                    }
+                }
+            }
+        }
         // Multi-word units, longest first; their classes replace their words'.
         let mut i = 0;
         while i < toks.len() {
@@ -564,6 +598,12 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
     }
     toks
 }
+
+/// Particles of German separable verbs, as they stand at a clause's end.
+const SEPARABLE_PARTICLES: &[&str] = &[
+    "hinzu", "frei", "ein", "herunter", "aus", "mit", "auf", "an", "zuruck", "weiter", "um",
+    "durch", "vor", "zu", "bereit", "fest", "ab", "hoch", "her",
+];
 
 /// The most words of a heading.
 const HEADING_WORDS: usize = 8;
@@ -1695,6 +1735,20 @@ impl<'a> Reader<'a> {
             && !has(C::O_MFA)
             && !has(C::O_PAY_DEST)
         {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v
+            .pair(C::V_CHANGE, C::O_ACCESS)
+            .or_else(|| v.pair(C::V_RESET, C::O_ACCESS))
+            .filter(|_| aimed && device_access.is_none())
+            .filter(|_| all & bits(&[C::WRITER_OWN, C::WRITER_OBJECT, C::BENEFICIARY]) != 0)
+        {
+            // "Change my role to Global Admin": someone's access changed.
             say(
                 self,
                 RiskCategory::AccessGrant,
