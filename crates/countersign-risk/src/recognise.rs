@@ -2308,9 +2308,13 @@ impl<'a> Reader<'a> {
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
                 // soir") presses whatever it asks for.
-                let pressed = act.is_some_and(|(_, how)| {
-                    how != "imperative"
-                        || all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0
+                let pressed = act.is_some_and(|(_, how)| match how {
+                    "the writer's need" | "obligation on the reader" | "polite request"
+                    | "explicit ask" => true,
+                    "imperative" => {
+                        all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0
+                    }
+                    _ => false,
                 });
                 if !hypothetical
                     && !reported
@@ -2530,6 +2534,27 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn german_separable_verbs_are_read_whole() {
+        // "Fügen Sie ... hinzu" is "hinzufügen": an imperative with no
+        // "bitte" and no writer, which only the joined verb makes a request.
+        assert_eq!(
+            read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins hinzu."),
+            vec![RiskCategory::AccessGrant]
+        );
+        assert_eq!(read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins."), vec![]);
+    }
+
+    #[test]
+    fn a_question_for_a_fact_asks_for_it() {
+        assert_eq!(
+            read("What is the username and PIN you use for the VPN?"),
+            vec![RiskCategory::CredentialReset]
+        );
+        // The object must follow the question word closely.
+        assert_eq!(read("What is your policy on password expiry?"), vec![]);
     }
 
     #[test]
