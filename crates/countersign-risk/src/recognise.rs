@@ -1223,7 +1223,22 @@ impl<'a> Reader<'a> {
             return Some((Act { at: i }, "question for a fact"));
         }
         // A question put to the reader: "could you", "können Sie".
+        // The modal stands before its subject ("could you", "will you"):
+        // nothing but fillers and conjunctions before it, or a question;
+        // "the app will ask you to type" is a statement.
+        let lead = bits(&[
+            C::FILLER,
+            C::CONJUNCTION,
+            C::POLITE,
+            C::WH,
+            C::COURTESY,
+        ]);
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
+            let inverted = v.idx().take_while(|&j| j < i).all(|j| toks[j].cls & lead != 0)
+                || self.asks_question(v);
+            if !inverted && lang == EN {
+                continue;
+            }
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
                 || lang == ES && self.word(i).starts_with("pod")
@@ -1359,6 +1374,10 @@ impl<'a> Reader<'a> {
                 C::O_LIST,
             ]);
         let mut prev_subject = false;
+        // Someone else's words go on after "the caller wanted that ..." and
+        // in the list after "they asked for:".
+        let mut prev_reported = false;
+        let mut reported_list = 0usize;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
         // check it in the directory").
@@ -1385,8 +1404,26 @@ impl<'a> Reader<'a> {
             let asked_anyone = v
                 .first(C::THIRD_PARTY)
                 .is_some_and(|t| v.near(t, C::MODAL, 1, 0).is_some());
-            let reported =
-                all & C::THIRD_PARTY.bit() != 0 && !asked_anyone || all & C::WARNING.bit() != 0;
+            let complement = v
+                .idx()
+                .next()
+                .is_some_and(|i| matches!(self.word(i), "dass" | "that" | "que" | "dab"));
+            let same_sentence = n > 0 && clause.sentence == clauses[n - 1].sentence;
+            let reported = all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
+                || all & C::WARNING.bit() != 0
+                || complement && prev_reported && same_sentence
+                || reported_list > 0;
+            let ends_in_colon_here =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            // "He wanted one of these:" opens a list of someone else's asks.
+            let third_person_list = all & C::BENEFICIARY.bit() != 0
+                && all & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0;
+            reported_list = if (reported || third_person_list) && ends_in_colon_here {
+                6
+            } else {
+                reported_list.saturating_sub(1)
+            };
+            prev_reported = reported;
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
@@ -1417,8 +1454,6 @@ impl<'a> Reader<'a> {
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
             // for an act.
-            let ends_in_colon_here =
-                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
             let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
             // Hypothetical clauses are not muted: "if you do not confirm
             // your password today, ..." is how a threat asks.
@@ -1881,6 +1916,9 @@ impl<'a> Reader<'a> {
             near(C::O_PAY_DEST) || near(C::O_ACCOUNT) || near(C::O_PAYEE) || near(C::BELOW);
         let pressing = near(C::NEW) || near(C::URGENT) || near(C::SECRET) || near(C::BELOW);
         let amount = v.amount().is_some() || self.sentence_amount;
+        if self.destination_names_process(v) {
+            return None;
+        }
         if let Some((vb, ob)) = v
             .pair(C::V_CHANGE, C::O_PAY_DEST)
             .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
@@ -1931,12 +1969,23 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// "The new bank-detail approval workflow": the destination's words
+    /// qualify a process noun after them; the clause names a process, not
+    /// a destination.
+    fn destination_names_process(&self, v: &View<'_>) -> bool {
+        v.all() & C::PROCESS.bit() != 0
+            && v.idx().any(|i| {
+                self.toks[i].cls & C::O_PAY_DEST.bit() != 0 && v.near(i, C::PROCESS, 0, 2).is_some()
+            })
+    }
+
     /// Statements that ask without asking: "our bank details have changed",
     /// "I will connect to your PC at ten".
     fn declared(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
-        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) {
+        // "Every remote session we run ...": a habit described, not a plan.
+        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) && !has(C::BULK) {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
                 .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
@@ -1958,6 +2007,20 @@ impl<'a> Reader<'a> {
     fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
         if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
+            return false;
+        }
+        // "Emails asking to change their salary account": others' accounts,
+        // asked by others.
+        let theirs = v.idx().any(|i| {
+            self.toks[i].cls & C::O_PAY_DEST.bit() != 0
+                && (i.saturating_sub(3)..i).any(|j| {
+                    matches!(
+                        self.word(j),
+                        "their" | "his" | "her" | "leur" | "leurs" | "seine" | "seinen"
+                    )
+                })
+        });
+        if theirs || all & C::ASK.bit() != 0 || self.destination_names_process(v) {
             return false;
         }
         let own = v
