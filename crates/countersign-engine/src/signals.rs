@@ -905,9 +905,13 @@ fn display_name(
     // a mailing list that rewrote From names itself after "via"; only the
     // author's part can claim anyone.
     let list_rewrite = content.list.is_list()
-        && list_domains(content).iter().any(|d| *d == from_reg)
+        && list_domains(content).contains(&from_reg)
         && split_via(name).is_some();
-    let claim_name = if list_rewrite { claimant } else { name.as_str() };
+    let claim_name = if list_rewrite {
+        claimant
+    } else {
+        name.as_str()
+    };
     let words = claim_words(claim_name);
     if words.is_empty() {
         return;

@@ -215,8 +215,8 @@ const FREE_TLDS: &[&str] = &["tk", "ml", "ga", "cf", "gq"];
 /// `.me`): a brand's country sites are not there, anyone's vanity names
 /// are.
 const VANITY_TLDS: &[&str] = &[
-    "ac", "ai", "am", "cc", "cx", "fm", "gg", "io", "la", "ly", "me", "ms", "nu", "pw", "sh",
-    "so", "su", "to", "tv", "vc", "ws",
+    "ac", "ai", "am", "cc", "cx", "fm", "gg", "io", "la", "ly", "me", "ms", "nu", "pw", "sh", "so",
+    "su", "to", "tv", "vc", "ws",
 ];
 
 /// Whether a brand running country sites is presumed to own its label

@@ -1733,9 +1733,18 @@ mod tests {
         let combo = |c: &str| set.check(c).map(|f| f.technique);
         // A vendor's distinctive name beside a hyphenated word of any kind,
         // or fused with a common word: not one of the directory's domains.
-        assert_eq!(combo("brightwaterlabs-cdn.test"), Some(Technique::Combosquat));
-        assert_eq!(combo("news-brightwaterlabs.com"), Some(Technique::Combosquat));
-        assert_eq!(combo("brightwaterlabsgroup.com"), Some(Technique::Combosquat));
+        assert_eq!(
+            combo("brightwaterlabs-cdn.test"),
+            Some(Technique::Combosquat)
+        );
+        assert_eq!(
+            combo("news-brightwaterlabs.com"),
+            Some(Technique::Combosquat)
+        );
+        assert_eq!(
+            combo("brightwaterlabsgroup.com"),
+            Some(Technique::Combosquat)
+        );
         // Letters that read as no word, fused on: another name.
         assert_eq!(combo("brightwaterlabsxq.com"), None);
         // A well-known brand that others write about keeps the keyword rule.

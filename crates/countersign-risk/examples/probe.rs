@@ -53,7 +53,10 @@ fn main() {
             total += 1;
             exact += usize::from(found == expected);
             for (tally, is) in [
-                (&mut req, RiskCategory::is_high_risk_request as fn(RiskCategory) -> bool),
+                (
+                    &mut req,
+                    RiskCategory::is_high_risk_request as fn(RiskCategory) -> bool,
+                ),
                 (&mut lure, RiskCategory::is_lure),
             ] {
                 let want = expected.iter().any(|c| is(*c));
@@ -90,8 +93,14 @@ fn main() {
     let (rp, rr) = pr(req);
     let (lp, lr) = pr(lure);
     println!("cases {total}, exactly right {exact}");
-    println!("requests P {rp:.0}% R {rr:.0}% (tp {} fp {} fn {})", req[0], req[1], req[2]);
-    println!("lures    P {lp:.0}% R {lr:.0}% (tp {} fp {} fn {})", lure[0], lure[1], lure[2]);
+    println!(
+        "requests P {rp:.0}% R {rr:.0}% (tp {} fp {} fn {})",
+        req[0], req[1], req[2]
+    );
+    println!(
+        "lures    P {lp:.0}% R {lr:.0}% (tp {} fp {} fn {})",
+        lure[0], lure[1], lure[2]
+    );
     for (k, (f, e)) in kinds {
         println!("  {k:<18} {f}/{e}");
     }

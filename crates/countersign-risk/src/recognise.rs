@@ -558,7 +558,23 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                 if line_start
                     && matches!(
                         buffer.get(i..i + len),
-                        Some("•" | "◦" | "▪" | "‣" | "►" | "●" | "○" | "■" | "□" | "–" | "—" | "·" | "✓" | "✔" | "➢" | "→")
+                        Some(
+                            "•" | "◦"
+                                | "▪"
+                                | "‣"
+                                | "►"
+                                | "●"
+                                | "○"
+                                | "■"
+                                | "□"
+                                | "–"
+                                | "—"
+                                | "·"
+                                | "✓"
+                                | "✔"
+                                | "➢"
+                                | "→"
+                        )
                     )
                 {
                     sep = sep.max(Sep::Sentence);
@@ -1226,15 +1242,12 @@ impl<'a> Reader<'a> {
         // The modal stands before its subject ("could you", "will you"):
         // nothing but fillers and conjunctions before it, or a question;
         // "the app will ask you to type" is a statement.
-        let lead = bits(&[
-            C::FILLER,
-            C::CONJUNCTION,
-            C::POLITE,
-            C::WH,
-            C::COURTESY,
-        ]);
+        let lead = bits(&[C::FILLER, C::CONJUNCTION, C::POLITE, C::WH, C::COURTESY]);
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
-            let inverted = v.idx().take_while(|&j| j < i).all(|j| toks[j].cls & lead != 0)
+            let inverted = v
+                .idx()
+                .take_while(|&j| j < i)
+                .all(|j| toks[j].cls & lead != 0)
                 || self.asks_question(v);
             if !inverted && lang == EN {
                 continue;
@@ -1315,7 +1328,15 @@ impl<'a> Reader<'a> {
         };
         if !matches!(
             self.word(m),
-            "can" | "konnen" | "kann" | "peuvent" | "peut" | "pueden" | "puede" | "podran" | "pourront"
+            "can"
+                | "konnen"
+                | "kann"
+                | "peuvent"
+                | "peut"
+                | "pueden"
+                | "puede"
+                | "podran"
+                | "pourront"
         ) {
             return false;
         }
@@ -1344,7 +1365,10 @@ impl<'a> Reader<'a> {
             .skip_while(|&i| i <= m)
             .take(3)
             .any(|i| toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK]) != 0);
-        !before.is_empty() && before.len() <= 4 && before.iter().all(|&i| toks[i].cls & persons == 0) && !needs
+        !before.is_empty()
+            && before.len() <= 4
+            && before.iter().all(|&i| toks[i].cls & persons == 0)
+            && !needs
     }
 
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
@@ -1656,9 +1680,7 @@ impl<'a> Reader<'a> {
                 .filter(|&ob| {
                     // The code on the reader's token or phone, or a
                     // verification code by name: not "the code" of a program.
-                    self.word(ob).contains(' ')
-                        || v.first(C::ADDRESSEE).is_some()
-                        || has(C::O_MFA)
+                    self.word(ob).contains(' ') || v.first(C::ADDRESSEE).is_some() || has(C::O_MFA)
                 })
         {
             say(
@@ -2338,9 +2360,8 @@ impl<'a> Reader<'a> {
                 // exploited. Run the update below today").
                 let severe = |me: &Self| {
                     v.pair(C::PATCH, C::CRITICAL).or_else(|| {
-                        v.pair(C::PATCH, C::URGENT).filter(|_| {
-                            me.message_cls & (C::CRITICAL.bit() | C::SCARE.bit()) != 0
-                        })
+                        v.pair(C::PATCH, C::URGENT)
+                            .filter(|_| me.message_cls & (C::CRITICAL.bit() | C::SCARE.bit()) != 0)
                     })
                 };
                 if free
@@ -2372,11 +2393,11 @@ impl<'a> Reader<'a> {
                 // before three today", "il faut que ce soit fait avant ce
                 // soir") presses whatever it asks for.
                 let pressed = act.is_some_and(|(_, how)| match how {
-                    "the writer's need" | "obligation on the reader" | "polite request"
+                    "the writer's need"
+                    | "obligation on the reader"
+                    | "polite request"
                     | "explicit ask" => true,
-                    "imperative" => {
-                        all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0
-                    }
+                    "imperative" => all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0,
                     _ => false,
                 });
                 if !hypothetical
@@ -2607,7 +2628,10 @@ mod tests {
             read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins hinzu."),
             vec![RiskCategory::AccessGrant]
         );
-        assert_eq!(read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins."), vec![]);
+        assert_eq!(
+            read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins."),
+            vec![]
+        );
     }
 
     #[test]
