@@ -2336,9 +2336,17 @@ impl<'a> Reader<'a> {
                 {
                     found_problem.get_or_insert(clause.sentence);
                 }
+                // Help is offered by the writer's people, or a technician
+                // calls or connects: "our technician will call you".
+                let helper = v.first(C::HELP_OFFER).filter(|_| {
+                    has(C::SUPPORT_ROLE) || has(C::WRITER_SUBJECT) || has(C::WRITER_OWN)
+                });
+                let technician = v
+                    .first(C::V_CALL)
+                    .or_else(|| v.first(C::V_CONNECT))
+                    .filter(|_| has(C::SUPPORT_ROLE) && !has(C::PHONE_LINE));
                 if free
-                    && let Some(h) = v.first(C::HELP_OFFER)
-                    && (has(C::SUPPORT_ROLE) || has(C::WRITER_SUBJECT) || has(C::WRITER_OWN))
+                    && let Some(h) = helper.or(technician)
                     && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM))
                     && !has(C::PROCESS)
                 {
