@@ -1376,7 +1376,9 @@ impl<'a> Reader<'a> {
         let mut requested = false;
         let mut flags = Flags::default();
         // An act whose clause ends in a colon carries over to the list after it.
-        let mut carried: Option<(Act, &'static str, usize)> = None;
+        // With the clause that opened the list: its verb ("please confirm:",
+        // "pourriez-vous lui donner :") pairs with each item's object.
+        let mut carried: Option<(Act, &'static str, usize, usize)> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
         let verbs_and_objects = bits(VERBS)
@@ -1471,10 +1473,13 @@ impl<'a> Reader<'a> {
                 .idx()
                 .next()
                 .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0);
+            // A clause cut at a bare line break (after a short line) goes on
+            // the sentence before it: an order only after an order.
+            let line_cut = !clause.aside && toks[clause.toks.start].sep == Sep::Line;
             self.may_command = n == 0
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
-                || !prev_subject && !opened_by_conjunction;
+                || !prev_subject && !opened_by_conjunction && !line_cut;
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
             // for an act.
@@ -1506,15 +1511,20 @@ impl<'a> Reader<'a> {
                 own = None;
             }
             let next_back = if free { back_from } else { clause.toks.end };
-            let act = own.or_else(|| {
-                carried
-                    .filter(|&(_, _, left)| left > 0 && free)
-                    .map(|(a, how, _)| (a, how))
-            });
-            if let Some((act, how)) = act
-                && self.requests(&v, act, how)
-            {
-                requested = true;
+            let from_list =
+                own.is_none() && carried.is_some_and(|(_, _, left, _)| left > 0 && free);
+            let act = own.or_else(|| carried.filter(|_| from_list).map(|(a, how, _, _)| (a, how)));
+            if let Some((act, how)) = act {
+                let asked = if from_list {
+                    // The item read with the clause that asked for the list.
+                    let start = carried.map_or(clause.toks.start, |(_, _, _, s)| s);
+                    let wide =
+                        View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                    self.requests(&wide, act, how)
+                } else {
+                    self.requests(&v, act, how)
+                };
+                requested |= asked;
             }
             prev_act = own.is_some();
             prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
@@ -1526,9 +1536,9 @@ impl<'a> Reader<'a> {
                 writers_list.saturating_sub(1)
             };
             carried = match (own, carried) {
-                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6)),
+                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6, clause.toks.start)),
                 (Some(_), _) => None,
-                (None, Some((a, how, left))) if left > 1 => Some((a, how, left - 1)),
+                (None, Some((a, how, left, s))) if left > 1 => Some((a, how, left - 1, s)),
                 _ => None,
             };
             if free && self.declared(&v) {
@@ -2031,18 +2041,8 @@ impl<'a> Reader<'a> {
         if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
             return false;
         }
-        // "Emails asking to change their salary account": others' accounts,
-        // asked by others.
-        let theirs = v.idx().any(|i| {
-            self.toks[i].cls & C::O_PAY_DEST.bit() != 0
-                && (i.saturating_sub(3)..i).any(|j| {
-                    matches!(
-                        self.word(j),
-                        "their" | "his" | "her" | "leur" | "leurs" | "seine" | "seinen"
-                    )
-                })
-        });
-        if theirs || all & C::ASK.bit() != 0 || self.destination_names_process(v) {
+        // "Emails asking to change their salary account": what others ask.
+        if all & C::ASK.bit() != 0 || self.destination_names_process(v) {
             return false;
         }
         let own = v
@@ -2155,7 +2155,7 @@ impl<'a> Reader<'a> {
         let job_kinds = job_lemmas.len();
         // The sentence where the writer found a problem on the reader's
         // machine, and the first offer of help with its word and clause.
-        let mut found_problem: Option<usize> = None;
+        let mut found_problem: Option<(usize, usize)> = None;
         let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
@@ -2334,7 +2334,7 @@ impl<'a> Reader<'a> {
                     && !has(C::PROCESS)
                     && !has(C::WARNING)
                 {
-                    found_problem.get_or_insert(clause.sentence);
+                    found_problem.get_or_insert((clause.sentence, clause.toks.start));
                 }
                 // Help is offered by the writer's people, or a technician
                 // calls or connects: "our technician will call you".
@@ -2352,8 +2352,10 @@ impl<'a> Reader<'a> {
                 {
                     offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
                 }
-                if let (Some(p), Some((s, h, range))) = (found_problem, offered_help.clone())
+                // The offer comes after the finding, in a clause of its own.
+                if let (Some((p, at)), Some((s, h, range))) = (found_problem, offered_help.clone())
                     && s.abs_diff(p) <= 2
+                    && range.start > at
                 {
                     let why = format!(
                         "a problem found on the reader's machine, and an offer to \"{}\" it",
@@ -2386,13 +2388,17 @@ impl<'a> Reader<'a> {
                 // the clause ("..., no later") does not undo the deadline.
                 // "For urgent matters, call ..." names a kind of matter.
                 let unnegated = |u: usize| {
+                    let word = self.word(u);
                     v.near(u, C::NEGATION, 2, 0).is_none()
-                        && !(u > v.range.start
-                            && toks[u].sep == Sep::None
-                            && matches!(
-                                self.word(u - 1),
-                                "for" | "in" | "of" | "fur" | "bei" | "pour" | "para"
-                            ))
+                        && !["non", "nicht", "pas", "no-"]
+                            .iter()
+                            .any(|n| word.starts_with(n))
+                        && !(u.saturating_sub(2).max(v.range.start)..u).any(|j| {
+                            matches!(
+                                self.word(j),
+                                "for" | "in" | "of" | "fur" | "bei" | "pour" | "para" | "non"
+                            )
+                        })
                 };
                 let urgent = v
                     .idx()
