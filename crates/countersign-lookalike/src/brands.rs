@@ -229,7 +229,9 @@ pub(crate) fn presumed_owned_suffix(suffix: &str, own_suffixes: &[&str]) -> bool
         return false;
     }
     let last = suffix.rsplit('.').next().unwrap_or(suffix);
-    if FREE_TLDS.contains(&last) || VANITY_TLDS.contains(&last) {
+    // A vanity code as the whole suffix (`linkedin.cc`); under a platform
+    // (`github.io`) the platform's naming rules apply.
+    if FREE_TLDS.contains(&last) || suffix == last && VANITY_TLDS.contains(&last) {
         return false;
     }
     let country = last.len() == 2 && last.bytes().all(|b| b.is_ascii_lowercase());

@@ -45,6 +45,13 @@ const MIN_KEYWORD_BRAND: usize = 5;
 /// A brand fused into a hosted site name with arbitrary letters
 /// (`<brand>bis`) must be at least this long to mean it.
 const MIN_FUSED_BRAND: usize = 5;
+
+/// Top-level domains that are help-desk or sign-in words: under them a
+/// brand's label reads as a combosquat (`ing.support`), not as someone's
+/// plain name.
+const THEMED_TLDS: &[&str] = &[
+    "support", "help", "login", "secure", "security", "services", "tech", "verify",
+];
 /// A subdomain label must be at least this long to be read as a brand on its
 /// own (`acme.attacker.example`), unless it is an explicit brand.
 const MIN_SUBDOMAIN_BRAND: usize = 4;
@@ -769,9 +776,7 @@ impl<'a> Checker<'a> {
                     // A top-level domain that is itself a help-desk or
                     // sign-in word (`.support`, `.help`, `.login`) is the
                     // added word of a combosquat: nobody's plain name.
-                    let themed_tld = !self.suffix.contains('.')
-                        && set.keywords.contains(self.suffix.as_str())
-                        && !keywords::WEAK_KEYWORDS.contains(&self.suffix.as_str());
+                    let themed_tld = THEMED_TLDS.contains(&self.suffix.as_str());
                     if common_name && !typo_tld && !themed_tld {
                         continue;
                     }
@@ -1050,10 +1055,7 @@ impl<'a> Checker<'a> {
             // Most occurrences of a token are inside longer words with
             // nothing around them that makes a combosquat: only a hosted
             // site's name is read further.
-            // A directory name at one end of the label is read further too
-            // (see below).
-            let at_one_end = !in_subdomain && hit.prefix.is_empty() != hit.suffix.is_empty();
-            if !(hit.composed || (site && hit.prefix.is_empty()) || at_one_end) {
+            if !(hit.composed || (site && hit.prefix.is_empty())) {
                 continue;
             }
             for (id, kind, text) in &token.ids {
@@ -1088,35 +1090,6 @@ impl<'a> Checker<'a> {
                                 "brand '{text}' ({}) opens the site name '{shown}' on the hosting platform {}",
                                 entry.target,
                                 self.suffix_shown()
-                            ),
-                        });
-                    }
-                    // A distinctive name from the directory (a vendor's or
-                    // our own, not a well-known brand that others write
-                    // about) with any word added: the directory lists every
-                    // domain of theirs, so `<vendor>-cdn`, `<vendor>-finance`
-                    // or `<vendor>instruments` is not one of them.
-                    if !site
-                        && !in_subdomain
-                        && entry.brand.is_none()
-                        && matches!(entry.kind, EntryKind::Domain { .. })
-                        && matches!(kind, TokenKind::Label)
-                        && chars >= MIN_FUSED_BRAND
-                        && hit.span == *text
-                        && !keywords::is_english_word(text)
-                        && !token.keyword
-                        && hit.prefix.is_empty() != hit.suffix.is_empty()
-                        && let Some(words) = added_words(&hit.prefix, &hit.suffix)
-                    {
-                        out.push(RawFinding {
-                            entry: id,
-                            rank: RANK_COMBOSQUAT,
-                            technique: Technique::Combosquat,
-                            evidence: format!(
-                                "the directory's name '{text}' ({}) with added {} in {}",
-                                entry.target,
-                                words,
-                                self.registrable_display()
                             ),
                         });
                     }
@@ -1449,39 +1422,6 @@ struct TokenHit {
     strong: bool,
 }
 
-/// The words added around a directory name, when they read as words: any
-/// hyphen-separated letters (`-cdn`, `news-`), or, fused without a hyphen,
-/// one common English word or combosquat keyword (`instruments`).
-fn added_words(prefix: &str, suffix: &str) -> Option<String> {
-    let rest = if prefix.is_empty() { suffix } else { prefix };
-    let hyphened = if prefix.is_empty() {
-        suffix.starts_with('-')
-    } else {
-        prefix.ends_with('-')
-    };
-    let words: Vec<&str> = rest.split('-').filter(|w| !w.is_empty()).collect();
-    let letters = |w: &&str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
-    if words.is_empty() || !words.iter().all(letters) {
-        return None;
-    }
-    let fused_word = words.len() == 1
-        && words[0].len() >= 4
-        && (keywords::is_english_word(words[0])
-            || KEYWORDS.contains(&words[0])
-            || keywords::reads_as_words(words[0]));
-    (hyphened || fused_word).then(|| {
-        format!(
-            "word{} {}",
-            if words.len() > 1 { "s" } else { "" },
-            words
-                .iter()
-                .map(|w| format!("'{w}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
-}
-
 fn describe_added(prefix: &str, suffix: &str) -> String {
     let words: Vec<&str> = [prefix, suffix]
         .into_iter()
@@ -1728,30 +1668,6 @@ mod tests {
     }
 
     #[test]
-    fn directory_names_with_any_added_word() {
-        let set = only(&["brightwaterlabs.test", "paypal.com"]);
-        let combo = |c: &str| set.check(c).map(|f| f.technique);
-        // A vendor's distinctive name beside a hyphenated word of any kind,
-        // or fused with a common word: not one of the directory's domains.
-        assert_eq!(
-            combo("brightwaterlabs-cdn.test"),
-            Some(Technique::Combosquat)
-        );
-        assert_eq!(
-            combo("news-brightwaterlabs.com"),
-            Some(Technique::Combosquat)
-        );
-        assert_eq!(
-            combo("brightwaterlabsgroup.com"),
-            Some(Technique::Combosquat)
-        );
-        // Letters that read as no word, fused on: another name.
-        assert_eq!(combo("brightwaterlabsxq.com"), None);
-        // A well-known brand that others write about keeps the keyword rule.
-        assert_eq!(combo("paypal-recipes.com"), None);
-    }
-
-    #[test]
     fn tld_swaps_onto_vanity_and_themed_suffixes() {
         let set = only(&["linkedin.com", "ing.com", "slack.com"]);
         // Country codes sold as generic names are no brand's country site.
@@ -1763,6 +1679,13 @@ mod tests {
         assert!(set.check("ing.support").is_some());
         assert!(set.check("slack.help").is_some());
         assert_eq!(set.check("slack.net"), None);
+        assert_eq!(
+            set.check("slack.jobs"),
+            None,
+            "a careers TLD is no help desk"
+        );
+        // A brand's pages on a hosting platform under a vanity code stay its own.
+        assert!(set.check("linkedin.github.io").is_none());
     }
 
     #[test]
