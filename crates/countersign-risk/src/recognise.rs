@@ -834,19 +834,12 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     let mut start = 0;
     let mut sentence = 0;
     let mut conditional = false;
-    // Where the current line started: a short line (a heading, a list
-    // item) is not wrapped prose, and the next line does not continue it.
-    let mut line_start = 0;
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         if t.covered || t.aside {
             i += 1;
             continue;
-        }
-        let short_line = i - line_start <= SHORT_LINE;
-        if t.sep >= Sep::Line && t.sep != Sep::Paren {
-            line_start = i;
         }
         let mut cut = false;
         if i > start {
@@ -858,7 +851,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                 Sep::Paren => {}
                 // A wrapped line goes on unless a new subject or act starts.
                 Sep::Line => {
-                    cut = conditional || t.cls & strong_openers() != 0 || short_line;
+                    cut = conditional || t.cls & strong_openers() != 0;
                 }
                 Sep::Comma => {
                     cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
@@ -922,10 +915,6 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
     out.sort_by_key(|c| c.toks.start);
     out
 }
-
-/// The most words of a line that reads as a heading or a list item when
-/// the next line starts without punctuation between them.
-const SHORT_LINE: usize = 5;
 
 fn strong_openers() -> Classes {
     bits(&[C::CONDITION, C::WRITER_SUBJECT, C::THIRD_PARTY, C::POLITE])
