@@ -615,6 +615,11 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
     toks
 }
 
+/// The most words of a list item read together with the clause that
+/// opened the list, and how far after its start such items may stand.
+const LIST_ITEM_WORDS: usize = 12;
+const LIST_SPAN_WORDS: usize = 60;
+
 /// Particles of German separable verbs, as they stand at a clause's end.
 const SEPARABLE_PARTICLES: &[&str] = &[
     "hinzu", "frei", "ein", "herunter", "aus", "mit", "auf", "an", "zuruck", "weiter", "um",
@@ -1367,7 +1372,7 @@ impl<'a> Reader<'a> {
         // An act whose clause ends in a colon carries over to the list after it.
         // With the clause that opened the list: its verb ("please confirm:",
         // "pourriez-vous lui donner :") pairs with each item's object.
-        let mut carried: Option<(Act, &'static str, usize, usize)> = None;
+        let mut carried: Option<(Act, &'static str, usize, usize, bool)> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
         let verbs_and_objects = bits(VERBS)
@@ -1389,6 +1394,7 @@ impl<'a> Reader<'a> {
                 C::O_LIST,
             ]);
         let mut prev_subject = false;
+        let objects = verbs_and_objects & !bits(VERBS);
         // Someone else's words go on after "the caller wanted that ..." and
         // in the list after "they asked for:".
         let mut prev_reported = false;
@@ -1501,12 +1507,32 @@ impl<'a> Reader<'a> {
             }
             let next_back = if free { back_from } else { clause.toks.end };
             let from_list =
-                own.is_none() && carried.is_some_and(|(_, _, left, _)| left > 0 && free);
-            let act = own.or_else(|| carried.filter(|_| from_list).map(|(a, how, _, _)| (a, how)));
+                own.is_none() && carried.is_some_and(|(_, _, left, _, _)| left > 0 && free);
+            let act = own.or_else(|| {
+                carried
+                    .filter(|_| from_list)
+                    .map(|(a, how, _, _, _)| (a, how))
+            });
+            // A short item near the list's opening is read with it; prose
+            // that merely follows a colon is read alone.
+            // Only an opening that names no object itself ("please
+            // confirm:", "could he please have:") lends its verb; the items
+            // stand on their own lines, the list unbroken by paragraphs.
+            let item = from_list
+                && clause.toks.len() <= LIST_ITEM_WORDS
+                && toks[clause.toks.start].sep >= Sep::Line
+                && carried.is_some_and(|(_, _, _, s, bare)| {
+                    bare && clause.toks.start - s <= LIST_SPAN_WORDS
+                        && toks[s + 1..clause.toks.start]
+                            .iter()
+                            .filter(|t| t.sep == Sep::Paragraph)
+                            .count()
+                            <= 1
+                });
             if let Some((act, how)) = act {
-                let asked = if from_list {
+                let asked = if item {
                     // The item read with the clause that asked for the list.
-                    let start = carried.map_or(clause.toks.start, |(_, _, _, s)| s);
+                    let start = carried.map_or(clause.toks.start, |(_, _, _, s, _)| s);
                     let wide =
                         View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
                     self.requests(&wide, act, how)
@@ -1525,9 +1551,13 @@ impl<'a> Reader<'a> {
                 writers_list.saturating_sub(1)
             };
             carried = match (own, carried) {
-                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6, clause.toks.start)),
+                (Some((a, how)), _) if ends_in_colon => {
+                    Some((a, how, 6, clause.toks.start, all & objects == 0))
+                }
                 (Some(_), _) => None,
-                (None, Some((a, how, left, s))) if left > 1 => Some((a, how, left - 1, s)),
+                (None, Some((a, how, left, s, bare))) if left > 1 => {
+                    Some((a, how, left - 1, s, bare))
+                }
                 _ => None,
             };
             if free && self.declared(&v) {
