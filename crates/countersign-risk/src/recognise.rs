@@ -1334,8 +1334,17 @@ impl<'a> Reader<'a> {
         ) {
             return false;
         }
+        // The subject starts the modal's line: a heading above it ("What's
+        // new this month") may run into the clause.
+        let line = v
+            .idx()
+            .take_while(|&i| i <= m)
+            .filter(|&i| toks[i].sep >= Sep::Line && toks[i].sep != Sep::Paren)
+            .last()
+            .unwrap_or(v.range.start);
         let before: Vec<usize> = v
             .idx()
+            .skip_while(|&i| i < line)
             .take_while(|&i| i < m)
             .filter(|&i| toks[i].cls & C::FILLER.bit() == 0)
             .collect();
