@@ -2220,7 +2220,14 @@ impl<'a> Reader<'a> {
                     C::URGENT,
                     C::PATCH,
                 ]);
-                let act = if free && all & lure_words != 0 {
+                // The second reading only needs the act of a clause that
+                // says "call".
+                let wanted = if pass == 0 {
+                    lure_words
+                } else {
+                    C::V_CALL.bit()
+                };
+                let act = if free && all & wanted != 0 {
                     self.act(&v)
                 } else {
                     None
