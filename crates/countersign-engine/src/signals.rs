@@ -831,26 +831,34 @@ fn internal_sender(
     }
 }
 
-/// Reply-To on another domain than the sender's, unless the message comes
-/// from a mailing list and replies go to the list (RFC 2369 `List-Post`,
-/// RFC 2919 `List-Id`, the older `Mailing-List`), or the list rewrote From
-/// to its own address and replies go to the author.
-fn reply_to(ids: &Identities, content: &MessageContent, from_reg: &str, out: &mut Vec<Finding>) {
+/// The registrable domains a mailing list names for itself: its `List-Id`,
+/// the addresses of its `List-*` fields, and its `Sender`.
+fn list_domains(content: &MessageContent) -> Vec<String> {
     let list = &content.list;
-    let mut list_domains: Vec<String> = list
+    let mut domains: Vec<String> = list
         .addresses
         .iter()
         .map(|a| registrable(domain_of(a)))
         .collect();
     if let Some(id) = &list.id {
         // A List-Id is `name.domain`; its registrable domain is the list's.
-        list_domains.push(registrable(id));
+        domains.push(registrable(id));
     }
     if let Some(sender) = &content.sender
         && list.is_list()
     {
-        list_domains.push(registrable(domain_of(sender)));
+        domains.push(registrable(domain_of(sender)));
     }
+    domains
+}
+
+/// Reply-To on another domain than the sender's, unless the message comes
+/// from a mailing list and replies go to the list (RFC 2369 `List-Post`,
+/// RFC 2919 `List-Id`, the older `Mailing-List`), or the list rewrote From
+/// to its own address and replies go to the author.
+fn reply_to(ids: &Identities, content: &MessageContent, from_reg: &str, out: &mut Vec<Finding>) {
+    let list = &content.list;
+    let list_domains = list_domains(content);
     let from_is_list = list.is_list() && list_domains.iter().any(|d| d == from_reg);
     for reply_to in &content.reply_to {
         let reply_reg = registrable(domain_of(reply_to));
@@ -962,7 +970,18 @@ fn display_name(
     // A well-known service (its own domain, authenticated) that sends on
     // behalf of its customers: the names it shows are its customers'.
     let service_sender = authenticated && !free_mail && brand_owning(&from_reg).is_some();
-    let words = claim_words(name);
+    // "Ann Lee via Service Desk Practitioners" from the list's own address:
+    // a mailing list that rewrote From names itself after "via"; only the
+    // author's part can claim anyone.
+    let list_rewrite = content.list.is_list()
+        && list_domains(content).contains(&from_reg)
+        && split_via(name).is_some();
+    let claim_name = if list_rewrite {
+        claimant
+    } else {
+        name.as_str()
+    };
+    let words = claim_words(claim_name);
     if words.is_empty() {
         return;
     }
@@ -1015,7 +1034,7 @@ fn display_name(
     }
 
     // "IT Support" from free mail, or from any domain that is not ours.
-    if let Some(words) = Identities::claims_it_support(name, free_mail)
+    if let Some(words) = Identities::claims_it_support(claim_name, free_mail)
         && !ids.org_domains.contains(&from_reg)
         && (free_mail || !ids.vendors_by_domain.contains_key(&from_reg))
         && !service_sender

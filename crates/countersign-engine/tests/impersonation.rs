@@ -302,6 +302,28 @@ fn mailing_list_replies_go_to_the_list() {
 }
 
 #[test]
+fn a_list_that_rewrote_from_names_itself_after_via() {
+    // The list's own name ("... Service Desk ...") is no claim of IT.
+    let headers = "From: \"Ann Example via Help Desk Peers\" <peers@lists.riverside.example>\r\n\
+                   Reply-To: Ann Example <ann@members.example>\r\n\
+                   List-Id: <peers.lists.riverside.example>\r\n\
+                   List-Post: <mailto:peers@lists.riverside.example>\r\n\
+                   Subject: self-service tools";
+    let verdict = judge(headers, "How do you all handle self-service resets?");
+    assert!(
+        !signals(&verdict).contains(&"impersonation.display_name"),
+        "{:?}",
+        verdict.findings
+    );
+    // The same name without the list's headers claims to be the help desk.
+    let verdict = judge(
+        "From: \"Ann Example via Help Desk Peers\" <peers@lists.riverside.example>\r\nSubject: x",
+        "How do you all handle self-service resets?",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.display_name"));
+}
+
+#[test]
 fn vendor_newsletter_through_an_email_provider() {
     let raw = "From: Tallyfox <news@tallyfox.example>\r\nTo: a@brackwater.example\r\n\
                Subject: What's new\r\nList-Unsubscribe: <https://u1.ct.sendgrid.net/u>\r\n\

@@ -211,6 +211,14 @@ pub fn is_hosting_platform(name: &str) -> bool {
 /// brand's name is cheap; a brand is not presumed to own its label there.
 const FREE_TLDS: &[&str] = &["tk", "ml", "ga", "cf", "gq"];
 
+/// Country codes sold worldwide as generic names (`.io`, `.cc`, `.tv`,
+/// `.me`): a brand's country sites are not there, anyone's vanity names
+/// are.
+const VANITY_TLDS: &[&str] = &[
+    "ac", "ai", "am", "cc", "cx", "fm", "gg", "io", "la", "ly", "me", "ms", "nu", "pw", "sh", "so",
+    "su", "to", "tv", "vc", "ws",
+];
+
 /// Whether a brand running country sites is presumed to own its label
 /// under `suffix`, given the suffixes of its defended domains: country-code
 /// suffixes (`de`, `co.uk`, `com.au`), unless the suffix is one edit away
@@ -221,7 +229,9 @@ pub(crate) fn presumed_owned_suffix(suffix: &str, own_suffixes: &[&str]) -> bool
         return false;
     }
     let last = suffix.rsplit('.').next().unwrap_or(suffix);
-    if FREE_TLDS.contains(&last) {
+    // A vanity code as the whole suffix (`linkedin.cc`); under a platform
+    // (`github.io`) the platform's naming rules apply.
+    if FREE_TLDS.contains(&last) || suffix == last && VANITY_TLDS.contains(&last) {
         return false;
     }
     let country = last.len() == 2 && last.bytes().all(|b| b.is_ascii_lowercase());
@@ -342,6 +352,8 @@ mod tests {
         assert!(!presumed_owned_suffix("cm", &["com"]));
         assert!(!presumed_owned_suffix("om", &["com"]));
         assert!(!presumed_owned_suffix("tk", &["com"]));
+        assert!(!presumed_owned_suffix("cc", &["com"]));
+        assert!(!presumed_owned_suffix("io", &["com"]));
         assert!(!presumed_owned_suffix("xyz", &["com"]));
         assert!(!presumed_owned_suffix("com", &["com"]));
     }

@@ -45,6 +45,13 @@ const MIN_KEYWORD_BRAND: usize = 5;
 /// A brand fused into a hosted site name with arbitrary letters
 /// (`<brand>bis`) must be at least this long to mean it.
 const MIN_FUSED_BRAND: usize = 5;
+
+/// Top-level domains that are help-desk or sign-in words: under them a
+/// brand's label reads as a combosquat (`ing.support`), not as someone's
+/// plain name.
+const THEMED_TLDS: &[&str] = &[
+    "support", "help", "login", "secure", "security", "services", "tech", "verify",
+];
 /// A subdomain label must be at least this long to be read as a brand on its
 /// own (`acme.attacker.example`), unless it is an explicit brand.
 const MIN_SUBDOMAIN_BRAND: usize = 4;
@@ -766,7 +773,11 @@ impl<'a> Checker<'a> {
                                 .iter()
                                 .any(|own| brands::within_one_edit(own, &self.suffix))
                         });
-                    if common_name && !typo_tld {
+                    // A top-level domain that is itself a help-desk or
+                    // sign-in word (`.support`, `.help`, `.login`) is the
+                    // added word of a combosquat: nobody's plain name.
+                    let themed_tld = THEMED_TLDS.contains(&self.suffix.as_str());
+                    if common_name && !typo_tld && !themed_tld {
                         continue;
                     }
                     out.push(RawFinding {
@@ -1654,6 +1665,27 @@ mod tests {
         );
         assert_eq!(set.check("qz-garden.com"), None);
         assert_eq!(set.check("qz-online.com"), None, "weak words only");
+    }
+
+    #[test]
+    fn tld_swaps_onto_vanity_and_themed_suffixes() {
+        let set = only(&["linkedin.com", "ing.com", "slack.com"]);
+        // Country codes sold as generic names are no brand's country site.
+        assert!(set.check("linkedin.cc").is_some());
+        assert!(set.check("linkedin.io").is_some());
+        assert!(set.is_protected("linkedin.de"));
+        // A help-desk word as the TLD is the added word of a combosquat,
+        // even for a short or ordinary-word brand.
+        assert!(set.check("ing.support").is_some());
+        assert!(set.check("slack.help").is_some());
+        assert_eq!(set.check("slack.net"), None);
+        assert_eq!(
+            set.check("slack.jobs"),
+            None,
+            "a careers TLD is no help desk"
+        );
+        // A brand's pages on a hosting platform under a vanity code stay its own.
+        assert!(set.check("linkedin.github.io").is_none());
     }
 
     #[test]

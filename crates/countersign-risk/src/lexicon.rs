@@ -128,6 +128,8 @@ classes! {
     BENEFICIARY = "beneficiary",
     WARNING = "warning",
     V_KEEP = "v_keep",
+    BULK = "bulk",
+    WH = "wh",
 }
 
 impl C {

@@ -54,6 +54,11 @@ pub(crate) struct Reading {
     /// or reported clause ("we will never ask you to install ...", "they
     /// say they need your code"): a phrase found there asks nothing.
     pub muted: Vec<Range<usize>>,
+    /// Byte ranges of clauses that describe what someone else can do
+    /// ("admins can now reset a user's MFA", "Gruppenbesitzer können
+    /// Mitglieder hinzufügen"): release notes and how-tos, not asks; no
+    /// phrase of any category found there counts.
+    pub described: Vec<Range<usize>>,
 }
 
 /// How strongly two tokens are separated.
@@ -91,6 +96,11 @@ struct Tok {
     aside: bool,
     /// Glued to the next word by a dot or slash: part of a name.
     glued: bool,
+    /// Followed by a sentence's end (". ", "! ", "? ").
+    stop: bool,
+    /// Inside a line that reads as a heading of a digest: short, without
+    /// a full stop, with prose under it (see `mark_headings`).
+    heading: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -142,15 +152,18 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             muted: Vec::new(),
+            described: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
             subject_end,
+            message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
         out.read(&clauses, &phone_at);
         Reading {
             found: out.found,
             muted: out.muted,
+            described: out.described,
         }
     }
 
@@ -174,10 +187,12 @@ impl Recogniser {
             toks: &toks,
             found: Vec::new(),
             muted: Vec::new(),
+            described: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
             subject_end,
+            message_cls: 0,
         };
         let mut out = format!(
             "languages: {}\n",
@@ -250,6 +265,40 @@ impl Recogniser {
                 };
                 t.cls |= lent;
                 t.lemma[slot] = e.lemma;
+            }
+        }
+        // German separable verbs: "fügen Sie mich der Gruppe hinzu",
+        // "schalten Sie den Zugang frei". The particle closes the clause;
+        // joined to a verb near the clause's start it makes the infinitive
+        // the lexicon lists ("hinzufügen", "freischalten").
+        if langs.contains(&DE) {
+            for p in 1..toks.len() {
+                let particle = &buffer[toks[p].start..toks[p].end];
+                if !SEPARABLE_PARTICLES.contains(&particle)
+                    || toks.get(p + 1).is_some_and(|n| n.sep < Sep::Comma)
+                    || toks[p].sep != Sep::None
+                {
+                    continue;
+                }
+                let mut s = p;
+                while s > 0 && toks[s].sep < Sep::Comma && p - s < 20 {
+                    s -= 1;
+                }
+                // The verb opens the clause, or follows its "und".
+                let starts: Vec<usize> = (s..p)
+                    .filter(|&v| v < s + 3 || toks[v - 1].cls & C::CONJUNCTION.bit() != 0)
+                    .collect();
+                for v in starts.into_iter().rev() {
+                    let word = &buffer[toks[v].start..toks[v].end];
+                    if word.len() > 24 || toks[v].digits {
+                        continue;
+                    }
+                    let e = self.lexicon.lookup(DE, &format!("{particle}{word}"));
+                    if e.classes & bits(VERBS) != 0 {
+                        toks[v].cls |= e.classes & bits(VERBS);
+                        break;
+                    }
+                }
             }
         }
         // Multi-word units, longest first; their classes replace their words'.
@@ -393,10 +442,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         {
                             sep = sep.max(Sep::Sentence);
                             quoted = false;
-                            if b == b'?'
-                                && let Some(t) = toks.last_mut()
-                            {
-                                t.question = true;
+                            if let Some(t) = toks.last_mut() {
+                                t.stop = true;
+                                t.question |= b == b'?';
                             }
                         }
                     }
@@ -424,6 +472,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         }
                         continue;
                     }
+                    // A bullet opens a list item: a clause and a sentence of
+                    // its own, never joined to the line before.
+                    b'*' | b'-' if line_start => sep = sep.max(Sep::Sentence),
                     b',' | b'|' | b'*' => sep = sep.max(Sep::Comma),
                     b':' => {
                         if let Some(t) = toks.last_mut()
@@ -504,6 +555,30 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                     line_start = false;
                     continue;
                 }
+                if line_start
+                    && matches!(
+                        buffer.get(i..i + len),
+                        Some(
+                            "•" | "◦"
+                                | "▪"
+                                | "‣"
+                                | "►"
+                                | "●"
+                                | "○"
+                                | "■"
+                                | "□"
+                                | "–"
+                                | "—"
+                                | "·"
+                                | "✓"
+                                | "✔"
+                                | "➢"
+                                | "→"
+                        )
+                    )
+                {
+                    sep = sep.max(Sep::Sentence);
+                }
                 if matches!(buffer.get(i..i + len), Some("€") | Some("£")) {
                     money = true;
                     if let Some(t) = toks.last_mut()
@@ -517,6 +592,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
             }
         }
     }
+    mark_headings(&mut toks);
     // A quoted word or two ("the "Approver" role") is a name, not a
     // quotation of someone else's words.
     let mut i = 0;
@@ -537,6 +613,64 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
         i = j.max(i + 1);
     }
     toks
+}
+
+/// The most words of a list item read together with the clause that
+/// opened the list, and how far after its start such items may stand.
+const LIST_ITEM_WORDS: usize = 12;
+const LIST_SPAN_WORDS: usize = 60;
+
+/// Particles of German separable verbs, as they stand at a clause's end.
+const SEPARABLE_PARTICLES: &[&str] = &[
+    "hinzu", "frei", "ein", "herunter", "aus", "mit", "auf", "an", "zuruck", "weiter", "um",
+    "durch", "vor", "zu", "bereit", "fest", "ab", "hoch", "her",
+];
+
+/// The most words of a heading.
+const HEADING_WORDS: usize = 8;
+/// Headings with prose under them that make a message a digest.
+const DIGEST_HEADINGS: usize = 3;
+
+/// Marks the headings of a digest: lines of a few words that end without a
+/// full stop and stand over a longer line of prose. A newsletter is built
+/// of them ("Reset your expectations for serverless costs" over its
+/// teaser); one short line over prose is a greeting or a terse note, so
+/// only a message with several counts.
+fn mark_headings(toks: &mut [Tok]) {
+    let mut lines: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..=toks.len() {
+        if i == toks.len() || toks[i].sep >= Sep::Line && toks[i].sep != Sep::Paren {
+            lines.push(start..i);
+            start = i;
+        }
+    }
+    let heading = |l: &Range<usize>, next: Option<&Range<usize>>| {
+        let last = &toks[l.end - 1];
+        l.len() <= HEADING_WORDS
+            && !last.stop
+            && !last.colon
+            && next.is_some_and(|n| {
+                n.len() > l.len() && n.len() > HEADING_WORDS / 2
+                    || toks[n.clone()].iter().any(|t| t.stop)
+            })
+            && next.is_some_and(|n| n.len() > 3)
+    };
+    let marked: Vec<&Range<usize>> = lines
+        .iter()
+        .enumerate()
+        .filter(|(k, l)| heading(l, lines.get(k + 1)))
+        .map(|(_, l)| l)
+        .collect();
+    if marked.len() < DIGEST_HEADINGS {
+        return;
+    }
+    let marked: Vec<Range<usize>> = marked.into_iter().cloned().collect();
+    for l in marked {
+        for t in &mut toks[l] {
+            t.heading = true;
+        }
+    }
 }
 
 fn push_tok(
@@ -817,6 +951,8 @@ struct Reader<'a> {
     /// Byte ranges of clauses that name a request's verb or object but are
     /// negated or reported: what they mention is not asked.
     muted: Vec<Range<usize>>,
+    /// Byte ranges of clauses describing what others can do.
+    described: Vec<Range<usize>>,
     langs: &'a [Lang],
     /// The classes of the sentence being read, for the context of a
     /// payment: "new supplier", an amount, "below".
@@ -824,6 +960,8 @@ struct Reader<'a> {
     sentence_amount: bool,
     /// Where the subject line ends in the buffer (0 when there is none).
     subject_end: usize,
+    /// Every class of the message's words.
+    message_cls: Classes,
 }
 
 /// A view of one clause's tokens, with the clauses just before it for the
@@ -1027,6 +1165,7 @@ impl<'a> Reader<'a> {
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
         if let Some(i) = first
             && self.may_command
+            && !toks[i].heading
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
         {
@@ -1084,8 +1223,29 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "imperative"));
             }
         }
+        // A question for a fact of the reader's: "what is your PIN?",
+        // "welche Kennung nutzen Sie?", "quel est votre identifiant ?".
+        if let Some(i) = first
+            && toks[i].cls & C::WH.bit() != 0
+            && v.first(C::ADDRESSEE).is_some()
+            && self.asks_question(v)
+        {
+            return Some((Act { at: i }, "question for a fact"));
+        }
         // A question put to the reader: "could you", "können Sie".
+        // The modal stands before its subject ("could you", "will you"):
+        // nothing but fillers and conjunctions before it, or a question;
+        // "the app will ask you to type" is a statement.
+        let lead = bits(&[C::FILLER, C::CONJUNCTION, C::POLITE, C::WH, C::COURTESY]);
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
+            let inverted = v
+                .idx()
+                .take_while(|&j| j < i)
+                .all(|j| toks[j].cls & lead != 0)
+                || self.asks_question(v);
+            if !inverted && lang == EN {
+                continue;
+            }
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
                 || lang == ES && self.word(i).starts_with("pod")
@@ -1107,10 +1267,22 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
+        // The writer's own obligation is a need: "I need to get onto your
+        // machine", "wir müssen auf Ihren Rechner zugreifen".
+        for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
+            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some() {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+        }
         // Obligation on the reader: "you must", "Sie müssen", "vous devez",
         // "hay que".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            if v.near(i, C::ADDRESSEE, 3, 2).is_some() || lang == ES || Some(i) == first {
+            if v.near(i, C::ADDRESSEE, 3, 2).is_some()
+                || lang == ES
+                || Some(i) == first
+                // "Il faut que ...": impersonal, and said to the reader.
+                || lang == FR && self.word(i).starts_with("il ")
+            {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
         }
@@ -1125,12 +1297,91 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// Whether the sentence of the clause ends in a question mark.
+    fn asks_question(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        v.range.clone().any(|i| toks[i].question)
+            || toks[v.range.end..]
+                .iter()
+                .take_while(|t| t.sep < Sep::Sentence)
+                .take(40)
+                .any(|t| t.question)
+    }
+
+    /// A clause that describes what someone else can do: a subject that is
+    /// neither the reader, the writer nor someone reported, then "can"
+    /// ("admins can now reset a user's MFA", "les administrateurs peuvent
+    /// désormais ..."): release notes and how-tos, not a request.
+    fn describes_ability(&self, v: &View<'_>) -> bool {
+        let toks = self.toks;
+        if v.all() & C::MODAL.bit() == 0 || self.asks_question(v) {
+            return false;
+        }
+        let Some(m) = v.idx().find(|&i| toks[i].cls & C::MODAL.bit() != 0) else {
+            return false;
+        };
+        if !matches!(
+            self.word(m),
+            "can"
+                | "konnen"
+                | "kann"
+                | "peuvent"
+                | "peut"
+                | "pueden"
+                | "puede"
+                | "podran"
+                | "pourront"
+        ) {
+            return false;
+        }
+        // The subject starts the modal's line: a heading above it ("What's
+        // new this month") may run into the clause.
+        let line = v
+            .idx()
+            .take_while(|&i| i <= m)
+            .filter(|&i| toks[i].sep >= Sep::Line && toks[i].sep != Sep::Paren)
+            .last()
+            .unwrap_or(v.range.start);
+        let before: Vec<usize> = v
+            .idx()
+            .skip_while(|&i| i < line)
+            .take_while(|&i| i < m)
+            .filter(|&i| toks[i].cls & C::FILLER.bit() == 0)
+            .collect();
+        let persons = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_SUBJECT,
+            C::WRITER_OWN,
+            C::WRITER_OBJECT,
+            C::THIRD_PARTY,
+            C::POLITE,
+            C::CONDITION,
+            C::WH,
+            C::SUPPORT_ROLE,
+            C::PRONOUN,
+            C::BENEFICIARY,
+            C::NEGATION,
+        ]);
+        // What follows "can" is done by the subject, not needed from the reader.
+        let needs = v
+            .idx()
+            .skip_while(|&i| i <= m)
+            .take(3)
+            .any(|i| toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK]) != 0);
+        !before.is_empty()
+            && before.len() <= 4
+            && before.iter().all(|&i| toks[i].cls & persons == 0)
+            && !needs
+    }
+
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
         let toks = self.toks;
         let mut requested = false;
         let mut flags = Flags::default();
         // An act whose clause ends in a colon carries over to the list after it.
-        let mut carried: Option<(Act, &'static str, usize)> = None;
+        // With the clause that opened the list: its verb ("please confirm:",
+        // "pourriez-vous lui donner :") pairs with each item's object.
+        let mut carried: Option<(Act, &'static str, usize, usize, bool)> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
         let verbs_and_objects = bits(VERBS)
@@ -1152,6 +1403,11 @@ impl<'a> Reader<'a> {
                 C::O_LIST,
             ]);
         let mut prev_subject = false;
+        let objects = verbs_and_objects & !bits(VERBS);
+        // Someone else's words go on after "the caller wanted that ..." and
+        // in the list after "they asked for:".
+        let mut prev_reported = false;
+        let mut reported_list = 0usize;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
         // check it in the directory").
@@ -1178,8 +1434,26 @@ impl<'a> Reader<'a> {
             let asked_anyone = v
                 .first(C::THIRD_PARTY)
                 .is_some_and(|t| v.near(t, C::MODAL, 1, 0).is_some());
-            let reported =
-                all & C::THIRD_PARTY.bit() != 0 && !asked_anyone || all & C::WARNING.bit() != 0;
+            let complement = v
+                .idx()
+                .next()
+                .is_some_and(|i| matches!(self.word(i), "dass" | "that" | "que" | "dab"));
+            let same_sentence = n > 0 && clause.sentence == clauses[n - 1].sentence;
+            let reported = all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
+                || all & C::WARNING.bit() != 0
+                || complement && prev_reported && same_sentence
+                || reported_list > 0;
+            let ends_in_colon_here =
+                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            // "He wanted one of these:" opens a list of someone else's asks.
+            let third_person_list = all & C::BENEFICIARY.bit() != 0
+                && all & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0;
+            reported_list = if (reported || third_person_list) && ends_in_colon_here {
+                6
+            } else {
+                reported_list.saturating_sub(1)
+            };
+            prev_reported = reported;
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
@@ -1203,15 +1477,16 @@ impl<'a> Reader<'a> {
                 .idx()
                 .next()
                 .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0);
+            // A clause cut at a bare line break (after a short line) goes on
+            // the sentence before it: an order only after an order.
+            let line_cut = !clause.aside && toks[clause.toks.start].sep == Sep::Line;
             self.may_command = n == 0
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
-                || !prev_subject && !opened_by_conjunction;
+                || !prev_subject && !opened_by_conjunction && !line_cut;
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
             // for an act.
-            let ends_in_colon_here =
-                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
             let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
             // Hypothetical clauses are not muted: "if you do not confirm
             // your password today, ..." is how a threat asks.
@@ -1223,21 +1498,57 @@ impl<'a> Reader<'a> {
                 self.muted
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
+            // A digest's heading ("Reset your MFA habits for the new year")
+            // titles an article; a phrase found there asks nothing.
+            let heading = clause.toks.end > clause.toks.start
+                && toks[clause.toks.start].heading
+                && all & C::POLITE.bit() == 0;
+            if (heading || free && self.describes_ability(&v))
+                && clause.toks.end > clause.toks.start
+            {
+                self.described
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             let mut own = if free && relevant { self.act(&v) } else { None };
             // The items of "we will:" are the writer's plan, not imperatives.
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
                 own = None;
             }
             let next_back = if free { back_from } else { clause.toks.end };
+            let from_list =
+                own.is_none() && carried.is_some_and(|(_, _, left, _, _)| left > 0 && free);
             let act = own.or_else(|| {
                 carried
-                    .filter(|&(_, _, left)| left > 0 && free)
-                    .map(|(a, how, _)| (a, how))
+                    .filter(|_| from_list)
+                    .map(|(a, how, _, _, _)| (a, how))
             });
-            if let Some((act, how)) = act
-                && self.requests(&v, act, how)
-            {
-                requested = true;
+            // A short item near the list's opening is read with it; prose
+            // that merely follows a colon is read alone.
+            // Only an opening that names no object itself ("please
+            // confirm:", "could he please have:") lends its verb; the items
+            // stand on their own lines, the list unbroken by paragraphs.
+            let item = from_list
+                && clause.toks.len() <= LIST_ITEM_WORDS
+                && toks[clause.toks.start].sep >= Sep::Line
+                && carried.is_some_and(|(_, _, _, s, bare)| {
+                    bare && clause.toks.start - s <= LIST_SPAN_WORDS
+                        && toks[s + 1..clause.toks.start]
+                            .iter()
+                            .filter(|t| t.sep == Sep::Paragraph)
+                            .count()
+                            <= 1
+                });
+            if let Some((act, how)) = act {
+                let asked = if item {
+                    // The item read with the clause that asked for the list.
+                    let start = carried.map_or(clause.toks.start, |(_, _, _, s, _)| s);
+                    let wide =
+                        View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                    self.requests(&wide, act, how)
+                } else {
+                    self.requests(&v, act, how)
+                };
+                requested |= asked;
             }
             prev_act = own.is_some();
             prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
@@ -1249,9 +1560,13 @@ impl<'a> Reader<'a> {
                 writers_list.saturating_sub(1)
             };
             carried = match (own, carried) {
-                (Some((a, how)), _) if ends_in_colon => Some((a, how, 6)),
+                (Some((a, how)), _) if ends_in_colon => {
+                    Some((a, how, 6, clause.toks.start, all & objects == 0))
+                }
                 (Some(_), _) => None,
-                (None, Some((a, how, left))) if left > 1 => Some((a, how, left - 1)),
+                (None, Some((a, how, left, s, bare))) if left > 1 => {
+                    Some((a, how, left - 1, s, bare))
+                }
                 _ => None,
             };
             if free && self.declared(&v) {
@@ -1321,6 +1636,9 @@ impl<'a> Reader<'a> {
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
         let need = how == "the writer's need";
+        // "What is your PIN?": the fact asked for is the request, when it
+        // follows the question word closely.
+        let fact = how == "question for a fact";
         let needed = |c: C, window: usize| {
             if !v.range.contains(&act.at) {
                 return v.first(c);
@@ -1341,6 +1659,7 @@ impl<'a> Reader<'a> {
                 to_writer,
             );
         } else if !not_secret
+            && !has(C::O_REMOTE)
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
                 // A plain "code" is secret when it goes to the writer; a
                 // "verification code" always is.
@@ -1381,7 +1700,27 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if need && let Some(ob) = needed(C::O_CREDENTIAL, 5) {
+        } else if let Some(ob) = needed(C::O_CREDENTIAL, 5)
+            .filter(|_| need)
+            .or_else(|| needed(C::O_CREDENTIAL, 3).filter(|_| fact))
+        {
+            say(
+                self,
+                RiskCategory::CredentialReset,
+                None,
+                Some(ob),
+                to_writer,
+            );
+        } else if !not_secret
+            && let Some(ob) = needed(C::O_CODE, 5)
+                .filter(|_| need)
+                .or_else(|| needed(C::O_CODE, 3).filter(|_| fact))
+                .filter(|&ob| {
+                    // The code on the reader's token or phone, or a
+                    // verification code by name: not "the code" of a program.
+                    self.word(ob).contains(' ') || v.first(C::ADDRESSEE).is_some() || has(C::O_MFA)
+                })
+        {
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1391,6 +1730,13 @@ impl<'a> Reader<'a> {
             );
         }
 
+        // A prompt to accept in a sentence about connecting to the reader's
+        // machine is a remote session, not a sign-in.
+        let sentence = self.sentence_cls;
+        let remote_prompt = sentence & C::O_REMOTE.bit() != 0
+            || sentence & C::V_CONNECT.bit() != 0
+                && sentence & C::O_DEVICE.bit() != 0
+                && self.message_cls & bits(&[C::O_MFA, C::O_CODE, C::O_CREDENTIAL]) == 0;
         // MFA reset, disable, enrolment, or a prompt approved.
         let mfa = v
             .pair(C::V_RESET, C::O_MFA)
@@ -1398,7 +1744,7 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::V_ENROL, C::O_MFA))
             .or_else(|| {
                 v.pair(C::V_APPROVE, C::O_PUSH)
-                    .filter(|_| !has(C::O_REMOTE))
+                    .filter(|_| !has(C::O_REMOTE) && !remote_prompt)
             })
             .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
             .or_else(|| {
@@ -1417,7 +1763,20 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::V_CONNECT, C::O_REMOTE))
             .or_else(|| v.pair(C::V_APPROVE, C::O_REMOTE))
             .or_else(|| v.pair(C::V_GIVE, C::O_REMOTE))
-            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE));
+            .or_else(|| v.pair(C::V_GRANT, C::O_REMOTE))
+            .or_else(|| v.pair(C::V_APPROVE, C::O_PUSH).filter(|_| remote_prompt));
+        // Access to the reader's own machine ("Zugriff auf Ihren Rechner",
+        // "access to your laptop") is a remote session.
+        let device_access = v
+            .pair(C::V_GRANT, C::O_ACCESS)
+            .or_else(|| v.pair(C::V_APPROVE, C::O_ACCESS))
+            .or_else(|| v.pair(C::V_GIVE, C::O_ACCESS))
+            .and_then(|(vb, ob)| {
+                v.idx()
+                    .filter(|&d| d > ob && self.toks[d].cls & C::O_DEVICE.bit() != 0)
+                    .find(|&d| v.near(d, C::ADDRESSEE, 2, 0).is_some())
+                    .map(|d| (vb, d))
+            });
         if let Some((vb, ob)) = remote {
             say(
                 self,
@@ -1437,15 +1796,27 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+        } else if let Some((vb, ob)) = device_access {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
         } else if let Some(ob) = needed(C::O_REMOTE, 12)
             .filter(|_| need)
+            .or_else(|| needed(C::O_REMOTE, 3).filter(|_| fact))
             .or_else(|| v.first(C::O_REMOTE).filter(|_| object_only))
         {
             say(self, RiskCategory::RemoteAccess, None, Some(ob), to_writer);
         }
 
         // Access, roles, groups, accounts.
-        if let Some((vb, ob)) = v.pair(C::V_GRANT, C::O_ACCESS).filter(|_| aimed) {
+        if let Some((vb, ob)) = v
+            .pair(C::V_GRANT, C::O_ACCESS)
+            .filter(|_| aimed && device_access.is_none())
+        {
             say(
                 self,
                 RiskCategory::AccessGrant,
@@ -1459,6 +1830,20 @@ impl<'a> Reader<'a> {
             && !has(C::O_MFA)
             && !has(C::O_PAY_DEST)
         {
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = v
+            .pair(C::V_CHANGE, C::O_ACCESS)
+            .or_else(|| v.pair(C::V_RESET, C::O_ACCESS))
+            .filter(|_| aimed && device_access.is_none())
+            .filter(|_| all & bits(&[C::WRITER_OWN, C::WRITER_OBJECT, C::BENEFICIARY]) != 0)
+        {
+            // "Change my role to Global Admin": someone's access changed.
             say(
                 self,
                 RiskCategory::AccessGrant,
@@ -1537,15 +1922,20 @@ impl<'a> Reader<'a> {
         }
 
         // Data sent out: "send us the list of all employees", "export the
-        // customer database", "a copy of your passport".
+        // customer database", "a copy of your passport". A list is of
+        // people, pay, or every account, user or device.
+        let bulk_of_people = has(C::O_PEOPLE)
+            || has(C::O_PAYROLL)
+            || has(C::BULK)
+                && all & bits(&[C::O_ACCOUNT, C::O_ACCESS, C::O_DEVICE, C::O_CREDENTIAL]) != 0;
         let export = v
             .pair(C::V_EXPORT, C::O_DATA)
             .or_else(|| v.pair(C::V_GIVE, C::O_DATA))
             .or_else(|| {
                 v.pair(C::V_EXPORT, C::O_LIST)
-                    .filter(|&(vb, _)| has(C::O_PEOPLE) || strong_export(self.word(vb)))
+                    .filter(|&(vb, _)| bulk_of_people || strong_export(self.word(vb)))
             })
-            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| has(C::O_PEOPLE)));
+            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people));
         if let Some((vb, ob)) = export.filter(|_| aimed) {
             let word = self.word(vb);
             let strong_verb = strong_export(word);
@@ -1586,6 +1976,9 @@ impl<'a> Reader<'a> {
             near(C::O_PAY_DEST) || near(C::O_ACCOUNT) || near(C::O_PAYEE) || near(C::BELOW);
         let pressing = near(C::NEW) || near(C::URGENT) || near(C::SECRET) || near(C::BELOW);
         let amount = v.amount().is_some() || self.sentence_amount;
+        if self.destination_names_process(v) {
+            return None;
+        }
         if let Some((vb, ob)) = v
             .pair(C::V_CHANGE, C::O_PAY_DEST)
             .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
@@ -1636,12 +2029,23 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// "The new bank-detail approval workflow": the destination's words
+    /// qualify a process noun after them; the clause names a process, not
+    /// a destination.
+    fn destination_names_process(&self, v: &View<'_>) -> bool {
+        v.all() & C::PROCESS.bit() != 0
+            && v.idx().any(|i| {
+                self.toks[i].cls & C::O_PAY_DEST.bit() != 0 && v.near(i, C::PROCESS, 0, 2).is_some()
+            })
+    }
+
     /// Statements that ask without asking: "our bank details have changed",
     /// "I will connect to your PC at ten".
     fn declared(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
-        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) {
+        // "Every remote session we run ...": a habit described, not a plan.
+        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) && !has(C::BULK) {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
                 .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
@@ -1663,6 +2067,10 @@ impl<'a> Reader<'a> {
     fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
         if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
+            return false;
+        }
+        // "Emails asking to change their salary account": what others ask.
+        if all & C::ASK.bit() != 0 || self.destination_names_process(v) {
             return false;
         }
         let own = v
@@ -1773,6 +2181,10 @@ impl<'a> Reader<'a> {
         job_lemmas.sort_unstable();
         job_lemmas.dedup();
         let job_kinds = job_lemmas.len();
+        // The sentence where the writer found a problem on the reader's
+        // machine, and the first offer of help with its word and clause.
+        let mut found_problem: Option<(usize, usize)> = None;
+        let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -1805,8 +2217,17 @@ impl<'a> Reader<'a> {
                     C::V_KEEP,
                     C::MUST,
                     C::THREAT,
+                    C::URGENT,
+                    C::PATCH,
                 ]);
-                let act = if free && all & lure_words != 0 {
+                // The second reading only needs the act of a clause that
+                // says "call".
+                let wanted = if pass == 0 {
+                    lure_words
+                } else {
+                    C::V_CALL.bit()
+                };
+                let act = if free && all & wanted != 0 {
                     self.act(&v)
                 } else {
                     None
@@ -1937,11 +2358,60 @@ impl<'a> Reader<'a> {
                     );
                     self.push(RiskCategory::FakeTechSupport, why, &clause.toks, None);
                 }
+                // The same across sentences: the writer found a problem on
+                // the reader's machine ("we detected a problem on your
+                // device"), and someone of theirs offers to fix it ("our
+                // technician will help you").
+                if free
+                    && (has(C::SCARE) || has(C::PROBLEM))
+                    && has(C::ADDRESSEE)
+                    && all & bits(&[C::O_DEVICE, C::O_REMOTE, C::O_SOFTWARE, C::O_ACCOUNT]) != 0
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                {
+                    found_problem.get_or_insert((clause.sentence, clause.toks.start));
+                }
+                // Help is offered by the writer's people, or a technician
+                // calls or connects: "our technician will call you".
+                let helper = v.first(C::HELP_OFFER).filter(|_| {
+                    has(C::SUPPORT_ROLE) || has(C::WRITER_SUBJECT) || has(C::WRITER_OWN)
+                });
+                let technician = v
+                    .first(C::V_CALL)
+                    .or_else(|| v.first(C::V_CONNECT))
+                    .filter(|_| has(C::SUPPORT_ROLE) && !has(C::PHONE_LINE));
+                if free
+                    && let Some(h) = helper.or(technician)
+                    && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM))
+                    && !has(C::PROCESS)
+                {
+                    offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
+                }
+                // The offer comes after the finding, in a clause of its own.
+                if let (Some((p, at)), Some((s, h, range))) = (found_problem, offered_help.clone())
+                    && s.abs_diff(p) <= 2
+                    && range.start > at
+                {
+                    let why = format!(
+                        "a problem found on the reader's machine, and an offer to \"{}\" it",
+                        self.word(h)
+                    );
+                    self.push(RiskCategory::FakeTechSupport, why, &range, None);
+                }
 
                 // An urgent patch to apply.
+                // Severity said in the clause, or a deadline in the clause
+                // and severity or a scare in the message ("a flaw is being
+                // exploited. Run the update below today").
+                let severe = |me: &Self| {
+                    v.pair(C::PATCH, C::CRITICAL).or_else(|| {
+                        v.pair(C::PATCH, C::URGENT)
+                            .filter(|_| me.message_cls & (C::CRITICAL.bit() | C::SCARE.bit()) != 0)
+                    })
+                };
                 if free
                     && act.is_some()
-                    && let Some((p, c)) = v.pair(C::PATCH, C::CRITICAL)
+                    && let Some((p, c)) = severe(self)
                     && has(C::V_INSTALL)
                 {
                     let why = format!("\"{}\" \"{}\" to apply", self.word(c), self.word(p));
@@ -1949,9 +2419,41 @@ impl<'a> Reader<'a> {
                 }
 
                 // Time pressure: a deadline on a request, or a threat of loss.
-                if free
-                    && let Some(u) = v.first(C::URGENT)
+                // "Not urgent", "no rush" are none; a negation elsewhere in
+                // the clause ("..., no later") does not undo the deadline.
+                // "For urgent matters, call ..." names a kind of matter.
+                let unnegated = |u: usize| {
+                    let word = self.word(u);
+                    v.near(u, C::NEGATION, 2, 0).is_none()
+                        && !["non", "nicht", "pas", "no-"]
+                            .iter()
+                            .any(|n| word.starts_with(n))
+                        && !(u.saturating_sub(2).max(v.range.start)..u).any(|j| {
+                            matches!(
+                                self.word(j),
+                                "for" | "in" | "of" | "fur" | "bei" | "pour" | "para" | "non"
+                            )
+                        })
+                };
+                let urgent = v
+                    .idx()
+                    .find(|&i| toks[i].cls & C::URGENT.bit() != 0 && unnegated(i));
+                // The writer's own ask with a deadline ("I need this done
+                // before three today", "il faut que ce soit fait avant ce
+                // soir") presses whatever it asks for.
+                let pressed = act.is_some_and(|(_, how)| match how {
+                    "the writer's need"
+                    | "obligation on the reader"
+                    | "polite request"
+                    | "explicit ask" => true,
+                    "imperative" => all & bits(&[C::WRITER_OBJECT, C::WRITER_OWN, C::PRONOUN]) != 0,
+                    _ => false,
+                });
+                if !hypothetical
+                    && !reported
+                    && let Some(u) = urgent
                     && (requested
+                        || pressed
                         || flags.cancel
                         || self
                             .found
@@ -1964,6 +2466,8 @@ impl<'a> Reader<'a> {
                 if free
                     && act.is_none()
                     && let Some(t) = v.first(C::THREAT)
+                    // "closed the ticket": the process, not the reader's service.
+                    && v.near(t, C::PROCESS, 0, 3).is_none()
                     && has(C::ADDRESSEE)
                     && (has(C::O_ACCOUNT)
                         || has(C::O_ACCESS)
@@ -2163,6 +2667,30 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn german_separable_verbs_are_read_whole() {
+        // "Fügen Sie ... hinzu" is "hinzufügen": an imperative with no
+        // "bitte" and no writer, which only the joined verb makes a request.
+        assert_eq!(
+            read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins hinzu."),
+            vec![RiskCategory::AccessGrant]
+        );
+        assert_eq!(
+            read("Fügen Sie den Dienstleister der Gruppe Domänen-Admins."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_question_for_a_fact_asks_for_it() {
+        assert_eq!(
+            read("What is the username and PIN you use for the VPN?"),
+            vec![RiskCategory::CredentialReset]
+        );
+        // The object must follow the question word closely.
+        assert_eq!(read("What is your policy on password expiry?"), vec![]);
     }
 
     #[test]
