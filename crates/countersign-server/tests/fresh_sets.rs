@@ -119,3 +119,8 @@ fn set_c_help_desk_requests() {
 fn set_d_impersonation() {
     at_least("set-d", 81.8, 93.5, 0);
 }
+
+#[test]
+fn set_e_hospital_help_desk() {
+    at_least("set-e", 90.6, 91.6, 0);
+}
