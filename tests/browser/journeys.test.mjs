@@ -641,6 +641,8 @@ test('keyboard: the first Tab shows the skip link with a visible focus, Enter mo
   assert.notEqual(focused.outline, 'none');
   assert.ok(focused.left >= 0 && focused.top >= 0, 'the focused skip link is on screen');
   await page.keyboard.press('Enter');
+  // The fragment navigation lands a moment after the key press.
+  await page.waitForURL(/#main$/, { timeout: 5000 });
   assert.match(page.url(), /#main$/);
   // Every form control on the page has a label (axe checks it too) and can be reached by Tab.
   await page.keyboard.press('Tab');
