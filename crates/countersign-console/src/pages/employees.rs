@@ -260,22 +260,33 @@ pub async fn submit_caller_code(
     Extension(form): Extension<Form>,
     Path(id): Path<String>,
 ) -> Response {
+    submit_code_at(&state, &v, &form, &id, CALLER_BASE).await
+}
+
+/// Either direction's read-back code (one mechanism); `base` is where the
+/// verification's pages live.
+async fn submit_code_at(
+    state: &ConsoleState,
+    v: &Viewer,
+    form: &Form,
+    id: &str,
+    base: &str,
+) -> Response {
     match state
         .services
         .submit_caller_code(
             &v.principal,
-            &id,
+            id,
             CallerCodeInput {
                 code: form.get("code").trim().to_owned(),
             },
         )
         .await
     {
-        Ok(_) => Redirect::to(&format!("{CALLER_BASE}/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("{base}/{id}")).into_response(),
         Err(err) => {
             let status = layout::status_of(&err);
-            render_verification_at(&state, &v, CALLER_BASE, &id, Some(err.to_string()), status)
-                .await
+            render_verification_at(state, v, base, id, Some(err.to_string()), status).await
         }
     }
 }
@@ -296,23 +307,7 @@ pub async fn submit_code(
     Extension(form): Extension<Form>,
     Path(id): Path<String>,
 ) -> Response {
-    match state
-        .services
-        .submit_caller_code(
-            &v.principal,
-            &id,
-            CallerCodeInput {
-                code: form.get("code").trim().to_owned(),
-            },
-        )
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("{IT_BASE}/{id}")).into_response(),
-        Err(err) => {
-            let status = layout::status_of(&err);
-            render_verification(&state, &v, &id, Some(err.to_string()), status).await
-        }
-    }
+    submit_code_at(&state, &v, &form, &id, IT_BASE).await
 }
 
 const OFFERS: &[(&str, &str)] = &[
