@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use countersign_accounts::signin::Stage;
+use countersign_service::ServiceError;
 use countersign_service::accounts::SignInStep;
 use maud::{Markup, PreEscaped, html};
 
@@ -335,15 +336,20 @@ pub async fn change_password(
     {
         // Home sends on to the role's page, or back here if TOTP is still missing.
         Ok(()) => Redirect::to("/console").into_response(),
-        Err(err) => respond(
-            layout::status_of(&err),
-            page(
-                Some(&v),
-                "Set up your account",
-                setup_body(&v, Some((&err.to_string(), true)), None),
-            ),
-        ),
+        Err(err) => setup_failed(&v, &err, &err.to_string()),
     }
+}
+
+/// The account set-up page again, saying what went wrong.
+fn setup_failed(v: &Viewer, err: &ServiceError, message: &str) -> Response {
+    respond(
+        layout::status_of(err),
+        page(
+            Some(v),
+            "Set up your account",
+            setup_body(v, Some((message, true)), None),
+        ),
+    )
 }
 
 /// Starts TOTP enrolment and shows the QR code once.
@@ -360,14 +366,7 @@ pub async fn start_totp(
                 setup_body(&v, None, Some((&setup.otpauth_uri, &setup.secret_base32))),
             ),
         ),
-        Err(err) => respond(
-            layout::status_of(&err),
-            page(
-                Some(&v),
-                "Set up your account",
-                setup_body(&v, Some((&err.to_string(), true)), None),
-            ),
-        ),
+        Err(err) => setup_failed(&v, &err, &err.to_string()),
     }
 }
 
@@ -383,17 +382,6 @@ pub async fn confirm_totp(
         .await
     {
         Ok(()) => Redirect::to("/console").into_response(),
-        Err(err) => respond(
-            layout::status_of(&err),
-            page(
-                Some(&v),
-                "Set up your account",
-                setup_body(
-                    &v,
-                    Some((&format!("{err}. Enrol again to get a new key."), true)),
-                    None,
-                ),
-            ),
-        ),
+        Err(err) => setup_failed(&v, &err, &format!("{err}. Enrol again to get a new key.")),
     }
 }
