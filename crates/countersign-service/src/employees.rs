@@ -356,7 +356,8 @@ fn announce(
 
 fn campaign_event(kind: &str, c: &Campaign, extra: serde_json::Value) -> PublishedEvent {
     let event_id = new_event_id();
-    let c = c.redacted();
+    // Only these fields leave: never the targets' keys, so there is nothing
+    // to redact, and no copy of the campaign per announced sighting.
     PublishedEvent {
         payload: json!({
             "id": event_id,

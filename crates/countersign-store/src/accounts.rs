@@ -349,12 +349,14 @@ impl Store {
     /// Ends a sign-in challenge: `true` for the one caller that ended it
     /// (single use).
     pub async fn end_signin_challenge(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        with_db!(&self.db, |pool, _begin| {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
             let done = sqlx::query("DELETE FROM signin_challenges WHERE token_hash = $1")
                 .bind(token_hash.to_vec())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(q("end sign-in challenge"))?;
+            tx.commit().await.map_err(q("commit"))?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -536,15 +538,17 @@ impl Store {
     /// Uses a TOTP step for an approval: succeeds only if no later or equal
     /// step was used before, atomically across nodes.
     pub async fn consume_totp_step(&self, id: &str, step: u64) -> Result<bool, StoreError> {
-        with_db!(&self.db, |pool, _begin| {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
             let done = sqlx::query(
                 "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
             )
             .bind(id)
             .bind(step as i64)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(q("consume totp step"))?;
+            tx.commit().await.map_err(q("commit"))?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -588,15 +592,17 @@ impl Store {
     }
 
     async fn revoke_sessions_of(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-        with_db!(&self.db, |pool, _begin| {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
             sqlx::query(
                 "UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
             )
             .bind(id)
             .bind(ms(now))
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(q("revoke sessions"))?;
+            tx.commit().await.map_err(q("commit"))?;
         });
         Ok(())
     }
@@ -643,13 +649,15 @@ impl Store {
         token_hash: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        with_db!(&self.db, |pool, _begin| {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
             sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
                 .bind(token_hash.to_vec())
                 .bind(ms(now))
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(q("touch session"))?;
+            tx.commit().await.map_err(q("commit"))?;
         });
         Ok(())
     }
@@ -747,13 +755,15 @@ impl Store {
 
     /// Notes a token's use (callers throttle this to once a minute).
     pub async fn touch_api_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-        with_db!(&self.db, |pool, _begin| {
+        with_db!(&self.db, |pool, begin| {
+            let mut tx = begin(pool).await?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
                 .bind(id)
                 .bind(ms(now))
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(q("touch api token"))?;
+            tx.commit().await.map_err(q("commit"))?;
         });
         Ok(())
     }

@@ -353,7 +353,7 @@ impl Store {
         key: VerifyingKey,
     ) -> Result<Result<VerifyReport, Breach>, StoreError> {
         match &self.db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 // A deferred transaction reads one WAL snapshot throughout.
                 let mut tx = pool.begin().await.map_err(q("begin"))?;
                 let out = verify_in_tx!(tx, key);

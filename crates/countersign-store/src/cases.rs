@@ -619,7 +619,7 @@ impl Store {
         // transaction already excludes every other writer.
         let lock = match &self.db {
             Db::Postgres(_) => " FOR UPDATE OF o SKIP LOCKED",
-            Db::Sqlite(_) => "",
+            Db::Sqlite(..) => "",
         };
         let select = format!(
             "SELECT o.id, o.event_id, o.event_type, o.payload, o.attempts, o.webhook_id, w.url, w.secret \

@@ -640,7 +640,7 @@ impl Store {
         let now = OffsetDateTime::now_utc();
         let lock = match &self.db {
             Db::Postgres(_) => "SELECT id FROM campaign_lock WHERE id = 1 FOR UPDATE",
-            Db::Sqlite(_) => "SELECT id FROM campaign_lock WHERE id = 1",
+            Db::Sqlite(..) => "SELECT id FROM campaign_lock WHERE id = 1",
         };
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;

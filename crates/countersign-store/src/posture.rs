@@ -25,7 +25,7 @@ use countersign_posture::{
 };
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -288,8 +288,8 @@ fn record_json(out: &mut String, r: &Record) {
 
 /// An open write transaction of either engine.
 enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(WriteTx<Sqlite>),
+    Postgres(WriteTx<Postgres>),
 }
 
 macro_rules! with_tx {
@@ -350,8 +350,8 @@ impl Store {
              ON CONFLICT (reporter, report_id) DO NOTHING RETURNING id";
         let existing = "SELECT id FROM posture_reports WHERE reporter = $1 AND report_id = $2";
         macro_rules! begin {
-            ($pool:expr, $begin:ident, $variant:ident) => {{
-                let mut tx = $begin($pool).await?;
+            ($begun:expr, $variant:ident) => {{
+                let mut tx = $begun.await?;
                 let id: Option<i64> = sqlx::query_scalar(insert)
                     .bind(&reporter)
                     .bind(&md.report_id)
@@ -382,11 +382,11 @@ impl Store {
             }};
         }
         let (tx, id) = match &self.db {
-            crate::backend::Db::Sqlite(pool) => {
-                begin!(pool, begin_sqlite, Sqlite)
+            crate::backend::Db::Sqlite(pool, gate) => {
+                begin!(begin_sqlite(pool.clone(), gate.clone()), Sqlite)
             }
             crate::backend::Db::Postgres(pool) => {
-                begin!(pool, begin_pg, Postgres)
+                begin!(begin_pg(pool), Postgres)
             }
         };
         Ok(Begin::Started(Box::new(AggregateIngest {
@@ -406,7 +406,7 @@ impl Store {
     }
 }
 
-use crate::backend::{begin_pg, begin_sqlite};
+use crate::backend::{WriteTx, begin_pg, begin_sqlite};
 
 impl AggregateIngest {
     /// Row id the report will have.

@@ -174,7 +174,7 @@ impl Store {
     ) -> Result<Vec<RelayJob>, StoreError> {
         let lock = match &self.db {
             Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-            Db::Sqlite(_) => "",
+            Db::Sqlite(..) => "",
         };
         let select = format!(
             "SELECT id, message_id, kind, mail_from, rcpt, data, attempts, created_at FROM relay_queue \
@@ -435,7 +435,10 @@ impl Store {
     /// NORMAL) syncs its log by a checkpoint; PostgreSQL commits are
     /// durable already. Called before the SMTP spool forgets messages.
     pub async fn make_durable(&self) -> Result<(), StoreError> {
-        if let Db::Sqlite(pool) = &self.db {
+        if let Db::Sqlite(pool, gate) = &self.db {
+            // A full checkpoint waits out writers with SQLite's sleeping
+            // busy handler; holding the gate means there are none.
+            let _gate = gate.hold().await?;
             sqlx::query("PRAGMA wal_checkpoint(FULL)")
                 .execute(pool)
                 .await
