@@ -305,11 +305,19 @@ async fn correlator(inner: std::sync::Weak<Inner>, wake: Arc<tokio::sync::Notify
         }
         drop(services);
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = wake.notified() => {
+                // Held messages come in waves: a moment's gathering lets one
+                // transaction (one read and write of each campaign, one
+                // commit) take many of them instead of a few.
+                tokio::time::sleep(CORRELATION_GATHER).await;
+            }
             _ = tick.tick() => {}
         }
     }
 }
+
+/// How long the correlator gathers sightings after a wake.
+const CORRELATION_GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// An audit event at `now`.
 pub(crate) fn event(
