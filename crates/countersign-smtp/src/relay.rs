@@ -16,7 +16,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 /// The retry delay after `attempts` failures: `base` doubled each time,
 /// at most an hour.
@@ -76,8 +76,16 @@ pub(crate) async fn run(
         ),
         Err(err) => tracing::warn!(%err, "taking back relay leases failed"),
     }
+    // Outcomes are committed by one task, many per transaction: a commit
+    // per delivery made the store's writer the relay's bottleneck.
+    let (done, outcomes) = mpsc::channel(s.relay_concurrency.max(1) * 8);
+    let recorder = tokio::spawn(record_outcomes(shared.clone(), outcomes));
     loop {
         if *stop.borrow() {
+            // Deliveries in flight still record their outcome; past the
+            // wait, their leases run out and they are tried again.
+            drop(done);
+            let _ = tokio::time::timeout(OUTCOME_DRAIN, recorder).await;
             return;
         }
         let claimed = shared
@@ -111,9 +119,14 @@ pub(crate) async fn run(
             };
             let shared = shared.clone();
             let transport = transport.clone();
+            let done = done.clone();
             tokio::spawn(async move {
-                attempt(&shared, &transport, job).await;
-                drop(permit);
+                let id = job.id.clone();
+                let outcome = attempt(&shared, &transport, job).await;
+                // The permit goes with the outcome and is released once it
+                // is committed: deliveries sent but not yet recorded (what a
+                // crash sends twice) stay within the relay's concurrency.
+                let _ = done.send((id, outcome, permit)).await;
             });
         }
     }
@@ -153,10 +166,54 @@ fn envelope(job: &RelayJob) -> Result<Envelope, String> {
     Envelope::new(from, to).map_err(|e| e.to_string())
 }
 
-async fn attempt(shared: &Shared, transport: &AsyncSmtpTransport<Tokio1Executor>, job: RelayJob) {
+/// At most this many outcomes share one transaction.
+const OUTCOMES_PER_COMMIT: usize = 256;
+
+/// How long a stopping relay waits for deliveries in flight to record.
+const OUTCOME_DRAIN: Duration = Duration::from_secs(10);
+
+/// Commits relay outcomes as they come, many per transaction, until every
+/// sender is gone.
+async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<Finished>) {
+    while let Some(first) = outcomes.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < OUTCOMES_PER_COMMIT {
+            match outcomes.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let n = batch.len();
+        let (batch, permits): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|(id, outcome, permit)| ((id, outcome), permit))
+            .unzip();
+        if let Err(err) = shared
+            .services
+            .store()
+            .finish_relays(batch, OffsetDateTime::now_utc())
+            .await
+        {
+            // The leases run out and the jobs are tried again.
+            tracing::warn!(%err, deliveries = n, "recording relay outcomes failed");
+        }
+        drop(permits);
+    }
+}
+
+/// A delivery's outcome, with the concurrency permit it holds until the
+/// outcome is committed.
+type Finished = (String, RelayOutcome, OwnedSemaphorePermit);
+
+/// Tries one delivery and says what became of it.
+async fn attempt(
+    shared: &Shared,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    job: RelayJob,
+) -> RelayOutcome {
     let now = OffsetDateTime::now_utc();
     let s = &shared.settings;
-    let outcome = match envelope(&job) {
+    match envelope(&job) {
         // An address downstream cannot take is a permanent failure.
         Err(err) => bounce(shared, &job, &format!("554 5.1.3 {err}"), "5.1.3"),
         Ok(env) => match transport.send_raw(&env, &job.data).await {
@@ -189,15 +246,6 @@ async fn attempt(shared: &Shared, transport: &AsyncSmtpTransport<Tokio1Executor>
                 }
             }
         },
-    };
-    if let Err(err) = shared
-        .services
-        .store()
-        .finish_relay(&job.id, outcome, now)
-        .await
-    {
-        // The lease runs out and the job is tried again.
-        tracing::warn!(%err, relay = %job.id, "recording a relay outcome failed");
     }
 }
 

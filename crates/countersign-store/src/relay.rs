@@ -247,50 +247,72 @@ impl Store {
         outcome: RelayOutcome,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.finish_relays(vec![(id.to_owned(), outcome)], now)
+            .await
+    }
+
+    /// Records what became of many relay attempts, in one transaction (the
+    /// relay's group commit: one commit for a wave of deliveries).
+    pub async fn finish_relays(
+        &self,
+        outcomes: Vec<(String, RelayOutcome)>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
-            match outcome {
-                RelayOutcome::Delivered => {
-                    sqlx::query(
-                        "UPDATE relay_queue SET state = 'delivered', data = NULL, lease_until = NULL, \
-                         finished_at = $2, last_error = NULL WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(ms(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("finish relay"))?;
-                }
-                RelayOutcome::Retry { at, error } => {
-                    sqlx::query(
-                        "UPDATE relay_queue SET next_attempt_at = $2, lease_until = NULL, \
-                         last_error = $3 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(ms(at))
-                    .bind(&error)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("finish relay"))?;
-                }
-                RelayOutcome::Bounced { error, dsn, audit } => {
-                    sqlx::query(
-                        "UPDATE relay_queue SET state = 'bounced', data = NULL, lease_until = NULL, \
-                         finished_at = $2, last_error = $3 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(ms(now))
-                    .bind(&error)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("finish relay"))?;
-                    if let Some(dsn) = &dsn {
-                        insert_relay_in_tx!(tx, dsn, now);
+            let mut audit = Vec::new();
+            for (id, outcome) in outcomes {
+                match outcome {
+                    RelayOutcome::Delivered => {
+                        sqlx::query(
+                            "UPDATE relay_queue SET state = 'delivered', data = NULL, lease_until = NULL, \
+                             finished_at = $2, last_error = NULL WHERE id = $1",
+                        )
+                        .bind(&id)
+                        .bind(ms(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("finish relay"))?;
                     }
-                    append_in_tx!(tx, audit, signer);
+                    RelayOutcome::Retry { at, error } => {
+                        sqlx::query(
+                            "UPDATE relay_queue SET next_attempt_at = $2, lease_until = NULL, \
+                             last_error = $3 WHERE id = $1",
+                        )
+                        .bind(&id)
+                        .bind(ms(at))
+                        .bind(&error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("finish relay"))?;
+                    }
+                    RelayOutcome::Bounced {
+                        error,
+                        dsn,
+                        audit: events,
+                    } => {
+                        sqlx::query(
+                            "UPDATE relay_queue SET state = 'bounced', data = NULL, lease_until = NULL, \
+                             finished_at = $2, last_error = $3 WHERE id = $1",
+                        )
+                        .bind(&id)
+                        .bind(ms(now))
+                        .bind(&error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("finish relay"))?;
+                        if let Some(dsn) = &dsn {
+                            insert_relay_in_tx!(tx, dsn, now);
+                        }
+                        audit.extend(events);
+                    }
                 }
             }
+            append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit relay"))?;
         });
         Ok(())
