@@ -82,7 +82,13 @@ fn spawn_checkpointer(pool: SqlitePool) -> Arc<()> {
     let watch = Arc::downgrade(&alive);
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(async move {
-            let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+            // The first copy is due one interval after opening, not at once:
+            // a short command (one `dmarc ingest`) would otherwise start by
+            // checkpointing an empty log, on a second connection opened for it.
+            let mut tick = tokio::time::interval_at(
+                tokio::time::Instant::now() + CHECKPOINT_INTERVAL,
+                CHECKPOINT_INTERVAL,
+            );
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
@@ -198,6 +204,15 @@ impl Store {
                 .run(&pool)
                 .await
                 .map_err(|source| StoreError::Migrate { source })?;
+            // The migrator's connection goes back to the pool from a task of
+            // its own, after a ping; a query made before it is back opens a
+            // second connection (a thread, the file, the pragmas, the schema
+            // read again: milliseconds that a short command such as one
+            // `dmarc ingest` pays in full). Wait for it, briefly.
+            let deadline = std::time::Instant::now() + Duration::from_millis(20);
+            while pool.num_idle() == 0 && std::time::Instant::now() < deadline {
+                tokio::task::yield_now().await;
+            }
             Db::Sqlite(pool)
         };
         let checkpointer = match &db {
