@@ -204,15 +204,6 @@ impl Store {
                 .run(&pool)
                 .await
                 .map_err(|source| StoreError::Migrate { source })?;
-            // The migrator's connection goes back to the pool from a task of
-            // its own, after a ping; a query made before it is back opens a
-            // second connection (a thread, the file, the pragmas, the schema
-            // read again: milliseconds that a short command such as one
-            // `dmarc ingest` pays in full). Wait for it, briefly.
-            let deadline = std::time::Instant::now() + Duration::from_millis(20);
-            while pool.num_idle() == 0 && std::time::Instant::now() < deadline {
-                tokio::task::yield_now().await;
-            }
             Db::Sqlite(pool)
         };
         let checkpointer = match &db {
