@@ -476,7 +476,7 @@ impl PostureBatch {
         let reporter = header.reporter();
         let md = &header.metadata;
         let header_json = serde_json::to_string(header).unwrap_or_else(|_| "{}".into());
-        let v = summary.map(|s| s.volume.clone()).unwrap_or_default();
+        let v = summary.map(|s| s.volume).unwrap_or_default();
         let warnings = crate::rows::to_json_list(&summary.map(warnings_of).unwrap_or_default());
         with_tx!(&mut self.tx, |tx| {
             let id: Option<i64> = sqlx::query_scalar(INSERT_REPORT)
