@@ -509,7 +509,12 @@ pub async fn ingest(
                 }
                 c.outcome.records += records.len() as u64;
                 c.outcome.messages += records.iter().map(|r| r.count).sum::<u64>();
-                if !c.started && c.held.is_empty() {
+                // The parser sends full batches while a report goes on and
+                // a short one only at its end: a short first batch is the
+                // whole report, held for one write at its end; a full one
+                // starts the report in parts at once, so that storing
+                // overlaps parsing.
+                if !c.started && c.held.is_empty() && records.len() < BATCH {
                     c.held = records;
                     continue;
                 }
@@ -519,7 +524,7 @@ pub async fn ingest(
                     continue;
                 };
                 if !c.started {
-                    // More than one part: write as they come, in a savepoint.
+                    // In parts: written as they come, in a savepoint.
                     let origin = &names[c.outcome.input];
                     if let Some(id) = batch.begin_report(&c.header, origin, now()).await? {
                         c.duplicate = true;
