@@ -248,6 +248,9 @@ fn ingest(db: &str, args: &DmarcArgs, a: &IngestArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| "system:dmarc-ingest".into()),
         alerts: (!a.no_alerts).then(AlertPolicy::default),
         limits: ExtractLimits::default(),
+        // The audit head is sealed in the run's last transaction, not in
+        // one more after it.
+        seal: true,
     };
     let runtime = db_cmd::runtime()?;
     runtime.block_on(async {
@@ -294,6 +297,7 @@ fn ingest(db: &str, args: &DmarcArgs, a: &IngestArgs) -> Result<ExitCode> {
         let elapsed = started.elapsed();
         if let Some((store, key)) = &store
             && run.wrote
+            && !run.sealed
         {
             store
                 .checkpoint(key, time::OffsetDateTime::now_utc())

@@ -282,6 +282,32 @@ fn broken_reports_name_the_file_and_store_nothing() {
     assert_eq!(lines[0]["status"], "parsed");
     let report = e.json_lines(&["dmarc", "report", "--json", "--no-rdns"]);
     assert_eq!(report.last().unwrap()["volume"]["records"], 5000);
+    // A cut report between two good ones in one run (one transaction for
+    // all three): the good ones are kept, nothing of the cut one.
+    for (name, reporter, id, ip) in [
+        ("good-1.xml", "g.example", "g-1", "192.0.2.7"),
+        ("good-2.xml", "h.example", "h-1", "192.0.2.8"),
+    ] {
+        std::fs::write(e.path(name), report_xml(reporter, id, 2, &[(ip, 4, true)])).unwrap();
+    }
+    std::fs::write(e.path("cut-2.xml"), cut.replace("cut-1", "cut-2")).unwrap();
+    let out = e.run(&[
+        "dmarc",
+        "ingest",
+        "--json",
+        e.path("good-1.xml").to_str().unwrap(),
+        e.path("cut-2.xml").to_str().unwrap(),
+        e.path("good-2.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let statuses: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["status"].to_string())
+        .collect();
+    assert_eq!(statuses, ["\"stored\"", "\"error\"", "\"stored\""]);
+    let report = e.json_lines(&["dmarc", "report", "--json", "--no-rdns"]);
+    assert_eq!(report.last().unwrap()["volume"]["records"], 5002);
+    e.ok(&["audit", "verify"]);
 }
 
 #[test]

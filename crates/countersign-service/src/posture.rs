@@ -139,6 +139,7 @@ impl Services {
             actor: principal.actor(),
             alerts: Some(AlertPolicy::default()),
             limits: ExtractLimits::default(),
+            seal: false,
         };
         let run = posture_ingest::ingest(
             Some(&self.inner.store),

@@ -11,12 +11,13 @@ use countersign_posture::{
     AggregateError, AggregateReader, ExtractError, ExtractLimits, FailureReport, Found, Record,
     ReportHeader, ReportSummary, TlsReportSummary, extract,
 };
-use countersign_store::{Begin, Store, StoreError, Stored};
+use countersign_store::{PostureBatch, Store, StoreError, Stored};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
@@ -118,6 +119,9 @@ pub struct IngestOptions {
     pub alerts: Option<AlertPolicy>,
     /// Bounds on inputs.
     pub limits: ExtractLimits,
+    /// Sign a checkpoint of the audit chain's head with the store's key in
+    /// the run's last transaction ([`IngestRun::sealed`]).
+    pub seal: bool,
 }
 
 /// What an ingest run did.
@@ -129,13 +133,18 @@ pub struct IngestRun {
     pub alerts: Vec<Alert>,
     /// Whether anything was written (the audit head then wants sealing).
     pub wrote: bool,
+    /// Whether the run's last transaction signed a checkpoint of the audit
+    /// head (asked with [`IngestOptions::seal`]; not when the run's last
+    /// write was a failure or TLS report, stored on its own).
+    pub sealed: bool,
 }
 
 /// Why an ingest run stopped. A report that fails to parse is not an
 /// error of the run: it is an [`Outcome`] with status `error`.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The store refused a write; the report being stored was not kept.
+    /// The store refused a write; the reports of the transaction being
+    /// written (none of them yet told as stored) were not kept.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The parser thread could not be started.
@@ -334,20 +343,122 @@ fn aggregate(
     }
 }
 
-/// The report being stored.
+/// A write transaction of the store side is committed at the end of the
+/// report that kept it open this long (it holds the database's write lock,
+/// which other writers wait for) ...
+const COMMIT_AFTER: Duration = Duration::from_millis(200);
+/// ... or that brought it to this many reports.
+const COMMIT_REPORTS: usize = 500;
+
+/// The aggregate report being stored.
 struct Current {
     outcome: Outcome,
-    ingest: Option<Box<countersign_store::AggregateIngest>>,
+    header: Box<ReportHeader>,
+    /// Its sequence number (see `skip`).
+    seq: u64,
+    /// The first part of its records, held until it is known whether more
+    /// come: a report read whole is written in one go, without a savepoint.
+    held: Vec<Record>,
+    /// Written in parts, inside a savepoint of the batch.
+    started: bool,
+    duplicate: bool,
+}
+
+/// The store side: reports go into a [`PostureBatch`] (one transaction for
+/// many reports), and their outcomes are told (`progress`, `run.outcomes`)
+/// only once the batch that holds them is committed, so nothing is ever
+/// reported stored that a failing commit would lose.
+struct Writer<'s, P> {
+    store: Option<&'s Store>,
+    batch: Option<PostureBatch>,
+    /// Outcomes in input order, with the row id of a stored aggregate
+    /// report, and whether `progress` hears of it.
+    pending: Vec<(Outcome, Option<i64>, bool)>,
+    run: IngestRun,
+    /// Aggregate reports written in this run (committed or not).
+    written_ids: Vec<i64>,
+    progress: P,
+    read: Arc<AtomicU64>,
+}
+
+impl<P: FnMut(u64, &Outcome)> Writer<'_, P> {
+    /// The open batch, opened when needed (`None` on a dry run).
+    async fn batch(&mut self) -> Result<Option<&mut PostureBatch>, IngestError> {
+        if self.batch.is_none()
+            && let Some(store) = self.store
+        {
+            self.batch = Some(store.posture_batch().await?);
+        }
+        Ok(self.batch.as_mut())
+    }
+
+    /// An outcome, told now or when its batch commits.
+    fn done(&mut self, outcome: Outcome, stored: Option<i64>) {
+        self.written_ids.extend(stored);
+        self.pending.push((outcome, stored, true));
+        if self.batch.is_none() {
+            self.tell();
+        }
+    }
+
+    /// An outcome kept in the run only (an input without any report).
+    fn quiet(&mut self, outcome: Outcome) {
+        self.pending.push((outcome, None, false));
+        if self.batch.is_none() {
+            self.tell();
+        }
+    }
+
+    fn tell(&mut self) {
+        for (outcome, stored, told) in std::mem::take(&mut self.pending) {
+            if stored.is_some() {
+                self.run.wrote = true;
+            }
+            if told {
+                (self.progress)(self.read.load(Ordering::Relaxed), &outcome);
+            }
+            self.run.outcomes.push(outcome);
+        }
+    }
+
+    /// Commits the open batch, then tells its outcomes.
+    async fn commit(&mut self) -> Result<(), IngestError> {
+        if let Some(batch) = self.batch.take() {
+            batch.commit().await?;
+        }
+        self.tell();
+        Ok(())
+    }
+
+    /// Commits when the batch has held the write lock long enough.
+    async fn commit_if_due(&mut self) -> Result<(), IngestError> {
+        match &self.batch {
+            Some(b) if b.age() >= COMMIT_AFTER || b.written() >= COMMIT_REPORTS => {
+                self.commit().await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether an error was told (or is waiting to be) for `input`.
+    fn reported_error(&self, input: usize) -> bool {
+        self.run
+            .outcomes
+            .iter()
+            .chain(self.pending.iter().map(|(o, _, _)| o))
+            .any(|o| o.input == input && o.error.is_some())
+    }
 }
 
 /// Reads `inputs` and stores their reports in `store` (or only parses them,
-/// `dry_run`). `progress` is called with the bytes read so far. Alerts are
-/// evaluated over the reports stored, when asked.
+/// `dry_run`). `progress` is called with the bytes read so far, once per
+/// report when it is stored (committed), found a duplicate or failed.
+/// Alerts are evaluated over the reports stored, when asked.
 pub async fn ingest(
     store: Option<&Store>,
     inputs: Vec<Input>,
     options: &IngestOptions,
-    mut progress: impl FnMut(u64, &Outcome),
+    progress: impl FnMut(u64, &Outcome),
 ) -> Result<IngestRun, IngestError> {
     let store = if options.dry_run { None } else { store };
     let names: Vec<String> = inputs.iter().map(Input::origin).collect();
@@ -361,11 +472,19 @@ pub async fn ingest(
             .spawn(move || parse_all(&inputs, &limits, &tx, &read, &skip))
             .map_err(IngestError::Spawn)?
     };
-    let mut run = IngestRun::default();
-    let mut stored_ids = Vec::new();
+    let mut w = Writer {
+        store,
+        batch: None,
+        pending: Vec::new(),
+        run: IngestRun::default(),
+        written_ids: Vec::new(),
+        progress,
+        read: read.clone(),
+    };
     let mut current: Option<Current> = None;
     let mut report_seq = 0u64;
     let now = OffsetDateTime::now_utc;
+    let actor = options.actor.as_str();
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Begin { input, via, header } => {
@@ -374,57 +493,99 @@ pub async fn ingest(
                 outcome.reporter = Some(header.reporter());
                 outcome.report_id = Some(header.metadata.report_id.clone());
                 outcome.domain = Some(header.policy.domain.clone());
-                let ingest = match store {
-                    None => None,
-                    Some(store) => {
-                        match store.begin_aggregate(&header, &names[input], now()).await? {
-                            Begin::Started(ingest) => Some(ingest),
-                            Begin::Duplicate { id } => {
-                                outcome.status = "duplicate";
-                                outcome.id = Some(id);
-                                skip.store(report_seq, Ordering::Relaxed);
-                                None
-                            }
-                        }
-                    }
-                };
-                current = Some(Current { outcome, ingest });
+                current = Some(Current {
+                    outcome,
+                    header,
+                    seq: report_seq,
+                    held: Vec::new(),
+                    started: false,
+                    duplicate: false,
+                });
             }
             Msg::Records(records) => {
-                if let Some(c) = current.as_mut()
-                    && c.outcome.status != "duplicate"
-                {
-                    if let Some(ingest) = c.ingest.as_mut() {
-                        ingest.add(&records).await?;
-                    }
-                    c.outcome.records += records.len() as u64;
-                    c.outcome.messages += records.iter().map(|r| r.count).sum::<u64>();
+                let Some(c) = current.as_mut() else { continue };
+                if c.duplicate {
+                    continue;
                 }
+                c.outcome.records += records.len() as u64;
+                c.outcome.messages += records.iter().map(|r| r.count).sum::<u64>();
+                // The parser sends full batches while a report goes on and
+                // a short one only at its end: a short first batch is the
+                // whole report, held for one write at its end; a full one
+                // starts the report in parts at once, so that storing
+                // overlaps parsing.
+                if !c.started && c.held.is_empty() && records.len() < BATCH {
+                    c.held = records;
+                    continue;
+                }
+                let Some(batch) = w.batch().await? else {
+                    // Dry run: nothing kept.
+                    c.held.clear();
+                    continue;
+                };
+                if !c.started {
+                    // In parts: written as they come, in a savepoint.
+                    let origin = &names[c.outcome.input];
+                    if let Some(id) = batch.begin_report(&c.header, origin, now()).await? {
+                        c.duplicate = true;
+                        c.outcome.status = "duplicate";
+                        c.outcome.id = Some(id);
+                        c.outcome.records = 0;
+                        c.outcome.messages = 0;
+                        c.held = Vec::new();
+                        skip.store(c.seq, Ordering::Relaxed);
+                        continue;
+                    }
+                    c.started = true;
+                    let held = std::mem::take(&mut c.held);
+                    batch.add(&held).await?;
+                }
+                batch.add(&records).await?;
             }
             Msg::End(summary) => {
-                if let Some(mut c) = current.take() {
-                    if c.outcome.status != "duplicate" {
-                        c.outcome.warnings =
-                            summary.warnings.iter().map(|w| w.to_string()).collect();
-                        match c.ingest.take() {
-                            Some(ingest) => {
-                                let id = ingest.commit(&summary, &options.actor, now()).await?;
-                                stored_ids.push(id);
-                                run.wrote = true;
+                let Some(mut c) = current.take() else {
+                    continue;
+                };
+                let mut stored = None;
+                if !c.duplicate {
+                    c.outcome.warnings = summary.warnings.iter().map(|w| w.to_string()).collect();
+                    let origin = &names[c.outcome.input];
+                    match w.batch().await? {
+                        None => c.outcome.status = "parsed",
+                        Some(batch) if c.started => {
+                            let id = batch.finish_report(&summary, actor, now()).await?;
+                            stored = Some(id);
+                            c.outcome.status = "stored";
+                            c.outcome.id = Some(id);
+                        }
+                        Some(batch) => match batch
+                            .store_aggregate(&c.header, &c.held, &summary, origin, actor, now())
+                            .await?
+                        {
+                            Stored::Stored { id } => {
+                                stored = Some(id);
                                 c.outcome.status = "stored";
                                 c.outcome.id = Some(id);
                             }
-                            None => c.outcome.status = "parsed",
-                        }
+                            Stored::Duplicate { id } => {
+                                c.outcome.status = "duplicate";
+                                c.outcome.id = Some(id);
+                                c.outcome.records = 0;
+                                c.outcome.messages = 0;
+                                c.outcome.warnings.clear();
+                            }
+                        },
                     }
-                    progress(read.load(Ordering::Relaxed), &c.outcome);
-                    run.outcomes.push(c.outcome);
                 }
+                w.done(c.outcome, stored);
+                w.commit_if_due().await?;
             }
             Msg::Abort(error) => {
                 if let Some(mut c) = current.take() {
-                    if let Some(ingest) = c.ingest.take() {
-                        ingest.abort().await?;
+                    if c.started
+                        && let Some(batch) = w.batch.as_mut()
+                    {
+                        batch.abort_report().await?;
                     }
                     // Nothing of the report is kept; say so, naming the input.
                     c.outcome.status = "error";
@@ -434,11 +595,12 @@ pub async fn ingest(
                         "{}: {error} (nothing of this report was stored)",
                         c.outcome.file
                     ));
-                    progress(read.load(Ordering::Relaxed), &c.outcome);
-                    run.outcomes.push(c.outcome);
+                    w.done(c.outcome, None);
                 }
             }
             Msg::Failure { input, via, report } => {
+                // Stored in a transaction of its own: the batch first.
+                w.commit().await?;
                 let mut o = Outcome::new(input, &names[input], "failure", &via);
                 o.domain = report.reported_domain.clone();
                 o.reporter = report.reporter.clone();
@@ -448,11 +610,11 @@ pub async fn ingest(
                     None => o.status = "parsed",
                     Some(store) => {
                         match store
-                            .store_failure(&report, &names[input], &options.actor, now())
+                            .store_failure(&report, &names[input], actor, now())
                             .await?
                         {
                             Stored::Stored { id } => {
-                                run.wrote = true;
+                                w.run.wrote = true;
                                 o.status = "stored";
                                 o.id = Some(id);
                             }
@@ -463,10 +625,10 @@ pub async fn ingest(
                         }
                     }
                 }
-                progress(read.load(Ordering::Relaxed), &o);
-                run.outcomes.push(o);
+                w.done(o, None);
             }
             Msg::Tls { input, via, report } => {
+                w.commit().await?;
                 let mut o = Outcome::new(input, &names[input], "tls", &via);
                 o.reporter = Some(report.organization.clone());
                 o.report_id = Some(report.report_id.clone());
@@ -478,11 +640,11 @@ pub async fn ingest(
                     None => o.status = "parsed",
                     Some(store) => {
                         match store
-                            .store_tls(&report, &names[input], &options.actor, now())
+                            .store_tls(&report, &names[input], actor, now())
                             .await?
                         {
                             Stored::Stored { id } => {
-                                run.wrote = true;
+                                w.run.wrote = true;
                                 o.status = "stored";
                                 o.id = Some(id);
                             }
@@ -493,8 +655,7 @@ pub async fn ingest(
                         }
                     }
                 }
-                progress(read.load(Ordering::Relaxed), &o);
-                run.outcomes.push(o);
+                w.done(o, None);
             }
             Msg::Done {
                 input,
@@ -503,33 +664,44 @@ pub async fn ingest(
             } => {
                 // An error outside a report (or before its header), or an
                 // input without any report: one line for the input.
-                let reported = run
-                    .outcomes
-                    .iter()
-                    .any(|o| o.input == input && o.error.is_some());
+                let reported = w.reported_error(input);
                 if let Some(error) = error
                     && !reported
                 {
                     let mut o = Outcome::new(input, &names[input], "none", &[]);
                     o.error = Some(error);
-                    progress(read.load(Ordering::Relaxed), &o);
-                    run.outcomes.push(o);
+                    w.done(o, None);
                 } else if reports == 0 {
                     let mut o = Outcome::new(input, &names[input], "none", &[]);
                     o.error = Some(format!("{}: no report found", names[input]));
-                    run.outcomes.push(o);
+                    w.quiet(o);
                 }
             }
         }
     }
-    if parser.join().is_err() {
+    let parsed = parser.join();
+    // Alerts over the reports of the run, in the transaction of the last
+    // of them: committed together.
+    let mut alerts = Vec::new();
+    let written = std::mem::take(&mut w.written_ids);
+    if parsed.is_ok()
+        && let Some(policy) = &options.alerts
+        && !written.is_empty()
+        && let Some(batch) = w.batch().await?
+    {
+        alerts = batch.raise_alerts(&written, policy, actor, now()).await?;
+    }
+    match w.batch.take() {
+        Some(batch) if options.seal => w.run.sealed = batch.commit_sealed().await?,
+        Some(batch) => batch.commit().await?,
+        None => {}
+    }
+    w.tell();
+    if parsed.is_err() {
         return Err(IngestError::ParserStopped);
     }
-    if let (Some(store), Some(policy)) = (store, &options.alerts) {
-        run.alerts = store
-            .raise_posture_alerts(&stored_ids, policy, &options.actor, now())
-            .await?;
-        run.wrote |= !run.alerts.is_empty();
-    }
+    let mut run = w.run;
+    run.wrote |= !alerts.is_empty();
+    run.alerts = alerts;
     Ok(run)
 }

@@ -164,7 +164,13 @@ fn spawn_checkpointer(pool: SqlitePool) -> Arc<()> {
     let watch = Arc::downgrade(&alive);
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(async move {
-            let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+            // The first copy is due one interval after opening, not at once:
+            // a short command (one `dmarc ingest`) would otherwise start by
+            // checkpointing an empty log, on a second connection opened for it.
+            let mut tick = tokio::time::interval_at(
+                tokio::time::Instant::now() + CHECKPOINT_INTERVAL,
+                CHECKPOINT_INTERVAL,
+            );
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;

@@ -33,7 +33,7 @@ pub use cases::{
 };
 pub use employees::{Correlation, ReportRecord, StaffPhoto, Ticket};
 pub use error::StoreError;
-pub use posture::{AggregateIngest, Begin, PostureQuery, Stored};
+pub use posture::{AggregateIngest, Begin, PostureBatch, PostureQuery, Stored};
 pub use queue::{MessageCursor, MessageFilter, MessageListing};
 pub use relay::{NewRelay, QuarantinedMessage, RelayCounts, RelayJob, RelayOutcome};
 

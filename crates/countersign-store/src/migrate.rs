@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_signin_challenges.sql"),
         include_str!("../migrations/postgres/0009_signin_challenges.sql"),
     ),
+    (
+        10,
+        "posture: sources by domain and first report",
+        include_str!("../migrations/sqlite/0010_posture_sources_index.sql"),
+        include_str!("../migrations/postgres/0010_posture_sources_index.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

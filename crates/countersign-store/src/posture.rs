@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 /// Records per stored chunk (one row of `posture_record_chunks`).
@@ -312,10 +313,15 @@ pub enum Begin {
     },
 }
 
-/// One aggregate report being written; see the module documentation.
-/// Dropping it without [`Self::commit`] rolls everything back.
+/// One aggregate report being written in a transaction of its own; see the
+/// module documentation. Dropping it without [`Self::commit`] rolls
+/// everything back.
 pub struct AggregateIngest {
-    tx: Tx,
+    batch: PostureBatch,
+}
+
+/// The report of a [`PostureBatch`] being written.
+struct OpenReport {
     id: i64,
     seq: i64,
     domain: String,
@@ -324,85 +330,96 @@ pub struct AggregateIngest {
     begin_ms: i64,
     end_ms: i64,
     sources: HashMap<IpAddr, (u64, u64)>,
-    signer: Option<Arc<InstallationKey>>,
     origin: String,
+    /// Opened with a savepoint (records arrive in several parts): undone
+    /// alone by [`PostureBatch::abort_report`].
+    savepoint: bool,
+}
+
+/// Several aggregate reports written in one write transaction: one commit
+/// (and one append to the audit chain, in the same transaction) for all of
+/// them instead of one per report. A report whose records arrive in parts
+/// is written inside a savepoint ([`Self::begin_report`]), so a report that
+/// breaks half-way is undone alone while the others of the batch stay; a
+/// report read whole is written in one go ([`Self::store_aggregate`]).
+/// Nothing is stored until [`Self::commit`]; dropping the batch rolls all
+/// of it back.
+pub struct PostureBatch {
+    tx: Tx,
+    signer: Option<Arc<InstallationKey>>,
+    /// Audit entries of the reports written, appended at commit.
+    events: Vec<AuditEvent>,
+    opened: Instant,
+    report: Option<OpenReport>,
     /// The JSON batch buffer, reused.
     payload: String,
 }
 
+/// Outcome of inserting a report's row.
+enum Inserted {
+    New(i64),
+    Duplicate(i64),
+}
+
+const INSERT_REPORT: &str = "INSERT INTO posture_reports (reporter, report_id, org_name, email, domain, begin_at, end_at, header, \
+     records, messages, dmarc_pass, dkim_aligned, spf_aligned, quarantined, rejected, warnings, origin, ingested_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+     ON CONFLICT (reporter, report_id) DO NOTHING RETURNING id";
+const EXISTING_REPORT: &str =
+    "SELECT id FROM posture_reports WHERE reporter = $1 AND report_id = $2";
+const SAVEPOINT: &str = "SAVEPOINT posture_report";
+const RELEASE: &str = "RELEASE SAVEPOINT posture_report";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT posture_report";
+
+fn clamp(x: u64) -> i64 {
+    i64::try_from(x).unwrap_or(i64::MAX)
+}
+
+/// The warnings kept with a report, as stored (JSON list).
+fn warnings_of(summary: &ReportSummary) -> Vec<String> {
+    let mut warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();
+    if summary.warnings_dropped > 0 {
+        warnings.push(format!("{} more warning(s)", summary.warnings_dropped));
+    }
+    warnings
+}
+
 impl Store {
-    /// Starts writing an aggregate report whose header was read. Returns
-    /// [`Begin::Duplicate`] when the same reporter's report ID is stored.
+    /// Starts writing an aggregate report whose header was read, in a
+    /// transaction of its own. Returns [`Begin::Duplicate`] when the same
+    /// reporter's report ID is stored.
     pub async fn begin_aggregate(
         &self,
         header: &ReportHeader,
         origin: &str,
         now: OffsetDateTime,
     ) -> Result<Begin, StoreError> {
-        let reporter = header.reporter();
-        let md = &header.metadata;
-        let header_json = serde_json::to_string(header).unwrap_or_else(|_| "{}".into());
-        let begin_ms = md.begin.saturating_mul(1000);
-        let end_ms = md.end.saturating_mul(1000);
-        let insert = "INSERT INTO posture_reports (reporter, report_id, org_name, email, domain, begin_at, end_at, header, \
-             records, messages, dmarc_pass, dkim_aligned, spf_aligned, quarantined, rejected, warnings, origin, ingested_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, 0, 0, 0, 0, 0, '[]', $9, $10) \
-             ON CONFLICT (reporter, report_id) DO NOTHING RETURNING id";
-        let existing = "SELECT id FROM posture_reports WHERE reporter = $1 AND report_id = $2";
-        macro_rules! begin {
-            ($begun:expr, $variant:ident) => {{
-                let mut tx = $begun.await?;
-                let id: Option<i64> = sqlx::query_scalar(insert)
-                    .bind(&reporter)
-                    .bind(&md.report_id)
-                    .bind(&md.org_name)
-                    .bind(&md.email)
-                    .bind(&header.policy.domain)
-                    .bind(begin_ms)
-                    .bind(end_ms)
-                    .bind(&header_json)
-                    .bind(origin)
-                    .bind(ms(now))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(q("insert aggregate report"))?;
-                match id {
-                    Some(id) => (Tx::$variant(tx), id),
-                    None => {
-                        let id: i64 = sqlx::query_scalar(existing)
-                            .bind(&reporter)
-                            .bind(&md.report_id)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(q("find duplicate report"))?;
-                        tx.rollback().await.map_err(q("end duplicate"))?;
-                        return Ok(Begin::Duplicate { id });
-                    }
-                }
-            }};
+        let mut batch = self.posture_batch().await?;
+        match batch.begin_report(header, origin, now).await? {
+            Some(id) => {
+                batch.rollback().await?;
+                Ok(Begin::Duplicate { id })
+            }
+            None => Ok(Begin::Started(Box::new(AggregateIngest { batch }))),
         }
-        let (tx, id) = match &self.db {
+    }
+
+    /// Opens a write transaction for several reports (see [`PostureBatch`]).
+    pub async fn posture_batch(&self) -> Result<PostureBatch, StoreError> {
+        let tx = match &self.db {
             crate::backend::Db::Sqlite(pool, gate) => {
-                begin!(begin_sqlite(pool.clone(), gate.clone()), Sqlite)
+                Tx::Sqlite(begin_sqlite(pool.clone(), gate.clone()).await?)
             }
-            crate::backend::Db::Postgres(pool) => {
-                begin!(begin_pg(pool), Postgres)
-            }
+            crate::backend::Db::Postgres(pool) => Tx::Postgres(begin_pg(pool).await?),
         };
-        Ok(Begin::Started(Box::new(AggregateIngest {
+        Ok(PostureBatch {
             tx,
-            id,
-            seq: 0,
-            domain: header.policy.domain.clone(),
-            reporter,
-            report_id: md.report_id.clone(),
-            begin_ms,
-            end_ms,
-            sources: HashMap::new(),
             signer: self.signer.clone(),
-            origin: origin.to_owned(),
+            events: Vec::new(),
+            opened: Instant::now(),
+            report: None,
             payload: String::new(),
-        })))
+        })
     }
 }
 
@@ -411,11 +428,178 @@ use crate::backend::{WriteTx, begin_pg, begin_sqlite};
 impl AggregateIngest {
     /// Row id the report will have.
     pub fn id(&self) -> i64 {
-        self.id
+        self.batch.report.as_ref().map_or(0, |r| r.id)
     }
 
     /// Writes records (in report order).
     pub async fn add(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        self.batch.add(records).await
+    }
+
+    /// Completes the report: its totals and warnings, its sources, and its
+    /// audit entry by `actor`, then commits. Returns the row id.
+    pub async fn commit(
+        mut self,
+        summary: &ReportSummary,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let id = self.batch.finish_report(summary, actor, now).await?;
+        self.batch.commit().await?;
+        Ok(id)
+    }
+
+    /// Discards everything written for this report.
+    pub async fn abort(self) -> Result<(), StoreError> {
+        self.batch.rollback().await
+    }
+}
+
+impl PostureBatch {
+    /// How long the transaction has been open (it holds the write lock).
+    pub fn age(&self) -> Duration {
+        self.opened.elapsed()
+    }
+
+    /// Reports written (whole) so far, awaiting [`Self::commit`].
+    pub fn written(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Inserts the report's row (with its totals when known), or finds the
+    /// stored one with the same reporter and report ID.
+    async fn insert_report(
+        &mut self,
+        header: &ReportHeader,
+        origin: &str,
+        now: OffsetDateTime,
+        summary: Option<&ReportSummary>,
+    ) -> Result<Inserted, StoreError> {
+        let reporter = header.reporter();
+        let md = &header.metadata;
+        let header_json = serde_json::to_string(header).unwrap_or_else(|_| "{}".into());
+        let v = summary.map(|s| s.volume).unwrap_or_default();
+        let warnings = crate::rows::to_json_list(&summary.map(warnings_of).unwrap_or_default());
+        with_tx!(&mut self.tx, |tx| {
+            let id: Option<i64> = sqlx::query_scalar(INSERT_REPORT)
+                .bind(&reporter)
+                .bind(&md.report_id)
+                .bind(&md.org_name)
+                .bind(&md.email)
+                .bind(&header.policy.domain)
+                .bind(md.begin.saturating_mul(1000))
+                .bind(md.end.saturating_mul(1000))
+                .bind(&header_json)
+                .bind(clamp(v.records))
+                .bind(clamp(v.messages))
+                .bind(clamp(v.dmarc_pass))
+                .bind(clamp(v.dkim_aligned))
+                .bind(clamp(v.spf_aligned))
+                .bind(clamp(v.quarantined))
+                .bind(clamp(v.rejected))
+                .bind(&warnings)
+                .bind(origin)
+                .bind(ms(now))
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(q("insert aggregate report"))?;
+            match id {
+                Some(id) => Ok(Inserted::New(id)),
+                None => {
+                    let id: i64 = sqlx::query_scalar(EXISTING_REPORT)
+                        .bind(&reporter)
+                        .bind(&md.report_id)
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err(q("find duplicate report"))?;
+                    Ok(Inserted::Duplicate(id))
+                }
+            }
+        })
+    }
+
+    fn open(&mut self, header: &ReportHeader, id: i64, origin: &str, savepoint: bool) {
+        let md = &header.metadata;
+        self.report = Some(OpenReport {
+            id,
+            seq: 0,
+            domain: header.policy.domain.clone(),
+            reporter: header.reporter(),
+            report_id: md.report_id.clone(),
+            begin_ms: md.begin.saturating_mul(1000),
+            end_ms: md.end.saturating_mul(1000),
+            sources: HashMap::new(),
+            origin: origin.to_owned(),
+            savepoint,
+        });
+    }
+
+    async fn statement(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        with_tx!(&mut self.tx, |tx| {
+            sqlx::query(sql)
+                .execute(&mut **tx)
+                .await
+                .map_err(q("posture report savepoint"))?;
+        });
+        Ok(())
+    }
+
+    /// Stores a report read whole (its header, every record and its
+    /// summary), unless the same reporter's report ID is stored already.
+    pub async fn store_aggregate(
+        &mut self,
+        header: &ReportHeader,
+        records: &[Record],
+        summary: &ReportSummary,
+        origin: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Stored, StoreError> {
+        debug_assert!(self.report.is_none(), "a report is open");
+        let id = match self
+            .insert_report(header, origin, now, Some(summary))
+            .await?
+        {
+            Inserted::Duplicate(id) => return Ok(Stored::Duplicate { id }),
+            Inserted::New(id) => id,
+        };
+        self.open(header, id, origin, false);
+        self.add(records).await?;
+        self.close_report(summary, actor, now, false).await?;
+        Ok(Stored::Stored { id })
+    }
+
+    /// Starts a report whose records come in parts ([`Self::add`], then
+    /// [`Self::finish_report`] or [`Self::abort_report`]), inside a
+    /// savepoint. Returns the stored report's id when it is a duplicate.
+    pub async fn begin_report(
+        &mut self,
+        header: &ReportHeader,
+        origin: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        debug_assert!(self.report.is_none(), "a report is open");
+        self.statement(SAVEPOINT).await?;
+        match self.insert_report(header, origin, now, None).await? {
+            Inserted::Duplicate(id) => {
+                self.statement(RELEASE).await?;
+                Ok(Some(id))
+            }
+            Inserted::New(id) => {
+                self.open(header, id, origin, true);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Writes records of the open report (in report order).
+    pub async fn add(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        let Some(report) = self.report.as_mut() else {
+            return Err(StoreError::Corrupt {
+                table: "posture_reports",
+                reason: "records without an open report".into(),
+            });
+        };
         let mut payload = std::mem::take(&mut self.payload);
         for chunk in records.chunks(RECORD_BATCH) {
             payload.clear();
@@ -427,7 +611,7 @@ impl AggregateIngest {
                 record_json(&mut payload, r);
             }
             payload.push(']');
-            let (id, first_seq, n) = (self.id, self.seq, chunk.len() as i64);
+            let (id, first_seq, n) = (report.id, report.seq, chunk.len() as i64);
             let data = payload.as_str();
             with_tx!(&mut self.tx, |tx| {
                 sqlx::query(
@@ -441,16 +625,16 @@ impl AggregateIngest {
                 .await
                 .map_err(q("insert report records"))?;
             });
-            self.seq += n;
+            report.seq += n;
             for r in chunk {
-                let e = self.sources.entry(r.source_ip).or_insert((0, 0));
+                let e = report.sources.entry(r.source_ip).or_insert((0, 0));
                 e.0 = e.0.saturating_add(r.count);
                 if r.dmarc_pass() {
                     e.1 = e.1.saturating_add(r.count);
                 }
             }
-            if self.sources.len() >= SOURCE_FLUSH {
-                self.flush_sources().await?;
+            if report.sources.len() >= SOURCE_FLUSH {
+                Self::flush_sources(&mut self.tx, report, &mut payload).await?;
             }
         }
         self.payload = payload;
@@ -459,7 +643,11 @@ impl AggregateIngest {
 
     /// Adds the sources held so far to `posture_sources` (one JSON
     /// parameter per batch, as for records).
-    async fn flush_sources(&mut self) -> Result<(), StoreError> {
+    async fn flush_sources(
+        tx: &mut Tx,
+        report: &mut OpenReport,
+        payload: &mut String,
+    ) -> Result<(), StoreError> {
         const UPSERT: &str = " ON CONFLICT (domain, source_ip) DO UPDATE SET \
              first_seen = CASE WHEN excluded.first_seen < posture_sources.first_seen \
                  THEN excluded.first_seen ELSE posture_sources.first_seen END, \
@@ -467,14 +655,12 @@ impl AggregateIngest {
                  THEN excluded.last_seen ELSE posture_sources.last_seen END, \
              messages = posture_sources.messages + excluded.messages, \
              dmarc_pass = posture_sources.dmarc_pass + excluded.dmarc_pass";
-        let sources: Vec<(IpAddr, (u64, u64))> = self.sources.drain().collect();
-        let mut payload = std::mem::take(&mut self.payload);
+        let sources: Vec<(IpAddr, (u64, u64))> = report.sources.drain().collect();
         for chunk in sources.chunks(SOURCE_BATCH) {
             payload.clear();
             payload.push('[');
             for (i, (ip, (messages, pass))) in chunk.iter().enumerate() {
                 let sep = if i == 0 { "" } else { "," };
-                let clamp = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
                 let _ = write!(
                     payload,
                     "{sep}[\"{ip}\",{},{}]",
@@ -483,8 +669,9 @@ impl AggregateIngest {
                 );
             }
             payload.push(']');
-            let (domain, begin, end, id) = (&self.domain, self.begin_ms, self.end_ms, self.id);
-            match &mut self.tx {
+            let (domain, begin, end, id) =
+                (&report.domain, report.begin_ms, report.end_ms, report.id);
+            match &mut *tx {
                 Tx::Sqlite(tx) => {
                     sqlx::query(&format!(
                         "INSERT INTO posture_sources (domain, source_ip, first_seen, last_seen, first_report, \
@@ -517,76 +704,136 @@ impl AggregateIngest {
                 }
             }
         }
-        self.payload = payload;
         Ok(())
     }
 
-    /// Completes the report: its totals and warnings, its sources, and its
-    /// audit entry by `actor`, then commits. Returns the row id.
-    pub async fn commit(
-        mut self,
+    /// Completes the open report begun with [`Self::begin_report`]: its
+    /// totals and warnings, its sources, and its audit entry by `actor`
+    /// (appended at commit). Returns the row id.
+    pub async fn finish_report(
+        &mut self,
         summary: &ReportSummary,
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        self.flush_sources().await?;
+        self.close_report(summary, actor, now, true).await
+    }
+
+    async fn close_report(
+        &mut self,
+        summary: &ReportSummary,
+        actor: &str,
+        now: OffsetDateTime,
+        write_totals: bool,
+    ) -> Result<i64, StoreError> {
+        let Some(mut report) = self.report.take() else {
+            return Err(StoreError::Corrupt {
+                table: "posture_reports",
+                reason: "no open report to complete".into(),
+            });
+        };
+        let mut payload = std::mem::take(&mut self.payload);
+        Self::flush_sources(&mut self.tx, &mut report, &mut payload).await?;
+        self.payload = payload;
         let v = &summary.volume;
-        let mut warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();
-        if summary.warnings_dropped > 0 {
-            warnings.push(format!("{} more warning(s)", summary.warnings_dropped));
+        let warnings = warnings_of(summary);
+        let id = report.id;
+        if write_totals {
+            let warnings_json = crate::rows::to_json_list(&warnings);
+            with_tx!(&mut self.tx, |tx| {
+                sqlx::query(
+                    "UPDATE posture_reports SET records = $1, messages = $2, dmarc_pass = $3, dkim_aligned = $4, \
+                     spf_aligned = $5, quarantined = $6, rejected = $7, warnings = $8 WHERE id = $9",
+                )
+                .bind(clamp(v.records))
+                .bind(clamp(v.messages))
+                .bind(clamp(v.dmarc_pass))
+                .bind(clamp(v.dkim_aligned))
+                .bind(clamp(v.spf_aligned))
+                .bind(clamp(v.quarantined))
+                .bind(clamp(v.rejected))
+                .bind(&warnings_json)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(q("complete aggregate report"))?;
+            });
         }
-        let warnings_json = crate::rows::to_json_list(&warnings);
-        let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
-        let event = AuditEvent::new(
+        if report.savepoint {
+            self.statement(RELEASE).await?;
+        }
+        self.events.push(AuditEvent::new(
             now,
             actor,
             AGGREGATE_INGEST,
-            format!("domain:{}", self.domain),
+            format!("domain:{}", report.domain),
             serde_json::json!({
-                "report": self.id,
-                "reporter": self.reporter,
-                "report_id": self.report_id,
-                "begin": self.begin_ms / 1000,
-                "end": self.end_ms / 1000,
+                "report": id,
+                "reporter": report.reporter,
+                "report_id": report.report_id,
+                "begin": report.begin_ms / 1000,
+                "end": report.end_ms / 1000,
                 "records": v.records,
                 "messages": v.messages,
                 "dmarc_pass": v.dmarc_pass,
                 "warnings": warnings.len(),
-                "origin": self.origin,
+                "origin": report.origin,
             }),
-        );
-        let signer = self.signer.clone();
-        let id = self.id;
-        with_tx!(self.tx, |tx| {
-            let mut tx = tx;
-            sqlx::query(
-                "UPDATE posture_reports SET records = $1, messages = $2, dmarc_pass = $3, dkim_aligned = $4, \
-                 spf_aligned = $5, quarantined = $6, rejected = $7, warnings = $8 WHERE id = $9",
-            )
-            .bind(n(v.records))
-            .bind(n(v.messages))
-            .bind(n(v.dmarc_pass))
-            .bind(n(v.dkim_aligned))
-            .bind(n(v.spf_aligned))
-            .bind(n(v.quarantined))
-            .bind(n(v.rejected))
-            .bind(&warnings_json)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(q("complete aggregate report"))?;
-            let _ = crate::audit::append_in_tx!(tx, vec![event], signer.as_deref());
-            tx.commit().await.map_err(q("commit aggregate report"))?;
-        });
+        ));
         Ok(id)
     }
 
-    /// Discards everything written for this report.
-    pub async fn abort(self) -> Result<(), StoreError> {
+    /// Undoes everything written for the open report (begun with
+    /// [`Self::begin_report`]); the rest of the batch stays.
+    pub async fn abort_report(&mut self) -> Result<(), StoreError> {
+        if let Some(report) = self.report.take()
+            && report.savepoint
+        {
+            self.statement(ROLLBACK_TO).await?;
+            self.statement(RELEASE).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends the audit entries of the reports written and commits them
+    /// all. A report still open is rolled back first.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.finish(false).await.map(|_| ())
+    }
+
+    /// [`Self::commit`], and with the store's installation key also signs a
+    /// checkpoint of the audit chain's new head in the same transaction
+    /// (what `countersign audit checkpoint` would do next). Returns whether
+    /// it signed one.
+    pub async fn commit_sealed(self) -> Result<bool, StoreError> {
+        self.finish(true).await
+    }
+
+    async fn finish(mut self, seal: bool) -> Result<bool, StoreError> {
+        self.abort_report().await?;
+        let signer = self.signer.clone();
+        let events = std::mem::take(&mut self.events);
+        let sealed = with_tx!(self.tx, |tx| {
+            let mut tx = tx;
+            let entries = crate::audit::append_in_tx!(tx, events, signer.as_deref());
+            let mut sealed = false;
+            if seal && let (Some(key), Some(last)) = (signer.as_deref(), entries.last()) {
+                let cp = key.sign_checkpoint(last.seq, &last.hash, OffsetDateTime::now_utc());
+                crate::audit::insert_checkpoint!(tx, cp);
+                sealed = true;
+            }
+            tx.commit().await.map_err(q("commit aggregate reports"))?;
+            sealed
+        });
+        Ok(sealed)
+    }
+
+    /// Discards the whole batch.
+    pub async fn rollback(self) -> Result<(), StoreError> {
         with_tx!(self.tx, |tx| tx
             .rollback()
             .await
-            .map_err(q("roll back aggregate report")))
+            .map_err(q("roll back aggregate reports")))
     }
 }
 
@@ -1197,13 +1444,35 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<Alert>, StoreError> {
+        if report_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut batch = self.posture_batch().await?;
+        let raised = batch.raise_alerts(report_ids, policy, actor, now).await?;
+        batch.commit().await?;
+        Ok(raised)
+    }
+}
+
+impl PostureBatch {
+    /// [`Store::raise_posture_alerts`] inside this batch, which wrote (some
+    /// of) `report_ids`: the alerts and their audit entries are committed
+    /// with the reports, and their webhook events queued in the same
+    /// transaction.
+    pub async fn raise_alerts(
+        &mut self,
+        report_ids: &[i64],
+        policy: &AlertPolicy,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Alert>, StoreError> {
         let (Some(&min), Some(&max)) = (report_ids.iter().min(), report_ids.iter().max()) else {
             return Ok(Vec::new());
         };
         let run: HashSet<i64> = report_ids.iter().copied().collect();
-        let signer = self.signer.as_deref();
-        with_db!(&self.db, |pool, begin| {
-            let mut tx = begin(pool).await?;
+        let mut events = Vec::new();
+        let raised = with_tx!(&mut self.tx, |tx| {
+            let tx = &mut **tx;
             let domains: Vec<String> = sqlx::query_scalar(
                 "SELECT DISTINCT domain FROM posture_reports WHERE id >= $1 AND id <= $2 ORDER BY domain",
             )
@@ -1213,11 +1482,12 @@ impl Store {
             .await
             .map_err(q("read run domains"))?;
             let mut raised = Vec::new();
-            let mut events = Vec::new();
             let mut published = Vec::new();
             for domain in domains {
+                // Whether the domain had reports before this run: one row
+                // answers, however many there are.
                 let earlier: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM posture_reports WHERE domain = $1 AND id < $2",
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM posture_reports WHERE domain = $1 AND id < $2 LIMIT 1) AS t",
                 )
                 .bind(&domain)
                 .bind(min)
@@ -1317,11 +1587,11 @@ impl Store {
                     }
                 }
             }
-            let _ = crate::audit::append_in_tx!(tx, events, signer);
             crate::cases::enqueue_in_tx!(tx, &published, now);
-            tx.commit().await.map_err(q("commit alerts"))?;
-            Ok(raised)
-        })
+            Ok::<_, StoreError>(raised)
+        })?;
+        self.events.extend(events);
+        Ok(raised)
     }
 }
 

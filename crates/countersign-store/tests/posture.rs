@@ -78,6 +78,7 @@ suite!(
     records_read_back_exactly,
     reports_are_stored_once_with_their_records,
     a_report_that_breaks_half_way_leaves_nothing,
+    a_batch_keeps_its_whole_reports_and_drops_a_broken_one,
     sources_and_timeline,
     alerts_are_raised_once_after_a_baseline,
     failure_and_tls_reports,
@@ -614,5 +615,147 @@ async fn reverse_dns_cache_expires(location: String) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// Several reports in one transaction: reports read whole, a duplicate of
+/// one of them within the batch, a report in parts that breaks (undone
+/// alone, by its savepoint), alerts in the same transaction, and a sealed
+/// commit: the reports and their audit entries are there, nothing of the
+/// broken one, and the chain verifies up to the checkpoint signed with it.
+async fn a_batch_keeps_its_whole_reports_and_drops_a_broken_one(location: String) {
+    let (store, key) = open(&location).await;
+    let first = [record("192.0.2.1", 3, true), record("192.0.2.2", 2, false)];
+    let second = [record("192.0.2.1", 5, true)];
+    let mut batch = store.posture_batch().await.unwrap();
+    let a = batch
+        .store_aggregate(
+            &header("a.example", "a-1", 0),
+            &first,
+            &summary(&first),
+            "a.xml",
+            "test",
+            now(),
+        )
+        .await
+        .unwrap();
+    let Stored::Stored { id: a } = a else {
+        panic!("{a:?}")
+    };
+    // The same report again, in the same transaction: a duplicate.
+    let again = batch
+        .store_aggregate(
+            &header("A.example", "a-1", 0),
+            &first,
+            &summary(&first),
+            "a-again.xml",
+            "test",
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, Stored::Duplicate { id: a });
+    // A report in parts that breaks half-way.
+    assert_eq!(
+        batch
+            .begin_report(&header("c.example", "c-1", 1), "c.xml", now())
+            .await
+            .unwrap(),
+        None
+    );
+    batch
+        .add(&[
+            record("198.51.100.1", 7, false),
+            record("198.51.100.2", 1, false),
+        ])
+        .await
+        .unwrap();
+    batch.abort_report().await.unwrap();
+    // A report in parts that completes.
+    assert_eq!(
+        batch
+            .begin_report(&header("b.example", "b-1", 1), "b.xml", now())
+            .await
+            .unwrap(),
+        None
+    );
+    batch.add(&second).await.unwrap();
+    let b = batch
+        .finish_report(&summary(&second), "test", now())
+        .await
+        .unwrap();
+    assert_eq!(batch.written(), 2);
+    let alerts = batch
+        .raise_alerts(&[a, b], &AlertPolicy::default(), "test", now())
+        .await
+        .unwrap();
+    assert!(alerts.is_empty(), "no baseline yet: {alerts:?}");
+    // Nothing is visible to others before the commit.
+    assert!(
+        store
+            .posture_reports(&PostureQuery::default(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(batch.commit_sealed().await.unwrap());
+    let listed = store
+        .posture_reports(&PostureQuery::default(), 10)
+        .await
+        .unwrap();
+    let mut reporters: Vec<&str> = listed.iter().map(|r| r.reporter.as_str()).collect();
+    reporters.sort();
+    assert_eq!(reporters, ["a.example", "b.example"]);
+    let view = store
+        .posture_sources(&PostureQuery::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!(view.total.messages, 10, "no record of the broken report");
+    assert_eq!(view.sources.len(), 2);
+    let entries = store.audit_entries(1, 100).await.unwrap();
+    let ingests = entries
+        .iter()
+        .filter(|e| e.action == AGGREGATE_INGEST)
+        .count();
+    assert_eq!(ingests, 2);
+    let last = entries.last().unwrap().seq;
+    assert!(
+        store
+            .checkpoints()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.seq == last),
+        "the commit sealed the head"
+    );
+    assert!(
+        store
+            .verify_audit(key.verifying_key())
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // Dropped without commit: nothing of it stays.
+    {
+        let mut batch = store.posture_batch().await.unwrap();
+        batch
+            .store_aggregate(
+                &header("d.example", "d-1", 2),
+                &second,
+                &summary(&second),
+                "d.xml",
+                "test",
+                now(),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .posture_reports(&PostureQuery::default(), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
     );
 }
