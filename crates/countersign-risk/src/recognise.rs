@@ -101,6 +101,9 @@ struct Tok {
     /// Inside a line that reads as a heading of a digest: short, without
     /// a full stop, with prose under it (see `mark_headings`).
     heading: bool,
+    /// A web address follows it, before the next word ("to start:
+    /// https://..."): the text points the reader at a page.
+    link: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -294,8 +297,9 @@ impl Recogniser {
                         continue;
                     }
                     let e = self.lexicon.lookup(DE, &format!("{particle}{word}"));
+                    let verbs = bits(VERBS) | C::V_SIGNIN.bit() | C::V_VERIFY.bit();
                     if e.classes & bits(VERBS) != 0 {
-                        toks[v].cls |= e.classes & bits(VERBS);
+                        toks[v].cls |= e.classes & verbs;
                         break;
                     }
                 }
@@ -356,6 +360,31 @@ impl Recogniser {
                 toks[i].cls &= !bits(VERBS);
             }
         }
+        // Deadlines are built: a word such as "by", "within", "bis" and,
+        // within four words of its clause, a day or month name, a date, or
+        // a number of minutes, hours or days.
+        for i in 0..toks.len() {
+            if toks[i].cls & C::DEADLINE_PREP.bit() == 0 {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < toks.len() && j <= i + 4 && toks[j].sep < Sep::Comma {
+                let t = &toks[j];
+                let date = t.digits && t.glued;
+                let span = t.digits
+                    && toks
+                        .get(j + 1)
+                        .is_some_and(|n| n.cls & C::TIME_UNIT.bit() != 0 && n.sep < Sep::Comma);
+                // "In", "dans", "en" alone are places ("in Thursday's run"):
+                // only "in 20 minutes" is a deadline.
+                let bare = matches!(&buffer[toks[i].start..toks[i].end], "in" | "dans" | "en");
+                if span || !bare && (t.cls & C::DAY_NAME.bit() != 0 || date) {
+                    toks[i].cls |= C::DEADLINE.bit();
+                    break;
+                }
+                j += 1;
+            }
+        }
         // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
         for i in 0..toks.len() {
             if toks[i].cls & C::CURRENCY.bit() != 0 {
@@ -406,6 +435,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
+                        mark_link(&mut toks, range.start);
                         continue;
                     }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
@@ -458,6 +488,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
+                        mark_link(&mut toks, range.start);
                         continue;
                     }
                     b'@' => {
@@ -670,6 +701,16 @@ fn mark_headings(toks: &mut [Tok]) {
         for t in &mut toks[l] {
             t.heading = true;
         }
+    }
+}
+
+/// Notes that a web address follows the last word of the range starting
+/// at `range_start`.
+fn mark_link(toks: &mut [Tok], range_start: usize) {
+    if let Some(t) = toks.last_mut()
+        && t.start >= range_start
+    {
+        t.link = true;
     }
 }
 
@@ -1177,7 +1218,8 @@ impl<'a> Reader<'a> {
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
                 }
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
-                ES => imperative_form(lang, word),
+                // A unit's verb is its first word ("inicie sesión").
+                ES => imperative_form(lang, word.split(' ').next().unwrap_or(word)),
                 // English: a base form written in the lexicon ("send",
                 // "activate"), not a word sharing its stem ("active").
                 _ => {
@@ -1730,6 +1772,28 @@ impl<'a> Reader<'a> {
             );
         }
 
+        // Signing in, or confirming one's account, on a page the message
+        // links to: credentials typed into a page of the writer's choosing
+        // ("sign in with your staff account to start: https://...",
+        // "bitte bestätigen Sie Ihr Konto: https://..."). A sign-in "as
+        // usual" (the known portal, the known way) asks for nothing new.
+        if self.sentence_cls & C::UNCHANGED.bit() == 0
+            && let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
+                v.idx()
+                    .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
+                    .find(|&i| {
+                        v.near(i, C::O_ACCOUNT, 0, 4)
+                            .or_else(|| v.near(i, C::O_IDENTITY, 0, 4))
+                            .or_else(|| v.near(i, C::O_CREDENTIAL, 0, 4))
+                            .is_some()
+                    })
+            })
+            && let Some(l) = self.pointed(v)
+        {
+            // The evidence's direction is the word the link follows.
+            say(self, RiskCategory::CredentialReset, Some(s), None, Some(l));
+        }
+
         // A prompt to accept in a sentence about connecting to the reader's
         // machine is a remote session, not a sign-in.
         let sentence = self.sentence_cls;
@@ -1961,6 +2025,20 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// The word that points the clause at a web page: a link written in
+    /// the clause or close around it (within its sentence, or a line
+    /// before or after), or the page named ("via the link below").
+    fn pointed(&self, v: &View<'_>) -> Option<usize> {
+        const AROUND: usize = 12;
+        let toks = self.toks;
+        if let Some(i) = v.first(C::O_LINK) {
+            return Some(i);
+        }
+        let from = v.range.start.saturating_sub(AROUND);
+        let to = (v.range.end + AROUND).min(toks.len());
+        (from..to).find(|&i| toks[i].link && !toks[i].quoted)
     }
 
     /// The verb and object of a payment request in a clause: a destination
@@ -2219,6 +2297,7 @@ impl<'a> Reader<'a> {
                     C::THREAT,
                     C::URGENT,
                     C::PATCH,
+                    C::DEADLINE,
                 ]);
                 // The second reading only needs the act of a clause that
                 // says "call".
@@ -2435,9 +2514,20 @@ impl<'a> Reader<'a> {
                             )
                         })
                 };
-                let urgent = v
-                    .idx()
-                    .find(|&i| toks[i].cls & C::URGENT.bit() != 0 && unnegated(i));
+                // A built deadline ("by Friday", "within 3 days") presses a
+                // high-risk request or a charge to cancel; on an everyday
+                // ask ("send the minutes by Friday") it is planning.
+                let deadline = requested
+                    || flags.cancel
+                    || self
+                        .found
+                        .iter()
+                        .any(|f| f.category == RiskCategory::CallbackBait);
+                let urgent = v.idx().find(|&i| {
+                    (toks[i].cls & C::URGENT.bit() != 0
+                        || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0)
+                        && unnegated(i)
+                });
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
                 // soir") presses whatever it asks for.
@@ -2879,6 +2969,62 @@ mod tests {
             (
                 "Phishing mails often say \"please send me your password and the code you received\".",
                 &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn signing_in_on_a_linked_page_hands_over_credentials() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your storage plan needs attention. Log in with your work email to keep your files: https://files.example.net/keep",
+                &[CredentialReset],
+            ),
+            (
+                "Bitte bestätigen Sie Ihr Konto über den folgenden Link: https://portal.example.net/k",
+                &[CredentialReset],
+            ),
+            (
+                "Veuillez vous reconnecter via ce lien pour garder votre messagerie.",
+                &[CredentialReset],
+            ),
+            (
+                "Inicie sesión con su cuenta para ver el documento: https://docs.example.net/v",
+                &[CredentialReset],
+            ),
+            // The known portal, reached the usual way: nothing new asked.
+            (
+                "Log in to the payroll portal as usual (https://pay.example.net) to see your payslip.",
+                &[],
+            ),
+            // No page to type anything into.
+            ("Sign in with your work account; no admin rights are needed.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn a_built_deadline_presses_a_high_risk_request() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Please send me the admin password within 2 hours.",
+                &[CredentialReset, Urgency],
+            ),
+            (
+                "Kindly wire the funds to the account below by Thursday.",
+                &[PaymentChange, Urgency],
+            ),
+            (
+                "Bitte installieren Sie das Programm im Anhang vor Montag auf Ihrem Rechner.",
+                &[SoftwareInstall, Urgency],
+            ),
+            // An everyday ask with a date is planning, not pressure.
+            ("Please send the meeting notes by Friday.", &[]),
+            // A place, not a deadline.
+            (
+                "Please wire the funds to the account below in next week's payment run.",
+                &[PaymentChange],
             ),
         ]);
     }
