@@ -138,6 +138,7 @@ classes! {
     TIME_UNIT = "time_unit",
     DAY_NAME = "day_name",
     DEADLINE = "deadline",
+    DELIVERED = "delivered",
 }
 
 impl C {

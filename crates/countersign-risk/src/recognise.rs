@@ -1204,8 +1204,10 @@ impl<'a> Reader<'a> {
         let first = v
             .idx()
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
+        // "... and read me the code": an order aimed at the writer may
+        // follow any clause; a story's "... and paid a fee" may not.
         if let Some(i) = first
-            && self.may_command
+            && (self.may_command || v.near(i, C::WRITER_OBJECT, 0, 2).is_some())
             && !toks[i].heading
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
@@ -1214,7 +1216,9 @@ impl<'a> Reader<'a> {
             let ok = match lang {
                 // "Senden Sie", or the familiar "schick mir".
                 DE => {
-                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                    // A unit may hold its pronoun: "lesen Sie" ... "vor".
+                    word.ends_with(" sie")
+                        || v.near(i, C::ADDRESSEE, 0, 1).is_some()
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
                 }
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
@@ -1703,9 +1707,12 @@ impl<'a> Reader<'a> {
         } else if !not_secret
             && !has(C::O_REMOTE)
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
-                // A plain "code" is secret when it goes to the writer; a
-                // "verification code" always is.
-                self.word(ob).contains(' ') || v.first(C::WRITER_OBJECT).is_some()
+                // A plain "code" is secret when it goes to the writer, or
+                // when it reaches the reader's phone ("the code you receive
+                // by text"); a "verification code" always is.
+                self.word(ob).contains(' ')
+                    || v.first(C::WRITER_OBJECT).is_some()
+                    || v.near(ob, C::DELIVERED, 0, 6).is_some()
             })
         {
             say(
@@ -2263,6 +2270,14 @@ impl<'a> Reader<'a> {
         // machine, and the first offer of help with its word and clause.
         let mut found_problem: Option<(usize, usize)> = None;
         let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
+        // A clause where the writer or their technician will call or
+        // connect to the reader ("I'll ring you at three", "un técnico se
+        // conectará a su equipo"), with the word that says so.
+        let mut writer_calls: Option<(usize, Range<usize>)> = None;
+        // A problem on the reader's machine or account, said as a finding
+        // (no ask in it, nothing of the writer's own: "my phone is lost"
+        // is the writer's trouble).
+        let mut reader_problem: Option<Range<usize>> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -2449,6 +2464,9 @@ impl<'a> Reader<'a> {
                     && !has(C::WARNING)
                 {
                     found_problem.get_or_insert((clause.sentence, clause.toks.start));
+                    if act.is_none() && !has(C::WRITER_OWN) && !hypothetical {
+                        reader_problem.get_or_insert(clause.toks.clone());
+                    }
                 }
                 // Help is offered by the writer's people, or a technician
                 // calls or connects: "our technician will call you".
@@ -2465,6 +2483,35 @@ impl<'a> Reader<'a> {
                     && !has(C::PROCESS)
                 {
                     offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
+                }
+                if free
+                    && writer_calls.is_none()
+                    && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                    && let Some(c) = v.first(C::V_CALL).or_else(|| {
+                        // Onto the reader's machine, not the writer's own.
+                        v.first(C::V_CONNECT)
+                            .filter(|_| has(C::O_DEVICE) || has(C::O_REMOTE))
+                            .filter(|_| has(C::ADDRESSEE))
+                            .filter(|&c| self.toks[c].cls & C::V_SIGNIN.bit() == 0)
+                    })
+                    // An announcement of its own, not part of the ask.
+                    && act.is_none()
+                    // A verb, not a noun after a possessive ("mon
+                    // téléphone", "your phone").
+                    && !(c > clause.toks.start
+                        && (self.toks[c - 1].cls & C::WRITER_OWN.bit() != 0
+                            || matches!(
+                                self.word(c - 1),
+                                "your" | "votre" | "vos" | "ihr" | "ihre" | "ihrem" | "ihren" | "su" | "sus" | "the" | "a" | "le" | "la" | "el" | "das" | "dem"
+                            )))
+                    // "Call us on this line" gives a number: callback bait.
+                    && !v
+                        .idx()
+                        .any(|i| i != c && self.toks[i].cls & C::PHONE_LINE.bit() != 0)
+                {
+                    writer_calls = Some((c, clause.toks.clone()));
                 }
                 // The offer comes after the finding, in a clause of its own.
                 if let (Some((p, at)), Some((s, h, range))) = (found_problem, offered_help.clone())
@@ -2613,6 +2660,31 @@ impl<'a> Reader<'a> {
                         self.push(RiskCategory::Secrecy, why, &clause.toks, None);
                     }
                 }
+            }
+        }
+        // Quid pro quo: the writer will call or connect to the reader, or
+        // found a problem on the reader's machine or account, and asks for
+        // what a help desk would need to fix it (a session, a program, a
+        // credential or a code): help nobody asked for.
+        let ask = self.found.iter().find(|f| {
+            matches!(
+                f.category,
+                RiskCategory::RemoteAccess
+                    | RiskCategory::SoftwareInstall
+                    | RiskCategory::CredentialReset
+                    | RiskCategory::MfaReset
+            )
+        });
+        if let Some(ask) = ask.map(|f| f.category) {
+            let helper = writer_calls
+                .map(|(c, range)| (format!("the writer will \"{}\"", self.word(c)), range))
+                .or_else(|| {
+                    reader_problem
+                        .map(|range| ("a problem found on the reader's machine".to_owned(), range))
+                });
+            if let Some((said, range)) = helper {
+                let why = format!("{said}, and a {ask} asked");
+                self.push(RiskCategory::FakeTechSupport, why, &range, None);
             }
         }
     }
@@ -2999,7 +3071,10 @@ mod tests {
                 &[],
             ),
             // No page to type anything into.
-            ("Sign in with your work account; no admin rights are needed.", &[]),
+            (
+                "Sign in with your work account; no admin rights are needed.",
+                &[],
+            ),
         ]);
     }
 
@@ -3026,6 +3101,44 @@ mod tests {
                 "Please wire the funds to the account below in next week's payment run.",
                 &[PaymentChange],
             ),
+        ]);
+    }
+
+    #[test]
+    fn help_nobody_asked_for_with_a_help_desk_ask() {
+        use RiskCategory::*;
+        check(&[
+            // The writer will call, and asks for the code the reader gets.
+            (
+                "I'll phone you shortly from the network team. Please read me the code you receive by text.",
+                &[FakeTechSupport, CredentialReset],
+            ),
+            // A problem found on the reader's machine, and a tool to install.
+            (
+                "Your laptop is running very slowly. Please install the repair tool attached to this email.",
+                &[FakeTechSupport, SoftwareInstall],
+            ),
+            // A call announced without an ask is no lure.
+            (
+                "Our technician will call you on Tuesday about the printer.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_code_sent_to_the_reader_is_secret_whoever_it_is_read_to() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Please read the code that arrives by SMS to the engineer on the line.",
+                &[CredentialReset],
+            ),
+            (
+                "Halten Sie das Handy bereit und lesen Sie mir den Code vor.",
+                &[CredentialReset],
+            ),
+            ("Enter the discount code at checkout.", &[]),
         ]);
     }
 
