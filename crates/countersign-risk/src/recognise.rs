@@ -2078,6 +2078,9 @@ impl<'a> Reader<'a> {
             })
             .or_else(|| v.pair(C::V_PAY, C::O_PAYEE).filter(|_| pressing || amount))
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
+            // "Pay these to our secondary account": a plain "account" is a
+            // destination when money is paid into it and it is new.
+            .or_else(|| v.pair(C::V_PAY, C::O_ACCOUNT).filter(|_| near(C::NEW)))
             .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
@@ -2095,11 +2098,13 @@ impl<'a> Reader<'a> {
         {
             return Some((vb, v.amount()));
         }
+        // The amount may stand in an aside of the sentence ("pay the
+        // attached today (EUR 23,850)").
         if let Some(vb) = v.first(C::V_PAY)
-            && let Some(am) = v.amount()
+            && (v.amount().is_some() || self.sentence_amount)
             && (destination || pressing)
         {
-            return Some((vb, Some(am)));
+            return Some((vb, v.amount()));
         }
         // "I need a transfer today": needed money, with an amount, a
         // destination or pressure; or gift cards.
@@ -2151,6 +2156,22 @@ impl<'a> Reader<'a> {
     /// Bankverbindung": the writer announces a new destination for money.
     fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
+        // "Payments should go to our new account": the writer's new
+        // account, in a clause about paying, is a destination.
+        if all & C::UNCHANGED.bit() == 0
+            && all & bits(&[C::O_PAYMENT, C::O_TRANSFER]) != 0
+            && let Some((n, a)) = v.pair(C::NEW, C::O_ACCOUNT)
+            && let Some(o) = v.near(a, C::WRITER_OWN, 3, 0)
+        {
+            let why = format!(
+                "announced by \"{}\"; changed \"{}\"; destination \"{}\"",
+                self.word(o),
+                self.word(n),
+                self.word(a)
+            );
+            self.push(RiskCategory::PaymentChange, why, &v.range, None);
+            return true;
+        }
         if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
             return false;
         }
@@ -3139,6 +3160,26 @@ mod tests {
                 &[CredentialReset],
             ),
             ("Enter the discount code at checkout.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn money_to_a_new_plain_account_or_with_an_amount_aside() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Could you pay the two open invoices to our secondary account this week?",
+                &[PaymentChange],
+            ),
+            (
+                "Going forward, payments should go to our new account.",
+                &[PaymentChange],
+            ),
+            (
+                "Please settle the attached today (GBP 9,300) and I will send the paperwork later.",
+                &[PaymentChange, Urgency],
+            ),
+            ("Please pay the invoice to the usual account.", &[]),
         ]);
     }
 
