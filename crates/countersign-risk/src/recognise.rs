@@ -1715,6 +1715,8 @@ impl<'a> Reader<'a> {
                     || v.near(ob, C::DELIVERED, 0, 6).is_some()
             })
         {
+            // A one-time code handed over is a credential, and it defeats
+            // the second factor it stands for: an MFA bypass too.
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1722,6 +1724,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+            say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
         } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, _)| {
             // "sign in with your password", not "an SSL connection".
             let head = self
@@ -1777,6 +1780,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+            say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
         }
 
         // Signing in, or confirming one's account, on a page the message
@@ -2919,7 +2923,7 @@ mod tests {
             // English
             (
                 "Can you read me the six-digit verification code when I phone you?",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             (
                 "I need admin rights on the build server until Friday.",
@@ -2991,7 +2995,7 @@ mod tests {
             // Spanish
             (
                 "Por favor, envíeme el código que le ha llegado por SMS.",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             (
                 "Necesito que me den permisos de administrador en el portátil.",
@@ -3132,7 +3136,7 @@ mod tests {
             // The writer will call, and asks for the code the reader gets.
             (
                 "I'll phone you shortly from the network team. Please read me the code you receive by text.",
-                &[FakeTechSupport, CredentialReset],
+                &[FakeTechSupport, CredentialReset, MfaReset],
             ),
             // A problem found on the reader's machine, and a tool to install.
             (
@@ -3153,11 +3157,11 @@ mod tests {
         check(&[
             (
                 "Please read the code that arrives by SMS to the engineer on the line.",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             (
                 "Halten Sie das Handy bereit und lesen Sie mir den Code vor.",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             ("Enter the discount code at checkout.", &[]),
         ]);
