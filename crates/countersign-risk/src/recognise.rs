@@ -2102,10 +2102,13 @@ impl<'a> Reader<'a> {
         {
             return Some((vb, v.amount()));
         }
-        // The amount may stand in an aside of the sentence ("pay the
-        // attached today (EUR 23,850)").
+        // The amount may stand in an aside of the clause ("pay the
+        // attached today (EUR 23,850)"); not in another clause ("I need to
+        // buy a modem quick, and the shop has them for 65").
+        let aside_amount = (v.range.start..(v.range.end + 8).min(toks.len()))
+            .any(|i| toks[i].aside && !v.aside && toks[i].amount);
         if let Some(vb) = v.first(C::V_PAY)
-            && (v.amount().is_some() || self.sentence_amount)
+            && (v.amount().is_some() || aside_amount)
             && (destination || pressing)
         {
             return Some((vb, v.amount()));
@@ -3184,6 +3187,11 @@ mod tests {
                 &[PaymentChange, Urgency],
             ),
             ("Please pay the invoice to the usual account.", &[]),
+            // The writer's own shopping, priced in another clause.
+            (
+                "I need to buy a new router quick, and the shop down the road has them for EUR 80.",
+                &[],
+            ),
         ]);
     }
 
