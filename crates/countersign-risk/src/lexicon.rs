@@ -130,6 +130,15 @@ classes! {
     V_KEEP = "v_keep",
     BULK = "bulk",
     WH = "wh",
+    V_SIGNIN = "v_signin",
+    V_VERIFY = "v_verify",
+    O_IDENTITY = "o_identity",
+    O_LINK = "o_link",
+    DEADLINE_PREP = "deadline_prep",
+    TIME_UNIT = "time_unit",
+    DAY_NAME = "day_name",
+    DEADLINE = "deadline",
+    DELIVERED = "delivered",
 }
 
 impl C {

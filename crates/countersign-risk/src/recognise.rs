@@ -101,6 +101,9 @@ struct Tok {
     /// Inside a line that reads as a heading of a digest: short, without
     /// a full stop, with prose under it (see `mark_headings`).
     heading: bool,
+    /// A web address follows it, before the next word ("to start:
+    /// https://..."): the text points the reader at a page.
+    link: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -294,8 +297,9 @@ impl Recogniser {
                         continue;
                     }
                     let e = self.lexicon.lookup(DE, &format!("{particle}{word}"));
+                    let verbs = bits(VERBS) | C::V_SIGNIN.bit() | C::V_VERIFY.bit();
                     if e.classes & bits(VERBS) != 0 {
-                        toks[v].cls |= e.classes & bits(VERBS);
+                        toks[v].cls |= e.classes & verbs;
                         break;
                     }
                 }
@@ -356,6 +360,31 @@ impl Recogniser {
                 toks[i].cls &= !bits(VERBS);
             }
         }
+        // Deadlines are built: a word such as "by", "within", "bis" and,
+        // within four words of its clause, a day or month name, a date, or
+        // a number of minutes, hours or days.
+        for i in 0..toks.len() {
+            if toks[i].cls & C::DEADLINE_PREP.bit() == 0 {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < toks.len() && j <= i + 4 && toks[j].sep < Sep::Comma {
+                let t = &toks[j];
+                let date = t.digits && t.glued;
+                let span = t.digits
+                    && toks
+                        .get(j + 1)
+                        .is_some_and(|n| n.cls & C::TIME_UNIT.bit() != 0 && n.sep < Sep::Comma);
+                // "In", "dans", "en" alone are places ("in Thursday's run"):
+                // only "in 20 minutes" is a deadline.
+                let bare = matches!(&buffer[toks[i].start..toks[i].end], "in" | "dans" | "en");
+                if span || !bare && (t.cls & C::DAY_NAME.bit() != 0 || date) {
+                    toks[i].cls |= C::DEADLINE.bit();
+                    break;
+                }
+                j += 1;
+            }
+        }
         // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
         for i in 0..toks.len() {
             if toks[i].cls & C::CURRENCY.bit() != 0 {
@@ -406,6 +435,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
+                        mark_link(&mut toks, range.start);
                         continue;
                     }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
@@ -458,6 +488,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
+                        mark_link(&mut toks, range.start);
                         continue;
                     }
                     b'@' => {
@@ -670,6 +701,16 @@ fn mark_headings(toks: &mut [Tok]) {
         for t in &mut toks[l] {
             t.heading = true;
         }
+    }
+}
+
+/// Notes that a web address follows the last word of the range starting
+/// at `range_start`.
+fn mark_link(toks: &mut [Tok], range_start: usize) {
+    if let Some(t) = toks.last_mut()
+        && t.start >= range_start
+    {
+        t.link = true;
     }
 }
 
@@ -1163,8 +1204,10 @@ impl<'a> Reader<'a> {
         let first = v
             .idx()
             .find(|&i| toks[i].cls & C::FILLER.bit() == 0 || is_verb(toks[i].cls));
+        // "... and read me the code": an order aimed at the writer may
+        // follow any clause; a story's "... and paid a fee" may not.
         if let Some(i) = first
-            && self.may_command
+            && (self.may_command || v.near(i, C::WRITER_OBJECT, 0, 2).is_some())
             && !toks[i].heading
             && is_verb(toks[i].cls)
             && toks[i].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
@@ -1173,11 +1216,14 @@ impl<'a> Reader<'a> {
             let ok = match lang {
                 // "Senden Sie", or the familiar "schick mir".
                 DE => {
-                    v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                    // A unit may hold its pronoun: "lesen Sie" ... "vor".
+                    word.ends_with(" sie")
+                        || v.near(i, C::ADDRESSEE, 0, 1).is_some()
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
                 }
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
-                ES => imperative_form(lang, word),
+                // A unit's verb is its first word ("inicie sesión").
+                ES => imperative_form(lang, word.split(' ').next().unwrap_or(word)),
                 // English: a base form written in the lexicon ("send",
                 // "activate"), not a word sharing its stem ("active").
                 _ => {
@@ -1661,11 +1707,16 @@ impl<'a> Reader<'a> {
         } else if !not_secret
             && !has(C::O_REMOTE)
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
-                // A plain "code" is secret when it goes to the writer; a
-                // "verification code" always is.
-                self.word(ob).contains(' ') || v.first(C::WRITER_OBJECT).is_some()
+                // A plain "code" is secret when it goes to the writer, or
+                // when it reaches the reader's phone ("the code you receive
+                // by text"); a "verification code" always is.
+                self.word(ob).contains(' ')
+                    || v.first(C::WRITER_OBJECT).is_some()
+                    || v.near(ob, C::DELIVERED, 0, 6).is_some()
             })
         {
+            // A one-time code handed over is a credential, and it defeats
+            // the second factor it stands for: an MFA bypass too.
             say(
                 self,
                 RiskCategory::CredentialReset,
@@ -1673,6 +1724,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+            say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
         } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, _)| {
             // "sign in with your password", not "an SSL connection".
             let head = self
@@ -1728,6 +1780,29 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+            say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
+        }
+
+        // Signing in, or confirming one's account, on a page the message
+        // links to: credentials typed into a page of the writer's choosing
+        // ("sign in with your staff account to start: https://...",
+        // "bitte bestätigen Sie Ihr Konto: https://..."). A sign-in "as
+        // usual" (the known portal, the known way) asks for nothing new.
+        if self.sentence_cls & C::UNCHANGED.bit() == 0
+            && let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
+                v.idx()
+                    .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
+                    .find(|&i| {
+                        v.near(i, C::O_ACCOUNT, 0, 4)
+                            .or_else(|| v.near(i, C::O_IDENTITY, 0, 4))
+                            .or_else(|| v.near(i, C::O_CREDENTIAL, 0, 4))
+                            .is_some()
+                    })
+            })
+            && let Some(l) = self.pointed(v)
+        {
+            // The evidence's direction is the word the link follows.
+            say(self, RiskCategory::CredentialReset, Some(s), None, Some(l));
         }
 
         // A prompt to accept in a sentence about connecting to the reader's
@@ -1963,6 +2038,20 @@ impl<'a> Reader<'a> {
         hit
     }
 
+    /// The word that points the clause at a web page: a link written in
+    /// the clause or close around it (within its sentence, or a line
+    /// before or after), or the page named ("via the link below").
+    fn pointed(&self, v: &View<'_>) -> Option<usize> {
+        const AROUND: usize = 12;
+        let toks = self.toks;
+        if let Some(i) = v.first(C::O_LINK) {
+            return Some(i);
+        }
+        let from = v.range.start.saturating_sub(AROUND);
+        let to = (v.range.end + AROUND).min(toks.len());
+        (from..to).find(|&i| toks[i].link && !toks[i].quoted)
+    }
+
     /// The verb and object of a payment request in a clause: a destination
     /// changed, money moved to an account, payee or amount given, gift cards
     /// bought, pay redirected. An invoice to pay as usual is none.
@@ -1993,6 +2082,9 @@ impl<'a> Reader<'a> {
             })
             .or_else(|| v.pair(C::V_PAY, C::O_PAYEE).filter(|_| pressing || amount))
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
+            // "Pay these to our secondary account": a plain "account" is a
+            // destination when money is paid into it and it is new.
+            .or_else(|| v.pair(C::V_PAY, C::O_ACCOUNT).filter(|_| near(C::NEW)))
             .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
@@ -2010,11 +2102,16 @@ impl<'a> Reader<'a> {
         {
             return Some((vb, v.amount()));
         }
+        // The amount may stand in an aside of the clause ("pay the
+        // attached today (EUR 23,850)"); not in another clause ("I need to
+        // buy a modem quick, and the shop has them for 65").
+        let aside_amount = (v.range.start..(v.range.end + 8).min(toks.len()))
+            .any(|i| toks[i].aside && !v.aside && toks[i].amount);
         if let Some(vb) = v.first(C::V_PAY)
-            && let Some(am) = v.amount()
+            && (v.amount().is_some() || aside_amount)
             && (destination || pressing)
         {
-            return Some((vb, Some(am)));
+            return Some((vb, v.amount()));
         }
         // "I need a transfer today": needed money, with an amount, a
         // destination or pressure; or gift cards.
@@ -2066,6 +2163,22 @@ impl<'a> Reader<'a> {
     /// Bankverbindung": the writer announces a new destination for money.
     fn declared_payment_change(&mut self, v: &View<'_>) -> bool {
         let all = v.all();
+        // "Payments should go to our new account": the writer's new
+        // account, in a clause about paying, is a destination.
+        if all & C::UNCHANGED.bit() == 0
+            && all & bits(&[C::O_PAYMENT, C::O_TRANSFER]) != 0
+            && let Some((n, a)) = v.pair(C::NEW, C::O_ACCOUNT)
+            && let Some(o) = v.near(a, C::WRITER_OWN, 3, 0)
+        {
+            let why = format!(
+                "announced by \"{}\"; changed \"{}\"; destination \"{}\"",
+                self.word(o),
+                self.word(n),
+                self.word(a)
+            );
+            self.push(RiskCategory::PaymentChange, why, &v.range, None);
+            return true;
+        }
         if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
             return false;
         }
@@ -2185,6 +2298,14 @@ impl<'a> Reader<'a> {
         // machine, and the first offer of help with its word and clause.
         let mut found_problem: Option<(usize, usize)> = None;
         let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
+        // A clause where the writer or their technician will call or
+        // connect to the reader ("I'll ring you at three", "un técnico se
+        // conectará a su equipo"), with the word that says so.
+        let mut writer_calls: Option<(usize, Range<usize>)> = None;
+        // A problem on the reader's machine or account, said as a finding
+        // (no ask in it, nothing of the writer's own: "my phone is lost"
+        // is the writer's trouble).
+        let mut reader_problem: Option<Range<usize>> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -2219,6 +2340,7 @@ impl<'a> Reader<'a> {
                     C::THREAT,
                     C::URGENT,
                     C::PATCH,
+                    C::DEADLINE,
                 ]);
                 // The second reading only needs the act of a clause that
                 // says "call".
@@ -2370,6 +2492,9 @@ impl<'a> Reader<'a> {
                     && !has(C::WARNING)
                 {
                     found_problem.get_or_insert((clause.sentence, clause.toks.start));
+                    if act.is_none() && !has(C::WRITER_OWN) && !hypothetical {
+                        reader_problem.get_or_insert(clause.toks.clone());
+                    }
                 }
                 // Help is offered by the writer's people, or a technician
                 // calls or connects: "our technician will call you".
@@ -2386,6 +2511,35 @@ impl<'a> Reader<'a> {
                     && !has(C::PROCESS)
                 {
                     offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
+                }
+                if free
+                    && writer_calls.is_none()
+                    && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE))
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                    && let Some(c) = v.first(C::V_CALL).or_else(|| {
+                        // Onto the reader's machine, not the writer's own.
+                        v.first(C::V_CONNECT)
+                            .filter(|_| has(C::O_DEVICE) || has(C::O_REMOTE))
+                            .filter(|_| has(C::ADDRESSEE))
+                            .filter(|&c| self.toks[c].cls & C::V_SIGNIN.bit() == 0)
+                    })
+                    // An announcement of its own, not part of the ask.
+                    && act.is_none()
+                    // A verb, not a noun after a possessive ("mon
+                    // téléphone", "your phone").
+                    && !(c > clause.toks.start
+                        && (self.toks[c - 1].cls & C::WRITER_OWN.bit() != 0
+                            || matches!(
+                                self.word(c - 1),
+                                "your" | "votre" | "vos" | "ihr" | "ihre" | "ihrem" | "ihren" | "su" | "sus" | "the" | "a" | "le" | "la" | "el" | "das" | "dem"
+                            )))
+                    // "Call us on this line" gives a number: callback bait.
+                    && !v
+                        .idx()
+                        .any(|i| i != c && self.toks[i].cls & C::PHONE_LINE.bit() != 0)
+                {
+                    writer_calls = Some((c, clause.toks.clone()));
                 }
                 // The offer comes after the finding, in a clause of its own.
                 if let (Some((p, at)), Some((s, h, range))) = (found_problem, offered_help.clone())
@@ -2435,9 +2589,20 @@ impl<'a> Reader<'a> {
                             )
                         })
                 };
-                let urgent = v
-                    .idx()
-                    .find(|&i| toks[i].cls & C::URGENT.bit() != 0 && unnegated(i));
+                // A built deadline ("by Friday", "within 3 days") presses a
+                // high-risk request or a charge to cancel; on an everyday
+                // ask ("send the minutes by Friday") it is planning.
+                let deadline = requested
+                    || flags.cancel
+                    || self
+                        .found
+                        .iter()
+                        .any(|f| f.category == RiskCategory::CallbackBait);
+                let urgent = v.idx().find(|&i| {
+                    (toks[i].cls & C::URGENT.bit() != 0
+                        || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0)
+                        && unnegated(i)
+                });
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
                 // soir") presses whatever it asks for.
@@ -2523,6 +2688,31 @@ impl<'a> Reader<'a> {
                         self.push(RiskCategory::Secrecy, why, &clause.toks, None);
                     }
                 }
+            }
+        }
+        // Quid pro quo: the writer will call or connect to the reader, or
+        // found a problem on the reader's machine or account, and asks for
+        // what a help desk would need to fix it (a session, a program, a
+        // credential or a code): help nobody asked for.
+        let ask = self.found.iter().find(|f| {
+            matches!(
+                f.category,
+                RiskCategory::RemoteAccess
+                    | RiskCategory::SoftwareInstall
+                    | RiskCategory::CredentialReset
+                    | RiskCategory::MfaReset
+            )
+        });
+        if let Some(ask) = ask.map(|f| f.category) {
+            let helper = writer_calls
+                .map(|(c, range)| (format!("the writer will \"{}\"", self.word(c)), range))
+                .or_else(|| {
+                    reader_problem
+                        .map(|range| ("a problem found on the reader's machine".to_owned(), range))
+                });
+            if let Some((said, range)) = helper {
+                let why = format!("{said}, and a {ask} asked");
+                self.push(RiskCategory::FakeTechSupport, why, &range, None);
             }
         }
     }
@@ -2736,7 +2926,7 @@ mod tests {
             // English
             (
                 "Can you read me the six-digit verification code when I phone you?",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             (
                 "I need admin rights on the build server until Friday.",
@@ -2808,7 +2998,7 @@ mod tests {
             // Spanish
             (
                 "Por favor, envíeme el código que le ha llegado por SMS.",
-                &[CredentialReset],
+                &[CredentialReset, MfaReset],
             ),
             (
                 "Necesito que me den permisos de administrador en el portátil.",
@@ -2878,6 +3068,128 @@ mod tests {
             // Quotation: someone else's words, mentioned.
             (
                 "Phishing mails often say \"please send me your password and the code you received\".",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn signing_in_on_a_linked_page_hands_over_credentials() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your storage plan needs attention. Log in with your work email to keep your files: https://files.example.net/keep",
+                &[CredentialReset],
+            ),
+            (
+                "Bitte bestätigen Sie Ihr Konto über den folgenden Link: https://portal.example.net/k",
+                &[CredentialReset],
+            ),
+            (
+                "Veuillez vous reconnecter via ce lien pour garder votre messagerie.",
+                &[CredentialReset],
+            ),
+            (
+                "Inicie sesión con su cuenta para ver el documento: https://docs.example.net/v",
+                &[CredentialReset],
+            ),
+            // The known portal, reached the usual way: nothing new asked.
+            (
+                "Log in to the payroll portal as usual (https://pay.example.net) to see your payslip.",
+                &[],
+            ),
+            // No page to type anything into.
+            (
+                "Sign in with your work account; no admin rights are needed.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_built_deadline_presses_a_high_risk_request() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Please send me the admin password within 2 hours.",
+                &[CredentialReset, Urgency],
+            ),
+            (
+                "Kindly wire the funds to the account below by Thursday.",
+                &[PaymentChange, Urgency],
+            ),
+            (
+                "Bitte installieren Sie das Programm im Anhang vor Montag auf Ihrem Rechner.",
+                &[SoftwareInstall, Urgency],
+            ),
+            // An everyday ask with a date is planning, not pressure.
+            ("Please send the meeting notes by Friday.", &[]),
+            // A place, not a deadline.
+            (
+                "Please wire the funds to the account below in next week's payment run.",
+                &[PaymentChange],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn help_nobody_asked_for_with_a_help_desk_ask() {
+        use RiskCategory::*;
+        check(&[
+            // The writer will call, and asks for the code the reader gets.
+            (
+                "I'll phone you shortly from the network team. Please read me the code you receive by text.",
+                &[FakeTechSupport, CredentialReset, MfaReset],
+            ),
+            // A problem found on the reader's machine, and a tool to install.
+            (
+                "Your laptop is running very slowly. Please install the repair tool attached to this email.",
+                &[FakeTechSupport, SoftwareInstall],
+            ),
+            // A call announced without an ask is no lure.
+            (
+                "Our technician will call you on Tuesday about the printer.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_code_sent_to_the_reader_is_secret_whoever_it_is_read_to() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Please read the code that arrives by SMS to the engineer on the line.",
+                &[CredentialReset, MfaReset],
+            ),
+            (
+                "Halten Sie das Handy bereit und lesen Sie mir den Code vor.",
+                &[CredentialReset, MfaReset],
+            ),
+            ("Enter the discount code at checkout.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn money_to_a_new_plain_account_or_with_an_amount_aside() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Could you pay the two open invoices to our secondary account this week?",
+                &[PaymentChange],
+            ),
+            (
+                "Going forward, payments should go to our new account.",
+                &[PaymentChange],
+            ),
+            (
+                "Please settle the attached today (GBP 9,300) and I will send the paperwork later.",
+                &[PaymentChange, Urgency],
+            ),
+            ("Please pay the invoice to the usual account.", &[]),
+            // The writer's own shopping, priced in another clause.
+            (
+                "I need to buy a new router quick, and the shop down the road has them for EUR 80.",
                 &[],
             ),
         ]);
