@@ -80,13 +80,9 @@ pub(crate) async fn run(
     // per delivery made the store's writer the relay's bottleneck.
     let (done, outcomes) = mpsc::channel(s.relay_concurrency.max(1) * 8);
     let recorder = tokio::spawn(record_outcomes(shared.clone(), outcomes));
-    loop {
+    'claim: loop {
         if *stop.borrow() {
-            // Deliveries in flight still record their outcome; past the
-            // wait, their leases run out and they are tried again.
-            drop(done);
-            let _ = tokio::time::timeout(OUTCOME_DRAIN, recorder).await;
-            return;
+            break;
         }
         let claimed = shared
             .services
@@ -109,13 +105,13 @@ pub(crate) async fn run(
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.changed() => return,
+                _ = stop.changed() => break 'claim,
             }
             continue;
         }
         for job in jobs {
             let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
+                break 'claim;
             };
             let shared = shared.clone();
             let transport = transport.clone();
@@ -126,10 +122,18 @@ pub(crate) async fn run(
                 // The permit goes with the outcome and is released once it
                 // is committed: deliveries sent but not yet recorded (what a
                 // crash sends twice) stay within the relay's concurrency.
-                let _ = done.send((id, outcome, permit)).await;
+                if done.send((id, outcome, permit)).await.is_err() {
+                    tracing::error!(
+                        "the relay's outcome recorder is gone; the delivery is tried again when its lease runs out"
+                    );
+                }
             });
         }
     }
+    // Deliveries in flight still record their outcome; past the wait, their
+    // leases run out and they are tried again.
+    drop(done);
+    let _ = tokio::time::timeout(OUTCOME_DRAIN, recorder).await;
 }
 
 /// The enhanced status code (RFC 3463) in a reply's text, if any.
@@ -188,14 +192,18 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<Finis
             .into_iter()
             .map(|(id, outcome, permit)| ((id, outcome), permit))
             .unzip();
-        if let Err(err) = shared
-            .services
-            .store()
-            .finish_relays(batch, OffsetDateTime::now_utc())
-            .await
-        {
-            // The leases run out and the jobs are tried again.
-            tracing::warn!(%err, deliveries = n, "recording relay outcomes failed");
+        let store = shared.services.store();
+        let now = OffsetDateTime::now_utc();
+        if let Err(err) = store.finish_relays(batch.clone(), now).await {
+            // One bad outcome (or a passing error) must not cost the
+            // others theirs: each is tried on its own before giving up.
+            tracing::warn!(%err, deliveries = n, "recording relay outcomes together failed; one by one");
+            for (id, outcome) in batch {
+                if let Err(err) = store.finish_relay(&id, outcome, now).await {
+                    // The lease runs out and the job is tried again.
+                    tracing::warn!(%err, relay = %id, "recording a relay outcome failed");
+                }
+            }
         }
         drop(permits);
     }

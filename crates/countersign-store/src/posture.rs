@@ -1414,7 +1414,8 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         for chunk in answers.chunks(500) {
-            with_db!(&self.db, |pool, _begin| {
+            with_db!(&self.db, |pool, begin| {
+                let mut tx = begin(pool).await?;
                 let mut qb =
                     QueryBuilder::new("INSERT INTO posture_rdns (ip, name, looked_up_at) ");
                 qb.push_values(chunk, |mut b, (ip, name)| {
@@ -1426,9 +1427,10 @@ impl Store {
                     " ON CONFLICT (ip) DO UPDATE SET name = excluded.name, looked_up_at = excluded.looked_up_at",
                 );
                 qb.build()
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(q("write reverse DNS cache"))?;
+                tx.commit().await.map_err(q("commit reverse DNS cache"))?;
             });
         }
         Ok(())
