@@ -7,6 +7,7 @@
 //! any verdict can be replayed from recorded inputs.
 
 mod identities;
+mod introduction;
 mod people;
 mod relay;
 mod signals;

@@ -3,6 +3,7 @@
 //! a sentence for the analyst and the evidence behind it.
 
 use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
+use crate::introduction::{OPENING_WINDOW, introductions, names_only, presents};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
 use countersign_lookalike::brand_owning;
@@ -104,6 +105,8 @@ pub(crate) fn collect(
     sender(ids, content, authenticated, mail_from.is_empty(), &mut out);
     lookalikes(ids, auth, content, mail_from, &mut out);
     display_name(ids, content, authenticated, &mut out);
+    self_introduction(ids, content, authenticated, &mut out);
+    brand_claim_link(ids, content, &mut out);
     requests(risk, &mut out);
     callback_brand(ids, content, risk, &mut out);
     out
@@ -1241,6 +1244,10 @@ const QUOTE_SEPARATORS: &[&str] = &[
     "ursprüngliche nachricht",
     "message d'origine",
     "mensaje original",
+    "forwarded message",
+    "weitergeleitete nachricht",
+    "message transféré",
+    "mensaje reenviado",
 ];
 
 /// Where the message's own text ends: the start of the first reply-header
@@ -1390,10 +1397,33 @@ fn signature_claim(
         let it = Identities::claims_it_support(line, free_mail);
         // From any other address only our IT, named with our organisation,
         // is a claim: without IT words the line says nothing.
+        let words = claim_words(line);
         if !free_mail && it.is_none() {
+            // Except a line that is nothing but a vendor's or a brand's
+            // name with team words ("The DocuSign Team", "Microsoft 365
+            // Security"): that presents the message as theirs.
+            if let Some(claim) = ids.claimed_by(&words, "").find(|c| {
+                c.kind != ClaimKind::Organisation
+                    && !c.owns(from_reg)
+                    && c.phrases
+                        .iter()
+                        .any(|p| !p.plain_word && names_only(&words, &p.words))
+            }) {
+                out.push(aimed(
+                    finding(
+                        "impersonation.signature",
+                        format!(
+                            "the message is signed as {}, but comes from {address}",
+                            claim.shown
+                        ),
+                        format!("\"{line}\""),
+                    ),
+                    claim_identity(claim),
+                ));
+                return;
+            }
             continue;
         }
-        let words = claim_words(line);
         let org = ids
             .claimed_by(&words, "")
             .find(|c| c.kind == ClaimKind::Organisation);
@@ -1416,6 +1446,122 @@ fn signature_claim(
             return;
         }
     }
+}
+
+/// The opening self-introduction ("This is the Microsoft 365 security
+/// team", "hier meldet sich Ihr IT-Service", "Ici le service informatique",
+/// "Le escribe el departamento ... de DHL Express") that presents the
+/// message as our IT, our organisation, a vendor, a brand or an authority,
+/// from an address that is not theirs. Our own mail (awareness notes
+/// quoting a phish, a colleague forwarding one), an enrolled vendor's
+/// authenticated mail, a well-known service's own authenticated mail and
+/// authenticated list mail claim nothing here; a claim already found in
+/// the display name or sign-off is not repeated.
+fn self_introduction(
+    ids: &Identities,
+    content: &MessageContent,
+    authenticated: bool,
+    out: &mut Vec<Finding>,
+) {
+    if out.iter().any(|f| {
+        matches!(
+            f.signal.as_str(),
+            "impersonation.display_name" | "impersonation.signature" | "impersonation.person"
+        )
+    }) {
+        return;
+    }
+    let Some(address) = content.from.as_ref().and_then(|m| m.address.as_deref()) else {
+        return;
+    };
+    let address = address.to_ascii_lowercase();
+    let from_reg = registrable(domain_of(&address));
+    let free_mail = Identities::is_free_mail(&from_reg);
+    if ids.org_domains.contains(&from_reg)
+        || (authenticated && ids.vendors_by_domain.contains_key(&from_reg))
+        || (authenticated && !free_mail && brand_owning(&from_reg).is_some())
+        || (authenticated && content.list.is_list())
+    {
+        return;
+    }
+    let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
+        return;
+    };
+    let head = &text[..floor_boundary(text, OPENING_WINDOW)];
+    let own = &head[..own_text_end(head)];
+    for span in introductions(own) {
+        let words = claim_words(&span);
+        let claim = ids
+            .claimed_by(&words, "")
+            .find(|c| {
+                (free_mail || !c.owns(&from_reg))
+                    && c.phrases.iter().any(|p| presents(&words, &p.words))
+            })
+            .map(|c| (c.shown.clone(), claim_identity(c)));
+        let claim = claim.or_else(|| {
+            Identities::claims_it_support(&span, false)
+                .filter(|_| presents(&words, &[]))
+                .map(|it| (it.to_owned(), "IT support (our IT)".to_owned()))
+        });
+        if let Some((shown, target)) = claim {
+            out.push(aimed(
+                finding(
+                    "impersonation.self_introduction",
+                    format!("the message introduces itself as {shown}, but comes from {address}"),
+                    format!("\"{span}\""),
+                ),
+                target,
+            ));
+            return;
+        }
+    }
+}
+
+/// A message that claims to be a well-known brand (display name, sign-off
+/// or self-introduction, from an address that is not the brand's) and
+/// links somewhere the brand does not own: the shape of brand phishing,
+/// whatever words the request is put in. The first such link is evidence.
+fn brand_claim_link(ids: &Identities, content: &MessageContent, out: &mut Vec<Finding>) {
+    let Some(target) = out
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.signal.as_str(),
+                "impersonation.display_name"
+                    | "impersonation.signature"
+                    | "impersonation.self_introduction"
+            )
+        })
+        .find_map(|f| f.target.clone().filter(|t| t.ends_with(" (brand)")))
+    else {
+        return;
+    };
+    let Some(claim) = ids
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Brand && claim_identity(c) == target)
+    else {
+        return;
+    };
+    let Some(link) = content
+        .link_domains
+        .iter()
+        .map(|d| registrable(&d.to_ascii_lowercase()))
+        .find(|d| !d.is_empty() && !claim.owns(d))
+    else {
+        return;
+    };
+    out.push(aimed(
+        finding(
+            "impersonation.brand_link",
+            format!(
+                "the message claims to be {} and links to {link}, which is not theirs",
+                claim.shown
+            ),
+            link.clone(),
+        ),
+        target,
+    ));
 }
 
 /// "Ann Lee via DocuSign" → ("Ann Lee", "DocuSign").

@@ -461,3 +461,126 @@ fn a_quoted_sign_off_is_not_the_writers() {
         verdict.findings
     );
 }
+
+#[test]
+fn a_self_introduction_claims_who_is_writing() {
+    // EN brand, DE our IT, FR our IT with our name, ES a parcel brand; each
+    // from an ordinary authenticated domain that is not the party's.
+    for (from, body) in [
+        (
+            "From: \"Notifications\" <alerts@fernhollow.example>",
+            "Hello,\r\n\r\nThis is the Microsoft 365 security team. Please sign in with your work account and re-register your MFA method at https://fernhollow.example/mfa today.",
+        ),
+        (
+            "From: \"Wartung\" <desk@kiesgrube-ost.example>",
+            "Guten Tag,\r\n\r\nhier meldet sich Ihr IT-Service. Bitte installieren Sie das Fernwartungsprogramm und teilen Sie uns die Sitzungs-ID mit.",
+        ),
+        (
+            "From: \"Support\" <contact@atelier-morel.example>",
+            "Bonjour,\r\n\r\nIci le service informatique de Brackwater. Merci de nous envoyer votre identifiant et votre mot de passe.",
+        ),
+        (
+            "From: \"Avisos\" <avisos@academia-sur.example>",
+            "Estimado cliente:\r\n\r\nLe escribe el departamento de atención al cliente de DHL Express. Su paquete está retenido: pague la tasa con su tarjeta en https://academia-sur.example/pago o será devuelto.",
+        ),
+    ] {
+        let verdict = judge(&format!("{from}\r\nSubject: notice"), body);
+        assert!(
+            signals(&verdict).contains(&"impersonation.self_introduction"),
+            "{from}: {:?}",
+            verdict.findings
+        );
+        if signals(&verdict).contains(&"request.any") {
+            assert_eq!(
+                verdict.verdict,
+                Action::Quarantine,
+                "{from}: {:?}",
+                verdict.reasons
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sign_off_of_a_brands_name_and_team_words() {
+    let verdict = judge(
+        "From: \"Document Center\" <noreply@lindqvist-bygg.example>\r\nSubject: review",
+        "A document was sent to you for signature. To view it, sign in with your email password at https://lindqvist-bygg.example/ds\r\n\r\nThank you,\r\nThe DocuSign Team",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    if signals(&verdict).contains(&"request.any") {
+        assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    }
+}
+
+#[test]
+fn honest_introductions_claim_nothing() {
+    // Our own colleague quoting a phish to warn everyone, and forwarding one.
+    for body in [
+        "Hi all,\r\n\r\nThis is a phish, do not click:\r\n\r\n> This is the Microsoft 365 security team. Please sign in and re-register your MFA.\r\n\r\nOswin",
+        "Looks like a phish, forwarding it.\r\n\r\n---------- Forwarded message ---------\r\nThis is the Microsoft 365 team. Confirm your password here.\r\n\r\nMicrosoft 365 Admin Center",
+    ] {
+        let verdict = judge(
+            "From: Oswin Thackeray <oswin.thackeray@brackwater.example>\r\nSubject: phish",
+            body,
+        );
+        assert!(
+            !signals(&verdict).contains(&"impersonation.self_introduction")
+                && !signals(&verdict).contains(&"impersonation.signature"),
+            "{:?}",
+            verdict.findings
+        );
+        assert!(
+            verdict.verdict < Action::Quarantine,
+            "{:?}",
+            verdict.reasons
+        );
+    }
+    // An enrolled vendor introducing itself, and a brand from its own domain.
+    for (from, body) in [
+        (
+            "From: Priscilla Ferreira-Holm <priscilla@tallyfox.example>",
+            "Hi,\r\n\r\nThis is the Tallyfox accounts team with your monthly statement. Nothing is needed from you.",
+        ),
+        (
+            "From: \"DocuSign\" <news@docusign.com>",
+            "Hello from the DocuSign team! Our new release brings faster signing.\r\n\r\nThe DocuSign Team",
+        ),
+        (
+            "From: \"Maren Fjell\" <maren@fjell-consulting.example>",
+            "Hi,\r\n\r\nI am writing about the Microsoft licence renewal we discussed. This is the quote.\r\n\r\nMaren",
+        ),
+    ] {
+        let verdict = judge(&format!("{from}\r\nSubject: hello"), body);
+        assert!(
+            !signals(&verdict).contains(&"impersonation.self_introduction")
+                && !signals(&verdict).contains(&"impersonation.signature"),
+            "{from}: {:?}",
+            verdict.findings
+        );
+    }
+}
+
+#[test]
+fn a_brand_claimed_with_a_link_elsewhere_is_quarantined() {
+    let verdict = judge(
+        "From: PayPal <service@quorn-notices.example>\r\nSubject: You received money",
+        "<p>Someone sent you money. <a href=\"https://quorn-notices.example/accept\">Accept payment</a></p>",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.brand_link"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    // The brand's own mail links to its own site and claims nothing.
+    let own = judge(
+        "From: PayPal <service@paypal.com>\r\nSubject: Your statement",
+        "Your monthly statement is ready at https://www.paypal.com/activity",
+    );
+    assert!(!signals(&own).contains(&"impersonation.brand_link"));
+}

@@ -135,7 +135,15 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ),
     (
         "impersonation.signature",
-        "the sign-off claims our IT or organisation from an address that is not ours, or a vendor, brand or IT from a free mailbox",
+        "the sign-off claims our IT or organisation from an address that is not ours, a vendor or brand by a line of its name and team words from an address that is not theirs, or a vendor, brand or IT from a free mailbox",
+    ),
+    (
+        "impersonation.self_introduction",
+        "the message's opening introduces it as our IT, our organisation, a vendor, a brand or an authority, from an address that is not theirs",
+    ),
+    (
+        "impersonation.brand_link",
+        "the message claims to be a well-known brand from an address that is not the brand's, and links to a domain the brand does not own",
     ),
     (
         "impersonation.staff_name",

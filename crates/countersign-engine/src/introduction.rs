@@ -1,0 +1,255 @@
+//! Where a message says who is writing, in its own words: the opening
+//! self-introduction ("This is the Microsoft 365 security team", "hier
+//! meldet sich Ihr IT-Service", "Ici le service informatique", "Le escribe
+//! el departamento de atención al cliente de ...") and a sign-off line that
+//! is nothing but a party's name with team words ("The DocuSign Team").
+//! Pure text work; `signals` decides whether the party named is the sender.
+
+/// Words that open a writer's introduction of themselves, lowercase, in
+/// English, German, French and Spanish. They count only at the start of a
+/// sentence or clause (after a greeting's comma, say).
+const CUES: &[&str] = &[
+    // English
+    "this is",
+    "we are",
+    "i am",
+    "i'm",
+    "writing from",
+    "we're writing from",
+    "message from",
+    "a message from",
+    "greetings from",
+    "hello from",
+    "on behalf of",
+    // German
+    "hier ist",
+    "hier spricht",
+    "hier meldet sich",
+    "hier schreibt",
+    "hier schreibt ihnen",
+    "es schreibt ihnen",
+    "wir sind",
+    "ich bin",
+    "im auftrag",
+    "im auftrag von",
+    "im namen",
+    "im namen von",
+    // French
+    "ici",
+    "c'est",
+    "nous sommes",
+    "je suis",
+    "de la part de",
+    "au nom de",
+    // Spanish
+    "le escribe",
+    "les escribe",
+    "te escribe",
+    "le escribimos desde",
+    "le contacta",
+    "le contactamos desde",
+    "le saluda",
+    "somos",
+    "soy",
+    "en nombre de",
+];
+
+/// Words that stand before a party's name without changing who it is:
+/// articles, possessives, "from".
+const FILLERS: &[&str] = &[
+    "the", "your", "our", "a", "an", "from", "ihr", "ihre", "euer", "unser", "unsere", "der",
+    "die", "das", "dem", "den", "des", "vom", "von", "le", "la", "les", "l", "votre", "notre",
+    "du", "de", "el", "los", "las", "su", "sus", "nuestro", "nuestra", "tu", "del", "desde",
+];
+
+/// Words naming a team or department: "the X team", "el departamento de X".
+const PARTY_WORDS: &[&str] = &[
+    "team",
+    "teams",
+    "department",
+    "dept",
+    "service",
+    "services",
+    "support",
+    "desk",
+    "helpdesk",
+    "servicedesk",
+    "security",
+    "billing",
+    "accounts",
+    "account",
+    "customer",
+    "customers",
+    "care",
+    "help",
+    "admin",
+    "administrator",
+    "administration",
+    "office",
+    "operations",
+    "it",
+    "edv",
+    "notifications",
+    "notification",
+    "alerts",
+    "abteilung",
+    "kundenservice",
+    "kundendienst",
+    "sicherheitsteam",
+    "equipe",
+    "departement",
+    "informatique",
+    "equipo",
+    "departamento",
+    "servicio",
+    "atencion",
+    "soporte",
+    "seguridad",
+    "express",
+    "center",
+    "centre",
+];
+
+/// Bytes of the message's own text searched for a self-introduction.
+pub(crate) const OPENING_WINDOW: usize = 800;
+
+/// Words at most in one introduction, from its cue to its sentence's end.
+const MAX_SPAN_WORDS: usize = 12;
+
+/// The self-introductions in `opening` (the start of the message's own
+/// text): for each cue at the start of a sentence or clause, the words
+/// after it up to the end of the sentence, when they present a party (a
+/// team or department word first, or any name: `presents` tells). Lines
+/// quoted with '>' are skipped.
+pub(crate) fn introductions(opening: &str) -> Vec<String> {
+    let text: String = opening
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace('\u{2019}', "'");
+    let mut found = Vec::new();
+    for clause in text.split(['.', '!', '?', ';', ':', ',', '\n']) {
+        let clause = clause.trim_start();
+        for cue in CUES {
+            let Some(rest) = clause.strip_prefix(cue) else {
+                continue;
+            };
+            if !rest.starts_with(' ') {
+                continue;
+            }
+            let span: Vec<&str> = rest.split_whitespace().take(MAX_SPAN_WORDS).collect();
+            if !span.is_empty() {
+                found.push(span.join(" "));
+            }
+        }
+        if found.len() >= 4 {
+            break;
+        }
+    }
+    found
+}
+
+/// Whether a span's words (folded, as `claim_words` gives them), past the
+/// fillers, open with `name` or with a team or department word: "the
+/// Microsoft 365 team", "ihr IT-Service der ...", "el departamento de
+/// atención al cliente de DHL".
+pub(crate) fn presents(words: &[String], name: &[String]) -> bool {
+    let start = words
+        .iter()
+        .position(|w| !FILLERS.contains(&w.as_str()))
+        .unwrap_or(words.len());
+    let rest = &words[start..];
+    (!name.is_empty() && rest.starts_with(name))
+        || rest
+            .first()
+            .is_some_and(|w| PARTY_WORDS.contains(&w.as_str()))
+}
+
+/// Whether a sign-off line is nothing but `name` with fillers, team words
+/// and numbers around it ("The DocuSign Team", "Microsoft 365 Security").
+pub(crate) fn names_only(words: &[String], name: &[String]) -> bool {
+    let n = name.len();
+    if n == 0 || n > words.len() {
+        return false;
+    }
+    (0..=words.len() - n).any(|at| {
+        words[at..at + n] == name[..]
+            && words
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k < at || k >= at + n)
+                .all(|(_, w)| {
+                    FILLERS.contains(&w.as_str())
+                        || PARTY_WORDS.contains(&w.as_str())
+                        || w.chars().all(|c| c.is_ascii_digit())
+                })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identities::claim_words;
+
+    #[test]
+    fn introductions_in_four_languages() {
+        let en = introductions("Hello,\n\nThis is the Microsoft 365 security team. We are moving");
+        assert!(
+            en.contains(&"the microsoft 365 security team".to_owned()),
+            "{en:?}"
+        );
+        let de = introductions("Guten Tag,\nhier meldet sich Ihr IT-Service der Klinik. Bei");
+        assert!(
+            de.contains(&"ihr it-service der klinik".to_owned()),
+            "{de:?}"
+        );
+        let fr = introductions("Bonjour,\n\nIci le service informatique de Acme. Suite");
+        assert!(
+            fr.contains(&"le service informatique de acme".to_owned()),
+            "{fr:?}"
+        );
+        let es = introductions("Estimado cliente:\n\nLe escribe el departamento de ventas.");
+        assert!(
+            es.contains(&"el departamento de ventas".to_owned()),
+            "{es:?}"
+        );
+    }
+
+    #[test]
+    fn cues_inside_a_sentence_and_quoted_lines_are_not_introductions() {
+        assert!(introductions("Please click ici to read. I think this is fine.").is_empty());
+        assert!(introductions("> This is the Microsoft 365 team.").is_empty());
+    }
+
+    #[test]
+    fn a_span_presents_a_party_by_name_or_team_word() {
+        let name = claim_words("Microsoft");
+        assert!(presents(&claim_words("the microsoft 365 team"), &name));
+        assert!(presents(&claim_words("ihr it-service"), &[]));
+        assert!(!presents(
+            &claim_words("writing about the microsoft licence"),
+            &name
+        ));
+        assert!(!presents(&claim_words("glad to hear from you"), &name));
+    }
+
+    #[test]
+    fn a_sign_off_names_only_the_party() {
+        let name = claim_words("DocuSign");
+        assert!(names_only(&claim_words("The DocuSign Team"), &name));
+        assert!(names_only(
+            &claim_words("Microsoft 365 Security"),
+            &claim_words("Microsoft")
+        ));
+        assert!(!names_only(
+            &claim_words("Sent with DocuSign eSignature"),
+            &name
+        ));
+        assert!(!names_only(
+            &claim_words("Ann Lee, DocuSign admin at Acme"),
+            &name
+        ));
+    }
+}
