@@ -1242,7 +1242,13 @@ impl<'a> Checker<'a> {
             }
             let pattern = m.pattern().as_usize();
             if pattern < keyword_count {
-                edges.push((s, e, !set.weak_keywords[pattern]));
+                let strong = !set.weak_keywords[pattern];
+                edges.push((s, e, strong));
+                // Its plural in English, French or Spanish (`envelopes`,
+                // `entregas`) is the same added word.
+                if e < n && text[e] == b's' && aligned(s, e + 1) {
+                    edges.push((s, e + 1, strong));
+                }
             } else {
                 let token = pattern - keyword_count;
                 brands.push((s, e, token));
@@ -1535,6 +1541,28 @@ mod tests {
 
     fn technique(candidate: &str) -> Option<Technique> {
         set().check(candidate).map(|f| f.technique)
+    }
+
+    #[test]
+    fn departments_and_plurals_are_added_words() {
+        let set = only(&["corvanta.example"]);
+        for candidate in [
+            "corvanta-finance.example",
+            "corvanta-rh.example",
+            "corvanta-empresas.example",
+            "corvanta-ext.example",
+            "corvanta-invoices.example",
+            "corvanta-entregas.example",
+        ] {
+            let finding = set.check(candidate);
+            assert_eq!(
+                finding.map(|f| f.technique),
+                Some(Technique::Combosquat),
+                "{candidate}"
+            );
+        }
+        // A word that is not an added word stays somebody else's name.
+        assert!(set.check("corvanta-golf.example").is_none());
     }
 
     #[test]
