@@ -143,6 +143,13 @@ fn message_defects(auth: &AuthReport, content: &MessageContent, out: &mut Vec<Fi
                 .join(", "),
         ));
     }
+    if let Some(reported) = &content.reported {
+        out.push(finding(
+            "content.reported_message",
+            "the writer reports a forwarded or attached message as suspicious; what it asks is not read as the writer's request",
+            format!("'{}'", reported.doubt),
+        ));
+    }
     if let Some(defect) = content.defects.first() {
         out.push(finding(
             "content.broken_mime",

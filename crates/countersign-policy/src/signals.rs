@@ -25,6 +25,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "the MIME structure could not be fully decoded",
     ),
     (
+        "content.reported_message",
+        "the writer forwards or attaches a message and calls it into doubt (a report of suspicious mail): what the reported message asks, its links and numbers are not read as the writer's",
+    ),
+    (
         "content.link_text_mismatch",
         "a link's visible text names another domain than its target",
     ),

@@ -19,6 +19,7 @@ use crate::extract::{
     url_hosts_in_text,
 };
 use crate::html;
+use crate::report;
 
 /// MIME nesting deeper than this is a work bound hit (see
 /// [`countersign_model::bounds`]).
@@ -135,6 +136,19 @@ pub struct MessageContent {
     /// The work bounds the message went past (MIME parts and nesting, links,
     /// link domains, Reply-To addresses): what lies past them was not read.
     pub work_bounds: Vec<BoundHit>,
+    /// A message forwarded or attached to be reported as suspicious (see
+    /// `report.rs`), kept apart from the writer's own words: what it asks
+    /// is not the writer's request, and its links and numbers are not his.
+    pub reported: Option<Reported>,
+}
+
+/// The reported message of a report, and why the message reads as one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reported {
+    /// The writer's words that call the reported message into doubt.
+    pub doubt: String,
+    /// The reported message's text, as it was set apart.
+    pub text: Vec<String>,
 }
 
 /// The first mailbox of a From header. A display name with an unquoted
@@ -205,8 +219,25 @@ impl MessageContent {
         // Attached messages are opened with a work list, not recursion, so
         // nesting depth cannot exhaust the stack.
         let mut work: Vec<(&Message<'_>, usize)> = vec![(&message, 0)];
+        // Whether attached messages are reported ones: decided from the
+        // outer message's words, which are all read before the first
+        // attached message is opened.
+        let mut attached_reported: Option<Option<&'static str>> = None;
         while let Some((msg, depth)) = work.pop() {
             mime_depth = mime_depth.max(deepest_part(msg));
+            if depth > 0 && attached_reported.is_none() {
+                let own: Vec<&str> = content
+                    .text_parts
+                    .iter()
+                    .chain(&content.html_parts)
+                    .map(String::as_str)
+                    .collect();
+                attached_reported = Some(report::reads_as_report(
+                    content.subject.as_deref(),
+                    &own.join("\n"),
+                ));
+            }
+            let reported_doubt = attached_reported.flatten().filter(|_| depth > 0);
             for (index, part) in msg.parts.iter().enumerate() {
                 parts_seen += 1;
                 if parts_seen > MAX_MIME_PARTS {
@@ -215,6 +246,23 @@ impl MessageContent {
                 }
                 content.check_part(index, part);
                 match &part.body {
+                    PartType::Text(text) | PartType::Html(text)
+                        if !is_attachment(part)
+                            && let Some(doubt) = reported_doubt =>
+                    {
+                        let text = match &part.body {
+                            PartType::Html(source) => html::strip(source, 0).text,
+                            _ => text.to_string(),
+                        };
+                        content
+                            .reported
+                            .get_or_insert_with(|| Reported {
+                                doubt: doubt.to_owned(),
+                                text: Vec::new(),
+                            })
+                            .text
+                            .push(text);
+                    }
                     PartType::Text(text) if !is_attachment(part) => {
                         content.text_parts.push(text.to_string());
                     }
@@ -251,6 +299,9 @@ impl MessageContent {
                     _ => content.push_attachment(part),
                 }
             }
+        }
+        if content.reported.is_none() {
+            content.set_apart_forwarded_report();
         }
         content.extract_indicators(&anchors, &mut links);
         content.work_bounds.extend(
@@ -453,6 +504,46 @@ impl MessageContent {
         } else if let Some(host) = url_host(trimmed) {
             links.add_host(host);
         }
+    }
+
+    /// A report forwarded inline: when the writer's words above a forward
+    /// separator doubt what follows, the rest of each part is set apart as
+    /// the reported message.
+    fn set_apart_forwarded_report(&mut self) {
+        let Some(first) = self.text_parts.first().or(self.html_parts.first()) else {
+            return;
+        };
+        let Some(at) = report::forward_start(first) else {
+            return;
+        };
+        let Some(doubt) = report::reads_as_report(self.subject.as_deref(), &first[..at]) else {
+            return;
+        };
+        let mut text = Vec::new();
+        for part in &mut self.text_parts {
+            if let Some(at) = report::forward_start(part) {
+                text.push(part.split_off(at));
+            }
+        }
+        // An HTML twin whose separator did not survive the stripping of
+        // its tags goes whole: its plain part keeps the writer's words.
+        let twins = !self.text_parts.is_empty();
+        let mut kept = Vec::new();
+        for mut part in std::mem::take(&mut self.html_parts) {
+            match report::forward_start(&part) {
+                Some(at) => {
+                    text.push(part.split_off(at));
+                    kept.push(part);
+                }
+                None if twins => text.push(part),
+                None => kept.push(part),
+            }
+        }
+        self.html_parts = kept;
+        self.reported = Some(Reported {
+            doubt: doubt.to_owned(),
+            text,
+        });
     }
 
     /// Links, email addresses and phone numbers of the text, and the link

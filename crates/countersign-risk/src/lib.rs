@@ -34,12 +34,13 @@ mod html;
 mod lexicon;
 mod normalize;
 mod recognise;
+mod report;
 mod rulebook;
 
 pub use category::RiskCategory;
 pub use content::{
     Attachment, LinkMismatch, ListHeaders, MAX_MESSAGE_DEPTH, MAX_MIME_DEPTH, Mailbox,
-    MessageContent,
+    MessageContent, Reported,
 };
 pub use error::RulebookError;
 pub use extract::MAX_ITEMS;
@@ -676,5 +677,43 @@ mod tests {
             ..MessageContent::default()
         };
         assert!(assess(&content, &rules).high_risk);
+    }
+
+    #[test]
+    fn a_reported_message_asks_nothing_of_the_reader() {
+        let rules = Rulebook::default_rules();
+        let forward = "\r\n\r\n---------- Forwarded message ---------\r\n\
+            From: IT Helpdesk <it@helpdesk-desk.example>\r\nSubject: Mailbox upgrade\r\n\r\n\
+            Please send us your password and read us the code from your authenticator app.\r\n";
+        let message = |own: &str| {
+            format!(
+                "From: Ann <ann@org.example>\r\nTo: desk@org.example\r\nSubject: Fw: mailbox\r\n\
+                 Content-Type: text/plain\r\n\r\n{own}{forward}"
+            )
+        };
+        // Doubted: the forward is set apart and read as nobody's request.
+        let report =
+            MessageContent::parse(message("Hi desk, this looks fake, I didn't click.").as_bytes());
+        assert!(report.reported.is_some());
+        assert!(!assess(&report, &rules).high_risk);
+        // Passed on without doubt ("see below"): read whole, as a fake
+        // thread must be.
+        let relay =
+            MessageContent::parse(message("Hi desk, please see below and handle it.").as_bytes());
+        assert!(relay.reported.is_none());
+        assert!(assess(&relay, &rules).high_risk);
+        // An attached message with a doubting note is set apart too.
+        let attached = "From: Ann <ann@org.example>\r\nTo: desk@org.example\r\n\
+            Subject: Phishing report\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+            Content-Type: text/plain\r\n\r\nLooks suspicious to me.\r\n--b\r\n\
+            Content-Type: message/rfc822\r\n\r\nFrom: x@y.example\r\nSubject: quota\r\n\r\n\
+            Please send us your password to keep your mailbox.\r\n--b--\r\n";
+        let content = MessageContent::parse(attached.as_bytes());
+        assert_eq!(
+            content.reported.as_ref().map(|r| r.doubt.as_str()),
+            Some("suspic")
+        );
+        assert!(!assess(&content, &rules).high_risk);
     }
 }

@@ -1,0 +1,227 @@
+//! Reports of suspicious mail: an employee forwards or attaches a message
+//! and asks whether it is genuine ("is this legit? I didn't click").
+//!
+//! What the reported message asks ("read me the code", "pay to the new
+//! account") is evidence, not the reporter's request: read as the writer's
+//! own words it would hold or quarantine the very report that protects the
+//! organisation. [`split`] tells a report by two things together: a
+//! forwarded or attached message, and the writer's own words (or subject)
+//! calling it into doubt in one of the four languages. Only then is the
+//! reported text set apart; a forward without doubt is read whole, as a
+//! fake "see below" chain must be.
+
+use crate::normalize::{fold, is_word_char};
+
+/// Where a forwarded or quoted message starts in a text part, by the
+/// separators mail clients write (English, German, French, Spanish).
+/// Matched case-insensitively on the raw text; returns the byte offset of
+/// the start of the separator's line.
+pub(crate) fn forward_start(text: &str) -> Option<usize> {
+    const MARKERS: &[&str] = &[
+        "forwarded message",
+        "begin forwarded message",
+        "original message",
+        "weitergeleitete nachricht",
+        "ursprüngliche nachricht",
+        "ursprungliche nachricht",
+        "message transféré",
+        "message transfere",
+        "message d'origine",
+        "mensaje reenviado",
+        "mensaje original",
+    ];
+    // Case-insensitive ASCII search; the markers' non-ASCII letters are
+    // matched as written (clients write them lowercase).
+    let lower = text.to_ascii_lowercase();
+    let at = MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .chain(reply_header_block(&lower))
+        .min()?;
+    Some(lower[..at].rfind('\n').map_or(0, |n| n + 1))
+}
+
+/// The start of an inline header block a client writes above a forwarded
+/// or quoted message: a line starting `From:`/`Von:`/`De :`/`De:`
+/// followed within three lines by a `Subject:`/`Betreff:`/`Objet :`/
+/// `Asunto:` line.
+fn reply_header_block(lower: &str) -> Option<usize> {
+    const FROM: &[&str] = &["from:", "von:", "de :", "de:"];
+    const SUBJECT: &[&str] = &["subject:", "betreff:", "objet :", "objet:", "asunto:"];
+    let mut offset = 0;
+    let lines: Vec<(usize, &str)> = lower
+        .split('\n')
+        .map(|l| {
+            let start = offset;
+            offset += l.len() + 1;
+            (start, l.trim_start_matches(['>', ' ', '*', '\t']))
+        })
+        .collect();
+    lines.iter().enumerate().find_map(|(i, (start, line))| {
+        if !FROM.iter().any(|f| line.starts_with(f)) {
+            return None;
+        }
+        lines[i + 1..]
+            .iter()
+            .take(4)
+            .any(|(_, l)| SUBJECT.iter().any(|s| l.starts_with(s)))
+            .then_some(*start)
+    })
+}
+
+/// Words (folded: lowercase, accents removed) by which a writer doubts a
+/// message or says he did not fall for it. Each matches at a word start,
+/// so a stem covers its inflections (`suspic` for suspicious, suspicion).
+const DOUBT: &[&str] = &[
+    // English.
+    "phish",
+    "suspic",
+    "scam",
+    "spam",
+    "fake",
+    "fraudul",
+    "is this legit",
+    "is it legit",
+    "legit?",
+    "is this genuine",
+    "genuine?",
+    "is this real",
+    "is this ours",
+    "is this normal",
+    "is this safe",
+    "looks odd",
+    "looks weird",
+    "looks strange",
+    "didn't click",
+    "did not click",
+    "didnt click",
+    "haven't clicked",
+    "have not clicked",
+    "didn't reply",
+    "did not reply",
+    "didn't call",
+    "did not call",
+    "hung up",
+    // German.
+    "verdacht",
+    "verdachtig",
+    "betrug",
+    "gefalscht",
+    "falschung",
+    "komisch",
+    "seltsam",
+    "merkwurdig",
+    "ist das echt",
+    "ist das normal",
+    "ist das von uns",
+    "nicht angeklickt",
+    "nichts angeklickt",
+    "nicht geklickt",
+    "nicht zuruckgerufen",
+    "nicht angerufen",
+    "aufgelegt",
+    // French.
+    "hameconn",
+    "suspect",
+    "arnaque",
+    "frauduleu",
+    "escroquer",
+    "bizarre",
+    "louche",
+    "est-ce normal",
+    "est ce normal",
+    "c'est normal",
+    "est-ce vrai",
+    "est-ce legitime",
+    "pas clique",
+    "rien clique",
+    "pas appele",
+    "pas rappele",
+    // Spanish.
+    "sospech",
+    "estafa",
+    "fraude",
+    "extrano",
+    "es normal",
+    "es real",
+    "es legitim",
+    "esto es nuestro",
+    "es nuestro",
+    "no he hecho clic",
+    "no he pulsado",
+    "no he llamado",
+    "no he respondido",
+    "colgue",
+];
+
+/// The doubt the writer expresses in `text`, if any: the matched words.
+pub(crate) fn doubt(text: &str) -> Option<&'static str> {
+    let folded = fold(text);
+    DOUBT.iter().copied().find(|cue| {
+        folded
+            .match_indices(cue)
+            .any(|(at, _)| !folded[..at].chars().next_back().is_some_and(is_word_char))
+    })
+}
+
+/// The longest a report's own words run: a reporter writes a few lines
+/// above the forward; a long letter is a message of its own.
+pub(crate) const MAX_REPORT_WORDS: usize = 150;
+
+/// Whether `own` (the writer's words above a forward or beside an attached
+/// message) with `subject` reads as a report: short, and doubting.
+pub(crate) fn reads_as_report(subject: Option<&str>, own: &str) -> Option<&'static str> {
+    if own.split_whitespace().count() > MAX_REPORT_WORDS {
+        return None;
+    }
+    doubt(own).or_else(|| subject.and_then(doubt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_separators_in_four_languages() {
+        let text = "Hi,\nlooks fake.\n\n---------- Forwarded message ---------\nFrom: x\n";
+        assert_eq!(forward_start(text), Some(text.find("----------").unwrap()));
+        let de = "Hallo\n\n-------- Weitergeleitete Nachricht --------\nVon: a\n";
+        assert!(forward_start(de).is_some());
+        let es = "Hola\n\n---- Mensaje reenviado ----\nDe: a\nAsunto: b\n";
+        assert!(forward_start(es).is_some());
+        let block =
+            "Please check.\n\nFrom: Billing <b@x.example>\nSent: Monday\nSubject: Invoice\n\nPay";
+        assert_eq!(forward_start(block), Some(block.find("From:").unwrap()));
+        assert_eq!(
+            forward_start("From: the desk, nothing forwarded here."),
+            None
+        );
+    }
+
+    #[test]
+    fn doubt_at_word_starts_only() {
+        assert_eq!(
+            doubt("Is this legit? I didn't click."),
+            Some("is this legit")
+        );
+        assert_eq!(
+            doubt("Das sieht komisch aus, bitte prüfen"),
+            Some("komisch")
+        );
+        assert_eq!(doubt("¿Es normal? No he llamado."), Some("es normal"));
+        assert_eq!(doubt("Je n'ai rien cliqué, c'est louche"), Some("louche"));
+        // Inside another word it is no cue.
+        assert_eq!(doubt("the prospam quarterly"), None);
+        assert_eq!(doubt("please see the figures below"), None);
+    }
+
+    #[test]
+    fn long_letters_are_not_reports() {
+        let long = "word ".repeat(MAX_REPORT_WORDS + 1) + "suspicious";
+        assert_eq!(reads_as_report(None, &long), None);
+        assert_eq!(
+            reads_as_report(Some("Fw: suspicious?"), "see below"),
+            Some("suspic")
+        );
+    }
+}
