@@ -484,6 +484,19 @@ impl Lexicon {
                 }
             }
             ES if word.len() >= 5 => {
+                // Folding took the accent the stemmer needs to see a verb
+                // ending ("enviáis", "podría", "envió"): put it back.
+                for (folded, accented) in ACCENTED_SPANISH_ENDINGS {
+                    if let Some(base) = word.strip_suffix(folded)
+                        && base.len() >= 3
+                    {
+                        let accented = format!("{base}{accented}");
+                        let stem = self.stemmers[lang].stem(&accented);
+                        if let Some(e) = self.words[lang].get(stem.as_ref()) {
+                            return *e;
+                        }
+                    }
+                }
                 // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo".
                 for clitic in [
                     "noslo", "melo", "selo", "nos", "les", "me", "le", "lo", "la",
@@ -511,6 +524,19 @@ impl Lexicon {
         Entry::default()
     }
 }
+
+/// Spanish verb endings as folding leaves them, with the accent Snowball's
+/// Spanish stemmer knows them by; longest first.
+const ACCENTED_SPANISH_ENDINGS: &[(&str, &str)] = &[
+    ("iamos", "íamos"),
+    ("iais", "íais"),
+    ("ais", "áis"),
+    ("eis", "éis"),
+    ("ias", "ías"),
+    ("ian", "ían"),
+    ("ia", "ía"),
+    ("io", "ió"),
+];
 
 /// The classes of verbs.
 fn verb_classes() -> Classes {
@@ -672,6 +698,10 @@ mod tests {
         assert!(has(FR, "envoyez", C::V_GIVE));
         assert!(has(ES, "envienos", C::V_GIVE));
         assert!(has(ES, "facilitenos", C::V_GIVE));
+        // Accents folding took away: "enviáis", "mandaríais", "envió".
+        assert!(has(ES, "enviais", C::V_GIVE));
+        assert!(has(ES, "mandariais", C::V_GIVE));
+        assert!(has(ES, "envio", C::V_GIVE));
         assert!(!has(EN, "sender", C::V_GIVE));
         assert_eq!(lex.lookup(EN, "zebra"), Entry::default());
     }
