@@ -277,6 +277,34 @@ mod tests {
     }
 
     #[test]
+    fn bait_and_request_from_a_stranger_is_quarantined() {
+        let policy = Policy::default_policy();
+        let bait = [
+            finding("lure.reward_lure", "you have won"),
+            finding("lure.any", ""),
+            finding("request.credential_reset", "sign in to claim"),
+            finding("request.any", ""),
+        ];
+        assert_eq!(policy.decide(&bait).verdict, Action::Quarantine);
+        // From our own people or an approved vendor contact, a callback can
+        // settle it: held.
+        for known in ["sender.internal", "sender.vendor_contact"] {
+            let mut findings = bait.to_vec();
+            findings.push(finding(known, ""));
+            assert_eq!(policy.decide(&findings).verdict, Action::Hold, "{known}");
+        }
+        // A vendor's security advisory ("urgent patch, please upgrade") is
+        // no bait of a stranger's.
+        let advisory = [
+            finding("lure.urgent_patch", "critical security update"),
+            finding("lure.any", ""),
+            finding("request.software_install", "please upgrade"),
+            finding("request.any", ""),
+        ];
+        assert_eq!(policy.decide(&advisory).verdict, Action::Hold);
+    }
+
+    #[test]
     fn nothing_fires_on_nothing() {
         let decision = Policy::default_policy().decide(&[]);
         assert_eq!(decision.verdict, Action::Deliver);
