@@ -1560,7 +1560,20 @@ impl<'a> Reader<'a> {
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
                 own = None;
             }
-            let next_back = if free { back_from } else { clause.toks.end };
+            // The writer saying what he cannot do ("no puedo entrar, la
+            // contraseña ha caducado") states his problem, not a negated
+            // request: what he names there is what "me la podéis resetear"
+            // refers to.
+            let inability = negated
+                && !hypothetical
+                && !reported
+                && all & (C::V_CONNECT.bit() | C::PROBLEM.bit()) != 0
+                && all & C::ADDRESSEE.bit() == 0;
+            let next_back = if free || inability {
+                back_from
+            } else {
+                clause.toks.end
+            };
             let from_list =
                 own.is_none() && carried.is_some_and(|(_, _, left, _, _)| left > 0 && free);
             let act = own.or_else(|| {
@@ -2857,6 +2870,21 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn the_writers_problem_is_what_a_later_pronoun_names() {
+        assert!(
+            read(
+                "No puedo entrar en el correo, la contraseña ha caducado. ¿Me la podéis resetear?"
+            )
+            .contains(&RiskCategory::CredentialReset)
+        );
+        // A negated ask is still no antecedent.
+        assert_eq!(
+            read("We will never ask for your password. Please keep it safe."),
+            vec![]
+        );
     }
 
     #[test]
