@@ -109,7 +109,72 @@ pub(crate) fn collect(
     brand_claim_link(ids, content, &mut out);
     requests(risk, &mut out);
     callback_brand(ids, content, risk, &mut out);
+    delivery_report(content, risk, mail_from.is_empty(), &mut out);
     out
+}
+
+/// A delivery status notification (a bounce): null envelope sender, written
+/// by a mail system (`Auto-Submitted`, a `message/delivery-status` part, or
+/// the mailer-daemon's address), with no link, request, lure or file of its
+/// own. Many mail systems neither sign nor publish SPF for their bounces, so
+/// genuine ones fail DMARC; one that links or asks for something is not
+/// this signal, whatever it looks like.
+fn delivery_report(
+    content: &MessageContent,
+    risk: &RiskAssessment,
+    null_sender: bool,
+    out: &mut Vec<Finding>,
+) {
+    if !null_sender {
+        return;
+    }
+    let from = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let local = from.rsplit_once('@').map_or("", |(l, _)| l);
+    let daemon = matches!(local, "mailer-daemon" | "postmaster");
+    let auto = content
+        .list
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
+    let report_part = content
+        .attachments
+        .iter()
+        .any(|a| a.content_type == "message/delivery-status");
+    // What a report may carry besides its text: the status and the
+    // returned message or its headers.
+    let only_returned = content.attachments.iter().all(|a| {
+        matches!(
+            a.content_type.as_str(),
+            "message/delivery-status"
+                | "message/global-delivery-status"
+                | "message/rfc822"
+                | "message/global"
+                | "text/rfc822-headers"
+                | "message/global-headers"
+        )
+    });
+    if !(daemon || auto || report_part)
+        || !content.link_domains.is_empty()
+        || !only_returned
+        || risk.high_risk
+        || !risk.lures.is_empty()
+    {
+        return;
+    }
+    out.push(finding(
+        "message.delivery_report",
+        "a delivery report from a mail system: null sender, no link, no request, no file",
+        if from.is_empty() {
+            "<>".to_owned()
+        } else {
+            from
+        },
+    ));
 }
 
 fn message_defects(auth: &AuthReport, content: &MessageContent, out: &mut Vec<Finding>) {

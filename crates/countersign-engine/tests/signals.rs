@@ -169,6 +169,37 @@ fn spoofed_protected_domain_is_quarantined() {
     assert!(targets(&verdict).contains(&"Acme (organisation)"));
 }
 
+#[test]
+fn an_unsigned_bounce_that_links_nowhere_is_only_flagged() {
+    let bounce = |body: &str| {
+        format!(
+            "From: MAILER-DAEMON@acme.example\r\nTo: desk@acme.example\r\n\
+             Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n\r\n{body}\r\n"
+        )
+        .into_bytes()
+    };
+    let plain =
+        bounce("Your message to old@acme.example could not be delivered: user unknown (5.1.1).");
+    let verdict = engine()
+        .evaluate(&plain, &auth("acme.example", false), "")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Flag);
+    assert!(signals(&verdict).contains(&"message.delivery_report"));
+    // A "bounce" with a link to follow is no delivery report.
+    let lure = bounce(
+        "3 messages to you were held. Release them at https://mail-release.example/login today.",
+    );
+    let verdict = engine()
+        .evaluate(&lure, &auth("acme.example", false), "")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+    // Nor is one with an envelope sender.
+    let verdict = engine()
+        .evaluate(&plain, &auth("acme.example", false), "it@acme.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Quarantine);
+}
+
 /// The identities the findings say were imitated.
 fn targets(verdict: &countersign_model::verdict::Verdict) -> Vec<&str> {
     verdict
