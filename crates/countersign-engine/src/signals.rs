@@ -894,6 +894,16 @@ fn internal_sender(
         .chain(&content.text_parts)
         .chain(&content.html_parts)
         .map(String::as_str);
+    // Someone who tells of a caller claiming IT and disbelieves him ("said he
+    // was from IT and wanted my code; I hung up") reports, not relays.
+    let texts: Vec<&str> = texts.collect();
+    if content.reported.is_some()
+        || texts
+            .iter()
+            .any(|t| countersign_risk::disbelief(t).is_some())
+    {
+        return;
+    }
     // IT staff by first name ("Sam asked me to...") count as IT.
     if let Some(evidence) = relays_for_it(texts, &ids.people.it_given_names) {
         out.push(finding(

@@ -375,6 +375,12 @@ fn a_colleague_relaying_for_it() {
         "IT asked me to remind you: never share the code you receive.",
     );
     assert!(!signals(&verdict).contains(&"impersonation.relays_it"));
+    // Telling of a caller who claimed IT, and not believing him, is a report.
+    let verdict = judge(
+        "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: odd call",
+        "Someone rang saying he was from IT and needed the code from my phone. I hung up.",
+    );
+    assert!(!signals(&verdict).contains(&"impersonation.relays_it"));
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub use content::{
 };
 pub use error::RulebookError;
 pub use extract::MAX_ITEMS;
+pub use report::disbelief;
 pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
 use std::ops::Range;

@@ -69,17 +69,15 @@ fn reply_header_block(lower: &str) -> Option<usize> {
     })
 }
 
-/// Words (folded: lowercase, accents removed) by which a writer doubts a
-/// message or says he did not fall for it. Each matches at a word start,
-/// so a stem covers its inflections (`suspic` for suspicious, suspicion).
-const DOUBT: &[&str] = &[
+/// Words (folded: lowercase, accents removed) by which a writer disbelieves
+/// a message or says he did not fall for it. Each matches at a word start,
+/// so a stem covers its inflections (`phish` for phishing, phished).
+const DISBELIEF: &[&str] = &[
     // English.
     "phish",
-    "suspic",
     "scam",
     "spam",
     "fake",
-    "fraudul",
     "is this legit",
     "is it legit",
     "legit?",
@@ -103,9 +101,6 @@ const DOUBT: &[&str] = &[
     "did not call",
     "hung up",
     // German.
-    "verdacht",
-    "verdachtig",
-    "betrug",
     "gefalscht",
     "falschung",
     "komisch",
@@ -122,10 +117,7 @@ const DOUBT: &[&str] = &[
     "aufgelegt",
     // French.
     "hameconn",
-    "suspect",
     "arnaque",
-    "frauduleu",
-    "escroquer",
     "bizarre",
     "louche",
     "est-ce normal",
@@ -138,9 +130,7 @@ const DOUBT: &[&str] = &[
     "pas appele",
     "pas rappele",
     // Spanish.
-    "sospech",
     "estafa",
-    "fraude",
     "extrano",
     "es normal",
     "es real",
@@ -154,10 +144,39 @@ const DOUBT: &[&str] = &[
     "colgue",
 ];
 
-/// The doubt the writer expresses in `text`, if any: the matched words.
+/// Words of suspicion: a reporter's too, but also a scare's ("suspicious
+/// activity on your account"), so they make a report only beside a
+/// forwarded or attached message.
+const SUSPICION: &[&str] = &[
+    "suspic",
+    "fraudul",
+    "verdacht",
+    "verdachtig",
+    "betrug",
+    "suspect",
+    "frauduleu",
+    "escroquer",
+    "sospech",
+    "fraude",
+];
+
+/// The doubt the writer expresses in `text`, if any: the matched words
+/// ("looks suspicious", "fake", "¿es normal?", "nicht angeklickt").
 pub(crate) fn doubt(text: &str) -> Option<&'static str> {
+    disbelief(text).or_else(|| first_cue(SUSPICION, text))
+}
+
+/// The writer's disbelief in `text`, if any: that something is fake, a
+/// scam or odd, or that he did not click, call back or answer ("I hung
+/// up"). Unlike suspicion, no scare says this to its reader.
+pub fn disbelief(text: &str) -> Option<&'static str> {
+    first_cue(DISBELIEF, text)
+}
+
+/// The first of `cues` that starts a word of `text`, folded.
+fn first_cue(cues: &[&'static str], text: &str) -> Option<&'static str> {
     let folded = fold(text);
-    DOUBT.iter().copied().find(|cue| {
+    cues.iter().copied().find(|cue| {
         folded
             .match_indices(cue)
             .any(|(at, _)| !folded[..at].chars().next_back().is_some_and(is_word_char))
