@@ -305,6 +305,24 @@ mod tests {
     }
 
     #[test]
+    fn a_number_to_call_from_a_stranger_is_quarantined() {
+        let policy = Policy::default_policy();
+        let bait = [
+            finding("lure.callback_bait", "call +1 555 0100 to cancel"),
+            finding("lure.any", ""),
+        ];
+        assert_eq!(policy.decide(&bait).verdict, Action::Quarantine);
+        // From a vendor's own domain, though not an approved contact: held
+        // for a callback on the directory's number.
+        let mut vendor = bait.to_vec();
+        vendor.push(finding(
+            "sender.vendor_unapproved_contact",
+            "billing@vendor.example",
+        ));
+        assert_eq!(policy.decide(&vendor).verdict, Action::Hold);
+    }
+
+    #[test]
     fn nothing_fires_on_nothing() {
         let decision = Policy::default_policy().decide(&[]);
         assert_eq!(decision.verdict, Action::Deliver);
