@@ -2,7 +2,7 @@
 //! had not read the code, see each set's README.md) as regression tests.
 //! Their first-sight scores are recorded in the issues' notes; here they
 //! only guard against going backwards: each floor is the score when the set
-//! was added, less one point. `eval/score_fresh.py` prints the full tables.
+//! was added or last raised, less one point. `eval/score_fresh.py` prints the full tables.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -102,22 +102,22 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 89.9, 89.6, 0);
+    at_least("set-a", 91.7, 90.1, 0);
 }
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 92.2, 94.9, 1);
+    at_least("set-b", 93.1, 96.5, 1);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 81.8, 87.9, 3);
+    at_least("set-c", 83.8, 87.9, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 84.8, 94.2, 0);
+    at_least("set-d", 85.2, 94.9, 0);
 }
 
 #[test]
@@ -127,10 +127,30 @@ fn set_e_hospital_help_desk() {
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 80.0, 86.4, 1);
+    at_least("set-f", 82.3, 86.4, 0);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 80.2, 89.7, 5);
+    at_least("set-g", 82.5, 89.7, 3);
+}
+
+#[test]
+fn set_h_insurance_group_help_desk() {
+    at_least("set-h", 88.5, 87.9, 0);
+}
+
+#[test]
+fn set_i_retailer_help_desk() {
+    at_least("set-i", 86.4, 90.4, 0);
+}
+
+#[test]
+fn set_j_utility_help_desk() {
+    at_least("set-j", 84.2, 85.5, 0);
+}
+
+#[test]
+fn set_k_law_firm_help_desk() {
+    at_least("set-k", 83.6, 88.1, 0);
 }
