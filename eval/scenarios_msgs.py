@@ -1664,11 +1664,11 @@ El equipo de NubePlus
            """Congratulations! You have won our Winterfest raffle. Claim your prize
 before Friday or it will be given to another participant.
 """)
-    s.send("lure-callback-bait", cat, "hold", "callback bait: subscription renewal notice with a phone number to call (issue 10: a callback lure from outside the verified channels is held for a callback to the directory number, not only flagged)", "en",
+    s.send("lure-callback-bait", cat, "quarantine", "callback bait: subscription renewal notice with a phone number to call, from a sender the directory does not know (issue 10: never only flagged; quarantined, since a held message still shows the number)", "en",
            ("CloudVault Billing", "billing@cloudvault-storage.test"), "Your subscription renews tomorrow",
            """Your CloudVault subscription renews tomorrow for £399.99. If you did not
 authorise this, call us on +44 20 7946 0999 to cancel.
-""", controls=["callback"])
+""", controls=[])
     s.send("lure-tech-support-fr", cat, "flag", "French fake tech-support lure without a concrete ask", "fr",
            ("Assistance PC", "contact@pcfix-experts.test"), "Votre ordinateur est lent ?",
            """Bonjour,
