@@ -1939,6 +1939,24 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+        } else if let Some((vb, ob)) = v
+            .pair(C::OFFER, C::O_ACCESS)
+            .filter(|_| aimed && device_access.is_none())
+            .filter(|&(vb, _)| {
+                v.near(vb, C::BENEFICIARY, 3, 0)
+                    .or_else(|| v.near(vb, C::WRITER_SUBJECT, 3, 0))
+                    .is_some()
+            })
+        {
+            // "Could she get the same access as Conor", "¿puede tener acceso
+            // al grupo?": asked that someone receive access.
+            say(
+                self,
+                RiskCategory::AccessGrant,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
         } else if let Some(ob) = needed(C::O_ACCESS, 12)
             .filter(|_| need)
             .or_else(|| v.first(C::O_ACCESS).filter(|_| object_only))
@@ -2870,6 +2888,21 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn asked_that_someone_receive_access() {
+        assert_eq!(
+            read(
+                "Could she please get the same access as Conor: the Underwriting group and the read role?"
+            ),
+            vec![RiskCategory::AccessGrant]
+        );
+        // Told that one will get access: no ask.
+        assert_eq!(
+            read("You will get access to the new portal on Monday."),
+            vec![]
+        );
     }
 
     #[test]
