@@ -1299,6 +1299,27 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "question to the reader"));
             }
         }
+        // Spanish asks a familiar reader in the present: "¿me lo
+        // desbloqueas?", "nos mandáis la lista": the clitic "me" or "nos"
+        // (and a pronoun) just before a verb of the second person.
+        if lang == ES {
+            for i in v.idx().filter(|&i| is_verb(toks[i].cls)) {
+                let word = self.word(i);
+                let second_person = word.len() > 4
+                    && ["as", "es", "ais", "eis", "is"]
+                        .iter()
+                        .any(|e| word.ends_with(e));
+                // The clitic, not the subject "nosotros": "nos lo mandas".
+                let clitic = |j: usize| matches!(self.word(j), "me" | "nos");
+                let before = |back: usize| i.checked_sub(back).filter(|&j| j >= v.range.start);
+                let asked = before(1).is_some_and(clitic)
+                    || before(1).is_some_and(|j| toks[j].cls & C::PRONOUN.bit() != 0)
+                        && before(2).is_some_and(clitic);
+                if second_person && asked {
+                    return Some((Act { at: i }, "question to the reader"));
+                }
+            }
+        }
         // The writer's need: "I need", "our consultant needs", "wir benötigen",
         // "j'ai besoin", "necesito".
         for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
@@ -2888,6 +2909,20 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn spanish_asks_a_familiar_reader_in_the_present() {
+        assert!(
+            read("Me he bloqueado el usuario del portal. ¿Me lo desbloqueas y me mandas una contraseña temporal?")
+                .contains(&RiskCategory::CredentialReset)
+        );
+        // The writer's own doings are no ask.
+        assert_eq!(read("Me alegra que lo menciones."), vec![]);
+        assert_eq!(
+            read("Nosotros usamos copias inmutables en el proveedor de backup."),
+            vec![]
+        );
     }
 
     #[test]
