@@ -1326,9 +1326,17 @@ impl<'a> Reader<'a> {
             let word = self.word(i);
             let first_person_es = self.langs.contains(&ES)
                 && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
+            // "Brauche für die Aushilfe ...": German drops the "ich" too, when
+            // the verb opens the clause ("wer ... möchte" is someone else).
+            let first_person_de = lang == DE
+                && word.ends_with('e')
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
                 || first_person_es
+                || first_person_de
                 || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
             {
                 return Some((Act { at: i }, "the writer's need"));
@@ -2921,6 +2929,20 @@ mod tests {
         assert_eq!(read("Me alegra que lo menciones."), vec![]);
         assert_eq!(
             read("Nosotros usamos copias inmutables en el proveedor de backup."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_need_without_its_subject() {
+        // German drops the "ich" of a need that opens its clause.
+        assert_eq!(
+            read("Hi, brauche für die neue Kollegin Zugriff auf die Gruppe Einkauf."),
+            vec![RiskCategory::AccessGrant]
+        );
+        // "Whoever wants to change his password ...": someone else's wish.
+        assert_eq!(
+            read("Wer sein Passwort ändern möchte, macht das im Self-Service-Portal."),
             vec![]
         );
     }
