@@ -269,6 +269,19 @@ pub const KEYWORDS: &[&str] = &[
     "paquetes",
     "seguimiento",
     "aduana",
+    // Rewards and surveys: the prize that asks for a sign-in.
+    "reward",
+    "bonus",
+    "gift",
+    "prize",
+    "promo",
+    "offer",
+    "loyalty",
+    "cashback",
+    "survey",
+    // E-signature: what a signing service sends.
+    "envelope",
+    "signature",
     // Jobs and recruiting: job-offer lures.
     "careers",
     "career",

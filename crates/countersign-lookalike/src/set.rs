@@ -81,6 +81,23 @@ struct Entry {
     brand: Option<usize>,
     /// The first word of a multi-word name, folded (see [`TokenKind::Part`]).
     first_word: Option<String>,
+    /// The other words of its owner's name ("Nordhafen Logistik & Zoll":
+    /// `logistik`, `zoll`), folded: added to its label, they still name it.
+    name_words: Vec<String>,
+}
+
+/// The words of an owner's name (before its parenthesised role), folded,
+/// of four letters or more, less `label`'s own.
+fn name_words(owner: &str, label: &str) -> Vec<String> {
+    let name = owner.rsplit_once(" (").map_or(owner, |(name, _)| name);
+    let mut words: Vec<String> = unicode::fold(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4 && !label.contains(*w))
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 impl Entry {
@@ -156,6 +173,7 @@ impl ProtectedSetBuilder {
             },
             chars: label.chars().collect(),
             first_word: label.split_once('-').map(|(first, _)| first.to_owned()),
+            name_words: name_words(owner, &label),
             raw_label,
             label,
             brand: None,
@@ -220,6 +238,7 @@ impl ProtectedSetBuilder {
             owner: owner.to_owned(),
             kind: EntryKind::Brand,
             chars: token.chars().collect(),
+            name_words: name_words(owner, &token),
             raw_label: token.clone(),
             label: token,
             brand: None,
@@ -1055,7 +1074,15 @@ impl<'a> Checker<'a> {
             // Most occurrences of a token are inside longer words with
             // nothing around them that makes a combosquat: only a hosted
             // site's name is read further.
-            if !(hit.composed || (site && hit.prefix.is_empty())) {
+            // A name set off by hyphens may be spelled out with words of its
+            // owner's name (`acme-logistik` for "Acme Logistik").
+            let spelled_out = !hit.composed
+                && !site
+                && !in_subdomain
+                && (hit.prefix.is_empty() || hit.prefix.ends_with('-'))
+                && (hit.suffix.is_empty() || hit.suffix.starts_with('-'))
+                && !(hit.prefix.is_empty() && hit.suffix.is_empty());
+            if !(hit.composed || (site && hit.prefix.is_empty()) || spelled_out) {
                 continue;
             }
             for (id, kind, text) in &token.ids {
@@ -1071,6 +1098,20 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let word_brand = !whole && keywords::is_english_word(text);
+                if spelled_out && named_by_own_words(entry, &hit) {
+                    out.push(RawFinding {
+                        entry: id,
+                        rank: RANK_COMBOSQUAT,
+                        technique: Technique::Combosquat,
+                        evidence: format!(
+                            "brand '{text}' ({}) with words of its owner's own name {} in {}",
+                            entry.target,
+                            describe_added(&hit.prefix, &hit.suffix),
+                            self.registrable_display()
+                        ),
+                    });
+                    continue;
+                }
                 if !hit.composed {
                     // A distinctive brand opening a site name on a hosting
                     // platform, whatever follows (`<brand>bis.weebly.com`):
@@ -1428,6 +1469,25 @@ struct TokenHit {
     strong: bool,
 }
 
+/// Whether the words around `hit`, each set off by a hyphen, are all words
+/// of the entry's owner's name ("nordhafen-logistik" for "Nordhafen Logistik
+/// & Zoll"): the name spelled out, not somebody else's.
+fn named_by_own_words(entry: &Entry, hit: &TokenHit) -> bool {
+    if entry.name_words.is_empty()
+        || !(hit.prefix.is_empty() || hit.prefix.ends_with('-'))
+        || !(hit.suffix.is_empty() || hit.suffix.starts_with('-'))
+    {
+        return false;
+    }
+    let mut added = hit
+        .prefix
+        .split('-')
+        .chain(hit.suffix.split('-'))
+        .filter(|w| !w.is_empty())
+        .peekable();
+    added.peek().is_some() && added.all(|w| entry.name_words.iter().any(|n| n == w))
+}
+
 fn describe_added(prefix: &str, suffix: &str) -> String {
     let words: Vec<&str> = [prefix, suffix]
         .into_iter()
@@ -1541,6 +1601,30 @@ mod tests {
 
     fn technique(candidate: &str) -> Option<Technique> {
         set().check(candidate).map(|f| f.technique)
+    }
+
+    #[test]
+    fn words_of_the_owners_own_name_are_added_words() {
+        let mut builder = ProtectedSet::builder();
+        builder
+            .add_domain(
+                "corvanta.example",
+                "Corvanta Spedition & Zoll (organisation)",
+            )
+            .unwrap();
+        let set = builder.build();
+        let finding = set
+            .check("corvanta-spedition.example")
+            .expect("its own name");
+        assert_eq!(finding.technique, Technique::Combosquat);
+        assert!(
+            finding.evidence.contains("own name"),
+            "{}",
+            finding.evidence
+        );
+        // Another word is another name; a word fused on is not set off.
+        assert!(set.check("corvanta-golf.example").is_none());
+        assert!(set.check("corvantaspeditions.example").is_none());
     }
 
     #[test]
