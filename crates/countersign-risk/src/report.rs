@@ -10,62 +10,93 @@
 //! reported text set apart; a forward without doubt is read whole, as a
 //! fake "see below" chain must be.
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::normalize::{fold, is_word_char};
 
-/// Where a forwarded or quoted message starts in a text part, by the
-/// separators mail clients write (English, German, French, Spanish).
-/// Matched case-insensitively on the raw text; returns the byte offset of
-/// the start of the separator's line.
-pub(crate) fn forward_start(text: &str) -> Option<usize> {
-    const MARKERS: &[&str] = &[
-        "forwarded message",
-        "begin forwarded message",
-        "original message",
-        "weitergeleitete nachricht",
-        "ursprüngliche nachricht",
-        "ursprungliche nachricht",
-        "message transféré",
-        "message transfere",
-        "message d'origine",
-        "mensaje reenviado",
-        "mensaje original",
-    ];
-    // Case-insensitive ASCII search; the markers' non-ASCII letters are
-    // matched as written (clients write them lowercase).
-    let lower = text.to_ascii_lowercase();
-    let at = MARKERS
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .chain(reply_header_block(&lower))
-        .min()?;
-    Some(lower[..at].rfind('\n').map_or(0, |n| n + 1))
+/// Separators mail clients write above a forwarded or quoted message
+/// (English, German, French, Spanish), and the first line of an inline
+/// header block (`From:`, `Von:`, `De :`), which counts only when a
+/// subject line follows.
+const SEPARATORS: &[&str] = &[
+    "forwarded message",
+    "begin forwarded message",
+    "original message",
+    "weitergeleitete nachricht",
+    "ursprüngliche nachricht",
+    "ursprungliche nachricht",
+    "message transféré",
+    "message transfere",
+    "message d'origine",
+    "mensaje reenviado",
+    "mensaje original",
+];
+const FROM_FIELDS: &[&str] = &["from:", "von:", "de :", "de:"];
+/// What a line may start with before its field: nothing, a quote, bold.
+const LINE_OPENINGS: &[&str] = &["\n", "\n> ", "\n>", "\n*", "\n> *"];
+const SUBJECT_LINES: &[&str] = &[
+    "subject:",
+    "betreff:",
+    "objet :",
+    "objet:",
+    "asunto:",
+    "*subject:",
+];
+
+/// One automaton for the separators and header-block starts, matched
+/// case-insensitively in a single pass (ASCII letters; the markers'
+/// accented letters are matched as written, lowercase, as clients write
+/// them).
+fn separators() -> &'static AhoCorasick {
+    static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(
+                SEPARATORS.iter().map(|s| (*s).to_owned()).chain(
+                    LINE_OPENINGS
+                        .iter()
+                        .flat_map(|o| FROM_FIELDS.iter().map(move |f| format!("{o}{f}"))),
+                ),
+            )
+            .expect("the separators build an automaton")
+    });
+    &AUTOMATON
 }
 
-/// The start of an inline header block a client writes above a forwarded
-/// or quoted message: a line starting `From:`/`Von:`/`De :`/`De:`
-/// followed within three lines by a `Subject:`/`Betreff:`/`Objet :`/
-/// `Asunto:` line.
-fn reply_header_block(lower: &str) -> Option<usize> {
-    const FROM: &[&str] = &["from:", "von:", "de :", "de:"];
-    const SUBJECT: &[&str] = &["subject:", "betreff:", "objet :", "objet:", "asunto:"];
-    let mut offset = 0;
-    let lines: Vec<(usize, &str)> = lower
-        .split('\n')
-        .map(|l| {
-            let start = offset;
-            offset += l.len() + 1;
-            (start, l.trim_start_matches(['>', ' ', '*', '\t']))
-        })
-        .collect();
-    lines.iter().enumerate().find_map(|(i, (start, line))| {
-        if !FROM.iter().any(|f| line.starts_with(f)) {
-            return None;
+/// Where a forwarded or quoted message starts in a text part: the byte
+/// offset of the start of its separator's line.
+pub(crate) fn forward_start(text: &str) -> Option<usize> {
+    // A header block may open the text itself.
+    let padded_from = FROM_FIELDS.iter().any(|f| {
+        text.len() >= f.len() && text.as_bytes()[..f.len()].eq_ignore_ascii_case(f.as_bytes())
+    });
+    if padded_from && subject_follows(text, 0) {
+        return Some(0);
+    }
+    for m in separators().find_iter(text) {
+        let at = m.start();
+        if m.pattern().as_usize() < SEPARATORS.len() {
+            return Some(text[..at].rfind('\n').map_or(0, |n| n + 1));
         }
-        lines[i + 1..]
-            .iter()
-            .take(4)
-            .any(|(_, l)| SUBJECT.iter().any(|s| l.starts_with(s)))
-            .then_some(*start)
+        // A From line: the separator only with a subject line close below.
+        if subject_follows(text, at + 1) {
+            return Some(at + 1);
+        }
+    }
+    None
+}
+
+/// Whether one of the four lines after the line starting at `line` opens
+/// with a subject field.
+fn subject_follows(text: &str, line: usize) -> bool {
+    text[line..].split('\n').skip(1).take(4).any(|l| {
+        let l = l.trim_start_matches(['>', ' ', '\t']);
+        SUBJECT_LINES.iter().any(|s| {
+            l.len() >= s.len() && l.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+        })
     })
 }
 
@@ -211,6 +242,8 @@ mod tests {
         let block =
             "Please check.\n\nFrom: Billing <b@x.example>\nSent: Monday\nSubject: Invoice\n\nPay";
         assert_eq!(forward_start(block), Some(block.find("From:").unwrap()));
+        let quoted = "Je ne change rien.\r\n\r\n> De : Y <y@x.example>\r\n> Objet : nouveau RIB\r\n> Bonjour";
+        assert_eq!(forward_start(quoted), Some(quoted.find("> De").unwrap()));
         assert_eq!(
             forward_start("From: the desk, nothing forwarded here."),
             None
