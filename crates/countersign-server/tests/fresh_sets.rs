@@ -159,3 +159,8 @@ fn set_k_law_firm_help_desk() {
 fn set_l_freight_forwarder_help_desk() {
     at_least("set-l", 83.4, 82.3, 2);
 }
+
+#[test]
+fn set_m_hotel_group_help_desk() {
+    at_least("set-m", 91.3, 91.4, 0);
+}
