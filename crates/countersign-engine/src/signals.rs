@@ -894,9 +894,14 @@ fn internal_sender(
         .chain(&content.text_parts)
         .chain(&content.html_parts)
         .map(String::as_str);
-    // Someone who tells of a caller claiming IT and disbelieves him ("said he
-    // was from IT and wanted my code; I hung up") reports, not relays.
     let texts: Vec<&str> = texts.collect();
+    // IT staff by first name ("Sam asked me to...") count as IT.
+    let Some(evidence) = relays_for_it(texts.iter().copied(), &ids.people.it_given_names) else {
+        return;
+    };
+    // Someone who tells of a caller claiming IT and disbelieves him ("said he
+    // was from IT and wanted my code; I hung up") reports, not relays. Read
+    // only when a relay was found: the fold costs a pass over the text.
     if content.reported.is_some()
         || texts
             .iter()
@@ -904,16 +909,11 @@ fn internal_sender(
     {
         return;
     }
-    // IT staff by first name ("Sam asked me to...") count as IT.
-    if let Some(evidence) = relays_for_it(texts, &ids.people.it_given_names) {
-        out.push(finding(
-            "impersonation.relays_it",
-            format!(
-                "{address} is not IT, yet relays a request for secrets or actions on IT's behalf"
-            ),
-            evidence,
-        ));
-    }
+    out.push(finding(
+        "impersonation.relays_it",
+        format!("{address} is not IT, yet relays a request for secrets or actions on IT's behalf"),
+        evidence,
+    ));
 }
 
 /// The registrable domains a mailing list names for itself: its `List-Id`,
