@@ -1292,9 +1292,13 @@ impl<'a> Reader<'a> {
             if !inverted && lang == EN {
                 continue;
             }
+            // Spoken French and English also ask in the statement's order,
+            // the question mark alone making it one: "vous pouvez le
+            // réinitialiser ?".
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
                 || lang == ES && self.word(i).starts_with("pod")
+                || v.near(i, C::ADDRESSEE, 1, 0).is_some() && self.asks_question(v)
             {
                 return Some((Act { at: i }, "question to the reader"));
             }
@@ -1590,13 +1594,15 @@ impl<'a> Reader<'a> {
                 own = None;
             }
             // The writer saying what he cannot do ("no puedo entrar, la
-            // contraseña ha caducado") states his problem, not a negated
-            // request: what he names there is what "me la podéis resetear"
-            // refers to.
+            // contraseña ha caducado", "no puedo aprobar el MFA") states his
+            // problem, not a negated request: what he names there is what
+            // "me la podéis resetear" refers to.
             let inability = negated
                 && !hypothetical
                 && !reported
-                && all & (C::V_CONNECT.bit() | C::PROBLEM.bit()) != 0
+                && (all & (C::V_CONNECT.bit() | C::PROBLEM.bit()) != 0
+                    || all & C::MODAL.bit() != 0
+                        && all & bits(&[C::WRITER_SUBJECT, C::WRITER_OBJECT]) != 0)
                 && all & C::ADDRESSEE.bit() == 0;
             let next_back = if free || inability {
                 back_from
@@ -1785,7 +1791,9 @@ impl<'a> Reader<'a> {
             );
         } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_CREDENTIAL)
             && !has(C::O_MFA)
-            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
+            && (v.first(C::WRITER_OWN).is_some()
+                || (v.first(C::ADDRESSEE).is_none() || self.reader_asked(v))
+                    && !self.readers_own(ob, v.aside))
         {
             say(
                 self,
@@ -2101,6 +2109,26 @@ impl<'a> Reader<'a> {
     /// The word that points the clause at a web page: a link written in
     /// the clause or close around it (within its sentence, or a line
     /// before or after), or the page named ("via the link below").
+    /// The object at `ob` is the reader's own ("your password", "Ihr
+    /// Kennwort"): an addressee word stands just before it. "Reset your
+    /// password" and "changez-le depuis votre poste" tell the reader to
+    /// look after his own; "can you reset it", "pouvez-vous le
+    /// réinitialiser ?" ask him, the subject, to reset someone's.
+    fn readers_own(&self, ob: usize, aside: bool) -> bool {
+        (ob.saturating_sub(2)..ob).any(|j| {
+            let t = &self.toks[j];
+            !t.covered && t.aside == aside && t.cls & C::ADDRESSEE.bit() != 0
+        })
+    }
+
+    /// The reader is the subject of a modal the clause asks with: "can
+    /// you", "könnten Sie", "vous pouvez ... ?", "¿podéis ...?".
+    fn reader_asked(&self, v: &View<'_>) -> bool {
+        v.idx()
+            .filter(|&i| self.toks[i].cls & C::MODAL.bit() != 0)
+            .any(|i| v.near(i, C::ADDRESSEE, 1, 2).is_some() || self.word(i).starts_with("pod"))
+    }
+
     fn pointed(&self, v: &View<'_>) -> Option<usize> {
         const AROUND: usize = 12;
         let toks = self.toks;
@@ -2969,6 +2997,24 @@ mod tests {
                 "No puedo entrar en el correo, la contraseña ha caducado. ¿Me la podéis resetear?"
             )
             .contains(&RiskCategory::CredentialReset)
+        );
+        assert!(
+            read("Cambié de teléfono y ya no puedo validar el MFA. ¿Me lo reseteáis?")
+                .contains(&RiskCategory::MfaReset)
+        );
+        // The reader asked to reset someone's password, not told to look
+        // after his own.
+        assert!(
+            read("Le code PIN du compte de la borne a expiré hier soir. Vous pouvez le réinitialiser ?")
+                .contains(&RiskCategory::CredentialReset)
+        );
+        assert!(
+            read("I mistyped the PIN of the kiosk login too often. Can you unlock it?")
+                .contains(&RiskCategory::CredentialReset)
+        );
+        assert_eq!(
+            read("Your password expires on Friday. Please reset it in the portal."),
+            vec![]
         );
         // A negated ask is still no antecedent.
         assert_eq!(
