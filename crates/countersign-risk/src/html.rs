@@ -6,10 +6,14 @@
 //! `&#8203;` disappears in folding) and every `href`/`src`. It never fails
 //! and runs in one pass over the input.
 
+use crate::extract::{first_url_host, url_host};
+use crate::normalize::LINK_END;
+
 /// What the stripper found in one HTML part.
 #[derive(Debug, Default)]
 pub(crate) struct Stripped {
-    /// The visible text, entities decoded, block elements as line breaks.
+    /// The visible text, entities decoded, block elements as line breaks,
+    /// [`LINK_END`] after the text of each anchor to a web page.
     pub text: String,
     /// Every `href` and `src` value, entities decoded, in order (the first
     /// `max_links` of them: see [`strip`]).
@@ -123,6 +127,14 @@ pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
                     && let Some((from, href)) = anchor.take()
                 {
                     let visible = out.text.get(from..).unwrap_or_default().trim().to_owned();
+                    // A shown address ("https://...") is read as a link
+                    // already.
+                    if !visible.is_empty()
+                        && url_host(&href).is_some()
+                        && first_url_host(&visible).is_none()
+                    {
+                        out.text.push(LINK_END);
+                    }
                     out.anchors.push((href, visible));
                 }
             }

@@ -49,7 +49,7 @@ pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
 use std::ops::Range;
 
-use normalize::{SEGMENT_SEPARATOR, fold_into, fold_into_marking};
+use normalize::{Marks, SEGMENT_SEPARATOR, fold_into, fold_into_marking};
 use rulebook::sentence_end;
 
 /// Where in the message a phrase was found.
@@ -163,11 +163,11 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     );
     // Segment ends (exclusive) with their location, in buffer order.
     let mut segments: Vec<(usize, Location)> = Vec::new();
-    let mut breaks: Vec<(usize, bool)> = Vec::new();
+    let mut marks = Marks::default();
     let mut add = |buffer: &mut Vec<u8>, text: &str, location: Location| {
         let start = buffer.len();
         if location == Location::Body {
-            fold_into_marking(buffer, text, &mut breaks);
+            fold_into_marking(buffer, text, &mut marks);
         } else {
             fold_into(buffer, text);
         }
@@ -214,7 +214,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         rulebook,
         &buffer,
         &segments,
-        &breaks,
+        &marks,
         &text_parts,
         &html_parts,
         &ranges,
@@ -288,7 +288,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
 /// text for reading, not a stable format.
 pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
     let mut buffer = Vec::new();
-    let mut breaks = Vec::new();
+    let mut marks = Marks::default();
     let mut ranges = Vec::new();
     for text in content
         .subject
@@ -297,12 +297,12 @@ pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
         .chain(&content.html_parts)
     {
         let start = buffer.len();
-        fold_into_marking(&mut buffer, text, &mut breaks);
+        fold_into_marking(&mut buffer, text, &mut marks);
         ranges.push(start..buffer.len());
         buffer.push(SEGMENT_SEPARATOR as u8);
     }
     let buffer = String::from_utf8(buffer).unwrap_or_default();
-    rulebook.recogniser().explain(&buffer, &ranges, &breaks)
+    rulebook.recogniser().explain(&buffer, &ranges, &marks)
 }
 
 /// File name endings of programs and scripts Windows runs on a double click.
@@ -379,7 +379,7 @@ fn read_grammar(
     rulebook: &Rulebook,
     buffer: &str,
     segments: &[(usize, Location)],
-    breaks: &[(usize, bool)],
+    marks: &Marks,
     text_parts: &[Range<usize>],
     html_parts: &[Range<usize>],
     scanned: &[Range<usize>],
@@ -423,7 +423,7 @@ fn read_grammar(
     }
     rulebook
         .recogniser()
-        .recognise(buffer, &ranges, breaks, &content.phone_numbers, subject_end)
+        .recognise(buffer, &ranges, marks, &content.phone_numbers, subject_end)
 }
 
 /// Adds the grammar's findings to `assessment`.
@@ -660,6 +660,24 @@ mod tests {
             ..MessageContent::default()
         };
         assert!(assess(&content, &rules).high_risk);
+    }
+
+    #[test]
+    fn an_html_button_points_at_a_page() {
+        let rules = Rulebook::default_rules();
+        let message = |href: &str| {
+            format!(
+                "From: Voice <vm@calls.example>\r\nTo: ann@org.example\r\nSubject: New message\r\n\
+                 Content-Type: text/html\r\n\r\n<p>You have a new voice message (0:32).</p>\
+                 <p>Sign in with your work account to listen.</p>\
+                 <a href=\"{href}\">Listen now</a>\r\n"
+            )
+        };
+        let content = MessageContent::parse(message("https://calls.example/vm?u=ann").as_bytes());
+        assert!(assess(&content, &rules).high_risk);
+        // Without a page to go to, the sign-in is the usual one.
+        let content = MessageContent::parse(message("mailto:vm@calls.example").as_bytes());
+        assert!(!assess(&content, &rules).high_risk);
     }
 
     #[test]

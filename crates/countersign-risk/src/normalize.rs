@@ -15,6 +15,23 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// span two segments.
 pub(crate) const SEGMENT_SEPARATOR: char = '\u{1}';
 
+/// Stands where the text of an HTML link ends (`html::strip` puts it
+/// there): a button's "Play message" points at a page as "play message:
+/// https://..." does in plain text. Folding drops it and notes where it
+/// stood (see [`Marks`]).
+pub(crate) const LINK_END: char = '\u{E000}';
+
+/// What folding noted beside the folded text.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    /// Where a run of whitespace with a line break was folded to a space:
+    /// the position of that space in the output, and whether the run held
+    /// a blank line (a paragraph break).
+    pub breaks: Vec<(usize, bool)>,
+    /// Positions in the output where a link's text ended ([`LINK_END`]).
+    pub link_ends: Vec<usize>,
+}
+
 /// Appends the folded form of `input` to `out`: lowercase, compatibility
 /// decomposed (NFKD) with combining marks dropped, invisible format
 /// characters removed, common Cyrillic and Greek lookalikes mapped to Latin,
@@ -26,15 +43,14 @@ pub(crate) const SEGMENT_SEPARATOR: char = '\u{1}';
 /// without re-encoding; only valid UTF-8 is ever appended, and the caller
 /// turns the buffer into a `String` once.
 pub(crate) fn fold_into(out: &mut Vec<u8>, input: &str) {
-    fold_into_marking(out, input, &mut Vec::new());
+    fold_into_marking(out, input, &mut Marks::default());
 }
 
-/// [`fold_into`], also noting in `breaks` where a run of whitespace with a
-/// line break was folded to a space: the position of that space in `out`,
-/// and whether the run held a blank line (a paragraph break). Phrases match
-/// across line breaks (mail is hard-wrapped), but the recogniser cuts
-/// clauses at paragraphs.
-pub(crate) fn fold_into_marking(out: &mut Vec<u8>, input: &str, breaks: &mut Vec<(usize, bool)>) {
+/// [`fold_into`], also noting line breaks and the ends of links' text in
+/// `marks`. Phrases match across line breaks (mail is hard-wrapped), but
+/// the recogniser cuts clauses at paragraphs.
+pub(crate) fn fold_into_marking(out: &mut Vec<u8>, input: &str, marks: &mut Marks) {
+    let breaks = &mut marks.breaks;
     let bytes = input.as_bytes();
     let mut pending_space = false;
     let mut newlines = 0u32;
@@ -68,6 +84,10 @@ pub(crate) fn fold_into_marking(out: &mut Vec<u8>, input: &str, breaks: &mut Vec
             break;
         };
         i += c.len_utf8();
+        if c == LINK_END {
+            marks.link_ends.push(out.len());
+            continue;
+        }
         if is_invisible(c) {
             // Dropped without a space: the letters on both sides are one word.
             continue;

@@ -25,7 +25,7 @@ use memchr::memmem;
 
 use crate::category::RiskCategory;
 use crate::lexicon::{C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names};
-use crate::normalize::is_word_char;
+use crate::normalize::{Marks, is_word_char};
 
 /// The recogniser: the lexicon and the grammar over it.
 #[derive(Debug)]
@@ -129,18 +129,18 @@ impl Recogniser {
         Recogniser { lexicon }
     }
 
-    /// Reads `ranges` of `buffer` (folded text; `breaks` are the positions of
-    /// spaces that stood for line breaks, `true` for a blank line).
+    /// Reads `ranges` of `buffer` (folded text, with the line breaks and
+    /// links' ends folding noted in `marks`).
     /// `phones` are the phone numbers the message contains.
     pub(crate) fn recognise(
         &self,
         buffer: &str,
         ranges: &[Range<usize>],
-        breaks: &[(usize, bool)],
+        marks: &Marks,
         phones: &[String],
         subject_end: usize,
     ) -> Reading {
-        let mut toks = tokenize(buffer, ranges, breaks);
+        let mut toks = tokenize(buffer, ranges, marks);
         if toks.is_empty() {
             return Reading::default();
         }
@@ -163,6 +163,11 @@ impl Recogniser {
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
         out.read(&clauses, &phone_at);
+        // Words between quotation marks are mentioned, not said: an
+        // advisory's "typical script: \"please read me the code\"" asks
+        // nothing, so the rulebook's phrases found there count no more than
+        // the grammar reads them.
+        out.muted.extend(quoted_spans(&toks));
         Reading {
             found: out.found,
             muted: out.muted,
@@ -173,14 +178,9 @@ impl Recogniser {
     /// The clauses of `ranges` with the classes of their words and the
     /// request act found in each: what the grammar saw, for a person
     /// checking why something was or was not recognised.
-    pub(crate) fn explain(
-        &self,
-        buffer: &str,
-        ranges: &[Range<usize>],
-        breaks: &[(usize, bool)],
-    ) -> String {
+    pub(crate) fn explain(&self, buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> String {
         let subject_end = 0;
-        let mut toks = tokenize(buffer, ranges, breaks);
+        let mut toks = tokenize(buffer, ranges, marks);
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
         let reader = Reader {
@@ -401,7 +401,8 @@ impl Recogniser {
 }
 
 /// Cuts the scanned ranges into word tokens, noting the punctuation between.
-fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> Vec<Tok> {
+fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
+    let breaks = &marks.breaks;
     let bytes = buffer.as_bytes();
     let mut toks: Vec<Tok> = Vec::new();
     let mut brk = 0;
@@ -643,6 +644,16 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], breaks: &[(usize, bool)]) -> 
         }
         i = j.max(i + 1);
     }
+    // A link's text (an HTML anchor) points at a page as a web address
+    // written after a word does.
+    for &end in &marks.link_ends {
+        let before = toks.partition_point(|t| t.end <= end);
+        if let Some(t) = before.checked_sub(1).map(|k| &mut toks[k])
+            && end - t.end <= 2
+        {
+            t.link = true;
+        }
+    }
     toks
 }
 
@@ -702,6 +713,22 @@ fn mark_headings(toks: &mut [Tok]) {
             t.heading = true;
         }
     }
+}
+
+/// Byte ranges of runs of quoted tokens.
+fn quoted_spans(toks: &[Tok]) -> Vec<Range<usize>> {
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut open: Option<Range<usize>> = None;
+    for t in toks {
+        match (&mut open, t.quoted) {
+            (Some(r), true) => r.end = t.end,
+            (None, true) => open = Some(t.start..t.end),
+            (Some(_), false) => spans.extend(open.take()),
+            (None, false) => {}
+        }
+    }
+    spans.extend(open);
+    spans
 }
 
 /// Notes that a web address follows the last word of the range starting
@@ -1346,6 +1373,28 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
+        // The reader's need of a program the message links to: "your
+        // browser needs the viewer extension to open it: https://...".
+        // A need, not a wish ("if you want to invest in software"), with
+        // the link in the clause itself.
+        if v.all() & C::O_SOFTWARE.bit() != 0
+            && v.all() & C::WRITER_SUBJECT.bit() == 0
+            && let Some(i) = v
+                .idx()
+                .filter(|&i| toks[i].cls & C::NEED.bit() != 0)
+                .filter(|&i| {
+                    let w = self.word(i);
+                    [
+                        "need", "requir", "benötig", "brauch", "besoin", "necesit", "requier",
+                    ]
+                    .iter()
+                    .any(|p| w.starts_with(p))
+                })
+                .find(|&i| v.near(i, C::ADDRESSEE, 2, 0).is_some())
+            && v.idx().any(|j| toks[j].link)
+        {
+            return Some((Act { at: i }, "the reader's need"));
+        }
         // The writer's own obligation is a need: "I need to get onto your
         // machine", "wir müssen auf Ihren Rechner zugreifen".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
@@ -1366,9 +1415,19 @@ impl<'a> Reader<'a> {
             }
         }
         // An explicit ask: "we ask you to", "ich bitte Sie", "je vous demande".
+        // A body may ask in its own name, in the third person, the reader
+        // right beside the verb and an act after it: "la préfecture vous
+        // demande de transmettre", "the registry asks you to send" (someone
+        // reported, "the caller asked you to", is no ask: see `reported`).
         for i in v.idx().filter(|&i| toks[i].cls & C::ASK.bit() != 0) {
+            // Not a thing's future: "the app will ask you to type".
+            let named_body = v.near(i, C::ADDRESSEE, 1, 1).is_some()
+                && v.near(i, C::MODAL, 3, 0).is_none()
+                && v.idx()
+                    .filter(|&j| j > i && j <= i + 4)
+                    .any(|j| is_verb(toks[j].cls));
             if v.near(i, C::ADDRESSEE, 2, 3).is_some()
-                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || Some(i) == first)
+                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || Some(i) == first || named_body)
             {
                 return Some((Act { at: i }, "explicit ask"));
             }
@@ -1757,10 +1816,13 @@ impl<'a> Reader<'a> {
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
                 // A plain "code" is secret when it goes to the writer, or
                 // when it reaches the reader's phone ("the code you receive
-                // by text"); a "verification code" always is.
-                self.word(ob).contains(' ')
+                // by text"); a "verification code" always is. A code the
+                // message prints itself ("enter the security code:
+                // 3F0C6A7E") is handed to the reader, not asked of him.
+                (self.word(ob).contains(' ')
                     || v.first(C::WRITER_OBJECT).is_some()
-                    || v.near(ob, C::DELIVERED, 0, 6).is_some()
+                    || v.near(ob, C::DELIVERED, 0, 6).is_some())
+                    && !self.code_printed_after(ob)
             })
         {
             // A one-time code handed over is a credential, and it defeats
@@ -1847,6 +1909,10 @@ impl<'a> Reader<'a> {
                             .or_else(|| v.near(i, C::O_IDENTITY, 0, 4))
                             .or_else(|| v.near(i, C::O_CREDENTIAL, 0, 4))
                             .is_some()
+                            // "Your mailbox has not been verified. To keep
+                            // it, verify here:": the account of the
+                            // sentence before, the reader's own.
+                            || i == act.at && self.readers_account_before(v)
                     })
             })
             && let Some(l) = self.pointed(v)
@@ -2027,6 +2093,11 @@ impl<'a> Reader<'a> {
             // A remote-access tool is aimed at the reader's machine by nature.
             .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
             .or_else(|| {
+                v.first(C::O_SOFTWARE)
+                    .filter(|_| how == "the reader's need")
+                    .map(|ob| (act.at, ob))
+            })
+            .or_else(|| {
                 // "install Acrobat on my laptop": a product name is no lexicon
                 // word, the machine it goes on is.
                 v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
@@ -2106,9 +2177,6 @@ impl<'a> Reader<'a> {
         hit
     }
 
-    /// The word that points the clause at a web page: a link written in
-    /// the clause or close around it (within its sentence, or a line
-    /// before or after), or the page named ("via the link below").
     /// The object at `ob` is the reader's own ("your password", "Ihr
     /// Kennwort"): an addressee word stands just before it. "Reset your
     /// password" and "changez-le depuis votre poste" tell the reader to
@@ -2129,6 +2197,45 @@ impl<'a> Reader<'a> {
             .any(|i| v.near(i, C::ADDRESSEE, 1, 2).is_some() || self.word(i).starts_with("pod"))
     }
 
+    /// The words just before `v`, in its paragraph or the one before,
+    /// name the reader's own account ("your mailbox", "votre compte"),
+    /// stated or denied ("has not been verified").
+    fn readers_account_before(&self, v: &View<'_>) -> bool {
+        const WORDS_BACK: usize = 30;
+        let toks = self.toks;
+        let mut paragraphs = 0;
+        for j in (v.range.start.saturating_sub(WORDS_BACK)..v.range.start).rev() {
+            if toks[j + 1].sep == Sep::Paragraph {
+                paragraphs += 1;
+                if paragraphs > 1 {
+                    break;
+                }
+            }
+            let t = &toks[j];
+            if !t.quoted
+                && t.cls & (C::O_ACCOUNT.bit() | C::O_IDENTITY.bit()) != 0
+                && self.readers_own(j, t.aside)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The value of the code named at `ob` follows it: a word of six or
+    /// more letters and digits with digits in it, just after.
+    fn code_printed_after(&self, ob: usize) -> bool {
+        self.toks.iter().skip(ob + 1).take(2).any(|t| {
+            let w = &self.buffer[t.start..t.end];
+            w.len() >= 6
+                && w.bytes().all(|b| b.is_ascii_alphanumeric())
+                && w.bytes().any(|b| b.is_ascii_digit())
+        })
+    }
+
+    /// The word that points the clause at a web page: a link written in
+    /// the clause or close around it (within its sentence, or a line
+    /// before or after), or the page named ("via the link below").
     fn pointed(&self, v: &View<'_>) -> Option<usize> {
         const AROUND: usize = 12;
         let toks = self.toks;
@@ -2198,6 +2305,23 @@ impl<'a> Reader<'a> {
         if let Some(vb) = v.first(C::V_PAY)
             && (v.amount().is_some() || aside_amount)
             && (destination || pressing)
+        {
+            return Some((vb, v.amount()));
+        }
+        // Paying on a page the message links to, an amount named in the
+        // sentence or the one before: "pay now to schedule redelivery:
+        // https://...", "sólo tiene que pagar 4,95 EUR con su tarjeta:".
+        let amount_before = v.back.clone().any(|i| toks[i].amount);
+        if let Some(vb) = v.idx().find(|&i| {
+            // Paying itself, not "send", "make" or "process".
+            toks[i].cls & C::V_PAY.bit() != 0
+                && [
+                    "pay", "paie", "pag", "abon", "zahl", "bezahl", "begleich", "regl", "settle",
+                ]
+                .iter()
+                .any(|p| self.word(i).starts_with(p))
+        }) && (amount || aside_amount || amount_before)
+            && self.pointed(v).is_some()
         {
             return Some((vb, v.amount()));
         }
@@ -2935,7 +3059,7 @@ mod tests {
             .recognise(
                 &folded,
                 std::slice::from_ref(&(0..folded.len())),
-                &[],
+                &Marks::default(),
                 &["+18885550100".to_owned()],
                 0,
             )
@@ -3019,6 +3143,81 @@ mod tests {
         // A negated ask is still no antecedent.
         assert_eq!(
             read("We will never ask for your password. Please keep it safe."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn asks_tied_to_a_page() {
+        use RiskCategory::*;
+        check(&[
+            // Paying on a linked page, the amount in the sentence before.
+            (
+                "A handling charge of EUR 3.10 is still open. Settle it here to release the shipment: https://pay.example/x",
+                &[PaymentChange],
+            ),
+            // "send" is no payment, whatever the amount before.
+            (
+                "The kit costs $20. Send an email to orders: https://shop.example/",
+                &[],
+            ),
+            // The reader's program to install, linked.
+            (
+                "To view the statement your computer needs the SecureView plugin: https://view.example/get",
+                &[SoftwareInstall],
+            ),
+            (
+                "If you want to invest in software, read https://blog.example/a",
+                &[],
+            ),
+            // Verifying the reader's account named just before.
+            (
+                "Your mailbox has not been confirmed since the migration. To keep it, verify here: https://mail.example/v",
+                &[CredentialReset],
+            ),
+            (
+                "Your mailbox has not been confirmed since the migration.\n\nTo keep it, verify here:\nhttps://mail.example/v",
+                &[CredentialReset],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_body_asks_in_its_own_name() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Le service des impôts vous demande de nous transmettre la liste complète des employés avant vendredi.",
+                &[DataExport, Urgency],
+            ),
+            // A thing's future is no ask.
+            (
+                "From Monday the app will ask you to type the number shown on the screen.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_code_the_message_prints_is_no_ask() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "To open the documents, go to the portal and enter the security code: 7QX2M9K4TP",
+                &[],
+            ),
+            (
+                "Please enter the security code you received by text message on the page below.",
+                &[CredentialReset, MfaReset],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn quoted_words_are_mentioned() {
+        // An advisory quoting the script of a scam asks nothing.
+        assert_eq!(
+            read("Callers typically say: \"please read me the code we just sent you\". Hang up."),
             vec![]
         );
     }
