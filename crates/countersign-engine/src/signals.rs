@@ -110,7 +110,29 @@ pub(crate) fn collect(
     requests(risk, &mut out);
     callback_brand(ids, content, risk, &mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
+    mailing_list(content, &mut out);
     out
+}
+
+/// Mail a list server passed on (RFC 2919 `List-Id`, RFC 2369 `List-*`
+/// addresses, the older `Mailing-List`, `Precedence: list`): a discussion
+/// among many, whose "please update" is advice to all, not an ask of us.
+/// Anyone can write those headers, so it clears nothing by itself.
+fn mailing_list(content: &MessageContent, out: &mut Vec<Finding>) {
+    let list = &content.list;
+    if !list.is_list() {
+        return;
+    }
+    let evidence = list
+        .id
+        .clone()
+        .or_else(|| list.addresses.first().cloned())
+        .unwrap_or_else(|| "Precedence: list".to_owned());
+    out.push(finding(
+        "message.mailing_list",
+        "passed on by a mailing list",
+        evidence,
+    ));
 }
 
 /// A delivery status notification (a bounce): null envelope sender, written

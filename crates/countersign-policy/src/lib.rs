@@ -305,6 +305,40 @@ mod tests {
     }
 
     #[test]
+    fn a_stranger_asking_for_a_sign_in_or_an_install_is_quarantined() {
+        let policy = Policy::default_policy();
+        for kind in ["request.credential_reset", "request.software_install"] {
+            let ask = [
+                finding(kind, "sign in here / run this"),
+                finding("request.any", ""),
+            ];
+            assert_eq!(policy.decide(&ask).verdict, Action::Quarantine, "{kind}");
+            // One of our people writing from a personal account, or a
+            // known vendor: a callback can settle it.
+            for known in [
+                "sender.free_mail",
+                "sender.internal",
+                "sender.vendor_contact",
+            ] {
+                let mut findings = ask.to_vec();
+                findings.push(finding(known, ""));
+                assert_eq!(
+                    policy.decide(&findings).verdict,
+                    Action::Hold,
+                    "{kind} {known}"
+                );
+            }
+        }
+        // "Please update" in a list discussion is advice to all.
+        let advice = [
+            finding("request.software_install", "please update from cvs"),
+            finding("request.any", ""),
+            finding("message.mailing_list", "spamassassin-talk.lists.example"),
+        ];
+        assert_eq!(policy.decide(&advice).verdict, Action::Hold);
+    }
+
+    #[test]
     fn a_number_to_call_from_a_stranger_is_quarantined() {
         let policy = Policy::default_policy();
         let bait = [

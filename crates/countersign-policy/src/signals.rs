@@ -21,6 +21,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "the message asks for more work than a bound allows (author domains, DKIM signatures, ARC sets, DNS lookups, header fields, MIME parts or nesting, links, link domains, Reply-To addresses): what lies past the bound was not analysed",
     ),
     (
+        "message.mailing_list",
+        "passed on by a mailing list (List-Id, List-Post and the other List-* addresses, Mailing-List, Precedence: list); anyone can write these headers",
+    ),
+    (
         "message.delivery_report",
         "a delivery report (bounce) written by a mail system: null envelope sender, Auto-Submitted, a delivery-status part or the mailer-daemon's address, and no link, request, lure or file of its own",
     ),

@@ -107,37 +107,37 @@ fn set_a_requests_lures_bec_callback() {
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 93.1, 96.5, 1);
+    at_least("set-b", 93.5, 96.5, 1);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 83.8, 87.9, 0);
+    at_least("set-c", 84.4, 87.9, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 85.2, 94.9, 0);
+    at_least("set-d", 85.9, 94.9, 0);
 }
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 91.5, 93.2, 0);
+    at_least("set-e", 91.8, 93.2, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 82.3, 86.4, 0);
+    at_least("set-f", 83.8, 87.3, 1);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 82.5, 89.7, 3);
+    at_least("set-g", 83.6, 90.4, 3);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 89.3, 89.5, 0);
+    at_least("set-h", 90.1, 89.5, 0);
 }
 
 #[test]
@@ -147,20 +147,25 @@ fn set_i_retailer_help_desk() {
 
 #[test]
 fn set_j_utility_help_desk() {
-    at_least("set-j", 85.5, 86.6, 0);
+    at_least("set-j", 87.4, 88.9, 0);
 }
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 83.6, 88.1, 0);
+    at_least("set-k", 85.4, 89.1, 0);
 }
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 83.4, 82.3, 2);
+    at_least("set-l", 86.5, 86.5, 2);
 }
 
 #[test]
 fn set_m_hotel_group_help_desk() {
-    at_least("set-m", 91.3, 91.4, 0);
+    at_least("set-m", 92.2, 92.9, 0);
+}
+
+#[test]
+fn set_n_city_administration() {
+    at_least("set-n", 86.7, 94.0, 0);
 }
