@@ -20,6 +20,7 @@
 //! number, a phone number next to "call".
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -2883,9 +2884,12 @@ pub(crate) fn history_start(folded: &str) -> Option<usize> {
         " escribio:",
         "-----mensaje original-----",
     ];
-    MARKERS
+    // Built once: a searcher's set-up cost as much as its search.
+    static FINDERS: LazyLock<Vec<memmem::Finder<'static>>> =
+        LazyLock::new(|| MARKERS.iter().map(memmem::Finder::new).collect());
+    FINDERS
         .iter()
-        .filter_map(|m| memmem::find(folded.as_bytes(), m.as_bytes()))
+        .filter_map(|f| f.find(folded.as_bytes()))
         .min()
 }
 
