@@ -130,9 +130,14 @@ pub(crate) fn introductions(opening: &str) -> Vec<String> {
         .to_lowercase()
         .replace('\u{2019}', "'");
     let mut found = Vec::new();
-    for clause in text.split(['.', '!', '?', ';', ':', ',', '\n']) {
+    for clause in clauses_of(&text) {
         let clause = clause.trim_start();
-        for cue in CUES {
+        // Only the cues that start with the clause's first byte can match.
+        let first = clause.as_bytes().first().copied();
+        for cue in CUES
+            .iter()
+            .filter(|c| c.as_bytes().first().copied() == first)
+        {
             let Some(rest) = clause.strip_prefix(cue) else {
                 continue;
             };
@@ -149,6 +154,29 @@ pub(crate) fn introductions(opening: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// `text` cut at sentence and clause punctuation and at line breaks: as
+/// `text.split(['.', '!', '?', ';', ':', ',', '\n'])`, searched byte by
+/// byte (the separators are all ASCII) instead of character by character.
+fn clauses_of(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r
+            .bytes()
+            .position(|b| matches!(b, b'.' | b'!' | b'?' | b';' | b':' | b',' | b'\n'))
+        {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Whether a span's words (folded, as `claim_words` gives them), past the
@@ -192,6 +220,20 @@ pub(crate) fn names_only(words: &[String], name: &[String]) -> bool {
 mod tests {
     use super::*;
     use crate::identities::claim_words;
+
+    #[test]
+    fn clauses_are_cut_as_split_cuts_them() {
+        for text in [
+            "",
+            ".",
+            "hello, this is it. we are: the team!\nok?; done",
+            "ünïcödé, ça va; ¿qué?\n\n",
+            "no separators at all",
+        ] {
+            let by_split: Vec<&str> = text.split(['.', '!', '?', ';', ':', ',', '\n']).collect();
+            assert_eq!(clauses_of(text).collect::<Vec<_>>(), by_split, "{text:?}");
+        }
+    }
 
     #[test]
     fn introductions_in_four_languages() {

@@ -399,7 +399,14 @@ fn read_grammar(
         // The writer's own words end where the quoted history starts, unless
         // there are none above it (a bare forward is read whole).
         let end = match recognise::history_start(text) {
-            Some(at) if text[..at].split(' ').filter(|w| !w.is_empty()).count() >= 8 => {
+            // Eight words are enough: stop counting at the eighth.
+            Some(at)
+                if text[..at]
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .nth(7)
+                    .is_some() =>
+            {
                 part.start + at
             }
             _ => part.end,

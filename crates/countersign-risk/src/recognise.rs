@@ -20,6 +20,7 @@
 //! number, a phone number next to "call".
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -420,18 +421,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
             if b < 0x80 {
                 if b.is_ascii_alphanumeric() || b == b'_' {
                     let start = i;
-                    while i < range.end && {
-                        let c = bytes[i];
-                        c.is_ascii_alphanumeric()
-                            || c == b'_'
-                            || (c >= 0x80 && word_char_at(buffer, i))
-                    } {
-                        i += if bytes[i] < 0x80 {
-                            1
-                        } else {
-                            char_len(bytes[i])
-                        };
-                    }
+                    i = word_end(buffer, i, range.end);
                     if &bytes[start..i] == b"www" && bytes.get(i) == Some(&b'.') {
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
@@ -561,18 +551,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                 let len = char_len(b);
                 if word_char_at(buffer, i) {
                     let start = i;
-                    while i < range.end && {
-                        let c = bytes[i];
-                        c.is_ascii_alphanumeric()
-                            || c == b'_'
-                            || (c >= 0x80 && word_char_at(buffer, i))
-                    } {
-                        i += if bytes[i] < 0x80 {
-                            1
-                        } else {
-                            char_len(bytes[i])
-                        };
-                    }
+                    i = word_end(buffer, i, range.end);
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
                     aside_tokens += 1;
                     if aside_tokens > 40 {
@@ -769,6 +748,33 @@ fn push_tok(
         glued,
         ..Tok::default()
     });
+}
+
+/// ASCII bytes that are word characters: letters, digits, `_`.
+const ASCII_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
+/// The end of the word whose characters run from `i` (before `end`): ASCII
+/// letters, digits and `_`, and other word characters.
+fn word_end(buffer: &str, mut i: usize, end: usize) -> usize {
+    let bytes = buffer.as_bytes();
+    loop {
+        while i < end && ASCII_WORD[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if i < end && bytes[i] >= 0x80 && word_char_at(buffer, i) {
+            i += char_len(bytes[i]);
+        } else {
+            return i;
+        }
+    }
 }
 
 fn char_len(b: u8) -> usize {
@@ -3035,9 +3041,12 @@ pub(crate) fn history_start(folded: &str) -> Option<usize> {
         " escribio:",
         "-----mensaje original-----",
     ];
-    MARKERS
+    // Built once: a searcher's set-up cost as much as its search.
+    static FINDERS: LazyLock<Vec<memmem::Finder<'static>>> =
+        LazyLock::new(|| MARKERS.iter().map(memmem::Finder::new).collect());
+    FINDERS
         .iter()
-        .filter_map(|m| memmem::find(folded.as_bytes(), m.as_bytes()))
+        .filter_map(|f| f.find(folded.as_bytes()))
         .min()
 }
 

@@ -95,6 +95,7 @@ const CRLF_RUN: [u8; CRLF_RUN_MAX * 2] = {
 };
 const SWAR_ONES: u64 = 0x0101_0101_0101_0101;
 const SWAR_HIGH: u64 = 0x8080_8080_8080_8080;
+const SWAR_LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const MEMCHR_MIN_LEN: usize = 16;
 
 #[inline(always)]
@@ -122,23 +123,6 @@ fn find_line_break(haystack: &[u8]) -> Option<usize> {
     }
 }
 
-#[inline(always)]
-fn find_wsp_or_break(haystack: &[u8]) -> Option<usize> {
-    let (words, tail) = haystack.as_chunks::<8>();
-
-    for (index, word) in words.iter().enumerate() {
-        let value = u64::from_le_bytes(*word);
-        let found = value.wrapping_sub(SWAR_ONES * 0x21) & !value & SWAR_HIGH;
-        if found != 0 {
-            return Some(index * 8 + (found.trailing_zeros() / 8) as usize);
-        }
-    }
-
-    tail.iter()
-        .position(|&ch| ch <= b' ')
-        .map(|pos| words.len() * 8 + pos)
-}
-
 fn simple_run_end(chunk: &[u8]) -> usize {
     let mut offset = 0;
 
@@ -153,10 +137,53 @@ fn simple_run_end(chunk: &[u8]) -> usize {
     chunk.len()
 }
 
+/// COUNTERSIGN PATCH (PATCHES.md #14): where in `haystack` `relaxed_run_end`
+/// has to look next: a byte below the space (CR, LF, TAB, other controls),
+/// a space not followed by a byte above the space, or a first byte up to
+/// the space. 0.13.3 stopped at every byte up to the space, so every single
+/// space between two words (most of a text body's whitespace, and nothing
+/// to canonicalize) cost one return to the caller; they are now skipped
+/// eight bytes at a time. Stopping early is harmless (the caller decides
+/// each stop as before: a byte above the space or a single space before
+/// one is stepped over), and no byte the caller would act on is skipped.
+#[inline(always)]
+fn find_relaxed_stop(haystack: &[u8]) -> Option<usize> {
+    if haystack.first().is_some_and(|&ch| ch <= b' ') {
+        return Some(0);
+    }
+    let (words, tail) = haystack.as_chunks::<8>();
+
+    for (index, word) in words.iter().enumerate() {
+        let value = u64::from_le_bytes(*word);
+        // Exact per-byte tests (no borrow crosses bytes): bytes up to the
+        // space, then which of those are spaces.
+        let low = !((value & SWAR_LOW7).wrapping_add(SWAR_ONES * 0x5f) | value) & SWAR_HIGH;
+        if low == 0 {
+            continue;
+        }
+        let spaces = value ^ (SWAR_ONES * 0x20);
+        let space = !((spaces & SWAR_LOW7).wrapping_add(SWAR_LOW7) | spaces) & SWAR_HIGH;
+        // A space stops when the byte after it is low, or is in the next word.
+        let found = (low & !space) | (space & ((low >> 8) | (1 << 63)));
+        if found != 0 {
+            return Some(index * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+
+    tail.iter()
+        .enumerate()
+        .position(|(pos, &ch)| {
+            ch < b' ' || ch == b' ' && tail.get(pos + 1).is_none_or(|&next| next <= b' ')
+        })
+        .map(|pos| words.len() * 8 + pos)
+}
+
 fn relaxed_run_end(chunk: &[u8]) -> usize {
     let mut offset = 0;
 
-    while let Some(pos) = find_wsp_or_break(&chunk[offset..]) {
+    // COUNTERSIGN PATCH (PATCHES.md #14): `find_relaxed_stop`, not
+    // `find_wsp_or_break`.
+    while let Some(pos) = find_relaxed_stop(&chunk[offset..]) {
         let start = offset + pos;
         match &chunk[start..] {
             [b' ', next, ..] if start != 0 && *next > b' ' => offset = start + 2,
