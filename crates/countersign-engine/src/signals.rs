@@ -554,9 +554,7 @@ fn added_content(raw: &[u8], unsigned: u64, content: &MessageContent) -> Option<
         added.push(format!("links to {}", new_links.join(", ")));
     }
     let visible = |c: &MessageContent| -> usize {
-        c.text_parts
-            .iter()
-            .chain(&c.html_parts)
+        c.shown_parts()
             .map(|t| t.chars().filter(|ch| !ch.is_whitespace()).count())
             .sum()
     };
@@ -910,13 +908,13 @@ fn internal_sender(
     if is_it {
         return;
     }
-    let texts = content
+    let shown: Vec<_> = content.shown_parts().collect();
+    let texts: Vec<&str> = content
         .subject
         .iter()
-        .chain(&content.text_parts)
-        .chain(&content.html_parts)
-        .map(String::as_str);
-    let texts: Vec<&str> = texts.collect();
+        .map(String::as_str)
+        .chain(shown.iter().map(|t| t.as_ref()))
+        .collect();
     // IT staff by first name ("Sam asked me to...") count as IT.
     let Some(evidence) = relays_for_it(texts.iter().copied(), &ids.people.it_given_names) else {
         return;
@@ -1412,12 +1410,12 @@ fn floor_boundary(text: &str, max: usize) -> usize {
 /// The sign-off of the message's own text: its last non-empty lines
 /// before any quoted earlier message, greetings and quoted lines left out.
 fn sign_off(content: &MessageContent) -> Vec<String> {
-    let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
+    let Some(text) = content.shown_parts().next() else {
         return Vec::new();
     };
     // A sign-off written after the first few kilobytes is not read: the
     // work per message stays bounded whatever the body's size.
-    let head = &text[..floor_boundary(text, SIGN_OFF_WINDOW)];
+    let head = &text[..floor_boundary(&text, SIGN_OFF_WINDOW)];
     let own = &head[..own_text_end(head)];
     let mut lines: Vec<String> = own
         .lines()
@@ -1588,10 +1586,10 @@ fn self_introduction(
     {
         return;
     }
-    let Some(text) = content.text_parts.first().or(content.html_parts.first()) else {
+    let Some(text) = content.shown_parts().next() else {
         return;
     };
-    let head = &text[..floor_boundary(text, OPENING_WINDOW)];
+    let head = &text[..floor_boundary(&text, OPENING_WINDOW)];
     let own = &head[..own_text_end(head)];
     for span in introductions(own) {
         let words = claim_words(&span);
@@ -1786,12 +1784,13 @@ fn callback_brand(
     // The text the reader sees first: subject, display name and the start
     // of each part (a bounded read).
     let mut text = String::new();
+    let shown: Vec<_> = content.shown_parts().collect();
     for part in content
         .subject
         .iter()
         .chain(content.from.as_ref().and_then(|m| m.name.as_ref()))
-        .chain(&content.text_parts)
-        .chain(&content.html_parts)
+        .map(String::as_str)
+        .chain(shown.iter().map(|t| t.as_ref()))
     {
         let mut end = part.len().min(16 * 1024);
         while !part.is_char_boundary(end) {

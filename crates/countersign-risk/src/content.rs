@@ -111,7 +111,9 @@ pub struct MessageContent {
     /// including those of attached messages.
     pub text_parts: Vec<String>,
     /// The visible text of every HTML part that is not an attachment: tags,
-    /// scripts and styles removed, entities decoded.
+    /// scripts and styles removed, entities decoded, U+E000 after the text
+    /// of each link to a web page (the recogniser reads a link there; see
+    /// [`MessageContent::shown_parts`] for text to show a person).
     pub html_parts: Vec<String>,
     /// Every other part: files, inline images, attached messages.
     pub attachments: Vec<Attachment>,
@@ -198,6 +200,18 @@ fn parser() -> &'static MessageParser {
 }
 
 impl MessageContent {
+    /// The text and HTML parts as a person reads them, without the marks
+    /// the recogniser reads.
+    pub fn shown_parts(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        self.text_parts.iter().chain(&self.html_parts).map(|t| {
+            if t.contains(crate::normalize::LINK_END) {
+                std::borrow::Cow::Owned(t.replace(crate::normalize::LINK_END, ""))
+            } else {
+                std::borrow::Cow::Borrowed(t.as_str())
+            }
+        })
+    }
+
     /// Parses a raw RFC 5322 message. Never fails: see the module docs.
     pub fn parse(raw: &[u8]) -> MessageContent {
         let mut content = MessageContent::default();

@@ -337,7 +337,7 @@ pub async fn message(
                         ul { @for d in &c.link_domains { li { code { (d) } } } }
                     }
                     h3 { "Text" }
-                    @for t in c.text_parts.iter().chain(c.html_parts.iter()).take(4) {
+                    @for t in c.shown_parts().take(4) {
                         pre.wrap.body { (t.chars().take(20_000).collect::<String>()) }
                     }
                     @if !c.attachments.is_empty() {
