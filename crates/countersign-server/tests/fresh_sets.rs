@@ -169,3 +169,8 @@ fn set_m_hotel_group_help_desk() {
 fn set_n_city_administration() {
     at_least("set-n", 86.7, 94.0, 0);
 }
+
+#[test]
+fn set_o_pharmaceutical_manufacturer() {
+    at_least("set-o", 83.6, 85.6, 1);
+}
