@@ -2136,7 +2136,7 @@ impl<'a> Reader<'a> {
 
         // Payments: a changed destination, a transfer, gift cards, payroll.
         if !has(C::UNCHANGED)
-            && let Some((vb, ob)) = self.payment(v, need)
+            && let Some((vb, ob)) = self.payment(v, need, how == "imperative")
         {
             say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
         }
@@ -2256,7 +2256,7 @@ impl<'a> Reader<'a> {
     /// The verb and object of a payment request in a clause: a destination
     /// changed, money moved to an account, payee or amount given, gift cards
     /// bought, pay redirected. An invoice to pay as usual is none.
-    fn payment(&self, v: &View<'_>, need: bool) -> Option<(usize, Option<usize>)> {
+    fn payment(&self, v: &View<'_>, need: bool, bare: bool) -> Option<(usize, Option<usize>)> {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
         let toks = self.toks;
@@ -2314,10 +2314,36 @@ impl<'a> Reader<'a> {
         {
             return Some((vb, v.amount()));
         }
+        // Paying a given sum: an invoice or payment with its amount in the
+        // clause, an aside, the sentence before or the line after ("please
+        // include invoice 2026-1187 in Thursday's payment run. EUR 48,310",
+        // "bitte die Rechnung (EUR 14.280) mit dem nächsten Zahllauf
+        // bezahlen"). Money moved on an email's word wants the requester
+        // proven, however usual the destination. Asked for in words
+        // ("please", "can you", "bitte"), not a bare verb, which may be a
+        // noun ("Done - run released, 38 payments, £412,880"): `bare`.
+        let amount_before = v.back.clone().any(|i| toks[i].amount);
+        let amount_after = toks[v.range.end.min(toks.len())..]
+            .iter()
+            .take(8)
+            .take_while(|t| t.sep < Sep::Paragraph)
+            .any(|t| t.amount);
+        if !bare
+            && (amount || aside_amount || amount_before || amount_after)
+            && let Some(ob) = v.first(C::O_PAYMENT)
+            && let Some(vb) = v.idx().find(|&i| {
+                i != ob
+                    && (toks[i].cls & C::V_PAY.bit() != 0
+                        || ["includ", "inclu", "aufnehm", "add", "ajout", "anad"]
+                            .iter()
+                            .any(|p| self.word(i).starts_with(p)))
+            })
+        {
+            return Some((vb, Some(ob)));
+        }
         // Paying on a page the message links to, an amount named in the
         // sentence or the one before: "pay now to schedule redelivery:
         // https://...", "sólo tiene que pagar 4,95 EUR con su tarjeta:".
-        let amount_before = v.back.clone().any(|i| toks[i].amount);
         if let Some(vb) = v.idx().find(|&i| {
             // Paying itself, not "send", "make" or "process".
             toks[i].cls & C::V_PAY.bit() != 0
@@ -3188,6 +3214,28 @@ mod tests {
                 "Your mailbox has not been confirmed since the migration.\n\nTo keep it, verify here:\nhttps://mail.example/v",
                 &[CredentialReset],
             ),
+        ]);
+    }
+
+    #[test]
+    fn paying_a_given_sum_is_asked() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Could you add invoice 88-412 from Brightwell to Friday's payment batch? USD 12,950.",
+                &[PaymentChange],
+            ),
+            (
+                "Bitte die Rechnung 2026-77 (EUR 3.420,00) mit dem nächsten Zahllauf bezahlen.",
+                &[PaymentChange],
+            ),
+            // A report of payments made asks nothing.
+            (
+                "Done - run released at noon, 41 payments, EUR 388,120 total.",
+                &[],
+            ),
+            // No sum, no payment asked: "the invoice is attached".
+            ("Please find the invoice for November attached.", &[]),
         ]);
     }
 
