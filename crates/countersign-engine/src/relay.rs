@@ -102,6 +102,40 @@ const RELAY_WORDS: &[&str] = &[
     "enviado",
 ];
 
+/// Words that relay after an IT staff member's first name: "Sam asked me
+/// to", "Lucía me pidió". A first name is weaker evidence than "IT": the
+/// new starter a request is for, or for whom access is needed, may share
+/// it ("acceso para Lucía", "Marc necesita usuario"), so only asking and
+/// telling count, just after the name.
+const NAME_RELAY_WORDS: &[&str] = &[
+    "asked",
+    "asks",
+    "told",
+    "instructed",
+    "said",
+    "says",
+    "wants",
+    "gebeten",
+    "bittet",
+    "sagt",
+    "gesagt",
+    "demande",
+    "dit",
+    "veut",
+    "pidio",
+    "pide",
+    "pedido",
+    "solicita",
+    "solicitado",
+    "dijo",
+    "dice",
+    "quiere",
+    "requested",
+    "requests",
+];
+/// How many words after a first name its relaying word may stand ("Sam
+/// from the service desk asked").
+const NAME_WINDOW: usize = 5;
 /// Beginnings of words for secrets and actions IT would never ask a
 /// colleague to collect or do (codes, passwords, approvals, remote access,
 /// installs), in the four languages.
@@ -183,12 +217,21 @@ pub(crate) fn relays_for_it<'a>(
     for i in 0..words.len() {
         let reference = capital_it[i]
             || IT_WORDS.contains(&words[i].as_str())
-            || it_names.contains(&words[i])
             || (i + 1 < words.len()
                 && IT_PAIRS.iter().any(|(a, b)| {
                     words[i] == *a && words[i + 1] == *b && (*a != "it" || capital_it[i])
                 }));
         if !reference {
+            if it_names.contains(&words[i])
+                && let Some(relay) = words[i + 1..(i + 1 + NAME_WINDOW).min(words.len())]
+                    .iter()
+                    .find(|w| NAME_RELAY_WORDS.contains(&w.as_str()))
+            {
+                return Some(format!(
+                    "\"{}\" then \"{relay}\", and \"{secret}\"",
+                    words[i]
+                ));
+            }
             continue;
         }
         let from = i.saturating_sub(WINDOW);
@@ -275,6 +318,14 @@ mod tests {
         let text = ["Priya me ha pedido que te avise: aprueba la notificación del móvil."];
         assert!(relays_for_it(text, &names).is_some());
         assert!(relays_for_it(text, &[]).is_none());
+        // The new starter who shares an IT colleague's first name.
+        let names = vec!["marc".to_owned()];
+        let text = [
+            "Marc empieza el lunes. Necesita usuario de Windows y acceso al portal, aprobado por su jefa.",
+        ];
+        assert!(relays_for_it(text, &names).is_none());
+        let text = ["Alta para Marc: acceso al portal de compras, aprobado por RR. HH."];
+        assert!(relays_for_it(text, &names).is_none());
     }
 
     #[test]

@@ -446,6 +446,20 @@ impl Lexicon {
         if let Some(e) = self.words[lang].get(word) {
             return *e;
         }
+        // German finite forms in -t and -et ("gebt ihr", "fügt sie ...
+        // hinzu", "richtet ... ein", "er schickt"): the infinitive's stem.
+        if lang == DE {
+            for end in ["et", "t"] {
+                if let Some(base) = word.strip_suffix(end).filter(|b| b.len() >= 3) {
+                    let stem = self.stemmers[DE].stem(&format!("{base}en")).into_owned();
+                    if let Some(e) = self.words[DE].get(stem.as_str())
+                        && e.classes & verb_classes() != 0
+                    {
+                        return *e;
+                    }
+                }
+            }
+        }
         match lang {
             DE if word.len() >= 5 => {
                 // Participles: "aktualisiert", "geändert", "zurückgesetzt",

@@ -1378,6 +1378,17 @@ impl<'a> Reader<'a> {
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
+            // A need stated for someone the request is for: "he needs an
+            // E3 licence and the Approvers group", "she'll need:", the
+            // Spanish subject dropped ("Necesita: ..." opening its clause).
+            let third_person_es = lang == ES
+                && (word.ends_with('a') || word.ends_with("an"))
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
+            if v.near(i, C::BENEFICIARY, 2, 0).is_some() || third_person_es {
+                return Some((Act { at: i }, "a need for someone"));
+            }
         }
         // The reader's need of a program the message links to: "your
         // browser needs the viewer extension to open it: https://...".
@@ -1794,7 +1805,7 @@ impl<'a> Reader<'a> {
                 != 0;
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
-        let need = how == "the writer's need";
+        let need = matches!(how, "the writer's need" | "a need for someone");
         // "What is your PIN?": the fact asked for is the request, when it
         // follows the question word closely.
         let fact = how == "question for a fact";
@@ -2852,6 +2863,7 @@ impl<'a> Reader<'a> {
                 // soir") presses whatever it asks for.
                 let pressed = act.is_some_and(|(_, how)| match how {
                     "the writer's need"
+                    | "a need for someone"
                     | "obligation on the reader"
                     | "polite request"
                     | "explicit ask" => true,
@@ -3214,6 +3226,30 @@ mod tests {
                 "Your mailbox has not been confirmed since the migration.\n\nTo keep it, verify here:\nhttps://mail.example/v",
                 &[CredentialReset],
             ),
+        ]);
+    }
+
+    #[test]
+    fn access_asked_for_someone() {
+        use RiskCategory::*;
+        check(&[
+            // German familiar plural imperatives, separable ones too.
+            (
+                "Bitte gebt ihm Schreibrechte auf das Laufwerk Einkauf.",
+                &[AccessGrant],
+            ),
+            (
+                "Bitte richtet ihr einen Zugang zum Reisekostenportal mit der Rolle Prüfer ein.",
+                &[AccessGrant],
+            ),
+            // A need stated for the new starter.
+            (
+                "Our new analyst joins on Monday. She needs the Finance-Readers group and a VPN role.",
+                &[AccessGrant],
+            ),
+            ("Ella empieza el lunes. Necesita acceso a la carpeta de compras.", &[AccessGrant]),
+            // Someone's need reported without an ask of the reader.
+            ("He needs a break after the audit.", &[]),
         ]);
     }
 
