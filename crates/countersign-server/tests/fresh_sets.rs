@@ -102,7 +102,7 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 91.7, 90.1, 0);
+    at_least("set-a", 91.6, 90.0, 0);
 }
 
 #[test]
@@ -112,57 +112,57 @@ fn set_b_impersonation() {
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 84.4, 87.9, 0);
+    at_least("set-c", 84.4, 87.8, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 85.9, 94.9, 0);
+    at_least("set-d", 85.9, 94.8, 0);
 }
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 91.8, 93.2, 0);
+    at_least("set-e", 92.1, 93.7, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 83.8, 87.3, 1);
+    at_least("set-f", 83.8, 86.8, 1);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 83.6, 90.4, 3);
+    at_least("set-g", 84.6, 91.5, 3);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 90.1, 89.5, 0);
+    at_least("set-h", 90.1, 89.4, 0);
 }
 
 #[test]
 fn set_i_retailer_help_desk() {
-    at_least("set-i", 86.4, 90.4, 0);
+    at_least("set-i", 87.0, 91.4, 0);
 }
 
 #[test]
 fn set_j_utility_help_desk() {
-    at_least("set-j", 87.4, 88.9, 0);
+    at_least("set-j", 88.6, 91.1, 0);
 }
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 85.4, 89.1, 0);
+    at_least("set-k", 85.3, 89.0, 0);
 }
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 86.5, 86.5, 2);
+    at_least("set-l", 87.1, 87.5, 2);
 }
 
 #[test]
 fn set_m_hotel_group_help_desk() {
-    at_least("set-m", 92.2, 92.9, 0);
+    at_least("set-m", 93.0, 94.4, 0);
 }
 
 #[test]
@@ -172,5 +172,10 @@ fn set_n_city_administration() {
 
 #[test]
 fn set_o_pharmaceutical_manufacturer() {
-    at_least("set-o", 83.6, 85.6, 1);
+    at_least("set-o", 85.5, 88.6, 1);
+}
+
+#[test]
+fn set_p_software_company() {
+    at_least("set-p", 81.1, 83.5, 0);
 }
