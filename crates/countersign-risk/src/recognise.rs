@@ -3247,7 +3247,10 @@ mod tests {
                 "Our new analyst joins on Monday. She needs the Finance-Readers group and a VPN role.",
                 &[AccessGrant],
             ),
-            ("Ella empieza el lunes. Necesita acceso a la carpeta de compras.", &[AccessGrant]),
+            (
+                "Ella empieza el lunes. Necesita acceso a la carpeta de compras.",
+                &[AccessGrant],
+            ),
             // Someone's need reported without an ask of the reader.
             ("He needs a break after the audit.", &[]),
         ]);
