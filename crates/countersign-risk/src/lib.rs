@@ -394,6 +394,9 @@ fn read_grammar(
     {
         ranges.push(0..end.saturating_sub(1));
     }
+    // The quoted history under the writer's own words: a request found
+    // there was asked before, of someone else, and is not asked again.
+    let mut history: Vec<Range<usize>> = Vec::new();
     for (n, part) in text_parts.iter().chain(html_parts).enumerate() {
         let text = &buffer[part.clone()];
         // The writer's own words end where the quoted history starts, unless
@@ -407,6 +410,7 @@ fn read_grammar(
                     .nth(7)
                     .is_some() =>
             {
+                history.push(part.start + at..part.end);
                 part.start + at
             }
             _ => part.end,
@@ -428,9 +432,15 @@ fn read_grammar(
             }
         }
     }
-    rulebook
-        .recogniser()
-        .recognise(buffer, &ranges, marks, &content.phone_numbers, subject_end)
+    let mut reading = rulebook.recogniser().recognise(
+        buffer,
+        &ranges,
+        marks,
+        &content.phone_numbers,
+        subject_end,
+    );
+    reading.muted.extend(history);
+    reading
 }
 
 /// Adds the grammar's findings to `assessment`.
@@ -667,6 +677,25 @@ mod tests {
             ..MessageContent::default()
         };
         assert!(assess(&content, &rules).high_risk);
+    }
+
+    #[test]
+    fn a_request_quoted_under_a_reply_is_not_asked_again() {
+        let rules = Rulebook::default_rules();
+        let reply = |own: &str| MessageContent {
+            text_parts: vec![format!(
+                "{own}\n\nOn Mon, 30 Nov 2026 at 09:12, Ann <ann@org.example> wrote:\n\
+                 > I am locked out, please reset my password.\n"
+            )],
+            ..MessageContent::default()
+        };
+        let done = reply(
+            "Hi Ann, done: the temporary one is with your manager, change it when you sign in.",
+        );
+        assert!(!assess(&done, &rules).high_risk);
+        // The writer's own words still ask.
+        let asks = reply("Before I can do that, please send me your current password and the PIN.");
+        assert!(assess(&asks, &rules).high_risk);
     }
 
     #[test]

@@ -1669,6 +1669,36 @@ impl<'a> Reader<'a> {
             if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
                 own = None;
             }
+            // A statement with its subject just before the verb ("you reset
+            // your password yourself", "we reset your password at ten")
+            // tells what was done: a request's phrase found there asks
+            // nothing.
+            if free
+                && own.is_none()
+                && clause.toks.end > clause.toks.start
+                && v.idx().any(|i| {
+                    is_verb(toks[i].cls)
+                        && toks[i].cls & bits(&[C::ADDRESSEE, C::WRITER_SUBJECT]) == 0
+                        && i > v.range.start
+                        && (toks[i - 1].cls & C::WRITER_SUBJECT.bit() != 0
+                            || matches!(
+                                self.word(i - 1),
+                                "you"
+                                    | "u"
+                                    | "sie"
+                                    | "du"
+                                    | "ihr"
+                                    | "vous"
+                                    | "tu"
+                                    | "usted"
+                                    | "ustedes"
+                                    | "vosotros"
+                            ))
+                })
+            {
+                self.muted
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             // The writer saying what he cannot do ("no puedo entrar, la
             // contraseña ha caducado", "no puedo aprobar el MFA") states his
             // problem, not a negated request: what he names there is what
@@ -3307,6 +3337,24 @@ mod tests {
                 &[CredentialReset, MfaReset],
             ),
         ]);
+    }
+
+    #[test]
+    fn a_statement_of_what_was_done_asks_nothing() {
+        // The rulebook's "reset your password" in a ticket's resolution.
+        let rules = crate::Rulebook::default_rules();
+        let content = crate::MessageContent {
+            text_parts: vec![
+                "Resolution: you reset your password yourself on the self-service page.".to_owned(),
+            ],
+            ..crate::MessageContent::default()
+        };
+        assert!(!crate::assess(&content, &rules).high_risk);
+        let content = crate::MessageContent {
+            text_parts: vec!["Please reset your password on the page below.".to_owned()],
+            ..crate::MessageContent::default()
+        };
+        assert!(crate::assess(&content, &rules).high_risk);
     }
 
     #[test]
