@@ -2051,55 +2051,37 @@ impl<'a> Reader<'a> {
         }
 
         // Access, roles, groups, accounts.
-        if let Some((vb, ob)) = v
+        let access = v
             .pair(C::V_GRANT, C::O_ACCESS)
             .filter(|_| aimed && device_access.is_none())
-        {
-            say(
-                self,
-                RiskCategory::AccessGrant,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = v.pair(C::V_RESET, C::O_ACCOUNT).filter(|_| aimed)
-            && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
-            && !has(C::O_CREDENTIAL)
-            && !has(C::O_MFA)
-            && !has(C::O_PAY_DEST)
-        {
-            say(
-                self,
-                RiskCategory::AccessGrant,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = v
-            .pair(C::V_CHANGE, C::O_ACCESS)
-            .or_else(|| v.pair(C::V_RESET, C::O_ACCESS))
-            .filter(|_| aimed && device_access.is_none())
-            .filter(|_| all & bits(&[C::WRITER_OWN, C::WRITER_OBJECT, C::BENEFICIARY]) != 0)
-        {
-            // "Change my role to Global Admin": someone's access changed.
-            say(
-                self,
-                RiskCategory::AccessGrant,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = v
-            .pair(C::OFFER, C::O_ACCESS)
-            .filter(|_| aimed && device_access.is_none())
-            .filter(|&(vb, _)| {
-                v.near(vb, C::BENEFICIARY, 3, 0)
-                    .or_else(|| v.near(vb, C::WRITER_SUBJECT, 3, 0))
-                    .is_some()
+            .or_else(|| {
+                v.pair(C::V_RESET, C::O_ACCOUNT).filter(|_| {
+                    aimed
+                        && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
+                        && !has(C::O_CREDENTIAL)
+                        && !has(C::O_MFA)
+                        && !has(C::O_PAY_DEST)
+                })
             })
-        {
+            // "Change my role to Global Admin": someone's access changed.
+            .or_else(|| {
+                v.pair(C::V_CHANGE, C::O_ACCESS)
+                    .or_else(|| v.pair(C::V_RESET, C::O_ACCESS))
+                    .filter(|_| aimed && device_access.is_none())
+                    .filter(|_| all & bits(&[C::WRITER_OWN, C::WRITER_OBJECT, C::BENEFICIARY]) != 0)
+            })
             // "Could she get the same access as Conor", "¿puede tener acceso
             // al grupo?": asked that someone receive access.
+            .or_else(|| {
+                v.pair(C::OFFER, C::O_ACCESS)
+                    .filter(|_| aimed && device_access.is_none())
+                    .filter(|&(vb, _)| {
+                        v.near(vb, C::BENEFICIARY, 3, 0)
+                            .or_else(|| v.near(vb, C::WRITER_SUBJECT, 3, 0))
+                            .is_some()
+                    })
+            });
+        if let Some((vb, ob)) = access {
             say(
                 self,
                 RiskCategory::AccessGrant,
