@@ -1329,7 +1329,7 @@ impl<'a> Reader<'a> {
             // the question mark alone making it one: "vous pouvez le
             // réinitialiser ?".
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
-                || v.near(i, C::THIRD_PARTY, 0, 1).is_some()
+                || self.asks_someone(v, i)
                 || lang == ES && self.word(i).starts_with("pod")
                 || v.near(i, C::ADDRESSEE, 1, 0).is_some() && self.asks_question(v)
             {
@@ -1453,6 +1453,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether the sentence of the clause ends in a question mark.
+    /// The modal at `modal` asks "someone", whoever reads: "could
+    /// someone", "kann jemand", with an object pronoun between them
+    /// ("könnte mir jemand", "¿me podría alguien"), or "someone" before
+    /// it in a question ("est-ce que quelqu'un peut ... ?", "¿alguien
+    /// puede ...?"); not "nobody can".
+    fn asks_someone(&self, v: &View<'_>, modal: usize) -> bool {
+        let toks = self.toks;
+        let after = v.near(modal, C::THIRD_PARTY, 0, 1).or_else(|| {
+            v.near(modal, C::WRITER_OBJECT, 0, 1)
+                .and_then(|o| v.near(o, C::THIRD_PARTY, 0, 1))
+        });
+        let before = || {
+            v.idx().take_while(|&j| j < modal).last().is_some_and(|t| {
+                toks[t].cls & C::THIRD_PARTY.bit() != 0 && toks[t].cls & C::OTHERS.bit() == 0
+            }) && self.asks_question(v)
+        };
+        after.is_some() || before()
+    }
+
     fn asks_question(&self, v: &View<'_>) -> bool {
         let toks = self.toks;
         v.range.clone().any(|i| toks[i].question)
@@ -1587,8 +1606,8 @@ impl<'a> Reader<'a> {
             let negated = self.negated(&v);
             // "Could someone install ...": the someone is the reader.
             let asked_anyone = v
-                .first(C::THIRD_PARTY)
-                .is_some_and(|t| v.near(t, C::MODAL, 1, 0).is_some());
+                .idx()
+                .any(|i| toks[i].cls & C::MODAL.bit() != 0 && self.asks_someone(&v, i));
             let complement = v
                 .idx()
                 .next()
@@ -2055,12 +2074,42 @@ impl<'a> Reader<'a> {
             .pair(C::V_GRANT, C::O_ACCESS)
             .filter(|_| aimed && device_access.is_none())
             .or_else(|| {
-                v.pair(C::V_RESET, C::O_ACCOUNT).filter(|_| {
-                    aimed
-                        && (v.first(C::WRITER_OWN).is_some() || v.first(C::ADDRESSEE).is_none())
+                v.pair(C::V_RESET, C::O_ACCOUNT).filter(|&(vb, ob)| {
+                    // Making one is read above, for whom it is made.
+                    self.toks[vb].cls & C::V_CREATE.bit() == 0
+                        && aimed
+                        && (v.near(ob, C::WRITER_OWN, 2, 0).is_some()
+                            || v.first(C::ADDRESSEE).is_none())
                         && !has(C::O_CREDENTIAL)
                         && !has(C::O_MFA)
                         && !has(C::O_PAY_DEST)
+                })
+            })
+            // "Set up an account for Dan", "reactivate the guest user",
+            // "legen Sie ein Konto für ... an": an account made or opened
+            // for someone, not the reader's own ("activate your account").
+            .or_else(|| {
+                v.pair(C::V_CREATE, C::O_ACCOUNT).filter(|&(vb, ob)| {
+                    // Made for someone named ("for Dan", "für Frau Maier"),
+                    // or brought back: not "create an account on our portal".
+                    // The account may be the antecedent of "create it".
+                    let antecedent = !v.range.contains(&ob);
+                    let for_someone = (ob + 1..(ob + 4).min(self.toks.len()))
+                        .any(|j| matches!(self.word(j), "for" | "für" | "fur" | "pour" | "para"))
+                        || (ob.saturating_sub(3)..ob)
+                            .any(|j| self.toks[j].cls & C::BENEFICIARY.bit() != 0)
+                        || has(C::BENEFICIARY)
+                        || ["re", "ré", "wieder"].iter().any(|p| self.word(vb).starts_with(p));
+                    aimed
+                        && for_someone
+                        && device_access.is_none()
+                        && (antecedent || ob.abs_diff(vb) <= 4)
+                        && !self.readers_own(ob, v.aside)
+                        && !has(C::O_CREDENTIAL)
+                        && !has(C::O_MFA)
+                        // "Konto", "cuenta" are bank accounts too.
+                        && all & bits(&[C::O_PAYMENT, C::O_TRANSFER, C::CURRENCY, C::O_PAYROLL]) == 0
+                        && v.amount().is_none()
                 })
             })
             // "Change my role to Global Admin": someone's access changed.
@@ -2207,14 +2256,14 @@ impl<'a> Reader<'a> {
     }
 
     /// The object at `ob` is the reader's own ("your password", "Ihr
-    /// Kennwort"): an addressee word stands just before it. "Reset your
+    /// Kennwort"): a possessive of the reader stands just before it. "Reset your
     /// password" and "changez-le depuis votre poste" tell the reader to
     /// look after his own; "can you reset it", "pouvez-vous le
     /// réinitialiser ?" ask him, the subject, to reset someone's.
     fn readers_own(&self, ob: usize, aside: bool) -> bool {
         (ob.saturating_sub(2)..ob).any(|j| {
             let t = &self.toks[j];
-            !t.covered && t.aside == aside && t.cls & C::ADDRESSEE.bit() != 0
+            !t.covered && t.aside == aside && t.cls & C::READER_OWN.bit() != 0
         })
     }
 
@@ -3141,6 +3190,67 @@ mod tests {
         assert_eq!(
             read("Nosotros usamos copias inmutables en el proveedor de backup."),
             vec![]
+        );
+    }
+
+    #[test]
+    fn someone_asked_with_a_pronoun_between_or_before_the_modal() {
+        for text in [
+            "Könnte mir jemand Civil 3D auf meinen Laptop installieren?",
+            "Est-ce que quelqu'un peut installer le logiciel de topographie sur le PC du chantier ?",
+        ] {
+            assert_eq!(read(text), vec![RiskCategory::SoftwareInstall], "{text}");
+        }
+        assert_eq!(
+            read("¿Alguien puede darme acceso a la carpeta de obras?"),
+            vec![RiskCategory::AccessGrant]
+        );
+        // Said of nobody, or told without a question: no ask.
+        assert_eq!(
+            read("Niemand konnte mir die Software installieren."),
+            vec![]
+        );
+        assert_eq!(
+            read("Quelqu'un peut installer le logiciel depuis le portail en libre-service."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn the_reader_as_subject_is_not_the_owner_of_the_object() {
+        // "u reset pw": the reader is asked, the password is someone's.
+        assert_eq!(
+            read("locked out since this morning, can u reset pw and text me a temp one"),
+            vec![RiskCategory::CredentialReset]
+        );
+        // "your password" is the reader's own to look after.
+        assert_eq!(
+            read("Your password expires soon. You can reset your password here."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn an_account_opened_for_someone_is_access() {
+        assert_eq!(
+            read("hi can you set up an account for Dan Whitfield, starts Monday as site engineer"),
+            vec![RiskCategory::AccessGrant]
+        );
+        assert_eq!(
+            read("Könnten Sie bitte ein Konto für Frau Maier anlegen?"),
+            vec![RiskCategory::AccessGrant]
+        );
+        // An account the reader opens for himself on some site, and an
+        // account number in a payment run, are not access for someone.
+        assert_eq!(
+            read("Please create an account on our portal to see the agenda."),
+            vec![]
+        );
+        assert!(
+            !read(
+                "Please include the top-up in Thursday's payment run, to the account we always use."
+            )
+            .contains(&RiskCategory::AccessGrant)
         );
     }
 
