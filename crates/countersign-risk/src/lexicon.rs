@@ -122,6 +122,7 @@ classes! {
     FILLER = "filler",
     APPLYING = "applying",
     PRONOUN = "pronoun",
+    ARTICLE = "article",
     O_PAYEE = "o_payee",
     CURRENCY = "currency",
     O_PEOPLE = "o_people",

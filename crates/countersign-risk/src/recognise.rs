@@ -246,6 +246,7 @@ impl Recogniser {
             C::CONDITION,
             C::BENEFICIARY,
             C::PRONOUN,
+            C::ARTICLE,
             C::CONJUNCTION,
             C::FILLER,
             C::MODAL,
@@ -261,8 +262,14 @@ impl Recogniser {
                 let e = self.lexicon.lookup(lang, word);
                 // A second language lends its content words (English IT
                 // vocabulary in a German mail), not its function words:
-                // Spanish "he" is no English "he".
-                let lent = if slot > 0 && langs.len() == 2 {
+                // Spanish "he" is no English "he". Nor does it lend to the
+                // first language's own function words: French "les" is no
+                // Spanish word.
+                let lent = if slot == 0 {
+                    e.classes
+                } else if t.cls & grammar != 0 {
+                    0
+                } else if langs.len() == 2 {
                     e.classes & !grammar
                 } else {
                     e.classes
@@ -1097,7 +1104,7 @@ impl View<'_> {
             {
                 return Some((i, j));
             }
-            if self.near(i, C::PRONOUN, 2, 3).is_some()
+            if self.pronoun_near(i)
                 && let Some(j) = self.back.clone().rev().find(|&j| {
                     !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
                 })
@@ -1106,6 +1113,27 @@ impl View<'_> {
             }
         }
         None
+    }
+    /// A pronoun stands near the verb at `at`, naming something said
+    /// before: "can you reset it", "me la podéis resetear". A word that is
+    /// also an article is one only before a verb or at the clause's end:
+    /// "la" in "actualizar la ficha" is an article.
+    fn pronoun_near(&self, at: usize) -> bool {
+        let from = at.saturating_sub(2).max(self.range.start);
+        let to = (at + 4).min(self.range.end);
+        (from..to).any(|j| {
+            let t = &self.toks[j];
+            if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
+                return false;
+            }
+            t.cls & C::ARTICLE.bit() == 0
+                || self.toks[j + 1..self.range.end]
+                    .iter()
+                    .find(|n| !n.covered)
+                    .is_none_or(|n| {
+                        n.sep >= Sep::Comma || is_verb(n.cls) || n.cls & C::MODAL.bit() != 0
+                    })
+        })
     }
     fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
         let from = at.saturating_sub(before).max(self.range.start);
@@ -1256,7 +1284,12 @@ impl<'a> Reader<'a> {
                 }
                 FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
                 // A unit's verb is its first word ("inicie sesión").
-                ES => imperative_form(lang, word.split(' ').next().unwrap_or(word)),
+                // A unit's familiar imperative ("inicia sesión") ends like
+                // a noun in -ia; as the head of a verb unit it is no noun.
+                ES => {
+                    let head = word.split(' ').next().unwrap_or(word);
+                    imperative_form(lang, head) || word.contains(' ') && head.ends_with('a')
+                }
                 // English: a base form written in the lexicon ("send",
                 // "activate"), not a word sharing its stem ("active").
                 _ => {
@@ -1331,6 +1364,14 @@ impl<'a> Reader<'a> {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || self.asks_someone(v, i)
                 || lang == ES && self.word(i).starts_with("pod")
+                // "me puedes cambiar la cuenta", "¿puede enviarme ...?":
+                // the present asks with the writer before it or in a
+                // question; "puede que" is a maybe, "se puede" anyone's.
+                || lang == ES
+                    && self.word(i).starts_with("pued")
+                    && (v.near(i, C::WRITER_OBJECT, 1, 0).is_some() || self.asks_question(v))
+                    && v.near(i, C::WH, 0, 1).is_none()
+                    && v.idx().take_while(|&j| j < i).last().is_none_or(|j| self.word(j) != "se")
                 || v.near(i, C::ADDRESSEE, 1, 0).is_some() && self.asks_question(v)
             {
                 return Some((Act { at: i }, "question to the reader"));
@@ -1374,6 +1415,9 @@ impl<'a> Reader<'a> {
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
                 || first_person_es
                 || first_person_de
+                // "Il me faudrait un export": the writer in the unit itself.
+                || word.starts_with("il me ")
+                || word.starts_with("il nous ")
                 || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
             {
                 return Some((Act { at: i }, "the writer's need"));
@@ -1386,7 +1430,15 @@ impl<'a> Reader<'a> {
                 && v.idx()
                     .take_while(|&j| j < i)
                     .all(|j| toks[j].cls & C::FILLER.bit() != 0);
-            if v.near(i, C::BENEFICIARY, 2, 0).is_some() || third_person_es {
+            // "Sie braucht die gleichen Rollen": the verb's -t makes "sie"
+            // she, not the reader ("Sie brauchen").
+            let third_person_de = lang == DE
+                && word.ends_with('t')
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .last()
+                    .is_some_and(|j| self.word(j) == "sie");
+            if v.near(i, C::BENEFICIARY, 2, 0).is_some() || third_person_es || third_person_de {
                 return Some((Act { at: i }, "a need for someone"));
             }
         }
@@ -1858,14 +1910,17 @@ impl<'a> Reader<'a> {
         // "What is your PIN?": the fact asked for is the request, when it
         // follows the question word closely.
         let fact = how == "question for a fact";
+        // Counted in the clause's own words: an aside between the need and
+        // its object ("a Jorge Castillo (nuevo en ...) le deis el rol") is
+        // not in the way.
         let needed = |c: C, window: usize| {
             if !v.range.contains(&act.at) {
                 return v.first(c);
             }
-            (act.at + 1..(act.at + 1 + window).min(v.range.end)).find(|&j| {
-                let t = &self.toks[j];
-                !t.covered && t.aside == v.aside && t.cls & c.bit() != 0
-            })
+            v.idx()
+                .filter(|&j| j > act.at)
+                .take(window)
+                .find(|&j| self.toks[j].cls & c.bit() != 0)
         };
 
         // Credentials and their parts, handed over, entered or reset.
@@ -2094,7 +2149,7 @@ impl<'a> Reader<'a> {
                     // or brought back: not "create an account on our portal".
                     // The account may be the antecedent of "create it".
                     let antecedent = !v.range.contains(&ob);
-                    let for_someone = (ob + 1..(ob + 4).min(self.toks.len()))
+                    let for_someone = (ob + 1..(ob + 6).min(self.toks.len()))
                         .any(|j| matches!(self.word(j), "for" | "für" | "fur" | "pour" | "para"))
                         || (ob.saturating_sub(3)..ob)
                             .any(|j| self.toks[j].cls & C::BENEFICIARY.bit() != 0)
@@ -2241,14 +2296,20 @@ impl<'a> Reader<'a> {
                 say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
         } else if need
-            && let Some(ob) = needed(C::O_DATA, 6).or_else(|| {
-                v.first(C::O_LIST)
-                    .or_else(|| v.first(C::O_DATA))
-                    .filter(|_| has(C::O_PEOPLE) || has(C::O_DATA))
-                    .filter(|_| {
-                        v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some()
-                    })
-            })
+            && let Some(ob) = needed(C::O_DATA, 6)
+                // "Necesito un listado de toda la plantilla": the writer
+                // needs a list of people.
+                .or_else(|| {
+                    needed(C::O_LIST, 6).filter(|_| how == "the writer's need" && bulk_of_people)
+                })
+                .or_else(|| {
+                    v.first(C::O_LIST)
+                        .or_else(|| v.first(C::O_DATA))
+                        .filter(|_| has(C::O_PEOPLE) || has(C::O_DATA))
+                        .filter(|_| {
+                            v.first(C::WRITER_OBJECT).is_some() || v.first(C::WRITER_OWN).is_some()
+                        })
+                })
         {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
@@ -3251,6 +3312,68 @@ mod tests {
                 "Please include the top-up in Thursday's payment run, to the account we always use."
             )
             .contains(&RiskCategory::AccessGrant)
+        );
+    }
+
+    #[test]
+    fn needs_in_the_third_person_impersonal_and_around_an_aside() {
+        // "sie braucht": she needs (the reader would be "Sie brauchen").
+        assert_eq!(
+            read(
+                "Ab Montag verstärkt uns Frau Kühn. Sie braucht die gleichen Rollen wie Mia Hoffmann."
+            ),
+            vec![RiskCategory::AccessGrant]
+        );
+        assert_eq!(read("Sie brauchen dafür keine neuen Rollen."), vec![]);
+        // "il me faudrait": the writer's need, in the impersonal.
+        assert_eq!(
+            read("Il me faudrait un export de toutes les commandes de novembre au format CSV."),
+            vec![RiskCategory::DataExport]
+        );
+        // The aside does not push the object out of the need's reach.
+        assert_eq!(
+            read(
+                "Necesito que a Jorge Castillo (nuevo en planificación de tripulaciones, Madrid) le deis el rol de planificador."
+            ),
+            vec![RiskCategory::AccessGrant]
+        );
+        // A list of people the writer needs is data going out.
+        assert_eq!(
+            read("Para la auditoría necesito un listado de toda la plantilla con nombre y puesto."),
+            vec![RiskCategory::DataExport]
+        );
+    }
+
+    #[test]
+    fn spanish_present_modal_and_familiar_imperative_units() {
+        assert_eq!(
+            read(
+                "Hola Sophie, me puedes cambiar la cuenta de la nómina. Nueva: ES21 1465 0100 7220 3087 6293"
+            ),
+            vec![RiskCategory::PaymentChange]
+        );
+        assert_eq!(read("Puede que el portal tarde un poco en cargar."), vec![]);
+        assert!(
+            read("Inicia sesión con tu correo y contraseña de la empresa para acceder:")
+                .contains(&RiskCategory::CredentialReset)
+        );
+    }
+
+    #[test]
+    fn articles_are_not_read_as_another_languages_words_or_as_pronouns() {
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let text = fold("¿Me puedes resetear la contraseña del portal?");
+        let shown = rec.explain(
+            &text,
+            std::slice::from_ref(&(0..text.len())),
+            &Marks::default(),
+        );
+        // Spanish "del" is no French "délai" (urgent).
+        assert!(shown.contains("  del<article>  "), "{shown}");
+        // "la ficha": an article before a noun names nothing said before.
+        assert_eq!(
+            read("Te adjunto el certificado nuevo. ¿Puedes actualizar la ficha de Marta?"),
+            vec![]
         );
     }
 
