@@ -133,6 +133,7 @@ classes! {
     V_KEEP = "v_keep",
     BULK = "bulk",
     WH = "wh",
+    MANNER = "manner",
     V_SIGNIN = "v_signin",
     V_VERIFY = "v_verify",
     O_IDENTITY = "o_identity",

@@ -2402,23 +2402,27 @@ impl<'a> Reader<'a> {
         if self.destination_names_process(v) {
             return None;
         }
+        // An English verb in -s has a subject of its own ("second person
+        // approves in the ERP, first payment to the new account is held"):
+        // a practice described, not the reader's act.
+        let pay = |ob: C| {
+            v.pair(C::V_PAY, ob)
+                .filter(|&(vb, _)| !self.third_person_en(vb))
+        };
         if let Some((vb, ob)) = v
             .pair(C::V_CHANGE, C::O_PAY_DEST)
             .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
-            .or_else(|| v.pair(C::V_PAY, C::O_TRANSFER))
-            .or_else(|| v.pair(C::V_PAY, C::O_PAY_DEST))
-            .or_else(|| v.pair(C::V_PAY, C::O_GIFT))
+            .or_else(|| pay(C::O_TRANSFER))
+            .or_else(|| pay(C::O_PAY_DEST))
+            .or_else(|| pay(C::O_GIFT))
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAYROLL))
             .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
-            .or_else(|| {
-                v.pair(C::V_PAY, C::O_PAYMENT)
-                    .filter(|_| pressing || amount && destination)
-            })
-            .or_else(|| v.pair(C::V_PAY, C::O_PAYEE).filter(|_| pressing || amount))
+            .or_else(|| pay(C::O_PAYMENT).filter(|_| pressing || amount && destination))
+            .or_else(|| pay(C::O_PAYEE).filter(|_| pressing || amount))
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
             // "Pay these to our secondary account": a plain "account" is a
             // destination when money is paid into it and it is new.
-            .or_else(|| v.pair(C::V_PAY, C::O_ACCOUNT).filter(|_| near(C::NEW)))
+            .or_else(|| pay(C::O_ACCOUNT).filter(|_| near(C::NEW)))
             .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
@@ -2503,6 +2507,13 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// An English verb in its third-person form ("approves", "pays"), read
+    /// in an English clause.
+    fn third_person_en(&self, vb: usize) -> bool {
+        let w = self.word(vb);
+        self.langs[0] == EN && w.len() > 3 && w.ends_with('s') && !w.ends_with("ss")
+    }
+
     /// "The new bank-detail approval workflow": the destination's words
     /// qualify a process noun after them; the clause names a process, not
     /// a destination.
@@ -2565,7 +2576,9 @@ impl<'a> Reader<'a> {
         }
         let own = v
             .first(C::WRITER_OWN)
-            .or_else(|| v.first(C::WRITER_SUBJECT));
+            .or_else(|| v.first(C::WRITER_SUBJECT))
+            // "Supplier bank changes - how we handle them": a practice.
+            .filter(|&o| v.near(o, C::MANNER, 1, 0).is_none());
         let changed = v
             .pair(C::NEW, C::O_PAY_DEST)
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()));
@@ -3374,6 +3387,27 @@ mod tests {
         assert_eq!(
             read("Te adjunto el certificado nuevo. ¿Puedes actualizar la ficha de Marta?"),
             vec![]
+        );
+    }
+
+    #[test]
+    fn a_practice_described_is_no_payment_asked() {
+        // A list post comparing how teams handle bank changes.
+        assert_eq!(
+            read(
+                "Ours currently: call back to the number in the vendor master, second person approves in the ERP, first payment to the new account is held 5 days."
+            ),
+            vec![]
+        );
+        // A reminder of the rule, headed "how we handle them".
+        assert_eq!(
+            read("Supplier bank changes - how we handle them from now on"),
+            vec![]
+        );
+        // Still asked: the reader pays to the new account.
+        assert!(
+            read("Please pay the invoice to our new account below today.")
+                .contains(&RiskCategory::PaymentChange)
         );
     }
 
