@@ -215,13 +215,7 @@ pub(crate) fn relays_for_it<'a>(
     }
     let secret = words.iter().find(|w| is_secret(w))?;
     for i in 0..words.len() {
-        let reference = capital_it[i]
-            || IT_WORDS.contains(&words[i].as_str())
-            || (i + 1 < words.len()
-                && IT_PAIRS.iter().any(|(a, b)| {
-                    words[i] == *a && words[i + 1] == *b && (*a != "it" || capital_it[i])
-                }));
-        if !reference {
+        if !refers_to_it(&words, &capital_it, i) {
             if it_names.contains(&words[i])
                 && let Some(relay) = words[i + 1..(i + 1 + NAME_WINDOW).min(words.len())]
                     .iter()
@@ -249,6 +243,31 @@ pub(crate) fn relays_for_it<'a>(
         }
     }
     None
+}
+
+/// Whether the word at `i` (with the next) names IT: "helpdesk", "service
+/// desk", "IT" in capitals.
+fn refers_to_it(words: &[String], capital_it: &[bool], i: usize) -> bool {
+    capital_it[i]
+        || IT_WORDS.contains(&words[i].as_str())
+        || (i + 1 < words.len()
+            && IT_PAIRS.iter().any(|(a, b)| {
+                words[i] == *a && words[i + 1] == *b && (*a != "it" || capital_it[i])
+            }))
+}
+
+/// Whether a name ("Aeris Service Desk", "IT-Support") names IT.
+pub(crate) fn names_it(name: &str) -> bool {
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capital_it: Vec<bool> = words.iter().map(|w| IT_CAPITALS.contains(w)).collect();
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| countersign_lookalike::fold(w))
+        .collect();
+    (0..words.len()).any(|i| refers_to_it(&words, &capital_it, i))
 }
 
 fn floor_char_boundary(text: &str, max: usize) -> usize {

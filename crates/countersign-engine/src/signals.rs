@@ -760,6 +760,14 @@ const IT_MAILBOX_WORDS: &[&str] = &[
     "soc",
 ];
 
+/// A mailbox nobody reads: a system's sender ("noreply", "do-not-reply").
+fn is_automated_mailbox(local: &str) -> bool {
+    let squashed: String = local.chars().filter(char::is_ascii_alphanumeric).collect();
+    ["noreply", "donotreply", "notification", "mailer"]
+        .iter()
+        .any(|w| squashed.contains(w))
+}
+
 fn is_it_mailbox(local: &str) -> bool {
     local
         .split(['-', '.', '_', '+'])
@@ -900,7 +908,16 @@ fn internal_sender(
             break;
         }
     }
+    // The help desk's own ticket system ("Aeris Service Desk"
+    // <noreply@...>) speaks as IT; it relays nothing.
+    let it_system = is_automated_mailbox(local)
+        && content
+            .from
+            .as_ref()
+            .and_then(|m| m.name.as_deref())
+            .is_some_and(crate::relay::names_it);
     let is_it = is_it_mailbox(local)
+        || it_system
         || people.iter().any(|&id| {
             matches!(ids.people.persons[id].role, PersonRole::ItStaff { .. })
                 && !ids.people.persons[id].inactive

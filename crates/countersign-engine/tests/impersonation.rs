@@ -381,6 +381,22 @@ fn a_colleague_relaying_for_it() {
         "Someone rang saying he was from IT and needed the code from my phone. I hung up.",
     );
     assert!(!signals(&verdict).contains(&"impersonation.relays_it"));
+    // The help desk's own ticket system speaks as IT; it relays nothing.
+    let verdict = judge(
+        "From: Brackwater Service Desk <noreply@brackwater.example>\r\nSubject: [REQ-1] received",
+        "Your request has been logged. Requests for external accounts need approval from IT security; please don't send passwords by email.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
+    // A colleague's own mailbox under the same name still relays.
+    let verdict = judge(
+        "From: Brackwater Service Desk <maud.kerrigan@brackwater.example>\r\nSubject: codes",
+        "Oswin asked me to collect everyone's codes today. Reply with the code you receive.",
+    );
+    assert!(signals(&verdict).contains(&"impersonation.relays_it"));
 }
 
 #[test]
