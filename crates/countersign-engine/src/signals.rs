@@ -817,6 +817,22 @@ fn sender(
             ));
             internal_sender(ids, content, &address, local, out);
         }
+        // A brand writing from its own domain is that brand: its sign-in
+        // notices lead to its own site.
+        if !Identities::is_free_mail(&from_reg)
+            && !ids.org_domains.contains(&from_reg)
+            && !ids.vendors_by_domain.contains_key(&from_reg)
+            && let Some(brand) = ids
+                .claims
+                .iter()
+                .find(|c| c.kind == ClaimKind::Brand && c.owns(&from_reg))
+        {
+            out.push(finding(
+                "sender.brand_owner",
+                format!("{from_reg} is {}'s own domain", brand.shown),
+                address.clone(),
+            ));
+        }
         if let Some(vendor) = ids.vendors_by_domain.get(&from_reg) {
             if ids.active_contacts.contains(&address) {
                 out.push(finding(

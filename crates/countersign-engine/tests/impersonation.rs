@@ -606,3 +606,26 @@ fn a_brand_claimed_with_a_link_elsewhere_is_quarantined() {
     );
     assert!(!signals(&own).contains(&"impersonation.brand_link"));
 }
+
+#[test]
+fn a_brand_asking_to_sign_in_on_its_own_site() {
+    // Microsoft's own notice, from microsoft.com: held, not quarantined.
+    let verdict = judge(
+        "From: Microsoft <microsoft-noreply@microsoft.com>\r\nSubject: Your subscription was renewed",
+        "No action is required. To view your invoice, sign in to the Microsoft 365 admin center: https://admin.microsoft.com/billing",
+    );
+    assert!(
+        signals(&verdict).contains(&"sender.brand_owner"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(signals(&verdict).contains(&"request.credential_reset"));
+    assert_eq!(verdict.verdict, Action::Hold, "{:?}", verdict.reasons);
+    // The same words from a stranger's domain are phishing.
+    let verdict = judge(
+        "From: Microsoft <billing@ms365-renewals.example>\r\nSubject: Your subscription was renewed",
+        "No action is required. To view your invoice, sign in to the Microsoft 365 admin center: https://ms365-renewals.example/billing",
+    );
+    assert!(!signals(&verdict).contains(&"sender.brand_owner"));
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+}

@@ -98,6 +98,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "authenticated vendor mail from an automated or role mailbox (no-reply, newsletter, billing) or with list/bulk headers: not a person",
     ),
     (
+        "sender.brand_owner",
+        "authenticated mail from a well-known brand's own domain (microsoft.com writing as Microsoft), not a free-mail account",
+    ),
+    (
         "sender.inactive_person",
         "authenticated mail from the mailbox of a person the directory lists as departed or suspended",
     ),

@@ -1282,7 +1282,11 @@ impl<'a> Reader<'a> {
                         || v.near(i, C::ADDRESSEE, 0, 1).is_some()
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
                 }
-                FR => word.ends_with("ez") || v.near(i, C::WRITER_OBJECT, 0, 1).is_some(),
+                // "envoyez", and with its pronoun "connectez-vous".
+                FR => {
+                    word.split('-').next().unwrap_or(word).ends_with("ez")
+                        || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                }
                 // A unit's verb is its first word ("inicie sesión").
                 // A unit's familiar imperative ("inicia sesión") ends like
                 // a noun in -ia; as the head of a verb unit it is no noun.
@@ -3408,6 +3412,14 @@ mod tests {
         assert!(
             read("Please pay the invoice to our new account below today.")
                 .contains(&RiskCategory::PaymentChange)
+        );
+    }
+
+    #[test]
+    fn a_french_imperative_with_its_pronoun() {
+        assert!(
+            read("Pour le recevoir, connectez-vous avec vos identifiants avant le 5 décembre : https://rewards.example/noel")
+                .contains(&RiskCategory::CredentialReset)
         );
     }
 
