@@ -2287,7 +2287,10 @@ impl<'a> Reader<'a> {
                     .filter(|&(vb, _)| bulk_of_people || strong_export(self.word(vb)))
             })
             .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people));
-        if let Some((vb, ob)) = export.filter(|_| aimed) {
+        // "faster payment file export": an English noun before "export"
+        // makes a compound, not the verb's object.
+        let compound = |(vb, ob): (usize, usize)| self.langs[0] == EN && ob + 1 == vb;
+        if let Some((vb, ob)) = export.filter(|&p| aimed && !compound(p)) {
             let word = self.word(vb);
             let strong_verb = strong_export(word);
             let towards = v.first(C::WRITER_OBJECT);
@@ -3420,6 +3423,20 @@ mod tests {
         assert!(
             read("Pour le recevoir, connectez-vous avec vos identifiants avant le 5 décembre : https://rewards.example/noel")
                 .contains(&RiskCategory::CredentialReset)
+        );
+    }
+
+    #[test]
+    fn a_file_of_pay_sent_out_is_an_export_and_a_file_export_a_noun() {
+        assert_eq!(
+            read(
+                "Peux-tu m'envoyer sur cette adresse le fichier paie de novembre (noms, salaires, IBAN) ?"
+            ),
+            vec![RiskCategory::DataExport]
+        );
+        assert_eq!(
+            read("Join our team for a walkthrough: faster payment file export for payroll teams."),
+            vec![]
         );
     }
 
