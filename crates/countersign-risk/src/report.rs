@@ -131,6 +131,13 @@ const DISBELIEF: &[&str] = &[
     "didn't call",
     "did not call",
     "hung up",
+    "didn't pay",
+    "did not pay",
+    "haven't paid",
+    "have not paid",
+    "allegedly",
+    "supposedly",
+    "purporting",
     // German.
     "gefalscht",
     "falschung",
@@ -146,6 +153,11 @@ const DISBELIEF: &[&str] = &[
     "nicht zuruckgerufen",
     "nicht angerufen",
     "aufgelegt",
+    "angeblich",
+    "nichts bezahlt",
+    "nicht bezahlt",
+    "nichts uberwiesen",
+    "nicht uberwiesen",
     // French.
     "hameconn",
     "arnaque",
@@ -160,6 +172,10 @@ const DISBELIEF: &[&str] = &[
     "rien clique",
     "pas appele",
     "pas rappele",
+    "soi-disant",
+    "pretendu",
+    "rien paye",
+    "pas paye",
     // Spanish.
     "estafa",
     "extrano",
@@ -173,6 +189,9 @@ const DISBELIEF: &[&str] = &[
     "no he llamado",
     "no he respondido",
     "colgue",
+    "supuesta",
+    "supuesto",
+    "no he pagado",
 ];
 
 /// Words of suspicion: a reporter's too, but also a scare's ("suspicious
@@ -230,6 +249,22 @@ pub(crate) fn reads_as_report(subject: Option<&str>, own: &str) -> Option<&'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reporter_who_did_not_pay_doubts() {
+        assert!(
+            reads_as_report(
+                Some("WG: Angebliche Rechnung von SkyParts"),
+                "Die Domain ist nicht die übliche. Ich habe nichts bezahlt. Bitte prüfen."
+            )
+            .is_some()
+        );
+        assert!(
+            reads_as_report(None, "Supposedly from our bank. I did not pay anything.").is_some()
+        );
+        // A plain forward asks as its writer does.
+        assert!(reads_as_report(Some("FW: invoice"), "Please pay this today.").is_none());
+    }
 
     #[test]
     fn forward_separators_in_four_languages() {
