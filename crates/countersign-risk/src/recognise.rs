@@ -2148,7 +2148,13 @@ impl<'a> Reader<'a> {
             // "legen Sie ein Konto für ... an": an account made or opened
             // for someone, not the reader's own ("activate your account").
             .or_else(|| {
-                v.pair(C::V_CREATE, C::O_ACCOUNT).filter(|&(vb, ob)| {
+                // Or the writer's own switched on: "could you enable my
+                // named account", "peux-tu activer mon compte".
+                let grant_own = || {
+                    v.pair(C::V_GRANT, C::O_ACCOUNT)
+                        .filter(|&(_, ob)| v.near(ob, C::WRITER_OWN, 2, 0).is_some())
+                };
+                v.pair(C::V_CREATE, C::O_ACCOUNT).or_else(grant_own).filter(|&(vb, ob)| {
                     // Made for someone named ("for Dan", "für Frau Maier"),
                     // or brought back: not "create an account on our portal".
                     // The account may be the antecedent of "create it".
@@ -2160,7 +2166,7 @@ impl<'a> Reader<'a> {
                         || has(C::BENEFICIARY)
                         || ["re", "ré", "wieder"].iter().any(|p| self.word(vb).starts_with(p));
                     aimed
-                        && for_someone
+                        && (for_someone || v.near(ob, C::WRITER_OWN, 2, 0).is_some())
                         && device_access.is_none()
                         && (antecedent || ob.abs_diff(vb) <= 4)
                         && !self.readers_own(ob, v.aside)
@@ -3321,6 +3327,12 @@ mod tests {
             read("Könnten Sie bitte ein Konto für Frau Maier anlegen?"),
             vec![RiskCategory::AccessGrant]
         );
+        // The writer's own account switched on.
+        assert_eq!(
+            read("Could you enable my named account for the window tonight?"),
+            vec![RiskCategory::AccessGrant]
+        );
+        assert_eq!(read("Please activate your account by following the link."), vec![]);
         // An account the reader opens for himself on some site, and an
         // account number in a payment run, are not access for someone.
         assert_eq!(
