@@ -3332,7 +3332,10 @@ mod tests {
             read("Could you enable my named account for the window tonight?"),
             vec![RiskCategory::AccessGrant]
         );
-        assert_eq!(read("Please activate your account by following the link."), vec![]);
+        assert_eq!(
+            read("Please activate your account by following the link."),
+            vec![]
+        );
         // An account the reader opens for himself on some site, and an
         // account number in a payment run, are not access for someone.
         assert_eq!(
@@ -3450,6 +3453,23 @@ mod tests {
             read("Join our team for a walkthrough: faster payment file export for payroll teams."),
             vec![]
         );
+    }
+
+    #[test]
+    fn a_renewal_not_wanted_is_a_charge_to_cancel() {
+        assert!(
+            read("Ihre Jahreslizenz wurde automatisch verlängert. Es wurden 899,00 EUR von Ihrem Konto abgebucht. Falls Sie diese Verlängerung nicht wünschen, rufen Sie innerhalb von 24 Stunden unsere Hotline an: +1 888 555 0100")
+                .contains(&RiskCategory::CallbackBait)
+        );
+        // "EUR" is no "eure": a currency, not the reader's.
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let text = fold("Es wurden 899,00 EUR abgebucht.");
+        let shown = rec.explain(
+            &text,
+            std::slice::from_ref(&(0..text.len())),
+            &Marks::default(),
+        );
+        assert!(!shown.contains("reader_own"), "{shown}");
     }
 
     #[test]
