@@ -339,8 +339,25 @@ fn word_variants(word: &str) -> Vec<String> {
     variants
 }
 
-/// A directory name's words before folding: "Last, First" turned around.
+/// Honorifics and academic titles a directory writes before a name ("Dr.
+/// Ulrich Bergmann", "Prof. Dr. Anne Roth", "Mme Claire Petit"): not the
+/// given name. Lowercase, without their dot.
+const HONORIFICS: &[&str] = &[
+    "dr", "prof", "dipl", "ing", "mag", "herr", "frau", "mr", "mrs", "ms", "miss", "mx", "sir",
+    "dame", "m", "mme", "mlle", "sr", "sra", "srta", "don", "dona", "doña", "dott", "dra",
+];
+
+/// A directory name's words before folding: "Last, First" turned around,
+/// honorifics before it dropped.
 fn raw_words(name: &str) -> Vec<String> {
+    let mut words = ordered_words(name);
+    while words.len() > 2 && HONORIFICS.contains(&words[0].to_lowercase().as_str()) {
+        words.remove(0);
+    }
+    words
+}
+
+fn ordered_words(name: &str) -> Vec<String> {
     let ordered = match name.split_once(',') {
         Some((last, first)) if !first.trim().is_empty() => format!("{first} {last}"),
         _ => name.to_owned(),
@@ -614,8 +631,26 @@ mod tests {
             true,
             None,
         );
+        people.add(
+            "Prof. Dr. Anne-Marie Roth",
+            vec!["a.roth@harbourline.example".into()],
+            PersonRole::Employee,
+            false,
+            None,
+        );
         people.finish();
         people
+    }
+
+    #[test]
+    fn a_title_before_a_directory_name_is_no_given_name() {
+        for display in ["Anne-Marie Roth", "Anne Roth", "A. Roth", "Dr. Anne-Marie Roth"] {
+            assert_eq!(
+                claimed(display).as_deref(),
+                Some("Prof. Dr. Anne-Marie Roth"),
+                "{display}"
+            );
+        }
     }
 
     fn claimed(display: &str) -> Option<String> {
