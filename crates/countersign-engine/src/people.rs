@@ -644,7 +644,12 @@ mod tests {
 
     #[test]
     fn a_title_before_a_directory_name_is_no_given_name() {
-        for display in ["Anne-Marie Roth", "Anne Roth", "A. Roth", "Dr. Anne-Marie Roth"] {
+        for display in [
+            "Anne-Marie Roth",
+            "Anne Roth",
+            "A. Roth",
+            "Dr. Anne-Marie Roth",
+        ] {
             assert_eq!(
                 claimed(display).as_deref(),
                 Some("Prof. Dr. Anne-Marie Roth"),

@@ -84,6 +84,9 @@ struct Tok {
     sep: Sep,
     /// Inside quotation marks: mentioned, not said.
     quoted: bool,
+    /// Inside a quoted name of a word or three (a button, a role: choose
+    /// "Help someone"): its function words do no grammar.
+    label: bool,
     /// Covered by a multi-word unit that starts before it.
     covered: bool,
     /// Ends with a question mark.
@@ -265,7 +268,9 @@ impl Recogniser {
                 // Spanish "he" is no English "he". Nor does it lend to the
                 // first language's own function words: French "les" is no
                 // Spanish word.
-                let lent = if slot == 0 {
+                let lent = if t.label {
+                    e.classes & !grammar
+                } else if slot == 0 {
                     e.classes
                 } else if t.cls & grammar != 0 {
                     0
@@ -626,6 +631,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
         if j - i <= 3 {
             for t in &mut toks[i..j] {
                 t.quoted = false;
+                t.label = true;
             }
         }
         i = j.max(i + 1);
@@ -3470,6 +3476,15 @@ mod tests {
             &Marks::default(),
         );
         assert!(!shown.contains("reader_own"), "{shown}");
+    }
+
+    #[test]
+    fn a_quoted_button_does_no_grammar() {
+        // "Help someone" names a button; its "someone" reports nobody.
+        assert!(
+            read("Please start Quick Assist, choose \"Help someone\", and tell us the code shown.")
+                .contains(&RiskCategory::RemoteAccess)
+        );
     }
 
     #[test]
