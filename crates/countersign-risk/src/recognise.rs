@@ -1127,6 +1127,10 @@ impl View<'_> {
     fn pronoun_near(&self, at: usize) -> bool {
         let from = at.saturating_sub(2).max(self.range.start);
         let to = (at + 4).min(self.range.end);
+        // The verb may hold its pronoun: "léemelo", "envíela".
+        if self.toks[at].cls & C::PRONOUN.bit() != 0 && self.toks[at].cls & bits(VERBS) != 0 {
+            return true;
+        }
         (from..to).any(|j| {
             let t = &self.toks[j];
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
@@ -3484,6 +3488,15 @@ mod tests {
         assert!(
             read("Please start Quick Assist, choose \"Help someone\", and tell us the code shown.")
                 .contains(&RiskCategory::RemoteAccess)
+        );
+    }
+
+    #[test]
+    fn a_verb_holding_its_pronoun_takes_up_what_was_named() {
+        // "léemelo": read it to me, the code of the sentence before.
+        assert!(
+            read("Te va a llegar un SMS con un código. Léemelo y así verifico que eres tú.")
+                .contains(&RiskCategory::MfaReset)
         );
     }
 
