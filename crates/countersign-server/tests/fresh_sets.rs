@@ -102,7 +102,7 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 91.6, 90.0, 0);
+    at_least("set-a", 92.8, 91.9, 0);
 }
 
 #[test]
@@ -112,12 +112,12 @@ fn set_b_impersonation() {
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 84.4, 87.8, 0);
+    at_least("set-c", 84.7, 88.4, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 85.9, 94.8, 0);
+    at_least("set-d", 86.3, 95.5, 0);
 }
 
 #[test]
@@ -127,17 +127,17 @@ fn set_e_hospital_help_desk() {
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 83.8, 86.8, 1);
+    at_least("set-f", 84.1, 87.3, 0);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 84.6, 91.5, 3);
+    at_least("set-g", 85.3, 91.5, 3);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 90.1, 89.4, 0);
+    at_least("set-h", 91.3, 91.0, 0);
 }
 
 #[test]
@@ -147,12 +147,12 @@ fn set_i_retailer_help_desk() {
 
 #[test]
 fn set_j_utility_help_desk() {
-    at_least("set-j", 88.6, 91.1, 0);
+    at_least("set-j", 89.3, 93.3, 0);
 }
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 85.3, 89.0, 0);
+    at_least("set-k", 85.9, 90.0, 0);
 }
 
 #[test]
@@ -172,15 +172,30 @@ fn set_n_city_administration() {
 
 #[test]
 fn set_o_pharmaceutical_manufacturer() {
-    at_least("set-o", 85.5, 88.6, 1);
+    at_least("set-o", 88.1, 92.8, 1);
 }
 
 #[test]
 fn set_p_software_company() {
-    at_least("set-p", 82.4, 83.5, 0);
+    at_least("set-p", 84.4, 86.6, 0);
 }
 
 #[test]
 fn set_q_construction_company() {
-    at_least("set-q", 81.7, 80.3, 0);
+    at_least("set-q", 85.8, 86.2, 0);
+}
+
+#[test]
+fn set_r_airline_and_ground_handling() {
+    at_least("set-r", 90.2, 93.5, 0);
+}
+
+#[test]
+fn set_s_cooperative_bank() {
+    at_least("set-s", 84.7, 86.0, 0);
+}
+
+#[test]
+fn set_t_clinics_and_laboratories() {
+    at_least("set-t", 84.4, 87.2, 0);
 }
