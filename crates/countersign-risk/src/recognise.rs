@@ -3276,6 +3276,17 @@ mod tests {
         v
     }
 
+    /// The recogniser's reading of `text`: its clauses and word classes.
+    fn explained(text: &str) -> String {
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let folded = fold(text);
+        rec.explain(
+            &folded,
+            std::slice::from_ref(&(0..folded.len())),
+            &Marks::default(),
+        )
+    }
+
     #[test]
     fn spanish_asks_a_familiar_reader_in_the_present() {
         assert!(
@@ -3406,13 +3417,7 @@ mod tests {
 
     #[test]
     fn articles_are_not_read_as_another_languages_words_or_as_pronouns() {
-        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
-        let text = fold("¿Me puedes resetear la contraseña del portal?");
-        let shown = rec.explain(
-            &text,
-            std::slice::from_ref(&(0..text.len())),
-            &Marks::default(),
-        );
+        let shown = explained("¿Me puedes resetear la contraseña del portal?");
         // Spanish "del" is no French "délai" (urgent).
         assert!(shown.contains("  del<article>  "), "{shown}");
         // "la ficha": an article before a noun names nothing said before.
@@ -3472,13 +3477,7 @@ mod tests {
                 .contains(&RiskCategory::CallbackBait)
         );
         // "EUR" is no "eure": a currency, not the reader's.
-        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
-        let text = fold("Es wurden 899,00 EUR abgebucht.");
-        let shown = rec.explain(
-            &text,
-            std::slice::from_ref(&(0..text.len())),
-            &Marks::default(),
-        );
+        let shown = explained("Es wurden 899,00 EUR abgebucht.");
         assert!(!shown.contains("reader_own"), "{shown}");
     }
 
