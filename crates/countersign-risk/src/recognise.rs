@@ -2432,9 +2432,17 @@ impl<'a> Reader<'a> {
             v.pair(C::V_PAY, ob)
                 .filter(|&(vb, _)| !self.third_person_en(vb))
         };
+        // "Registra este número nuevo en mi cuenta para los códigos": an
+        // account that is also a sign-in's, beside codes or passwords, is
+        // no bank account.
+        let sign_in = has(C::O_CODE) || has(C::O_MFA) || has(C::O_CREDENTIAL);
+        let bank = |(vb, ob): (usize, usize)| {
+            (!sign_in || toks[ob].cls & C::O_ACCOUNT.bit() == 0).then_some((vb, ob))
+        };
         if let Some((vb, ob)) = v
             .pair(C::V_CHANGE, C::O_PAY_DEST)
-            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST))
+            .and_then(bank)
+            .or_else(|| v.pair(C::NEW, C::O_PAY_DEST).and_then(bank))
             .or_else(|| pay(C::O_TRANSFER))
             .or_else(|| pay(C::O_PAY_DEST))
             .or_else(|| pay(C::O_GIFT))
@@ -3496,6 +3504,15 @@ mod tests {
         assert!(
             read("Te va a llegar un SMS con un código. Léemelo y así verifico que eres tú.")
                 .contains(&RiskCategory::MfaReset)
+        );
+    }
+
+    #[test]
+    fn a_record_to_update_is_not_the_usual_account() {
+        // "el registro" is no "registrado" (the account on file).
+        assert!(
+            read("Por favor, envíenos los nuevos datos bancarios para actualizar el registro.")
+                .contains(&RiskCategory::PaymentChange)
         );
     }
 
