@@ -228,6 +228,16 @@ pub(crate) fn relays_for_it<'a>(
             }
             continue;
         }
+        // "Hallo Servicedesk, ...", "Hi IT team": IT greeted is the reader,
+        // not someone the writer speaks for.
+        let greeting = |k: usize| GREETINGS.contains(&words[k].as_str());
+        let greeted = i >= 1 && greeting(i - 1)
+            || i >= 2
+                && greeting(i - 2)
+                && ["the", "le", "el", "liebes"].contains(&words[i - 1].as_str());
+        if greeted {
+            continue;
+        }
         let from = i.saturating_sub(WINDOW);
         let to = (i + WINDOW + 1).min(words.len());
         if let Some(relay) = words[from..to]
@@ -244,6 +254,27 @@ pub(crate) fn relays_for_it<'a>(
     }
     None
 }
+
+/// Greetings that open a message to someone (folded).
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "hallo",
+    "liebe",
+    "lieber",
+    "moin",
+    "servus",
+    "bonjour",
+    "salut",
+    "hola",
+    "buenos",
+    "buenas",
+    "estimado",
+    "estimada",
+    "estimados",
+];
 
 /// Whether the word at `i` (with the next) names IT: "helpdesk", "service
 /// desk", "IT" in capitals.

@@ -391,6 +391,16 @@ fn a_colleague_relaying_for_it() {
         "{:?}",
         verdict.findings
     );
+    // IT greeted is the reader: "Hallo Servicedesk, ... für ...".
+    let verdict = judge(
+        "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: Konto",
+        "Hallo Servicedesk, bitte richtet ein Konto für Frau Yilmaz ein, dazu die Gruppen für das Labor und das Passwort per Brief.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
     // A colleague's own mailbox under the same name still relays.
     let verdict = judge(
         "From: Brackwater Service Desk <maud.kerrigan@brackwater.example>\r\nSubject: codes",

@@ -107,7 +107,7 @@ fn set_a_requests_lures_bec_callback() {
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 93.5, 96.5, 1);
+    at_least("set-b", 93.5, 96.5, 0);
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn set_q_construction_company() {
 
 #[test]
 fn set_r_airline_and_ground_handling() {
-    at_least("set-r", 90.2, 93.5, 0);
+    at_least("set-r", 89.5, 92.4, 0);
 }
 
 #[test]
