@@ -760,14 +760,6 @@ const IT_MAILBOX_WORDS: &[&str] = &[
     "soc",
 ];
 
-/// A mailbox nobody reads: a system's sender ("noreply", "do-not-reply").
-fn is_automated_mailbox(local: &str) -> bool {
-    let squashed: String = local.chars().filter(char::is_ascii_alphanumeric).collect();
-    ["noreply", "donotreply", "notification", "mailer"]
-        .iter()
-        .any(|w| squashed.contains(w))
-}
-
 fn is_it_mailbox(local: &str) -> bool {
     local
         .split(['-', '.', '_', '+'])
@@ -926,7 +918,7 @@ fn internal_sender(
     }
     // The help desk's own ticket system ("Aeris Service Desk"
     // <noreply@...>) speaks as IT; it relays nothing.
-    let it_system = is_automated_mailbox(local)
+    let it_system = local.split(['-', '.', '_', '+']).any(is_role_mailbox)
         && content
             .from
             .as_ref()
