@@ -222,27 +222,41 @@ macro_rules! enqueue_in_tx {
                 .fetch_all(&mut *$tx)
                 .await
                 .map_err(q("read webhooks"))?;
+            let mut rows: Vec<(String, &$crate::cases::PublishedEvent)> = Vec::new();
             for row in &hooks {
                 let id = row.text("id").map_err(q("read webhooks"))?;
-                let events = $crate::rows::json_list("webhooks", &row.text("events").map_err(q("read webhooks"))?)?;
+                let events = $crate::rows::json_list(
+                    "webhooks",
+                    &row.text("events").map_err(q("read webhooks"))?,
+                )?;
                 for event in published {
-                    if !events.iter().any(|e| e == "*" || *e == event.event_type) {
-                        continue;
+                    if events.iter().any(|e| e == "*" || *e == event.event_type) {
+                        rows.push((id.clone(), event));
                     }
-                    sqlx::query(
-                        "INSERT INTO outbox (event_id, webhook_id, event_type, payload, created_at, \
-                         state, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) \
-                         ON CONFLICT (event_id, webhook_id) DO NOTHING",
-                    )
-                    .bind(&event.event_id)
-                    .bind(&id)
-                    .bind(&event.event_type)
-                    .bind(&event.payload)
-                    .bind(ms($now))
+                }
+            }
+            // One statement for the batch: each round trip to the database
+            // costs more than the rows it carries.
+            for chunk in rows.chunks($crate::cases::ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO outbox (event_id, webhook_id, event_type, payload, created_at, \
+                     state, attempts, next_attempt_at) ",
+                );
+                qb.push_values(chunk, |mut b, (hook, event)| {
+                    b.push_bind(event.event_id.clone())
+                        .push_bind(hook.clone())
+                        .push_bind(event.event_type.clone())
+                        .push_bind(event.payload.clone())
+                        .push_bind(ms($now))
+                        .push("'pending'")
+                        .push("0")
+                        .push_bind(ms($now));
+                });
+                qb.push(" ON CONFLICT (event_id, webhook_id) DO NOTHING");
+                qb.build()
                     .execute(&mut *$tx)
                     .await
                     .map_err(q("enqueue event"))?;
-                }
             }
         }
     }};
@@ -250,25 +264,34 @@ macro_rules! enqueue_in_tx {
 
 pub(crate) use enqueue_in_tx;
 
-macro_rules! insert_case_in_tx {
-    ($tx:expr, $case:expr, $message_id:expr) => {{
-        let case: &Case = $case;
-        sqlx::query(
-            "INSERT INTO cases (id, state, opened_at, updated_at, expires_at, vendor_id, message_id, \
-             version, document, approval_pending) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
-        )
-        .bind(&case.id)
-        .bind(case.state.as_str())
-        .bind(ms(case.opened_at))
-        .bind(ms(case.updated_at))
-        .bind(ms(case.expires_at))
-        .bind(case.vendor_id())
-        .bind($message_id)
-        .bind(case_doc(case))
-        .bind($crate::cases::approval_pending(case))
-        .execute(&mut *$tx)
-        .await
-        .map_err(q("insert case"))?;
+/// Rows per multi-row `INSERT`: far below both engines' limits on bound
+/// parameters (16 a row at most here), while one statement carries a whole
+/// group commit.
+pub(crate) const ROWS_PER_STATEMENT: usize = 256;
+
+/// Inserts cases, each with the message that opened it (if any).
+macro_rules! insert_cases_in_tx {
+    ($tx:expr, $cases:expr) => {{
+        let cases: &[(&Case, Option<&str>)] = $cases;
+        for chunk in cases.chunks($crate::cases::ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO cases (id, state, opened_at, updated_at, expires_at, vendor_id, message_id, \
+                 version, document, approval_pending) ",
+            );
+            qb.push_values(chunk, |mut b, (case, message_id)| {
+                b.push_bind(case.id.clone())
+                    .push_bind(case.state.as_str())
+                    .push_bind(ms(case.opened_at))
+                    .push_bind(ms(case.updated_at))
+                    .push_bind(ms(case.expires_at))
+                    .push_bind(case.vendor_id().map(str::to_owned))
+                    .push_bind(message_id.map(str::to_owned))
+                    .push("1")
+                    .push_bind(case_doc(case))
+                    .push_bind($crate::cases::approval_pending(case));
+            });
+            qb.build().execute(&mut *$tx).await.map_err(q("insert case"))?;
+        }
     }};
 }
 
@@ -289,97 +312,120 @@ impl Store {
         let now = OffsetDateTime::now_utc();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
-            let mut audit = Vec::new();
-            let mut published = Vec::new();
-            let mut recorded = Vec::with_capacity(batch.len());
-            let mut day_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
-            let mut target_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
-            for item in batch {
-                let m = &item.message;
-                // A digest already recorded (by this node before a crash,
-                // or by another) makes this one a duplicate: nothing of it
-                // is written.
-                let inserted = sqlx::query(
+            // A digest already recorded (by this node before a crash, or by
+            // another, or earlier in this batch) makes a message a
+            // duplicate: nothing of it is written. The insert answers the
+            // IDs it wrote.
+            let mut written = std::collections::HashSet::with_capacity(batch.len());
+            for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO messages (id, received_at, source, client_ip, helo, mail_from, rcpt, \
                      from_address, subject, verdict, document, summary, digest, raw, case_id, \
-                     envelope_digest) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                     ON CONFLICT (envelope_digest) DO NOTHING",
-                )
-                .bind(&m.id)
-                .bind(ms(m.received_at))
-                .bind(&m.source)
-                .bind(&m.client_ip)
-                .bind(&m.helo)
-                .bind(&m.mail_from)
-                .bind(to_json_list(&m.rcpt))
-                .bind(&m.from_address)
-                .bind(&m.subject)
-                .bind(&m.verdict)
-                .bind(&m.document)
-                .bind(&m.summary)
-                .bind(&m.digest)
-                .bind(&m.raw)
-                .bind(&m.case_id)
-                .bind(&item.envelope_digest)
-                .execute(&mut *tx)
-                .await
-                .map_err(q("insert message"))?
-                .rows_affected()
-                    == 1;
-                recorded.push(inserted);
-                if !inserted {
-                    continue;
+                     envelope_digest) ",
+                );
+                qb.push_values(chunk, |mut b, item| {
+                    let m = &item.message;
+                    b.push_bind(&m.id)
+                        .push_bind(ms(m.received_at))
+                        .push_bind(&m.source)
+                        .push_bind(&m.client_ip)
+                        .push_bind(&m.helo)
+                        .push_bind(&m.mail_from)
+                        .push_bind(to_json_list(&m.rcpt))
+                        .push_bind(&m.from_address)
+                        .push_bind(&m.subject)
+                        .push_bind(&m.verdict)
+                        .push_bind(&m.document)
+                        .push_bind(&m.summary)
+                        .push_bind(&m.digest)
+                        .push_bind(&m.raw)
+                        .push_bind(&m.case_id)
+                        .push_bind(&item.envelope_digest);
+                });
+                qb.push(" ON CONFLICT (envelope_digest) DO NOTHING RETURNING id");
+                for row in qb
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(q("insert message"))?
+                {
+                    written.insert(row.text("id").map_err(q("insert message"))?);
                 }
+            }
+            let recorded: Vec<bool> = batch
+                .iter()
+                .map(|i| written.contains(&i.message.id))
+                .collect();
+            let new: Vec<&RecordedMessage> = batch
+                .iter()
+                .zip(&recorded)
+                .filter_map(|(item, &w)| w.then_some(item))
+                .collect();
+            let mut day_counts = std::collections::BTreeMap::<(i64, &str), i64>::new();
+            let mut target_counts = std::collections::BTreeMap::<(i64, String), i64>::new();
+            for item in &new {
+                let m = &item.message;
                 let day = ms(m.received_at).div_euclid(86_400_000);
-                *day_counts.entry((day, m.verdict.clone())).or_insert(0i64) += 1;
+                *day_counts.entry((day, m.verdict.as_str())).or_insert(0) += 1;
                 for target in impersonated_in(&m.document) {
-                    *target_counts.entry((day, target)).or_insert(0i64) += 1;
+                    *target_counts.entry((day, target)).or_insert(0) += 1;
                 }
-                if let Some(case) = &item.case {
-                    insert_case_in_tx!(tx, case, Some(m.id.as_str()));
-                }
-                if let Some(relay) = &item.relay {
-                    crate::relay::insert_relay_in_tx!(tx, relay, now);
-                }
-                if let Some(sighting) = &item.sighting {
-                    sqlx::query(
-                        "INSERT INTO pending_sightings (id, queued_at, document) VALUES ($1, $2, $3)",
-                    )
-                    .bind(&sighting.id)
-                    .bind(ms(now))
-                    .bind(serde_json::to_string(sighting).unwrap_or_default())
+            }
+            let cases: Vec<(&Case, Option<&str>)> = new
+                .iter()
+                .filter_map(|i| i.case.as_ref().map(|c| (c, Some(i.message.id.as_str()))))
+                .collect();
+            insert_cases_in_tx!(tx, &cases);
+            let relays: Vec<&crate::relay::NewRelay> =
+                new.iter().filter_map(|i| i.relay.as_ref()).collect();
+            crate::relay::insert_relays_in_tx!(tx, &relays, now);
+            let sightings: Vec<_> = new.iter().filter_map(|i| i.sighting.as_ref()).collect();
+            for chunk in sightings.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO pending_sightings (id, queued_at, document) ",
+                );
+                qb.push_values(chunk, |mut b, sighting| {
+                    b.push_bind(sighting.id.clone())
+                        .push_bind(ms(now))
+                        .push_bind(serde_json::to_string(sighting).unwrap_or_default());
+                });
+                qb.build()
                     .execute(&mut *tx)
                     .await
                     .map_err(q("queue sighting"))?;
-                }
-                audit.extend(item.audit);
-                published.extend(item.published);
             }
-            for ((day, verdict), n) in &day_counts {
-                sqlx::query(
-                    "INSERT INTO message_day_counts (day, verdict, n) VALUES ($1, $2, $3) \
-                     ON CONFLICT (day, verdict) DO UPDATE SET n = message_day_counts.n + excluded.n",
-                )
-                .bind(*day)
-                .bind(verdict)
-                .bind(*n)
-                .execute(&mut *tx)
-                .await
-                .map_err(q("count messages by day"))?;
+            if !day_counts.is_empty() {
+                let mut qb =
+                    sqlx::QueryBuilder::new("INSERT INTO message_day_counts (day, verdict, n) ");
+                qb.push_values(&day_counts, |mut b, ((day, verdict), n)| {
+                    b.push_bind(*day)
+                        .push_bind(verdict.to_string())
+                        .push_bind(*n);
+                });
+                qb.push(" ON CONFLICT (day, verdict) DO UPDATE SET n = message_day_counts.n + excluded.n");
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("count messages by day"))?;
             }
-            for ((day, target), n) in &target_counts {
-                sqlx::query(
-                    "INSERT INTO impersonation_day_counts (day, target, n) VALUES ($1, $2, $3) \
-                     ON CONFLICT (day, target) DO UPDATE SET n = impersonation_day_counts.n + excluded.n",
-                )
-                .bind(*day)
-                .bind(target)
-                .bind(*n)
-                .execute(&mut *tx)
-                .await
-                .map_err(q("count impersonations by day"))?;
+            if !target_counts.is_empty() {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO impersonation_day_counts (day, target, n) ",
+                );
+                qb.push_values(&target_counts, |mut b, ((day, target), n)| {
+                    b.push_bind(*day).push_bind(target.clone()).push_bind(*n);
+                });
+                qb.push(" ON CONFLICT (day, target) DO UPDATE SET n = impersonation_day_counts.n + excluded.n");
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("count impersonations by day"))?;
             }
+            let published: Vec<PublishedEvent> = new
+                .iter()
+                .flat_map(|i| i.published.iter().cloned())
+                .collect();
+            let audit: Vec<AuditEvent> = new.iter().flat_map(|i| i.audit.iter().cloned()).collect();
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit messages"))?;
@@ -410,7 +456,7 @@ impl Store {
         let now = OffsetDateTime::now_utc();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
-            insert_case_in_tx!(tx, case, None::<&str>);
+            insert_cases_in_tx!(tx, &[(case, None)]);
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit case"))?;
@@ -629,6 +675,20 @@ impl Store {
              ORDER BY o.id LIMIT $2{lock}"
         );
         with_db!(&self.db, |pool, begin| {
+            // Most wakes find nothing due (no webhook subscribed, or not
+            // yet): a read says so without taking the write lock that
+            // every recorded verdict waits for.
+            let due: Option<i64> = sqlx::query_scalar(
+                "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
+                 AND (o.lease_until IS NULL OR o.lease_until <= $1) LIMIT 1",
+            )
+            .bind(ms(now))
+            .fetch_optional(pool)
+            .await
+            .map_err(q("find due deliveries"))?;
+            if due.is_none() {
+                return Ok(Vec::new());
+            }
             let mut tx = begin(pool).await?;
             let rows = sqlx::query(&select)
                 .bind(ms(now))

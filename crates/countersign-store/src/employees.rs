@@ -16,6 +16,7 @@ use countersign_audit::AuditEvent;
 use countersign_employees::campaign::{self, Campaign, Match, Plan, Sighting, Status};
 use countersign_employees::indicators::{Indicator, IndicatorKind};
 use countersign_employees::verify::CallerVerification;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use time::{Duration, OffsetDateTime};
 
 fn corrupt(table: &'static str, reason: String) -> StoreError {
@@ -86,51 +87,108 @@ pub struct ReportRecord {
     pub document: String,
 }
 
-/// Indicators looked up, or inserted, per statement.
-const INDICATORS_PER_STATEMENT: usize = 16;
+/// Probes (a sighting's indicator) looked up per statement: four
+/// parameters each, far below both engines' limits.
+const PROBES_PER_STATEMENT: usize = 128;
 
-/// The most recent sightings sharing each of `count` indicators: one
-/// sub-select per indicator, each with its own limit, tagged with its
-/// position `n`. Parameters, numbered in order of first use (as SQLite
-/// wants): $1 $2 the first indicator's kind and value, $3 the window's
-/// start, $4 the sighting itself (excluded), $5 the limit; then two per
-/// further indicator.
-fn matches_sql(count: usize) -> String {
-    (0..count)
-        .map(|n| {
-            let (kind, value) = if n == 0 { (1, 2) } else { (4 + 2 * n, 5 + 2 * n) };
-            format!(
-                "SELECT * FROM (SELECT CAST({n} AS BIGINT) AS n, s.id, s.at, \
-                 CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id, \
-                 CASE WHEN c.status IN ('open', 'contained') THEN c.sightings ELSE 0 END AS campaign_size \
-                 FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
-                 LEFT JOIN campaigns c ON c.id = s.campaign_id \
-                 WHERE i.kind = ${kind} AND i.value = ${value} AND i.at >= $3 AND i.sighting_id <> $4 \
-                 ORDER BY i.at DESC LIMIT $5) AS m{n}"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ")
+/// What one correlation batch has changed so far; written at its end.
+#[derive(Default)]
+struct BatchState {
+    /// Campaigns read, formed or grown in this batch, as they are now.
+    campaigns: HashMap<String, Campaign>,
+    /// Of those, the ones formed in this batch (not stored yet).
+    fresh: HashSet<String>,
+    /// Stored campaigns merged into another in this batch.
+    merged: Vec<String>,
+    /// A merged campaign and the one it went into.
+    redirect: HashMap<String, String>,
+    /// A sighting and the campaign this batch put it in.
+    assigned: HashMap<String, String>,
 }
 
-/// Inserts `count` indicators of one sighting: $1 the sighting, $2 $3 the
-/// first kind and value, $4 its time, then two per further indicator.
-fn insert_indicators_sql(count: usize) -> String {
-    let rows = (0..count)
-        .map(|n| {
-            let (kind, value) = if n == 0 {
-                (2, 3)
-            } else {
-                (3 + 2 * n, 4 + 2 * n)
-            };
-            format!("($1, ${kind}, ${value}, $4)")
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "INSERT INTO sighting_indicators (sighting_id, kind, value, at) VALUES {rows} \
-         ON CONFLICT (sighting_id, kind, value) DO NOTHING"
-    )
+impl BatchState {
+    /// The campaign that `campaign` is now (after merges).
+    fn resolve(&self, campaign: &str) -> String {
+        let mut id = campaign;
+        // Each merge removes a campaign, so the chain is shorter than the map.
+        for _ in 0..=self.redirect.len() {
+            match self.redirect.get(id) {
+                Some(next) => id = next,
+                None => break,
+            }
+        }
+        id.to_owned()
+    }
+
+    /// The campaign this batch put a sighting in.
+    fn campaign_of(&self, sighting: &str) -> Option<String> {
+        self.assigned.get(sighting).map(|c| self.resolve(c))
+    }
+
+    /// Stored sightings this batch took into a campaign, by campaign.
+    fn stored_moves(&self, batch: &[Sighting]) -> BTreeMap<String, Vec<&str>> {
+        let mut out: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for (id, c) in &self.assigned {
+            if !batch.iter().any(|s| &s.id == id) {
+                out.entry(self.resolve(c)).or_default().push(id.as_str());
+            }
+        }
+        out
+    }
+
+    /// `sighting`'s matches as if the batch's earlier sightings and changes
+    /// were stored: the stored matches plus the earlier ones that share an
+    /// indicator within the window, the most recent
+    /// [`campaign::MAX_MATCHES_PER_INDICATOR`] per indicator, each with
+    /// its campaign as it is now.
+    fn matches(
+        &self,
+        sighting: &Sighting,
+        earlier: &[Sighting],
+        stored: &[Match],
+        window: Duration,
+    ) -> Vec<Match> {
+        let since = sighting.at - window;
+        let mut all: Vec<Match> = stored.to_vec();
+        for e in earlier {
+            if e.id == sighting.id || e.at < since {
+                continue;
+            }
+            for ind in &sighting.indicators {
+                if e.indicators.contains(ind) {
+                    all.push(Match {
+                        sighting_id: e.id.clone(),
+                        campaign_id: None,
+                        campaign_size: 0,
+                        at: e.at,
+                        shared: ind.clone(),
+                    });
+                }
+            }
+        }
+        all.sort_by(|a, b| a.shared.cmp(&b.shared).then(b.at.cmp(&a.at)));
+        let mut kept: Vec<Match> = Vec::with_capacity(all.len());
+        for m in all {
+            let same = kept
+                .iter()
+                .rev()
+                .take_while(|k| k.shared == m.shared)
+                .count();
+            if same < campaign::MAX_MATCHES_PER_INDICATOR {
+                kept.push(m);
+            }
+        }
+        for m in &mut kept {
+            if let Some(c) = self.assigned.get(&m.sighting_id) {
+                m.campaign_id = Some(c.clone());
+            }
+            m.campaign_id = m.campaign_id.as_deref().map(|c| self.resolve(c));
+            if let Some(c) = m.campaign_id.as_ref().and_then(|c| self.campaigns.get(c)) {
+                m.campaign_size = c.sightings;
+            }
+        }
+        kept
+    }
 }
 
 /// Which sightings one correlation transaction takes.
@@ -642,6 +700,9 @@ impl Store {
             Db::Postgres(_) => "SELECT id FROM campaign_lock WHERE id = 1 FOR UPDATE",
             Db::Sqlite(..) => "SELECT id FROM campaign_lock WHERE id = 1",
         };
+        // Round trips, not rows, are what a correlation costs: the batch
+        // is read in a few statements, planned in memory (sightings earlier
+        // in the batch count as stored ones), and written in a few more.
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             sqlx::query(lock)
@@ -654,21 +715,26 @@ impl Store {
                 Batch::One(s) => vec![s.clone()],
                 Batch::Pending(limit) => {
                     let rows = sqlx::query(
-                        "SELECT id, document FROM pending_sightings ORDER BY queued_at, id LIMIT $1",
+                        "DELETE FROM pending_sightings WHERE id IN \
+                         (SELECT id FROM pending_sightings ORDER BY queued_at, id LIMIT $1) \
+                         RETURNING id, queued_at, document",
                     )
                     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                     .fetch_all(&mut *tx)
                     .await
-                    .map_err(q("read pending sightings"))?;
-                    let mut out = Vec::with_capacity(rows.len());
+                    .map_err(q("take pending sightings"))?;
+                    let mut taken = Vec::with_capacity(rows.len());
                     for r in &rows {
-                        let id = r.text("id").map_err(q("read pending sightings"))?;
-                        sqlx::query("DELETE FROM pending_sightings WHERE id = $1")
-                            .bind(&id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(q("take pending sighting"))?;
-                        let doc = r.text("document").map_err(q("read pending sightings"))?;
+                        let m = || q("take pending sightings");
+                        taken.push((
+                            r.int("queued_at").map_err(m())?,
+                            r.text("id").map_err(m())?,
+                            r.text("document").map_err(m())?,
+                        ));
+                    }
+                    taken.sort();
+                    let mut out = Vec::with_capacity(taken.len());
+                    for (_, id, doc) in taken {
                         match from_doc::<Sighting>("pending_sightings", &doc) {
                             Ok(s) => out.push(s),
                             Err(err) => audit.push(AuditEvent::new(
@@ -683,101 +749,142 @@ impl Store {
                     out
                 }
             };
-            let mut outcomes = Vec::with_capacity(sightings.len());
-            // Campaigns grown in this batch: their documents are written
-            // once at its end, not once per sighting (a wave joins one
-            // campaign many times over).
-            let mut grown: std::collections::HashMap<String, Campaign> =
-                std::collections::HashMap::new();
-            for sighting in &sightings {
-                let since = ms(sighting.at - window);
-                // One statement per chunk of indicators (each still takes
-                // its most recent matches only): round trips, not rows,
-                // are what a correlation costs.
-                let mut matches = Vec::new();
-                for chunk in sighting.indicators.chunks(INDICATORS_PER_STATEMENT) {
-                    let sql = matches_sql(chunk.len());
-                    let mut query = sqlx::query(&sql);
-                    for (n, ind) in chunk.iter().enumerate() {
-                        query = query.bind(ind.kind.as_str()).bind(&ind.value);
-                        if n == 0 {
-                            query = query
-                                .bind(since)
-                                .bind(&sighting.id)
-                                .bind(campaign::MAX_MATCHES_PER_INDICATOR as i64);
+            // The stored matches of every sighting of the batch.
+            let probes: Vec<(usize, &Indicator)> = sightings
+                .iter()
+                .enumerate()
+                .flat_map(|(n, s)| s.indicators.iter().map(move |i| (n, i)))
+                .collect();
+            let mut stored: Vec<Vec<Match>> = vec![Vec::new(); sightings.len()];
+            for chunk in probes.chunks(PROBES_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new("");
+                for (n, (owner, ind)) in chunk.iter().enumerate() {
+                    if n > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    let s = &sightings[*owner];
+                    qb.push(format!(
+                        "SELECT * FROM (SELECT CAST({n} AS BIGINT) AS n, s.id, s.at, \
+                         CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id, \
+                         CASE WHEN c.status IN ('open', 'contained') THEN c.sightings ELSE 0 END AS campaign_size \
+                         FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
+                         LEFT JOIN campaigns c ON c.id = s.campaign_id WHERE i.kind = "
+                    ));
+                    qb.push_bind(ind.kind.as_str())
+                        .push(" AND i.value = ")
+                        .push_bind(ind.value.as_str())
+                        .push(" AND i.at >= ")
+                        .push_bind(ms(s.at - window))
+                        .push(" AND i.sighting_id <> ")
+                        .push_bind(s.id.as_str())
+                        .push(format!(
+                            " ORDER BY i.at DESC LIMIT {}) AS m{n}",
+                            campaign::MAX_MATCHES_PER_INDICATOR
+                        ));
+                }
+                let rows = qb
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(q("find matches"))?;
+                for r in &rows {
+                    let m = || q("find matches");
+                    let n = usize::try_from(r.int("n").map_err(m())?).unwrap_or(usize::MAX);
+                    let Some((owner, ind)) = chunk.get(n) else {
+                        return Err(corrupt(
+                            "sighting_indicators",
+                            format!("match of indicator {n}"),
+                        ));
+                    };
+                    stored[*owner].push(Match {
+                        sighting_id: r.text("id").map_err(m())?,
+                        campaign_id: r.opt_text("campaign_id").map_err(m())?,
+                        campaign_size: u64::try_from(r.int("campaign_size").map_err(m())?)
+                            .unwrap_or(0),
+                        at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
+                        shared: (*ind).clone(),
+                    });
+                }
+            }
+            let mut state = BatchState::default();
+            // Members of a campaign: from the batch, or stored (one read).
+            macro_rules! load_sightings {
+                ($ids:expr, $earlier:expr) => {{
+                    let ids: &[String] = $ids;
+                    let earlier: &[Sighting] = $earlier;
+                    let missing: Vec<&String> = ids
+                        .iter()
+                        .filter(|id| !earlier.iter().any(|s| &s.id == *id))
+                        .collect();
+                    let mut found: std::collections::HashMap<String, Sighting> =
+                        std::collections::HashMap::new();
+                    if !missing.is_empty() {
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "SELECT id, document FROM sightings WHERE id IN (",
+                        );
+                        let mut list = qb.separated(", ");
+                        for id in &missing {
+                            list.push_bind(id.as_str());
+                        }
+                        qb.push(")");
+                        for r in qb
+                            .build()
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(q("read sighting"))?
+                        {
+                            let doc = r.text("document").map_err(q("read sighting"))?;
+                            found.insert(
+                                r.text("id").map_err(q("read sighting"))?,
+                                from_doc("sightings", &doc)?,
+                            );
                         }
                     }
-                    let rows = query.fetch_all(&mut *tx).await.map_err(q("find matches"))?;
-                    for r in &rows {
-                        let m = || q("find matches");
-                        let n = usize::try_from(r.int("n").map_err(m())?).unwrap_or(usize::MAX);
-                        let Some(ind) = chunk.get(n) else {
-                            return Err(corrupt(
-                                "sighting_indicators",
-                                format!("match of indicator {n}"),
-                            ));
-                        };
-                        matches.push(Match {
-                            sighting_id: r.text("id").map_err(m())?,
-                            campaign_id: r.opt_text("campaign_id").map_err(m())?,
-                            campaign_size: u64::try_from(r.int("campaign_size").map_err(m())?)
-                                .unwrap_or(0),
-                            at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
-                            shared: ind.clone(),
-                        });
+                    let mut out: Vec<Sighting> = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        match earlier.iter().find(|s| &s.id == id) {
+                            Some(s) => out.push(s.clone()),
+                            None => out.push(found.remove(id).ok_or_else(|| {
+                                corrupt("sightings", format!("matched sighting {id} is not stored"))
+                            })?),
+                        }
                     }
-                }
-                for m in &mut matches {
-                    if let Some(c) = m.campaign_id.as_ref().and_then(|id| grown.get(id)) {
-                        m.campaign_size = c.sightings;
-                    }
-                }
-                let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
-                macro_rules! load_sightings {
-                    ($ids:expr) => {{
-                        let mut out: Vec<Sighting> = Vec::new();
-                        for id in $ids {
+                    out
+                }};
+            }
+            // A campaign as this batch left it, else as stored.
+            macro_rules! load_campaign {
+                ($id:expr) => {{
+                    let id: &str = $id;
+                    match state.campaigns.remove(id) {
+                        Some(c) => c,
+                        None => {
                             let doc: String =
-                                sqlx::query_scalar("SELECT document FROM sightings WHERE id = $1")
+                                sqlx::query_scalar("SELECT document FROM campaigns WHERE id = $1")
                                     .bind(id)
                                     .fetch_one(&mut *tx)
                                     .await
-                                    .map_err(q("read sighting"))?;
-                            out.push(from_doc("sightings", &doc)?);
+                                    .map_err(q("read campaign"))?;
+                            from_doc::<Campaign>("campaigns", &doc)?
                         }
-                        out
-                    }};
-                }
-                macro_rules! load_campaign {
-                    ($id:expr) => {{
-                        let id: &str = $id;
-                        match grown.remove(id) {
-                            Some(c) => c,
-                            None => {
-                                let row = sqlx::query(
-                                    "SELECT version, document FROM campaigns WHERE id = $1",
-                                )
-                                .bind(id)
-                                .fetch_one(&mut *tx)
-                                .await
-                                .map_err(q("read campaign"))?;
-                                let c: Campaign = from_doc(
-                                    "campaigns",
-                                    &row.text("document").map_err(q("read campaign"))?,
-                                )?;
-                                c
-                            }
-                        }
-                    }};
-                }
+                    }
+                }};
+            }
+            let mut outcomes = Vec::with_capacity(sightings.len());
+            for (n, sighting) in sightings.iter().enumerate() {
+                let matches = state.matches(sighting, &sightings[..n], &stored[n], window);
+                let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
                 let mut assigned: Vec<String> = vec![sighting.id.clone()];
                 let outcome = match plan {
                     Plan::Alone => Correlation::Alone,
                     Plan::Form { with, .. } => {
                         assigned.extend(with.iter().cloned());
-                        let mut members = load_sightings!(&with);
+                        let mut members = load_sightings!(&with, &sightings[..n]);
                         members.push(sighting.clone());
-                        Correlation::Formed(Campaign::form(new_campaign_id(), members, now))
+                        let c = Campaign::form(new_campaign_id(), members, now);
+                        state.fresh.insert(c.id.clone());
+                        state.campaigns.insert(c.id.clone(), c.clone());
+                        Correlation::Formed(c)
                     }
                     Plan::Join {
                         campaign: id,
@@ -789,17 +896,17 @@ impl Store {
                         for other_id in &merge {
                             let other = load_campaign!(other_id);
                             c.merge(other, now);
-                            sqlx::query("DELETE FROM campaigns WHERE id = $1")
-                                .bind(other_id)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(q("merge campaign"))?;
+                            state.redirect.insert(other_id.clone(), id.clone());
+                            if !state.fresh.remove(other_id) {
+                                state.merged.push(other_id.clone());
+                            }
                         }
-                        for s in load_sightings!(&with) {
+                        for s in load_sightings!(&with, &sightings[..n]) {
                             c.add(&s, now);
                         }
                         assigned.extend(with.iter().cloned());
                         c.add(sighting, now);
+                        state.campaigns.insert(c.id.clone(), c.clone());
                         Correlation::Grew {
                             campaign: c,
                             merged: merge,
@@ -807,78 +914,9 @@ impl Store {
                         }
                     }
                 };
-                sqlx::query("INSERT INTO sightings (id, kind, at, campaign_id, document) VALUES ($1, $2, $3, NULL, $4)")
-                    .bind(&sighting.id)
-                    .bind(sighting.kind.as_str())
-                    .bind(ms(sighting.at))
-                    .bind(to_doc(sighting))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("insert sighting"))?;
-                for chunk in sighting.indicators.chunks(INDICATORS_PER_STATEMENT) {
-                    let sql = insert_indicators_sql(chunk.len());
-                    let mut query = sqlx::query(&sql);
-                    for (n, ind) in chunk.iter().enumerate() {
-                        if n == 0 {
-                            query = query.bind(&sighting.id);
-                        }
-                        query = query.bind(ind.kind.as_str()).bind(&ind.value);
-                        if n == 0 {
-                            query = query.bind(ms(sighting.at));
-                        }
-                    }
-                    query
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(q("insert indicator"))?;
-                }
-                let campaign = match &outcome {
-                    Correlation::Alone => None,
-                    Correlation::Formed(c) => {
-                        sqlx::query(
-                            "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document, sightings) \
-                             VALUES ($1, $2, $3, $4, 1, $5, $6)",
-                        )
-                        .bind(&c.id)
-                        .bind(c.status.as_str())
-                        .bind(ms(c.formed_at))
-                        .bind(ms(c.updated_at))
-                        .bind(to_doc(c))
-                        .bind(i64::try_from(c.sightings).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(q("insert campaign"))?;
-                        Some(c)
-                    }
-                    Correlation::Grew { campaign: c, .. } => {
-                        grown.insert(c.id.clone(), c.clone());
-                        Some(c)
-                    }
-                };
-                if let Some(c) = campaign {
-                    // Only what changed campaign: the members a new campaign
-                    // formed from, the loose sightings and the new one that
-                    // joined, and the sightings of merged campaigns (one
-                    // statement each). Never the whole timeline again.
-                    for id in &assigned {
-                        sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE id = $1")
-                            .bind(id)
-                            .bind(&c.id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(q("assign sighting"))?;
-                    }
-                    if let Correlation::Grew { merged, .. } = &outcome {
-                        for old in merged {
-                            sqlx::query(
-                                "UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1",
-                            )
-                            .bind(old)
-                            .bind(&c.id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(q("assign sighting"))?;
-                        }
+                if let Correlation::Formed(c) | Correlation::Grew { campaign: c, .. } = &outcome {
+                    for id in assigned {
+                        state.assigned.insert(id, c.id.clone());
                     }
                 }
                 let (a, p) = announce(sighting, &outcome);
@@ -886,7 +924,32 @@ impl Store {
                 published.extend(p);
                 outcomes.push(outcome);
             }
-            for c in grown.values() {
+            // Campaigns first, then who belongs where: merged campaigns'
+            // stored members move to the survivor, the batch's sightings
+            // are stored with their campaign, stored ones taken along move.
+            let (formed, grown): (Vec<&Campaign>, Vec<&Campaign>) = state
+                .campaigns
+                .values()
+                .partition(|c| state.fresh.contains(&c.id));
+            for chunk in formed.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document, sightings) ",
+                );
+                qb.push_values(chunk, |mut b, c| {
+                    b.push_bind(c.id.as_str())
+                        .push_bind(c.status.as_str())
+                        .push_bind(ms(c.formed_at))
+                        .push_bind(ms(c.updated_at))
+                        .push("1")
+                        .push_bind(to_doc(c))
+                        .push_bind(i64::try_from(c.sightings).unwrap_or(i64::MAX));
+                });
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("insert campaign"))?;
+            }
+            for c in grown {
                 sqlx::query(
                     "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3, sightings = $4 WHERE id = $1",
                 )
@@ -897,6 +960,65 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(q("update campaign"))?;
+            }
+            for old in &state.merged {
+                sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1")
+                    .bind(old)
+                    .bind(state.resolve(old))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("assign sighting"))?;
+                sqlx::query("DELETE FROM campaigns WHERE id = $1")
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("merge campaign"))?;
+            }
+            for chunk in sightings.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO sightings (id, kind, at, campaign_id, document) ",
+                );
+                qb.push_values(chunk, |mut b, s| {
+                    b.push_bind(s.id.as_str())
+                        .push_bind(s.kind.as_str())
+                        .push_bind(ms(s.at))
+                        .push_bind(state.campaign_of(&s.id))
+                        .push_bind(to_doc(s));
+                });
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("insert sighting"))?;
+            }
+            for chunk in probes.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO sighting_indicators (sighting_id, kind, value, at) ",
+                );
+                qb.push_values(chunk, |mut b, (owner, ind)| {
+                    let s = &sightings[*owner];
+                    b.push_bind(s.id.as_str())
+                        .push_bind(ind.kind.as_str())
+                        .push_bind(ind.value.as_str())
+                        .push_bind(ms(s.at));
+                });
+                qb.push(" ON CONFLICT (sighting_id, kind, value) DO NOTHING");
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("insert indicator"))?;
+            }
+            for (campaign, ids) in state.stored_moves(&sightings) {
+                let mut qb = sqlx::QueryBuilder::new("UPDATE sightings SET campaign_id = ");
+                qb.push_bind(campaign).push(" WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(id);
+                }
+                qb.push(")");
+                qb.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q("assign sighting"))?;
             }
             enqueue_in_tx!(tx, &published, now);
             append_in_tx!(tx, audit, signer);

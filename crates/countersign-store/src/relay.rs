@@ -120,26 +120,34 @@ impl QuarantinedMessage {
 }
 
 /// Inserts a relay row inside transaction `$tx`.
-macro_rules! insert_relay_in_tx {
-    ($tx:expr, $relay:expr, $now:expr) => {{
-        let relay: &$crate::relay::NewRelay = $relay;
-        sqlx::query(
-            "INSERT INTO relay_queue (id, message_id, kind, mail_from, rcpt, data, state, attempts, \
-             created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-        )
-        .bind(&relay.id)
-        .bind(&relay.message_id)
-        .bind(&relay.kind)
-        .bind(&relay.mail_from)
-        .bind($crate::rows::to_json_list(&relay.rcpt))
-        .bind(&relay.data)
-        .bind($crate::rows::ms($now))
-        .execute(&mut *$tx)
-        .await
-        .map_err($crate::error::q("queue relay"))?;
+macro_rules! insert_relays_in_tx {
+    ($tx:expr, $relays:expr, $now:expr) => {{
+        let relays: &[&$crate::relay::NewRelay] = $relays;
+        for chunk in relays.chunks($crate::cases::ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO relay_queue (id, message_id, kind, mail_from, rcpt, data, state, attempts, \
+                 created_at, next_attempt_at) ",
+            );
+            qb.push_values(chunk, |mut b, relay| {
+                b.push_bind(relay.id.clone())
+                    .push_bind(relay.message_id.clone())
+                    .push_bind(relay.kind.clone())
+                    .push_bind(relay.mail_from.clone())
+                    .push_bind($crate::rows::to_json_list(&relay.rcpt))
+                    .push_bind(relay.data.clone())
+                    .push("'pending'")
+                    .push("0")
+                    .push_bind($crate::rows::ms($now))
+                    .push_bind($crate::rows::ms($now));
+            });
+            qb.build()
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::error::q("queue relay"))?;
+        }
     }};
 }
-pub(crate) use insert_relay_in_tx;
+pub(crate) use insert_relays_in_tx;
 
 /// Messages SMTP ingress accepted and kept: quarantined, or rejected when
 /// the verdict came too late to refuse them (a message refused at the
@@ -306,7 +314,7 @@ impl Store {
                         .await
                         .map_err(q("finish relay"))?;
                         if let Some(dsn) = &dsn {
-                            insert_relay_in_tx!(tx, dsn, now);
+                            insert_relays_in_tx!(tx, &[dsn], now);
                         }
                         audit.extend(events);
                     }
@@ -418,7 +426,7 @@ impl Store {
             if changed != 1 {
                 return Ok(false);
             }
-            insert_relay_in_tx!(tx, relay, now);
+            insert_relays_in_tx!(tx, &[relay], now);
             append_in_tx!(tx, audit, signer);
             tx.commit().await.map_err(q("commit release"))?;
             Ok(true)

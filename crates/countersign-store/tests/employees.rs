@@ -263,6 +263,87 @@ async fn queued_sightings_correlate_in_batches(location: String) {
     assert!(again.is_empty());
 }
 
+/// A batch correlates among itself as it would one by one: sightings
+/// earlier in the batch are matched, campaigns formed in it grow and merge
+/// in it, and only the end state is stored.
+async fn a_batch_correlates_within_itself(location: String) {
+    let store = Store::open(&location).await.unwrap();
+    let batch = [
+        sighting("w1", 0, &["+3000000001"]),
+        sighting("w2", 1, &["+3000000001"]),
+        sighting("w3", 2, &["+3000000002"]),
+        sighting("w4", 3, &["+3000000002"]),
+        sighting("w5", 4, &["+3000000002"]),
+        // Bridges the two campaigns this batch formed.
+        sighting("w6", 5, &["+3000000001", "+3000000002"]),
+    ];
+    let held: Vec<_> = batch.iter().map(held_message).collect();
+    store.record_messages(held).await.unwrap();
+    let mut next = 0;
+    let outcomes = store
+        .correlate_pending(
+            10,
+            Duration::days(1),
+            || {
+                next += 1;
+                format!("k-batch-{next}")
+            },
+            |_, _| (Vec::new(), Vec::new()),
+        )
+        .await
+        .unwrap();
+    let shapes: Vec<String> = outcomes
+        .iter()
+        .map(|(s, o)| match o {
+            Correlation::Alone => format!("{} alone", s.id),
+            Correlation::Formed(c) => format!("{} formed {} of {}", s.id, c.id, c.sightings),
+            Correlation::Grew {
+                campaign, merged, ..
+            } => format!(
+                "{} grew {} to {} merging {merged:?}",
+                s.id, campaign.id, campaign.sightings
+            ),
+        })
+        .collect();
+    assert_eq!(
+        shapes,
+        vec![
+            "w1 alone",
+            "w2 formed k-batch-1 of 2",
+            "w3 alone",
+            "w4 formed k-batch-2 of 2",
+            "w5 grew k-batch-2 to 3 merging []",
+            "w6 grew k-batch-2 to 6 merging [\"k-batch-1\"]",
+        ]
+    );
+    // Only the survivor is stored, with every sighting; the merged
+    // campaign never was.
+    let stored = store.campaigns(None, 10).await.unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(
+        (stored[0].id.as_str(), stored[0].sightings),
+        ("k-batch-2", 6)
+    );
+    for s in &batch {
+        assert!(
+            stored[0].timeline.iter().any(|t| t.sighting_id == s.id),
+            "{} in the timeline",
+            s.id
+        );
+        assert_eq!(
+            store.sighting_indicators(&s.id).await.unwrap().len(),
+            s.indicators.len()
+        );
+    }
+    // A later sighting finds them stored: it joins the survivor.
+    let Correlation::Grew { campaign, .. } =
+        correlate(&store, &sighting("w7", 6, &["+3000000001"])).await
+    else {
+        panic!("w7 did not join");
+    };
+    assert_eq!((campaign.id.as_str(), campaign.sightings), ("k-batch-2", 7));
+}
+
 async fn concurrent_correlations_serialise(location: String) {
     let store = Store::open(&location).await.unwrap();
     correlate(&store, &sighting("seed", 0, &["+4000000004"])).await;
@@ -371,6 +452,7 @@ macro_rules! suite {
 suite!(
     campaigns_form_grow_and_merge,
     queued_sightings_correlate_in_batches,
+    a_batch_correlates_within_itself,
     concurrent_correlations_serialise,
     rates_and_verifications,
 );
