@@ -99,7 +99,7 @@ pub(crate) fn collect(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     message_defects(auth, content, &mut out);
-    let authenticated = authentication(ids, auth, &mut out);
+    let authenticated = authentication(ids, auth, content, &mut out);
     unsigned_body(auth, content, raw, &mut out);
     links(ids, auth, content, authenticated, &mut out);
     sender(ids, content, authenticated, mail_from.is_empty(), &mut out);
@@ -374,7 +374,46 @@ fn forwarded_by_trusted(ids: &Identities, auth: &AuthReport) -> Option<String> {
     vouches.then(|| format!("sealed by {sealer}: {upstream}"))
 }
 
-fn authentication(ids: &Identities, auth: &AuthReport, out: &mut Vec<Finding>) -> bool {
+/// A post that a trusted mailing list (a forwarder of the directory)
+/// re-signed: lists add subject tags and footers, so an outside author's
+/// own signature breaks and DMARC fails without any spoofing. The list's
+/// valid signature and its `List-Id` in the same domain show who passed it
+/// on. It vouches for nothing upstream, so an author in a protected domain
+/// (ours, a vendor's) is left to the spoofing rules.
+fn resigned_by_trusted_list(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+) -> Option<String> {
+    let list_id = content.list.id.as_deref()?;
+    if ids.is_protected_domain(&auth.dmarc.from_domain) {
+        return None;
+    }
+    let list_domain = registrable(list_id);
+    if !ids.forwarders.iter().any(|f| registrable(f) == list_domain) {
+        return None;
+    }
+    auth.dkim
+        .iter()
+        .find(|d| d.result == AuthResult::Pass && registrable(&d.domain) == list_domain)
+        .map(|d| format!("signed by {} for list {list_id}", d.domain))
+}
+
+fn authentication(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+    out: &mut Vec<Finding>,
+) -> bool {
+    if auth.dmarc.result == AuthResult::Fail
+        && let Some(evidence) = resigned_by_trusted_list(ids, auth, content)
+    {
+        out.push(finding(
+            "auth.list_resigned",
+            "a trusted mailing list re-signed the post; lists break their authors' signatures",
+            evidence,
+        ));
+    }
     let forwarded = forwarded_by_trusted(ids, auth);
     if let Some(evidence) = &forwarded {
         out.push(finding(

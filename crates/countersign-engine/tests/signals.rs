@@ -284,6 +284,78 @@ fn staff_name_from_another_address_is_flagged() {
     assert_eq!(verdict.verdict, Action::Hold);
 }
 
+/// A post by an outside author that the directory's list re-signed: the
+/// author's DMARC fails because the list changed the message.
+fn list_post(author: &str, list_id: &str, list_signer: &str) -> (Vec<u8>, AuthReport) {
+    let domain = author.rsplit_once('@').unwrap().1;
+    let raw = format!(
+        "From: Pat Reyes <{author}>\r\nTo: staff@lists.example.org\r\nSubject: [staff] Printer tips\r\n\
+         List-Id: Staff talk <{list_id}>\r\nList-Unsubscribe: <mailto:leave@lists.example.org>\r\n\r\n\
+         Has anyone found a good way to share the new printers?\r\n"
+    )
+    .into_bytes();
+    let mut report = auth(domain, false);
+    report.dmarc.policy = "none".into();
+    report.dkim.push(DkimCheck {
+        domain: list_signer.into(),
+        selector: "list".into(),
+        algorithm: "rsa-sha256".into(),
+        result: AuthResult::Pass,
+        reason: None,
+        body_length: None,
+        unsigned_body_bytes: 0,
+    });
+    (raw, report)
+}
+
+#[test]
+fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
+    let engine = engine();
+    let (raw, report) = list_post(
+        "pat@partner.example",
+        "staff.lists.example.org",
+        "lists.example.org",
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(signals(&verdict).contains(&"auth.list_resigned"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+
+    // A list nobody trusts, or a List-Id the signer does not own, is a
+    // plain DMARC failure.
+    let (raw, report) = list_post(
+        "pat@partner.example",
+        "staff.lists.elsewhere.example",
+        "lists.elsewhere.example",
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.elsewhere.example")
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+    let (raw, report) = list_post(
+        "pat@partner.example",
+        "staff.lists.elsewhere.example",
+        "lists.example.org",
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(!signals(&verdict).contains(&"auth.list_resigned"));
+
+    // An author in a protected domain is left to the spoofing rules.
+    let (raw, report) = list_post(
+        "dana@contoso.example",
+        "staff.lists.example.org",
+        "lists.example.org",
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(!signals(&verdict).contains(&"auth.list_resigned"));
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+}
+
 fn forwarded(sealer: &str, upstream: &str) -> AuthReport {
     let mut report = auth("contoso.example", false);
     report.arc = ArcCheck {

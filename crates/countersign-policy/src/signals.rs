@@ -58,6 +58,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "a trusted forwarder's valid ARC chain vouches for an upstream pass",
     ),
     (
+        "auth.list_resigned",
+        "a trusted mailing list re-signed a post by an outside author whose own DMARC fails",
+    ),
+    (
         "auth.dkim_unsigned_body",
         "a passing DKIM signature covers only part of the body (l=): bytes were added after the signed length",
     ),
