@@ -3954,6 +3954,21 @@ mod tests {
                 "Inicie sesión con su cuenta para ver el documento: https://docs.example.net/v",
                 &[CredentialReset],
             ),
+            // Spanish "entra / accede / ingresa con ..." is signing in, also
+            // after a purpose clause.
+            (
+                "Para activarlo, entra con tu usuario y contraseña: https://bono.example.net/a",
+                &[CredentialReset],
+            ),
+            (
+                "Accede con tu correo y contraseña para votar: https://voto.example.net/v",
+                &[CredentialReset],
+            ),
+            // "Ingresar" alone is also paying in: no sign-in.
+            (
+                "Puede ingresar el importe en la cuenta del club: https://club.example.net/c",
+                &[],
+            ),
             // The known portal, reached the usual way: nothing new asked.
             (
                 "Log in to the payroll portal as usual (https://pay.example.net) to see your payslip.",
