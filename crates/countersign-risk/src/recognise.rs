@@ -3421,6 +3421,11 @@ mod tests {
             read("Inicia sesión con tu correo y contraseña de la empresa para acceder:")
                 .contains(&RiskCategory::CredentialReset)
         );
+        // "Te pido" is "le pido" between colleagues.
+        assert_eq!(
+            read("Hola Rafael, te pido aprobar la segunda transferencia al proveedor."),
+            vec![RiskCategory::PaymentChange]
+        );
     }
 
     #[test]
