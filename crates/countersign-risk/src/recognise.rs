@@ -3429,6 +3429,18 @@ mod tests {
     }
 
     #[test]
+    fn thanks_in_advance_is_courtesy_not_an_advance_payment() {
+        // A signature after a request for a satellite link repair.
+        assert_eq!(
+            read(
+                "Pouvez-vous regarder la liaison ? Merci d'avance, Amélie Dubois, directrice pays"
+            ),
+            vec![]
+        );
+        assert_eq!(read("Vielen Dank im Voraus, Jonas"), vec![]);
+    }
+
+    #[test]
     fn articles_are_not_read_as_another_languages_words_or_as_pronouns() {
         let shown = explained("¿Me puedes resetear la contraseña del portal?");
         // Spanish "del" is no French "délai" (urgent).
