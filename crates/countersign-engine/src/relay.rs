@@ -230,11 +230,14 @@ pub(crate) fn relays_for_it<'a>(
         }
         // "Hallo Servicedesk, ...", "Hi IT team": IT greeted is the reader,
         // not someone the writer speaks for.
-        let greeting = |k: usize| GREETINGS.contains(&words[k].as_str());
-        let greeted = i >= 1 && greeting(i - 1)
-            || i >= 2
-                && greeting(i - 2)
-                && ["the", "le", "el", "liebes"].contains(&words[i - 1].as_str());
+        // The greeting may stand a few words before: "Hola equipo de TI",
+        // "Bonjour à l'équipe du service desk", "Liebes Team der IT".
+        let greeted = (1..=4).filter(|&back| back <= i).any(|back| {
+            GREETINGS.contains(&words[i - back].as_str())
+                && words[i - back + 1..i]
+                    .iter()
+                    .all(|w| GREETED_TEAM.contains(&w.as_str()))
+        });
         if greeted {
             continue;
         }
@@ -254,6 +257,12 @@ pub(crate) fn relays_for_it<'a>(
     }
     None
 }
+
+/// Words between a greeting and the IT it greets (folded).
+const GREETED_TEAM: &[&str] = &[
+    "the", "team", "le", "la", "l", "a", "equipe", "du", "de", "des", "el", "equipo", "del",
+    "liebes", "liebe", "der", "vom",
+];
 
 /// Greetings that open a message to someone (folded).
 const GREETINGS: &[&str] = &[

@@ -401,6 +401,16 @@ fn a_colleague_relaying_for_it() {
         "{:?}",
         verdict.findings
     );
+    // ... a few words after the greeting too: "Hola equipo de TI".
+    let verdict = judge(
+        "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: Cuentas",
+        "Hola equipo de TI,\r\nPara el registro necesitamos 5 cuentas temporales con acceso solo a la app.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
     // A colleague's own mailbox under the same name still relays.
     let verdict = judge(
         "From: Brackwater Service Desk <maud.kerrigan@brackwater.example>\r\nSubject: codes",
