@@ -2778,10 +2778,15 @@ impl<'a> Reader<'a> {
 
                 // Callback: a number to call, tied to a charge, a refund, a scare
                 // or offered help.
+                // The number may be offered as the condition of the help:
+                // "we can stop the shipment only if you call within 12 hours".
+                let on_condition =
+                    |c: usize| free && has(C::CONDITION) && v.near(c, C::ADDRESSEE, 1, 0).is_some();
                 if pass == 1
                     && !negated
-                    && act.is_some()
-                    && let Some(call) = v.first(C::V_CALL).filter(|&c| !toks[c].colon)
+                    && let Some(call) = v
+                        .first(C::V_CALL)
+                        .filter(|&c| !toks[c].colon && (act.is_some() || on_condition(c)))
                     && (flags.cancel
                         || self.found.iter().any(|f| {
                             matches!(
@@ -3499,6 +3504,16 @@ mod tests {
     fn a_renewal_not_wanted_is_a_charge_to_cancel() {
         assert!(
             read("Ihre Jahreslizenz wurde automatisch verlängert. Es wurden 899,00 EUR von Ihrem Konto abgebucht. Falls Sie diese Verlängerung nicht wünschen, rufen Sie innerhalb von 24 Stunden unsere Hotline an: +1 888 555 0100")
+                .contains(&RiskCategory::CallbackBait)
+        );
+        // The call as the condition of a refund, not an order.
+        assert!(
+            read("Total: USD 14,320.00 charged to your account. Didn't place this order? Our fraud team can stop the shipment and refund you only if you call within 12 hours: +1 888 555 0100.")
+                .contains(&RiskCategory::CallbackBait)
+        );
+        // A support line offered "if you have questions" is no bait.
+        assert!(
+            !read("Your order has shipped. If you have questions, call us at +1 888 555 0100.")
                 .contains(&RiskCategory::CallbackBait)
         );
         // "EUR" is no "eure": a currency, not the reader's.
