@@ -202,10 +202,10 @@ fn set_t_clinics_and_laboratories() {
 
 #[test]
 fn set_u_newspaper_and_media_house() {
-    at_least("set-u", 91.9, 94.5, 0);
+    at_least("set-u", 92.6, 95.6, 0);
 }
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 83.5, 82.7, 0);
+    at_least("set-v", 87.0, 86.2, 0);
 }
