@@ -311,47 +311,41 @@ fn list_post(author: &str, list_id: &str, list_signer: &str) -> (Vec<u8>, AuthRe
 #[test]
 fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
     let engine = engine();
-    let (raw, report) = list_post(
+    let judge = |author: &str, list_id: &str, signer: &str| {
+        let (raw, report) = list_post(author, list_id, signer);
+        engine
+            .evaluate(&raw, &report, &format!("bounces@{signer}"))
+            .verdict
+    };
+    let verdict = judge(
         "pat@partner.example",
         "staff.lists.example.org",
         "lists.example.org",
     );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.example.org")
-        .verdict;
     assert!(signals(&verdict).contains(&"auth.list_resigned"));
     assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
 
     // A list nobody trusts, or a List-Id the signer does not own, is a
     // plain DMARC failure.
-    let (raw, report) = list_post(
+    let verdict = judge(
         "pat@partner.example",
         "staff.lists.elsewhere.example",
         "lists.elsewhere.example",
     );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.elsewhere.example")
-        .verdict;
     assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
-    let (raw, report) = list_post(
+    let verdict = judge(
         "pat@partner.example",
         "staff.lists.elsewhere.example",
         "lists.example.org",
     );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.example.org")
-        .verdict;
     assert!(!signals(&verdict).contains(&"auth.list_resigned"));
 
     // An author in a protected domain is left to the spoofing rules.
-    let (raw, report) = list_post(
+    let verdict = judge(
         "dana@contoso.example",
         "staff.lists.example.org",
         "lists.example.org",
     );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.example.org")
-        .verdict;
     assert!(!signals(&verdict).contains(&"auth.list_resigned"));
     assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
 }
