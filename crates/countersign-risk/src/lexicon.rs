@@ -143,6 +143,7 @@ classes! {
     DAY_NAME = "day_name",
     DEADLINE = "deadline",
     DELIVERED = "delivered",
+    PURPOSE = "purpose",
 }
 
 impl C {

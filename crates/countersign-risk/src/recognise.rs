@@ -1349,6 +1349,23 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "imperative"));
             }
         }
+        // A purpose may open the clause before its order, with no comma
+        // between: "Para agilizar tu contratación envíanos: ...", "pour
+        // accélérer le dossier envoyez-nous ...". The order is the first
+        // verb that names the writer as the one to receive.
+        if let Some(i) = first
+            && self.may_command
+            && toks[i].cls & C::PURPOSE.bit() != 0
+            && let Some(j) = v.idx().filter(|&j| j > i).take(8).find(|&j| {
+                is_verb(toks[j].cls)
+                    && toks[j].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
+                    && (toks[j].cls & C::WRITER_OBJECT.bit() != 0
+                        || v.near(j, C::WRITER_OBJECT, 0, 1).is_some())
+            })
+            && (lang != ES || imperative_form(lang, self.word(j)))
+        {
+            return Some((Act { at: j }, "imperative"));
+        }
         // A question for a fact of the reader's: "what is your PIN?",
         // "welche Kennung nutzen Sie?", "quel est votre identifiant ?".
         if let Some(i) = first
@@ -3430,6 +3447,19 @@ mod tests {
         assert_eq!(
             read("Hola Rafael, te pido aprobar la segunda transferencia al proveedor."),
             vec![RiskCategory::PaymentChange]
+        );
+    }
+
+    #[test]
+    fn a_purpose_before_the_order_without_a_comma() {
+        assert!(
+            read("Para acelerar el alta envíanos: copia de tu pasaporte y el número de cuenta para la nómina.")
+                .contains(&RiskCategory::DataExport)
+        );
+        // A purpose followed by the writer's own doing asks nothing.
+        assert_eq!(
+            read("Para acelerar el alta te enviamos mañana el contrato."),
+            vec![]
         );
     }
 
