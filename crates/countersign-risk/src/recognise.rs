@@ -1404,6 +1404,20 @@ impl<'a> Reader<'a> {
                     && v.near(i, C::WH, 0, 1).is_none()
                     && v.idx().take_while(|&j| j < i).last().is_none_or(|j| self.word(j) != "se")
                 || v.near(i, C::ADDRESSEE, 1, 0).is_some() && self.asks_question(v)
+                // The passive asks the reader too, for someone else:
+                // "could Claire be given access to my mailbox?", "can the
+                // new starter be added to the group?". The unit "be given"
+                // is the verb. ("Can I be added to your lists?" on a list
+                // asks its owner, not us.)
+                || lang == EN
+                    && self.asks_question(v)
+                    && v.idx().take_while(|&j| j < i).all(|j| toks[j].cls & lead != 0)
+                    && v
+                        .idx()
+                        .filter(|&j| j > i)
+                        .take(6)
+                        .take_while(|&j| toks[j].cls & C::WRITER_SUBJECT.bit() == 0)
+                        .any(|j| is_verb(toks[j].cls) && self.word(j).starts_with("be "))
             {
                 return Some((Act { at: i }, "question to the reader"));
             }
@@ -3447,6 +3461,21 @@ mod tests {
         assert_eq!(
             read("Hola Rafael, te pido aprobar la segunda transferencia al proveedor."),
             vec![RiskCategory::PaymentChange]
+        );
+    }
+
+    #[test]
+    fn a_passive_question_asks_the_reader() {
+        assert_eq!(
+            read("Could our new analyst be given read access to the finance mailbox?"),
+            vec![RiskCategory::AccessGrant]
+        );
+        // The writer asking for himself is left alone.
+        assert_eq!(read("Can I be added to your distribution lists?"), vec![]);
+        // A statement in the passive tells, it does not ask.
+        assert_eq!(
+            read("Your colleague can be given access by the owner of the mailbox."),
+            vec![]
         );
     }
 
