@@ -2643,7 +2643,10 @@ impl<'a> Reader<'a> {
             .filter(|&o| v.near(o, C::MANNER, 1, 0).is_none());
         let changed = v
             .pair(C::NEW, C::O_PAY_DEST)
-            .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()));
+            .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()))
+            // 'Invoices with "new bank details" are checked': a quoted
+            // phrase is mentioned, not announced.
+            .filter(|&(n, d)| !(self.toks[n].label && self.toks[d].label));
         // A new destination is announced by its owner ("our new IBAN"), or
         // in the third person ("Ledgerline has moved to a new bank account",
         // "Herr Demir hat mir seine neue Bankverbindung gegeben"); the
@@ -3460,6 +3463,20 @@ mod tests {
         // "Te pido" is "le pido" between colleagues.
         assert_eq!(
             read("Hola Rafael, te pido aprobar la segunda transferencia al proveedor."),
+            vec![RiskCategory::PaymentChange]
+        );
+    }
+
+    #[test]
+    fn a_quoted_new_destination_is_mentioned_not_announced() {
+        assert_eq!(
+            read(
+                "Reminder: invoices that arrive with \"new bank details\" are always checked by finance with a callback to the number we already have."
+            ),
+            vec![]
+        );
+        assert_eq!(
+            read("Please note our new bank details below."),
             vec![RiskCategory::PaymentChange]
         );
     }
