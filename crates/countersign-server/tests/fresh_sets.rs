@@ -202,7 +202,7 @@ fn set_t_clinics_and_laboratories() {
 
 #[test]
 fn set_u_newspaper_and_media_house() {
-    at_least("set-u", 92.6, 95.6, 0);
+    at_least("set-u", 93.3, 95.6, 0);
 }
 
 #[test]
