@@ -404,7 +404,7 @@ fn a_colleague_relaying_for_it() {
     // ... a few words after the greeting too: "Hola equipo de TI".
     let verdict = judge(
         "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: Cuentas",
-        "Hola equipo de TI,\r\nPara el registro necesitamos 5 cuentas temporales con acceso solo a la app.",
+        "Hola equipo de TI,\r\nPara la feria de enero necesitamos tres cuentas de invitado con acceso al portal de prensa.",
     );
     assert!(
         !signals(&verdict).contains(&"impersonation.relays_it"),

@@ -2813,7 +2813,7 @@ impl<'a> Reader<'a> {
                 // Callback: a number to call, tied to a charge, a refund, a scare
                 // or offered help.
                 // The number may be offered as the condition of the help:
-                // "we can stop the shipment only if you call within 12 hours".
+                // "the charge can be reversed if you phone us today".
                 let on_condition =
                     |c: usize| free && has(C::CONDITION) && v.near(c, C::ADDRESSEE, 1, 0).is_some();
                 if pass == 1
@@ -3462,7 +3462,9 @@ mod tests {
         );
         // "Te pido" is "le pido" between colleagues.
         assert_eq!(
-            read("Hola Rafael, te pido aprobar la segunda transferencia al proveedor."),
+            read(
+                "Buenos días Marta, te pido aprobar la transferencia de 8.000 € al proveedor de limpieza."
+            ),
             vec![RiskCategory::PaymentChange]
         );
     }
@@ -3471,7 +3473,7 @@ mod tests {
     fn a_quoted_new_destination_is_mentioned_not_announced() {
         assert_eq!(
             read(
-                "Reminder: invoices that arrive with \"new bank details\" are always checked by finance with a callback to the number we already have."
+                "Remember: mails about \"new bank details\" are always checked by accounts payable with a callback to the number we keep."
             ),
             vec![]
         );
@@ -3488,7 +3490,10 @@ mod tests {
             vec![RiskCategory::AccessGrant]
         );
         // The writer asking for himself is left alone.
-        assert_eq!(read("Can I be added to your distribution lists?"), vec![]);
+        assert_eq!(
+            read("Can I be added to the newsletter of your user group?"),
+            vec![]
+        );
         // A statement in the passive tells, it does not ask.
         assert_eq!(
             read("Your colleague can be given access by the owner of the mailbox."),
@@ -3514,7 +3519,7 @@ mod tests {
         // A signature after a request for a satellite link repair.
         assert_eq!(
             read(
-                "Pouvez-vous regarder la liaison ? Merci d'avance, Amélie Dubois, directrice pays"
+                "Pouvez-vous vérifier l'imprimante ? Merci d'avance, Paul Marchand, chef de projet pays"
             ),
             vec![]
         );
@@ -3584,7 +3589,7 @@ mod tests {
         );
         // The call as the condition of a refund, not an order.
         assert!(
-            read("Total: USD 14,320.00 charged to your account. Didn't place this order? Our fraud team can stop the shipment and refund you only if you call within 12 hours: +1 888 555 0100.")
+            read("Your card was billed EUR 2,190.00 for 4 tablets. Not you? Our billing desk can cancel the order and reverse the charge if you phone before 18:00: +1 888 555 0100.")
                 .contains(&RiskCategory::CallbackBait)
         );
         // A support line offered "if you have questions" is no bait.
@@ -4065,7 +4070,7 @@ mod tests {
             // Spanish "entra / accede / ingresa con ..." is signing in, also
             // after a purpose clause.
             (
-                "Para activarlo, entra con tu usuario y contraseña: https://bono.example.net/a",
+                "Para reclamar el cupón, entra con tu usuario y contraseña: https://cupon.example.net/c",
                 &[CredentialReset],
             ),
             (
