@@ -357,6 +357,23 @@ mod tests {
     }
 
     #[test]
+    fn bait_words_alone_flag_strangers_not_our_own_people() {
+        let policy = Policy::default_policy();
+        let urgent = [
+            finding("lure.urgency", "by end of day"),
+            finding("lure.any", ""),
+        ];
+        assert_eq!(policy.decide(&urgent).verdict, Action::Flag);
+        let mut ours = urgent.to_vec();
+        ours.push(finding("sender.internal", "it@org.example"));
+        assert_eq!(policy.decide(&ours).verdict, Action::Deliver);
+        // With a risky ask our own people are still held.
+        ours.push(finding("request.mfa_reset", "reset my token"));
+        ours.push(finding("request.any", ""));
+        assert_eq!(policy.decide(&ours).verdict, Action::Hold);
+    }
+
+    #[test]
     fn nothing_fires_on_nothing() {
         let decision = Policy::default_policy().decide(&[]);
         assert_eq!(decision.verdict, Action::Deliver);
