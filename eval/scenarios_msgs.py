@@ -727,7 +727,7 @@ Sigrid Aas
 # =========================================================== vendor domain, not an approved contact
 def vendor_unapproved(s, z):
     cat = "vendor_unapproved_contact"
-    s.send("bluepeak-new-person", cat, "hold", "authenticated vendor domain, new person not in the directory, benign intro", "en",
+    s.send("bluepeak-new-person", cat, "deliver", "authenticated vendor domain, new person not in the directory, benign intro: nothing to verify until it asks for something", "en",
            ("Priit Tamm", "priit.tamm@bluepeak-ms.example"), "Introduction - your new Bluepeak engineer",
            """Hello Northwind team,
 
@@ -1602,7 +1602,7 @@ The StaffPerks team
 """, html=html_of(["Hi there,", "Healthcare staff like you are invited to complete our survey about workplace benefits.",
                    "Everyone who finishes it receives a <b>£25 gift card</b>.",
                    '<a href="https://staffperks-rewards.test/s/nhw25">Take the survey</a>'], "StaffPerks"))
-    s.send("lure-job-offer", cat, "flag", "recruiter job offer", "en",
+    s.send("lure-job-offer", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): recruiter job offer", "en",
            ("Talentbridge Recruitment", "jobs@talentbridge-recruit.example"), "Remote IT support role - £48k",
            """Hello,
 
@@ -1615,14 +1615,14 @@ Are you free for a quick chat this week?
 Kind regards,
 Dominic, Recruiter, Talentbridge
 """)
-    s.send("lure-free-upgrade", cat, "flag", "free storage upgrade offer", "en",
+    s.send("lure-free-upgrade", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): free storage upgrade offer", "en",
            ("CloudVault", "offers@cloudvault-storage.test"), "You qualify for a free upgrade",
            """Good news! Your organisation qualifies for a free upgrade to CloudVault
 Business with 2 TB of storage. No credit card required.
 
 The CloudVault team
 """)
-    s.send("lure-tech-support-offer", cat, "flag", "unsolicited tech-support offer without a concrete ask", "en",
+    s.send("lure-tech-support-offer", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): unsolicited tech-support offer without a concrete ask", "en",
            ("PC Fix Experts", "team@pcfix-experts.test"), "Is your computer running slow?",
            """Hello,
 
@@ -1640,7 +1640,7 @@ Gesundheitswesen teil. Als Dankeschön erhalten Sie einen Gutschein über 20 €
 
 Ihr Team der Umfrage-Zentrale
 """, cte="quoted-printable")
-    s.send("lure-emploi-fr", cat, "flag", "French job offer", "fr",
+    s.send("lure-emploi-fr", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): French job offer", "fr",
            ("Emploi Santé", "recrutement@emploi-sante.example"), "Offre d'emploi : technicien support informatique",
            """Bonjour,
 
@@ -1650,7 +1650,7 @@ entretien d'embauche la semaine prochaine ?
 
 L'équipe Emploi Santé
 """)
-    s.send("lure-actualizacion-es", cat, "flag", "Spanish free upgrade offer", "es",
+    s.send("lure-actualizacion-es", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): Spanish free upgrade offer", "es",
            ("NubePlus", "ofertas@nubeplus.test"), "Actualización gratuita a NubePlus Pro",
            """Hola:
 
@@ -1669,7 +1669,7 @@ before Friday or it will be given to another participant.
            """Your CloudVault subscription renews tomorrow for £399.99. If you did not
 authorise this, call us on +44 20 7946 0999 to cancel.
 """, controls=[])
-    s.send("lure-tech-support-fr", cat, "flag", "French fake tech-support lure without a concrete ask", "fr",
+    s.send("lure-tech-support-fr", cat, "quarantine", "offer from a sender the directory does not know (quarantined, releasable by an administrator): French fake tech-support lure without a concrete ask", "fr",
            ("Assistance PC", "contact@pcfix-experts.test"), "Votre ordinateur est lent ?",
            """Bonjour,
 

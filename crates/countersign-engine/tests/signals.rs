@@ -141,21 +141,24 @@ fn privileged_vendor_asking_for_access_needs_signature_and_dual_approval() {
 }
 
 #[test]
-fn unknown_address_at_a_vendor_is_held_for_callback() {
-    let raw = message(
-        "New Person <new.person@contoso.example>",
-        "Hello",
-        "I am your new account manager.",
-    );
-    let verdict = engine()
-        .evaluate(
-            &raw,
-            &auth("contoso.example", true),
-            "new.person@contoso.example",
-        )
-        .verdict;
-    assert_eq!(verdict.verdict, Action::Hold);
-    assert_eq!(verdict.required_controls, vec![Control::Callback]);
+fn unknown_address_at_a_vendor_is_held_only_when_it_asks() {
+    let judge = |body: &str| {
+        let raw = message("New Person <new.person@contoso.example>", "Hello", body);
+        engine()
+            .evaluate(
+                &raw,
+                &auth("contoso.example", true),
+                "new.person@contoso.example",
+            )
+            .verdict
+    };
+    // Named, but nothing to verify yet.
+    let intro = judge("I am your new account manager.");
+    assert_eq!(intro.verdict, Action::Deliver);
+    assert!(signals(&intro).contains(&"sender.vendor_unapproved_contact"));
+    let ask = judge("I am your new account manager. Could you please reset my VPN password?");
+    assert_eq!(ask.verdict, Action::Hold, "{:?}", ask.findings);
+    assert!(ask.required_controls.contains(&Control::Callback));
 }
 
 #[test]

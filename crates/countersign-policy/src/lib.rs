@@ -374,6 +374,53 @@ mod tests {
     }
 
     #[test]
+    fn an_offer_from_a_stranger_is_quarantined() {
+        let policy = Policy::default_policy();
+        for kind in [
+            "lure.job_offer",
+            "lure.free_upgrade",
+            "lure.fake_tech_support",
+        ] {
+            let offer = [
+                finding(kind, "offered to the reader"),
+                finding("lure.any", ""),
+            ];
+            assert_eq!(policy.decide(&offer).verdict, Action::Quarantine, "{kind}");
+            // From a list or a personal account it is only flagged.
+            for known in ["message.mailing_list", "sender.free_mail"] {
+                let mut findings = offer.to_vec();
+                findings.push(finding(known, ""));
+                assert_eq!(
+                    policy.decide(&findings).verdict,
+                    Action::Flag,
+                    "{kind} {known}"
+                );
+            }
+        }
+        let prize = [
+            finding("lure.reward_lure", "you won"),
+            finding("lure.any", ""),
+        ];
+        assert_eq!(policy.decide(&prize).verdict, Action::Flag);
+    }
+
+    #[test]
+    fn a_vendors_other_staff_are_held_only_for_a_risky_ask() {
+        let policy = Policy::default_policy();
+        // Release notes from the vendor's own authenticated domain, written
+        // by someone not on the approved list: nothing to verify.
+        let notes = [finding(
+            "sender.vendor_unapproved_contact",
+            "product-news@vendor.example",
+        )];
+        assert_eq!(policy.decide(&notes).verdict, Action::Deliver);
+        let mut ask = notes.to_vec();
+        ask.push(finding("request.remote_access", "let us connect"));
+        ask.push(finding("request.any", ""));
+        assert_eq!(policy.decide(&ask).verdict, Action::Hold);
+    }
+
+    #[test]
     fn nothing_fires_on_nothing() {
         let decision = Policy::default_policy().decide(&[]);
         assert_eq!(decision.verdict, Action::Deliver);
