@@ -1030,14 +1030,21 @@ fn boundaries_ok(buffer: &str, start: usize, end: usize, piece: Piece) -> bool {
         return false;
     }
     if piece.right
-        && buffer
-            .get(end..)
-            .and_then(|b| b.chars().next())
-            .is_some_and(is_word_char)
+        && buffer.get(end..).is_some_and(|after| {
+            after.chars().next().is_some_and(is_word_char) || negating_contraction(after)
+        })
     {
         return false;
     }
     true
+}
+
+/// Whether `after` opens with the "'t" that makes "won", "can" and "ain"
+/// the negations "won't", "can't", "ain't": "you won't" is no "you won".
+fn negating_contraction(after: &str) -> bool {
+    after
+        .strip_prefix("'t")
+        .is_some_and(|rest| !rest.chars().next().is_some_and(is_word_char))
 }
 
 /// Whether the text between a match of `previous` ending at `end` and a
@@ -1235,6 +1242,19 @@ patterns = ["reset * password", "passw* expired", "*desk id"]
         assert_eq!(names(&b, "your passwort expired"), ["r"]);
         assert_eq!(names(&b, "send your anydesk id"), ["r"]);
         assert!(names(&b, "anydesk idea").is_empty());
+        // A negating contraction is part of the word it ends.
+        let b = book(
+            r#"
+[[rule]]
+name = "w"
+category = "reward_lure"
+weight = 25
+patterns = ["you won"]
+"#,
+        );
+        assert_eq!(names(&b, "Congratulations, you won!"), ["w"]);
+        assert!(names(&b, "you won't be able to log in").is_empty());
+        assert!(names(&b, "you won\u{2019}t be able to log in").is_empty());
     }
 
     #[test]
