@@ -144,6 +144,7 @@ classes! {
     DEADLINE = "deadline",
     DELIVERED = "delivered",
     PURPOSE = "purpose",
+    TITLE = "title",
 }
 
 impl C {

@@ -1483,7 +1483,13 @@ impl<'a> Reader<'a> {
                     .take_while(|&j| j < i)
                     .last()
                     .is_some_and(|j| self.word(j) == "sie");
-            if v.near(i, C::BENEFICIARY, 2, 0).is_some() || third_person_es || third_person_de {
+            // "Frau Dr. Maier braucht": a title and a name before the verb.
+            let named = v.near(i, C::TITLE, 3, 0).is_some();
+            if v.near(i, C::BENEFICIARY, 2, 0).is_some()
+                || named
+                || third_person_es
+                || third_person_de
+            {
                 return Some((Act { at: i }, "a need for someone"));
             }
         }
@@ -1895,6 +1901,18 @@ impl<'a> Reader<'a> {
     }
 
     /// Applies the request grammar to a clause that carries a request act.
+    /// The words between two tokens, not counting the second half of a
+    /// multi-word unit ("set up") nor the "and" of a list of names:
+    /// "create Windows, ERP and VPN accounts" has three.
+    fn words_between(&self, a: usize, b: usize) -> usize {
+        (a.min(b) + 1..a.max(b))
+            .filter(|&j| {
+                let t = &self.toks[j];
+                !t.covered && t.cls & C::CONJUNCTION.bit() == 0
+            })
+            .count()
+    }
+
     fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
@@ -2209,7 +2227,7 @@ impl<'a> Reader<'a> {
                     aimed
                         && (for_someone || v.near(ob, C::WRITER_OWN, 2, 0).is_some())
                         && device_access.is_none()
-                        && (antecedent || ob.abs_diff(vb) <= 4)
+                        && (antecedent || self.words_between(vb, ob) <= 3)
                         && !self.readers_own(ob, v.aside)
                         && !has(C::O_CREDENTIAL)
                         && !has(C::O_MFA)
@@ -3891,6 +3909,40 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn requests_worded_as_desks_word_them() {
+        use RiskCategory::*;
+        check(&[
+            // A list of systems between the verb and its object.
+            (
+                "Could you create Outlook, SAP and VPN accounts for Priya from Monday?",
+                &[AccessGrant],
+            ),
+            // A need stated for someone named by title.
+            (
+                "Herr Albrecht braucht ab morgen Schreibrechte auf dem Laufwerk Vertrieb.",
+                &[AccessGrant],
+            ),
+            (
+                "Madame Perrin aura besoin des droits de lecture sur le dossier Achats.",
+                &[AccessGrant],
+            ),
+            // Remote access named the plain way.
+            (
+                "Pouvez-vous nous autoriser un accès distant au serveur ce soir ?",
+                &[RemoteAccess],
+            ),
+            (
+                "¿Nos podrían dar acceso a distancia al equipo de recepción?",
+                &[RemoteAccess],
+            ),
+            (
+                "Bitte richten Sie uns einen Fernzugang zur Steuerung ein.",
+                &[RemoteAccess],
+            ),
+        ]);
     }
 
     #[test]
