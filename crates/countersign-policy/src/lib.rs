@@ -305,11 +305,15 @@ mod tests {
     }
 
     #[test]
-    fn a_stranger_asking_for_a_sign_in_or_an_install_is_quarantined() {
+    fn a_stranger_asking_for_a_sign_in_an_install_or_our_data_is_quarantined() {
         let policy = Policy::default_policy();
-        for kind in ["request.credential_reset", "request.software_install"] {
+        for kind in [
+            "request.credential_reset",
+            "request.software_install",
+            "request.data_export",
+        ] {
             let ask = [
-                finding(kind, "sign in here / run this"),
+                finding(kind, "sign in here / run this / send the staff list"),
                 finding("request.any", ""),
             ];
             assert_eq!(policy.decide(&ask).verdict, Action::Quarantine, "{kind}");
