@@ -21,6 +21,17 @@ fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>
 }
 
 /// A finding that names the identity it imitates.
+/// The display name's claim names someone in particular (an organisation,
+/// a vendor, a brand, an authority, a protected address), not only a role
+/// ("IT Help Desk") another company's staff may honestly carry.
+fn named_claim(named: &str) -> Finding {
+    finding(
+        "impersonation.named_claim",
+        format!("the display name names {named}"),
+        named.to_owned(),
+    )
+}
+
 fn aimed(mut f: Finding, target: String) -> Finding {
     f.target = Some(target);
     f
@@ -1183,6 +1194,7 @@ fn display_name(
             ),
             claim_identity(claim),
         ));
+        out.push(named_claim(&claim.shown));
         // The claimed name inside the sender's own domain
         // (`McAfee` <billing@mcafee-renewals.example>): a domain made to
         // carry the name, by someone who is not its owner.
@@ -1230,6 +1242,7 @@ fn display_name(
             format!("display name {name:?} shows {shown}, but the address is at {from_reg}"),
             address.clone(),
         ));
+        out.push(named_claim(&shown));
         return;
     }
     if claimed {

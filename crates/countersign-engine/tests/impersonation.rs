@@ -223,12 +223,22 @@ fn a_vendor_and_a_brand_claimed_from_elsewhere() {
     assert!(signals(&verdict).contains(&"impersonation.display_name"));
     assert_eq!(verdict.verdict, Action::Quarantine);
 
+    // Naming a brand one is not is a lie about who writes, ask or not.
     let verdict = judge(
         "From: PayPal <service@harbour-bakery.example>\r\nSubject: Account",
         "Your account has a new notice.",
     );
+    assert!(signals(&verdict).contains(&"impersonation.named_claim"));
+    assert_eq!(verdict.verdict, Action::Quarantine);
+
+    // A role alone may be another company's honest staff: held.
+    let verdict = judge(
+        "From: IT Service Desk <servicedesk@harbour-bakery.example>\r\nSubject: Wi-Fi",
+        "Our guest Wi-Fi is down on Saturday.",
+    );
     assert!(signals(&verdict).contains(&"impersonation.display_name"));
-    assert!(verdict.verdict >= Action::Hold);
+    assert!(!signals(&verdict).contains(&"impersonation.named_claim"));
+    assert_eq!(verdict.verdict, Action::Hold);
 
     // The brand's own country domain is the brand.
     let verdict = judge(

@@ -130,6 +130,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "the display name claims a protected brand, the organisation, a vendor or IT support, from an address that is not theirs",
     ),
     (
+        "impersonation.named_claim",
+        "the display name's false claim names someone in particular (the organisation, a vendor, a brand, an authority, a protected address), not only a role such as IT support",
+    ),
+    (
         "impersonation.person",
         "the display name claims one of the directory's people (employee, executive, IT staff, vendor contact: full name, nickname, initials, transliteration), from an address that is not theirs; the name is not a common one, or a role is claimed with it",
     ),
