@@ -108,6 +108,9 @@ struct Tok {
     /// A web address follows it, before the next word ("to start:
     /// https://..."): the text points the reader at a page.
     link: bool,
+    /// That address is a program file ("https://.../setup.exe"): a program
+    /// handed over.
+    program_link: bool,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -438,7 +441,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
-                        mark_link(&mut toks, range.start);
+                        mark_link(&mut toks, range.start, &buffer[start..i]);
                         continue;
                     }
                     push_tok(&mut toks, buffer, start, i, sep, quoted, reply_quote);
@@ -488,10 +491,11 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                         {
                             toks.pop();
                         }
+                        let url_start = i;
                         while i < range.end && bytes[i] != b' ' && bytes[i] != 1 {
                             i += 1;
                         }
-                        mark_link(&mut toks, range.start);
+                        mark_link(&mut toks, range.start, &buffer[url_start..i]);
                         continue;
                     }
                     b'@' => {
@@ -723,14 +727,25 @@ fn quoted_spans(toks: &[Tok]) -> Vec<Range<usize>> {
     spans
 }
 
-/// Notes that a web address follows the last word of the range starting
-/// at `range_start`.
-fn mark_link(toks: &mut [Tok], range_start: usize) {
+/// Notes that the web address `url` follows the last word of the range
+/// starting at `range_start`, and whether it names a program file.
+fn mark_link(toks: &mut [Tok], range_start: usize, url: &str) {
     if let Some(t) = toks.last_mut()
         && t.start >= range_start
     {
         t.link = true;
+        t.program_link |= links_a_program(url);
     }
+}
+
+/// The address's path ends in a program's file name ("/get/setup.exe",
+/// "/Tool.msi?dl=1"), sentence punctuation after it aside.
+fn links_a_program(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let path = path.trim_end_matches(['.', ',', ';', ':', ')', '>', '"', '\'', '!']);
+    path.rsplit_once('/')
+        .and_then(|(_, file)| file.rsplit_once('.'))
+        .is_some_and(|(_, ext)| is_executable(ext))
 }
 
 fn push_tok(
@@ -1932,7 +1947,9 @@ impl<'a> Reader<'a> {
                 ])
                 == 0
             && v.amount().is_none()
-            && !v.idx().any(|i| is_executable(self.word(i))));
+            && !v
+                .idx()
+                .any(|i| is_executable(self.word(i)) || self.toks[i].program_link));
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
         let mut say = |me: &mut Self,
@@ -1943,6 +1960,13 @@ impl<'a> Reader<'a> {
             let mut why = format!("{how} \"{act_word}\"");
             for (role, i) in [("verb", verb), ("object", obj), ("direction", extra)] {
                 if let Some(i) = i {
+                    if role == "object" && me.toks[i].cls == 0 && me.toks[i].program_link {
+                        why.push_str(&format!(
+                            "; object the program linked after \"{}\"",
+                            me.word(i)
+                        ));
+                        continue;
+                    }
                     why.push_str(&format!(
                         "; {role} \"{}\" ({})",
                         me.word(i),
@@ -2288,12 +2312,21 @@ impl<'a> Reader<'a> {
                 C::O_DEVICE,
                 C::NEW,
             ]) != 0
-                || v.idx().any(|i| is_executable(self.word(i)));
+                || v.idx()
+                    .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
         let install = v
             .pair(C::V_INSTALL, C::O_SOFTWARE)
             .filter(|_| aimed && handed)
             // A remote-access tool is aimed at the reader's machine by nature.
             .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
+            // "Install it from https://.../setup.exe": the linked program is
+            // the object.
+            .or_else(|| {
+                let program = v.idx().find(|&i| self.toks[i].program_link)?;
+                v.first(C::V_INSTALL)
+                    .filter(|_| aimed)
+                    .map(|vb| (vb, program))
+            })
             .or_else(|| {
                 v.first(C::O_SOFTWARE)
                     .filter(|_| how == "the reader's need")
@@ -2362,8 +2395,10 @@ impl<'a> Reader<'a> {
             if towards.is_some()
                 || strong_verb
                 || has(C::BELOW)
-                // Records and identity documents are sensitive wherever they go.
+                // Records and identity documents are sensitive wherever they go,
+                // and so is a list of people with their bank or pay details.
                 || self.toks[ob].cls & C::O_DATA.bit() != 0
+                || bulk_of_people && all & bits(&[C::O_PAY_DEST, C::O_PAYROLL]) != 0
             {
                 say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
@@ -3929,6 +3964,20 @@ mod tests {
                 "Madame Perrin aura besoin des droits de lecture sur le dossier Achats.",
                 &[AccessGrant],
             ),
+            // A program handed over as a link.
+            (
+                "Save it and run it: https://cdn.example.net/tools/Helper-Setup.exe",
+                &[SoftwareInstall],
+            ),
+            (
+                "Installieren Sie es bitte über https://dl.example.net/agent.msi?x=1.",
+                &[SoftwareInstall],
+            ),
+            // A list of people with their bank details.
+            (
+                "Kindly share a list of all suppliers with the IBAN held for each.",
+                &[DataExport],
+            ),
             // Remote access named the plain way.
             (
                 "Pouvez-vous nous autoriser un accès distant au serveur ce soir ?",
@@ -3943,6 +3992,16 @@ mod tests {
                 &[RemoteAccess],
             ),
         ]);
+    }
+
+    #[test]
+    fn an_address_naming_a_program_is_one() {
+        assert!(links_a_program("https://x.example/get/setup.exe"));
+        assert!(links_a_program("https://x.example/Tool.MSI.msi?dl=1"));
+        assert!(links_a_program("https://x.example/a/run.ps1)."));
+        assert!(!links_a_program("https://x.example/exe"));
+        assert!(!links_a_program("https://x.example/docs/guide.pdf"));
+        assert!(!links_a_program("https://x.example/"));
     }
 
     #[test]
