@@ -1269,7 +1269,9 @@ impl<'a> Reader<'a> {
         if self.langs[0] == DE {
             // "Nicht" sits late in German; behind a comma it belongs to a
             // subordinate clause ("eine Überweisung, die nicht ... kann").
-            return !(v.range.start..neg)
+            // The clause's first word carries the separator that opened the
+            // clause ("Bitte beachten: Wir fragen nie ..."), not a comma in it.
+            return !(v.range.start + 1..=neg)
                 .any(|i| self.toks[i].sep == Sep::Comma && self.toks[i].aside == v.aside);
         }
         let verb = v.idx().filter(|&i| i > neg).find(|&i| {
@@ -1901,7 +1903,10 @@ impl<'a> Reader<'a> {
                     Some((a, how, 6, clause.toks.start, all & objects == 0))
                 }
                 (Some(_), _) => None,
-                (None, Some((a, how, left, s, bare))) if left > 1 => {
+                // "Bitte beachten Sie: wir fordern nie ... an." A negated
+                // statement under the opening is what it asks to note; the
+                // list ends there.
+                (None, Some((a, how, left, s, bare))) if left > 1 && !negated => {
                     Some((a, how, left - 1, s, bare))
                 }
                 _ => None,
@@ -1915,7 +1920,6 @@ impl<'a> Reader<'a> {
         self.lures(clauses, phone_at, &flags, requested);
     }
 
-    /// Applies the request grammar to a clause that carries a request act.
     /// The words between two tokens, not counting the second half of a
     /// multi-word unit ("set up") nor the "and" of a list of names:
     /// "create Windows, ERP and VPN accounts" has three.
@@ -1928,6 +1932,7 @@ impl<'a> Reader<'a> {
             .count()
     }
 
+    /// Applies the request grammar to a clause that carries a request act.
     fn requests(&mut self, v: &View<'_>, act: Act, how: &str) -> bool {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
@@ -3963,6 +3968,13 @@ mod tests {
             (
                 "Madame Perrin aura besoin des droits de lecture sur le dossier Achats.",
                 &[AccessGrant],
+            ),
+            // A negated statement under "please note:" is the note, and the
+            // opening's act does not skip over it to the next sentence.
+            (
+                "Bitte beachten Sie: Wir fordern Kontodaten oder Kennwörter niemals per E-Mail an. \
+                 Korrekturen von Kontoverbindungen nehmen wir allein über den geschützten Upload entgegen.",
+                &[],
             ),
             // A program handed over as a link.
             (
