@@ -1114,7 +1114,9 @@ impl View<'_> {
     /// clauses before.
     fn pair(&self, a: C, b: C) -> Option<(usize, usize)> {
         if self.cls & a.bit() == 0
-            || self.cls & b.bit() == 0 && (self.cls & C::PRONOUN.bit() == 0 || self.back.is_empty())
+            || self.cls & b.bit() == 0
+                && (self.back.is_empty()
+                    || self.cls & C::PRONOUN.bit() == 0 && !self.idx().any(|i| self.bare_order(i)))
         {
             return None;
         }
@@ -1146,6 +1148,9 @@ impl View<'_> {
         if self.toks[at].cls & C::PRONOUN.bit() != 0 && self.toks[at].cls & bits(VERBS) != 0 {
             return true;
         }
+        if self.bare_order(at) {
+            return true;
+        }
         (from..to).any(|j| {
             let t = &self.toks[j];
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
@@ -1159,6 +1164,24 @@ impl View<'_> {
                         n.sep >= Sep::Comma || is_verb(n.cls) || n.cls & C::MODAL.bit() != 0
                     })
         })
+    }
+    /// The clause is the verb at `at` and courtesy alone: a bare order to
+    /// act on a system takes its object from what was just said ("...
+    /// brauchen lokale Adminrechte. Bitte einrichten."). "Please read" or
+    /// "please send" alone are too common to mean what came before.
+    fn bare_order(&self, at: usize) -> bool {
+        let acting = bits(&[
+            C::V_GRANT,
+            C::V_CREATE,
+            C::V_ENROL,
+            C::V_RESET,
+            C::V_DISABLE,
+            C::V_INSTALL,
+        ]);
+        self.toks[at].cls & acting != 0
+            && self
+                .idx()
+                .all(|j| j == at || self.toks[j].cls & bits(&[C::POLITE, C::FILLER]) != 0)
     }
     fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
         let from = at.saturating_sub(before).max(self.range.start);
@@ -1737,8 +1760,7 @@ impl<'a> Reader<'a> {
                 || all & C::WARNING.bit() != 0
                 || complement && prev_reported && same_sentence
                 || reported_list > 0;
-            let ends_in_colon_here =
-                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            let ends_in_colon_here = self.opens_list(clause);
             // "He wanted one of these:" opens a list of someone else's asks.
             let third_person_list = all & C::BENEFICIARY.bit() != 0
                 && all & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0;
@@ -1891,8 +1913,7 @@ impl<'a> Reader<'a> {
             }
             prev_act = own.is_some();
             prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
-            let ends_in_colon =
-                clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].colon;
+            let ends_in_colon = ends_in_colon_here;
             writers_list = if ends_in_colon && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
                 6
             } else {
@@ -1918,6 +1939,23 @@ impl<'a> Reader<'a> {
         }
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
+    }
+
+    /// The clause ends in a colon, or in a colon and the first item's
+    /// number ("she'll need:\n1. the Payables role"): a list follows.
+    fn opens_list(&self, clause: &Clause) -> bool {
+        let Some(last) = clause.toks.clone().last() else {
+            return false;
+        };
+        let t = &self.toks[last];
+        t.colon
+            || t.digits
+                && t.stop
+                && t.end - t.start <= 2
+                && last > clause.toks.start
+                && self.toks[last - 1].colon
+                // "bis 12:00." is a time.
+                && !self.toks[last - 1].digits
     }
 
     /// The words between two tokens, not counting the second half of a
@@ -3974,6 +4012,21 @@ mod tests {
             (
                 "Bitte beachten Sie: Wir fordern Kontodaten oder Kennwörter niemals per E-Mail an. \
                  Korrekturen von Kontoverbindungen nehmen wir allein über den geschützten Upload entgegen.",
+                &[],
+            ),
+            // A numbered list after a need for someone.
+            (
+                "From Monday he will need:\n1. the Payables Clerk role in the ERP\n2. membership of Finance-AR",
+                &[AccessGrant],
+            ),
+            // A bare order takes its object from the sentence before.
+            (
+                "Für die Migration brauchen Lea Brandt und zwei Kollegen vorübergehend lokale Adminrechte. \
+                 Bitte einrichten.",
+                &[AccessGrant],
+            ),
+            (
+                "We revised the password policy last week. Please read.",
                 &[],
             ),
             // A program handed over as a link.
