@@ -102,110 +102,115 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 92.8, 91.9, 0);
+    at_least("set-a", 94.3, 92.9, 0);
 }
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 93.5, 96.5, 0);
+    at_least("set-b", 94.5, 96.5, 0);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 84.7, 88.4, 0);
+    at_least("set-c", 88.0, 89.6, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 86.3, 95.5, 0);
+    at_least("set-d", 88.6, 95.6, 0);
 }
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 92.1, 93.7, 0);
+    at_least("set-e", 94.6, 94.2, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 84.1, 87.3, 0);
+    at_least("set-f", 87.7, 88.8, 0);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 87.2, 91.6, 3);
+    at_least("set-g", 92.0, 94.1, 3);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 91.3, 91.0, 0);
+    at_least("set-h", 94.2, 93.4, 0);
 }
 
 #[test]
 fn set_i_retailer_help_desk() {
-    at_least("set-i", 87.0, 91.4, 0);
+    at_least("set-i", 91.6, 92.5, 0);
 }
 
 #[test]
 fn set_j_utility_help_desk() {
-    at_least("set-j", 89.3, 93.3, 0);
+    at_least("set-j", 90.0, 93.4, 0);
 }
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 88.3, 90.1, 0);
+    at_least("set-k", 88.9, 92.1, 0);
 }
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 87.1, 87.5, 2);
+    at_least("set-l", 87.8, 89.6, 2);
 }
 
 #[test]
 fn set_m_hotel_group_help_desk() {
-    at_least("set-m", 93.0, 94.4, 0);
+    at_least("set-m", 94.7, 94.5, 0);
 }
 
 #[test]
 fn set_n_city_administration() {
-    at_least("set-n", 88.7, 94.0, 0);
+    at_least("set-n", 92.5, 96.0, 0);
 }
 
 #[test]
 fn set_o_pharmaceutical_manufacturer() {
-    at_least("set-o", 88.1, 92.8, 1);
+    at_least("set-o", 91.9, 93.8, 1);
 }
 
 #[test]
 fn set_p_software_company() {
-    at_least("set-p", 84.4, 86.6, 0);
+    at_least("set-p", 88.4, 86.6, 0);
 }
 
 #[test]
 fn set_q_construction_company() {
-    at_least("set-q", 85.8, 86.2, 0);
+    at_least("set-q", 89.2, 87.4, 0);
 }
 
 #[test]
 fn set_r_airline_and_ground_handling() {
-    at_least("set-r", 89.5, 92.4, 0);
+    at_least("set-r", 92.4, 93.6, 1);
 }
 
 #[test]
 fn set_s_cooperative_bank() {
-    at_least("set-s", 84.7, 86.0, 0);
+    at_least("set-s", 85.4, 87.2, 0);
 }
 
 #[test]
 fn set_t_clinics_and_laboratories() {
-    at_least("set-t", 84.4, 87.2, 0);
+    at_least("set-t", 89.1, 89.6, 0);
 }
 
 #[test]
 fn set_u_newspaper_and_media_house() {
-    at_least("set-u", 93.3, 95.6, 0);
+    at_least("set-u", 95.4, 95.6, 0);
 }
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 88.4, 88.5, 0);
+    at_least("set-v", 89.8, 88.5, 0);
+}
+
+#[test]
+fn set_w_public_transport_operator() {
+    at_least("set-w", 90.4, 95.5, 0);
 }
