@@ -369,9 +369,15 @@ impl Recogniser {
                 continue;
             }
             let marker = &buffer[toks[i - 1].start..toks[i - 1].end];
+            // The word before the marker, a multi-word unit by its head
+            // ("would it be possible to install").
+            let before = (0..i - 1)
+                .rev()
+                .find(|&j| !toks[j].covered)
+                .unwrap_or(i - 2);
             if matches!(marker, "to" | "pour" | "para")
-                && toks[i - 2].cls & keeps == 0
-                && !is_verb(toks[i - 2].cls)
+                && toks[before].cls & keeps == 0
+                && !is_verb(toks[before].cls)
             {
                 toks[i].cls &= !bits(VERBS);
             }
@@ -4029,6 +4035,24 @@ mod tests {
                 "We revised the password policy last week. Please read.",
                 &[],
             ),
+            // "Would it be possible to ...?" asks as "could you" does.
+            (
+                "Would it be possible to install Inkscape on my laptop?",
+                &[SoftwareInstall],
+            ),
+            (
+                "Serait-il possible d'installer GIMP sur le poste de Léa ?",
+                &[SoftwareInstall],
+            ),
+            (
+                "Wäre es möglich, auf meinem Laptop Inkscape zu installieren?",
+                &[SoftwareInstall],
+            ),
+            (
+                "¿Sería posible instalar Inkscape en mi portátil?",
+                &[SoftwareInstall],
+            ),
+            ("Is it possible that the update changed my settings?", &[]),
             // A program handed over as a link.
             (
                 "Save it and run it: https://cdn.example.net/tools/Helper-Setup.exe",
