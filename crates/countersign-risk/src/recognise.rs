@@ -2400,9 +2400,23 @@ impl<'a> Reader<'a> {
                     .any(|p| w.starts_with(p))
                 })
             });
-        if let Some((vb, ob)) = install
-            && !writers_plan
-        {
+        // "Für die Broschüre bräuchte ich das Layoutprogramm auf meinem
+        // Rechner", "I need on my laptop the app ...": a program the writer
+        // needs on his own machine is asked of whoever installs it, not the
+        // writer's plan.
+        let on_own_machine = || {
+            let ob = needed(C::O_SOFTWARE, 8).filter(|_| need)?;
+            // After the need: "mein Laptop braucht seit dem Update ..." is
+            // the machine's time, not a need of the writer's.
+            v.idx()
+                .filter(|&j| j > act.at)
+                .find(|&j| {
+                    self.toks[j].cls & C::O_DEVICE.bit() != 0
+                        && v.near(j, C::WRITER_OWN, 2, 0).is_some()
+                })
+                .map(|_| (act.at, ob))
+        };
+        if let Some((vb, ob)) = install.filter(|_| !writers_plan).or_else(on_own_machine) {
             say(
                 self,
                 RiskCategory::SoftwareInstall,
@@ -4033,6 +4047,19 @@ mod tests {
             ),
             (
                 "We revised the password policy last week. Please read.",
+                &[],
+            ),
+            // A program the writer needs on his own machine.
+            (
+                "Wir bräuchten für die Präsentation nächste Woche ein Zeichenprogramm auf unserem Notebook.",
+                &[SoftwareInstall],
+            ),
+            (
+                "I need the new drawing app on my laptop for the fair.",
+                &[SoftwareInstall],
+            ),
+            (
+                "Mein Rechner braucht seit dem Update ewig zum Starten.",
                 &[],
             ),
             // "Would it be possible to ...?" asks as "could you" does.
