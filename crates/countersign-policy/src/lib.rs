@@ -361,16 +361,24 @@ mod tests {
     }
 
     #[test]
-    fn bait_words_alone_flag_strangers_not_our_own_people() {
+    fn bait_words_alone_flag_strangers_not_vouched_senders() {
         let policy = Policy::default_policy();
         let urgent = [
             finding("lure.urgency", "by end of day"),
             finding("lure.any", ""),
         ];
         assert_eq!(policy.decide(&urgent).verdict, Action::Flag);
+        for vouched in [
+            "sender.internal",
+            "sender.vendor_contact",
+            "sender.brand_owner",
+        ] {
+            let mut known = urgent.to_vec();
+            known.push(finding(vouched, "someone@known.example"));
+            assert_eq!(policy.decide(&known).verdict, Action::Deliver, "{vouched}");
+        }
         let mut ours = urgent.to_vec();
         ours.push(finding("sender.internal", "it@org.example"));
-        assert_eq!(policy.decide(&ours).verdict, Action::Deliver);
         // With a risky ask our own people are still held.
         ours.push(finding("request.mfa_reset", "reset my token"));
         ours.push(finding("request.any", ""));
