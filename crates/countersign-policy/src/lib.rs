@@ -243,6 +243,13 @@ mod tests {
         }
     }
 
+    /// The verdict on `base` with one more finding, of `signal`.
+    fn verdict_with(policy: &Policy, base: &[Finding], signal: &str) -> Action {
+        let mut findings = base.to_vec();
+        findings.push(finding(signal, ""));
+        policy.decide(&findings).verdict
+    }
+
     #[test]
     fn shipped_policy_is_valid() {
         let policy = Policy::default_policy();
@@ -289,9 +296,7 @@ mod tests {
         // From our own people or an approved vendor contact, a callback can
         // settle it: held.
         for known in ["sender.internal", "sender.vendor_contact"] {
-            let mut findings = bait.to_vec();
-            findings.push(finding(known, ""));
-            assert_eq!(policy.decide(&findings).verdict, Action::Hold, "{known}");
+            assert_eq!(verdict_with(&policy, &bait, known), Action::Hold, "{known}");
         }
         // A vendor's security advisory ("urgent patch, please upgrade") is
         // no bait of a stranger's.
@@ -324,10 +329,8 @@ mod tests {
                 "sender.internal",
                 "sender.vendor_contact",
             ] {
-                let mut findings = ask.to_vec();
-                findings.push(finding(known, ""));
                 assert_eq!(
-                    policy.decide(&findings).verdict,
+                    verdict_with(&policy, &ask, known),
                     Action::Hold,
                     "{kind} {known}"
                 );
@@ -373,9 +376,11 @@ mod tests {
             "sender.vendor_contact",
             "sender.brand_owner",
         ] {
-            let mut known = urgent.to_vec();
-            known.push(finding(vouched, "someone@known.example"));
-            assert_eq!(policy.decide(&known).verdict, Action::Deliver, "{vouched}");
+            assert_eq!(
+                verdict_with(&policy, &urgent, vouched),
+                Action::Deliver,
+                "{vouched}"
+            );
         }
         let mut ours = urgent.to_vec();
         ours.push(finding("sender.internal", "it@org.example"));
@@ -400,10 +405,8 @@ mod tests {
             assert_eq!(policy.decide(&offer).verdict, Action::Quarantine, "{kind}");
             // From a list or a personal account it is only flagged.
             for known in ["message.mailing_list", "sender.free_mail"] {
-                let mut findings = offer.to_vec();
-                findings.push(finding(known, ""));
                 assert_eq!(
-                    policy.decide(&findings).verdict,
+                    verdict_with(&policy, &offer, known),
                     Action::Flag,
                     "{kind} {known}"
                 );
