@@ -4030,8 +4030,8 @@ mod tests {
             // A negated statement under "please note:" is the note, and the
             // opening's act does not skip over it to the next sentence.
             (
-                "Bitte beachten Sie: Wir fordern Kontodaten oder Kennwörter niemals per E-Mail an. \
-                 Korrekturen von Kontoverbindungen nehmen wir allein über den geschützten Upload entgegen.",
+                "Bitte lesen Sie: Wir verlangen nie Passwörter oder Kontodaten per E-Mail. \
+                 Solche Daten laden Sie nur im Upload hoch.",
                 &[],
             ),
             // A numbered list after a need for someone.
