@@ -4036,13 +4036,12 @@ mod tests {
             ),
             // A numbered list after a need for someone.
             (
-                "From Monday he will need:\n1. the Payables Clerk role in the ERP\n2. membership of Finance-AR",
+                "From Monday he will need:\n1. the Buyer role in the stock system\n2. edit rights on the Purchasing share",
                 &[AccessGrant],
             ),
             // A bare order takes its object from the sentence before.
             (
-                "Für die Migration brauchen Lea Brandt und zwei Kollegen vorübergehend lokale Adminrechte. \
-                 Bitte einrichten.",
+                "Tom und Ana aus dem Lager brauchen Schreibrechte auf den Ordner Inventur. Bitte einrichten.",
                 &[AccessGrant],
             ),
             (
@@ -4096,7 +4095,7 @@ mod tests {
             ),
             // Remote access named the plain way.
             (
-                "Pouvez-vous nous autoriser un accès distant au serveur ce soir ?",
+                "Merci de nous donner un accès distant à la caisse 2 pendant la pause.",
                 &[RemoteAccess],
             ),
             (
