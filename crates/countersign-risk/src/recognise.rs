@@ -2406,6 +2406,13 @@ impl<'a> Reader<'a> {
         // writer's plan.
         let on_own_machine = || {
             let ob = needed(C::O_SOFTWARE, 8).filter(|_| need)?;
+            // "Necesito acceso de administrador ... para instalar un
+            // programa": the install is the writer's own plan.
+            if v.idx().any(|j| {
+                self.toks[j].cls & C::PURPOSE.bit() != 0 && v.near(j, C::O_SOFTWARE, 0, 3).is_some()
+            }) {
+                return None;
+            }
             // After the need: "mein Laptop braucht seit dem Update ..." is
             // the machine's time, not a need of the writer's.
             v.idx()
