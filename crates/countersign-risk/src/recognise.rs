@@ -1300,8 +1300,13 @@ impl<'a> Reader<'a> {
             // subordinate clause ("eine Überweisung, die nicht ... kann").
             // The clause's first word carries the separator that opened the
             // clause ("Bitte beachten: Wir fragen nie ..."), not a comma in it.
-            return !(v.range.start + 1..=neg)
-                .any(|i| self.toks[i].sep == Sep::Comma && self.toks[i].aside == v.aside);
+            // A colon opens what the clause says ("Bitte merken Sie sich:
+            // wir verlangen nie ..."): no subordinate clause behind it.
+            return !(v.range.start + 1..=neg).any(|i| {
+                self.toks[i].sep == Sep::Comma
+                    && !self.toks[i - 1].colon
+                    && self.toks[i].aside == v.aside
+            });
         }
         let verb = v.idx().filter(|&i| i > neg).find(|&i| {
             is_verb(toks[i].cls) || toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
@@ -4086,6 +4091,15 @@ mod tests {
                 &[SoftwareInstall],
             ),
             ("Is it possible that the update changed my settings?", &[]),
+            // After a colon the negation governs the whole notice.
+            (
+                "Bitte merken Sie sich: Kennwörter oder Kontodaten verlangen wir niemals per E-Mail.",
+                &[],
+            ),
+            (
+                "Bitte senden Sie mir Ihr Passwort, damit Ihr Konto nicht gesperrt wird.",
+                &[CredentialReset],
+            ),
             // A program handed over as a link.
             (
                 "Save it and run it: https://cdn.example.net/tools/Helper-Setup.exe",
