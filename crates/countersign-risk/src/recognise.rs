@@ -1173,7 +1173,7 @@ impl View<'_> {
     }
     /// The clause is the verb at `at` and courtesy alone: a bare order to
     /// act on a system takes its object from what was just said ("...
-    /// brauchen lokale Adminrechte. Bitte einrichten."). "Please read" or
+    /// brauchen Schreibrechte auf den Ordner. Bitte einrichten."). "Please read" or
     /// "please send" alone are too common to mean what came before.
     fn bare_order(&self, at: usize) -> bool {
         let acting = bits(&[
@@ -1935,7 +1935,7 @@ impl<'a> Reader<'a> {
                     Some((a, how, 6, clause.toks.start, all & objects == 0))
                 }
                 (Some(_), _) => None,
-                // "Bitte beachten Sie: wir fordern nie ... an." A negated
+                // "Bitte lesen Sie: wir verlangen nie ...". A negated
                 // statement under the opening is what it asks to note; the
                 // list ends there.
                 (None, Some((a, how, left, s, bare))) if left > 1 && !negated => {
@@ -1953,7 +1953,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The clause ends in a colon, or in a colon and the first item's
-    /// number ("she'll need:\n1. the Payables role"): a list follows.
+    /// number ("he will need:\n1. the Buyer role"): a list follows.
     fn opens_list(&self, clause: &Clause) -> bool {
         let Some(last) = clause.toks.clone().last() else {
             return false;
@@ -2405,10 +2405,9 @@ impl<'a> Reader<'a> {
                     .any(|p| w.starts_with(p))
                 })
             });
-        // "Für die Broschüre bräuchte ich das Layoutprogramm auf meinem
-        // Rechner", "I need on my laptop the app ...": a program the writer
-        // needs on his own machine is asked of whoever installs it, not the
-        // writer's plan.
+        // "Wir bräuchten ein Zeichenprogramm auf unserem Notebook", "I need
+        // on my laptop the app ...": a program the writer needs on his own
+        // machine is asked of whoever installs it, not the writer's plan.
         let on_own_machine = || {
             let ob = needed(C::O_SOFTWARE, 8).filter(|_| need)?;
             // "Necesito acceso de administrador ... para instalar un
@@ -2418,7 +2417,7 @@ impl<'a> Reader<'a> {
             }) {
                 return None;
             }
-            // After the need: "mein Laptop braucht seit dem Update ..." is
+            // After the need: "mein Rechner braucht seit dem Update ewig" is
             // the machine's time, not a need of the writer's.
             v.idx()
                 .filter(|&j| j > act.at)
