@@ -1771,11 +1771,11 @@ impl<'a> Reader<'a> {
                 || all & C::WARNING.bit() != 0
                 || complement && prev_reported && same_sentence
                 || reported_list > 0;
-            let ends_in_colon_here = self.opens_list(clause);
+            let opens_list = self.opens_list(clause);
             // "He wanted one of these:" opens a list of someone else's asks.
             let third_person_list = all & C::BENEFICIARY.bit() != 0
                 && all & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0;
-            reported_list = if (reported || third_person_list) && ends_in_colon_here {
+            reported_list = if (reported || third_person_list) && opens_list {
                 6
             } else {
                 reported_list.saturating_sub(1)
@@ -1814,7 +1814,7 @@ impl<'a> Reader<'a> {
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
             // for an act.
-            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || ends_in_colon_here;
+            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || opens_list;
             // Hypothetical clauses are not muted: "if you do not confirm
             // your password today, ..." is how a threat asks.
             if (negated || reported)
@@ -1924,14 +1924,13 @@ impl<'a> Reader<'a> {
             }
             prev_act = own.is_some();
             prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
-            let ends_in_colon = ends_in_colon_here;
-            writers_list = if ends_in_colon && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
+            writers_list = if opens_list && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
                 6
             } else {
                 writers_list.saturating_sub(1)
             };
             carried = match (own, carried) {
-                (Some((a, how)), _) if ends_in_colon => {
+                (Some((a, how)), _) if opens_list => {
                     Some((a, how, 6, clause.toks.start, all & objects == 0))
                 }
                 (Some(_), _) => None,
