@@ -58,6 +58,29 @@ impl Node {
 
     /// Starts with the `smtp.toml` already in the installation's folder.
     fn start_with_config(install: &Install) -> Node {
+        Self::try_start_with_config(install)
+            .unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+    }
+
+    /// Restarts with the same configuration (and SMTP port) after a crash.
+    /// While the server was down, the kernel may have lent that port to a
+    /// client connection on loopback for a moment: try again, a bounded
+    /// number of times.
+    fn restart(install: &Install) -> Node {
+        let mut last = String::new();
+        for _ in 0..50 {
+            match Self::try_start_with_config(install) {
+                Ok(node) => return node,
+                Err(log) if log.contains("Address already in use") => last = log,
+                Err(log) => panic!("server did not restart:\n{log}"),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the SMTP port stayed taken for 5 s:\n{last}")
+    }
+
+    /// Starts the server; on failure, returns its log.
+    fn try_start_with_config(install: &Install) -> Result<Node, String> {
         let config = install.dir.join("smtp.toml");
         let log = install.dir.join(format!(
             "serve-{}.log",
@@ -84,12 +107,10 @@ impl Node {
         let mut smtp = None;
         let mut base = None;
         for _ in 0..2 {
-            let line = lines.next().and_then(Result::ok).unwrap_or_else(|| {
-                panic!(
-                    "server did not start:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            });
+            let Some(line) = lines.next().and_then(Result::ok) else {
+                let _ = child.wait();
+                return Err(std::fs::read_to_string(&log).unwrap_or_default());
+            };
             if let Some(addr) = line.strip_prefix("countersign serve: smtp on ") {
                 smtp = Some(addr.to_owned());
             }
@@ -99,12 +120,12 @@ impl Node {
         }
         // Keep reading stdout so the server never writes to a closed pipe.
         std::thread::spawn(move || for _ in lines {});
-        Node {
+        Ok(Node {
             child,
             smtp: smtp.expect("SMTP address"),
             base: base.expect("HTTP address"),
             log,
-        }
+        })
     }
 
     fn kill9(&mut self) {
@@ -630,7 +651,7 @@ async fn crash_test(install: Install) {
                     *next.lock().unwrap()
                 );
                 tokio::time::sleep(Duration::from_millis(rng.next() % 300)).await;
-                let fresh = Node::start(&install, port, sink_port, "");
+                let fresh = Node::restart(&install);
                 *kill_node.lock().unwrap() = Some(fresh);
             }
         })
