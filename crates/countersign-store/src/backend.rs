@@ -147,7 +147,14 @@ const SQLITE_CACHE_KIB: i64 = -8192;
 const SQLITE_MMAP_BYTES: u64 = 256 << 20;
 
 /// How often the SQLite write-ahead log is checkpointed in the background.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+/// Each checkpoint ends with an fsync of the database file, and on ext4
+/// that fsync commits the file system's journal, which stalls the writer's
+/// appends to the log until it is done: the more the checkpoint copied,
+/// the longer. Small, frequent copies keep each stall short (`serve` at
+/// 1,000 messages/s, campaign correlation off: p99 about 60 ms with 500 ms,
+/// 20 ms with 100 ms, 10 ms with 20 ms). On an idle log a checkpoint has
+/// nothing to copy and costs one query.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Log pages after which a commit checkpoints by itself after all (SQLite's
 /// default is 1,000; the background checkpointer keeps the log far below).
