@@ -3,9 +3,11 @@
 //! per-account rate counters.
 //!
 //! Every write carries its audit entries (and webhook events) in the same
-//! transaction. Correlation runs inside one transaction that locks a single
-//! row first (`campaign_lock`), so two nodes correlating at once serialise
-//! and never build two campaigns from the same sightings.
+//! transaction. Correlation writes inside one transaction that locks a
+//! single row first (`campaign_lock`), so two nodes correlating at once
+//! serialise and never build two campaigns from the same sightings; on
+//! SQLite it plans on a snapshot first and writes only if that row's
+//! generation has not moved (see `correlate_batch`).
 
 use crate::audit::append_in_tx;
 use crate::backend::{Db, Store, with_db};
@@ -657,11 +659,12 @@ impl Store {
         new_campaign_id: String,
         mut announce: impl FnMut(&Correlation) -> (Vec<AuditEvent>, Vec<PublishedEvent>),
     ) -> Result<Correlation, StoreError> {
-        let mut id = Some(new_campaign_id);
+        // One sighting forms at most one campaign per attempt (a batch
+        // planned on a snapshot may be planned again).
         self.correlate_batch(
             Batch::One(sighting),
             window,
-            || id.take().unwrap_or_default(),
+            || new_campaign_id.clone(),
             |_, outcome| announce(outcome),
         )
         .await?
@@ -697,260 +700,370 @@ impl Store {
         let signer = self.signer.as_deref();
         let now = OffsetDateTime::now_utc();
         let lock = match &self.db {
-            Db::Postgres(_) => "SELECT id FROM campaign_lock WHERE id = 1 FOR UPDATE",
-            Db::Sqlite(..) => "SELECT id FROM campaign_lock WHERE id = 1",
+            Db::Postgres(_) => "SELECT generation FROM campaign_lock WHERE id = 1 FOR UPDATE",
+            Db::Sqlite(..) => "SELECT generation FROM campaign_lock WHERE id = 1",
         };
+        // SQLite admits one writer at a time, and the verdict recorder waits
+        // behind whoever holds the store's write gate. So on SQLite a batch
+        // is first read and planned on a snapshot, outside the gate, and
+        // written under it only if no correlation or campaign change
+        // committed in between (the lock row's generation is unchanged and
+        // the queued sightings are still there); otherwise it is read and
+        // planned again under the gate. PostgreSQL plans under its row lock.
+        let plan_on_snapshot = matches!(self.db, Db::Sqlite(..));
         // Round trips, not rows, are what a correlation costs: the batch
         // is read in a few statements, planned in memory (sightings earlier
         // in the batch count as stored ones), and written in a few more.
         with_db!(&self.db, |pool, begin| {
-            let mut tx = begin(pool).await?;
-            sqlx::query(lock)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(q("lock campaigns"))?;
-            let mut audit: Vec<AuditEvent> = Vec::new();
-            let mut published: Vec<PublishedEvent> = Vec::new();
-            let sightings: Vec<Sighting> = match batch {
-                Batch::One(s) => vec![s.clone()],
-                Batch::Pending(limit) => {
-                    let rows = sqlx::query(
-                        "DELETE FROM pending_sightings WHERE id IN \
-                         (SELECT id FROM pending_sightings ORDER BY queued_at, id LIMIT $1) \
-                         RETURNING id, queued_at, document",
-                    )
-                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                    .fetch_all(&mut *tx)
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let on_snapshot = plan_on_snapshot && attempt == 1;
+                let mut snapshot = match on_snapshot {
+                    true => Some(pool.begin().await.map_err(q("begin"))?),
+                    false => None,
+                };
+                let mut write = match on_snapshot {
+                    true => None,
+                    false => Some(begin(pool).await?),
+                };
+                let conn = match (&mut snapshot, &mut write) {
+                    (Some(read), _) => &mut **read,
+                    (None, Some(tx)) => &mut **tx,
+                    (None, None) => unreachable!("one of the two transactions is open"),
+                };
+                let generation: i64 = sqlx::query_scalar(lock)
+                    .fetch_one(&mut *conn)
                     .await
-                    .map_err(q("take pending sightings"))?;
-                    let mut taken = Vec::with_capacity(rows.len());
-                    for r in &rows {
-                        let m = || q("take pending sightings");
-                        taken.push((
-                            r.int("queued_at").map_err(m())?,
-                            r.text("id").map_err(m())?,
-                            r.text("document").map_err(m())?,
-                        ));
-                    }
-                    taken.sort();
-                    let mut out = Vec::with_capacity(taken.len());
-                    for (_, id, doc) in taken {
-                        match from_doc::<Sighting>("pending_sightings", &doc) {
-                            Ok(s) => out.push(s),
-                            Err(err) => audit.push(AuditEvent::new(
-                                now,
-                                "countersign",
-                                "campaign.sighting_unreadable",
-                                format!("sighting:{id}"),
-                                serde_json::json!({ "error": err.to_string() }),
-                            )),
-                        }
-                    }
-                    out
-                }
-            };
-            // The stored matches of every sighting of the batch.
-            let probes: Vec<(usize, &Indicator)> = sightings
-                .iter()
-                .enumerate()
-                .flat_map(|(n, s)| s.indicators.iter().map(move |i| (n, i)))
-                .collect();
-            let mut stored: Vec<Vec<Match>> = vec![Vec::new(); sightings.len()];
-            for chunk in probes.chunks(PROBES_PER_STATEMENT) {
-                let mut qb = sqlx::QueryBuilder::new("");
-                for (n, (owner, ind)) in chunk.iter().enumerate() {
-                    if n > 0 {
-                        qb.push(" UNION ALL ");
-                    }
-                    let s = &sightings[*owner];
-                    qb.push(format!(
-                        "SELECT * FROM (SELECT CAST({n} AS BIGINT) AS n, s.id, s.at, \
-                         CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id, \
-                         CASE WHEN c.status IN ('open', 'contained') THEN c.sightings ELSE 0 END AS campaign_size \
-                         FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
-                         LEFT JOIN campaigns c ON c.id = s.campaign_id WHERE i.kind = "
-                    ));
-                    qb.push_bind(ind.kind.as_str())
-                        .push(" AND i.value = ")
-                        .push_bind(ind.value.as_str())
-                        .push(" AND i.at >= ")
-                        .push_bind(ms(s.at - window))
-                        .push(" AND i.sighting_id <> ")
-                        .push_bind(s.id.as_str())
-                        .push(format!(
-                            " ORDER BY i.at DESC LIMIT {}) AS m{n}",
-                            campaign::MAX_MATCHES_PER_INDICATOR
-                        ));
-                }
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(q("find matches"))?;
-                for r in &rows {
-                    let m = || q("find matches");
-                    let n = usize::try_from(r.int("n").map_err(m())?).unwrap_or(usize::MAX);
-                    let Some((owner, ind)) = chunk.get(n) else {
-                        return Err(corrupt(
-                            "sighting_indicators",
-                            format!("match of indicator {n}"),
-                        ));
-                    };
-                    stored[*owner].push(Match {
-                        sighting_id: r.text("id").map_err(m())?,
-                        campaign_id: r.opt_text("campaign_id").map_err(m())?,
-                        campaign_size: u64::try_from(r.int("campaign_size").map_err(m())?)
-                            .unwrap_or(0),
-                        at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
-                        shared: (*ind).clone(),
-                    });
-                }
-            }
-            let mut state = BatchState::default();
-            // Members of a campaign: from the batch, or stored (one read).
-            macro_rules! load_sightings {
-                ($ids:expr, $earlier:expr) => {{
-                    let ids: &[String] = $ids;
-                    let earlier: &[Sighting] = $earlier;
-                    let missing: Vec<&String> = ids
-                        .iter()
-                        .filter(|id| !earlier.iter().any(|s| &s.id == *id))
-                        .collect();
-                    let mut found: std::collections::HashMap<String, Sighting> =
-                        std::collections::HashMap::new();
-                    if !missing.is_empty() {
-                        let mut qb = sqlx::QueryBuilder::new(
-                            "SELECT id, document FROM sightings WHERE id IN (",
-                        );
-                        let mut list = qb.separated(", ");
-                        for id in &missing {
-                            list.push_bind(id.as_str());
-                        }
-                        qb.push(")");
-                        for r in qb
-                            .build()
-                            .fetch_all(&mut *tx)
+                    .map_err(q("lock campaigns"))?;
+                let mut audit: Vec<AuditEvent> = Vec::new();
+                let mut published: Vec<PublishedEvent> = Vec::new();
+                let mut taken_ids: Vec<String> = Vec::new();
+                let sightings: Vec<Sighting> = match batch {
+                    Batch::One(s) => vec![s.clone()],
+                    Batch::Pending(limit) => {
+                        // On the snapshot the queue is only read; the rows are
+                        // removed under the gate, and must all still be there.
+                        let take = match on_snapshot {
+                            true => {
+                                "SELECT id, queued_at, document FROM pending_sightings \
+                                 ORDER BY queued_at, id LIMIT $1"
+                            }
+                            false => {
+                                "DELETE FROM pending_sightings WHERE id IN \
+                                  (SELECT id FROM pending_sightings ORDER BY queued_at, id LIMIT $1) \
+                                  RETURNING id, queued_at, document"
+                            }
+                        };
+                        let rows = sqlx::query(take)
+                            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                            .fetch_all(&mut *conn)
                             .await
-                            .map_err(q("read sighting"))?
-                        {
-                            let doc = r.text("document").map_err(q("read sighting"))?;
-                            found.insert(
-                                r.text("id").map_err(q("read sighting"))?,
-                                from_doc("sightings", &doc)?,
-                            );
+                            .map_err(q("take pending sightings"))?;
+                        let mut taken = Vec::with_capacity(rows.len());
+                        for r in &rows {
+                            let m = || q("take pending sightings");
+                            taken.push((
+                                r.int("queued_at").map_err(m())?,
+                                r.text("id").map_err(m())?,
+                                r.text("document").map_err(m())?,
+                            ));
                         }
-                    }
-                    let mut out: Vec<Sighting> = Vec::with_capacity(ids.len());
-                    for id in ids {
-                        match earlier.iter().find(|s| &s.id == id) {
-                            Some(s) => out.push(s.clone()),
-                            None => out.push(found.remove(id).ok_or_else(|| {
-                                corrupt("sightings", format!("matched sighting {id} is not stored"))
-                            })?),
-                        }
-                    }
-                    out
-                }};
-            }
-            // A campaign as this batch left it, else as stored.
-            macro_rules! load_campaign {
-                ($id:expr) => {{
-                    let id: &str = $id;
-                    match state.campaigns.remove(id) {
-                        Some(c) => c,
-                        None => {
-                            let doc: String =
-                                sqlx::query_scalar("SELECT document FROM campaigns WHERE id = $1")
-                                    .bind(id)
-                                    .fetch_one(&mut *tx)
-                                    .await
-                                    .map_err(q("read campaign"))?;
-                            from_doc::<Campaign>("campaigns", &doc)?
-                        }
-                    }
-                }};
-            }
-            let mut outcomes = Vec::with_capacity(sightings.len());
-            for (n, sighting) in sightings.iter().enumerate() {
-                let matches = state.matches(sighting, &sightings[..n], &stored[n], window);
-                let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
-                let mut assigned: Vec<String> = vec![sighting.id.clone()];
-                let outcome = match plan {
-                    Plan::Alone => Correlation::Alone,
-                    Plan::Form { with, .. } => {
-                        assigned.extend(with.iter().cloned());
-                        let mut members = load_sightings!(&with, &sightings[..n]);
-                        members.push(sighting.clone());
-                        let c = Campaign::form(new_campaign_id(), members, now);
-                        state.fresh.insert(c.id.clone());
-                        state.campaigns.insert(c.id.clone(), c.clone());
-                        Correlation::Formed(c)
-                    }
-                    Plan::Join {
-                        campaign: id,
-                        merge,
-                        with,
-                        shared,
-                    } => {
-                        let mut c = load_campaign!(&id);
-                        for other_id in &merge {
-                            let other = load_campaign!(other_id);
-                            c.merge(other, now);
-                            state.redirect.insert(other_id.clone(), id.clone());
-                            if !state.fresh.remove(other_id) {
-                                state.merged.push(other_id.clone());
+                        taken.sort();
+                        taken_ids = taken.iter().map(|(_, id, _)| id.clone()).collect();
+                        let mut out = Vec::with_capacity(taken.len());
+                        for (_, id, doc) in taken {
+                            match from_doc::<Sighting>("pending_sightings", &doc) {
+                                Ok(s) => out.push(s),
+                                Err(err) => audit.push(AuditEvent::new(
+                                    now,
+                                    "countersign",
+                                    "campaign.sighting_unreadable",
+                                    format!("sighting:{id}"),
+                                    serde_json::json!({ "error": err.to_string() }),
+                                )),
                             }
                         }
-                        for s in load_sightings!(&with, &sightings[..n]) {
-                            c.add(&s, now);
-                        }
-                        assigned.extend(with.iter().cloned());
-                        c.add(sighting, now);
-                        state.campaigns.insert(c.id.clone(), c.clone());
-                        Correlation::Grew {
-                            campaign: c,
-                            merged: merge,
-                            shared,
-                        }
+                        out
                     }
                 };
-                if let Correlation::Formed(c) | Correlation::Grew { campaign: c, .. } = &outcome {
-                    for id in assigned {
-                        state.assigned.insert(id, c.id.clone());
+                // The stored matches of every sighting of the batch.
+                let probes: Vec<(usize, &Indicator)> = sightings
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(n, s)| s.indicators.iter().map(move |i| (n, i)))
+                    .collect();
+                let mut stored: Vec<Vec<Match>> = vec![Vec::new(); sightings.len()];
+                for chunk in probes.chunks(PROBES_PER_STATEMENT) {
+                    // A statement's text depends on how many probes it
+                    // holds. Padded to a power of two with probes that match
+                    // nothing, the few shapes stay in the prepared-statement
+                    // cache instead of one being parsed and planned anew for
+                    // nearly every batch.
+                    let shape = chunk.len().next_power_of_two();
+                    let mut qb = sqlx::QueryBuilder::new("");
+                    for n in 0..shape {
+                        if n > 0 {
+                            qb.push(" UNION ALL ");
+                        }
+                        let (kind, value, since, own) = match chunk.get(n) {
+                            Some((owner, ind)) => {
+                                let s = &sightings[*owner];
+                                (
+                                    ind.kind.as_str(),
+                                    ind.value.as_str(),
+                                    ms(s.at - window),
+                                    s.id.as_str(),
+                                )
+                            }
+                            None => ("", "", i64::MAX, ""),
+                        };
+                        qb.push(format!(
+                            "SELECT * FROM (SELECT CAST({n} AS BIGINT) AS n, s.id, s.at, \
+                             CASE WHEN c.status IN ('open', 'contained') THEN s.campaign_id END AS campaign_id, \
+                             CASE WHEN c.status IN ('open', 'contained') THEN c.sightings ELSE 0 END AS campaign_size \
+                             FROM sighting_indicators i JOIN sightings s ON s.id = i.sighting_id \
+                             LEFT JOIN campaigns c ON c.id = s.campaign_id WHERE i.kind = "
+                        ));
+                        qb.push_bind(kind)
+                            .push(" AND i.value = ")
+                            .push_bind(value)
+                            .push(" AND i.at >= ")
+                            .push_bind(since)
+                            .push(" AND i.sighting_id <> ")
+                            .push_bind(own)
+                            .push(format!(
+                                " ORDER BY i.at DESC LIMIT {}) AS m{n}",
+                                campaign::MAX_MATCHES_PER_INDICATOR
+                            ));
+                    }
+                    let rows = qb
+                        .build()
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(q("find matches"))?;
+                    for r in &rows {
+                        let m = || q("find matches");
+                        let n = usize::try_from(r.int("n").map_err(m())?).unwrap_or(usize::MAX);
+                        let Some((owner, ind)) = chunk.get(n) else {
+                            return Err(corrupt(
+                                "sighting_indicators",
+                                format!("match of indicator {n}"),
+                            ));
+                        };
+                        stored[*owner].push(Match {
+                            sighting_id: r.text("id").map_err(m())?,
+                            campaign_id: r.opt_text("campaign_id").map_err(m())?,
+                            campaign_size: u64::try_from(r.int("campaign_size").map_err(m())?)
+                                .unwrap_or(0),
+                            at: time_from_ms("sightings", r.int("at").map_err(m())?)?,
+                            shared: (*ind).clone(),
+                        });
                     }
                 }
-                let (a, p) = announce(sighting, &outcome);
-                audit.extend(a);
-                published.extend(p);
-                outcomes.push(outcome);
-            }
-            // Campaigns first, then who belongs where: merged campaigns'
-            // stored members move to the survivor, the batch's sightings
-            // are stored with their campaign, stored ones taken along move.
-            let (formed, grown): (Vec<&Campaign>, Vec<&Campaign>) = state
-                .campaigns
-                .values()
-                .partition(|c| state.fresh.contains(&c.id));
-            for chunk in formed.chunks(crate::cases::ROWS_PER_STATEMENT) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document, sightings) ",
-                );
-                qb.push_values(chunk, |mut b, c| {
-                    b.push_bind(c.id.as_str())
-                        .push_bind(c.status.as_str())
-                        .push_bind(ms(c.formed_at))
-                        .push_bind(ms(c.updated_at))
-                        .push("1")
-                        .push_bind(to_doc(c))
-                        .push_bind(i64::try_from(c.sightings).unwrap_or(i64::MAX));
-                });
-                qb.build()
+                let mut state = BatchState::default();
+                // Members of a campaign: from the batch, or stored (one read).
+                macro_rules! load_sightings {
+                    ($ids:expr, $earlier:expr) => {{
+                        let ids: &[String] = $ids;
+                        let earlier: &[Sighting] = $earlier;
+                        let missing: Vec<&String> = ids
+                            .iter()
+                            .filter(|id| !earlier.iter().any(|s| &s.id == *id))
+                            .collect();
+                        let mut found: std::collections::HashMap<String, Sighting> =
+                            std::collections::HashMap::new();
+                        if !missing.is_empty() {
+                            let mut qb = sqlx::QueryBuilder::new(
+                                "SELECT id, document FROM sightings WHERE id IN (",
+                            );
+                            let mut list = qb.separated(", ");
+                            for id in &missing {
+                                list.push_bind(id.as_str());
+                            }
+                            qb.push(")");
+                            for r in qb
+                                .build()
+                                .fetch_all(&mut *conn)
+                                .await
+                                .map_err(q("read sighting"))?
+                            {
+                                let doc = r.text("document").map_err(q("read sighting"))?;
+                                found.insert(
+                                    r.text("id").map_err(q("read sighting"))?,
+                                    from_doc("sightings", &doc)?,
+                                );
+                            }
+                        }
+                        let mut out: Vec<Sighting> = Vec::with_capacity(ids.len());
+                        for id in ids {
+                            match earlier.iter().find(|s| &s.id == id) {
+                                Some(s) => out.push(s.clone()),
+                                None => out.push(found.remove(id).ok_or_else(|| {
+                                    corrupt(
+                                        "sightings",
+                                        format!("matched sighting {id} is not stored"),
+                                    )
+                                })?),
+                            }
+                        }
+                        out
+                    }};
+                }
+                // A campaign as this batch left it, else as stored.
+                macro_rules! load_campaign {
+                    ($id:expr) => {{
+                        let id: &str = $id;
+                        match state.campaigns.remove(id) {
+                            Some(c) => c,
+                            None => {
+                                let doc: String = sqlx::query_scalar(
+                                    "SELECT document FROM campaigns WHERE id = $1",
+                                )
+                                .bind(id)
+                                .fetch_one(&mut *conn)
+                                .await
+                                .map_err(q("read campaign"))?;
+                                from_doc::<Campaign>("campaigns", &doc)?
+                            }
+                        }
+                    }};
+                }
+                let mut outcomes = Vec::with_capacity(sightings.len());
+                for (n, sighting) in sightings.iter().enumerate() {
+                    let matches = state.matches(sighting, &sightings[..n], &stored[n], window);
+                    let plan = campaign::plan(&sighting.id, sighting.at, &matches, window);
+                    let mut assigned: Vec<String> = vec![sighting.id.clone()];
+                    let outcome = match plan {
+                        Plan::Alone => Correlation::Alone,
+                        Plan::Form { with, .. } => {
+                            assigned.extend(with.iter().cloned());
+                            let mut members = load_sightings!(&with, &sightings[..n]);
+                            members.push(sighting.clone());
+                            let c = Campaign::form(new_campaign_id(), members, now);
+                            state.fresh.insert(c.id.clone());
+                            state.campaigns.insert(c.id.clone(), c.clone());
+                            Correlation::Formed(c)
+                        }
+                        Plan::Join {
+                            campaign: id,
+                            merge,
+                            with,
+                            shared,
+                        } => {
+                            let mut c = load_campaign!(&id);
+                            for other_id in &merge {
+                                let other = load_campaign!(other_id);
+                                c.merge(other, now);
+                                state.redirect.insert(other_id.clone(), id.clone());
+                                if !state.fresh.remove(other_id) {
+                                    state.merged.push(other_id.clone());
+                                }
+                            }
+                            for s in load_sightings!(&with, &sightings[..n]) {
+                                c.add(&s, now);
+                            }
+                            assigned.extend(with.iter().cloned());
+                            c.add(sighting, now);
+                            state.campaigns.insert(c.id.clone(), c.clone());
+                            Correlation::Grew {
+                                campaign: c,
+                                merged: merge,
+                                shared,
+                            }
+                        }
+                    };
+                    if let Correlation::Formed(c) | Correlation::Grew { campaign: c, .. } = &outcome
+                    {
+                        for id in assigned {
+                            state.assigned.insert(id, c.id.clone());
+                        }
+                    }
+                    outcomes.push(outcome);
+                }
+                if sightings.is_empty() && taken_ids.is_empty() {
+                    if let Some(read) = snapshot.take() {
+                        read.rollback().await.map_err(q("end snapshot"))?;
+                    }
+                    if let Some(tx) = write.take() {
+                        tx.rollback().await.map_err(q("end correlation"))?;
+                    }
+                    break Ok(Vec::new());
+                }
+                // Planned on the snapshot: now under the gate, the plan stands
+                // only if nothing it read has changed.
+                let mut tx = match write {
+                    Some(tx) => tx,
+                    None => {
+                        if let Some(read) = snapshot.take() {
+                            read.rollback().await.map_err(q("end snapshot"))?;
+                        }
+                        let mut tx = begin(pool).await?;
+                        let current: i64 = sqlx::query_scalar(lock)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(q("lock campaigns"))?;
+                        let mut still_queued = true;
+                        for chunk in taken_ids.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                            let mut qb = sqlx::QueryBuilder::new(
+                                "DELETE FROM pending_sightings WHERE id IN (",
+                            );
+                            let mut list = qb.separated(", ");
+                            for id in chunk {
+                                list.push_bind(id.as_str());
+                            }
+                            qb.push(")");
+                            let removed = qb
+                                .build()
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(q("take pending sightings"))?;
+                            still_queued &= removed.rows_affected() == chunk.len() as u64;
+                        }
+                        if current != generation || !still_queued {
+                            tx.rollback().await.map_err(q("replan correlation"))?;
+                            continue;
+                        }
+                        tx
+                    }
+                };
+                sqlx::query("UPDATE campaign_lock SET generation = generation + 1 WHERE id = 1")
                     .execute(&mut *tx)
                     .await
-                    .map_err(q("insert campaign"))?;
-            }
-            for c in grown {
-                sqlx::query(
+                    .map_err(q("count correlation"))?;
+                // Announced once the plan stands (a stale one is planned again).
+                for (sighting, outcome) in sightings.iter().zip(&outcomes) {
+                    let (a, p) = announce(sighting, outcome);
+                    audit.extend(a);
+                    published.extend(p);
+                }
+                // Campaigns first, then who belongs where: merged campaigns'
+                // stored members move to the survivor, the batch's sightings
+                // are stored with their campaign, stored ones taken along move.
+                let (formed, grown): (Vec<&Campaign>, Vec<&Campaign>) = state
+                    .campaigns
+                    .values()
+                    .partition(|c| state.fresh.contains(&c.id));
+                for chunk in formed.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO campaigns (id, status, formed_at, updated_at, version, document, sightings) ",
+                    );
+                    qb.push_values(chunk, |mut b, c| {
+                        b.push_bind(c.id.as_str())
+                            .push_bind(c.status.as_str())
+                            .push_bind(ms(c.formed_at))
+                            .push_bind(ms(c.updated_at))
+                            .push("1")
+                            .push_bind(to_doc(c))
+                            .push_bind(i64::try_from(c.sightings).unwrap_or(i64::MAX));
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("insert campaign"))?;
+                }
+                for c in grown {
+                    sqlx::query(
                     "UPDATE campaigns SET updated_at = $2, version = version + 1, document = $3, sightings = $4 WHERE id = $1",
                 )
                 .bind(&c.id)
@@ -960,70 +1073,71 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(q("update campaign"))?;
-            }
-            for old in &state.merged {
-                sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1")
-                    .bind(old)
-                    .bind(state.resolve(old))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("assign sighting"))?;
-                sqlx::query("DELETE FROM campaigns WHERE id = $1")
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("merge campaign"))?;
-            }
-            for chunk in sightings.chunks(crate::cases::ROWS_PER_STATEMENT) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO sightings (id, kind, at, campaign_id, document) ",
-                );
-                qb.push_values(chunk, |mut b, s| {
-                    b.push_bind(s.id.as_str())
-                        .push_bind(s.kind.as_str())
-                        .push_bind(ms(s.at))
-                        .push_bind(state.campaign_of(&s.id))
-                        .push_bind(to_doc(s));
-                });
-                qb.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("insert sighting"))?;
-            }
-            for chunk in probes.chunks(crate::cases::ROWS_PER_STATEMENT) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO sighting_indicators (sighting_id, kind, value, at) ",
-                );
-                qb.push_values(chunk, |mut b, (owner, ind)| {
-                    let s = &sightings[*owner];
-                    b.push_bind(s.id.as_str())
-                        .push_bind(ind.kind.as_str())
-                        .push_bind(ind.value.as_str())
-                        .push_bind(ms(s.at));
-                });
-                qb.push(" ON CONFLICT (sighting_id, kind, value) DO NOTHING");
-                qb.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("insert indicator"))?;
-            }
-            for (campaign, ids) in state.stored_moves(&sightings) {
-                let mut qb = sqlx::QueryBuilder::new("UPDATE sightings SET campaign_id = ");
-                qb.push_bind(campaign).push(" WHERE id IN (");
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(id);
                 }
-                qb.push(")");
-                qb.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q("assign sighting"))?;
+                for old in &state.merged {
+                    sqlx::query("UPDATE sightings SET campaign_id = $2 WHERE campaign_id = $1")
+                        .bind(old)
+                        .bind(state.resolve(old))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("assign sighting"))?;
+                    sqlx::query("DELETE FROM campaigns WHERE id = $1")
+                        .bind(old)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("merge campaign"))?;
+                }
+                for chunk in sightings.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO sightings (id, kind, at, campaign_id, document) ",
+                    );
+                    qb.push_values(chunk, |mut b, s| {
+                        b.push_bind(s.id.as_str())
+                            .push_bind(s.kind.as_str())
+                            .push_bind(ms(s.at))
+                            .push_bind(state.campaign_of(&s.id))
+                            .push_bind(to_doc(s));
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("insert sighting"))?;
+                }
+                for chunk in probes.chunks(crate::cases::ROWS_PER_STATEMENT) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO sighting_indicators (sighting_id, kind, value, at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (owner, ind)| {
+                        let s = &sightings[*owner];
+                        b.push_bind(s.id.as_str())
+                            .push_bind(ind.kind.as_str())
+                            .push_bind(ind.value.as_str())
+                            .push_bind(ms(s.at));
+                    });
+                    qb.push(" ON CONFLICT (sighting_id, kind, value) DO NOTHING");
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("insert indicator"))?;
+                }
+                for (campaign, ids) in state.stored_moves(&sightings) {
+                    let mut qb = sqlx::QueryBuilder::new("UPDATE sightings SET campaign_id = ");
+                    qb.push_bind(campaign).push(" WHERE id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(id);
+                    }
+                    qb.push(")");
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q("assign sighting"))?;
+                }
+                enqueue_in_tx!(tx, &published, now);
+                append_in_tx!(tx, audit, signer);
+                tx.commit().await.map_err(q("commit correlation"))?;
+                break Ok(sightings.into_iter().zip(outcomes).collect());
             }
-            enqueue_in_tx!(tx, &published, now);
-            append_in_tx!(tx, audit, signer);
-            tx.commit().await.map_err(q("commit correlation"))?;
-            Ok(sightings.into_iter().zip(outcomes).collect())
         })
     }
 
@@ -1076,13 +1190,26 @@ impl Store {
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
         let signer = self.signer.as_deref();
-        let Some(mut c) = self.campaign(id).await? else {
-            return Ok(false);
-        };
-        c.status = status;
-        c.updated_at = now;
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
+            // Read under the correlation lock: a correlation committed
+            // meanwhile may have grown this campaign's document.
+            sqlx::query("UPDATE campaign_lock SET generation = generation + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await
+                .map_err(q("lock campaigns"))?;
+            let doc: Option<String> =
+                sqlx::query_scalar("SELECT document FROM campaigns WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(q("read campaign"))?;
+            let Some(doc) = doc else {
+                return Ok(false);
+            };
+            let mut c: Campaign = from_doc("campaigns", &doc)?;
+            c.status = status;
+            c.updated_at = now;
             let done = sqlx::query(
                 "UPDATE campaigns SET status = $2, updated_at = $3, version = version + 1, document = $4 WHERE id = $1",
             )

@@ -70,6 +70,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_posture_sources_index.sql"),
         include_str!("../migrations/postgres/0010_posture_sources_index.sql"),
     ),
+    (
+        11,
+        "correlation: a generation count for planning outside the write lock",
+        include_str!("../migrations/sqlite/0011_correlation_generation.sql"),
+        include_str!("../migrations/postgres/0011_correlation_generation.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].

@@ -364,6 +364,46 @@ async fn concurrent_correlations_serialise(location: String) {
     let all = store.campaigns(None, 10).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].sightings, 9);
+
+    // A status change among correlations that grow the same campaign:
+    // neither the new status nor any growth is lost.
+    let id = all[0].id.clone();
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let correlating = store.clone();
+        tasks.push(tokio::spawn(async move {
+            correlate(
+                &correlating,
+                &sighting(&format!("t{n}"), 20 + n, &["+4000000004"]),
+            )
+            .await;
+        }));
+        if n == 3 {
+            let store = store.clone();
+            let id = id.clone();
+            tasks.push(tokio::spawn(async move {
+                let changed = store
+                    .set_campaign_status(
+                        &id,
+                        countersign_employees::campaign::Status::Contained,
+                        OffsetDateTime::now_utc(),
+                        Vec::new(),
+                    )
+                    .await
+                    .unwrap();
+                assert!(changed);
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let c = store.campaign(&id).await.unwrap().unwrap();
+    assert_eq!(c.status, countersign_employees::campaign::Status::Contained);
+    assert_eq!(
+        c.sightings, 17,
+        "every correlation's growth is in the document"
+    );
 }
 
 async fn rates_and_verifications(location: String) {
