@@ -214,3 +214,13 @@ fn set_v_humanitarian_non_profit() {
 fn set_w_public_transport_operator() {
     at_least("set-w", 90.4, 95.5, 0);
 }
+
+#[test]
+fn set_x_architecture_and_engineering_consultancy() {
+    at_least("set-x", 87.7, 91.6, 3);
+}
+
+#[test]
+fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
+    at_least("set-y", 91.2, 92.0, 2);
+}
