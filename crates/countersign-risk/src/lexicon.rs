@@ -484,7 +484,15 @@ impl Lexicon {
                             continue;
                         }
                         if let Some(e) = self.heads.get(tail) {
-                            return *e;
+                            let mut e = *e;
+                            // "Administratorkonto", "Adminzugang": a
+                            // privileged first part makes an account an
+                            // access to grant as well.
+                            let first = word.get(..i).unwrap_or("").trim_end_matches('-');
+                            if PRIVILEGED_FIRST_PARTS.contains(&first) {
+                                e.classes |= C::O_ACCESS.bit();
+                            }
+                            return e;
                         }
                     }
                 }
@@ -544,6 +552,18 @@ impl Lexicon {
         Entry::default()
     }
 }
+
+/// German compounds' first parts that name privilege ("Adminkonto",
+/// "Root-Zugang"), folded.
+const PRIVILEGED_FIRST_PARTS: &[&str] = &[
+    "admin",
+    "administrator",
+    "administratoren",
+    "domanenadmin",
+    "root",
+    "superuser",
+    "sysadmin",
+];
 
 /// Spanish verb endings as folding leaves them, with the accent Snowball's
 /// Spanish stemmer knows them by; longest first.
