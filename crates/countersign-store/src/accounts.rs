@@ -10,6 +10,8 @@ use crate::rows::{RowExt, ms, time_from_ms};
 use countersign_accounts::signin::Stage;
 use countersign_accounts::{Account, RoleSet, TotpEnrolment};
 use countersign_audit::AuditEvent;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.display_name, a.roles, a.password_hash, \
@@ -151,6 +153,81 @@ pub struct NewSession {
     pub address: Option<String>,
 }
 
+/// Every API request presents a session or token, and reading it back was
+/// a database round trip per request (about a fifth of `serve`'s CPU per
+/// message). What was read is kept for [`CREDENTIAL_CACHE_TTL`]; every
+/// write through this store to an account, a session or a token forgets
+/// it all at once, so this node sees its own sign-outs, revocations,
+/// lockouts and disables at once. Another process's change is seen within
+/// the TTL. Only found credentials are kept; expiry, idle time and
+/// revocation are still checked by the caller on each request.
+#[derive(Debug, Default)]
+pub(crate) struct CredentialCache {
+    entries: std::sync::Mutex<HashMap<[u8; 32], (std::time::Instant, Cached)>>,
+    /// Moved by every write: a read that began before it keeps nothing.
+    generation: AtomicU64,
+}
+
+/// How long a credential read from the database is trusted as read.
+pub const CREDENTIAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// At most this many credentials are kept; past it, the cache starts over.
+const CREDENTIAL_CACHE_ENTRIES: usize = 4_096;
+
+#[derive(Debug, Clone)]
+enum Cached {
+    Session(SessionRecord, Account),
+    Token(ApiTokenRecord, Account),
+}
+
+impl CredentialCache {
+    fn get(&self, hash: &[u8; 32]) -> Option<Cached> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(read, _)| read.elapsed() < CREDENTIAL_CACHE_TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps what a read that began at `generation` found, unless a write
+    /// began since.
+    fn put(&self, hash: [u8; 32], cached: Cached, generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation() != generation {
+            return;
+        }
+        if entries.len() >= CREDENTIAL_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (std::time::Instant::now(), cached));
+    }
+
+    fn forget(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+
+    /// Forgets everything now and again when the guard drops: around a
+    /// write, so no read overlapping it keeps what it found.
+    fn writing(&self) -> ForgetOnDrop<'_> {
+        self.forget();
+        ForgetOnDrop(self)
+    }
+}
+
+struct ForgetOnDrop<'a>(&'a CredentialCache);
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.forget();
+    }
+}
+
 impl Store {
     /// Creates an account; a taken username is [`StoreError::Duplicate`].
     pub async fn create_account(
@@ -241,6 +318,7 @@ impl Store {
         session: &NewSession,
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
@@ -294,6 +372,7 @@ impl Store {
         expires_at: OffsetDateTime,
         audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
+        let _forget = self.credentials.writing();
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
@@ -349,6 +428,7 @@ impl Store {
     /// Ends a sign-in challenge: `true` for the one caller that ended it
     /// (single use).
     pub async fn end_signin_challenge(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             let done = sqlx::query("DELETE FROM signin_challenges WHERE token_hash = $1")
@@ -368,6 +448,7 @@ impl Store {
         token_hash: &[u8],
         max: u32,
     ) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             sqlx::query(
@@ -401,6 +482,7 @@ impl Store {
         failure: &SigninFailure<'_>,
         audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
+        let _forget = self.credentials.writing();
         let SigninFailure {
             account_id,
             address,
@@ -471,6 +553,7 @@ impl Store {
         binds: Vec<Bind>,
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
@@ -538,6 +621,7 @@ impl Store {
     /// Uses a TOTP step for an approval: succeeds only if no later or equal
     /// step was used before, atomically across nodes.
     pub async fn consume_totp_step(&self, id: &str, step: u64) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             let done = sqlx::query(
@@ -578,6 +662,7 @@ impl Store {
         now: OffsetDateTime,
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         if disabled {
             self.revoke_sessions_of(id, now).await?;
         }
@@ -609,6 +694,22 @@ impl Store {
 
     /// The session with this token digest, with its account.
     pub async fn session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(SessionRecord, Account)>, StoreError> {
+        if let Some(Cached::Session(session, account)) = self.credentials.get(token_hash) {
+            return Ok(Some((session, account)));
+        }
+        let generation = self.credentials.generation();
+        let found = self.read_session(token_hash).await?;
+        if let Some((session, account)) = &found {
+            let cached = Cached::Session(session.clone(), account.clone());
+            self.credentials.put(*token_hash, cached, generation);
+        }
+        Ok(found)
+    }
+
+    async fn read_session(
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(SessionRecord, Account)>, StoreError> {
@@ -649,6 +750,7 @@ impl Store {
         token_hash: &[u8; 32],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _forget = self.credentials.writing();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
@@ -669,6 +771,7 @@ impl Store {
         now: OffsetDateTime,
         audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
+        let _forget = self.credentials.writing();
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
@@ -721,6 +824,22 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(ApiTokenRecord, Account)>, StoreError> {
+        if let Some(Cached::Token(token, account)) = self.credentials.get(token_hash) {
+            return Ok(Some((token, account)));
+        }
+        let generation = self.credentials.generation();
+        let found = self.read_api_token(token_hash).await?;
+        if let Some((token, account)) = &found {
+            let cached = Cached::Token(token.clone(), account.clone());
+            self.credentials.put(*token_hash, cached, generation);
+        }
+        Ok(found)
+    }
+
+    async fn read_api_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(ApiTokenRecord, Account)>, StoreError> {
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t \
              JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1"
@@ -755,6 +874,7 @@ impl Store {
 
     /// Notes a token's use (callers throttle this to once a minute).
     pub async fn touch_api_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        let _forget = self.credentials.writing();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
@@ -775,6 +895,7 @@ impl Store {
         now: OffsetDateTime,
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
+        let _forget = self.credentials.writing();
         let signer = self.signer.as_deref();
         with_db!(&self.db, |pool, begin| {
             let mut tx = begin(pool).await?;

@@ -207,6 +207,8 @@ pub struct Store {
     /// SQLite: keeps the background checkpointer running while any copy
     /// of this store lives.
     _checkpointer: Option<Arc<()>>,
+    /// Sessions and API tokens as last read, shared by every copy.
+    pub(crate) credentials: Arc<crate::accounts::CredentialCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -309,6 +311,7 @@ impl Store {
             db,
             signer: None,
             _checkpointer: checkpointer,
+            credentials: Arc::default(),
         })
     }
 

@@ -25,7 +25,9 @@ mod queue;
 pub mod relay;
 mod rows;
 
-pub use accounts::{ApiTokenRecord, NewSession, SessionRecord, SigninFailure};
+pub use accounts::{
+    ApiTokenRecord, CREDENTIAL_CACHE_TTL, NewSession, SessionRecord, SigninFailure,
+};
 pub use backend::{Backend, Store};
 pub use cases::{
     Delivery, DeliveryAttempt, DeliveryOutcome, MessageRecord, PublishedEvent, RecordedMessage,

@@ -65,7 +65,8 @@ suite!(
     audit_search_filters_and_pages,
     quarantine_pages_by_keyset,
     impersonated_identities_counted_per_day,
-    signin_challenges_are_single_use_and_bounded
+    signin_challenges_are_single_use_and_bounded,
+    sessions_read_back_see_every_write
 );
 
 fn t0() -> OffsetDateTime {
@@ -501,4 +502,61 @@ async fn signin_challenges_are_single_use_and_bounded(loc: String) {
         )
         .await
         .unwrap();
+}
+
+/// Sessions are kept in memory for a moment after they are read; a
+/// revocation or a disable through the same store is seen at once, and
+/// one made by another process within the cache's lifetime.
+async fn sessions_read_back_see_every_write(loc: String) {
+    use countersign_accounts::signin::Stage;
+    use countersign_accounts::{Account, Role, RoleSet};
+    use countersign_store::NewSession;
+    let store = Store::open(&loc).await.unwrap();
+    let account = Account {
+        id: "a_s".into(),
+        username: "sam".into(),
+        display_name: "Sam".into(),
+        roles: RoleSet::of(&[Role::Analyst]),
+        password_hash: "x".into(),
+        must_change_password: false,
+        totp: None,
+        staff_id: None,
+        employee_id: None,
+        failed_attempts: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: t0(),
+    };
+    store.create_account(&account, vec![]).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let session = |n: u8| NewSession {
+        token_hash: [n; 32],
+        stage: Stage::Full,
+        created_at: now,
+        expires_at: now + Duration::hours(8),
+        address: None,
+    };
+    for n in 1..=2 {
+        assert!(
+            store
+                .signin_succeeded("a_s", None, &session(n), vec![])
+                .await
+                .unwrap()
+        );
+    }
+    // Read (and so kept), then revoked through the same store: seen at once.
+    assert!(!store.session(&[1; 32]).await.unwrap().unwrap().0.revoked);
+    store.revoke_session(&[1; 32], now, vec![]).await.unwrap();
+    assert!(store.session(&[1; 32]).await.unwrap().unwrap().0.revoked);
+    // Disabled by another process (a second store on the same database):
+    // seen once the cache's lifetime has passed.
+    assert!(!store.session(&[2; 32]).await.unwrap().unwrap().1.disabled);
+    let other = Store::open(&loc).await.unwrap();
+    assert!(other.set_disabled("a_s", true, now, vec![]).await.unwrap());
+    tokio::time::sleep(
+        countersign_store::CREDENTIAL_CACHE_TTL + std::time::Duration::from_millis(50),
+    )
+    .await;
+    let (session, account) = store.session(&[2; 32]).await.unwrap().unwrap();
+    assert!(account.disabled && session.revoked);
 }
