@@ -69,6 +69,29 @@ suite!(
     sessions_read_back_see_every_write
 );
 
+/// An enabled account with one role and no second factor.
+fn account(
+    id: &str,
+    username: &str,
+    role: countersign_accounts::Role,
+) -> countersign_accounts::Account {
+    countersign_accounts::Account {
+        id: id.into(),
+        username: username.into(),
+        display_name: username.into(),
+        roles: countersign_accounts::RoleSet::of(&[role]),
+        password_hash: "x".into(),
+        must_change_password: false,
+        totp: None,
+        staff_id: None,
+        employee_id: None,
+        failed_attempts: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: t0(),
+    }
+}
+
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap()
 }
@@ -437,24 +460,12 @@ async fn impersonated_identities_counted_per_day(loc: String) {
 }
 
 async fn signin_challenges_are_single_use_and_bounded(loc: String) {
-    use countersign_accounts::{Account, Role, RoleSet};
+    use countersign_accounts::Role;
     let store = Store::open(&loc).await.unwrap();
-    let account = Account {
-        id: "a_1".into(),
-        username: "dana".into(),
-        display_name: "Dana".into(),
-        roles: RoleSet::of(&[Role::Approver]),
-        password_hash: "x".into(),
-        must_change_password: false,
-        totp: None,
-        staff_id: None,
-        employee_id: None,
-        failed_attempts: 0,
-        locked_until: None,
-        disabled: false,
-        created_at: t0(),
-    };
-    store.create_account(&account, vec![]).await.unwrap();
+    store
+        .create_account(&account("a_1", "dana", Role::Approver), vec![])
+        .await
+        .unwrap();
     let (a, b) = ([1u8; 32], [2u8; 32]);
     for h in [&a, &b] {
         store
@@ -508,26 +519,14 @@ async fn signin_challenges_are_single_use_and_bounded(loc: String) {
 /// revocation or a disable through the same store is seen at once, and
 /// one made by another process within the cache's lifetime.
 async fn sessions_read_back_see_every_write(loc: String) {
+    use countersign_accounts::Role;
     use countersign_accounts::signin::Stage;
-    use countersign_accounts::{Account, Role, RoleSet};
     use countersign_store::NewSession;
     let store = Store::open(&loc).await.unwrap();
-    let account = Account {
-        id: "a_s".into(),
-        username: "sam".into(),
-        display_name: "Sam".into(),
-        roles: RoleSet::of(&[Role::Analyst]),
-        password_hash: "x".into(),
-        must_change_password: false,
-        totp: None,
-        staff_id: None,
-        employee_id: None,
-        failed_attempts: 0,
-        locked_until: None,
-        disabled: false,
-        created_at: t0(),
-    };
-    store.create_account(&account, vec![]).await.unwrap();
+    store
+        .create_account(&account("a_s", "sam", Role::Analyst), vec![])
+        .await
+        .unwrap();
     let now = OffsetDateTime::now_utc();
     let session = |n: u8| NewSession {
         token_hash: [n; 32],
