@@ -1183,11 +1183,16 @@ impl View<'_> {
             C::V_RESET,
             C::V_DISABLE,
             C::V_INSTALL,
+            C::V_APPROVE,
         ]);
+        // A quoted button name is what the verb presses, not an object:
+        // 'tap "Approve"' after the prompt was named.
         self.toks[at].cls & acting != 0
-            && self
-                .idx()
-                .all(|j| j == at || self.toks[j].cls & bits(&[C::POLITE, C::FILLER]) != 0)
+            && self.idx().all(|j| {
+                j == at
+                    || self.toks[j].cls & bits(&[C::POLITE, C::FILLER]) != 0
+                    || self.toks[j].label
+            })
     }
     fn near(&self, at: usize, c: C, before: usize, after: usize) -> Option<usize> {
         let from = at.saturating_sub(before).max(self.range.start);
