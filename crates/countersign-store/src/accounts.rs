@@ -189,6 +189,27 @@ impl CredentialCache {
             .map(|(_, c)| c.clone())
     }
 
+    /// What `read` finds for `hash`, from the cache while it is fresh;
+    /// `from` and `into` say which kind of credential it is.
+    async fn through<T: Clone>(
+        &self,
+        hash: &[u8; 32],
+        from: fn(Cached) -> Option<T>,
+        into: fn(T) -> Cached,
+        read: impl std::future::Future<Output = Result<Option<T>, StoreError>>,
+    ) -> Result<Option<T>, StoreError> {
+        if let Some(found) = self.get(hash).and_then(from) {
+            return Ok(Some(found));
+        }
+        // Taken before the read starts: a write meanwhile voids what it finds.
+        let generation = self.generation();
+        let found = read.await?;
+        if let Some(found) = &found {
+            self.put(*hash, into(found.clone()), generation);
+        }
+        Ok(found)
+    }
+
     fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
@@ -697,16 +718,17 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(SessionRecord, Account)>, StoreError> {
-        if let Some(Cached::Session(session, account)) = self.credentials.get(token_hash) {
-            return Ok(Some((session, account)));
-        }
-        let generation = self.credentials.generation();
-        let found = self.read_session(token_hash).await?;
-        if let Some((session, account)) = &found {
-            let cached = Cached::Session(session.clone(), account.clone());
-            self.credentials.put(*token_hash, cached, generation);
-        }
-        Ok(found)
+        self.credentials
+            .through(
+                token_hash,
+                |c| match c {
+                    Cached::Session(s, a) => Some((s, a)),
+                    Cached::Token(..) => None,
+                },
+                |(s, a)| Cached::Session(s, a),
+                self.read_session(token_hash),
+            )
+            .await
     }
 
     async fn read_session(
@@ -824,16 +846,17 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(ApiTokenRecord, Account)>, StoreError> {
-        if let Some(Cached::Token(token, account)) = self.credentials.get(token_hash) {
-            return Ok(Some((token, account)));
-        }
-        let generation = self.credentials.generation();
-        let found = self.read_api_token(token_hash).await?;
-        if let Some((token, account)) = &found {
-            let cached = Cached::Token(token.clone(), account.clone());
-            self.credentials.put(*token_hash, cached, generation);
-        }
-        Ok(found)
+        self.credentials
+            .through(
+                token_hash,
+                |c| match c {
+                    Cached::Token(t, a) => Some((t, a)),
+                    Cached::Session(..) => None,
+                },
+                |(t, a)| Cached::Token(t, a),
+                self.read_api_token(token_hash),
+            )
+            .await
     }
 
     async fn read_api_token(

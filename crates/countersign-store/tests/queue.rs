@@ -69,6 +69,13 @@ suite!(
     sessions_read_back_see_every_write
 );
 
+/// A store at `loc` holding `account`.
+async fn store_with(loc: &str, account: countersign_accounts::Account) -> Store {
+    let store = Store::open(loc).await.unwrap();
+    store.create_account(&account, vec![]).await.unwrap();
+    store
+}
+
 /// An enabled account with one role and no second factor.
 fn account(
     id: &str,
@@ -460,12 +467,11 @@ async fn impersonated_identities_counted_per_day(loc: String) {
 }
 
 async fn signin_challenges_are_single_use_and_bounded(loc: String) {
-    use countersign_accounts::Role;
-    let store = Store::open(&loc).await.unwrap();
-    store
-        .create_account(&account("a_1", "dana", Role::Approver), vec![])
-        .await
-        .unwrap();
+    let store = store_with(
+        &loc,
+        account("a_1", "dana", countersign_accounts::Role::Approver),
+    )
+    .await;
     let (a, b) = ([1u8; 32], [2u8; 32]);
     for h in [&a, &b] {
         store
@@ -519,14 +525,13 @@ async fn signin_challenges_are_single_use_and_bounded(loc: String) {
 /// revocation or a disable through the same store is seen at once, and
 /// one made by another process within the cache's lifetime.
 async fn sessions_read_back_see_every_write(loc: String) {
-    use countersign_accounts::Role;
     use countersign_accounts::signin::Stage;
     use countersign_store::NewSession;
-    let store = Store::open(&loc).await.unwrap();
-    store
-        .create_account(&account("a_s", "sam", Role::Analyst), vec![])
-        .await
-        .unwrap();
+    let store = store_with(
+        &loc,
+        account("a_s", "sam", countersign_accounts::Role::Analyst),
+    )
+    .await;
     let now = OffsetDateTime::now_utc();
     let session = |n: u8| NewSession {
         token_hash: [n; 32],
