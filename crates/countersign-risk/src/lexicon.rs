@@ -488,8 +488,7 @@ impl Lexicon {
                             // "Administratorkonto", "Adminzugang": a
                             // privileged first part makes an account an
                             // access to grant as well.
-                            let first = word.get(..i).unwrap_or("").trim_end_matches('-');
-                            if PRIVILEGED_FIRST_PARTS.contains(&first) {
+                            if PRIVILEGED_FIRST_PARTS.contains(&word.get(..i).unwrap_or("")) {
                                 e.classes |= C::O_ACCESS.bit();
                             }
                             return e;
@@ -554,7 +553,7 @@ impl Lexicon {
 }
 
 /// German compounds' first parts that name privilege ("Adminkonto",
-/// "Root-Zugang"), folded.
+/// "Rootzugang"), folded. Hyphenated ones are separate words already.
 const PRIVILEGED_FIRST_PARTS: &[&str] = &[
     "admin",
     "administrator",
