@@ -479,8 +479,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                 match b {
                     b'.' | b'!' | b'?' | b';' => {
                         let next = bytes.get(i + 1).copied();
-                        if matches!(next, None | Some(b' ') | Some(1) | Some(b'"') | Some(b')'))
-                            || i + 1 >= range.end
+                        if (matches!(next, None | Some(b' ') | Some(1) | Some(b'"') | Some(b')'))
+                            || i + 1 >= range.end)
+                            && !(b == b'.' && next == Some(b' ') && abbreviated(buffer, &toks, i))
                         {
                             sep = sep.max(Sep::Sentence);
                             quoted = false;
@@ -520,6 +521,12 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                     // its own, never joined to the line before.
                     b'*' | b'-' if line_start => sep = sep.max(Sep::Sentence),
                     b',' | b'|' | b'*' => sep = sep.max(Sep::Comma),
+                    // Inside a name ("P:\\Projekte", "10:30") a colon
+                    // separates nothing.
+                    b':' if i > range.start
+                        && (matches!(bytes.get(i + 1), Some(b'\\') | Some(b'/'))
+                            || bytes[i - 1].is_ascii_digit()
+                                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) => {}
                     b':' => {
                         if let Some(t) = toks.last_mut()
                             && sep == Sep::None
@@ -658,6 +665,92 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
     }
     toks
 }
+
+/// The full stop at `dot` ends a word, not the sentence: a title or
+/// abbreviation ("M. Renard", "Dr. Weber", "ca. zwei Wochen"), an initial,
+/// a date ("ab dem 7.12. für"), an ordinal before its month ("zum 1.
+/// Dezember").
+fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
+    let Some(t) = toks.last().filter(|t| t.end == dot) else {
+        return false;
+    };
+    let word = &buffer[t.start..t.end];
+    if word.chars().count() == 1 && !t.digits || ABBREVIATIONS.contains(&word) {
+        return true;
+    }
+    if !t.digits || word.len() > 2 {
+        return false;
+    }
+    // "7.12.": a day and a month.
+    let date = t.start > 0
+        && buffer.as_bytes()[t.start - 1] == b'.'
+        && toks.len() > 1
+        && toks[toks.len() - 2].digits
+        && toks[toks.len() - 2].end + 1 == t.start;
+    let month = buffer[dot + 1..]
+        .trim_start()
+        .split(|c: char| !is_word_char(c))
+        .next()
+        .is_some_and(|w| MONTHS.contains(&w));
+    date || month
+}
+
+/// Titles and abbreviations written with a full stop inside a sentence,
+/// folded. Not those that often end one ("etc.", "usw.").
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "mme", "mlle", "mmes", "hr", "hrn", "fr", "sr", "sra", "srta",
+    "sres", "dna", "ca", "bzw", "ggf", "evtl", "inkl", "vgl", "nr", "tel", "approx", "env", "cf",
+    "dept", "abt", "ext",
+];
+
+/// Month names, folded, in the four languages.
+const MONTHS: &[&str] = &[
+    "januar",
+    "janner",
+    "februar",
+    "marz",
+    "maerz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "january",
+    "february",
+    "march",
+    "june",
+    "july",
+    "october",
+    "december",
+];
 
 /// The most words of a list item read together with the clause that
 /// opened the list, and how far after its start such items may stand.
@@ -1478,6 +1571,32 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "question to the reader"));
             }
         }
+        // The writer asks to be given something: "could I get local admin
+        // rights?", "könnte ich ... bekommen?", "puis-je obtenir ...?". The
+        // writer follows the modal at once; a verb of receiving comes later.
+        // A wish, like "I need": what is to be received is the request.
+        for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
+            let asker = v
+                .idx()
+                .find(|&j| j > i)
+                .is_some_and(|j| toks[j].cls & C::WRITER_SUBJECT.bit() != 0);
+            let opens = v
+                .idx()
+                .take_while(|&j| j < i)
+                .all(|j| toks[j].cls & lead != 0)
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .all(|j| toks[j].cls & C::WH.bit() == 0);
+            if asker
+                && opens
+                && self.asks_question(v)
+                && v.idx()
+                    .filter(|&j| j > i + 1)
+                    .any(|j| toks[j].cls & C::OFFER.bit() != 0)
+            {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+        }
         // Spanish asks a familiar reader in the present: "¿me lo
         // desbloqueas?", "nos mandáis la lista": the clitic "me" or "nos"
         // (and a pronoun) just before a verb of the second person.
@@ -1540,7 +1659,15 @@ impl<'a> Reader<'a> {
                     .last()
                     .is_some_and(|j| self.word(j) == "sie");
             // "Frau Dr. Maier braucht": a title and a name before the verb.
-            let named = v.near(i, C::TITLE, 3, 0).is_some();
+            // German puts the subject after the verb when something else
+            // opens the clause: "ab Montag braucht Herr Kraus ...", "dafür
+            // benötigt unser Techniker ...".
+            let named = v.near(i, C::TITLE, 3, 0).is_some()
+                || lang == DE
+                    && word.ends_with('t')
+                    && (v.near(i, C::TITLE, 0, 3).is_some()
+                        || v.near(i, C::WRITER_OWN, 0, 1)
+                            .is_some_and(|o| v.near(o, C::SUPPORT_ROLE, 0, 1).is_some()));
             if v.near(i, C::BENEFICIARY, 2, 0).is_some()
                 || named
                 || third_person_es
@@ -2062,8 +2189,9 @@ impl<'a> Reader<'a> {
             if !v.range.contains(&act.at) {
                 return v.first(c);
             }
+            // Numbers (a date, a duration) are not words in the way.
             v.idx()
-                .filter(|&j| j > act.at)
+                .filter(|&j| j > act.at && !self.toks[j].digits)
                 .take(window)
                 .find(|&j| self.toks[j].cls & c.bit() != 0)
         };
@@ -2261,7 +2389,7 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if let Some(ob) = needed(C::O_REMOTE, 12)
+        } else if let Some(ob) = needed(C::O_REMOTE, 14)
             .filter(|_| need)
             .or_else(|| needed(C::O_REMOTE, 3).filter(|_| fact))
             .or_else(|| v.first(C::O_REMOTE).filter(|_| object_only))
@@ -2372,9 +2500,12 @@ impl<'a> Reader<'a> {
             ]) != 0
                 || v.idx()
                     .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
+        // The program named before and taken up by a pronoun ("the new
+        // agent is on the portal; can you install it on the server?") is a
+        // given one, not software in general.
         let install = v
             .pair(C::V_INSTALL, C::O_SOFTWARE)
-            .filter(|_| aimed && handed)
+            .filter(|&(_, ob)| aimed && (handed || how != "imperative" && !v.range.contains(&ob)))
             // A remote-access tool is aimed at the reader's machine by nature.
             .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
             // "Install it from https://.../setup.exe": the linked program is
