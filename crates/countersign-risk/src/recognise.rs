@@ -632,6 +632,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
             }
         }
     }
+    cut_salutations(buffer, &mut toks);
     mark_headings(&mut toks);
     // A quoted word or two ("the "Approver" role") is a name, not a
     // quotation of someone else's words.
@@ -773,6 +774,63 @@ const DIGEST_HEADINGS: usize = 3;
 /// of them ("Reset your expectations for serverless costs" over its
 /// teaser); one short line over prose is a greeting or a terse note, so
 /// only a message with several counts.
+/// A salutation on its own line ("Hi team,", "Sehr geehrter Herr
+/// Baumann,") is no part of the sentence under it: the line after it starts
+/// a sentence, so that "install the update" there opens its clause.
+fn cut_salutations(buffer: &str, toks: &mut [Tok]) {
+    let mut i = 0;
+    while i < toks.len() {
+        let opens_line = i == 0 || toks[i].sep >= Sep::Line;
+        if opens_line && SALUTATIONS.contains(&&buffer[toks[i].start..toks[i].end]) {
+            let next_line = (i + 1..toks.len().min(i + SALUTATION_WORDS + 1))
+                .find(|&j| toks[j].sep >= Sep::Line);
+            if let Some(j) = next_line {
+                toks[j].sep = toks[j].sep.max(Sep::Sentence);
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Words that open a salutation line, folded, and the most words it has.
+const SALUTATIONS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "greetings",
+    "hallo",
+    "liebe",
+    "lieber",
+    "liebes",
+    "sehr",
+    "moin",
+    "servus",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "cher",
+    "chere",
+    "chers",
+    "cheres",
+    "madame",
+    "monsieur",
+    "hola",
+    "estimado",
+    "estimada",
+    "estimados",
+    "estimadas",
+    "querido",
+    "querida",
+    "buenos",
+    "buenas",
+    "guten",
+    "good",
+];
+const SALUTATION_WORDS: usize = 6;
+
 fn mark_headings(toks: &mut [Tok]) {
     let mut lines: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
@@ -1711,6 +1769,7 @@ impl<'a> Reader<'a> {
             if v.near(i, C::ADDRESSEE, 3, 2).is_some()
                 || lang == ES
                 || Some(i) == first
+                || lang == DE && self.after_fronted_phrase(v, i)
                 // "Il faut que ...": impersonal, and said to the reader.
                 || lang == FR && self.word(i).starts_with("il ")
             {
@@ -1736,6 +1795,41 @@ impl<'a> Reader<'a> {
             }
         }
         None
+    }
+
+    /// German puts the verb second: after a fronted time or place ("vor
+    /// dem Termin muss ... installiert sein") a passive obligation with no
+    /// person before it, and none just after, is put on whoever reads. An
+    /// active one ("im Notfall muss der Dienst ... zurücksetzen") names
+    /// its own subject.
+    fn after_fronted_phrase(&self, v: &View<'_>, verb: usize) -> bool {
+        let toks = self.toks;
+        let persons = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_SUBJECT,
+            C::WRITER_OBJECT,
+            C::THIRD_PARTY,
+            C::BENEFICIARY,
+            C::TITLE,
+            C::CONDITION,
+            C::WH,
+            C::NEGATION,
+        ]);
+        let before: Vec<usize> = v.idx().take_while(|&j| j < verb).collect();
+        let subject_after = v
+            .idx()
+            .find(|&j| j > verb)
+            .is_some_and(|j| toks[j].cls & persons != 0 || matches!(self.word(j), "er" | "es"));
+        let passive = v
+            .idx()
+            .last()
+            .is_some_and(|j| matches!(self.word(j), "sein" | "werden"));
+        passive
+            && (1..=8).contains(&before.len())
+            && before
+                .iter()
+                .all(|&j| toks[j].cls & (persons | bits(VERBS)) == 0)
+            && !subject_after
     }
 
     /// Whether the sentence of the clause ends in a question mark.
