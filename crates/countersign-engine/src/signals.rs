@@ -983,12 +983,13 @@ fn internal_sender(
     if is_it {
         return;
     }
+    // A reply relays nothing its quoted history says: that was IT writing.
     let shown: Vec<_> = content.shown_parts().collect();
     let texts: Vec<&str> = content
         .subject
         .iter()
         .map(String::as_str)
-        .chain(shown.iter().map(|t| t.as_ref()))
+        .chain(shown.iter().map(|t| countersign_risk::own_words(t)))
         .collect();
     // IT staff by first name ("Sam asked me to...") count as IT.
     let Some(evidence) = relays_for_it(texts.iter().copied(), &ids.people.it_given_names) else {

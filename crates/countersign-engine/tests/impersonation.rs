@@ -427,6 +427,16 @@ fn a_colleague_relaying_for_it() {
         "Oswin asked me to collect everyone's codes today. Reply with the code you receive.",
     );
     assert!(signals(&verdict).contains(&"impersonation.relays_it"));
+    // A reply quoting IT under a mail client's header relays nothing.
+    let verdict = judge(
+        "From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\nSubject: RE: [REQ-7] share",
+        "All fine now, I can open the share again. Thank you for sorting it out.\r\n\r\nFrom: Ida Brenner <ida.brenner@brackwater.example>\r\nSent: Monday, 30 November 2026 10:41\r\nSubject: [REQ-7] share\r\n\r\nOswin asked me to collect everyone's codes today. Reply with the code you receive.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub use content::{
 };
 pub use error::RulebookError;
 pub use extract::MAX_ITEMS;
+pub use recognise::own_words;
 pub use report::disbelief;
 pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 
@@ -401,19 +402,12 @@ fn read_grammar(
         let text = &buffer[part.clone()];
         // The writer's own words end where the quoted history starts, unless
         // there are none above it (a bare forward is read whole).
-        let end = match recognise::history_start(text) {
-            // Eight words are enough: stop counting at the eighth.
-            Some(at)
-                if text[..at]
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .nth(7)
-                    .is_some() =>
-            {
+        let end = match recognise::history_cut(text) {
+            Some(at) => {
                 history.push(part.start + at..part.end);
                 part.start + at
             }
-            _ => part.end,
+            None => part.end,
         };
         // The grammar reads the first `GRAMMAR_BYTES` of each part's own
         // words (requests come first; the phrase scan reads everything).

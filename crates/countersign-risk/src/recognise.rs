@@ -3628,25 +3628,89 @@ fn iban_valid(s: &str) -> bool {
 
 /// Where quoted history starts in a segment ("On ... wrote:", "-----Original
 /// Message-----"), so the words above it are the writer's own.
-pub(crate) fn history_start(folded: &str) -> Option<usize> {
+fn history_start(folded: &str) -> Option<usize> {
     const MARKERS: &[&str] = &[
         " wrote:",
         "-----original message-----",
         " schrieb:",
         "-----ursprungliche nachricht-----",
+        "-----ursprüngliche nachricht-----",
         " a ecrit :",
         " a ecrit:",
+        " a écrit :",
+        " a écrit:",
         "-----message d'origine-----",
         " escribio:",
+        " escribió:",
         "-----mensaje original-----",
     ];
     // Built once: a searcher's set-up cost as much as its search.
     static FINDERS: LazyLock<Vec<memmem::Finder<'static>>> =
         LazyLock::new(|| MARKERS.iter().map(memmem::Finder::new).collect());
+    let bytes = folded.as_bytes();
+    let marked = FINDERS.iter().filter_map(|f| f.find(bytes)).min();
+    marked.into_iter().chain(reply_header(bytes)).min()
+}
+
+/// Where a mail client's reply header starts ("From: ... Sent: ...", "De :
+/// ... Envoyé : ...", "Von: ... Gesendet: ...", "De: ... Enviado: ..."):
+/// the sender's field at a line's start, its date field soon after.
+fn reply_header(lower: &[u8]) -> Option<usize> {
+    const FIELDS: &[(&str, &[&str])] = &[
+        ("from:", &["sent:", "date:"]),
+        ("von:", &["gesendet:", "datum:"]),
+        ("de :", &["envoye :", "envoyé :", "date :"]),
+        (
+            "de:",
+            &["envoye:", "envoyé:", "enviado:", "fecha:", "date:"],
+        ),
+    ];
+    /// How far after the sender's field its date field may stand.
+    const REACH: usize = 300;
+    static FINDERS: LazyLock<Vec<(memmem::Finder<'static>, Vec<memmem::Finder<'static>>)>> =
+        LazyLock::new(|| {
+            FIELDS
+                .iter()
+                .map(|(from, dates)| {
+                    (
+                        memmem::Finder::new(from),
+                        dates.iter().map(memmem::Finder::new).collect(),
+                    )
+                })
+                .collect()
+        });
     FINDERS
         .iter()
-        .filter_map(|f| f.find(folded.as_bytes()))
+        .filter_map(|(from, dates)| {
+            from.find_iter(lower).find(|&at| {
+                let line_start = at == 0 || matches!(lower[at - 1], b'\n' | b' ' | 1);
+                let window = &lower[at..(at + REACH).min(lower.len())];
+                line_start && dates.iter().any(|d| d.find(window).is_some())
+            })
+        })
         .min()
+}
+
+/// The writer's own words of a message part: the text above the quoted
+/// history of a reply or forward, when there are some (eight words or
+/// more); a bare forward is its own words.
+pub fn own_words(text: &str) -> &str {
+    match history_cut(&text.to_ascii_lowercase()) {
+        Some(at) => &text[..at],
+        None => text,
+    }
+}
+
+/// Where the quoted history of a lowercased part starts, when the writer
+/// wrote something above it: eight words are enough.
+pub(crate) fn history_cut(lower: &str) -> Option<usize> {
+    history_start(lower).filter(|&at| {
+        lower[..at]
+            .split([' ', '\n', '\r', '\t', '\u{1}'])
+            .filter(|w| !w.is_empty())
+            .nth(7)
+            .is_some()
+    })
 }
 
 /// The language code of a slot, for evidence.
@@ -4211,6 +4275,30 @@ mod tests {
         );
         // The object must follow the question word closely.
         assert_eq!(read("What is your policy on password expiry?"), vec![]);
+    }
+
+    #[test]
+    fn a_mail_clients_reply_header_starts_the_history() {
+        let own = "thanks, that fixed it and the ticket can be closed now. ";
+        for header in [
+            "from: it desk <desk@x.example>\nsent: monday\nto: me\nsubject: hi\nplease",
+            "de : service desk <desk@x.example>\nenvoyé : lundi\nà : moi\nobjet : test",
+            "von: it <desk@x.example>\ngesendet: montag\nan: mich\nbetreff: test",
+            "de: soporte <desk@x.example>\nenviado: lunes\npara: yo\nasunto: test",
+        ] {
+            let text = format!("{own}{header}");
+            assert_eq!(history_cut(&text), Some(own.len()), "{header}");
+        }
+        // A sender's field with no date field after it is prose.
+        assert_eq!(history_start("mail from: the desk, as usual"), None);
+        // Too few words above: a bare forward is read whole.
+        let text = "fyi\nFrom: IT Desk <d@x.example>\nSent: Monday";
+        assert_eq!(own_words(text), text);
+        let text = "Thanks, that fixed it and the ticket can be closed now.\nFrom: IT <d@x.example>\nSent: Monday";
+        assert_eq!(
+            own_words(text),
+            "Thanks, that fixed it and the ticket can be closed now.\n"
+        );
     }
 
     #[test]
