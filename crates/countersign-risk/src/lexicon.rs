@@ -145,6 +145,7 @@ classes! {
     DELIVERED = "delivered",
     PURPOSE = "purpose",
     TITLE = "title",
+    IDIOM = "idiom",
 }
 
 impl C {
