@@ -1121,7 +1121,13 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                     cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
                 }
                 Sep::None => {
-                    // "... and please send", "... but we will never ask".
+                    // "... and please send", "... but we will never ask",
+                    // "... and ask your IT to approve".
+                    let openers = if t.cls & C::CONJUNCTION.bit() != 0 {
+                        openers | C::ASK.bit()
+                    } else {
+                        openers
+                    };
                     if t.cls & C::CONDITION.bit() != 0
                         || t.cls & (C::CONJUNCTION.bit()) != 0 && t.cls & C::FILLER.bit() == 0
                         || t.cls & C::CONJUNCTION.bit() != 0 && next_is_opener(toks, i, openers)
@@ -1730,6 +1736,7 @@ impl<'a> Reader<'a> {
                 || named
                 || third_person_es
                 || third_person_de
+                || self.named_subject(v, i)
             {
                 return Some((Act { at: i }, "a need for someone"));
             }
@@ -1795,6 +1802,58 @@ impl<'a> Reader<'a> {
             }
         }
         None
+    }
+
+    /// A person named by name alone opens the clause, the need at `need`
+    /// in the third person: "Marina Costa needs access", "Jonas braucht",
+    /// "Marta necesita", "Paul a besoin". A name is a word or three of no
+    /// class; a pronoun or determiner ("this needs") is none.
+    fn named_subject(&self, v: &View<'_>, need: usize) -> bool {
+        const NOT_NAMES: &[&str] = &[
+            "this",
+            "that",
+            "everything",
+            "everyone",
+            "everybody",
+            "something",
+            "which",
+            "who",
+            "each",
+            "every",
+            "dies",
+            "das",
+            "alles",
+            "jeder",
+            "esto",
+            "eso",
+            "todo",
+            "cela",
+            "ceci",
+            "ca",
+            "tout",
+            "qui",
+        ];
+        let toks = self.toks;
+        let word = self.word(need);
+        let mut before: Vec<usize> = v
+            .idx()
+            .take_while(|&j| j < need)
+            .filter(|&j| toks[j].cls & C::FILLER.bit() == 0)
+            .collect();
+        let third_person = match self.langs[0] {
+            EN => word.ends_with('s'),
+            DE => word.ends_with('t'),
+            ES => word.ends_with('a') || word.ends_with('e'),
+            // "a besoin": the auxiliary stands between the name and the need.
+            FR => word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a"),
+            _ => false,
+        };
+        third_person
+            && (1..=3).contains(&before.len())
+            && before.iter().all(|&j| {
+                let w = self.word(j);
+                toks[j].cls == 0 && !toks[j].digits && w.len() >= 2 && !NOT_NAMES.contains(&w)
+            })
     }
 
     /// German puts the verb second: after a fronted time or place ("vor
@@ -1961,6 +2020,7 @@ impl<'a> Reader<'a> {
         // Someone else's words go on after "the caller wanted that ..." and
         // in the list after "they asked for:".
         let mut prev_reported = false;
+        let mut prev_polite = false;
         let mut reported_list = 0usize;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
@@ -1993,9 +2053,19 @@ impl<'a> Reader<'a> {
                 .next()
                 .is_some_and(|i| matches!(self.word(i), "dass" | "that" | "que" | "dab"));
             let same_sentence = n > 0 && clause.sentence == clauses[n - 1].sentence;
+            // "Callers claim to be IT and ask you to ...": the clause after
+            // the "and" goes on telling what they do.
+            let goes_on = v
+                .idx()
+                .next()
+                .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0);
+            // Not after a request: "please have someone run the client and
+            // share the code" asks both.
+            let goes_on_telling = goes_on && prev_reported && same_sentence && !prev_polite;
             let reported = all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
                 || all & C::WARNING.bit() != 0
                 || complement && prev_reported && same_sentence
+                || goes_on_telling
                 || reported_list > 0;
             let opens_list = self.opens_list(clause);
             // "He wanted one of these:" opens a list of someone else's asks.
@@ -2007,6 +2077,7 @@ impl<'a> Reader<'a> {
                 reported_list.saturating_sub(1)
             };
             prev_reported = reported;
+            prev_polite = all & C::POLITE.bit() != 0;
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
@@ -2149,7 +2220,10 @@ impl<'a> Reader<'a> {
                 requested |= asked;
             }
             prev_act = own.is_some();
-            prev_subject = all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
+            // A clause going on telling what someone else does has that
+            // someone for its subject, unnamed.
+            prev_subject = goes_on_telling
+                || all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
             writers_list = if opens_list && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
                 6
             } else {
@@ -2270,6 +2344,14 @@ impl<'a> Reader<'a> {
                     C::WRITER_SUBJECT,
                 ])
                 != 0;
+        // "We need a ticket from your manager for the admin group", "necesita
+        // la aprobación de tu responsable ...": what is needed is the
+        // process named first, not an object after it.
+        let needs_process = v
+            .idx()
+            .filter(|&j| j > act.at)
+            .find(|&j| self.toks[j].cls & bits(&[C::ARTICLE, C::FILLER]) == 0)
+            .is_some_and(|j| self.toks[j].cls & C::PROCESS.bit() != 0);
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
         let need = matches!(how, "the writer's need" | "a need for someone");
@@ -2282,6 +2364,9 @@ impl<'a> Reader<'a> {
         let needed = |c: C, window: usize| {
             if !v.range.contains(&act.at) {
                 return v.first(c);
+            }
+            if needs_process {
+                return None;
             }
             // Numbers (a date, a duration) are not words in the way.
             v.idx()
@@ -2566,10 +2651,10 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if let Some(ob) = needed(C::O_ACCESS, 12)
-            .filter(|_| need)
-            .or_else(|| v.first(C::O_ACCESS).filter(|_| object_only))
-        {
+        } else if let Some(ob) = needed(C::O_ACCESS, 12).filter(|_| need).or_else(|| {
+            v.first(C::O_ACCESS)
+                .filter(|_| object_only && !needs_process)
+        }) {
             // "Could he please have membership of ...": the act and the
             // object are the request, whatever the verb.
             say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
