@@ -1789,6 +1789,16 @@ impl<'a> Reader<'a> {
         // demande de transmettre", "the registry asks you to send" (someone
         // reported, "the caller asked you to", is no ask: see `reported`).
         for i in v.idx().filter(|&i| toks[i].cls & C::ASK.bit() != 0) {
+            // The passive puts the ask on the reader, whoever will ask:
+            // "you'll be asked to sign in", "you may be asked to confirm
+            // your password".
+            if i > v.range.start
+                && lang == EN
+                && matches!(self.word(i - 1), "be" | "been" | "being")
+                && v.near(i, C::ADDRESSEE, 4, 0).is_some()
+            {
+                return Some((Act { at: i }, "explicit ask"));
+            }
             // Not a thing's future: "the app will ask you to type".
             let named_body = v.near(i, C::ADDRESSEE, 1, 1).is_some()
                 && v.near(i, C::MODAL, 3, 0).is_none()
@@ -2408,7 +2418,12 @@ impl<'a> Reader<'a> {
                 to_writer,
             );
             say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
-        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, _)| {
+        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_CREDENTIAL).filter(|&(vb, ob)| {
+            // A new password chosen at sign-in is the reader's own to make
+            // ("al iniciar sesión tendrás que poner una contraseña nueva").
+            if v.near(ob, C::NEW, 1, 1).is_some() {
+                return false;
+            }
             // "sign in with your password", not "an SSL connection".
             let head = self
                 .word(vb)
