@@ -216,6 +216,25 @@ pub(crate) fn names_only(words: &[String], name: &[String]) -> bool {
     })
 }
 
+/// Whether a sign-off line is nothing but one party's names with fillers,
+/// team words and numbers around them: one of `names` (not a plain word),
+/// and beside it only words of its other names ("Microsoft OneDrive",
+/// "SharePoint Online Team" where both are Microsoft's).
+pub(crate) fn names_only_of(words: &[String], names: &[crate::identities::Phrase]) -> bool {
+    names
+        .iter()
+        .any(|p| !p.plain_word && names_only(words, &p.words))
+        || names
+            .iter()
+            .any(|p| !p.plain_word && words.windows(p.words.len().max(1)).any(|w| w == p.words))
+            && words.iter().all(|w| {
+                FILLERS.contains(&w.as_str())
+                    || PARTY_WORDS.contains(&w.as_str())
+                    || w.chars().all(|c| c.is_ascii_digit())
+                    || names.iter().any(|p| p.words.contains(w))
+            })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! a sentence for the analyst and the evidence behind it.
 
 use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
-use crate::introduction::{OPENING_WINDOW, introductions, names_only, presents};
+use crate::introduction::{OPENING_WINDOW, introductions, names_only_of, presents};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
 use countersign_lookalike::brand_owning;
@@ -1585,9 +1585,7 @@ fn signature_claim(
             if let Some(claim) = ids.claimed_by(&words, "").find(|c| {
                 c.kind != ClaimKind::Organisation
                     && !c.owns(from_reg)
-                    && c.phrases
-                        .iter()
-                        .any(|p| !p.plain_word && names_only(&words, &p.words))
+                    && names_only_of(&words, &c.phrases)
             }) {
                 out.push(aimed(
                     finding(

@@ -580,6 +580,22 @@ fn a_sign_off_of_a_brands_name_and_team_words() {
 }
 
 #[test]
+fn a_sign_off_of_a_brands_name_and_its_products_name() {
+    // "Microsoft OneDrive": the brand and one of its products, nothing else.
+    let verdict = judge(
+        "From: Harbour Joinery <office@harbour-joinery.example>\r\nSubject: Harbour Joinery shared a file with you",
+        "Harbour Joinery shared \"Quote 2027.pdf\" with you.\r\n\r\nOpen: https://files-view.example/d/31\r\n\r\nMicrosoft OneDrive",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature")
+            && signals(&verdict).contains(&"impersonation.brand_link"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(verdict.verdict >= Action::Hold, "{:?}", verdict.reasons);
+}
+
+#[test]
 fn honest_introductions_claim_nothing() {
     // Our own colleague quoting a phish to warn everyone, and forwarding one.
     for body in [
