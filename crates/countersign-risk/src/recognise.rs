@@ -1305,7 +1305,15 @@ impl View<'_> {
     /// also an article is one only before a verb or at the clause's end:
     /// "la" in "actualizar la ficha" is an article.
     fn pronoun_near(&self, at: usize) -> bool {
-        let from = at.saturating_sub(2).max(self.range.start);
+        // Two words before the verb, fillers not counted.
+        let mut from = at;
+        let mut words = 0;
+        while from > self.range.start && words < 2 {
+            from -= 1;
+            if self.toks[from].cls & C::FILLER.bit() == 0 {
+                words += 1;
+            }
+        }
         let to = (at + 4).min(self.range.end);
         // The verb may hold its pronoun: "léemelo", "envíela".
         if self.toks[at].cls & C::PRONOUN.bit() != 0 && self.toks[at].cls & bits(VERBS) != 0 {
@@ -1319,10 +1327,11 @@ impl View<'_> {
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
                 return false;
             }
+            // Fillers between do not count: "schreib mir den kurz hier rein".
             t.cls & C::ARTICLE.bit() == 0
                 || self.toks[j + 1..self.range.end]
                     .iter()
-                    .find(|n| !n.covered)
+                    .find(|n| !n.covered && n.cls & C::FILLER.bit() == 0)
                     .is_none_or(|n| {
                         n.sep >= Sep::Comma || is_verb(n.cls) || n.cls & C::MODAL.bit() != 0
                     })
