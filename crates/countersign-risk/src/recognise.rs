@@ -3071,7 +3071,35 @@ impl<'a> Reader<'a> {
                 return true;
             }
         }
-        self.declared_payment_change(v)
+        self.declared_payment_change(v) || self.sign_in_offered(v)
+    }
+
+    /// Signing in with the reader's own work account, offered on a page the
+    /// message links to ("the form lets you sign in directly with your work
+    /// account: https://..."): credentials typed into a page of the
+    /// writer's choosing, whether or not it is put as an order. A sign-in
+    /// "as usual" asks for nothing new.
+    fn sign_in_offered(&mut self, v: &View<'_>) -> bool {
+        if self.sentence_cls & C::UNCHANGED.bit() != 0 {
+            return false;
+        }
+        let Some(s) = v.first(C::V_SIGNIN) else {
+            return false;
+        };
+        let own_account = v.idx().filter(|&i| i > s).take(6).any(|i| {
+            self.toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
+                && v.near(i, C::READER_OWN, 3, 0).is_some()
+        });
+        let Some(link) = self.pointed(v).filter(|_| own_account) else {
+            return false;
+        };
+        let why = format!(
+            "sign-in with the reader's account offered: \"{}\" on the page after \"{}\"",
+            self.word(s),
+            self.word(link)
+        );
+        self.push(RiskCategory::CredentialReset, why, &v.range, None);
+        true
     }
 
     /// "Our bank details have changed", "notre nouveau RIB", "unsere neue
