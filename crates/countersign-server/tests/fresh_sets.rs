@@ -102,7 +102,7 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 94.3, 92.9, 0);
+    at_least("set-a", 94.6, 93.3, 0);
 }
 
 #[test]
@@ -112,22 +112,22 @@ fn set_b_impersonation() {
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 88.0, 89.6, 0);
+    at_least("set-c", 88.6, 89.6, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 88.6, 95.6, 0);
+    at_least("set-d", 89.6, 95.6, 0);
 }
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 94.6, 94.2, 0);
+    at_least("set-e", 94.9, 94.2, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 87.7, 88.8, 0);
+    at_least("set-f", 88.8, 89.2, 0);
 }
 
 #[test]
@@ -137,12 +137,12 @@ fn set_g_university_consortium_help_desk() {
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 94.2, 93.4, 0);
+    at_least("set-h", 94.5, 94.2, 0);
 }
 
 #[test]
 fn set_i_retailer_help_desk() {
-    at_least("set-i", 91.6, 92.5, 0);
+    at_least("set-i", 93.2, 94.6, 0);
 }
 
 #[test]
@@ -152,12 +152,12 @@ fn set_j_utility_help_desk() {
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 88.9, 92.1, 0);
+    at_least("set-k", 89.5, 92.1, 0);
 }
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 87.8, 89.6, 2);
+    at_least("set-l", 89.0, 91.7, 2);
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn set_m_hotel_group_help_desk() {
 
 #[test]
 fn set_n_city_administration() {
-    at_least("set-n", 92.5, 96.0, 0);
+    at_least("set-n", 93.1, 97.0, 0);
 }
 
 #[test]
@@ -177,50 +177,55 @@ fn set_o_pharmaceutical_manufacturer() {
 
 #[test]
 fn set_p_software_company() {
-    at_least("set-p", 88.4, 86.6, 0);
+    at_least("set-p", 89.7, 87.6, 0);
 }
 
 #[test]
 fn set_q_construction_company() {
-    at_least("set-q", 89.2, 87.4, 0);
+    at_least("set-q", 91.6, 89.6, 0);
 }
 
 #[test]
 fn set_r_airline_and_ground_handling() {
-    at_least("set-r", 92.4, 93.6, 1);
+    at_least("set-r", 93.1, 94.6, 1);
 }
 
 #[test]
 fn set_s_cooperative_bank() {
-    at_least("set-s", 85.4, 87.2, 0);
+    at_least("set-s", 88.2, 89.3, 0);
 }
 
 #[test]
 fn set_t_clinics_and_laboratories() {
-    at_least("set-t", 89.1, 89.6, 0);
+    at_least("set-t", 92.1, 91.9, 0);
 }
 
 #[test]
 fn set_u_newspaper_and_media_house() {
-    at_least("set-u", 95.4, 95.6, 0);
+    at_least("set-u", 97.5, 97.8, 0);
 }
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 89.8, 88.5, 0);
+    at_least("set-v", 91.9, 92.0, 0);
 }
 
 #[test]
 fn set_w_public_transport_operator() {
-    at_least("set-w", 90.4, 95.5, 0);
+    at_least("set-w", 93.2, 97.8, 0);
 }
 
 #[test]
 fn set_x_architecture_and_engineering_consultancy() {
-    at_least("set-x", 87.7, 91.6, 3);
+    at_least("set-x", 87.7, 91.6, 2);
 }
 
 #[test]
 fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
-    at_least("set-y", 91.2, 92.0, 2);
+    at_least("set-y", 93.3, 95.5, 2);
+}
+
+#[test]
+fn set_z_university_hospital_group_it_service_centre() {
+    at_least("set-z", 93.3, 97.8, 1);
 }
