@@ -146,6 +146,7 @@ classes! {
     PURPOSE = "purpose",
     TITLE = "title",
     IDIOM = "idiom",
+    SALUTATION = "salutation",
 }
 
 impl C {

@@ -153,6 +153,7 @@ impl Recogniser {
         }
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
+        cut_salutations(&mut toks);
         let phone_at = phone_positions(buffer, &toks, phones);
         let clauses = clauses(&toks);
         let mut out = Reader {
@@ -190,6 +191,7 @@ impl Recogniser {
         let mut toks = tokenize(buffer, ranges, marks);
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
+        cut_salutations(&mut toks);
         let reader = Reader {
             lexicon: &self.lexicon,
             may_command: true,
@@ -286,6 +288,8 @@ impl Recogniser {
                 t.lemma[slot] = e.lemma;
             }
         }
+        // With the words' classes known, before anything reads sentences.
+        join_ordinals(buffer, toks);
         // German separable verbs: "fügen Sie mich der Gruppe hinzu",
         // "schalten Sie den Zugang frei". The particle closes the clause;
         // joined to a verb near the clause's start it makes the infinitive
@@ -632,7 +636,6 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
             }
         }
     }
-    cut_salutations(buffer, &mut toks);
     mark_headings(&mut toks);
     // A quoted word or two ("the "Approver" role") is a name, not a
     // quotation of someone else's words.
@@ -669,8 +672,8 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
 
 /// The full stop at `dot` ends a word, not the sentence: a title or
 /// abbreviation ("M. Renard", "Dr. Weber", "ca. zwei Wochen"), an initial,
-/// a date ("ab dem 7.12. für"), an ordinal before its month ("zum 1.
-/// Dezember").
+/// a date ("ab dem 7.12. für"). An ordinal before its month ("zum 1.
+/// Dezember") is joined once the month is known (`join_ordinals`).
 fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
     let Some(t) = toks.last().filter(|t| t.end == dot) else {
         return false;
@@ -683,17 +686,29 @@ fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
         return false;
     }
     // "7.12.": a day and a month.
-    let date = t.start > 0
+    t.start > 0
         && buffer.as_bytes()[t.start - 1] == b'.'
         && toks.len() > 1
         && toks[toks.len() - 2].digits
-        && toks[toks.len() - 2].end + 1 == t.start;
-    let month = buffer[dot + 1..]
-        .trim_start()
-        .split(|c: char| !is_word_char(c))
-        .next()
-        .is_some_and(|w| MONTHS.contains(&w));
-    date || month
+        && toks[toks.len() - 2].end + 1 == t.start
+}
+
+/// An ordinal's full stop ends no sentence before a month or day name:
+/// "ab dem 1. Dezember", "am 3. Mittwoch". Read once words have classes.
+fn join_ordinals(buffer: &str, toks: &mut [Tok]) {
+    for i in 1..toks.len() {
+        let (before, after) = toks.split_at_mut(i);
+        let (number, next) = (&mut before[i - 1], &mut after[0]);
+        if next.sep == Sep::Sentence
+            && next.cls & C::DAY_NAME.bit() != 0
+            && number.digits
+            && number.end - number.start <= 2
+            && buffer.as_bytes().get(number.end) == Some(&b'.')
+        {
+            next.sep = Sep::None;
+            number.stop = false;
+        }
+    }
 }
 
 /// Titles and abbreviations written with a full stop inside a sentence,
@@ -702,55 +717,6 @@ const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "mme", "mlle", "mmes", "hr", "hrn", "fr", "sr", "sra", "srta",
     "sres", "dna", "ca", "bzw", "ggf", "evtl", "inkl", "vgl", "nr", "tel", "approx", "env", "cf",
     "dept", "abt", "ext",
-];
-
-/// Month names, folded, in the four languages.
-const MONTHS: &[&str] = &[
-    "januar",
-    "janner",
-    "februar",
-    "marz",
-    "maerz",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "setiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-    "january",
-    "february",
-    "march",
-    "june",
-    "july",
-    "october",
-    "december",
 ];
 
 /// The most words of a list item read together with the clause that
@@ -777,11 +743,11 @@ const DIGEST_HEADINGS: usize = 3;
 /// A salutation on its own line ("Hi team,", "Sehr geehrter Herr
 /// Baumann,") is no part of the sentence under it: the line after it starts
 /// a sentence, so that "install the update" there opens its clause.
-fn cut_salutations(buffer: &str, toks: &mut [Tok]) {
+fn cut_salutations(toks: &mut [Tok]) {
     let mut i = 0;
     while i < toks.len() {
         let opens_line = i == 0 || toks[i].sep >= Sep::Line;
-        if opens_line && SALUTATIONS.contains(&&buffer[toks[i].start..toks[i].end]) {
+        if opens_line && toks[i].cls & C::SALUTATION.bit() != 0 {
             let next_line = (i + 1..toks.len().min(i + SALUTATION_WORDS + 1))
                 .find(|&j| toks[j].sep >= Sep::Line);
             if let Some(j) = next_line {
@@ -794,41 +760,7 @@ fn cut_salutations(buffer: &str, toks: &mut [Tok]) {
     }
 }
 
-/// Words that open a salutation line, folded, and the most words it has.
-const SALUTATIONS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "dear",
-    "greetings",
-    "hallo",
-    "liebe",
-    "lieber",
-    "liebes",
-    "sehr",
-    "moin",
-    "servus",
-    "bonjour",
-    "bonsoir",
-    "salut",
-    "cher",
-    "chere",
-    "chers",
-    "cheres",
-    "madame",
-    "monsieur",
-    "hola",
-    "estimado",
-    "estimada",
-    "estimados",
-    "estimadas",
-    "querido",
-    "querida",
-    "buenos",
-    "buenas",
-    "guten",
-    "good",
-];
+/// The most words of a salutation line.
 const SALUTATION_WORDS: usize = 6;
 
 fn mark_headings(toks: &mut [Tok]) {
