@@ -297,8 +297,12 @@ impl Recogniser {
         if langs.contains(&DE) {
             for p in 1..toks.len() {
                 let particle = &buffer[toks[p].start..toks[p].end];
+                // The particle closes its clause: a separator or an "und"
+                // follows ("führen Sie die Zahlung aus und melden ...").
                 if !SEPARABLE_PARTICLES.contains(&particle)
-                    || toks.get(p + 1).is_some_and(|n| n.sep < Sep::Comma)
+                    || toks
+                        .get(p + 1)
+                        .is_some_and(|n| n.sep < Sep::Comma && n.cls & C::CONJUNCTION.bit() == 0)
                     || toks[p].sep != Sep::None
                 {
                     continue;
