@@ -167,6 +167,7 @@ impl Recogniser {
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
+            sentence_usual: false,
             subject_end,
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
@@ -203,6 +204,7 @@ impl Recogniser {
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
+            sentence_usual: false,
             subject_end,
             message_cls: 0,
         };
@@ -299,20 +301,26 @@ impl Recogniser {
                 let particle = &buffer[toks[p].start..toks[p].end];
                 // The particle closes its clause: a separator or an "und"
                 // follows ("führen Sie die Zahlung aus und melden ...").
+                // An aside may stand before it: "laden Sie die Datei auf
+                // den Server (Verzeichnis /in) hoch".
                 if !SEPARABLE_PARTICLES.contains(&particle)
                     || toks
                         .get(p + 1)
                         .is_some_and(|n| n.sep < Sep::Comma && n.cls & C::CONJUNCTION.bit() == 0)
-                    || toks[p].sep != Sep::None
+                    || !(toks[p].sep == Sep::None || toks[p].sep == Sep::Paren && toks[p - 1].aside)
                 {
                     continue;
                 }
+                let in_clause = |t: &Tok| t.sep < Sep::Comma || t.aside || t.sep == Sep::Paren;
                 let mut s = p;
-                while s > 0 && toks[s].sep < Sep::Comma && p - s < 20 {
+                let mut words = 0;
+                while s > 0 && in_clause(&toks[s]) && words < 20 {
+                    words += usize::from(!toks[s].aside);
                     s -= 1;
                 }
                 // The verb opens the clause, or follows its "und".
                 let starts: Vec<usize> = (s..p)
+                    .filter(|&v| !toks[v].aside)
                     .filter(|&v| v < s + 3 || toks[v - 1].cls & C::CONJUNCTION.bit() != 0)
                     .collect();
                 for v in starts.into_iter().rev() {
@@ -1159,6 +1167,10 @@ struct Reader<'a> {
     /// payment: "new supplier", an amount, "below".
     sentence_cls: Classes,
     sentence_amount: bool,
+    /// A clause of the sentence, not a subordinate one, says "as usual":
+    /// "as usual, sign in at ..." ("so that your shares remain, sign in
+    /// ..." keeps a thing, not the way).
+    sentence_usual: bool,
     /// Where the subject line ends in the buffer (0 when there is none).
     subject_end: usize,
     /// Every class of the message's words.
@@ -1227,6 +1239,7 @@ impl View<'_> {
                 return Some((i, j));
             }
             if self.pronoun_near(i)
+                && !self.purpose_of_pronoun(i)
                 && let Some(j) = self.back.clone().rev().find(|&j| {
                     !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
                 })
@@ -1235,6 +1248,23 @@ impl View<'_> {
             }
         }
         None
+    }
+    /// The verb at `at` and its pronoun make a purpose: "pour l'ouvrir",
+    /// "um es zu öffnen", "para abrirlo". What "it" is done to is the
+    /// reader's own aim, not what is asked.
+    fn purpose_of_pronoun(&self, at: usize) -> bool {
+        let toks = self.toks;
+        let before: Vec<usize> = (self.range.start..at)
+            .rev()
+            .filter(|&j| toks[j].cls & C::FILLER.bit() == 0)
+            .take(3)
+            .collect();
+        let is = |k: usize, c: C| before.get(k).is_some_and(|&j| toks[j].cls & c.bit() != 0);
+        // German puts "zu" between: "um es zu öffnen".
+        let zu = before.first().is_some_and(|&j| !is_verb(toks[j].cls));
+        is(0, C::PRONOUN) && is(1, C::PURPOSE)
+            || zu && is(1, C::PRONOUN) && is(2, C::PURPOSE)
+            || toks[at].cls & C::PRONOUN.bit() != 0 && is(0, C::PURPOSE)
     }
     /// A pronoun stands near the verb at `at`, naming something said
     /// before: "can you reset it", "me la podéis resetear". A word that is
@@ -1803,12 +1833,21 @@ impl<'a> Reader<'a> {
             FR => word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a"),
             _ => false,
         };
-        third_person
-            && (1..=3).contains(&before.len())
-            && before.iter().all(|&j| {
-                let w = self.word(j);
-                toks[j].cls == 0 && !toks[j].digits && w.len() >= 2 && !NOT_NAMES.contains(&w)
-            })
+        let is_name = |j: usize| {
+            let w = self.word(j);
+            toks[j].cls == 0 && !toks[j].digits && w.len() >= 2 && !NOT_NAMES.contains(&w)
+        };
+        let names = before.iter().rev().take_while(|&&j| is_name(j)).count();
+        // The name may follow the writer's word for the person: "our
+        // consultant Malin Dahl needs", "unser Techniker Jan Vogt braucht".
+        let introduced = || {
+            let rest = &before[..before.len() - names];
+            rest.iter()
+                .rev()
+                .take(2)
+                .any(|&j| toks[j].cls & C::WRITER_OWN.bit() != 0)
+        };
+        third_person && (1..=3).contains(&names) && (names == before.len() || introduced())
     }
 
     /// German puts the verb second: after a fronted time or place ("vor
@@ -2048,6 +2087,16 @@ impl<'a> Reader<'a> {
                     });
                 self.sentence_cls = cls;
                 self.sentence_amount = amount;
+                self.sentence_usual = clauses
+                    .iter()
+                    .skip(n)
+                    .take_while(|c| c.sentence == clause.sentence)
+                    .filter(|c| toks[c.toks.start].cls & C::CONJUNCTION.bit() == 0)
+                    .any(|c| {
+                        c.toks
+                            .clone()
+                            .any(|i| toks[i].cls & C::UNCHANGED.bit() != 0)
+                    });
             }
             // "..., sign in to the portal" after a purpose or a greeting may
             // command; "... and pay a fee" in a story may not: a clause
@@ -2433,7 +2482,7 @@ impl<'a> Reader<'a> {
         // ("sign in with your staff account to start: https://...",
         // "bitte bestätigen Sie Ihr Konto: https://..."). A sign-in "as
         // usual" (the known portal, the known way) asks for nothing new.
-        if self.sentence_cls & C::UNCHANGED.bit() == 0
+        if !self.usual(v)
             && let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
                 v.idx()
                     .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
@@ -2757,6 +2806,15 @@ impl<'a> Reader<'a> {
                 .or_else(|| {
                     needed(C::O_LIST, 6).filter(|_| how == "the writer's need" && bulk_of_people)
                 })
+                // "We need, for every employee: personnel number, tax ID and
+                // bank account": people's records listed after the need,
+                // however far from it.
+                .or_else(|| {
+                    v.idx()
+                        .filter(|&j| j > act.at)
+                        .find(|&j| self.toks[j].cls & bits(&[C::O_DATA, C::O_PAY_DEST]) != 0)
+                        .filter(|_| how == "the writer's need" && has(C::O_PEOPLE))
+                })
                 .or_else(|| {
                     v.first(C::O_LIST)
                         .or_else(|| v.first(C::O_DATA))
@@ -3010,13 +3068,18 @@ impl<'a> Reader<'a> {
         self.declared_payment_change(v) || self.sign_in_offered(v)
     }
 
+    /// The clause, or a main clause of its sentence, says "as usual".
+    fn usual(&self, v: &View<'_>) -> bool {
+        self.sentence_usual || v.all() & C::UNCHANGED.bit() != 0
+    }
+
     /// Signing in with the reader's own work account, offered on a page the
     /// message links to ("the form lets you sign in directly with your work
     /// account: https://..."): credentials typed into a page of the
     /// writer's choosing, whether or not it is put as an order. A sign-in
     /// "as usual" asks for nothing new.
     fn sign_in_offered(&mut self, v: &View<'_>) -> bool {
-        if self.sentence_cls & C::UNCHANGED.bit() != 0 {
+        if self.usual(v) {
             return false;
         }
         let Some(s) = v.first(C::V_SIGNIN) else {
