@@ -118,6 +118,7 @@ pub(crate) fn collect(
     display_name(ids, content, authenticated, &mut out);
     self_introduction(ids, content, authenticated, &mut out);
     brand_claim_link(ids, content, &mut out);
+    prefilled_link(ids, content, &mut out);
     requests(risk, &mut out);
     callback_brand(ids, content, risk, &mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
@@ -1693,6 +1694,37 @@ fn self_introduction(
             return;
         }
     }
+}
+
+/// A link that carries one of our addresses in its path or query
+/// (`https://sign.example/d/7?email=ana%40org.example`) to a page that is
+/// neither ours nor a vendor's: the page is set up for the reader, as
+/// harvest pages are, so that only a password is left to type. Lists and
+/// bulk mail put the subscriber's address in their links for every reader
+/// and are left out.
+fn prefilled_link(ids: &Identities, content: &MessageContent, out: &mut Vec<Finding>) {
+    if content.list.is_list() || content.list.is_bulk() {
+        return;
+    }
+    let Some(address) = content
+        .link_addresses
+        .iter()
+        .find(|a| ids.org_domains.contains(&registrable(domain_of(a))))
+    else {
+        return;
+    };
+    let Some(page) = content
+        .link_domains
+        .iter()
+        .find(|d| !ids.is_protected_domain(d))
+    else {
+        return;
+    };
+    out.push(finding(
+        "content.link_prefilled_address",
+        "a link opens an outside page already filled in with one of our addresses",
+        format!("{address} in a link; page on {page}"),
+    ));
 }
 
 /// A message that claims to be a well-known brand (display name, sign-off

@@ -685,3 +685,32 @@ fn a_brand_asking_to_sign_in_on_its_own_site() {
     assert!(!signals(&verdict).contains(&"sender.brand_owner"));
     assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
 }
+
+#[test]
+fn a_strangers_page_prefilled_with_our_address() {
+    // A "please review" notice whose link fills in the reader's address:
+    // a page set up for the reader to type a password into.
+    let verdict = judge(
+        "From: Inkwell Docs <notice@inkwell-docs.example>\r\nSubject: A document is waiting",
+        "Maud, you have a document to review.\r\nOpen it: https://view.inkwell-docs.example/d/41?user=maud.kerrigan%40brackwater.example",
+    );
+    assert!(
+        signals(&verdict).contains(&"content.link_prefilled_address"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    // A list puts each subscriber's address in its links for everyone.
+    let list = judge(
+        "From: Freight Weekly <news@freightweekly.example>\r\nList-Id: <weekly.freightweekly.example>\r\nList-Unsubscribe: <https://freightweekly.example/u>\r\nSubject: This week",
+        "Read online: https://freightweekly.example/read?m=maud.kerrigan%40brackwater.example",
+    );
+    assert!(!signals(&list).contains(&"content.link_prefilled_address"));
+    // Someone else's address in a link, or ours on our own site, is no
+    // page set up for us.
+    let other = judge(
+        "From: Inkwell Docs <notice@inkwell-docs.example>\r\nSubject: Contact",
+        "Write to https://inkwell-docs.example/contact?to=sales%40inkwell-docs.example",
+    );
+    assert!(!signals(&other).contains(&"content.link_prefilled_address"));
+}

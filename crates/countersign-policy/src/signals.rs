@@ -40,6 +40,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "content.link_text_mismatch",
         "a link's visible text names another domain than its target",
     ),
+    (
+        "content.link_prefilled_address",
+        "a link to a page outside the organisation and its vendors carries one of the organisation's addresses in its path or query: a page set up for the reader, the shape of a sign-in harvest",
+    ),
     ("auth.dmarc_fail", "DMARC failed for an author domain"),
     (
         "auth.dmarc_enforced",

@@ -124,6 +124,10 @@ pub struct MessageContent {
     pub link_domains: Vec<String>,
     /// Anchors whose visible domain differs from their target's.
     pub link_mismatches: Vec<LinkMismatch>,
+    /// Email addresses written into links' paths or queries
+    /// (`https://sign.example/d/7?email=ana%40org.example`), lowercase:
+    /// pages prefilled with someone's address.
+    pub link_addresses: Vec<String>,
     /// Phone numbers written in the text; see `extract.rs` for the forms
     /// recognised. International numbers are `+` and digits.
     pub phone_numbers: Vec<String>,
@@ -517,6 +521,9 @@ impl MessageContent {
             phones_in_text(&percent_decode(number), &mut self.phone_numbers);
         } else if let Some(host) = url_host(trimmed) {
             links.add_host(host);
+            if let Some((_, rest)) = trimmed.split_once("//") {
+                links.add_addresses(rest);
+            }
         }
     }
 
@@ -578,6 +585,7 @@ impl MessageContent {
         }
         // Hosts from hrefs first, then from text, as first seen.
         self.link_domains = std::mem::take(&mut links.hosts);
+        self.link_addresses = std::mem::take(&mut links.addresses);
         for email in emails {
             push_unique(&mut self.body_emails, email);
         }
@@ -671,7 +679,7 @@ fn same_site(a: &str, b: &str) -> bool {
     a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
 }
 
-fn percent_decode(s: &str) -> Cow<'_, str> {
+pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
         return Cow::Borrowed(s);
     }

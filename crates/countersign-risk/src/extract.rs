@@ -56,7 +56,14 @@ pub(crate) struct Links {
     pub(crate) hosts: Vec<String>,
     /// Every distinct host of an examined link.
     distinct: HashSet<String>,
+    /// Email addresses written into a link's path or query
+    /// (`?email=ana%40org.example`), lowercase, the first
+    /// [`MAX_LINK_ADDRESSES`].
+    pub(crate) addresses: Vec<String>,
 }
+
+/// The most addresses kept from links' paths and queries.
+const MAX_LINK_ADDRESSES: usize = 8;
 
 impl Links {
     /// Counts one more link; true while links may still be examined.
@@ -76,6 +83,36 @@ impl Links {
     }
 
     /// Records the host of an examined link.
+    /// Records the addresses written into the path or query of the URL
+    /// whose text after `scheme://` is `rest`: a page prefilled with
+    /// someone's address.
+    pub(crate) fn add_addresses(&mut self, rest: &str) {
+        if self.addresses.len() >= MAX_LINK_ADDRESSES {
+            return;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ')' | ']'))
+            .unwrap_or(rest.len());
+        let url = &rest[..end];
+        let Some(tail) = url.find(['/', '?', '#']).map(|at| &url[at..]) else {
+            return;
+        };
+        let encoded = tail
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%40"));
+        if !encoded && !tail.contains('@') {
+            return;
+        }
+        let mut found = Vec::new();
+        emails_in_text(&crate::content::percent_decode(tail), &mut found);
+        for address in found {
+            if self.addresses.len() < MAX_LINK_ADDRESSES && !self.addresses.contains(&address) {
+                self.addresses.push(address);
+            }
+        }
+    }
+
     pub(crate) fn add_host(&mut self, host: String) {
         if self.distinct.contains(&host) {
             return;
@@ -120,6 +157,7 @@ pub(crate) fn url_hosts_in_text(text: &str, links: &mut Links) {
             && let Some(host) = host_of_authority(rest)
         {
             links.add_host(host);
+            links.add_addresses(rest);
         }
     }
 }
