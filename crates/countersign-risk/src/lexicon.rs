@@ -85,6 +85,9 @@ classes! {
     O_ACCOUNT = "o_account",
     O_REMOTE = "o_remote",
     O_DEVICE = "o_device",
+    O_HOST = "o_host",
+    SESSION = "session",
+    TOWARD = "toward",
     O_SOFTWARE = "o_software",
     O_PAY_DEST = "o_pay_dest",
     O_PAYMENT = "o_payment",
@@ -490,8 +493,19 @@ impl Lexicon {
                             // "Administratorkonto", "Adminzugang": a
                             // privileged first part makes an account an
                             // access to grant as well.
-                            if PRIVILEGED_FIRST_PARTS.contains(&word.get(..i).unwrap_or("")) {
+                            let first = word.get(..i).unwrap_or("");
+                            if PRIVILEGED_FIRST_PARTS.contains(&first) {
                                 e.classes |= C::O_ACCESS.bit();
+                            }
+                            // "Gehaltsliste", "Kundendatei": a container
+                            // holds what its first part names.
+                            if e.classes & C::O_LIST.bit() != 0 {
+                                let held = bits(&[C::O_PEOPLE, C::O_PAYROLL, C::O_DATA]);
+                                let part = self
+                                    .heads
+                                    .get(first)
+                                    .or_else(|| self.heads.get(first.strip_suffix('s')?));
+                                e.classes |= part.map_or(0, |p| p.classes & held);
                             }
                             return e;
                         }

@@ -423,6 +423,7 @@ impl Recogniser {
                 j += 1;
             }
         }
+        mark_remote_sessions(buffer, toks);
         // "GBP 65,000", "4.800 EUR": a number next to a currency is money.
         for i in 0..toks.len() {
             if toks[i].cls & C::CURRENCY.bit() != 0 {
@@ -434,6 +435,41 @@ impl Recogniser {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A session opened to a machine is a remote one, whatever tool opens it:
+/// "a RelayVue session to APP01", "eine Sitzung auf dem Server", "una
+/// sesión en tu ordenador". The machine is a host or server, a name with
+/// letters and digits ("tes01"), or the reader's own device; "a training
+/// session on the new system" opens nothing.
+fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
+    // The `n` tokens from `from` on, up to the clause's next comma.
+    let window = |toks: &[Tok], from: usize, n: usize| {
+        let end = toks.len().min(from + n);
+        from..(from + 1..end)
+            .find(|&j| toks[j].sep >= Sep::Comma)
+            .unwrap_or(end)
+    };
+    for i in 0..toks.len() {
+        if toks[i].cls & C::SESSION.bit() == 0 || toks[i].cls & C::O_REMOTE.bit() != 0 {
+            continue;
+        }
+        let Some(to) = window(toks, i + 1, 3).find(|&j| toks[j].cls & C::TOWARD.bit() != 0) else {
+            continue;
+        };
+        let machine = window(toks, to + 1, 5).any(|k| {
+            let t = &toks[k];
+            let word = &buffer[t.start..t.end];
+            t.cls & C::O_HOST.bit() != 0
+                || word.bytes().any(|b| b.is_ascii_digit())
+                    && word.bytes().any(|b| b.is_ascii_alphabetic())
+                || t.cls & C::O_DEVICE.bit() != 0
+                    && (k.saturating_sub(2)..k).any(|r| toks[r].cls & C::READER_OWN.bit() != 0)
+        });
+        if machine {
+            toks[i].cls |= C::O_REMOTE.bit();
         }
     }
 }
@@ -1752,6 +1788,9 @@ impl<'a> Reader<'a> {
                 || lang == ES
                 || Some(i) == first
                 || lang == DE && self.after_fronted_phrase(v, i)
+                // "The update needs to be installed on your host": a
+                // passive obligation on the reader's machine.
+                || lang == EN && self.passive_on_readers_own(v, i)
                 // "Il faut que ...": impersonal, and said to the reader.
                 || lang == FR && self.word(i).starts_with("il ")
             {
@@ -1883,6 +1922,18 @@ impl<'a> Reader<'a> {
                 .iter()
                 .all(|&j| toks[j].cls & (persons | bits(VERBS)) == 0)
             && !subject_after
+    }
+
+    /// "The update needs to be installed on your host": after the
+    /// obligation at `must`, a passive whose place is the reader's own.
+    fn passive_on_readers_own(&self, v: &View<'_>, must: usize) -> bool {
+        let mut after = v.idx().filter(|&j| j > must);
+        let (Some(be), Some(verb)) = (after.next(), after.next()) else {
+            return false;
+        };
+        self.word(be) == "be"
+            && is_verb(self.toks[verb].cls)
+            && v.near(verb, C::READER_OWN, 0, 4).is_some()
     }
 
     /// Whether the sentence of the clause ends in a question mark.
@@ -2912,6 +2963,16 @@ impl<'a> Reader<'a> {
             near(C::O_PAY_DEST) || near(C::O_ACCOUNT) || near(C::O_PAYEE) || near(C::BELOW);
         let pressing = near(C::NEW) || near(C::URGENT) || near(C::SECRET) || near(C::BELOW);
         let amount = v.amount().is_some() || self.sentence_amount;
+        // "New" in the clause ("update the supplier"); not the verb's own
+        // when it names a program after another ("the agent update"): a
+        // noun, no change of payee.
+        let new_besides = |vb: usize| {
+            let program_noun = toks[vb].cls & C::O_SOFTWARE.bit() != 0
+                && vb > v.range.start
+                && toks[vb - 1].cls & C::O_SOFTWARE.bit() != 0;
+            v.idx()
+                .any(|j| toks[j].cls & C::NEW.bit() != 0 && (j != vb || !program_noun))
+        };
         if self.destination_names_process(v) {
             return None;
         }
@@ -2940,14 +3001,20 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
             .or_else(|| pay(C::O_PAYMENT).filter(|_| pressing || amount && destination))
             .or_else(|| pay(C::O_PAYEE).filter(|_| pressing || amount))
-            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYEE).filter(|_| has(C::NEW)))
+            .or_else(|| {
+                v.pair(C::V_CHANGE, C::O_PAYEE)
+                    .filter(|&(vb, _)| new_besides(vb))
+            })
             // "Pay these to our secondary account": a plain "account" is a
             // destination when money is paid into it and it is new.
             .or_else(|| pay(C::O_ACCOUNT).filter(|_| near(C::NEW)))
-            .or_else(|| v.pair(C::V_ENROL, C::O_PAYEE).filter(|_| has(C::NEW)))
+            .or_else(|| {
+                v.pair(C::V_ENROL, C::O_PAYEE)
+                    .filter(|&(vb, _)| new_besides(vb))
+            })
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
-                    .filter(|_| has(C::BELOW) || has(C::NEW))
+                    .filter(|&(vb, _)| has(C::BELOW) || new_besides(vb))
             })
         {
             return Some((vb, Some(ob)));
