@@ -323,9 +323,12 @@ impl Recogniser {
                     .filter(|&v| !toks[v].aside)
                     .filter(|&v| v < s + 3 || toks[v - 1].cls & C::CONJUNCTION.bit() != 0)
                     .collect();
+                // Not a word of a closed class ("ruft bitte den Service Desk
+                // an": "den" + "an" is no verb).
+                let closed = bits(&[C::ARTICLE, C::PRONOUN, C::FILLER, C::ADDRESSEE, C::POLITE]);
                 for v in starts.into_iter().rev() {
                     let word = &buffer[toks[v].start..toks[v].end];
-                    if word.len() > 24 || toks[v].digits {
+                    if word.len() > 24 || toks[v].digits || toks[v].cls & closed != 0 {
                         continue;
                     }
                     let e = self.lexicon.lookup(DE, &format!("{particle}{word}"));
@@ -1094,8 +1097,12 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                 // The text after an aside goes on with the clause before it.
                 Sep::Paren => {}
                 // A wrapped line goes on unless a new subject or act starts.
+                // Not after a word that needs what follows: "vous êtes
+                // priée de / nous transmettre".
                 Sep::Line => {
-                    cut = conditional || t.cls & strong_openers() != 0;
+                    let dangling = bits(&[C::ARTICLE, C::TOWARD, C::PURPOSE]);
+                    cut = (conditional || t.cls & strong_openers() != 0)
+                        && toks[i - 1].cls & dangling == 0;
                 }
                 Sep::Comma => {
                     cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
@@ -1491,6 +1498,9 @@ impl<'a> Reader<'a> {
     fn act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
         let toks = self.toks;
         let lang = self.langs[0];
+        if let Some(i) = self.polite_condition(v) {
+            return Some((Act { at: i }, "polite request"));
+        }
         if let Some(i) = v.first(C::POLITE) {
             return Some((Act { at: i }, "polite request"));
         }
@@ -1924,6 +1934,32 @@ impl<'a> Reader<'a> {
             && !subject_after
     }
 
+    /// "If you could send me ...", "wenn Sie mir ... zukommen lassen
+    /// könnten", "si vous pouviez m'envoyer", "si me pudiera enviar": a
+    /// condition put to the reader in the conditional, with the writer as
+    /// the one to receive, is how one asks politely, not a supposition.
+    /// The modal's place.
+    fn polite_condition(&self, v: &View<'_>) -> Option<usize> {
+        let toks = self.toks;
+        let first = v.idx().find(|&i| toks[i].cls & C::FILLER.bit() == 0)?;
+        if toks[first].cls & C::CONDITION.bit() == 0
+            || v.near(first, C::ADDRESSEE, 0, 2).is_none()
+            || v.first(C::WRITER_OBJECT).is_none()
+        {
+            return None;
+        }
+        v.idx().find(|&i| {
+            let w = self.word(i);
+            toks[i].cls & C::MODAL.bit() != 0
+                && (w == "could"
+                    || w.starts_with("konnt")
+                    || w.starts_with("pourri")
+                    || w.starts_with("pourrai")
+                    || w.starts_with("pudier")
+                    || w.starts_with("podri"))
+        })
+    }
+
     /// "The update needs to be installed on your host": after the
     /// obligation at `must`, a passive whose place is the reader's own.
     fn passive_on_readers_own(&self, v: &View<'_>, must: usize) -> bool {
@@ -2087,7 +2123,8 @@ impl<'a> Reader<'a> {
                 .find(|&i| {
                     toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
                 })
-                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0);
+                .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0)
+                && self.polite_condition(&v).is_none();
             let negated = self.negated(&v);
             // "Could someone install ...": the someone is the reader.
             let asked_anyone = v
@@ -2832,11 +2869,18 @@ impl<'a> Reader<'a> {
                 v.pair(C::V_EXPORT, C::O_LIST)
                     .filter(|&(vb, _)| bulk_of_people || strong_export(self.word(vb)))
             })
-            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people));
+            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people))
+            // "For anything on UK pay runs please contact ...": a verb in
+            // -s has its own subject; it is no order.
+            .filter(|&(vb, _)| !self.third_person_en(vb));
         // "faster payment file export": an English noun before "export"
         // makes a compound, not the verb's object.
         let compound = |(vb, ob): (usize, usize)| self.langs[0] == EN && ob + 1 == vb;
-        if let Some((vb, ob)) = export.filter(|&p| aimed && !compound(p)) {
+        // "Queremos entregarlos con la nómina": what the writer wants to
+        // hand over himself is his plan, asked of no one.
+        let writers_own_giving =
+            how == "the writer's need" && !has(C::WRITER_OBJECT) && !has(C::ADDRESSEE);
+        if let Some((vb, ob)) = export.filter(|&p| aimed && !compound(p) && !writers_own_giving) {
             let word = self.word(vb);
             let strong_verb = strong_export(word);
             let towards = v.first(C::WRITER_OBJECT);
@@ -2851,6 +2895,11 @@ impl<'a> Reader<'a> {
                 say(self, RiskCategory::DataExport, Some(vb), Some(ob), towards);
             }
         } else if need
+            // "Queremos entregarlos con la nómina": the writer wants to hand
+            // something over, and needs nothing of the reader.
+            && !(v.idx().any(|j| j > act.at && self.toks[j].cls & C::V_GIVE.bit() != 0)
+                && !has(C::WRITER_OBJECT)
+                && !has(C::ADDRESSEE))
             && let Some(ob) = needed(C::O_DATA, 6)
                 // "Necesito un listado de toda la plantilla": the writer
                 // needs a list of people.
