@@ -123,6 +123,7 @@ pub(crate) fn collect(
     callback_brand(ids, content, risk, &mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
     mailing_list(content, &mut out);
+    trusted_list(ids, auth, content, &mut out);
     out
 }
 
@@ -145,6 +146,36 @@ fn mailing_list(content: &MessageContent, out: &mut Vec<Finding>) {
         "passed on by a mailing list",
         evidence,
     ));
+}
+
+/// A post of a mailing list the directory trusts (a forwarder), signed by
+/// the list itself: what it asks, it asks of every member, as advice or
+/// as a warning quoting what attackers ask, not of us. Only the list's own
+/// valid signature shows the list passed it on.
+fn trusted_list(
+    ids: &Identities,
+    auth: &AuthReport,
+    content: &MessageContent,
+    out: &mut Vec<Finding>,
+) {
+    let Some(list_id) = content.list.id.as_deref() else {
+        return;
+    };
+    let list_domain = registrable(list_id);
+    if !ids.forwarders.iter().any(|f| registrable(f) == list_domain) {
+        return;
+    }
+    if let Some(d) = auth
+        .dkim
+        .iter()
+        .find(|d| d.result == AuthResult::Pass && registrable(&d.domain) == list_domain)
+    {
+        out.push(finding(
+            "message.trusted_list",
+            "posted to a mailing list the directory trusts, and signed by it",
+            format!("list {list_id}, signed by {}", d.domain),
+        ));
+    }
 }
 
 /// A delivery status notification (a bounce): null envelope sender, written

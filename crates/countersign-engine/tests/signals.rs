@@ -290,11 +290,25 @@ fn staff_name_from_another_address_is_flagged() {
 /// A post by an outside author that the directory's list re-signed: the
 /// author's DMARC fails because the list changed the message.
 fn list_post(author: &str, list_id: &str, list_signer: &str) -> (Vec<u8>, AuthReport) {
+    list_post_saying(
+        author,
+        list_id,
+        list_signer,
+        "Has anyone found a good way to share the new printers?",
+    )
+}
+
+fn list_post_saying(
+    author: &str,
+    list_id: &str,
+    list_signer: &str,
+    body: &str,
+) -> (Vec<u8>, AuthReport) {
     let domain = author.rsplit_once('@').unwrap().1;
     let raw = format!(
         "From: Pat Reyes <{author}>\r\nTo: staff@lists.example.org\r\nSubject: [staff] Printer tips\r\n\
          List-Id: Staff talk <{list_id}>\r\nList-Unsubscribe: <mailto:leave@lists.example.org>\r\n\r\n\
-         Has anyone found a good way to share the new printers?\r\n"
+         {body}\r\n"
     )
     .into_bytes();
     let mut report = auth(domain, false);
@@ -351,6 +365,36 @@ fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
     );
     assert!(!signals(&verdict).contains(&"auth.list_resigned"));
     assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+}
+
+#[test]
+fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_only_flagged() {
+    let engine = engine();
+    let body = "Heads-up: please install the 4.2 client update on your laptops this week.";
+    let (raw, report) = list_post_saying(
+        "pat@partner.example",
+        "staff.lists.example.org",
+        "lists.example.org",
+        body,
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(signals(&verdict).contains(&"message.trusted_list"));
+    assert!(signals(&verdict).contains(&"request.software_install"));
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+    // Without the list's own signature the same post is held.
+    let (raw, report) = list_post_saying(
+        "pat@partner.example",
+        "staff.lists.example.org",
+        "lists.elsewhere.example",
+        body,
+    );
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(!signals(&verdict).contains(&"message.trusted_list"));
+    assert!(verdict.verdict >= Action::Hold, "{:?}", verdict.reasons);
 }
 
 fn forwarded(sealer: &str, upstream: &str) -> AuthReport {

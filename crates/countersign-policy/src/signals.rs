@@ -25,6 +25,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "passed on by a mailing list (List-Id, List-Post and the other List-* addresses, Mailing-List, Precedence: list); anyone can write these headers",
     ),
     (
+        "message.trusted_list",
+        "a post of a mailing list that the directory lists as a trusted forwarder, with the list's own valid DKIM signature",
+    ),
+    (
         "message.delivery_report",
         "a delivery report (bounce) written by a mail system: null envelope sender, Auto-Submitted, a delivery-status part or the mailer-daemon's address, and no link, request, lure or file of its own",
     ),

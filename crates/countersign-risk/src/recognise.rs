@@ -2772,6 +2772,7 @@ impl<'a> Reader<'a> {
                 C::URGENT,
                 C::CRITICAL,
                 C::O_DEVICE,
+                C::O_HOST,
                 C::NEW,
             ]) != 0
                 || v.idx()
