@@ -9,7 +9,7 @@ use crate::relay::relays_for_it;
 use countersign_lookalike::brand_owning;
 use countersign_model::auth::{AuthReport, AuthResult, DkimCheck, DmarcCheck, MessageDefect};
 use countersign_model::verdict::Finding;
-use countersign_risk::{MessageContent, RiskAssessment};
+use countersign_risk::{MessageContent, RiskAssessment, RiskFinding};
 
 fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>) -> Finding {
     Finding {
@@ -119,7 +119,11 @@ pub(crate) fn collect(
     self_introduction(ids, content, authenticated, &mut out);
     brand_claim_link(ids, content, &mut out);
     prefilled_link(ids, content, &mut out);
-    requests(risk, &mut out);
+    requests(
+        risk,
+        |hit| usual_page(ids, content, authenticated, hit),
+        &mut out,
+    );
     callback_brand(ids, content, risk, &mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
     mailing_list(content, &mut out);
@@ -1844,10 +1848,46 @@ fn shown_domain(name: &str) -> Option<String> {
     .next()
 }
 
-fn requests(risk: &RiskAssessment, out: &mut Vec<Finding>) {
+/// A sign-in "as usual" from an authenticated company, or that links to a
+/// usual page (the organisation's or a vendor's): it asks nothing new. One
+/// from free mail or an unauthenticated sender whose every link goes
+/// elsewhere sends the reader to a page he has never signed in to, and is
+/// a credential request like any other.
+fn usual_page(
+    ids: &Identities,
+    content: &MessageContent,
+    authenticated: bool,
+    hit: &RiskFinding,
+) -> bool {
+    if hit.rule != RiskFinding::SIGN_IN_AS_USUAL {
+        return false;
+    }
+    let from = content
+        .from
+        .as_ref()
+        .and_then(|m| m.address.as_deref())
+        .map(|a| registrable(domain_of(a)))
+        .filter(|_| authenticated);
+    // A company writing from its own authenticated domain names its own
+    // site, whatever domain that has ("db.com" links "deutsche-bank.de");
+    // a free-mail account has no site of its own.
+    if from
+        .as_deref()
+        .is_some_and(|f| !Identities::is_free_mail(f))
+    {
+        return true;
+    }
+    content.link_domains.is_empty()
+        || content
+            .link_domains
+            .iter()
+            .any(|d| ids.is_protected_domain(d) || from.as_deref() == Some(registrable(d).as_str()))
+}
+
+fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &mut Vec<Finding>) {
     let mut requests: Vec<(&str, String)> = Vec::new();
     let mut lures: Vec<(&str, String)> = Vec::new();
-    for hit in &risk.findings {
+    for hit in risk.findings.iter().filter(|h| !usual(h)) {
         let mut evidence = match &hit.evidence.indicator {
             Some(indicator) => format!(
                 "\"{}\" in {} ({indicator})",

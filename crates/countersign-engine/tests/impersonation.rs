@@ -714,3 +714,38 @@ fn a_strangers_page_prefilled_with_our_address() {
     );
     assert!(!signals(&other).contains(&"content.link_prefilled_address"));
 }
+
+#[test]
+fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
+    // A free-mail account has no site of its own: "your usual details"
+    // on a page it links to is a harvest.
+    let verdict = judge(
+        "From: Service Desk <brackwater.servicedesk@gmail.com>\r\nSubject: Mailbox full",
+        "Your mailbox is full. Sign in on the page below with your usual Brackwater details and the extra space is added tonight: https://quota-extend.example/brackwater",
+    );
+    assert!(
+        signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
+    // A company names its own site, whatever its domain.
+    let verdict = judge(
+        "From: Harbour Bank <notices@harbourbank.example>\r\nSubject: New statement",
+        "A new statement is ready. Please sign in as usual at www.harbour-bank-online.example.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
+    // And free mail pointing at our own site asks nothing new.
+    let verdict = judge(
+        "From: Maud <maud.kerrigan.home@gmail.com>\r\nSubject: Rota",
+        "The new rota is on the intranet; sign in as usual at https://intranet.brackwater.example/rota",
+    );
+    assert!(
+        !signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
+}

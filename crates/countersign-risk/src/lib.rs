@@ -109,6 +109,16 @@ pub struct RiskFinding {
     pub evidence: Evidence,
 }
 
+impl RiskFinding {
+    /// The rule of a sign-in "as usual" ("sign in with your usual
+    /// credentials: https://..."): credentials typed into a linked page
+    /// that the text says the reader already uses. Whether it is a request
+    /// depends on the page: the organisation's own or a known party's is
+    /// the usual one, any other is not. The caller, who knows the
+    /// domains, decides.
+    pub const SIGN_IN_AS_USUAL: &'static str = "grammar.credential_reset.as_usual";
+}
+
 /// The risk reading of one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RiskAssessment {
@@ -124,11 +134,13 @@ pub struct RiskAssessment {
 }
 
 impl RiskAssessment {
-    /// The high-risk request categories found, each once, in category order.
+    /// The high-risk request categories found, each once, in category
+    /// order; a sign-in as usual is left to the caller.
     pub fn requests(&self) -> Vec<RiskCategory> {
         let mut v: Vec<RiskCategory> = self
             .findings
             .iter()
+            .filter(|f| f.rule != RiskFinding::SIGN_IN_AS_USUAL)
             .map(|f| f.category)
             .filter(|c| c.is_high_risk_request())
             .collect();
@@ -137,9 +149,15 @@ impl RiskAssessment {
         v
     }
 
-    /// Every category found, each once, in category order.
+    /// Every category found, each once, in category order; a sign-in as
+    /// usual is left to the caller.
     pub fn categories(&self) -> Vec<RiskCategory> {
-        let mut v: Vec<RiskCategory> = self.findings.iter().map(|f| f.category).collect();
+        let mut v: Vec<RiskCategory> = self
+            .findings
+            .iter()
+            .filter(|f| f.rule != RiskFinding::SIGN_IN_AS_USUAL)
+            .map(|f| f.category)
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -452,7 +470,8 @@ fn add_recognised(
             .map_or(Location::Body, |s| s.1);
         let weight = recognised_weight(category);
         assessment.score += weight;
-        assessment.high_risk |= category.is_high_risk_request();
+        // A sign-in as usual is a request only where the caller says so.
+        assessment.high_risk |= category.is_high_risk_request() && !found.as_usual;
         if category.is_lure() && !assessment.lures.contains(&category) {
             assessment.lures.push(category);
         }
@@ -466,7 +485,11 @@ fn add_recognised(
             matched.push('…');
         }
         assessment.findings.push(RiskFinding {
-            rule: format!("grammar.{}", category.as_str()),
+            rule: if found.as_usual {
+                RiskFinding::SIGN_IN_AS_USUAL.to_owned()
+            } else {
+                format!("grammar.{}", category.as_str())
+            },
             category,
             weight,
             evidence: Evidence {

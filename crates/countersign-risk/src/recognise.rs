@@ -44,6 +44,10 @@ pub(crate) struct Recognised {
     pub clause: Range<usize>,
     /// A structured indicator the finding rests on (an IBAN, a phone number).
     pub indicator: Option<String>,
+    /// A sign-in "as usual" on a linked page: a request only if the page
+    /// is not one the reader already signs in to, which the caller, who
+    /// knows the domains, decides ([`crate::RiskFinding::SIGN_IN_AS_USUAL`]).
+    pub as_usual: bool,
 }
 
 /// What the grammar read in a message.
@@ -1456,8 +1460,24 @@ impl<'a> Reader<'a> {
         clause: &Range<usize>,
         indicator: Option<String>,
     ) {
-        if self.found.iter().any(|f| f.category == category) {
-            return;
+        self.push_found(category, why, clause, indicator, false);
+    }
+
+    /// Records a finding; one per category, a plain one in place of one
+    /// made "as usual".
+    fn push_found(
+        &mut self,
+        category: RiskCategory,
+        why: String,
+        clause: &Range<usize>,
+        indicator: Option<String>,
+        as_usual: bool,
+    ) {
+        if let Some(at) = self.found.iter().position(|f| f.category == category) {
+            if as_usual || !self.found[at].as_usual {
+                return;
+            }
+            self.found.remove(at);
         }
         let clause = self.span(clause);
         self.found.push(Recognised {
@@ -1465,6 +1485,7 @@ impl<'a> Reader<'a> {
             why,
             clause,
             indicator,
+            as_usual,
         });
     }
 
@@ -1936,19 +1957,17 @@ impl<'a> Reader<'a> {
 
     /// "If you could send me ...", "wenn Sie mir ... zukommen lassen
     /// könnten", "si vous pouviez m'envoyer", "si me pudiera enviar": a
-    /// condition put to the reader in the conditional, with the writer as
-    /// the one to receive, is how one asks politely, not a supposition.
+    /// condition put to the reader in the conditional is how one asks
+    /// politely, not a supposition ("if you could not sign in" is one).
     /// The modal's place.
     fn polite_condition(&self, v: &View<'_>) -> Option<usize> {
         let toks = self.toks;
-        let first = v.idx().find(|&i| toks[i].cls & C::FILLER.bit() == 0)?;
-        if toks[first].cls & C::CONDITION.bit() == 0
-            || v.near(first, C::ADDRESSEE, 0, 2).is_none()
-            || v.first(C::WRITER_OBJECT).is_none()
-        {
+        // The condition may follow what it would do: "it would help if".
+        let cond = v.first(C::CONDITION)?;
+        if v.near(cond, C::ADDRESSEE, 0, 2).is_none() || v.first(C::NEGATION).is_some() {
             return None;
         }
-        v.idx().find(|&i| {
+        v.idx().filter(|&i| i > cond).find(|&i| {
             let w = self.word(i);
             toks[i].cls & C::MODAL.bit() != 0
                 && (w == "could"
@@ -2570,12 +2589,11 @@ impl<'a> Reader<'a> {
         // ("sign in with your staff account to start: https://...",
         // "bitte bestätigen Sie Ihr Konto: https://..."). A sign-in "as
         // usual" (the known portal, the known way) asks for nothing new.
-        if !self.usual(v)
-            && let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
-                v.idx()
-                    .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
-                    .find(|&i| {
-                        v.near(i, C::O_ACCOUNT, 0, 4)
+        if let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
+            v.idx()
+                .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
+                .find(|&i| {
+                    v.near(i, C::O_ACCOUNT, 0, 4)
                             .or_else(|| v.near(i, C::O_IDENTITY, 0, 4))
                             .or_else(|| v.near(i, C::O_CREDENTIAL, 0, 4))
                             .is_some()
@@ -2583,12 +2601,20 @@ impl<'a> Reader<'a> {
                             // it, verify here:": the account of the
                             // sentence before, the reader's own.
                             || i == act.at && self.readers_account_before(v)
-                    })
-            })
-            && let Some(l) = self.pointed(v)
+                })
+        }) && let Some(l) = self.pointed(v)
         {
             // The evidence's direction is the word the link follows.
-            say(self, RiskCategory::CredentialReset, Some(s), None, Some(l));
+            if self.usual(v) {
+                let why = format!(
+                    "{how} \"{act_word}\"; sign-in as usual \"{}\" on the page after \"{}\"",
+                    self.word(s),
+                    self.word(l)
+                );
+                self.push_found(RiskCategory::CredentialReset, why, &v.range, None, true);
+            } else {
+                say(self, RiskCategory::CredentialReset, Some(s), None, Some(l));
+            }
         }
 
         // A prompt to accept in a sentence about connecting to the reader's
@@ -3196,9 +3222,6 @@ impl<'a> Reader<'a> {
     /// writer's choosing, whether or not it is put as an order. A sign-in
     /// "as usual" asks for nothing new.
     fn sign_in_offered(&mut self, v: &View<'_>) -> bool {
-        if self.usual(v) {
-            return false;
-        }
         let Some(s) = v.first(C::V_SIGNIN) else {
             return false;
         };
@@ -3209,13 +3232,15 @@ impl<'a> Reader<'a> {
         let Some(link) = self.pointed(v).filter(|_| own_account) else {
             return false;
         };
+        let usual = self.usual(v);
         let why = format!(
-            "sign-in with the reader's account offered: \"{}\" on the page after \"{}\"",
+            "sign-in with the reader's account offered{}: \"{}\" on the page after \"{}\"",
+            if usual { " as usual" } else { "" },
             self.word(s),
             self.word(link)
         );
-        self.push(RiskCategory::CredentialReset, why, &v.range, None);
-        true
+        self.push_found(RiskCategory::CredentialReset, why, &v.range, None, usual);
+        !usual
     }
 
     /// "Our bank details have changed", "notre nouveau RIB", "unsere neue
@@ -3990,6 +4015,7 @@ mod tests {
             )
             .found
             .into_iter()
+            .filter(|r| !r.as_usual)
             .map(|r| r.category)
             .collect();
         v.sort();
@@ -4898,7 +4924,9 @@ mod tests {
                 "Puede ingresar el importe en la cuenta del club: https://club.example.net/c",
                 &[],
             ),
-            // The known portal, reached the usual way: nothing new asked.
+            // The known portal, reached the usual way: nothing new asked,
+            // if the page is the usual one (marked `as_usual`; the engine
+            // looks at the page's domain).
             (
                 "Log in to the payroll portal as usual (https://pay.example.net) to see your payslip.",
                 &[],
