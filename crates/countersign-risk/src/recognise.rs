@@ -1522,6 +1522,9 @@ impl<'a> Reader<'a> {
         if let Some(i) = self.polite_condition(v) {
             return Some((Act { at: i }, "polite request"));
         }
+        if let Some(i) = self.call_to_action(v) {
+            return Some((Act { at: i }, "imperative"));
+        }
         if let Some(i) = v.first(C::POLITE) {
             return Some((Act { at: i }, "polite request"));
         }
@@ -1977,6 +1980,44 @@ impl<'a> Reader<'a> {
                     || w.starts_with("pudier")
                     || w.starts_with("podri"))
         })
+    }
+
+    /// A button's words on a line of their own before its address: "Se
+    /// connecter à la console : https://...", "Vérifier mon compte :",
+    /// "Jetzt anmelden: https://...". Buttons put the verb in the
+    /// infinitive and speak as the reader ("my account"); the line is an
+    /// order all the same. The verb's place.
+    fn call_to_action(&self, v: &View<'_>) -> Option<usize> {
+        let toks = self.toks;
+        // "Please download X from https://...": a sentence, read as one.
+        if v.all() & bits(&[C::POLITE, C::ADDRESSEE, C::NEGATION]) != 0 {
+            return None;
+        }
+        let words: Vec<usize> = v.idx().collect();
+        let (&first, &last) = (words.first()?, words.last()?);
+        let verb = words.iter().take(2).copied().find(|&i| {
+            is_verb(toks[i].cls) || toks[i].cls & bits(&[C::V_SIGNIN, C::V_VERIFY]) != 0
+        })?;
+        // What the button acts on is on it ("mon compte"): "Jetzt
+        // anmelden" under a webinar registers, "Abmelden" unsubscribes.
+        let objects = bits(&[
+            C::O_ACCOUNT,
+            C::O_CREDENTIAL,
+            C::O_IDENTITY,
+            C::O_MFA,
+            C::O_CODE,
+            C::O_PAY_DEST,
+            C::O_REMOTE,
+        ]);
+        let object = words
+            .iter()
+            .any(|&i| i != verb && toks[i].cls & objects != 0);
+        ((2..=5).contains(&words.len())
+            && object
+            && (first == 0 || toks[first].sep >= Sep::Line)
+            && toks[last].link
+            && !toks[first].quoted)
+            .then_some(verb)
     }
 
     /// "The update needs to be installed on your host": after the
@@ -2593,9 +2634,10 @@ impl<'a> Reader<'a> {
             v.idx()
                 .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
                 .find(|&i| {
-                    v.near(i, C::O_ACCOUNT, 0, 4)
-                            .or_else(|| v.near(i, C::O_IDENTITY, 0, 4))
-                            .or_else(|| v.near(i, C::O_CREDENTIAL, 0, 4))
+                    // German puts it first: "Konto bestätigen".
+                    v.near(i, C::O_ACCOUNT, 2, 4)
+                            .or_else(|| v.near(i, C::O_IDENTITY, 2, 4))
+                            .or_else(|| v.near(i, C::O_CREDENTIAL, 2, 4))
                             .is_some()
                             // "Your mailbox has not been verified. To keep
                             // it, verify here:": the account of the
