@@ -2138,6 +2138,9 @@ impl<'a> Reader<'a> {
         let mut carried: Option<(Act, &'static str, usize, usize, bool)> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
+        // The act of the clause just read, and where that clause starts: a
+        // second object after "puis", "sowie", "and then" goes with it.
+        let mut prev_asked: Option<(Act, &'static str, usize)> = None;
         let verbs_and_objects = bits(VERBS)
             | bits(&[
                 C::O_CREDENTIAL,
@@ -2359,6 +2362,39 @@ impl<'a> Reader<'a> {
                             .count()
                             <= 1
                 });
+            // "Merci de nous indiquer votre identifiant, puis le code que
+            // vous recevrez par SMS": a clause opened by a conjunction
+            // that names another object before any verb or person of its
+            // own goes on with the request before it.
+            // Only secrets named at once ("puis le code", "sowie den
+            // Code"), and no statement of what will happen ("otherwise
+            // remote access will stop").
+            let secrets = bits(&[C::O_CODE, C::O_CREDENTIAL, C::O_MFA]);
+            let elliptic = own.is_none()
+                && free
+                && toks[clause.toks.start].cls & C::CONJUNCTION.bit() != 0
+                && prev_asked.is_some()
+                && all & C::MODAL.bit() == 0
+                && v.idx()
+                    .skip(1)
+                    .take(3)
+                    .take_while(|&i| toks[i].cls & secrets == 0)
+                    .all(|i| {
+                        !is_verb(toks[i].cls)
+                            && toks[i].cls
+                                & bits(&[
+                                    C::WRITER_SUBJECT,
+                                    C::THIRD_PARTY,
+                                    C::ADDRESSEE,
+                                    C::CONDITION,
+                                ])
+                                == 0
+                    })
+                && v.idx().skip(1).take(3).any(|i| toks[i].cls & secrets != 0);
+            if elliptic && let Some((act, how, start)) = prev_asked {
+                let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                requested |= self.requests(&wide, act, how);
+            }
             if let Some((act, how)) = act {
                 let asked = if item {
                     // The item read with the clause that asked for the list.
@@ -2372,6 +2408,7 @@ impl<'a> Reader<'a> {
                 requested |= asked;
             }
             prev_act = own.is_some();
+            prev_asked = own.map(|(a, how)| (a, how, clause.toks.start));
             // A clause going on telling what someone else does has that
             // someone for its subject, unnamed.
             prev_subject = goes_on_telling
@@ -2527,6 +2564,24 @@ impl<'a> Reader<'a> {
                 .find(|&j| self.toks[j].cls & c.bit() != 0)
         };
 
+        // A one-time code asked for beside the credentials ("your user
+        // name, and then the code that comes up on your phone"): read
+        // after them, it defeats the second factor too.
+        let code_beside = (!not_secret && !has(C::O_REMOTE))
+            .then(|| {
+                v.pair(C::V_GIVE, C::O_CODE)
+                    .map(|(_, ob)| ob)
+                    .or_else(|| needed(C::O_CODE, 12).filter(|_| need))
+            })
+            .flatten()
+            .filter(|&ob| {
+                // "... den Code, der gleich in Ihrer Authenticator-App
+                // erscheint": the phone may be named in a clause of its own.
+                (self.word(ob).contains(' ')
+                    || v.near(ob, C::DELIVERED, 0, 6).is_some()
+                    || self.sentence_cls & bits(&[C::O_MFA, C::DELIVERED]) != 0)
+                    && !self.code_printed_after(ob)
+            });
         // Credentials and their parts, handed over, entered or reset.
         if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
             say(
@@ -2622,6 +2677,15 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
+            say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
+        }
+        if let Some(ob) = code_beside
+            && (has(C::O_CREDENTIAL)
+                || self
+                    .found
+                    .iter()
+                    .any(|f| f.category == RiskCategory::CredentialReset && !f.as_usual))
+        {
             say(self, RiskCategory::MfaReset, None, Some(ob), to_writer);
         }
 
