@@ -172,6 +172,7 @@ impl Recogniser {
             sentence_cls: 0,
             sentence_amount: false,
             sentence_usual: false,
+            familiar: false,
             subject_end,
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
@@ -209,6 +210,7 @@ impl Recogniser {
             sentence_cls: 0,
             sentence_amount: false,
             sentence_usual: false,
+            familiar: false,
             subject_end,
             message_cls: 0,
         };
@@ -1218,6 +1220,9 @@ struct Reader<'a> {
     /// "as usual, sign in at ..." ("so that your shares remain, sign in
     /// ..." keeps a thing, not the way).
     sentence_usual: bool,
+    /// The message says "tu" to the reader: French verbs in -e opening a
+    /// clause are the familiar imperative ("installe l'outil").
+    familiar: bool,
     /// Where the subject line ends in the buffer (0 when there is none).
     subject_end: usize,
     /// Every class of the message's words.
@@ -1550,10 +1555,13 @@ impl<'a> Reader<'a> {
                         || v.near(i, C::ADDRESSEE, 0, 1).is_some()
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
                 }
-                // "envoyez", and with its pronoun "connectez-vous".
+                // "envoyez", and with its pronoun "connectez-vous"; to a
+                // reader called "tu", "installe", "clique".
                 FR => {
-                    word.split('-').next().unwrap_or(word).ends_with("ez")
+                    let head = word.split('-').next().unwrap_or(word);
+                    head.ends_with("ez")
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                        || self.familiar && head.ends_with('e') && !word.contains(' ')
                 }
                 // A unit's verb is its first word ("inicie sesión").
                 // A unit's familiar imperative ("inicia sesión") ends like
@@ -2130,6 +2138,13 @@ impl<'a> Reader<'a> {
 
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
         let toks = self.toks;
+        self.familiar = self.langs[0] == FR
+            && toks.iter().any(|t| {
+                matches!(
+                    &self.buffer[t.start..t.end],
+                    "tu" | "ton" | "ta" | "tes" | "toi"
+                )
+            });
         let mut requested = false;
         let mut flags = Flags::default();
         // An act whose clause ends in a colon carries over to the list after it.
@@ -2259,9 +2274,13 @@ impl<'a> Reader<'a> {
             // A clause cut at a bare line break (after a short line) goes on
             // the sentence before it: an order only after an order.
             let line_cut = !clause.aside && toks[clause.toks.start].sep == Sep::Line;
+            // After a colon comes what the clause before announced: "I can
+            // fix it in ten minutes: install the tool ...".
+            let after_colon = clause.toks.start > 0 && toks[clause.toks.start - 1].colon;
             self.may_command = n == 0
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
+                || after_colon && !opened_by_conjunction
                 || !prev_subject && !opened_by_conjunction && !line_cut;
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
@@ -2289,8 +2308,13 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
             let mut own = if free && relevant { self.act(&v) } else { None };
-            // The items of "we will:" are the writer's plan, not imperatives.
-            if writers_list > 0 && own.is_some_and(|(_, how)| how == "imperative") {
+            // The items of "we will:" are the writer's plan, not
+            // imperatives; they stand on lines of their own ("I can fix it:
+            // install the tool ..." goes on to an order).
+            if writers_list > 0
+                && toks[clause.toks.start].sep >= Sep::Line
+                && own.is_some_and(|(_, how)| how == "imperative")
+            {
                 own = None;
             }
             // A statement with its subject just before the verb ("you reset
