@@ -107,12 +107,12 @@ fn set_a_requests_lures_bec_callback() {
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 94.5, 96.5, 0);
+    at_least("set-b", 95.3, 96.5, 0);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 88.6, 89.6, 0);
+    at_least("set-c", 88.9, 90.2, 0);
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn set_e_hospital_help_desk() {
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 88.8, 89.2, 0);
+    at_least("set-f", 89.1, 89.7, 0);
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn set_m_hotel_group_help_desk() {
 
 #[test]
 fn set_n_city_administration() {
-    at_least("set-n", 93.1, 97.0, 0);
+    at_least("set-n", 93.8, 97.0, 0);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn set_o_pharmaceutical_manufacturer() {
 
 #[test]
 fn set_p_software_company() {
-    at_least("set-p", 89.7, 87.6, 0);
+    at_least("set-p", 91.0, 89.7, 0);
 }
 
 #[test]
@@ -228,4 +228,19 @@ fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
 #[test]
 fn set_z_university_hospital_group_it_service_centre() {
     at_least("set-z", 93.3, 97.8, 1);
+}
+
+#[test]
+fn set_aa_aircraft_maintenance_organisation() {
+    at_least("set-aa", 87.5, 88.5, 3);
+}
+
+#[test]
+fn set_ab_food_processing_cooperative() {
+    at_least("set-ab", 92.5, 97.8, 0);
+}
+
+#[test]
+fn set_ac_payroll_and_hr_outsourcing_provider() {
+    at_least("set-ac", 91.1, 92.4, 0);
 }
