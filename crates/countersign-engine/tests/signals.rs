@@ -342,6 +342,20 @@ fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
     assert!(signals(&verdict).contains(&"auth.list_resigned"));
     assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
 
+    // Also when the author's domain asks receivers to reject what fails:
+    // the trusted list vouches for the passage, as a trusted ARC sealer.
+    let (raw, mut report) = list_post(
+        "pat@partner.example",
+        "staff.lists.example.org",
+        "lists.example.org",
+    );
+    report.dmarc.policy = "reject".into();
+    let verdict = engine
+        .evaluate(&raw, &report, "bounces@lists.example.org")
+        .verdict;
+    assert!(signals(&verdict).contains(&"auth.dmarc_enforced"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+
     // A list nobody trusts, or a List-Id the signer does not own, is a
     // plain DMARC failure.
     let verdict = judge(
