@@ -3324,7 +3324,9 @@ impl<'a> Reader<'a> {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
         // "Every remote session we run ...": a habit described, not a plan.
-        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) && !has(C::BULK) {
+        // "Nous ne lançons une prise en main que sur ...": a rule ("only
+        // when"), not a plan.
+        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) && !has(C::BULK) && !has(C::NEGATION) {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
                 .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
@@ -3410,7 +3412,10 @@ impl<'a> Reader<'a> {
             .or_else(|| v.pair(C::V_CHANGE, C::O_PAY_DEST).filter(|_| own.is_some()))
             // 'Invoices with "new bank details" are checked': a quoted
             // phrase is mentioned, not announced.
-            .filter(|&(n, d)| !(self.toks[n].label && self.toks[d].label));
+            .filter(|&(n, d)| !(self.toks[n].label && self.toks[d].label))
+            // "Tout changement de coordonnées bancaires se fait ...", "any
+            // change of bank details": every change, a practice.
+            .filter(|&(n, _)| v.near(n, C::BULK, 2, 0).is_none());
         // A new destination is announced by its owner ("our new IBAN"), or
         // in the third person ("Ledgerline has moved to a new bank account",
         // "Herr Demir hat mir seine neue Bankverbindung gegeben"); the
