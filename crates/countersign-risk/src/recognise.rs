@@ -465,7 +465,8 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
         if toks[i].cls & C::SESSION.bit() == 0 || toks[i].cls & C::O_REMOTE.bit() != 0 {
             continue;
         }
-        let Some(to) = window(toks, i + 1, 3).find(|&j| toks[j].cls & C::TOWARD.bit() != 0) else {
+        // "une session ReachDesk de 20 minutes sur le serveur".
+        let Some(to) = window(toks, i + 1, 5).find(|&j| toks[j].cls & C::TOWARD.bit() != 0) else {
             continue;
         };
         let machine = window(toks, to + 1, 5).any(|k| {
