@@ -749,3 +749,44 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
         verdict.findings
     );
 }
+
+#[test]
+fn a_bounce_quoting_a_relay_is_not_one() {
+    // Our own mail system returns a colleague's message: what it quotes
+    // is nobody's request.
+    let raw = "From: Mail Delivery System <mailer-daemon@brackwater.example>\r\n\
+               To: maud.kerrigan@brackwater.example\r\n\
+               Subject: Undelivered Mail Returned to Sender\r\n\
+               Auto-Submitted: auto-replied\r\n\
+               MIME-Version: 1.0\r\n\
+               Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+               --b\r\nContent-Type: text/plain\r\n\r\n\
+               This is the mail system. Your message about the login codes IT asked for\r\n\
+               could not be delivered to ivo@partner.example.\r\n\
+               --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+               Reporting-MTA: dns; mx.brackwater.example\r\n\r\n\
+               Final-Recipient: rfc822; ivo@partner.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+               --b\r\nContent-Type: message/rfc822\r\n\r\n\
+               From: Maud Kerrigan <maud.kerrigan@brackwater.example>\r\n\
+               Subject: codes\r\n\r\n\
+               Hi, IT asked me to collect the codes from everyone's phone today.\r\n\
+               --b--\r\n";
+    let verdict = engine()
+        .evaluate(
+            raw.as_bytes(),
+            &passing("brackwater.example", &["brackwater.example"]),
+            "",
+        )
+        .verdict;
+    assert!(
+        signals(&verdict).contains(&"message.delivery_report"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.relays_it"),
+        "{:?}",
+        verdict.findings
+    );
+    assert!(verdict.verdict < Action::Hold, "{:?}", verdict.reasons);
+}
