@@ -384,29 +384,23 @@ fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
 #[test]
 fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_only_flagged() {
     let engine = engine();
-    let body = "Heads-up: please install the 4.2 client update on your laptops this week.";
-    let (raw, report) = list_post_saying(
-        "pat@partner.example",
-        "staff.lists.example.org",
-        "lists.example.org",
-        body,
-    );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.example.org")
-        .verdict;
+    let judge = |signer: &str| {
+        let (raw, report) = list_post_saying(
+            "pat@partner.example",
+            "staff.lists.example.org",
+            signer,
+            "Heads-up: please install the 4.2 client update on your laptops this week.",
+        );
+        engine
+            .evaluate(&raw, &report, "bounces@lists.example.org")
+            .verdict
+    };
+    let verdict = judge("lists.example.org");
     assert!(signals(&verdict).contains(&"message.trusted_list"));
     assert!(signals(&verdict).contains(&"request.software_install"));
     assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
     // Without the list's own signature the same post is held.
-    let (raw, report) = list_post_saying(
-        "pat@partner.example",
-        "staff.lists.example.org",
-        "lists.elsewhere.example",
-        body,
-    );
-    let verdict = engine
-        .evaluate(&raw, &report, "bounces@lists.example.org")
-        .verdict;
+    let verdict = judge("lists.elsewhere.example");
     assert!(!signals(&verdict).contains(&"message.trusted_list"));
     assert!(verdict.verdict >= Action::Hold, "{:?}", verdict.reasons);
 }
