@@ -1986,6 +1986,8 @@ impl<'a> Reader<'a> {
                     || w.starts_with("konnt")
                     || w.starts_with("pourri")
                     || w.starts_with("pourrai")
+                    || w.starts_with("pouvi")
+                    || w.starts_with("pouvai")
                     || w.starts_with("pudier")
                     || w.starts_with("podri"))
         })
