@@ -382,7 +382,7 @@ fn a_trusted_list_re_signing_an_outside_authors_post_is_not_flagged() {
 }
 
 #[test]
-fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_only_flagged() {
+fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_not_held() {
     let engine = engine();
     let judge = |signer: &str| {
         let (raw, report) = list_post_saying(
@@ -398,7 +398,16 @@ fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_only_flagged() {
     let verdict = judge("lists.example.org");
     assert!(signals(&verdict).contains(&"message.trusted_list"));
     assert!(signals(&verdict).contains(&"request.software_install"));
-    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+    // The analyst still sees why it was not held.
+    assert!(
+        verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("trusted mailing list")),
+        "{:?}",
+        verdict.reasons
+    );
     // Without the list's own signature the same post is held.
     let verdict = judge("lists.elsewhere.example");
     assert!(!signals(&verdict).contains(&"message.trusted_list"));
