@@ -1862,6 +1862,15 @@ fn usual_page(
     if hit.rule != RiskFinding::SIGN_IN_AS_USUAL {
         return false;
     }
+    let on_our_pages = content
+        .link_domains
+        .iter()
+        .any(|d| ids.is_protected_domain(d));
+    // "Sign in with your usual Kestrel account" on a page that is not ours:
+    // our account, typed into someone else's page.
+    if !on_our_pages && names_organisation(ids, &hit.evidence.matched) {
+        return false;
+    }
     let from = content
         .from
         .as_ref()
@@ -1882,6 +1891,17 @@ fn usual_page(
             .link_domains
             .iter()
             .any(|d| ids.is_protected_domain(d) || from.as_deref() == Some(registrable(d).as_str()))
+}
+
+/// Whether `text` names the organisation by one of the phrases a display
+/// name would claim it by ("kestrel", "kestrel aero technics").
+fn names_organisation(ids: &Identities, text: &str) -> bool {
+    let words = claim_words(text);
+    ids.claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Organisation)
+        .flat_map(|c| &c.phrases)
+        .any(|p| !p.words.is_empty() && words.windows(p.words.len()).any(|w| w == &p.words[..]))
 }
 
 fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &mut Vec<Finding>) {

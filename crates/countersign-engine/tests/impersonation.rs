@@ -738,6 +738,17 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
         "{:?}",
         verdict.findings
     );
+    // Our organisation's account, "as usual", on a stranger's page: a
+    // harvest, however well the stranger authenticates.
+    let verdict = judge(
+        "From: Staff Survey <survey@opinion-rewards.example>\r\nSubject: Quick survey",
+        "Tell us about your year. To answer only once, sign in with your usual Brackwater account: https://opinion-rewards.example/brackwater",
+    );
+    assert!(
+        signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
     // And free mail pointing at our own site asks nothing new.
     let verdict = judge(
         "From: Maud <maud.kerrigan.home@gmail.com>\r\nSubject: Rota",
