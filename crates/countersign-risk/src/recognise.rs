@@ -2601,13 +2601,14 @@ impl<'a> Reader<'a> {
                     .or_else(|| needed(C::O_CODE, 12).filter(|_| need))
             })
             .flatten()
+            // "... den Code, der gleich in Ihrer Authenticator-App
+            // erscheint": the phone may be named in a clause of its own.
             .filter(|&ob| {
-                // "... den Code, der gleich in Ihrer Authenticator-App
-                // erscheint": the phone may be named in a clause of its own.
-                (self.word(ob).contains(' ')
-                    || v.near(ob, C::DELIVERED, 0, 6).is_some()
-                    || self.sentence_cls & bits(&[C::O_MFA, C::DELIVERED]) != 0)
-                    && !self.code_printed_after(ob)
+                self.secret_code(
+                    v,
+                    ob,
+                    self.sentence_cls & bits(&[C::O_MFA, C::DELIVERED]) != 0,
+                )
             });
         // Credentials and their parts, handed over, entered or reset.
         if let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CREDENTIAL) {
@@ -2620,17 +2621,9 @@ impl<'a> Reader<'a> {
             );
         } else if !not_secret
             && !has(C::O_REMOTE)
-            && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
-                // A plain "code" is secret when it goes to the writer, or
-                // when it reaches the reader's phone ("the code you receive
-                // by text"); a "verification code" always is. A code the
-                // message prints itself ("enter the security code:
-                // 3F0C6A7E") is handed to the reader, not asked of him.
-                (self.word(ob).contains(' ')
-                    || v.first(C::WRITER_OBJECT).is_some()
-                    || v.near(ob, C::DELIVERED, 0, 6).is_some())
-                    && !self.code_printed_after(ob)
-            })
+            && let Some((vb, ob)) = v
+                .pair(C::V_GIVE, C::O_CODE)
+                .filter(|&(_, ob)| self.secret_code(v, ob, v.first(C::WRITER_OBJECT).is_some()))
         {
             // A one-time code handed over is a credential, and it defeats
             // the second factor it stands for: an MFA bypass too.
@@ -3132,6 +3125,17 @@ impl<'a> Reader<'a> {
             }
         }
         false
+    }
+
+    /// The code at `ob` is a secret: a verification code by name, one that
+    /// reaches the reader's phone ("the code you receive by text"), or one
+    /// `told` secret by its context (it goes to the writer, the sentence
+    /// names the phone or app). A code the message prints itself ("enter
+    /// the security code: 3F0C6A7E") is handed to the reader, not asked of
+    /// him.
+    fn secret_code(&self, v: &View<'_>, ob: usize, told: bool) -> bool {
+        (self.word(ob).contains(' ') || told || v.near(ob, C::DELIVERED, 0, 6).is_some())
+            && !self.code_printed_after(ob)
     }
 
     /// The value of the code named at `ob` follows it: a word of six or
