@@ -1886,11 +1886,10 @@ fn usual_page(
     {
         return true;
     }
-    content.link_domains.is_empty()
-        || content
-            .link_domains
-            .iter()
-            .any(|d| ids.is_protected_domain(d) || from.as_deref() == Some(registrable(d).as_str()))
+    // A free-mail sender may still point at its provider's own site.
+    on_our_pages
+        || content.link_domains.is_empty()
+        || from.is_some_and(|f| content.link_domains.iter().any(|d| registrable(d) == f))
 }
 
 /// Whether `text` names the organisation by one of the phrases a display
