@@ -2244,28 +2244,23 @@ impl<'a> Reader<'a> {
             let free = !hypothetical && !negated && !reported;
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
-                let (cls, amount) = clauses
+                let (mut cls, mut amount, mut usual) = (0, false, false);
+                for c in clauses
                     .iter()
                     .skip(n)
                     .take_while(|c| c.sentence == clause.sentence)
-                    .fold((0, false), |(cls, amount), c| {
-                        (
-                            cls | c.toks.clone().fold(0, |a, i| a | toks[i].cls),
-                            amount || c.toks.clone().any(|i| toks[i].amount),
-                        )
-                    });
+                {
+                    let here = c.toks.clone().fold(0, |a, i| a | toks[i].cls);
+                    cls |= here;
+                    amount |= c.toks.clone().any(|i| toks[i].amount);
+                    // Not in a clause opened by a conjunction: see
+                    // `sentence_usual`.
+                    usual |= here & C::UNCHANGED.bit() != 0
+                        && toks[c.toks.start].cls & C::CONJUNCTION.bit() == 0;
+                }
                 self.sentence_cls = cls;
                 self.sentence_amount = amount;
-                self.sentence_usual = clauses
-                    .iter()
-                    .skip(n)
-                    .take_while(|c| c.sentence == clause.sentence)
-                    .filter(|c| toks[c.toks.start].cls & C::CONJUNCTION.bit() == 0)
-                    .any(|c| {
-                        c.toks
-                            .clone()
-                            .any(|i| toks[i].cls & C::UNCHANGED.bit() != 0)
-                    });
+                self.sentence_usual = usual;
             }
             // "..., sign in to the portal" after a purpose or a greeting may
             // command; "... and pay a fee" in a story may not: a clause
