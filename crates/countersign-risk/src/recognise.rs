@@ -1787,6 +1787,9 @@ impl<'a> Reader<'a> {
                         || v.near(i, C::WRITER_OWN, 0, 1)
                             .is_some_and(|o| v.near(o, C::SUPPORT_ROLE, 0, 1).is_some()));
             if v.near(i, C::BENEFICIARY, 2, 0).is_some()
+                // "Il lui faut un accès": the someone in the unit itself.
+                || word.starts_with("il lui ")
+                || word.starts_with("il leur ")
                 || named
                 || third_person_es
                 || third_person_de
@@ -2182,6 +2185,7 @@ impl<'a> Reader<'a> {
         // Someone else's words go on after "the caller wanted that ..." and
         // in the list after "they asked for:".
         let mut prev_reported = false;
+        let mut prev_unasked = false;
         let mut prev_polite = false;
         let mut reported_list = 0usize;
         // Pronouns refer back only to what the writer said plainly: not to a
@@ -2225,7 +2229,15 @@ impl<'a> Reader<'a> {
             // Not after a request: "please have someone run the client and
             // share the code" asks both.
             let goes_on_telling = goes_on && prev_reported && same_sentence && !prev_polite;
+            // "Nobody will ever ask you to read out a code, type your
+            // password into a chat ...": the verbs after the comma go on
+            // the list of what is never asked.
+            let asks_listed = prev_unasked
+                && same_sentence
+                && toks[clause.toks.start].sep == Sep::Comma
+                && is_verb(toks[clause.toks.start].cls);
             let reported = all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
+                || asks_listed
                 || all & C::WARNING.bit() != 0
                 || complement && prev_reported && same_sentence
                 || goes_on_telling
@@ -2242,6 +2254,7 @@ impl<'a> Reader<'a> {
             prev_reported = reported;
             prev_polite = all & C::POLITE.bit() != 0;
             let free = !hypothetical && !negated && !reported;
+            prev_unasked = !free && !hypothetical && (all & C::ASK.bit() != 0 || asks_listed);
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
                 let (mut cls, mut amount, mut usual) = (0, false, false);
@@ -2544,7 +2557,9 @@ impl<'a> Reader<'a> {
         let to_writer = v.first(C::WRITER_OBJECT).or_else(|| v.first(C::WRITER_OWN));
         // No verb but the act's own, asked for someone ("could he please
         // have membership of ..."): the request is its object.
-        let verbs = v.idx().any(|i| i != act.at && is_verb(self.toks[i].cls));
+        // "¿Nos lo subes a la carpeta compartida?": an act that is itself a
+        // verb has its own object; the folder is where it goes.
+        let verbs = v.idx().any(|i| is_verb(self.toks[i].cls));
         let object_only = !verbs
             && how != "imperative"
             && all
@@ -2558,10 +2573,21 @@ impl<'a> Reader<'a> {
         // "We need a ticket from your manager for the admin group", "necesita
         // la aprobación de tu responsable ...": what is needed is the
         // process named first, not an object after it.
+        // The subject may stand between ("bräuchten wir die Freigabe").
         let needs_process = v
             .idx()
             .filter(|&j| j > act.at)
-            .find(|&j| self.toks[j].cls & bits(&[C::ARTICLE, C::FILLER]) == 0)
+            .find(|&j| {
+                self.toks[j].cls
+                    & bits(&[
+                        C::ARTICLE,
+                        C::FILLER,
+                        C::WRITER_SUBJECT,
+                        C::WRITER_OWN,
+                        C::READER_OWN,
+                    ])
+                    == 0
+            })
             .is_some_and(|j| self.toks[j].cls & C::PROCESS.bit() != 0);
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
@@ -2895,10 +2921,16 @@ impl<'a> Reader<'a> {
                 Some(ob),
                 to_writer,
             );
-        } else if let Some(ob) = needed(C::O_ACCESS, 12).filter(|_| need).or_else(|| {
-            v.first(C::O_ACCESS)
-                .filter(|_| object_only && !needs_process)
-        }) {
+        } else if let Some(ob) = needed(C::O_ACCESS, 12)
+            .filter(|_| need)
+            // "She will need an account": an account made for someone
+            // else is access given to them.
+            .or_else(|| needed(C::O_ACCOUNT, 6).filter(|_| how == "a need for someone"))
+            .or_else(|| {
+                v.first(C::O_ACCESS)
+                    .filter(|_| object_only && !needs_process)
+            })
+        {
             // "Could he please have membership of ...": the act and the
             // object are the request, whatever the verb.
             say(self, RiskCategory::AccessGrant, None, Some(ob), to_writer);
@@ -2944,6 +2976,35 @@ impl<'a> Reader<'a> {
                 v.first(C::O_SOFTWARE)
                     .filter(|_| how == "the reader's need")
                     .map(|ob| (act.at, ob))
+            })
+            // "Could you schedule the install this week?": the install is
+            // a noun, the object of a verb of planning or doing, asked of
+            // the reader about a program named before.
+            .or_else(|| {
+                let noun = v.idx().find(|&i| {
+                    let t = &self.toks[i];
+                    t.cls & C::V_INSTALL.bit() != 0
+                        && t.cls & C::O_SOFTWARE.bit() != 0
+                        && i > v.range.start
+                        && self.toks[i - 1].cls & C::ARTICLE.bit() != 0
+                })?;
+                let doing = v.idx().filter(|&i| i < noun).find(|&i| {
+                    let w = self.word(i);
+                    w == "do"
+                        || [
+                            "schedul", "plan", "carry", "perform", "arrang", "book", "einplan",
+                            "vornehm", "programa", "realiz", "effectu", "organis", "organiz",
+                        ]
+                        .iter()
+                        .any(|p| w.starts_with(p))
+                })?;
+                // The program may be named anywhere before, in a negated
+                // aside too ("nothing to download from email").
+                let named_before = self.toks[..v.range.start]
+                    .iter()
+                    .any(|t| t.cls & C::O_SOFTWARE.bit() != 0 && !t.quoted);
+                (aimed && how != "imperative" && self.reader_asked(v) && named_before)
+                    .then_some((doing, noun))
             })
             .or_else(|| {
                 // "install Acrobat on my laptop": a product name is no lexicon
@@ -3075,6 +3136,23 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// The sentence around `ob` says it is unchanged ("the bank details
+    /// are the same as before").
+    fn said_unchanged(&self, ob: usize) -> bool {
+        let toks = self.toks;
+        let mut from = ob;
+        while from > 0 && !toks[from - 1].stop && toks[from].sep < Sep::Paragraph {
+            from -= 1;
+        }
+        let mut to = ob;
+        while to + 1 < toks.len() && !toks[to].stop && toks[to + 1].sep < Sep::Paragraph {
+            to += 1;
+        }
+        toks[from..=to]
+            .iter()
+            .any(|t| t.cls & C::UNCHANGED.bit() != 0)
     }
 
     /// The object at `ob` is the reader's own ("your password", "Ihr
@@ -3224,6 +3302,9 @@ impl<'a> Reader<'a> {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
                     .filter(|&(vb, _)| has(C::BELOW) || new_besides(vb))
             })
+            // "Le RIB est inchangé ... Peux-tu la valider ?": a destination
+            // taken up from a sentence that says it has not changed.
+            .filter(|&(_, ob)| v.range.contains(&ob) || !self.said_unchanged(ob))
         {
             return Some((vb, Some(ob)));
         }
@@ -3489,7 +3570,14 @@ impl<'a> Reader<'a> {
                 .map_or(at..at + 1, |c| c.toks.clone());
             let (why, indicator) = match &iban {
                 Some((number, _)) => (
-                    format!("IBAN {number} given with a payment request"),
+                    format!(
+                        "IBAN {number}{} given with a payment request",
+                        if iban_valid(&number.to_ascii_lowercase()) {
+                            ""
+                        } else {
+                            " (its check digits fail)"
+                        }
+                    ),
                     Some(number.clone()),
                 ),
                 None => (
@@ -4020,7 +4108,35 @@ fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
             return Some(candidate.to_ascii_uppercase());
         }
     }
-    None
+    // Labelled "IBAN" and of its country's length, it is given as an IBAN
+    // whatever its check digits: a mistyped or invented number asked to be
+    // paid to is a payment change all the same.
+    let labelled = (i.saturating_sub(2)..i).any(|j| &buffer[toks[j].start..toks[j].end] == "iban");
+    let length = iban_length(&text[..2])?;
+    (labelled && text.len() == length).then(|| text.to_ascii_uppercase())
+}
+
+/// The length of an IBAN of the country `code` (lower case), for the
+/// countries whose banks our users pay: SEPA and its neighbours.
+fn iban_length(code: &str) -> Option<usize> {
+    Some(match code {
+        "no" => 15,
+        "be" => 16,
+        "dk" | "fi" | "nl" | "fo" | "gl" => 18,
+        "si" => 19,
+        "at" | "ee" | "lt" | "lu" | "kz" => 20,
+        "ch" | "hr" | "li" | "lv" => 21,
+        "bg" | "de" | "gb" | "ie" | "me" | "rs" | "ge" => 22,
+        "gi" | "ae" | "il" => 23,
+        "cz" | "es" | "md" | "ro" | "se" | "sk" | "tn" | "pk" | "sa" => 24,
+        "pt" => 25,
+        "is" | "tr" => 26,
+        "fr" | "gr" | "it" | "mc" | "sm" => 27,
+        "al" | "cy" | "hu" | "pl" | "az" | "do" => 28,
+        "br" | "qa" => 29,
+        "mt" | "mu" => 30,
+        _ => return None,
+    })
 }
 
 fn iban_valid(s: &str) -> bool {
@@ -4721,6 +4837,24 @@ mod tests {
     fn iban_checksum() {
         assert!(iban_valid("gb82west12345698765432"));
         assert!(!iban_valid("gb82west12345698765433"));
+    }
+
+    #[test]
+    fn an_iban_labelled_as_such_counts_whatever_its_check_digits() {
+        use RiskCategory::*;
+        // The check digits fail; labelled and of Britain's length, it is
+        // still a number to pay to.
+        assert_eq!(
+            read("The updated remittance details are below.\nIBAN GB82 WEST 1234 5698 7654 33"),
+            [PaymentChange]
+        );
+        // Details alone are a letterhead.
+        assert_eq!(read("Kind regards\nIBAN GB82 WEST 1234 5698 7654 33"), []);
+        // Unlabelled and failing its check digits, it is some other number.
+        assert_eq!(
+            read("The updated remittance details are below.\nRef GB82 WEST 1234 5698 7654 33"),
+            []
+        );
     }
 
     #[test]
