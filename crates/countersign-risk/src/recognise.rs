@@ -3824,9 +3824,13 @@ impl<'a> Reader<'a> {
                     .first(C::V_CALL)
                     .or_else(|| v.first(C::V_CONNECT))
                     .filter(|_| has(C::SUPPORT_ROLE) && !has(C::PHONE_LINE));
+                // After a problem found on the reader's machine, "we have a
+                // fix ready" offers it to him without naming him.
+                let after_problem =
+                    found_problem.is_some_and(|(p, _)| clause.sentence.abs_diff(p) <= 2);
                 if free
                     && let Some(h) = helper.or(technician)
-                    && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM))
+                    && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM) || after_problem)
                     && !has(C::PROCESS)
                 {
                     offered_help.get_or_insert((clause.sentence, h, clause.toks.clone()));
@@ -3917,9 +3921,31 @@ impl<'a> Reader<'a> {
                         .found
                         .iter()
                         .any(|f| f.category == RiskCategory::CallbackBait);
+                // A window of minutes or hours from now ("in the next ten
+                // minutes you will get a prompt") presses the request it
+                // leads to, in whichever clause it stands.
+                // A bare "in" is when, not how soon: "I will connect in
+                // five minutes" tells the plan.
+                let short_window = |i: usize| {
+                    toks[i].cls & C::DEADLINE_PREP.bit() != 0
+                        && !matches!(self.word(i), "in" | "dans" | "en" | "vor" | "by")
+                        && toks[i + 1..v.range.end]
+                            .iter()
+                            .filter(|t| !t.covered)
+                            .take(3)
+                            .any(|t| {
+                                t.cls & C::TIME_UNIT.bit() != 0 && {
+                                    let w = &self.buffer[t.start..t.end];
+                                    ["min", "hour", "hr", "stund", "heure", "hora"]
+                                        .iter()
+                                        .any(|p| w.starts_with(p))
+                                }
+                            })
+                };
                 let urgent = v.idx().find(|&i| {
                     (toks[i].cls & C::URGENT.bit() != 0
-                        || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0)
+                        || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0
+                        || requested && short_window(i))
                         && unnegated(i)
                 });
                 // The writer's own ask with a deadline ("I need this done
