@@ -1515,10 +1515,49 @@ impl<'a> Reader<'a> {
                     && self.toks[i].aside == v.aside
             });
         }
-        let verb = v.idx().filter(|&i| i > neg).find(|&i| {
+        let predicate = |i: usize| {
             is_verb(toks[i].cls) || toks[i].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
-        });
-        verb.is_some()
+        };
+        // "J'ai besoin d'un virement pour un dossier confidentiel que je ne
+        // peux pas annoncer": the negation is in a relative clause on a
+        // noun after the main predicate, and denies nothing asked.
+        let grammar = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_OBJECT,
+            C::WRITER_SUBJECT,
+            C::THIRD_PARTY,
+            C::PRONOUN,
+            C::CONJUNCTION,
+            C::NEGATION,
+            C::CONDITION,
+            // "The passphrase that wasn't entered": a relative clause on
+            // the sensitive object itself says something of it.
+            C::O_CREDENTIAL,
+            C::O_CODE,
+            C::O_MFA,
+            C::O_ACCESS,
+            C::O_ACCOUNT,
+            C::O_REMOTE,
+            C::O_SOFTWARE,
+            C::O_PAY_DEST,
+            C::O_DATA,
+        ]);
+        let relative = v
+            .idx()
+            .filter(|&j| j > v.range.start + 1 && j < neg)
+            .any(|j| {
+                matches!(
+                self.word(j),
+                "que" | "qui" | "dont" | "that" | "which" | "who" | "quien" | "cual"
+            ) && !predicate(j - 1)
+                && toks[j - 1].cls & grammar == 0
+                // A noun phrase before it ("une opération que"), not a
+                // verb ("it finds that").
+                && (j.saturating_sub(3).max(v.range.start)..j - 1)
+                    .any(|k| toks[k].cls & C::ARTICLE.bit() != 0)
+                && (v.range.start..j - 1).any(predicate)
+            });
+        !relative && v.idx().filter(|&i| i > neg).any(predicate)
     }
 
     /// The request act of a clause, if it is one.
