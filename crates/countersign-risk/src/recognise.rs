@@ -790,6 +790,8 @@ const SEPARABLE_PARTICLES: &[&str] = &[
 
 /// The most words of a heading.
 const HEADING_WORDS: usize = 8;
+/// The widest heading, in bytes of folded text.
+const HEADING_WIDTH: usize = 64;
 /// Headings with prose under them that make a message a digest.
 const DIGEST_HEADINGS: usize = 3;
 
@@ -832,7 +834,10 @@ fn mark_headings(toks: &mut [Tok]) {
     }
     let heading = |l: &Range<usize>, next: Option<&Range<usize>>| {
         let last = &toks[l.end - 1];
+        // A prose line wrapped around a web address has few words but the
+        // width of its paragraph: no heading.
         l.len() <= HEADING_WORDS
+            && last.end - toks[l.start].start <= HEADING_WIDTH
             && !last.stop
             && !last.colon
             && next.is_some_and(|n| {
@@ -1569,6 +1574,14 @@ impl<'a> Reader<'a> {
         }
         if let Some(i) = self.call_to_action(v) {
             return Some((Act { at: i }, "imperative"));
+        }
+        // "Pour confirmer votre créneau, merci :" and a list of "de ...":
+        // the "merci de" of each item.
+        if let Some(last) = v.idx().last()
+            && toks[last].colon
+            && self.word(last) == "merci"
+        {
+            return Some((Act { at: last }, "polite request"));
         }
         if let Some(i) = v.first(C::POLITE) {
             return Some((Act { at: i }, "polite request"));
@@ -2327,9 +2340,16 @@ impl<'a> Reader<'a> {
             // After a colon comes what the clause before announced: "I can
             // fix it in ten minutes: install the tool ...".
             let after_colon = clause.toks.start > 0 && toks[clause.toks.start - 1].colon;
+            // "Go to https://... and type your password": the clause
+            // before pointed the reader at a page.
+            let after_link = n > 0
+                && same_sentence
+                && clauses[n - 1].toks.end > clauses[n - 1].toks.start
+                && toks[clauses[n - 1].toks.end - 1].link;
             self.may_command = n == 0
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
+                || after_link
                 || after_colon && !opened_by_conjunction
                 || !prev_subject && !opened_by_conjunction && !line_cut;
             // Only a clause with a verb or an object of a request, or one
@@ -2565,7 +2585,8 @@ impl<'a> Reader<'a> {
             && v.amount().is_none()
             && !v
                 .idx()
-                .any(|i| is_executable(self.word(i)) || self.toks[i].program_link));
+                .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
+            && !self.program_ahead(v));
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
         let mut say = |me: &mut Self,
@@ -2994,7 +3015,8 @@ impl<'a> Reader<'a> {
                 C::NEW,
             ]) != 0
                 || v.idx()
-                    .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
+                    .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
+                || self.program_ahead(v);
         // The program named before and taken up by a pronoun ("the new
         // agent is on the portal; can you install it on the server?") is a
         // given one, not software in general.
@@ -3175,6 +3197,18 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// A link to a program file follows later in the clause's paragraph
+    /// ("download and install the package before Friday, or Outlook
+    /// stops working: https://.../update.exe"): the program is handed over.
+    fn program_ahead(&self, v: &View<'_>) -> bool {
+        self.toks[v.range.start..]
+            .iter()
+            .enumerate()
+            .take_while(|&(k, t)| k == 0 || t.sep < Sep::Paragraph)
+            .take(40)
+            .any(|(_, t)| t.program_link)
     }
 
     /// The sentence around `ob` says it is unchanged ("the bank details
