@@ -471,6 +471,30 @@ impl Lexicon {
                 }
             }
         }
+        // German verbs with a directional particle glued on
+        // ("zurückschicken", "rüberschicken", "weitergeben") act as the verb
+        // they are made from.
+        if lang == DE {
+            for particle in ["zuruck", "weiter", "ruber", "her", "hin", "hoch"] {
+                if let Some(rest) = word.strip_prefix(particle).filter(|r| r.len() >= 5) {
+                    let stem = self.stemmers[DE].stem(rest);
+                    if let Some(e) = self.words[DE].get(stem.as_ref())
+                        && e.classes & verb_classes() != 0
+                    {
+                        // Sent back, it goes to the writer.
+                        let back = if particle == "zuruck" {
+                            C::WRITER_OBJECT.bit()
+                        } else {
+                            0
+                        };
+                        return Entry {
+                            classes: e.classes & verb_classes() | back,
+                            lemma: e.lemma,
+                        };
+                    }
+                }
+            }
+        }
         match lang {
             DE if word.len() >= 5 => {
                 // Participles: "aktualisiert", "geändert", "zurückgesetzt",

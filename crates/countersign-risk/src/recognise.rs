@@ -1504,7 +1504,20 @@ impl<'a> Reader<'a> {
     /// in German, anywhere in the clause: "geben Sie es nicht weiter").
     fn negated(&self, v: &View<'_>) -> bool {
         let toks = self.toks;
-        let Some(neg) = v.first(C::NEGATION) else {
+        // "Para no retrasar el cierre, ¿nos puedes enviar ...?", "pour ne
+        // pas bloquer ...": a negated purpose denies its own infinitive,
+        // not the clause's ask.
+        let in_purpose = |i: usize| {
+            let mut j = i;
+            while j > v.range.start && toks[j - 1].cls & C::NEGATION.bit() != 0 {
+                j -= 1;
+            }
+            j > v.range.start && toks[j - 1].cls & C::PURPOSE.bit() != 0
+        };
+        let Some(neg) = v
+            .idx()
+            .find(|&i| toks[i].cls & C::NEGATION.bit() != 0 && !in_purpose(i))
+        else {
             return false;
         };
         if self.langs[0] == DE {
@@ -2428,7 +2441,16 @@ impl<'a> Reader<'a> {
                     || all & C::MODAL.bit() != 0
                         && all & bits(&[C::WRITER_SUBJECT, C::WRITER_OBJECT]) != 0)
                 && all & C::ADDRESSEE.bit() == 0;
-            let next_back = if free || inability {
+            // A clause of time that names no object ("cuando te llegue,
+            // reenvíamelo", "once you get it, ...") leaves what was said
+            // before it to refer to; "if something feels off" does not.
+            let when = v.idx().next().is_some_and(|i| {
+                matches!(
+                    self.word(i),
+                    "when" | "once" | "cuando" | "quand" | "lorsque" | "sobald" | "nachdem"
+                )
+            });
+            let next_back = if free || inability || when && !negated && all & objects == 0 {
                 back_from
             } else {
                 clause.toks.end
