@@ -3718,7 +3718,7 @@ impl<'a> Reader<'a> {
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
-            for clause in clauses {
+            for (n, clause) in clauses.iter().enumerate() {
                 let v = View::new(
                     toks,
                     clause.toks.clone(),
@@ -4107,9 +4107,21 @@ impl<'a> Reader<'a> {
                             C::O_PAY_DEST,
                             C::O_DATA,
                         ]) != 0;
+                    // "We ... won't be calling anyone on site": what the
+                    // writer will not do, not what the reader must not.
+                    let writers_plan = has(C::WRITER_SUBJECT)
+                        || v.idx()
+                            .next()
+                            .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0)
+                            && n > 0
+                            && clauses[n - 1].sentence == clause.sentence
+                            && clauses[n - 1]
+                                .toks
+                                .clone()
+                                .any(|i| toks[i].cls & C::WRITER_SUBJECT.bit() != 0);
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
-                        .filter(|_| has(C::OTHERS) && !guarded);
+                        .filter(|_| has(C::OTHERS) && !guarded && !writers_plan);
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
                     let secret = v
                         .first(C::SECRET)
