@@ -451,6 +451,20 @@ impl Lexicon {
 
     fn compute(&self, lang: Lang, word: &str) -> Entry {
         let stem = self.stemmers[lang].stem(word);
+        // "Auf anderem Weg": folded, "andere" shares the stem of "ändern";
+        // the adjective is only the other, new one.
+        if lang == DE
+            && matches!(
+                word,
+                "andere" | "anderen" | "anderem" | "anderer" | "anderes"
+            )
+        {
+            let lemma = self.words[DE].get(stem.as_ref()).map_or(0, |e| e.lemma);
+            return Entry {
+                classes: C::NEW.bit(),
+                lemma,
+            };
+        }
         if let Some(e) = self.words[lang].get(stem.as_ref()) {
             return *e;
         }

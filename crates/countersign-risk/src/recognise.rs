@@ -3150,7 +3150,13 @@ impl<'a> Reader<'a> {
         // Data sent out: "send us the list of all employees", "export the
         // customer database", "a copy of your passport". A list is of
         // people, pay, or every account, user or device.
-        let bulk_of_people = has(C::O_PEOPLE)
+        // The people are the list's content ("the list of employees", "the
+        // employee list"), not the one it is handed to ("geben Sie dem
+        // Fahrer die Kopie ... mit").
+        let people_listed = v
+            .idx()
+            .any(|p| self.toks[p].cls & C::O_PEOPLE.bit() != 0 && !self.receiver(v, p));
+        let bulk_of_people = people_listed
             || has(C::O_PAYROLL)
             || has(C::BULK)
                 && all & bits(&[C::O_ACCOUNT, C::O_ACCESS, C::O_DEVICE, C::O_CREDENTIAL]) != 0;
@@ -3219,6 +3225,21 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// The word at `p` names whom something is given to: right after the
+    /// giving verb ("geben Sie dem Fahrer ...", "give the driver ...") or
+    /// after "to" ("send it to the driver").
+    fn receiver(&self, v: &View<'_>, p: usize) -> bool {
+        let toks = self.toks;
+        let between = bits(&[C::ARTICLE, C::ADDRESSEE, C::PRONOUN, C::FILLER]);
+        let mut j = p;
+        while j > v.range.start && toks[j - 1].cls & between != 0 && p - j < 3 {
+            j -= 1;
+        }
+        j > v.range.start
+            && (toks[j - 1].cls & bits(&[C::V_GIVE, C::V_EXPORT]) != 0
+                || toks[j - 1].cls & C::TOWARD.bit() != 0)
     }
 
     /// A link to a program file follows later in the clause's paragraph
