@@ -651,7 +651,7 @@ fn verb_classes() -> Classes {
 
 /// The classes of nouns that are objects of a request: only these are
 /// looked for inside German compounds.
-fn noun_classes() -> Classes {
+pub(crate) fn noun_classes() -> Classes {
     bits(&[
         C::O_CREDENTIAL,
         C::O_CODE,

@@ -25,7 +25,9 @@ use std::sync::LazyLock;
 use memchr::memmem;
 
 use crate::category::RiskCategory;
-use crate::lexicon::{C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names};
+use crate::lexicon::{
+    C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names, noun_classes,
+};
 use crate::normalize::{Marks, is_word_char};
 
 /// The recogniser: the lexicon and the grammar over it.
@@ -1548,18 +1550,10 @@ impl<'a> Reader<'a> {
             C::CONJUNCTION,
             C::NEGATION,
             C::CONDITION,
+        ])
             // "The passphrase that wasn't entered": a relative clause on
-            // the sensitive object itself says something of it.
-            C::O_CREDENTIAL,
-            C::O_CODE,
-            C::O_MFA,
-            C::O_ACCESS,
-            C::O_ACCOUNT,
-            C::O_REMOTE,
-            C::O_SOFTWARE,
-            C::O_PAY_DEST,
-            C::O_DATA,
-        ]);
+            // the object of a request itself says something of it.
+            | noun_classes();
         let relative = v
             .idx()
             .filter(|&j| j > v.range.start + 1 && j < neg)
