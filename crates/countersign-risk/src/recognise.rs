@@ -4084,7 +4084,26 @@ impl<'a> Reader<'a> {
                     let why = format!("\"{}\" on a request", self.word(u));
                     self.push(RiskCategory::Urgency, why, &clause.toks, None);
                 }
-                if free
+                // "Accounts not re-enrolled will be suspended", "admins who
+                // do not verify will lose access": the negation names who
+                // is threatened, before the "will" of the threat.
+                let negated_who = negated
+                    && !hypothetical
+                    && !reported
+                    // "Nothing will be deleted" promises.
+                    && v.first(C::NEGATION).is_some_and(|n| {
+                        !matches!(
+                            self.word(n),
+                            "nothing" | "nichts" | "rien" | "nada" | "never" | "nie" | "jamais"
+                                | "nunca" | "nobody" | "niemand" | "personne" | "nadie"
+                        ) && v.idx().any(|m| {
+                            m > n
+                                && toks[m].cls & C::MODAL.bit() != 0
+                                && toks[m].cls & C::NEGATION.bit() == 0
+                                && v.idx().any(|t| t > m && toks[t].cls & C::THREAT.bit() != 0)
+                        })
+                    });
+                if (free || negated_who)
                     && act.is_none()
                     && let Some(t) = v.first(C::THREAT)
                     // "closed the ticket": the process, not the reader's service.
