@@ -300,6 +300,20 @@ impl Recogniser {
         }
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks);
+        // "Bitte gleich freigeben", "ich rufe gleich an": before a verb or
+        // after "bitte", German "gleich" is "right away", not "the same".
+        if langs.contains(&DE) {
+            for i in 0..toks.len() {
+                let right_away = &buffer[toks[i].start..toks[i].end] == "gleich"
+                    && (toks
+                        .get(i + 1)
+                        .is_some_and(|n| n.sep == Sep::None && is_verb(n.cls))
+                        || i > 0 && toks[i - 1].cls & C::POLITE.bit() != 0);
+                if right_away {
+                    toks[i].cls &= !C::UNCHANGED.bit();
+                }
+            }
+        }
         // German separable verbs: "fügen Sie mich der Gruppe hinzu",
         // "schalten Sie den Zugang frei". The particle closes the clause;
         // joined to a verb near the clause's start it makes the infinitive
