@@ -3658,7 +3658,7 @@ impl<'a> Reader<'a> {
     /// number or sort code, given where a payment is asked for.
     fn structured(&mut self, clauses: &[Clause]) {
         let toks = self.toks;
-        let mut iban: Option<(String, usize)> = None;
+        let mut iban: Option<(Iban, usize)> = None;
         for i in 0..toks.len() {
             if let Some(found) = iban_at(self.buffer, toks, i) {
                 iban = Some((found, i));
@@ -3693,16 +3693,17 @@ impl<'a> Reader<'a> {
                 .find(|c| c.toks.contains(&at))
                 .map_or(at..at + 1, |c| c.toks.clone());
             let (why, indicator) = match &iban {
-                Some((number, _)) => (
+                Some((found, _)) => (
                     format!(
-                        "IBAN {number}{} given with a payment request",
-                        if iban_valid(&number.to_ascii_lowercase()) {
+                        "IBAN {}{} given with a payment request",
+                        found.number,
+                        if found.checked {
                             ""
                         } else {
                             " (its check digits fail)"
                         }
                     ),
-                    Some(number.clone()),
+                    Some(found.number.clone()),
                 ),
                 None => (
                     "account number given with a payment request".to_owned(),
@@ -4157,19 +4158,21 @@ impl<'a> Reader<'a> {
                         ]) != 0;
                     // "We ... won't be calling anyone on site": what the
                     // writer will not do, not what the reader must not.
-                    let writers_plan = has(C::WRITER_SUBJECT)
-                        || v.idx()
-                            .next()
-                            .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0)
-                            && n > 0
-                            && clauses[n - 1].sentence == clause.sentence
-                            && clauses[n - 1]
-                                .toks
-                                .clone()
-                                .any(|i| toks[i].cls & C::WRITER_SUBJECT.bit() != 0);
+                    let writers_plan = || {
+                        has(C::WRITER_SUBJECT)
+                            || v.idx()
+                                .next()
+                                .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0)
+                                && n > 0
+                                && clauses[n - 1].sentence == clause.sentence
+                                && clauses[n - 1]
+                                    .toks
+                                    .clone()
+                                    .any(|i| toks[i].cls & C::WRITER_SUBJECT.bit() != 0)
+                    };
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
-                        .filter(|_| has(C::OTHERS) && !guarded && !writers_plan);
+                        .filter(|_| has(C::OTHERS) && !guarded && !writers_plan());
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
                     let secret = v
                         .first(C::SECRET)
@@ -4256,9 +4259,16 @@ impl Flags {
     }
 }
 
+/// An IBAN found in the text, and whether its check digits hold.
+struct Iban {
+    number: String,
+    checked: bool,
+}
+
 /// An IBAN starting at token `i`: country letters and check digits, then
-/// groups, valid by ISO 13616 (mod 97).
-fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
+/// groups, valid by ISO 13616 (mod 97), or labelled "IBAN" and of its
+/// country's length.
+fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<Iban> {
     let first = &buffer[toks[i].start..toks[i].end];
     let b = first.as_bytes();
     if b.len() < 4
@@ -4286,7 +4296,10 @@ fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
     for len in (15..=text.len().min(34)).rev() {
         let candidate = &text[..len];
         if iban_valid(candidate) {
-            return Some(candidate.to_ascii_uppercase());
+            return Some(Iban {
+                number: candidate.to_ascii_uppercase(),
+                checked: true,
+            });
         }
     }
     // Labelled "IBAN" and of its country's length, it is given as an IBAN
@@ -4294,7 +4307,10 @@ fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<String> {
     // paid to is a payment change all the same.
     let labelled = (i.saturating_sub(2)..i).any(|j| &buffer[toks[j].start..toks[j].end] == "iban");
     let length = iban_length(&text[..2])?;
-    (labelled && text.len() == length).then(|| text.to_ascii_uppercase())
+    (labelled && text.len() == length).then(|| Iban {
+        number: text.to_ascii_uppercase(),
+        checked: false,
+    })
 }
 
 /// The length of an IBAN of the country `code` (lower case), for the
