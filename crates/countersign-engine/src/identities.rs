@@ -8,7 +8,7 @@ use aho_corasick::AhoCorasick;
 use countersign_directory::DirectorySnapshot;
 use countersign_directory::{ContactStatus, EmployeeStatus, StaffStatus};
 use countersign_lookalike::{
-    KnownBrand, LookalikeFinding, ProtectedSet, ProtectedSetBuilder, is_english_word,
+    KnownBrand, LookalikeFinding, ProtectedSet, ProtectedSetBuilder, brand_owning, is_english_word,
     is_public_body_domain, known_brands,
 };
 use countersign_model::psl::{self, registrable_domain};
@@ -215,8 +215,20 @@ pub(crate) struct OrgClaim {
 impl OrgClaim {
     /// Whether the registrable domain `from_reg` is this organisation's.
     pub fn owns(&self, from_reg: &str) -> bool {
+        self.owns_given(from_reg, || brand_owning(from_reg))
+    }
+
+    /// [`OrgClaim::owns`] with the brand owning `from_reg` looked up by the
+    /// caller: a loop over every claim looks it up once, not per claim.
+    pub fn owns_given(
+        &self,
+        from_reg: &str,
+        owner: impl FnOnce() -> Option<&'static KnownBrand>,
+    ) -> bool {
         self.domains.contains(from_reg)
-            || self.brand.is_some_and(|b| b.owns(from_reg))
+            || self
+                .brand
+                .is_some_and(|b| owner().is_some_and(|o| o.name == b.name))
             || (self.kind == ClaimKind::Authority && is_public_body_domain(from_reg))
     }
 }

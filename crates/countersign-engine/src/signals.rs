@@ -900,10 +900,11 @@ fn sender(
         if !Identities::is_free_mail(&from_reg)
             && !ids.org_domains.contains(&from_reg)
             && !ids.vendors_by_domain.contains_key(&from_reg)
+            && let owner = brand_owning(&from_reg)
             && let Some(brand) = ids
                 .claims
                 .iter()
-                .find(|c| c.kind == ClaimKind::Brand && c.owns(&from_reg))
+                .find(|c| c.kind == ClaimKind::Brand && c.owns_given(&from_reg, || owner))
         {
             out.push(finding(
                 "sender.brand_owner",
