@@ -329,21 +329,33 @@ impl Recogniser {
                     || toks
                         .get(p + 1)
                         .is_some_and(|n| n.sep < Sep::Comma && n.cls & C::CONJUNCTION.bit() == 0)
-                    || !(toks[p].sep == Sep::None || toks[p].sep == Sep::Paren && toks[p - 1].aside)
+                    || !(toks[p].sep == Sep::None
+                        || toks[p].sep == Sep::Line
+                        || toks[p].sep == Sep::Paren && toks[p - 1].aside)
                 {
                     continue;
                 }
-                let in_clause = |t: &Tok| t.sep < Sep::Comma || t.aside || t.sep == Sep::Paren;
+                // Mail is wrapped: a clause goes on across a line break.
+                let in_clause = |t: &Tok| {
+                    matches!(t.sep, Sep::None | Sep::Line) || t.aside || t.sep == Sep::Paren
+                };
                 let mut s = p;
                 let mut words = 0;
                 while s > 0 && in_clause(&toks[s]) && words < 20 {
                     words += usize::from(!toks[s].aside);
                     s -= 1;
                 }
-                // The verb opens the clause, or follows its "und".
+                // The verb opens the clause, follows its "und", or stands
+                // before "Sie" after a fronted phrase ("zur Bestätigung
+                // melden Sie sich ... an").
+                let you = C::ADDRESSEE.bit() | C::PRONOUN.bit();
                 let starts: Vec<usize> = (s..p)
                     .filter(|&v| !toks[v].aside)
-                    .filter(|&v| v < s + 3 || toks[v - 1].cls & C::CONJUNCTION.bit() != 0)
+                    .filter(|&v| {
+                        v < s + 3
+                            || toks[v - 1].cls & C::CONJUNCTION.bit() != 0
+                            || toks[v + 1].cls & you == you
+                    })
                     .collect();
                 // Not a word of a closed class ("ruft bitte den Service Desk
                 // an": "den" + "an" is no verb).
