@@ -300,6 +300,19 @@ impl Recogniser {
         }
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks);
+        // "I'd like", "we'd like": the "would" of "would like" is glued to
+        // its subject.
+        if langs.contains(&EN) {
+            for i in 1..toks.len() {
+                if toks[i].sep == Sep::None
+                    && &buffer[toks[i].start..toks[i].end] == "like"
+                    && &buffer[toks[i - 1].start..toks[i - 1].end] == "d"
+                    && buffer[..toks[i - 1].start].ends_with('\'')
+                {
+                    toks[i].cls |= C::NEED.bit();
+                }
+            }
+        }
         // "Bitte gleich freigeben", "ich rufe gleich an": before a verb or
         // after "bitte", German "gleich" is "right away", not "the same".
         if langs.contains(&DE) {
@@ -489,8 +502,16 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
             .find(|&j| toks[j].sep >= Sep::Comma)
             .unwrap_or(end)
     };
+    // Once a remote session is named ("Request for remote session"), a
+    // later "session" is that one: "could you open a RelayVue session".
+    let mut remote_named = false;
     for i in 0..toks.len() {
         if toks[i].cls & C::SESSION.bit() == 0 || toks[i].cls & C::O_REMOTE.bit() != 0 {
+            remote_named |= toks[i].cls & C::O_REMOTE.bit() != 0 && !toks[i].quoted;
+            continue;
+        }
+        if remote_named {
+            toks[i].cls |= C::O_REMOTE.bit();
             continue;
         }
         // "une session ReachDesk de 20 minutes sur le serveur".
@@ -1834,6 +1855,31 @@ impl<'a> Reader<'a> {
                 && v.idx()
                     .take_while(|&j| j < i)
                     .all(|j| toks[j].cls & C::FILLER.bit() != 0);
+            // "I'd like to thank you all", "je voudrais remercier": a
+            // courtesy, not a wish for anything.
+            let courtesy = v.idx().filter(|&j| j > i).take(3).any(|j| {
+                let w = self.word(j);
+                [
+                    "thank",
+                    "apologi",
+                    "welcome",
+                    "congratulat",
+                    "remerci",
+                    "excuser",
+                    "bedank",
+                    "danken",
+                    "entschuldig",
+                    "gratulier",
+                    "agradec",
+                    "felicit",
+                    "disculp",
+                ]
+                .iter()
+                .any(|p| w.starts_with(p))
+            });
+            if courtesy {
+                continue;
+            }
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
                 || first_person_es
@@ -2388,7 +2434,11 @@ impl<'a> Reader<'a> {
             // Only a clause with a verb or an object of a request, or one
             // that opens a list, can make a request: the rest is not read
             // for an act.
-            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0 || opens_list;
+            // A need of something on a machine names programs by their
+            // product names ("I need Gnuplot on my laptop").
+            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0
+                || opens_list
+                || all & C::NEED.bit() != 0 && all & C::O_DEVICE.bit() != 0;
             // Hypothetical clauses are not muted: "if you do not confirm
             // your password today, ..." is how a threat asks.
             if (negated || reported)
@@ -2591,6 +2641,66 @@ impl<'a> Reader<'a> {
                 && self.toks[last - 1].colon
                 // "bis 12:00." is a time.
                 && !self.toks[last - 1].digits
+    }
+
+    /// "I need Wireshark and iperf3 on my laptop" after software was named
+    /// (a subject "software request"): product names are no lexicon words,
+    /// so the words right after the need, none of them known, up to "on my
+    /// <machine>", are programs. Returns the first.
+    fn products_needed(&self, v: &View<'_>, need: usize) -> Option<usize> {
+        let software_named = self.toks[..v.range.start]
+            .iter()
+            .any(|t| t.cls & C::O_SOFTWARE.bit() != 0 && !t.quoted);
+        if !software_named {
+            return None;
+        }
+        let words: Vec<usize> = v.idx().filter(|&j| j > need).take(6).collect();
+        let on = words
+            .iter()
+            .position(|&j| self.toks[j].cls & C::TOWARD.bit() != 0)?;
+        let names = &words[..on];
+        let machine = words.get(on + 1..on + 3)?;
+        let unknown = |j: usize| self.toks[j].cls == 0 && !self.toks[j].digits;
+        (names.first().is_some_and(|&j| unknown(j))
+            && names
+                .iter()
+                .all(|&j| unknown(j) || self.toks[j].cls & C::CONJUNCTION.bit() != 0)
+            && self.toks[machine[0]].cls & C::WRITER_OWN.bit() != 0
+            && self.toks[machine[1]].cls & C::O_DEVICE.bit() != 0)
+            .then(|| names[0])
+    }
+
+    /// A person made a user of something: a verb of creating with a named
+    /// person ("Frau Weller", "Mr Birch") as its object, next to it or, with
+    /// the German verb last, at the clause's start; or "set him up".
+    fn person_set_up(&self, v: &View<'_>) -> Option<(usize, usize)> {
+        let words: Vec<usize> = v.idx().collect();
+        let titled = |i: usize| self.toks[i].cls & C::TITLE.bit() != 0;
+        words.iter().enumerate().find_map(|(k, &vb)| {
+            let next = |n: usize| words.get(k + n).copied();
+            if matches!(self.word(vb), "set" | "sign")
+                && next(1).is_some_and(|p| self.toks[p].cls & C::BENEFICIARY.bit() != 0)
+                && next(2).is_some_and(|u| self.word(u) == "up")
+            {
+                return next(1).map(|p| (vb, p));
+            }
+            if self.toks[vb].cls & C::V_CREATE.bit() == 0 {
+                return None;
+            }
+            // After the verb, past "Sie" or an article: "richten Sie Herrn
+            // X ein", "dar de alta a la Sra. X".
+            let after = (1..=3).filter_map(next).find(|&i| titled(i)).filter(|&i| {
+                (vb + 1..i).all(|j| {
+                    self.toks[j].cls & bits(&[C::ADDRESSEE, C::ARTICLE, C::PRONOUN]) != 0
+                        || self.word(j) == "a"
+                })
+            });
+            // The German verb closes its clause; the person opens it.
+            let before = (k + 1 == words.len())
+                .then(|| words[..k.min(3)].iter().copied().find(|&i| titled(i)))
+                .flatten();
+            after.or(before).map(|p| (vb, p))
+        })
     }
 
     /// The words between two tokens, not counting the second half of a
@@ -3014,6 +3124,15 @@ impl<'a> Reader<'a> {
                             .or_else(|| v.near(vb, C::WRITER_SUBJECT, 3, 0))
                             .is_some()
                     })
+            })
+            // "Please set him up with ...", "bitte Frau Weller im Portal
+            // einrichten": a person set up is access made for them.
+            .or_else(|| {
+                let pay = bits(&[C::O_PAYMENT, C::O_TRANSFER, C::O_PAYROLL, C::O_PAY_DEST]);
+                if !aimed || device_access.is_some() || all & pay != 0 {
+                    return None;
+                }
+                self.person_set_up(v)
             });
         if let Some((vb, ob)) = access {
             say(
@@ -3066,7 +3185,11 @@ impl<'a> Reader<'a> {
             .pair(C::V_INSTALL, C::O_SOFTWARE)
             .filter(|&(_, ob)| aimed && (handed || how != "imperative" && !v.range.contains(&ob)))
             // A remote-access tool is aimed at the reader's machine by nature.
-            .or_else(|| v.pair(C::V_INSTALL, C::O_REMOTE).filter(|_| aimed))
+            // A session is opened, not installed.
+            .or_else(|| {
+                v.pair(C::V_INSTALL, C::O_REMOTE)
+                    .filter(|&(_, ob)| aimed && self.toks[ob].cls & C::SESSION.bit() == 0)
+            })
             // "Install it from https://.../setup.exe": the linked program is
             // the object.
             .or_else(|| {
@@ -3132,7 +3255,9 @@ impl<'a> Reader<'a> {
         // on my laptop the app ...": a program the writer needs on his own
         // machine is asked of whoever installs it, not the writer's plan.
         let on_own_machine = || {
-            let ob = needed(C::O_SOFTWARE, 8).filter(|_| need)?;
+            let ob = needed(C::O_SOFTWARE, 8)
+                .or_else(|| self.products_needed(v, act.at))
+                .filter(|_| need)?;
             // "Necesito acceso de administrador ... para instalar un
             // programa": the install is the writer's own plan.
             if v.idx().any(|j| {
@@ -4084,6 +4209,13 @@ impl<'a> Reader<'a> {
                         || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0
                         || requested && short_window(i))
                         && unnegated(i)
+                        // "Thank you for the quick help today" thanks for
+                        // what was done ("gracias, es urgente" still presses).
+                        && !v
+                            .idx()
+                            .take_while(|&j| j < i)
+                            .skip_while(|&j| toks[j].cls & C::COURTESY.bit() == 0)
+                            .any(|j| matches!(self.word(j), "for" | "fur" | "pour" | "por"))
                 });
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
