@@ -238,7 +238,9 @@ pub(crate) fn relays_for_it<'a>(
                     .iter()
                     .all(|w| GREETED_TEAM.contains(&w.as_str()))
         });
-        if greeted {
+        // "An add-in from their IT": another organisation's IT.
+        let theirs = i > 0 && matches!(words[i - 1].as_str(), "their" | "deren" | "leur");
+        if greeted || theirs {
             continue;
         }
         let from = i.saturating_sub(WINDOW);
@@ -385,6 +387,15 @@ mod tests {
         assert!(relays_for_it(text, &names).is_none());
         let text = ["Alta para Marc: acceso al portal de compras, aprobado por RR. HH."];
         assert!(relays_for_it(text, &names).is_none());
+    }
+
+    #[test]
+    fn another_organisations_it() {
+        let text =
+            ["The carrier's portal needs a plug-in from their IT. They sent me the installer."];
+        assert!(relays_for_it(text, &[]).is_none());
+        let text = ["The plug-in comes from our IT. They sent me the installer."];
+        assert!(relays_for_it(text, &[]).is_some());
     }
 
     #[test]

@@ -2436,7 +2436,9 @@ impl<'a> Reader<'a> {
             // for an act.
             // A need of something on a machine names programs by their
             // product names ("I need Gnuplot on my laptop").
-            let relevant = all & (verbs_and_objects | C::POLITE.bit()) != 0
+            // Passing something on ("das an die Buchhaltung weitergeben")
+            // takes up what was said before.
+            let relevant = all & (verbs_and_objects | C::POLITE.bit() | C::TELL_OTHER.bit()) != 0
                 || opens_list
                 || all & C::NEED.bit() != 0 && all & C::O_DEVICE.bit() != 0;
             // Hypothetical clauses are not muted: "if you do not confirm
@@ -2668,6 +2670,39 @@ impl<'a> Reader<'a> {
             && self.toks[machine[0]].cls & C::WRITER_OWN.bit() != 0
             && self.toks[machine[1]].cls & C::O_DEVICE.bit() != 0)
             .then(|| names[0])
+    }
+
+    /// "Could you forward this to your payables team?", "Könnten Sie das
+    /// an Ihre Kreditorenbuchhaltung weitergeben?": a change of bank
+    /// details told before, passed on by the reader to whoever pays. The
+    /// verb's object is a word pointing back; the clauses before name a
+    /// destination and say it is new or changes.
+    fn change_passed_on(&self, v: &View<'_>) -> Option<(usize, usize)> {
+        let toks = self.toks;
+        let passes = bits(&[C::V_GIVE, C::TELL_OTHER]);
+        let pointing = |j: usize| {
+            matches!(
+                self.word(j),
+                "this" | "that" | "it" | "das" | "dies" | "cela" | "ca" | "esto" | "eso"
+            )
+        };
+        let vb = v.idx().find(|&i| {
+            toks[i].cls & passes != 0 && v.idx().any(|j| j.abs_diff(i) <= 6 && pointing(j))
+        })?;
+        let back: Vec<usize> = v
+            .back
+            .clone()
+            .filter(|&j| !toks[j].covered && !toks[j].quoted)
+            .collect();
+        let changed = back
+            .iter()
+            .any(|&j| toks[j].cls & (C::NEW.bit() | C::V_CHANGE.bit()) != 0);
+        let dest = back
+            .iter()
+            .rev()
+            .copied()
+            .find(|&j| toks[j].cls & C::O_PAY_DEST.bit() != 0)?;
+        changed.then_some((vb, dest))
     }
 
     /// A person made a user of something: a verb of creating with a named
@@ -3183,7 +3218,19 @@ impl<'a> Reader<'a> {
         // given one, not software in general.
         let install = v
             .pair(C::V_INSTALL, C::O_SOFTWARE)
-            .filter(|&(_, ob)| aimed && (handed || how != "imperative" && !v.range.contains(&ob)))
+            // Asked of the reader ("could you install X from the
+            // catalogue?"), the install is the reader's to do; "would you
+            // run that software?" asks an opinion.
+            .filter(|&(_, ob)| {
+                let can = how == "question to the reader"
+                    && has(C::ADDRESSEE)
+                    && [
+                        "could", "can", "kann", "konn", "pourr", "pouv", "peu", "pod", "pued",
+                    ]
+                    .iter()
+                    .any(|m| self.word(act.at).starts_with(m));
+                aimed && (handed || how != "imperative" && !v.range.contains(&ob) || can)
+            })
             // A remote-access tool is aimed at the reader's machine by nature.
             // A session is opened, not installed.
             .or_else(|| {
@@ -3563,6 +3610,7 @@ impl<'a> Reader<'a> {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
                     .filter(|&(vb, _)| has(C::BELOW) || new_besides(vb))
             })
+            .or_else(|| self.change_passed_on(v))
             // "Le RIB est inchangé ... Peux-tu la valider ?": a destination
             // taken up from a sentence that says it has not changed.
             .filter(|&(_, ob)| v.range.contains(&ob) || !self.said_unchanged(ob))
