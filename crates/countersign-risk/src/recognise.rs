@@ -1378,12 +1378,13 @@ impl View<'_> {
     /// also an article is one only before a verb or at the clause's end:
     /// "la" in "actualizar la ficha" is an article.
     fn pronoun_near(&self, at: usize) -> bool {
-        // Two words before the verb, fillers not counted.
+        // Two words before the verb, fillers and the rest of a multi-word
+        // unit ("heute noch") not counted.
         let mut from = at;
         let mut words = 0;
         while from > self.range.start && words < 2 {
             from -= 1;
-            if self.toks[from].cls & C::FILLER.bit() == 0 {
+            if self.toks[from].cls & C::FILLER.bit() == 0 && !self.toks[from].covered {
                 words += 1;
             }
         }
@@ -1400,11 +1401,13 @@ impl View<'_> {
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
                 return false;
             }
-            // Fillers between do not count: "schreib mir den kurz hier rein".
+            // Fillers between do not count: "schreib mir den kurz hier rein";
+            // nor does when: "könnt ihr das heute noch installieren".
+            let between = C::FILLER.bit() | C::URGENT.bit();
             t.cls & C::ARTICLE.bit() == 0
                 || self.toks[j + 1..self.range.end]
                     .iter()
-                    .find(|n| !n.covered && n.cls & C::FILLER.bit() == 0)
+                    .find(|n| !n.covered && n.cls & between == 0)
                     .is_none_or(|n| {
                         n.sep >= Sep::Comma || is_verb(n.cls) || n.cls & C::MODAL.bit() != 0
                     })
