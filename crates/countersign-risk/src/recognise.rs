@@ -2197,7 +2197,13 @@ impl<'a> Reader<'a> {
                 toks[t].cls & C::THIRD_PARTY.bit() != 0 && toks[t].cls & C::OTHERS.bit() == 0
             }) && self.asks_question(v)
         };
-        after.is_some() || before()
+        // "Could one of your team approve ...": one of the readers.
+        let next: Vec<usize> = v.idx().filter(|&j| j > modal).take(3).collect();
+        let one_of_yours = next.len() == 3
+            && self.word(next[0]) == "one"
+            && self.word(next[1]) == "of"
+            && toks[next[2]].cls & C::ADDRESSEE.bit() != 0;
+        after.is_some() || one_of_yours || before()
     }
 
     fn asks_question(&self, v: &View<'_>) -> bool {
@@ -2708,6 +2714,29 @@ impl<'a> Reader<'a> {
         changed.then_some((vb, dest))
     }
 
+    /// "Necesitamos que nuestro técnico se conecte" to "vuestro servidor":
+    /// the writer's side needs to connect to the reader's machine. The
+    /// connecting comes after the need; the machine, the reader's, is not
+    /// the verb's direct object ("connect your laptop to the dock").
+    fn connect_needed(&self, v: &View<'_>, need: usize) -> Option<(usize, usize)> {
+        let toks = self.toks;
+        let vb = v
+            .idx()
+            .find(|&j| j > need && toks[j].cls & C::V_CONNECT.bit() != 0)?;
+        let writers_side = v.idx().any(|j| {
+            j > need
+                && j < vb
+                && toks[j].cls & bits(&[C::WRITER_SUBJECT, C::WRITER_OWN, C::SUPPORT_ROLE]) != 0
+        }) || v.near(need, C::WRITER_SUBJECT, 3, 0).is_some();
+        let machine = bits(&[C::O_HOST, C::O_DEVICE]);
+        let ob = v.idx().find(|&j| {
+            toks[j].cls & machine != 0
+                && self.readers_own(j, v.aside)
+                && (j < vb || (vb + 1..j).any(|k| toks[k].cls & C::TOWARD.bit() != 0))
+        })?;
+        writers_side.then_some((vb, ob))
+    }
+
     /// A person made a user of something: a verb of creating with a named
     /// person ("Frau Weller", "Mr Birch") as its object, next to it or, with
     /// the German verb last, at the clause's start; or "set him up".
@@ -3073,6 +3102,14 @@ impl<'a> Reader<'a> {
             && v.first(C::ADDRESSEE).is_some()
             && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
         {
+            say(
+                self,
+                RiskCategory::RemoteAccess,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
+        } else if let Some((vb, ob)) = self.connect_needed(v, act.at).filter(|_| need) {
             say(
                 self,
                 RiskCategory::RemoteAccess,
