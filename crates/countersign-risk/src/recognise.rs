@@ -1883,8 +1883,11 @@ impl<'a> Reader<'a> {
             if courtesy {
                 continue;
             }
+            // A subject line drops the "I": "Need the VPN client on my PC".
+            let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
+                || subject_opening
                 || first_person_es
                 || first_person_de
                 // "Il me faudrait un export": the writer in the unit itself.
