@@ -397,12 +397,16 @@ fn forwarded_by_trusted(ids: &Identities, auth: &AuthReport) -> Option<String> {
     if auth.arc.result != AuthResult::Pass {
         return None;
     }
-    let sealer = auth
-        .arc
-        .sealers
-        .iter()
-        .rev()
-        .find(|s| ids.forwarders.contains(s.as_str()))?;
+    // The directory names a list's host ("lists.example.org"); its seal
+    // signs with the organisation's domain (d=example.org), whose key the
+    // same organisation holds.
+    let sealer = auth.arc.sealers.iter().rev().find(|s| {
+        ids.forwarders.contains(s.as_str())
+            || ids
+                .forwarders
+                .iter()
+                .any(|f| registrable(f) == registrable(s.as_str()))
+    })?;
     let upstream = auth.arc.upstream_results.as_deref()?.to_ascii_lowercase();
     let from = registrable(&auth.dmarc.from_domain);
     let vouches = upstream.split(';').any(|clause| {

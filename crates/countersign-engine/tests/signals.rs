@@ -444,6 +444,18 @@ fn trusted_forwarder_vouching_for_a_pass_is_not_punished() {
     assert!(signals(&verdict).contains(&"auth.forwarded_trusted"));
     assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
 
+    // The list's organisation seals with its own domain, not the host the
+    // directory names.
+    let org_sealed = forwarded(
+        "example.org",
+        "i=1; lists.example.org; dkim=pass header.d=contoso.example",
+    );
+    let verdict = engine
+        .evaluate(&raw, &org_sealed, "bounce@lists.example.org")
+        .verdict;
+    assert!(signals(&verdict).contains(&"auth.forwarded_trusted"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+
     // The same chain from a sealer nobody trusts changes nothing.
     let untrusted = forwarded(
         "lists.elsewhere.example",
