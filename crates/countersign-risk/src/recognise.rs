@@ -3093,34 +3093,18 @@ impl<'a> Reader<'a> {
                     .find(|&d| v.near(d, C::ADDRESSEE, 2, 0).is_some())
                     .map(|d| (vb, d))
             });
-        if let Some((vb, ob)) = remote {
-            say(
-                self,
-                RiskCategory::RemoteAccess,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = v.pair(C::V_CONNECT, C::O_DEVICE)
-            && v.first(C::ADDRESSEE).is_some()
-            && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
-        {
-            say(
-                self,
-                RiskCategory::RemoteAccess,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = self.connect_needed(v, act.at).filter(|_| need) {
-            say(
-                self,
-                RiskCategory::RemoteAccess,
-                Some(vb),
-                Some(ob),
-                to_writer,
-            );
-        } else if let Some((vb, ob)) = device_access {
+        // Or a connection to the reader's device by the writer ("I'll
+        // connect to your PC"), or one the writer's side needs.
+        let session = remote
+            .or_else(|| {
+                v.pair(C::V_CONNECT, C::O_DEVICE).filter(|_| {
+                    v.first(C::ADDRESSEE).is_some()
+                        && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
+                })
+            })
+            .or_else(|| self.connect_needed(v, act.at).filter(|_| need))
+            .or(device_access);
+        if let Some((vb, ob)) = session {
             say(
                 self,
                 RiskCategory::RemoteAccess,
