@@ -3776,7 +3776,12 @@ impl<'a> Reader<'a> {
         let Some(s) = v.first(C::V_SIGNIN) else {
             return false;
         };
-        let own_account = v.idx().filter(|&i| i > s).take(6).any(|i| {
+        // After the verb, or before it where German puts the verb last
+        // ("mit Ihrem Geschäftskonto anmelden").
+        let words: Vec<usize> = v.idx().collect();
+        let at = words.iter().position(|&i| i == s).unwrap_or(0);
+        let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
+        let own_account = around.iter().copied().filter(|&i| i != s).any(|i| {
             self.toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
                 && v.near(i, C::READER_OWN, 3, 0).is_some()
         });
