@@ -1880,7 +1880,9 @@ impl<'a> Reader<'a> {
                 .iter()
                 .any(|p| w.starts_with(p))
             });
-            if courtesy {
+            // "We needed a socket that ...": what was needed then is told,
+            // not asked.
+            if courtesy || word == "needed" || word.starts_with("needed ") {
                 continue;
             }
             // A subject line drops the "I": "Need the VPN client on my PC".
@@ -1960,7 +1962,7 @@ impl<'a> Reader<'a> {
         // The writer's own obligation is a need: "I need to get onto your
         // machine", "wir müssen auf Ihren Rechner zugreifen".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some() {
+            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some() && !self.word(i).starts_with("needed") {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
