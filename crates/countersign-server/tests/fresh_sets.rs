@@ -262,7 +262,7 @@ fn set_ah_specialty_chemicals_distributor() {
 
 #[test]
 fn set_ai_regional_telecommunications_operator() {
-    at_least("set-ai", 94.0, 93.6, 0);
+    at_least("set-ai", 94.6, 93.6, 0);
 }
 
 #[test]
