@@ -238,7 +238,7 @@ pub(crate) fn relays_for_it<'a>(
                     .iter()
                     .all(|w| GREETED_TEAM.contains(&w.as_str()))
         });
-        // "An add-in from their IT": another organisation's IT.
+        // "A driver their IT asked us to use": another organisation's IT.
         let theirs = i > 0 && matches!(words[i - 1].as_str(), "their" | "deren" | "leur");
         if greeted || theirs {
             continue;
@@ -391,10 +391,13 @@ mod tests {
 
     #[test]
     fn another_organisations_it() {
-        let text =
-            ["The carrier's portal needs a plug-in from their IT. They sent me the installer."];
+        let text = [
+            "For the freight booking tool their IT asked us to use a new driver; please install it.",
+        ];
         assert!(relays_for_it(text, &[]).is_none());
-        let text = ["The plug-in comes from our IT. They sent me the installer."];
+        let text = [
+            "For the freight booking tool our IT asked us to use a new driver; please install it.",
+        ];
         assert!(relays_for_it(text, &[]).is_some());
     }
 

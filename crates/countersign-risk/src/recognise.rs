@@ -359,7 +359,7 @@ impl Recogniser {
                     s -= 1;
                 }
                 // The verb opens the clause, follows its "und", or stands
-                // before "Sie" after a fronted phrase ("zur Bestätigung
+                // before "Sie" after a fronted phrase ("für den Abgleich
                 // melden Sie sich ... an").
                 let you = C::ADDRESSEE.bit() | C::PRONOUN.bit();
                 let starts: Vec<usize> = (s..p)
@@ -502,8 +502,8 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
             .find(|&j| toks[j].sep >= Sep::Comma)
             .unwrap_or(end)
     };
-    // Once a remote session is named ("Request for remote session"), a
-    // later "session" is that one: "could you open a RelayVue session".
+    // Once a remote session is named (a subject "Remote session, Tuesday"),
+    // a later "session" is that one: "can you start a DeskBridge session".
     let mut remote_named = false;
     for i in 0..toks.len() {
         if toks[i].cls & C::SESSION.bit() == 0 || toks[i].cls & C::O_REMOTE.bit() != 0 {
@@ -1379,7 +1379,7 @@ impl View<'_> {
     /// "la" in "actualizar la ficha" is an article.
     fn pronoun_near(&self, at: usize) -> bool {
         // Two words before the verb, fillers and the rest of a multi-word
-        // unit ("heute noch") not counted.
+        // unit ("so bald wie möglich") not counted.
         let mut from = at;
         let mut words = 0;
         while from > self.range.start && words < 2 {
@@ -1402,7 +1402,7 @@ impl View<'_> {
                 return false;
             }
             // Fillers between do not count: "schreib mir den kurz hier rein";
-            // nor does when: "könnt ihr das heute noch installieren".
+            // nor does when: "kannst du das bitte sofort einspielen".
             let between = C::FILLER.bit() | C::URGENT.bit();
             t.cls & C::ARTICLE.bit() == 0
                 || self.toks[j + 1..self.range.end]
@@ -1880,12 +1880,12 @@ impl<'a> Reader<'a> {
                 .iter()
                 .any(|p| w.starts_with(p))
             });
-            // "We needed a socket that ...": what was needed then is told,
+            // "We needed a larger disk last spring": what was needed then is told,
             // not asked.
             if courtesy || word == "needed" || word.starts_with("needed ") {
                 continue;
             }
-            // A subject line drops the "I": "Need the VPN client on my PC".
+            // A subject line drops the "I": "Need a PDF editor, please".
             let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
@@ -2202,7 +2202,7 @@ impl<'a> Reader<'a> {
                 toks[t].cls & C::THIRD_PARTY.bit() != 0 && toks[t].cls & C::OTHERS.bit() == 0
             }) && self.asks_question(v)
         };
-        // "Could one of your team approve ...": one of the readers.
+        // "Could one of your colleagues reset ...": one of the readers.
         let next: Vec<usize> = v.idx().filter(|&j| j > modal).take(3).collect();
         let one_of_yours = next.len() == 3
             && self.word(next[0]) == "one"
@@ -2449,8 +2449,8 @@ impl<'a> Reader<'a> {
             // that opens a list, can make a request: the rest is not read
             // for an act.
             // A need of something on a machine names programs by their
-            // product names ("I need Gnuplot on my laptop").
-            // Passing something on ("das an die Buchhaltung weitergeben")
+            // product names ("I need Gnuplot on my notebook").
+            // Passing something on ("leiten Sie es an die Finanzabteilung weiter")
             // takes up what was said before.
             let relevant = all & (verbs_and_objects | C::POLITE.bit() | C::TELL_OTHER.bit()) != 0
                 || opens_list
@@ -2659,7 +2659,7 @@ impl<'a> Reader<'a> {
                 && !self.toks[last - 1].digits
     }
 
-    /// "I need Wireshark and iperf3 on my laptop" after software was named
+    /// "I need Inkscape and 7-Zip on my notebook" after software was named
     /// (a subject "software request"): product names are no lexicon words,
     /// so the words right after the need, none of them known, up to "on my
     /// <machine>", are programs. Returns the first.
@@ -2686,8 +2686,8 @@ impl<'a> Reader<'a> {
             .then(|| names[0])
     }
 
-    /// "Could you forward this to your payables team?", "Könnten Sie das
-    /// an Ihre Kreditorenbuchhaltung weitergeben?": a change of bank
+    /// "Please pass this on to whoever settles our invoices", "bitte geben
+    /// Sie dies an Ihre Finanzabteilung weiter": a change of bank
     /// details told before, passed on by the reader to whoever pays. The
     /// verb's object is a word pointing back; the clauses before name a
     /// destination and say it is new or changes.
@@ -2719,7 +2719,7 @@ impl<'a> Reader<'a> {
         changed.then_some((vb, dest))
     }
 
-    /// "Necesitamos que nuestro técnico se conecte" to "vuestro servidor":
+    /// "Hace falta que nuestra ingeniera acceda" to "vuestro equipo":
     /// the writer's side needs to connect to the reader's machine. The
     /// connecting comes after the need; the machine, the reader's, is not
     /// the verb's direct object ("connect your laptop to the dock").
@@ -2743,7 +2743,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A person made a user of something: a verb of creating with a named
-    /// person ("Frau Weller", "Mr Birch") as its object, next to it or, with
+    /// person ("Herrn Brandl", "Mrs Osei") as its object, next to it or, with
     /// the German verb last, at the clause's start; or "set him up".
     fn person_set_up(&self, v: &View<'_>) -> Option<(usize, usize)> {
         let words: Vec<usize> = v.idx().collect();
@@ -3189,8 +3189,8 @@ impl<'a> Reader<'a> {
                             .is_some()
                     })
             })
-            // "Please set him up with ...", "bitte Frau Weller im Portal
-            // einrichten": a person set up is access made for them.
+            // "Please set her up on the wiki", "bitte Herrn Brandl im
+            // Ticketsystem anlegen": a person set up is access made for them.
             .or_else(|| {
                 let pay = bits(&[C::O_PAYMENT, C::O_TRANSFER, C::O_PAYROLL, C::O_PAY_DEST]);
                 if !aimed || device_access.is_some() || all & pay != 0 {
@@ -3247,9 +3247,9 @@ impl<'a> Reader<'a> {
         // given one, not software in general.
         let install = v
             .pair(C::V_INSTALL, C::O_SOFTWARE)
-            // Asked of the reader ("could you install X from the
-            // catalogue?"), the install is the reader's to do; "would you
-            // run that software?" asks an opinion.
+            // Asked of the reader ("can you install the diff tool for
+            // me?"), the install is the reader's to do; "would you run
+            // that software?" asks an opinion.
             .filter(|&(_, ob)| {
                 let can = how == "question to the reader"
                     && has(C::ADDRESSEE)
