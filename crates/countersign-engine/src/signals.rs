@@ -1291,6 +1291,12 @@ fn display_name(
         return;
     }
     let before = out.len();
+    // "Ann Lee via <e-signature vendor>" from an enrolled vendor's own
+    // authenticated domain: the vendor's platform sends on her behalf.
+    let vendor_via = authenticated
+        && !free_mail
+        && ids.vendors_by_domain.contains_key(&from_reg)
+        && split_via(name).is_some();
     person_claim(
         ids,
         claimant,
@@ -1299,6 +1305,7 @@ fn display_name(
         free_mail,
         authenticated,
         service_sender,
+        vendor_via.then_some(content.reply_to.as_slice()),
         out,
     );
     if out.len() == before {
@@ -1344,6 +1351,7 @@ fn person_claim(
     free_mail: bool,
     authenticated: bool,
     service_sender: bool,
+    vendor_via_replies: Option<&[String]>,
     out: &mut Vec<Finding>,
 ) {
     let Some(claim) = ids.people.claimed_by(claimant) else {
@@ -1367,6 +1375,17 @@ fn person_claim(
     // them (`via`); a vendor contact writing from the vendor's own domain
     // is an unapproved contact, reported as such.
     if (authenticated && ids.org_domains.contains(from_reg)) || service_sender {
+        return;
+    }
+    // An enrolled vendor's platform names whom it sends for; it speaks for
+    // them only while replies go back to them (no Reply-To, or theirs).
+    if let Some(replies) = vendor_via_replies
+        && replies.iter().all(|r| {
+            persons
+                .iter()
+                .any(|p| p.emails.iter().any(|e| e.eq_ignore_ascii_case(r)))
+        })
+    {
         return;
     }
     let contact_at_own_vendor = persons.iter().all(|p| {

@@ -215,6 +215,35 @@ fn the_person_themself_and_their_colleagues_are_not_claims() {
 }
 
 #[test]
+fn an_enrolled_vendors_platform_sends_for_one_of_our_people() {
+    // An e-signature vendor's platform names whom it sends for; replies
+    // go back to her.
+    let verdict = judge(
+        "From: \"Rosalind Achterberg via Tallyfox\" <sign@tallyfox.example>\r\n\
+         Reply-To: Rosalind Achterberg <rosalind.achterberg@brackwater.example>\r\n\
+         Subject: Engagement letter to sign",
+        "Rosalind Achterberg sent you a document to sign.",
+    );
+    assert!(
+        !signals(&verdict).contains(&"impersonation.person"),
+        "{:?}",
+        verdict.findings
+    );
+    // Replies that go elsewhere make the name a claim again.
+    let verdict = judge(
+        "From: \"Rosalind Achterberg via Tallyfox\" <sign@tallyfox.example>\r\n\
+         Reply-To: <rosalind.office@mailbox.example>\r\n\
+         Subject: Engagement letter to sign",
+        "Rosalind Achterberg sent you a document to sign.",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.person"),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
 fn a_vendor_and_a_brand_claimed_from_elsewhere() {
     let verdict = judge(
         "From: Tallyfox Billing <billing.tallyfox@outlook.com>\r\nSubject: Invoice",
