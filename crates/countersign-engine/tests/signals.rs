@@ -414,6 +414,38 @@ fn a_request_in_a_trusted_lists_post_asks_every_member_and_is_not_held() {
     assert!(verdict.verdict >= Action::Hold, "{:?}", verdict.reasons);
 }
 
+#[test]
+fn a_lure_in_a_trusted_lists_post_by_a_free_mail_author_is_flagged() {
+    let engine = engine();
+    let judge = |author: &str| {
+        let (raw, report) = list_post_saying(
+            author,
+            "staff.lists.example.org",
+            "lists.example.org",
+            "Members get a free upgrade to the premium plan this month: claim yours on the page below.",
+        );
+        engine
+            .evaluate(&raw, &report, "bounces@lists.example.org")
+            .verdict
+    };
+    // A member writing from a company domain: the list's talk, delivered.
+    let verdict = judge("pat@partner.example");
+    assert!(
+        signals(&verdict).contains(&"lure.free_upgrade"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+    // The same offer from a personal free-mail address is the author's.
+    let verdict = judge("pat.reyes.77@gmail.com");
+    assert!(
+        signals(&verdict).contains(&"sender.free_mail"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+}
+
 fn forwarded(sealer: &str, upstream: &str) -> AuthReport {
     let mut report = auth("contoso.example", false);
     report.arc = ArcCheck {
