@@ -183,7 +183,11 @@ impl Recogniser {
         // advisory's "typical script: \"please read me the code\"" asks
         // nothing, so the rulebook's phrases found there count no more than
         // the grammar reads them.
-        out.muted.extend(quoted_spans(&toks));
+        // Lures' phrases too: a warning that quotes the bait ("IT never
+        // calls \"without a ticket\"") is not the bait.
+        let quoted = quoted_spans(&toks);
+        out.muted.extend(quoted.iter().cloned());
+        out.described.extend(quoted);
         Reading {
             found: out.found,
             muted: out.muted,
@@ -2477,6 +2481,24 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
             let mut own = if free && relevant { self.act(&v) } else { None };
+            // "Any request to reset MFA must be verified": requests of a
+            // kind are spoken of (the asking is a noun after a quantifier),
+            // none is made; a phrase found there asks nothing.
+            if own.is_none()
+                && clause.toks.end > clause.toks.start
+                && v.idx().any(|i| {
+                    toks[i].cls & C::ASK.bit() != 0
+                        && i > v.range.start
+                        && (toks[i - 1].cls & C::BULK.bit() != 0
+                            || matches!(
+                                self.word(i - 1),
+                                "any" | "such" | "toute" | "tout" | "cualquier" | "jede" | "jeder"
+                            ))
+                })
+            {
+                self.described
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             // The items of "we will:" are the writer's plan, not
             // imperatives; they stand on lines of their own ("I can fix it:
             // install the tool ..." goes on to an order).
@@ -4098,8 +4120,12 @@ impl<'a> Reader<'a> {
                     self.push(RiskCategory::Scare, why, &clause.toks, None);
                 }
 
+                // An offer the clause itself calls fake ("fake job offers
+                // to our staff") is warned against, not made.
+                let warned = has(C::WARNING);
                 // Reward: a prize or gift to claim, a survey to fill in.
                 if free
+                    && !warned
                     && let Some(r) = v.first(C::REWARD)
                     && (flags.survey
                         || v.pair(C::OFFER, C::REWARD).is_some()
@@ -4111,6 +4137,7 @@ impl<'a> Reader<'a> {
 
                 // Job offer made to the reader (not someone applying).
                 if free
+                    && !warned
                     && !writer_applies
                     && let Some(j) = v.first(C::JOB)
                     && job_kinds >= 2
@@ -4122,6 +4149,7 @@ impl<'a> Reader<'a> {
 
                 // Free upgrade.
                 if free
+                    && !warned
                     && let Some((f, u)) = v.pair(C::FREE, C::UPGRADE)
                     && (has(C::ADDRESSEE) || has(C::OFFER) || act.is_some())
                 {
