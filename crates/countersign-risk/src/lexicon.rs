@@ -150,6 +150,7 @@ classes! {
     TITLE = "title",
     IDIOM = "idiom",
     SALUTATION = "salutation",
+    WITH = "with",
 }
 
 impl C {

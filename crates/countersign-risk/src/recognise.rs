@@ -174,6 +174,7 @@ impl Recogniser {
             sentence_cls: 0,
             sentence_amount: false,
             sentence_usual: false,
+            code_sent: false,
             familiar: false,
             subject_end,
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
@@ -216,6 +217,7 @@ impl Recogniser {
             sentence_cls: 0,
             sentence_amount: false,
             sentence_usual: false,
+            code_sent: false,
             familiar: false,
             subject_end,
             message_cls: 0,
@@ -747,7 +749,13 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
             }
         }
     }
-    mark_headings(&mut toks);
+    // A digest is one part's layout: a plain part and its HTML twin each
+    // have the same few short lines, which together make no digest.
+    for range in ranges {
+        let from = toks.partition_point(|t| t.start < range.start);
+        let to = toks.partition_point(|t| t.start < range.end);
+        mark_headings(&mut toks[from..to]);
+    }
     // A quoted word or two ("the "Approver" role") is a name, not a
     // quotation of someone else's words.
     let mut i = 0;
@@ -1279,6 +1287,9 @@ struct Reader<'a> {
     /// "as usual, sign in at ..." ("so that your shares remain, sign in
     /// ..." keeps a thing, not the way).
     sentence_usual: bool,
+    /// An earlier sentence said a code reaches the reader ("you'll get a
+    /// code by text."): "reply with the code" then asks for that secret.
+    code_sent: bool,
     /// The message says "tu" to the reader: French verbs in -e opening a
     /// clause are the familiar imperative ("installe l'outil").
     familiar: bool,
@@ -1432,10 +1443,14 @@ impl View<'_> {
             C::V_APPROVE,
         ]);
         // A quoted button name is what the verb presses, not an object:
-        // 'tap "Approve"' after the prompt was named.
+        // 'tap "Approve"' after the prompt was named. Nor is what it is done
+        // with ("bitte mit Administratorrechten ausführen").
+        let mut with = false;
         self.toks[at].cls & acting != 0
             && self.idx().all(|j| {
+                with = j < at && (with || self.toks[j].cls & C::WITH.bit() != 0);
                 j == at
+                    || with
                     || self.toks[j].cls & bits(&[C::POLITE, C::FILLER]) != 0
                     || self.toks[j].label
             })
@@ -1973,6 +1988,13 @@ impl<'a> Reader<'a> {
         // Obligation on the reader: "you must", "Sie müssen", "vous devez",
         // "hay que".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
+            // "... einen Code, den er Ihnen vorlesen muss": someone else's
+            // obligation, the reader only its receiver.
+            let someone_else = v.near(i, C::BENEFICIARY, 4, 0).is_some()
+                || v.near(i, C::THIRD_PARTY, 4, 0).is_some();
+            if someone_else {
+                continue;
+            }
             if v.near(i, C::ADDRESSEE, 3, 2).is_some()
                 || lang == ES
                 || Some(i) == first
@@ -1982,6 +2004,7 @@ impl<'a> Reader<'a> {
                 || lang == EN && self.passive_on_readers_own(v, i)
                 // "Il faut que ...": impersonal, and said to the reader.
                 || lang == FR && self.word(i).starts_with("il ")
+                || self.readers_by_kind(v, i)
             {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
@@ -2076,6 +2099,35 @@ impl<'a> Reader<'a> {
                 .any(|&j| toks[j].cls & C::WRITER_OWN.bit() != 0)
         };
         third_person && (1..=3).contains(&names) && (names == before.len() || introduced())
+    }
+
+    /// The obligation at `must` is put on the readers by what they are to
+    /// the writer: "customers must deploy ...", "alle Anwender müssen ...",
+    /// "les utilisateurs doivent ...".
+    fn readers_by_kind(&self, v: &View<'_>, must: usize) -> bool {
+        const KINDS: &[&str] = &[
+            "customer",
+            "client",
+            "user",
+            "admin",
+            "subscriber",
+            "kunde",
+            "kunden",
+            "nutzer",
+            "benutzer",
+            "anwender",
+            "utilisateur",
+            "abonn",
+            "usuario",
+        ];
+        let skip = bits(&[C::ARTICLE, C::BULK, C::FILLER]);
+        v.idx()
+            .filter(|&j| j < must && self.toks[j].cls & skip == 0)
+            .last()
+            .is_some_and(|j| {
+                let w = self.word(j);
+                j + 3 >= must && KINDS.iter().any(|k| w.starts_with(k))
+            })
     }
 
     /// German puts the verb second: after a fronted time or place ("vor
@@ -2406,6 +2458,8 @@ impl<'a> Reader<'a> {
             prev_unasked = !free && !hypothetical && (all & C::ASK.bit() != 0 || asks_listed);
             flags.note(all, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
+                let code_to_reader = bits(&[C::O_CODE, C::DELIVERED, C::ADDRESSEE]);
+                self.code_sent |= self.sentence_cls & code_to_reader == code_to_reader;
                 let (mut cls, mut amount, mut usual) = (0, false, false);
                 for c in clauses
                     .iter()
@@ -2934,7 +2988,7 @@ impl<'a> Reader<'a> {
                 self.secret_code(
                     v,
                     ob,
-                    self.sentence_cls & bits(&[C::O_MFA, C::DELIVERED]) != 0,
+                    self.code_sent || self.sentence_cls & bits(&[C::O_MFA, C::DELIVERED]) != 0,
                 )
             });
         // Credentials and their parts, handed over, entered or reset.
@@ -2948,9 +3002,9 @@ impl<'a> Reader<'a> {
             );
         } else if !not_secret
             && !has(C::O_REMOTE)
-            && let Some((vb, ob)) = v
-                .pair(C::V_GIVE, C::O_CODE)
-                .filter(|&(_, ob)| self.secret_code(v, ob, v.first(C::WRITER_OBJECT).is_some()))
+            && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
+                self.secret_code(v, ob, self.code_sent || v.first(C::WRITER_OBJECT).is_some())
+            })
         {
             // A one-time code handed over is a credential, and it defeats
             // the second factor it stands for: an MFA bypass too.
@@ -3385,7 +3439,13 @@ impl<'a> Reader<'a> {
 
         // Payments: a changed destination, a transfer, gift cards, payroll.
         if !has(C::UNCHANGED)
-            && let Some((vb, ob)) = self.payment(v, need, how == "imperative")
+            // Money that must go out ("es muss heute noch eine Anzahlung
+            // von ... raus") is needed as much as money the writer needs.
+            && let Some((vb, ob)) = self.payment(
+                v,
+                need || how == "obligation on the reader",
+                how == "imperative",
+            )
         {
             say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
         }
