@@ -1744,6 +1744,45 @@ impl<'a> Reader<'a> {
                 return Some((Act { at: i }, "imperative"));
             }
         }
+        // German instructions put the order in the infinitive at the end
+        // of a line or list item: "1. Ident-App installieren: ...",
+        // "Zertifikat herunterladen <https://...>".
+        if lang == DE
+            && let Some(i) = self.infinitive_order(v)
+        {
+            return Some((Act { at: i }, "imperative"));
+        }
+        // A step of German instructions, verb second after a fronted
+        // word or two: "Danach geben Sie ... ein", "Dafür bestätigen Sie
+        // einfach ...".
+        if lang == DE
+            && self.may_command
+            && let Some(i) = v.idx().skip(1).take(3).find(|&i| {
+                is_verb(toks[i].cls)
+                    && toks[i].cls & C::ADDRESSEE.bit() == 0
+                    && i + 1 < v.range.end
+                    && toks[i + 1].cls & C::ADDRESSEE.bit() != 0
+                    && self.word(i + 1) == "sie"
+            })
+            && v.idx().take_while(|&j| j < i).all(|j| {
+                toks[j].cls
+                    & (bits(VERBS)
+                        | bits(&[
+                            C::ADDRESSEE,
+                            C::WRITER_SUBJECT,
+                            C::THIRD_PARTY,
+                            C::BENEFICIARY,
+                            C::CONDITION,
+                            C::CONJUNCTION,
+                            C::WH,
+                            C::NEGATION,
+                            C::PRONOUN,
+                        ]))
+                    == 0
+            })
+        {
+            return Some((Act { at: i }, "imperative"));
+        }
         // A purpose may open the clause before its order, with no comma
         // between: "Para agilizar tu contratación envíanos: ...", "pour
         // accélérer le dossier envoyez-nous ...". The order is the first
@@ -2226,6 +2265,56 @@ impl<'a> Reader<'a> {
             && (first == 0 || toks[first].sep >= Sep::Line)
             && toks[last].link
             && !toks[first].quoted)
+            .then_some(verb)
+    }
+
+    /// A line or list item that ends its words in a German infinitive
+    /// ("installieren", before a colon or a web address at most) with
+    /// an object of a request on it: an order, as instructions give them.
+    fn infinitive_order(&self, v: &View<'_>) -> Option<usize> {
+        let toks = self.toks;
+        let persons = bits(&[
+            C::ADDRESSEE,
+            C::WRITER_SUBJECT,
+            C::NEGATION,
+            C::MODAL,
+            C::MUST,
+        ]);
+        if v.all() & persons != 0 {
+            return None;
+        }
+        let words: Vec<usize> = v.idx().collect();
+        let (&first, &last) = (words.first()?, words.last()?);
+        let own_line = first == 0
+            || toks[first].sep >= Sep::Line
+            || toks[first - 1].digits && toks[first - 1].stop;
+        if !own_line || !(2..=8).contains(&words.len()) {
+            return None;
+        }
+        let verb = words.iter().copied().find(|&i| {
+            let w = self.word(i);
+            // A button's quoted name ("\"Kennwort ändern\" wählen") is
+            // what a step presses, not the step.
+            !toks[i].label
+                && is_verb(toks[i].cls)
+                && (i == last || toks[i].colon || toks[i].link)
+                && ["en", "ern", "eln"].iter().any(|x| w.ends_with(x))
+        })?;
+        let objects = bits(&[
+            C::O_CREDENTIAL,
+            C::O_CODE,
+            C::O_MFA,
+            C::O_ACCESS,
+            C::O_ACCOUNT,
+            C::O_REMOTE,
+            C::O_SOFTWARE,
+            C::O_PAY_DEST,
+            C::O_DATA,
+            C::O_LIST,
+        ]);
+        words
+            .iter()
+            .any(|&i| i != verb && toks[i].cls & objects != 0 || toks[i].program_link)
             .then_some(verb)
     }
 
