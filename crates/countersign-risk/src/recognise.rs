@@ -465,7 +465,12 @@ impl Recogniser {
             while j < toks.len() && j <= i + 4 && toks[j].sep < Sep::Comma {
                 let t = &toks[j];
                 let date = t.digits && t.glued;
-                let span = t.digits
+                // "in an hour", "in einer Stunde", "dans une heure": one.
+                let one = matches!(
+                    &buffer[t.start..t.end],
+                    "an" | "a" | "one" | "ein" | "eine" | "einer" | "einem" | "une" | "un" | "una"
+                );
+                let span = (t.digits || one)
                     && toks
                         .get(j + 1)
                         .is_some_and(|n| n.cls & C::TIME_UNIT.bit() != 0 && n.sep < Sep::Comma);
@@ -2160,13 +2165,25 @@ impl<'a> Reader<'a> {
             "usuario",
         ];
         let skip = bits(&[C::ARTICLE, C::BULK, C::FILLER]);
-        v.idx()
+        let kind = |j: usize| {
+            let w = self.word(j);
+            // German compounds end in their kind: "Firmenkunden".
+            KINDS
+                .iter()
+                .any(|k| w.starts_with(k) || self.langs[0] == DE && w.ends_with(k))
+        };
+        let before = v
+            .idx()
             .filter(|&j| j < must && self.toks[j].cls & skip == 0)
             .last()
-            .is_some_and(|j| {
-                let w = self.word(j);
-                j + 3 >= must && KINDS.iter().any(|k| w.starts_with(k))
-            })
+            .is_some_and(|j| j + 3 >= must && kind(j));
+        // German puts the subject after the verb when a phrase opens the
+        // clause: "aufgrund ... müssen alle Firmenkunden ... bestätigen".
+        let after = self.langs[0] == DE
+            && v.idx()
+                .find(|&j| j > must && self.toks[j].cls & skip == 0)
+                .is_some_and(|j| j <= must + 3 && kind(j));
+        before || after
     }
 
     /// German puts the verb second: after a fronted time or place ("vor
