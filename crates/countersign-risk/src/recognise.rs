@@ -2317,18 +2317,17 @@ impl<'a> Reader<'a> {
                 && (i == last || toks[i].colon || toks[i].link)
                 && ["en", "ern", "eln"].iter().any(|x| w.ends_with(x))
         })?;
-        let objects = bits(&[
-            C::O_CREDENTIAL,
-            C::O_CODE,
-            C::O_MFA,
-            C::O_ACCESS,
-            C::O_ACCOUNT,
-            C::O_REMOTE,
-            C::O_SOFTWARE,
-            C::O_PAY_DEST,
-            C::O_DATA,
-            C::O_LIST,
-        ]);
+        // What a step acts on, not whom or how much it pays.
+        let objects = noun_classes()
+            & !bits(&[
+                C::O_DEVICE,
+                C::O_PAYMENT,
+                C::O_TRANSFER,
+                C::O_GIFT,
+                C::O_PAYROLL,
+                C::O_PEOPLE,
+                C::O_PAYEE,
+            ]);
         words
             .iter()
             .any(|&i| i != verb && toks[i].cls & objects != 0 || toks[i].program_link)
