@@ -1421,6 +1421,15 @@ impl View<'_> {
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
                 return false;
             }
+            // "Können Sie die Einladung weitergeben": the reader named
+            // right after the modal is its subject, no pronoun of a thing
+            // ("können Sie sie zurücksetzen" still has its second "sie").
+            if t.cls & C::ADDRESSEE.bit() != 0
+                && j > self.range.start
+                && self.toks[j - 1].cls & C::MODAL.bit() != 0
+            {
+                return false;
+            }
             // Fillers between do not count: "schreib mir den kurz hier rein";
             // nor does when: "kannst du das bitte sofort einspielen".
             let between = C::FILLER.bit() | C::URGENT.bit();
