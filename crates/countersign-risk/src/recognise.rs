@@ -3943,7 +3943,16 @@ impl<'a> Reader<'a> {
         // "Every remote session we run ...": a habit described, not a plan.
         // "Nous ne lançons une prise en main que sur ...": a rule ("only
         // when"), not a plan.
-        if has(C::WRITER_SUBJECT) && has(C::ADDRESSEE) && !has(C::BULK) && !has(C::NEGATION) {
+        // The writer's technician counts as the writer ("our technician
+        // will connect to fix it", "un conseiller vous guidera pour la
+        // connexion à votre poste"), the reader's machine named in the
+        // clause or in its sentence ("keep your PC on; ...").
+        let writers_side = has(C::WRITER_SUBJECT)
+            || has(C::SUPPORT_ROLE) && (has(C::WRITER_OWN) || has(C::ADDRESSEE));
+        let readers_machine = has(C::ADDRESSEE)
+            || self.sentence_cls & bits(&[C::ADDRESSEE, C::O_DEVICE])
+                == bits(&[C::ADDRESSEE, C::O_DEVICE]);
+        if writers_side && readers_machine && !has(C::BULK) && !has(C::NEGATION) {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
                 .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
