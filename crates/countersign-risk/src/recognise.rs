@@ -3553,11 +3553,10 @@ impl<'a> Reader<'a> {
 
         // Payments: a changed destination, a transfer, gift cards, payroll.
         if !has(C::UNCHANGED)
-            // Money that must go out ("es muss heute noch eine Anzahlung
-            // von ... raus") is needed as much as money the writer needs.
             && let Some((vb, ob)) = self.payment(
                 v,
-                need || how == "obligation on the reader",
+                need,
+                how == "obligation on the reader",
                 how == "imperative",
             )
         {
@@ -3772,7 +3771,13 @@ impl<'a> Reader<'a> {
     /// The verb and object of a payment request in a clause: a destination
     /// changed, money moved to an account, payee or amount given, gift cards
     /// bought, pay redirected. An invoice to pay as usual is none.
-    fn payment(&self, v: &View<'_>, need: bool, bare: bool) -> Option<(usize, Option<usize>)> {
+    fn payment(
+        &self,
+        v: &View<'_>,
+        need: bool,
+        obliged: bool,
+        bare: bool,
+    ) -> Option<(usize, Option<usize>)> {
         let all = v.all();
         let has = |c: C| all & c.bit() != 0;
         let toks = self.toks;
@@ -3906,12 +3911,14 @@ impl<'a> Reader<'a> {
             return Some((vb, v.amount()));
         }
         // "I need a transfer today": needed money, with an amount, a
-        // destination or pressure; or gift cards.
-        if need
+        // destination or pressure; or gift cards. Money that must go out
+        // ("es muss heute noch eine Anzahlung von ... raus") is needed as
+        // much; a gift card one must do something to receive is a reward.
+        if (need || obliged)
             && let Some(ob) = v
                 .first(C::O_TRANSFER)
                 .filter(|_| amount || destination || pressing)
-                .or_else(|| v.first(C::O_GIFT))
+                .or_else(|| v.first(C::O_GIFT).filter(|_| need))
         {
             return Some((ob, None));
         }
