@@ -274,3 +274,8 @@ fn set_aj_investment_and_asset_management_firm() {
 fn set_ak_accounting_and_audit_firm() {
     at_least("set-ak", 95.4, 94.7, 0);
 }
+
+#[test]
+fn set_al_property_management_company() {
+    at_least("set-al", 91.1, 93.7, 0);
+}
