@@ -1637,6 +1637,10 @@ mod tests {
             "corvanta-ext.example",
             "corvanta-invoices.example",
             "corvanta-entregas.example",
+            // What a fake HR portal adds: pay and benefits.
+            "corvanta-benefits.example",
+            "corvanta-payslips.example",
+            "corvanta-pension.example",
         ] {
             let finding = set.check(candidate);
             assert_eq!(
