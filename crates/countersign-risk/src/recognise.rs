@@ -184,8 +184,8 @@ impl Recogniser {
         // advisory's "typical script: \"please read me the code\"" asks
         // nothing, so the rulebook's phrases found there count no more than
         // the grammar reads them.
-        // Lures' phrases too: a warning that quotes the bait ("IT never
-        // calls \"without a ticket\"") is not the bait.
+        // Lures' phrases too: a poster's slogan in quotation marks is not
+        // the writer's own lure.
         let quoted = quoted_spans(&toks);
         out.muted.extend(quoted.iter().cloned());
         out.described.extend(quoted);
@@ -465,7 +465,7 @@ impl Recogniser {
             while j < toks.len() && j <= i + 4 && toks[j].sep < Sep::Comma {
                 let t = &toks[j];
                 let date = t.digits && t.glued;
-                // "in an hour", "in einer Stunde", "dans une heure": one.
+                // "in a day", "in einem Tag", "dans une semaine": one.
                 let one = matches!(
                     &buffer[t.start..t.end],
                     "an" | "a" | "one" | "ein" | "eine" | "einer" | "einem" | "une" | "un" | "una"
@@ -1292,8 +1292,8 @@ struct Reader<'a> {
     /// "as usual, sign in at ..." ("so that your shares remain, sign in
     /// ..." keeps a thing, not the way).
     sentence_usual: bool,
-    /// An earlier sentence said a code reaches the reader ("you'll get a
-    /// code by text."): "reply with the code" then asks for that secret.
+    /// An earlier sentence said a code reaches the reader's phone: "send
+    /// that code back" then asks for that secret.
     code_sent: bool,
     /// The message says "tu" to the reader: French verbs in -e opening a
     /// clause are the familiar imperative ("installe l'outil").
@@ -1421,9 +1421,9 @@ impl View<'_> {
             if j == at || t.covered || t.aside != self.aside || t.cls & C::PRONOUN.bit() == 0 {
                 return false;
             }
-            // "Können Sie die Einladung weitergeben": the reader named
-            // right after the modal is its subject, no pronoun of a thing
-            // ("können Sie sie zurücksetzen" still has its second "sie").
+            // German "Sie" after the modal ("können Sie den Termin ...") is
+            // the reader as subject, no pronoun of a thing ("können Sie sie
+            // zurücksetzen" still has its second "sie").
             if t.cls & C::ADDRESSEE.bit() != 0
                 && j > self.range.start
                 && self.toks[j - 1].cls & C::MODAL.bit() != 0
@@ -1458,7 +1458,7 @@ impl View<'_> {
         ]);
         // A quoted button name is what the verb presses, not an object:
         // 'tap "Approve"' after the prompt was named. Nor is what it is done
-        // with ("bitte mit Administratorrechten ausführen").
+        // with ("with elevated rights", "mit erhöhten Rechten").
         let mut with = false;
         self.toks[at].cls & acting != 0
             && self.idx().all(|j| {
@@ -1759,16 +1759,14 @@ impl<'a> Reader<'a> {
             }
         }
         // German instructions put the order in the infinitive at the end
-        // of a line or list item: "1. Ident-App installieren: ...",
-        // "Zertifikat herunterladen <https://...>".
+        // of a line or list item: "- Treiber installieren <https://...>".
         if lang == DE
             && let Some(i) = self.infinitive_order(v)
         {
             return Some((Act { at: i }, "imperative"));
         }
         // A step of German instructions, verb second after a fronted
-        // word or two: "Danach geben Sie ... ein", "Dafür bestätigen Sie
-        // einfach ...".
+        // word or two: "Danach geben Sie ... ein".
         if lang == DE
             && self.may_command
             && let Some(i) = v.idx().skip(1).take(3).find(|&i| {
@@ -2041,8 +2039,8 @@ impl<'a> Reader<'a> {
         // Obligation on the reader: "you must", "Sie müssen", "vous devez",
         // "hay que".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            // "... einen Code, den er Ihnen vorlesen muss": someone else's
-            // obligation, the reader only its receiver.
+            // An obligation whose subject is someone else ("he must tell
+            // you the PIN"): the reader is only its receiver.
             let someone_else = v.near(i, C::BENEFICIARY, 4, 0).is_some()
                 || v.near(i, C::THIRD_PARTY, 4, 0).is_some();
             if someone_else {
@@ -2155,8 +2153,8 @@ impl<'a> Reader<'a> {
     }
 
     /// The obligation at `must` is put on the readers by what they are to
-    /// the writer: "customers must deploy ...", "alle Anwender müssen ...",
-    /// "les utilisateurs doivent ...".
+    /// the writer: "subscribers must apply ...", "alle Anwender müssen
+    /// ...", "les utilisateurs doivent ...".
     fn readers_by_kind(&self, v: &View<'_>, must: usize) -> bool {
         const KINDS: &[&str] = &[
             "customer",
@@ -2176,7 +2174,7 @@ impl<'a> Reader<'a> {
         let skip = bits(&[C::ARTICLE, C::BULK, C::FILLER]);
         let kind = |j: usize| {
             let w = self.word(j);
-            // German compounds end in their kind: "Firmenkunden".
+            // German compounds end in their kind: "Portalnutzer".
             KINDS
                 .iter()
                 .any(|k| w.starts_with(k) || self.langs[0] == DE && w.ends_with(k))
@@ -2187,7 +2185,7 @@ impl<'a> Reader<'a> {
             .last()
             .is_some_and(|j| j + 3 >= must && kind(j));
         // German puts the subject after the verb when a phrase opens the
-        // clause: "aufgrund ... müssen alle Firmenkunden ... bestätigen".
+        // clause: "ab Januar müssen alle Nutzer ...".
         let after = self.langs[0] == DE
             && v.idx()
                 .find(|&j| j > must && self.toks[j].cls & skip == 0)
@@ -2649,9 +2647,9 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
             let mut own = if free && relevant { self.act(&v) } else { None };
-            // "Any request to reset MFA must be verified": requests of a
-            // kind are spoken of (the asking is a noun after a quantifier),
-            // none is made; a phrase found there asks nothing.
+            // "Every request for ... is checked by a callback": requests of
+            // a kind are spoken of (the asking is a noun after a
+            // quantifier), none is made; a phrase found there asks nothing.
             if own.is_none()
                 && clause.toks.end > clause.toks.start
                 && v.idx().any(|i| {
@@ -3912,8 +3910,8 @@ impl<'a> Reader<'a> {
         }
         // "I need a transfer today": needed money, with an amount, a
         // destination or pressure; or gift cards. Money that must go out
-        // ("es muss heute noch eine Anzahlung von ... raus") is needed as
-        // much; a gift card one must do something to receive is a reward.
+        // (an obligation with a transfer and its amount) is needed as much;
+        // a gift card one must do something to receive is a reward.
         if (need || obliged)
             && let Some(ob) = v
                 .first(C::O_TRANSFER)
@@ -3950,10 +3948,9 @@ impl<'a> Reader<'a> {
         // "Every remote session we run ...": a habit described, not a plan.
         // "Nous ne lançons une prise en main que sur ...": a rule ("only
         // when"), not a plan.
-        // The writer's technician counts as the writer ("our technician
-        // will connect to fix it", "un conseiller vous guidera pour la
-        // connexion à votre poste"), the reader's machine named in the
-        // clause or in its sentence ("keep your PC on; ...").
+        // The writer's technician counts as the writer ("one of our
+        // engineers can connect to it"), the reader's machine named in the
+        // clause or in its sentence.
         let writers_side = has(C::WRITER_SUBJECT)
             || has(C::SUPPORT_ROLE) && (has(C::WRITER_OWN) || has(C::ADDRESSEE));
         let readers_machine = has(C::ADDRESSEE)
@@ -4310,8 +4307,8 @@ impl<'a> Reader<'a> {
                     self.push(RiskCategory::Scare, why, &clause.toks, None);
                 }
 
-                // An offer the clause itself calls fake ("fake job offers
-                // to our staff") is warned against, not made.
+                // An offer the clause itself calls fake ("bogus prize
+                // draws") is warned against, not made.
                 let warned = has(C::WARNING);
                 // Reward: a prize or gift to claim, a survey to fill in.
                 if free
