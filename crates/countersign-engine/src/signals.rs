@@ -119,9 +119,14 @@ pub(crate) fn collect(
     self_introduction(ids, content, authenticated, &mut out);
     brand_claim_link(ids, content, &mut out);
     prefilled_link(ids, content, &mut out);
+    // A lookalike's own pages are the trap, however "usual" they are said
+    // to be.
+    let imitated = out.iter().any(|f| {
+        f.signal == "impersonation.lookalike_domain" || f.signal == "impersonation.link_lookalike"
+    });
     requests(
         risk,
-        |hit| usual_page(ids, content, authenticated, hit),
+        |hit| !imitated && usual_page(ids, content, authenticated, hit),
         &mut out,
     );
     callback_brand(ids, content, risk, &mut out);

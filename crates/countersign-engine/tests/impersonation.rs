@@ -778,6 +778,17 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
         "{:?}",
         verdict.findings
     );
+    // A lookalike of our own domain, on its own pages: its "usual" is the
+    // trap, however well it authenticates.
+    let verdict = judge(
+        "From: Canteen Poll <poll@brackwater-staff.example>\r\nSubject: Lunch menu",
+        "Vote for next month's menu. Please log in with your usual work account: https://brackwater-staff.example/menu",
+    );
+    assert!(
+        signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
     // And free mail pointing at our own site asks nothing new.
     let verdict = judge(
         "From: Maud <maud.kerrigan.home@gmail.com>\r\nSubject: Rota",
