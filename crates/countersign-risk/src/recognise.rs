@@ -97,6 +97,9 @@ struct Tok {
     covered: bool,
     /// Ends with a question mark.
     question: bool,
+    /// Opened by an inverted question or exclamation mark ("¿", "¡"): what
+    /// came before, up to the comma, is a clause of its own.
+    inverted: bool,
     /// Followed by a colon: what follows (a list) continues it.
     colon: bool,
     digits: bool,
@@ -558,6 +561,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
         let mut money = false;
         let mut aside = false;
         let mut aside_tokens = 0usize;
+        let mut inverted = false;
         let mut i = range.start;
         while i < range.end && toks.len() < MAX_TOKENS {
             let b = bytes[i];
@@ -581,6 +585,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                         && t.start == start
                     {
                         t.aside = aside;
+                        t.inverted = std::mem::take(&mut inverted);
                     }
                     if money && let Some(t) = toks.last_mut() {
                         t.amount = t.digits;
@@ -712,6 +717,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                         && t.start == start
                     {
                         t.aside = aside;
+                        t.inverted = std::mem::take(&mut inverted);
                     }
                     sep = Sep::None;
                     line_start = false;
@@ -740,6 +746,9 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                     )
                 {
                     sep = sep.max(Sep::Sentence);
+                }
+                if matches!(buffer.get(i..i + len), Some("¿") | Some("¡")) {
+                    inverted = true;
                 }
                 if matches!(buffer.get(i..i + len), Some("€") | Some("£")) {
                     money = true;
@@ -1183,7 +1192,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && toks[i - 1].cls & dangling == 0;
                 }
                 Sep::Comma => {
-                    cut = conditional || t.cls & openers != 0 || is_verb(t.cls);
+                    cut = conditional || t.cls & openers != 0 || is_verb(t.cls) || t.inverted;
                 }
                 Sep::None => {
                     // "... and please send", "... but we will never ask",
