@@ -4170,9 +4170,13 @@ impl<'a> Reader<'a> {
         job_lemmas.sort_unstable();
         job_lemmas.dedup();
         let job_kinds = job_lemmas.len();
-        // The sentence where the writer found a problem on the reader's
-        // machine, and the first offer of help with its word and clause.
+        // The sentence and clause start where the writer found a problem on
+        // the reader's machine (the latest, and the one before it: a subject
+        // line naming the problem is further from the offer than the body
+        // saying it again, which may be the offer's own clause), and the
+        // first offer of help with its word and clause.
         let mut found_problem: Option<(usize, usize)> = None;
+        let mut earlier_problem: Option<(usize, usize)> = None;
         let mut offered_help: Option<(usize, usize, Range<usize>)> = None;
         // A clause where the writer or their technician will call or
         // connect to the reader ("I'll ring you at three", "un técnico se
@@ -4378,7 +4382,8 @@ impl<'a> Reader<'a> {
                     && !has(C::PROCESS)
                     && !has(C::WARNING)
                 {
-                    found_problem.get_or_insert((clause.sentence, clause.toks.start));
+                    earlier_problem = found_problem.or(earlier_problem);
+                    found_problem = Some((clause.sentence, clause.toks.start));
                     if act.is_none() && !has(C::WRITER_OWN) && !hypothetical {
                         reader_problem.get_or_insert(clause.toks.clone());
                     }
@@ -4433,9 +4438,12 @@ impl<'a> Reader<'a> {
                     writer_calls = Some((c, clause.toks.clone()));
                 }
                 // The offer comes after the finding, in a clause of its own.
-                if let (Some((p, at)), Some((s, h, range))) = (found_problem, offered_help.clone())
+                if let Some((s, h, range)) = offered_help.clone()
+                    && let Some((p, _)) = [found_problem, earlier_problem]
+                        .into_iter()
+                        .flatten()
+                        .find(|&(_, at)| range.start > at)
                     && s.abs_diff(p) <= 2
-                    && range.start > at
                 {
                     let why = format!(
                         "a problem found on the reader's machine, and an offer to \"{}\" it",
