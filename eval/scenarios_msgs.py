@@ -1918,7 +1918,7 @@ Votre abonnement à la Revue de santé publique a bien été renouvelé pour
 
 Quillfeather Press
 """)
-    s.send("nm-overdue-vendor", "vendor_untrusted", "flag", "approved contact of Corvid Networks, whose review is overdue: benign mail is flagged (vendor untrusted)", "en",
+    s.send("nm-overdue-vendor", "vendor_untrusted", "deliver", "approved contact of Corvid Networks, whose review is overdue: benign mail asks nothing to verify and is delivered (the finding stays)", "en",
            V("corvid", "nadia.petrova"), "Switch stock update",
            """Hi Tobias,
 

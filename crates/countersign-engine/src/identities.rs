@@ -6,7 +6,9 @@
 use crate::people::{People, PersonRole};
 use aho_corasick::AhoCorasick;
 use countersign_directory::DirectorySnapshot;
-use countersign_directory::{ContactStatus, EmployeeStatus, StaffStatus};
+use countersign_directory::{
+    ContactStatus, DirectoryError, EmployeeStatus, NotTrustedReason, StaffStatus,
+};
 use countersign_lookalike::{
     KnownBrand, LookalikeFinding, ProtectedSet, ProtectedSetBuilder, brand_owning, is_english_word,
     is_public_body_domain, known_brands,
@@ -167,6 +169,9 @@ pub(crate) struct VendorFacts {
     pub privileged: bool,
     /// Why its records cannot be relied on, if they cannot.
     pub untrusted: Option<String>,
+    /// Only because its review is overdue: the relationship stands, and the
+    /// lapse matters when something must be verified, not on routine mail.
+    pub review_overdue: bool,
 }
 
 /// Whose name a display name can claim.
@@ -642,14 +647,19 @@ impl Identities {
         ids.unprotected = protect_directory(&mut lookalikes, snapshot);
         lookalikes.add_known_brands();
         for vendor in &snapshot.vendors {
-            let untrusted = snapshot
-                .vendor_trust(&vendor.id, now)
-                .err()
-                .map(|e| e.to_string());
+            let trust = snapshot.vendor_trust(&vendor.id, now);
+            let review_overdue = matches!(
+                &trust,
+                Err(DirectoryError::NotTrusted {
+                    reason: NotTrustedReason::ReviewOverdue { .. },
+                    ..
+                })
+            );
             let facts = VendorFacts {
                 name: vendor.name.clone(),
                 privileged: vendor.privileged,
-                untrusted,
+                untrusted: trust.err().map(|e| e.to_string()),
+                review_overdue,
             };
             for domain in &vendor.domains {
                 ids.vendors_by_domain

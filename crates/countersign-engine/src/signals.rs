@@ -978,7 +978,11 @@ fn sender(
             }
             if let Some(why) = &vendor.untrusted {
                 out.push(finding(
-                    "sender.vendor_untrusted",
+                    if vendor.review_overdue {
+                        "sender.vendor_review_overdue"
+                    } else {
+                        "sender.vendor_untrusted"
+                    },
                     format!("{}'s record cannot be relied on", vendor.name),
                     why.clone(),
                 ));

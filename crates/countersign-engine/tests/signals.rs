@@ -106,6 +106,67 @@ fn approved_contact_with_benign_mail_is_delivered() {
     assert!(signals(&verdict).contains(&"sender.vendor_contact"));
 }
 
+/// The engine over the directory with Contoso's record changed by `edit`.
+fn engine_with(edit: impl Fn(&str) -> String) -> Engine {
+    let snapshot = DirectorySnapshot::from_json(&edit(DIRECTORY)).unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
+    Engine::new(
+        Policy::default_policy(),
+        Rulebook::default_rules(),
+        Identities::from_snapshot(&snapshot, now),
+    )
+}
+
+#[test]
+fn an_overdue_review_weighs_on_requests_not_on_routine_mail() {
+    let overdue = engine_with(|d| d.replace("2099-01-01T00:00:00Z", "2026-01-01T00:00:00Z"));
+    let routine = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Delivery note",
+        "The spare disks ship on Monday; the delivery note is attached.",
+    );
+    let verdict = overdue
+        .evaluate(
+            &routine,
+            &auth("contoso.example", true),
+            "dana@contoso.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+    assert!(signals(&verdict).contains(&"sender.vendor_review_overdue"));
+    // Asking for something still needs proof, which the lapsed record
+    // cannot give by callback.
+    let asking = message(
+        "Dana Whitfield <dana@contoso.example>",
+        "Access",
+        "Could you create a VPN account for our new engineer this week?",
+    );
+    let verdict = overdue
+        .evaluate(
+            &asking,
+            &auth("contoso.example", true),
+            "dana@contoso.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Hold, "{:?}", verdict.reasons);
+    // A suspended vendor still writing is worth a banner on any mail.
+    let suspended = engine_with(|d| {
+        d.replace(
+            "\"status\": \"active\",\n      \"last",
+            "\"status\": \"suspended\",\n      \"last",
+        )
+    });
+    let verdict = suspended
+        .evaluate(
+            &routine,
+            &auth("contoso.example", true),
+            "dana@contoso.example",
+        )
+        .verdict;
+    assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
+    assert!(signals(&verdict).contains(&"sender.vendor_untrusted"));
+}
+
 #[test]
 fn high_risk_request_from_an_approved_contact_is_held() {
     let raw = message(

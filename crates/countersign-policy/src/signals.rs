@@ -91,7 +91,11 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ),
     (
         "sender.vendor_untrusted",
-        "the vendor is overdue for review or not active: its contacts cannot satisfy a callback",
+        "the vendor is suspended or offboarded: its contacts cannot satisfy a callback",
+    ),
+    (
+        "sender.vendor_review_overdue",
+        "the vendor's review is overdue: its contacts cannot satisfy a callback until it is reviewed",
     ),
     (
         "sender.privileged_vendor",
