@@ -2140,8 +2140,12 @@ impl<'a> Reader<'a> {
             EN => word.ends_with('s'),
             DE => word.ends_with('t'),
             ES => word.ends_with('a') || word.ends_with('e'),
-            // "a besoin": the auxiliary stands between the name and the need.
-            FR => word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a"),
+            // "a besoin": the auxiliary stands between the name and the need;
+            // or is its unit ("aurait besoin", "aura besoin").
+            FR => {
+                ["a besoin", "aura besoin", "aurait besoin"].contains(&word)
+                    || word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a")
+            }
             _ => false,
         };
         let is_name = |j: usize| {
@@ -2158,7 +2162,15 @@ impl<'a> Reader<'a> {
                 .take(2)
                 .any(|&j| toks[j].cls & C::WRITER_OWN.bit() != 0)
         };
-        third_person && (1..=3).contains(&names) && (names == before.len() || introduced())
+        // Or opens a clause after a comma: "pour l'analyse que vous avez
+        // demandée, Inès aurait besoin ...".
+        let after_comma = before[before.len() - names..]
+            .iter()
+            .rposition(|&j| toks[j].sep == Sep::Comma)
+            .is_some_and(|k| names - k <= 3);
+        third_person
+            && (1..=3).contains(&names)
+            && (names == before.len() || introduced() || after_comma)
     }
 
     /// The obligation at `must` is put on the readers by what they are to
