@@ -322,15 +322,29 @@ impl Recogniser {
                 }
             }
         }
-        // "Bitte gleich freigeben", "ich rufe gleich an": before a verb or
-        // after "bitte", German "gleich" is "right away", not "the same".
+        // "Bitte gleich freigeben", "ich rufe gleich an", "Details schicke
+        // ich dir gleich": German "gleich" uninflected is "right away",
+        // unless it is said of something ("bleibt gleich", "ist gleich",
+        // "gleich wie vorher").
         if langs.contains(&DE) {
             for i in 0..toks.len() {
-                let right_away = &buffer[toks[i].start..toks[i].end] == "gleich"
-                    && (toks
-                        .get(i + 1)
-                        .is_some_and(|n| n.sep == Sep::None && is_verb(n.cls))
-                        || i > 0 && toks[i - 1].cls & C::POLITE.bit() != 0);
+                let word = |j: usize| toks.get(j).map(|t| &buffer[t.start..t.end]);
+                let said_of = i > 0
+                    && matches!(
+                        word(i - 1),
+                        Some("bleibt" | "bleiben" | "ist" | "sind" | "geblieben")
+                    )
+                    || toks.get(i + 1).is_some_and(|n| n.sep == Sep::None)
+                        && matches!(word(i + 1), Some("wie" | "geblieben" | "bleiben"));
+                let right_away = word(i) == Some("gleich") && !said_of;
+                // "mit der Zahl", "die Zahlen": after an article, a number,
+                // not paying.
+                if matches!(word(i), Some("zahl" | "zahlen"))
+                    && i > 0
+                    && toks[i - 1].cls & C::ARTICLE.bit() != 0
+                {
+                    toks[i].cls &= !C::V_PAY.bit();
+                }
                 if right_away {
                     toks[i].cls &= !C::UNCHANGED.bit();
                 }
