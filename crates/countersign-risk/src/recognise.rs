@@ -1821,7 +1821,15 @@ impl<'a> Reader<'a> {
         // A purpose may open the clause before its order, with no comma
         // between: "Para agilizar tu contratación envíanos: ...", "pour
         // accélérer le dossier envoyez-nous ...". The order is the first
-        // verb that names the writer as the one to receive.
+        // verb that names the writer as the one to receive, or a reply,
+        // which goes to the writer by itself ("para evitarlo responda con
+        // ...").
+        let reply = |j: usize| {
+            let w = self.word(j);
+            ["repl", "respon", "antwort", "répond", "repond"]
+                .iter()
+                .any(|p| w.starts_with(p))
+        };
         if let Some(i) = first
             && self.may_command
             && toks[i].cls & C::PURPOSE.bit() != 0
@@ -1829,7 +1837,8 @@ impl<'a> Reader<'a> {
                 is_verb(toks[j].cls)
                     && toks[j].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
                     && (toks[j].cls & C::WRITER_OBJECT.bit() != 0
-                        || v.near(j, C::WRITER_OBJECT, 0, 1).is_some())
+                        || v.near(j, C::WRITER_OBJECT, 0, 1).is_some()
+                        || reply(j))
             })
             && (lang != ES || imperative_form(lang, self.word(j)))
         {
