@@ -1910,6 +1910,14 @@ fn usual_page(
         .and_then(|m| m.address.as_deref())
         .map(|a| registrable(domain_of(a)))
         .filter(|_| authenticated);
+    // "Your usual company account" on a stranger's page: only our vendors
+    // have pages that take our work accounts (single sign-on).
+    let vendor = from
+        .as_deref()
+        .is_some_and(|f| ids.vendors_by_domain.contains_key(f));
+    if !on_our_pages && !vendor && names_work_account(&hit.evidence.matched) {
+        return false;
+    }
     // A company writing from its own authenticated domain names its own
     // site, whatever domain that has ("db.com" links "deutsche-bank.de");
     // a free-mail account has no site of its own.
@@ -1923,6 +1931,28 @@ fn usual_page(
     on_our_pages
         || content.link_domains.is_empty()
         || from.is_some_and(|f| content.link_domains.iter().any(|d| registrable(d) == f))
+}
+
+/// Whether `text` names the reader's work account ("your usual work
+/// account", "Ihrem gewohnten Firmenkonto", "votre compte professionnel").
+fn names_work_account(text: &str) -> bool {
+    const WORK: &[&str] = &[
+        "work",
+        "company",
+        "corporate",
+        "office",
+        "firmen",
+        "dienstlich",
+        "arbeit",
+        "professionnel",
+        "entreprise",
+        "corporativ",
+        "institucional",
+        "empresa",
+        "trabajo",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| WORK.iter().any(|p| w.starts_with(p)))
 }
 
 /// Whether `text` names the organisation by one of the phrases a display

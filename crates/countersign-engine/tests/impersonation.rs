@@ -789,6 +789,17 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
         "{:?}",
         verdict.findings
     );
+    // Our work account, "as usual", on the page of a sender who is no
+    // vendor of ours: no single sign-on of ours lives there.
+    let verdict = judge(
+        "From: Staff Perks <perks@benefit-points.example>\r\nSubject: Your points",
+        "Your year-end points are waiting. Log in with your usual work account to redeem them: https://benefit-points.example/redeem",
+    );
+    assert!(
+        signals(&verdict).contains(&"request.credential_reset"),
+        "{:?}",
+        verdict.findings
+    );
     // And free mail pointing at our own site asks nothing new.
     let verdict = judge(
         "From: Maud <maud.kerrigan.home@gmail.com>\r\nSubject: Rota",
