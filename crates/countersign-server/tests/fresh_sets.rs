@@ -102,7 +102,7 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 94.6, 93.3, 0);
+    at_least("set-a", 95.1, 94.3, 0);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn set_b_impersonation() {
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 89.6, 91.9, 0);
+    at_least("set-c", 90.9, 91.9, 0);
 }
 
 #[test]
@@ -122,12 +122,12 @@ fn set_d_impersonation() {
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 95.2, 94.7, 0);
+    at_least("set-e", 96.1, 94.7, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 89.4, 89.7, 0);
+    at_least("set-f", 89.7, 90.2, 0);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn set_k_law_firm_help_desk() {
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 89.0, 91.7, 2);
+    at_least("set-l", 89.6, 92.7, 2);
 }
 
 #[test]
@@ -167,12 +167,12 @@ fn set_m_hotel_group_help_desk() {
 
 #[test]
 fn set_n_city_administration() {
-    at_least("set-n", 94.5, 97.0, 0);
+    at_least("set-n", 95.7, 97.0, 0);
 }
 
 #[test]
 fn set_o_pharmaceutical_manufacturer() {
-    at_least("set-o", 92.6, 94.9, 1);
+    at_least("set-o", 94.5, 95.9, 1);
 }
 
 #[test]
@@ -187,17 +187,17 @@ fn set_q_construction_company() {
 
 #[test]
 fn set_r_airline_and_ground_handling() {
-    at_least("set-r", 93.1, 94.6, 1);
+    at_least("set-r", 93.8, 94.6, 1);
 }
 
 #[test]
 fn set_s_cooperative_bank() {
-    at_least("set-s", 89.7, 91.5, 0);
+    at_least("set-s", 91.1, 91.5, 0);
 }
 
 #[test]
 fn set_t_clinics_and_laboratories() {
-    at_least("set-t", 92.1, 91.9, 0);
+    at_least("set-t", 92.8, 91.9, 0);
 }
 
 #[test]
@@ -207,12 +207,12 @@ fn set_u_newspaper_and_media_house() {
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 91.9, 92.0, 0);
+    at_least("set-v", 94.7, 95.5, 0);
 }
 
 #[test]
 fn set_w_public_transport_operator() {
-    at_least("set-w", 94.0, 99.0, 0);
+    at_least("set-w", 94.7, 99.0, 0);
 }
 
 #[test]
@@ -227,12 +227,12 @@ fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
 
 #[test]
 fn set_z_university_hospital_group_it_service_centre() {
-    at_least("set-z", 95.4, 97.8, 1);
+    at_least("set-z", 96.8, 97.8, 1);
 }
 
 #[test]
 fn set_aa_aircraft_maintenance_organisation() {
-    at_least("set-aa", 93.2, 93.1, 1);
+    at_least("set-aa", 95.4, 94.3, 1);
 }
 
 #[test]
@@ -242,27 +242,27 @@ fn set_ab_food_processing_cooperative() {
 
 #[test]
 fn set_ac_payroll_and_hr_outsourcing_provider() {
-    at_least("set-ac", 94.7, 94.7, 0);
+    at_least("set-ac", 96.1, 94.7, 0);
 }
 
 #[test]
 fn set_af_automotive_parts_supplier() {
-    at_least("set-af", 96.1, 97.8, 0);
+    at_least("set-af", 97.5, 97.8, 0);
 }
 
 #[test]
 fn set_ag_port_operator_and_shipping_agency() {
-    at_least("set-ag", 94.0, 96.6, 0);
+    at_least("set-ag", 95.4, 96.6, 0);
 }
 
 #[test]
 fn set_ah_specialty_chemicals_distributor() {
-    at_least("set-ah", 87.6, 87.9, 0);
+    at_least("set-ah", 89.0, 89.0, 0);
 }
 
 #[test]
 fn set_ai_regional_telecommunications_operator() {
-    at_least("set-ai", 94.6, 95.0, 0);
+    at_least("set-ai", 95.4, 96.3, 0);
 }
 
 #[test]
@@ -277,5 +277,15 @@ fn set_ak_accounting_and_audit_firm() {
 
 #[test]
 fn set_al_property_management_company() {
-    at_least("set-al", 91.1, 93.7, 0);
+    at_least("set-al", 93.2, 93.7, 0);
+}
+
+#[test]
+fn set_am_public_broadcaster() {
+    at_least("set-am", 98.3, 97.4, 0);
+}
+
+#[test]
+fn set_an_semiconductor_manufacturer() {
+    at_least("set-an", 91.1, 92.8, 0);
 }
