@@ -28,13 +28,7 @@ const DIRECTORY: &str = r#"{
 }"#;
 
 fn engine() -> Engine {
-    let snapshot = DirectorySnapshot::from_json(DIRECTORY).unwrap();
-    let now = time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
-    Engine::new(
-        Policy::default_policy(),
-        Rulebook::default_rules(),
-        Identities::from_snapshot(&snapshot, now),
-    )
+    engine_with(str::to_owned)
 }
 
 /// An authentication report for mail from `from_domain`: `passes` decides
