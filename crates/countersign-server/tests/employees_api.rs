@@ -99,7 +99,10 @@ async fn scenario(install: Install) {
         "S-1002",
     ]);
     let sink = SmtpSink::start().await;
-    let hook_port = Receiver::free_port();
+    // The webhook receiver holds its port before the server starts, which
+    // binds ports of its own.
+    let receiver = Receiver::default();
+    let (hook_port, _stop) = receiver.start_anywhere().await;
     // The report mailbox (a maildir), and the organisation's mail system's
     // DKIM key for forwards (a selector of its own, in a zone beside the
     // evaluation zone).
@@ -131,8 +134,6 @@ async fn scenario(install: Install) {
     );
     let api = Api::new(&server.base);
     let p = people(&install, &api).await;
-    let receiver = Receiver::default();
-    let _stop = receiver.start(hook_port).await;
     api.post(
         "/api/v1/webhooks",
         Some(&p.admin),

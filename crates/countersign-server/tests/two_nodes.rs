@@ -36,8 +36,7 @@ async fn two_nodes_share_one_postgres() {
     b.get("/api/v1/me", Some(&admin)).await.ok();
 
     let receiver = Receiver::default();
-    let port = Receiver::free_port();
-    let _stop = receiver.start(port).await;
+    let (port, _stop) = receiver.start_anywhere().await;
     b.post(
         "/api/v1/webhooks",
         Some(&admin),

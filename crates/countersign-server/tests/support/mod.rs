@@ -664,6 +664,21 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
+        self.serve(listener)
+    }
+
+    /// Starts receiving on a port of the system's choosing, held from the
+    /// start (no other process can take it between choice and bind), and
+    /// says which.
+    pub async fn start_anywhere(&self) -> (u16, tokio::sync::oneshot::Sender<()>) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (port, self.serve(listener))
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) -> tokio::sync::oneshot::Sender<()> {
         let store = self.deliveries.clone();
         let app = axum::Router::new().route(
             "/hook",
