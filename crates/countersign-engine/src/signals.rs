@@ -1933,8 +1933,8 @@ fn usual_page(
         || from.is_some_and(|f| content.link_domains.iter().any(|d| registrable(d) == f))
 }
 
-/// Whether `text` names the reader's work account ("your usual work
-/// account", "Ihrem gewohnten Firmenkonto", "votre compte professionnel").
+/// Whether `text` names the reader's work account ("your work login",
+/// "Ihr Firmenkonto", "votre compte professionnel").
 fn names_work_account(text: &str) -> bool {
     const WORK: &[&str] = &[
         "work",

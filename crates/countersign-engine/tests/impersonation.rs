@@ -782,7 +782,7 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
     // trap, however well it authenticates.
     let verdict = judge(
         "From: Canteen Poll <poll@brackwater-staff.example>\r\nSubject: Lunch menu",
-        "Vote for next month's menu. Please log in with your usual work account: https://brackwater-staff.example/menu",
+        "Vote for next month's menu. Sign in the normal way with your staff account: https://brackwater-staff.example/menu",
     );
     assert!(
         signals(&verdict).contains(&"request.credential_reset"),
@@ -793,7 +793,7 @@ fn a_sign_in_as_usual_is_a_request_only_off_the_usual_pages() {
     // vendor of ours: no single sign-on of ours lives there.
     let verdict = judge(
         "From: Staff Perks <perks@benefit-points.example>\r\nSubject: Your points",
-        "Your year-end points are waiting. Log in with your usual work account to redeem them: https://benefit-points.example/redeem",
+        "Your year-end points are waiting. Sign in with your regular company account to redeem them: https://benefit-points.example/redeem",
     );
     assert!(
         signals(&verdict).contains(&"request.credential_reset"),

@@ -322,8 +322,8 @@ impl Recogniser {
                 }
             }
         }
-        // "Bitte gleich freigeben", "ich rufe gleich an", "Details schicke
-        // ich dir gleich": German "gleich" uninflected is "right away",
+        // "Bitte gleich freigeben", "ich rufe gleich an", "die Unterlagen
+        // bringe ich gleich vorbei": German "gleich" uninflected is "right away",
         // unless it is said of something ("bleibt gleich", "ist gleich",
         // "gleich wie vorher").
         if langs.contains(&DE) {
@@ -1822,8 +1822,8 @@ impl<'a> Reader<'a> {
         // between: "Para agilizar tu contratación envíanos: ...", "pour
         // accélérer le dossier envoyez-nous ...". The order is the first
         // verb that names the writer as the one to receive, or a reply,
-        // which goes to the writer by itself ("para evitarlo responda con
-        // ...").
+        // which goes to the writer by itself ("para seguir usándolo,
+        // conteste con ...").
         let reply = |j: usize| {
             let w = self.word(j);
             ["repl", "respon", "antwort", "répond", "repond"]
@@ -2185,8 +2185,8 @@ impl<'a> Reader<'a> {
                 .take(2)
                 .any(|&j| toks[j].cls & C::WRITER_OWN.bit() != 0)
         };
-        // Or opens a clause after a comma: "pour l'analyse que vous avez
-        // demandée, Inès aurait besoin ...".
+        // Or opens a clause after a comma: "pour l'audit de lundi, Maëlle
+        // aurait besoin ...".
         let after_comma = before[before.len() - names..]
             .iter()
             .rposition(|&j| toks[j].sep == Sep::Comma)
