@@ -113,19 +113,18 @@ fn engine_with(edit: impl Fn(&str) -> String) -> Engine {
 
 #[test]
 fn an_overdue_review_weighs_on_requests_not_on_routine_mail() {
+    let from_dana = |engine: &Engine, raw: &[u8]| {
+        engine
+            .evaluate(raw, &auth("contoso.example", true), "dana@contoso.example")
+            .verdict
+    };
     let overdue = engine_with(|d| d.replace("2099-01-01T00:00:00Z", "2026-01-01T00:00:00Z"));
     let routine = message(
         "Dana Whitfield <dana@contoso.example>",
         "Delivery note",
         "The spare disks ship on Monday; the delivery note is attached.",
     );
-    let verdict = overdue
-        .evaluate(
-            &routine,
-            &auth("contoso.example", true),
-            "dana@contoso.example",
-        )
-        .verdict;
+    let verdict = from_dana(&overdue, &routine);
     assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
     assert!(signals(&verdict).contains(&"sender.vendor_review_overdue"));
     // Asking for something still needs proof, which the lapsed record
@@ -135,13 +134,7 @@ fn an_overdue_review_weighs_on_requests_not_on_routine_mail() {
         "Access",
         "Could you create a VPN account for our new engineer this week?",
     );
-    let verdict = overdue
-        .evaluate(
-            &asking,
-            &auth("contoso.example", true),
-            "dana@contoso.example",
-        )
-        .verdict;
+    let verdict = from_dana(&overdue, &asking);
     assert_eq!(verdict.verdict, Action::Hold, "{:?}", verdict.reasons);
     // A suspended vendor still writing is worth a banner on any mail.
     let suspended = engine_with(|d| {
@@ -150,13 +143,7 @@ fn an_overdue_review_weighs_on_requests_not_on_routine_mail() {
             "\"status\": \"suspended\",\n      \"last",
         )
     });
-    let verdict = suspended
-        .evaluate(
-            &routine,
-            &auth("contoso.example", true),
-            "dana@contoso.example",
-        )
-        .verdict;
+    let verdict = from_dana(&suspended, &routine);
     assert_eq!(verdict.verdict, Action::Flag, "{:?}", verdict.reasons);
     assert!(signals(&verdict).contains(&"sender.vendor_untrusted"));
 }
