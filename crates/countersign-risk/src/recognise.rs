@@ -168,6 +168,8 @@ impl Recogniser {
         let mut out = Reader {
             lexicon: &self.lexicon,
             may_command: true,
+            follows_link: false,
+            retold: Vec::new(),
             buffer,
             toks: &toks,
             found: Vec::new(),
@@ -211,6 +213,8 @@ impl Recogniser {
         let reader = Reader {
             lexicon: &self.lexicon,
             may_command: true,
+            follows_link: false,
+            retold: Vec::new(),
             buffer,
             toks: &toks,
             found: Vec::new(),
@@ -350,6 +354,39 @@ impl Recogniser {
                 }
             }
         }
+        // French "ne ... que" restricts, it does not negate: "il ne reste
+        // que toi" (only you are left), "je n'ai besoin que du code".
+        if langs.contains(&FR) {
+            for i in 0..toks.len() {
+                if !matches!(&buffer[toks[i].start..toks[i].end], "ne" | "n") {
+                    continue;
+                }
+                let closing = toks[i + 1..]
+                    .iter()
+                    .take(6)
+                    .take_while(|t| t.sep < Sep::Comma)
+                    .map(|t| &buffer[t.start..t.end])
+                    .find(|w| {
+                        matches!(
+                            *w,
+                            "que"
+                                | "qu"
+                                | "pas"
+                                | "jamais"
+                                | "rien"
+                                | "personne"
+                                | "aucun"
+                                | "aucune"
+                                | "ni"
+                                | "nul"
+                                | "nulle"
+                        )
+                    });
+                if matches!(closing, Some("que" | "qu")) {
+                    toks[i].cls &= !C::NEGATION.bit();
+                }
+            }
+        }
         // German separable verbs: "fügen Sie mich der Gruppe hinzu",
         // "schalten Sie den Zugang frei". The particle closes the clause;
         // joined to a verb near the clause's start it makes the infinitive
@@ -442,6 +479,7 @@ impl Recogniser {
             }
             i += 1 + matched;
         }
+        gloss_objects(toks);
         // A verb of purpose ("click the link below to activate it", "pour
         // installer", "para instalar") says why, not what the reader is asked.
         let keeps = bits(&[
@@ -513,6 +551,44 @@ impl Recogniser {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Objects a word in parentheses can name for the word before it.
+const GLOSSED: &[C] = &[
+    C::O_CREDENTIAL,
+    C::O_CODE,
+    C::O_MFA,
+    C::O_ACCESS,
+    C::O_ACCOUNT,
+    C::O_REMOTE,
+    C::O_SOFTWARE,
+    C::O_PAY_DEST,
+    C::O_DATA,
+];
+
+/// A word glossed by one object word in parentheses is that object: "den
+/// Tresor (Passwortmanager)", "mon authentificateur (2FA)", "the vault
+/// (password manager)". Writers explain their own word for a thing this way.
+fn gloss_objects(toks: &mut [Tok]) {
+    let glossed = bits(GLOSSED);
+    let grammar_or_verb = bits(VERBS) | bits(&[C::ARTICLE, C::PRONOUN, C::FILLER, C::CONJUNCTION]);
+    for i in 1..toks.len() {
+        let opens_aside = toks[i].aside && toks[i].sep == Sep::Paren && !toks[i].covered;
+        if !opens_aside || toks[i].cls & glossed == 0 {
+            continue;
+        }
+        let alone = (i + 1..toks.len())
+            .find(|&j| !toks[j].covered)
+            .is_none_or(|j| !toks[j].aside || toks[j].sep >= Sep::Paren);
+        let Some(word) = (0..i).rev().find(|&j| !toks[j].covered) else {
+            continue;
+        };
+        let before = &toks[word];
+        if alone && !before.aside && !before.digits && before.cls & (glossed | grammar_or_verb) == 0
+        {
+            toks[word].cls |= toks[i].cls & glossed;
         }
     }
 }
@@ -618,10 +694,33 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                     money = false;
                 }
                 match b {
+                    // A smiley (":)", ";-)", ":D") ends its sentence as a
+                    // full stop would, and opens no aside.
+                    b':' | b';'
+                        if {
+                            let face = bytes.get(i + 1..).unwrap_or_default();
+                            let face = face.strip_prefix(b"-").unwrap_or(face);
+                            matches!(face.first(), Some(b')' | b'(' | b'd' | b'p'))
+                                && matches!(face.get(1), None | Some(b' ' | 1))
+                        } =>
+                    {
+                        sep = sep.max(Sep::Sentence);
+                        if let Some(t) = toks.last_mut() {
+                            t.stop = true;
+                        }
+                        i += 2 + usize::from(bytes[i + 1] == b'-');
+                        continue;
+                    }
                     b'.' | b'!' | b'?' | b';' => {
                         let next = bytes.get(i + 1).copied();
+                        // "//depot/main/...": a path's dots end no sentence.
+                        let path_dots = b == b'.' && {
+                            let dots = bytes[..i].iter().rev().take_while(|&&c| c == b'.').count();
+                            i > dots && bytes[i - dots - 1] == b'/'
+                        };
                         if (matches!(next, None | Some(b' ') | Some(1) | Some(b'"') | Some(b')'))
                             || i + 1 >= range.end)
+                            && !path_dots
                             && !(b == b'.' && next == Some(b' ') && abbreviated(buffer, &toks, i))
                         {
                             sep = sep.max(Sep::Sentence);
@@ -1298,6 +1397,13 @@ struct Reader<'a> {
     /// of a sentence, or after a clause that was itself a request ("install
     /// it and run the setup"); "... and pay a fee" in a story is no order.
     may_command: bool,
+    /// Whether the clause being read goes on a sentence whose clause
+    /// before ended in a link ("download it from https://... and run the
+    /// installer"): what it names is given there.
+    follows_link: bool,
+    /// Clauses (token ranges) that retell what was said before ("the pitch
+    /// was: ..."): nothing found there is the writer's.
+    retold: Vec<Range<usize>>,
     buffer: &'a str,
     toks: &'a [Tok],
     found: Vec<Recognised>,
@@ -1592,6 +1698,13 @@ impl<'a> Reader<'a> {
         indicator: Option<String>,
         as_usual: bool,
     ) {
+        if self
+            .retold
+            .iter()
+            .any(|r| r.start <= clause.start && clause.end <= r.end)
+        {
+            return;
+        }
         if let Some(at) = self.found.iter().position(|f| f.category == category) {
             if as_usual || !self.found[at].as_usual {
                 return;
@@ -1901,8 +2014,9 @@ impl<'a> Reader<'a> {
             }
         }
         // The writer asks to be given something: "could I get local admin
-        // rights?", "könnte ich ... bekommen?", "puis-je obtenir ...?". The
-        // writer follows the modal at once; a verb of receiving comes later.
+        // rights?", "könnte ich ... bekommen?", "puis-je obtenir ...?", "can
+        // I have ...?". The writer follows the modal at once; a verb of
+        // receiving or having comes later.
         // A wish, like "I need": what is to be received is the request.
         for i in v.idx().filter(|&i| toks[i].cls & C::MODAL.bit() != 0) {
             let asker = v
@@ -1919,9 +2033,10 @@ impl<'a> Reader<'a> {
             if asker
                 && opens
                 && self.asks_question(v)
-                && v.idx()
-                    .filter(|&j| j > i + 1)
-                    .any(|j| toks[j].cls & C::OFFER.bit() != 0)
+                && v.idx().filter(|&j| j > i + 1).any(|j| {
+                    toks[j].cls & C::OFFER.bit() != 0
+                        || matches!(self.word(j), "have" | "haben" | "avoir" | "tener")
+                })
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
@@ -2545,6 +2660,7 @@ impl<'a> Reader<'a> {
         let mut prev_unasked = false;
         let mut prev_polite = false;
         let mut reported_list = 0usize;
+        let mut past_sentence = None;
         // Pronouns refer back only to what the writer said plainly: not to a
         // negated or hypothetical clause ("we never ask for your password;
         // check it in the directory").
@@ -2593,7 +2709,30 @@ impl<'a> Reader<'a> {
                 && same_sentence
                 && toks[clause.toks.start].sep == Sep::Comma
                 && is_verb(toks[clause.toks.start].cls);
-            let reported = all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
+            // "The pitch was always the same: ...", "Der Text war: ...":
+            // a past "was" before a colon frames what was said then, in its
+            // speaker's words, up to the colon's clause and a few after.
+            let past_frame = v.idx().find(|&i| toks[i].colon).is_some_and(|colon| {
+                let frame = || v.idx().take_while(move |&i| i <= colon);
+                frame().all(|i| toks[i].cls & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0)
+                    && frame().any(|i| {
+                        matches!(
+                            self.word(i),
+                            "was"
+                                | "were"
+                                | "war"
+                                | "waren"
+                                | "etait"
+                                | "etaient"
+                                | "era"
+                                | "eran"
+                                | "fue"
+                                | "fueron"
+                        )
+                    })
+            });
+            let reported = past_frame
+                || all & C::THIRD_PARTY.bit() != 0 && !asked_anyone
                 || asks_listed
                 || all & C::WARNING.bit() != 0
                 || complement && prev_reported && same_sentence
@@ -2603,7 +2742,17 @@ impl<'a> Reader<'a> {
             // "He wanted one of these:" opens a list of someone else's asks.
             let third_person_list = all & C::BENEFICIARY.bit() != 0
                 && all & bits(&[C::POLITE, C::ADDRESSEE, C::MODAL]) == 0;
-            reported_list = if (reported || third_person_list) && opens_list {
+            // A lure told as said then is not the writer's either: to the
+            // end of the sentence.
+            if past_frame {
+                past_sentence = Some(clause.sentence);
+            }
+            if past_sentence == Some(clause.sentence) && clause.toks.end > clause.toks.start {
+                self.described
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+                self.retold.push(clause.toks.clone());
+            }
+            reported_list = if (reported || third_person_list) && opens_list || past_frame {
                 6
             } else {
                 reported_list.saturating_sub(1)
@@ -2653,6 +2802,7 @@ impl<'a> Reader<'a> {
                 && same_sentence
                 && clauses[n - 1].toks.end > clauses[n - 1].toks.start
                 && toks[clauses[n - 1].toks.end - 1].link;
+            self.follows_link = after_link;
             self.may_command = n == 0
                 || clause.sentence != clauses[n - 1].sentence
                 || prev_act
@@ -2768,7 +2918,16 @@ impl<'a> Reader<'a> {
                     "when" | "once" | "cuando" | "quand" | "lorsque" | "sobald" | "nachdem"
                 )
             });
-            let next_back = if free || inability || when && !negated && all & objects == 0 {
+            // Nor does a negated remark on a verb that names no object ("not
+            // attached on purpose"): it has nothing a pronoun could wrongly
+            // take up. "No more forced change" is about the change itself.
+            let remark_on_verb = v.idx().next().is_some_and(|i| {
+                toks[i].cls & C::NEGATION.bit() != 0
+                    && v.idx().nth(1).is_some_and(|j| is_verb(toks[j].cls))
+            });
+            let bare_remark = all & objects == 0
+                && (when && !negated || negated && !hypothetical && remark_on_verb);
+            let next_back = if free || inability || bare_remark {
                 back_from
             } else {
                 clause.toks.end
@@ -3025,7 +3184,10 @@ impl<'a> Reader<'a> {
         let has = |c: C| all & c.bit() != 0;
         // A bare imperative is how-to prose ("install the rc scripts") unless
         // it is aimed: at the writer, the reader's things, something given
-        // here, or now.
+        // here (a link just before counts), or now.
+        let given = self.follows_link
+            || v.idx()
+                .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
         let aimed = !(how == "imperative"
             && all
                 & bits(&[
@@ -3039,9 +3201,7 @@ impl<'a> Reader<'a> {
                 ])
                 == 0
             && v.amount().is_none()
-            && !v
-                .idx()
-                .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
+            && !given
             && !self.program_ahead(v));
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
@@ -3414,6 +3574,17 @@ impl<'a> Reader<'a> {
             // al grupo?": asked that someone receive access.
             .or_else(|| {
                 v.pair(C::OFFER, C::O_ACCESS)
+                    // "Can I have admin rights", "pourrais-je avoir un
+                    // accès", "¿podría tener acceso?": having, after a modal.
+                    .or_else(|| {
+                        let have = v.idx().find(|&i| {
+                            matches!(self.word(i), "have" | "haben" | "avoir" | "tener")
+                                && v.near(i, C::MODAL, 4, 0).is_some()
+                        })?;
+                        v.idx()
+                            .find(|&j| j > have && self.toks[j].cls & C::O_ACCESS.bit() != 0)
+                            .map(|ob| (have, ob))
+                    })
                     .filter(|_| aimed && device_access.is_none())
                     .filter(|&(vb, _)| {
                         v.near(vb, C::BENEFICIARY, 3, 0)
@@ -3473,6 +3644,7 @@ impl<'a> Reader<'a> {
             ]) != 0
                 || v.idx()
                     .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
+                || self.follows_link
                 || self.program_ahead(v);
         // The program named before and taken up by a pronoun ("the new
         // agent is on the portal; can you install it on the server?") is a
@@ -4671,7 +4843,20 @@ impl<'a> Reader<'a> {
                         .first(C::SECRET)
                         .filter(|_| act.is_some() || has(C::MUST))
                         .or(kept);
-                    let skip = v.pair(C::SKIP, C::PROCESS).filter(|_| requested);
+                    // "Never ... without a ticket", "don't bypass the
+                    // process": the process is kept, not skipped, and a
+                    // phrase of skipping found there lures nobody.
+                    let skip_pair = v.pair(C::SKIP, C::PROCESS);
+                    let process_kept = skip_pair.is_some_and(|(s, _)| {
+                        v.idx()
+                            .take_while(|&i| i < s)
+                            .any(|i| toks[i].cls & C::NEGATION.bit() != 0)
+                    });
+                    if process_kept {
+                        self.described
+                            .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+                    }
+                    let skip = skip_pair.filter(|_| requested && !process_kept);
                     let busy = v
                         .first(C::BUSY)
                         .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
