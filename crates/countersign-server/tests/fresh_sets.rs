@@ -289,3 +289,8 @@ fn set_am_public_broadcaster() {
 fn set_an_semiconductor_manufacturer() {
     at_least("set-an", 91.1, 92.8, 0);
 }
+
+#[test]
+fn set_ap_video_game_studio() {
+    at_least("set-ap", 97.6, 96.1, 0);
+}
