@@ -4597,17 +4597,31 @@ impl<'a> Reader<'a> {
                 }
                 // Help is offered by the writer's people, or a technician
                 // calls or connects: "our technician will call you".
-                let helper = v.first(C::HELP_OFFER).filter(|_| {
-                    has(C::SUPPORT_ROLE) || has(C::WRITER_SUBJECT) || has(C::WRITER_OWN)
+                // After a problem found on the reader's machine, "we have a
+                // fix ready" offers it to him without naming him.
+                let after_problem =
+                    found_problem.is_some_and(|(p, _)| clause.sentence.abs_diff(p) <= 2);
+                let helper = v.first(C::HELP_OFFER).filter(|&h| {
+                    has(C::SUPPORT_ROLE)
+                        || has(C::WRITER_SUBJECT)
+                        || has(C::WRITER_OWN)
+                        // "To fix it fast, get <remote tool>": the help is
+                        // the purpose of the tool the reader is sent to.
+                        || after_problem
+                            && h > clause.toks.start
+                            && self.toks[h - 1].cls & C::PURPOSE.bit() != 0
+                            && clauses
+                                .iter()
+                                .filter(|c| c.sentence == clause.sentence)
+                                .flat_map(|c| c.toks.clone())
+                                .any(|i| {
+                                    self.toks[i].cls & (C::O_REMOTE.bit() | C::O_SOFTWARE.bit()) != 0
+                                })
                 });
                 let technician = v
                     .first(C::V_CALL)
                     .or_else(|| v.first(C::V_CONNECT))
                     .filter(|_| has(C::SUPPORT_ROLE) && !has(C::PHONE_LINE));
-                // After a problem found on the reader's machine, "we have a
-                // fix ready" offers it to him without naming him.
-                let after_problem =
-                    found_problem.is_some_and(|(p, _)| clause.sentence.abs_diff(p) <= 2);
                 if free
                     && let Some(h) = helper.or(technician)
                     && (has(C::ADDRESSEE) || has(C::PRONOUN) || has(C::PROBLEM) || after_problem)
