@@ -2150,6 +2150,13 @@ impl<'a> Reader<'a> {
                 || third_person_es
                 || third_person_de
                 || self.named_subject(v, i)
+                // "The audit team needs a full export of ...": a group
+                // needing records of ours asks the reader for them.
+                || v.near(i, C::OTHERS, 3, 0).is_some()
+                    && v.idx()
+                        .filter(|&j| j > i)
+                        .take(6)
+                        .any(|j| toks[j].cls & C::O_DATA.bit() != 0)
             {
                 return Some((Act { at: i }, "a need for someone"));
             }
