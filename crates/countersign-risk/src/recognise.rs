@@ -3780,6 +3780,7 @@ impl<'a> Reader<'a> {
                 how == "obligation on the reader",
                 how == "imperative",
             )
+            && !self.changes_in_general(v)
         {
             say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
         }
@@ -3862,6 +3863,58 @@ impl<'a> Reader<'a> {
             say(self, RiskCategory::DataExport, None, Some(ob), to_writer);
         }
         hit
+    }
+
+    /// "Any bank-detail changes must come through the portal", "los cambios
+    /// de cuenta solo se hacen en persona": changes of a kind, spoken of as
+    /// a rule (a plural noun, or after "any"), to no destination given here
+    /// (no number, nothing new), are how the process works, not a change
+    /// asked for.
+    fn changes_in_general(&self, v: &View<'_>) -> bool {
+        let idx: Vec<usize> = v.idx().collect();
+        // English "changes" is a verb too: "our account changes on 1 May".
+        let verb_after = |n: usize| {
+            idx.get(n + 1).is_some_and(|&j| {
+                matches!(
+                    self.word(j),
+                    "on" | "from" | "effective" | "starting" | "as" | "with"
+                )
+            })
+        };
+        let change = idx.iter().enumerate().find(|&(n, &i)| {
+            matches!(
+                self.word(i),
+                "cambios" | "anderungen" | "modifications" | "changements"
+            ) || self.word(i) == "changes" && !verb_after(n)
+                || self.toks[i].cls & C::V_CHANGE.bit() != 0
+                    && (idx[n.saturating_sub(3)..n].iter().any(|&j| {
+                        matches!(
+                            self.word(j),
+                            "any"
+                                | "every"
+                                | "all"
+                                | "cualquier"
+                                | "todo"
+                                | "todos"
+                                | "jede"
+                                | "jeder"
+                                | "jedes"
+                                | "alle"
+                                | "toute"
+                                | "toutes"
+                                | "tout"
+                                | "tous"
+                                | "chaque"
+                        )
+                    }))
+        });
+        let Some((_, &change)) = change else {
+            return false;
+        };
+        !idx.iter().any(|&j| {
+            let t = &self.toks[j];
+            t.digits && t.end - t.start > 4 || t.amount || t.cls & C::NEW.bit() != 0 && j != change
+        })
     }
 
     /// The word at `p` names whom something is given to: right after the
@@ -4253,7 +4306,10 @@ impl<'a> Reader<'a> {
             self.push(RiskCategory::PaymentChange, why, &v.range, None);
             return true;
         }
-        if all & C::UNCHANGED.bit() != 0 || all & C::O_PAY_DEST.bit() == 0 {
+        if all & C::UNCHANGED.bit() != 0
+            || all & C::O_PAY_DEST.bit() == 0
+            || self.changes_in_general(v)
+        {
             return false;
         }
         // "Emails asking to change their salary account": what others ask.
