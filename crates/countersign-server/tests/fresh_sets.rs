@@ -102,47 +102,47 @@ fn at_least(set: &str, verdicts: f64, attacks: f64, honest_quarantined: usize) {
 
 #[test]
 fn set_a_requests_lures_bec_callback() {
-    at_least("set-a", 95.1, 94.3, 0);
+    at_least("set-a", 95.2, 94.3, 0);
 }
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 95.3, 96.5, 0);
+    at_least("set-b", 95.4, 96.5, 0);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 90.9, 91.9, 0);
+    at_least("set-c", 91.2, 92.6, 0);
 }
 
 #[test]
 fn set_d_impersonation() {
-    at_least("set-d", 90.0, 96.2, 0);
+    at_least("set-d", 90.0, 96.3, 0);
 }
 
 #[test]
 fn set_e_hospital_help_desk() {
-    at_least("set-e", 96.1, 94.7, 0);
+    at_least("set-e", 96.2, 94.8, 0);
 }
 
 #[test]
 fn set_f_engineering_group_help_desk() {
-    at_least("set-f", 89.7, 90.2, 0);
+    at_least("set-f", 90.1, 90.3, 0);
 }
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 94.2, 94.1, 0);
+    at_least("set-g", 94.6, 94.1, 0);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 95.3, 94.2, 0);
+    at_least("set-h", 95.4, 94.2, 0);
 }
 
 #[test]
 fn set_i_retailer_help_desk() {
-    at_least("set-i", 93.2, 94.6, 0);
+    at_least("set-i", 93.3, 94.7, 0);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn set_k_law_firm_help_desk() {
 
 #[test]
 fn set_l_freight_forwarder_help_desk() {
-    at_least("set-l", 89.6, 92.7, 2);
+    at_least("set-l", 89.6, 92.8, 2);
 }
 
 #[test]
@@ -167,47 +167,47 @@ fn set_m_hotel_group_help_desk() {
 
 #[test]
 fn set_n_city_administration() {
-    at_least("set-n", 95.7, 97.0, 0);
+    at_least("set-n", 95.8, 97.0, 0);
 }
 
 #[test]
 fn set_o_pharmaceutical_manufacturer() {
-    at_least("set-o", 94.5, 95.9, 1);
+    at_least("set-o", 95.2, 96.9, 1);
 }
 
 #[test]
 fn set_p_software_company() {
-    at_least("set-p", 91.7, 90.7, 0);
+    at_least("set-p", 91.7, 90.8, 0);
 }
 
 #[test]
 fn set_q_construction_company() {
-    at_least("set-q", 91.6, 89.6, 0);
+    at_least("set-q", 92.4, 89.7, 0);
 }
 
 #[test]
 fn set_r_airline_and_ground_handling() {
-    at_least("set-r", 93.8, 94.6, 1);
+    at_least("set-r", 93.9, 94.7, 1);
 }
 
 #[test]
 fn set_s_cooperative_bank() {
-    at_least("set-s", 91.1, 91.5, 0);
+    at_least("set-s", 91.9, 91.5, 0);
 }
 
 #[test]
 fn set_t_clinics_and_laboratories() {
-    at_least("set-t", 92.8, 91.9, 0);
+    at_least("set-t", 92.9, 91.9, 0);
 }
 
 #[test]
 fn set_u_newspaper_and_media_house() {
-    at_least("set-u", 98.2, 97.8, 0);
+    at_least("set-u", 98.3, 97.9, 0);
 }
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 94.7, 95.5, 0);
+    at_least("set-v", 94.8, 95.5, 0);
 }
 
 #[test]
@@ -222,12 +222,12 @@ fn set_x_architecture_and_engineering_consultancy() {
 
 #[test]
 fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
-    at_least("set-y", 94.0, 96.7, 2);
+    at_least("set-y", 94.7, 96.7, 2);
 }
 
 #[test]
 fn set_z_university_hospital_group_it_service_centre() {
-    at_least("set-z", 96.8, 97.8, 1);
+    at_least("set-z", 96.9, 97.8, 1);
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn set_aa_aircraft_maintenance_organisation() {
 
 #[test]
 fn set_ab_food_processing_cooperative() {
-    at_least("set-ab", 94.7, 97.8, 0);
+    at_least("set-ab", 94.7, 97.9, 0);
 }
 
 #[test]
@@ -247,12 +247,12 @@ fn set_ac_payroll_and_hr_outsourcing_provider() {
 
 #[test]
 fn set_af_automotive_parts_supplier() {
-    at_least("set-af", 97.5, 97.8, 0);
+    at_least("set-af", 97.6, 97.8, 0);
 }
 
 #[test]
 fn set_ag_port_operator_and_shipping_agency() {
-    at_least("set-ag", 95.4, 96.6, 0);
+    at_least("set-ag", 95.4, 96.7, 0);
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn set_ai_regional_telecommunications_operator() {
 
 #[test]
 fn set_aj_investment_and_asset_management_firm() {
-    at_least("set-aj", 92.5, 92.9, 0);
+    at_least("set-aj", 92.6, 92.9, 0);
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn set_ak_accounting_and_audit_firm() {
 
 #[test]
 fn set_al_property_management_company() {
-    at_least("set-al", 93.2, 93.7, 0);
+    at_least("set-al", 94.0, 95.1, 0);
 }
 
 #[test]
@@ -288,6 +288,11 @@ fn set_am_public_broadcaster() {
 #[test]
 fn set_an_semiconductor_manufacturer() {
     at_least("set-an", 91.1, 92.8, 0);
+}
+
+#[test]
+fn set_ao_mining_and_metals_group() {
+    at_least("set-ao", 95.4, 94.1, 0);
 }
 
 #[test]
