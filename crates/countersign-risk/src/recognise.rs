@@ -354,8 +354,8 @@ impl Recogniser {
                 }
             }
         }
-        // French "ne ... que" restricts, it does not negate: "il ne reste
-        // que toi" (only you are left), "je n'ai besoin que du code".
+        // French "ne ... que" restricts, it does not negate: "il ne manque
+        // que ta signature" (only your signature is missing).
         if langs.contains(&FR) {
             for i in 0..toks.len() {
                 if !matches!(&buffer[toks[i].start..toks[i].end], "ne" | "n") {
@@ -555,7 +555,9 @@ impl Recogniser {
     }
 }
 
-/// Objects a word in parentheses can name for the word before it.
+/// Objects a word in parentheses can name for the word before it: not a
+/// device, person or payment (those gloss a word without making it the
+/// object of a request).
 const GLOSSED: &[C] = &[
     C::O_CREDENTIAL,
     C::O_CODE,
@@ -713,7 +715,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                     }
                     b'.' | b'!' | b'?' | b';' => {
                         let next = bytes.get(i + 1).copied();
-                        // "//depot/main/...": a path's dots end no sentence.
+                        // "//streams/dev/...": a path's dots end no sentence.
                         let path_dots = b == b'.' && {
                             let dots = bytes[..i].iter().rev().take_while(|&&c| c == b'.').count();
                             i > dots && bytes[i - dots - 1] == b'/'
@@ -1401,8 +1403,8 @@ struct Reader<'a> {
     /// before ended in a link ("download it from https://... and run the
     /// installer"): what it names is given there.
     follows_link: bool,
-    /// Clauses (token ranges) that retell what was said before ("the pitch
-    /// was: ..."): nothing found there is the writer's.
+    /// Clauses (token ranges) that retell what was said before ("her
+    /// message was short: ..."): nothing found there is the writer's.
     retold: Vec<Range<usize>>,
     buffer: &'a str,
     toks: &'a [Tok],
@@ -2150,7 +2152,7 @@ impl<'a> Reader<'a> {
                 || third_person_es
                 || third_person_de
                 || self.named_subject(v, i)
-                // "The audit team needs a full export of ...": a group
+                // "The legal team needs all personnel files ...": a group
                 // needing records of ours asks the reader for them.
                 || v.near(i, C::OTHERS, 3, 0).is_some()
                     && v.idx()
@@ -2716,7 +2718,7 @@ impl<'a> Reader<'a> {
                 && same_sentence
                 && toks[clause.toks.start].sep == Sep::Comma
                 && is_verb(toks[clause.toks.start].cls);
-            // "The pitch was always the same: ...", "Der Text war: ...":
+            // "Her message was short: ...", "Der Text war: ...":
             // a past "was" before a colon frames what was said then, in its
             // speaker's words, up to the colon's clause and a few after.
             let past_frame = v.idx().find(|&i| toks[i].colon).is_some_and(|colon| {
@@ -2926,8 +2928,8 @@ impl<'a> Reader<'a> {
                 )
             });
             // Nor does a negated remark on a verb that names no object ("not
-            // attached on purpose"): it has nothing a pronoun could wrongly
-            // take up. "No more forced change" is about the change itself.
+            // emailed, it is too big"): it has nothing a pronoun could
+            // wrongly take up. "No change needed" is about the change itself.
             let remark_on_verb = v.idx().next().is_some_and(|i| {
                 toks[i].cls & C::NEGATION.bit() != 0
                     && v.idx().nth(1).is_some_and(|j| is_verb(toks[j].cls))
@@ -3865,8 +3867,8 @@ impl<'a> Reader<'a> {
         hit
     }
 
-    /// "Any bank-detail changes must come through the portal", "los cambios
-    /// de cuenta solo se hacen en persona": changes of a kind, spoken of as
+    /// "All changes of supplier accounts need two signatures", "cualquier
+    /// cambio de IBAN pasa por compras": changes of a kind, spoken of as
     /// a rule (a plural noun, or after "any"), to no destination given here
     /// (no number, nothing new), are how the process works, not a change
     /// asked for.
