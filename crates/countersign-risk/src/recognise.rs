@@ -361,27 +361,16 @@ impl Recogniser {
                 if !matches!(&buffer[toks[i].start..toks[i].end], "ne" | "n") {
                     continue;
                 }
+                // The first "que" or word of negation after it decides.
                 let closing = toks[i + 1..]
                     .iter()
                     .take(6)
                     .take_while(|t| t.sep < Sep::Comma)
-                    .map(|t| &buffer[t.start..t.end])
-                    .find(|w| {
-                        matches!(
-                            *w,
-                            "que"
-                                | "qu"
-                                | "pas"
-                                | "jamais"
-                                | "rien"
-                                | "personne"
-                                | "aucun"
-                                | "aucune"
-                                | "ni"
-                                | "nul"
-                                | "nulle"
-                        )
-                    });
+                    .find(|t| {
+                        t.cls & C::NEGATION.bit() != 0
+                            || matches!(&buffer[t.start..t.end], "que" | "qu")
+                    })
+                    .map(|t| &buffer[t.start..t.end]);
                 if matches!(closing, Some("que" | "qu")) {
                     toks[i].cls &= !C::NEGATION.bit();
                 }
@@ -1273,6 +1262,12 @@ const OPENERS: &[C] = &[
     C::MODAL,
 ];
 
+/// "Have" in the four languages: after a modal, asking to be given
+/// ("can I have ...?", "pourrais-je avoir ...?").
+fn is_having(word: &str) -> bool {
+    matches!(word, "have" | "haben" | "avoir" | "tener")
+}
+
 fn is_verb(cls: Classes) -> bool {
     cls & bits(VERBS) != 0
 }
@@ -2035,10 +2030,9 @@ impl<'a> Reader<'a> {
             if asker
                 && opens
                 && self.asks_question(v)
-                && v.idx().filter(|&j| j > i + 1).any(|j| {
-                    toks[j].cls & C::OFFER.bit() != 0
-                        || matches!(self.word(j), "have" | "haben" | "avoir" | "tener")
-                })
+                && v.idx()
+                    .filter(|&j| j > i + 1)
+                    .any(|j| toks[j].cls & C::OFFER.bit() != 0 || is_having(self.word(j)))
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
@@ -3587,8 +3581,7 @@ impl<'a> Reader<'a> {
                     // accès", "¿podría tener acceso?": having, after a modal.
                     .or_else(|| {
                         let have = v.idx().find(|&i| {
-                            matches!(self.word(i), "have" | "haben" | "avoir" | "tener")
-                                && v.near(i, C::MODAL, 4, 0).is_some()
+                            is_having(self.word(i)) && v.near(i, C::MODAL, 4, 0).is_some()
                         })?;
                         v.idx()
                             .find(|&j| j > have && self.toks[j].cls & C::O_ACCESS.bit() != 0)
