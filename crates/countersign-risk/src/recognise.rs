@@ -3414,12 +3414,14 @@ impl<'a> Reader<'a> {
         // ("sign in with your staff account to start: https://...",
         // "bitte bestätigen Sie Ihr Konto: https://..."). A sign-in "as
         // usual" (the known portal, the known way) asks for nothing new.
-        if let Some(s) = v.first(C::V_SIGNIN).or_else(|| {
-            v.idx()
-                .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
-                .find(|&i| {
-                    // German puts it first: "Konto bestätigen".
-                    v.near(i, C::O_ACCOUNT, 2, 4)
+        if let Some(s) = v
+            .first(C::V_SIGNIN)
+            .or_else(|| {
+                v.idx()
+                    .filter(|&i| self.toks[i].cls & C::V_VERIFY.bit() != 0)
+                    .find(|&i| {
+                        // German puts it first: "Konto bestätigen".
+                        v.near(i, C::O_ACCOUNT, 2, 4)
                             .or_else(|| v.near(i, C::O_IDENTITY, 2, 4))
                             .or_else(|| v.near(i, C::O_CREDENTIAL, 2, 4))
                             .is_some()
@@ -3427,8 +3429,10 @@ impl<'a> Reader<'a> {
                             // it, verify here:": the account of the
                             // sentence before, the reader's own.
                             || i == act.at && self.readers_account_before(v)
-                })
-        }) && let Some(l) = self.pointed(v)
+                    })
+            })
+            .or_else(|| self.own_login_as_means(v, act.at))
+            && let Some(l) = self.pointed(v)
         {
             // The evidence's direction is the word the link follows.
             if self.usual(v) {
@@ -3976,6 +3980,46 @@ impl<'a> Reader<'a> {
             .any(|i| v.near(i, C::ADDRESSEE, 1, 2).is_some() || self.word(i).starts_with("pod"))
     }
 
+    /// The act at `verb` done with the reader's own login or account as its
+    /// means ("approve it with your company login", "validez avec votre
+    /// compte administrateur"): the login is typed in wherever the act
+    /// happens. Returns the verb.
+    fn own_login_as_means(&self, v: &View<'_>, verb: usize) -> Option<usize> {
+        const SPAN: usize = 5;
+        let toks = self.toks;
+        // "Contact your account manager": whom, not by what means.
+        if toks[verb].cls & C::V_CALL.bit() != 0 {
+            return None;
+        }
+        let with = v
+            .idx()
+            .find(|&i| i > verb && toks[i].cls & C::WITH.bit() != 0)?;
+        let end = (with + 1 + SPAN).min(v.range.end);
+        let owner = (with + 1..end).find(|&j| toks[j].cls & C::READER_OWN.bit() != 0)?;
+        // The login is the phrase's head: "your account manager" or "su
+        // gestor de cuenta" names a person.
+        (owner + 1..end)
+            .take_while(|&j| {
+                !matches!(
+                    self.word(j),
+                    "of" | "de" | "del" | "du" | "des" | "von" | "vom"
+                )
+            })
+            .any(|j| {
+                let cls = toks[j].cls;
+                let person_next = toks
+                    .get(j + 1)
+                    .is_some_and(|t| t.cls & (C::OTHERS.bit() | C::O_PEOPLE.bit()) != 0);
+                !person_next && cls & C::O_CREDENTIAL.bit() != 0
+                    // A bank account is where money goes, not a login
+                    // (French "compte" is both: the identity sense counts).
+                    || !person_next
+                        && cls & C::O_ACCOUNT.bit() != 0
+                        && (cls & C::O_PAY_DEST.bit() == 0 || cls & C::O_IDENTITY.bit() != 0)
+            })
+            .then_some(verb)
+    }
+
     /// The words just before `v`, in its paragraph or the one before,
     /// name the reader's own account ("your mailbox", "votre compte"),
     /// stated or denied ("has not been verified").
@@ -4072,9 +4116,14 @@ impl<'a> Reader<'a> {
         // An English verb in -s has a subject of its own ("second person
         // approves in the ERP, first payment to the new account is held"):
         // a practice described, not the reader's act.
+        // "Validez avec votre compte": an account after "with" is the means
+        // of the act, not where money goes.
+        let means = |ob: usize| {
+            (ob.saturating_sub(3).max(v.range.start)..ob).any(|j| toks[j].cls & C::WITH.bit() != 0)
+        };
         let pay = |ob: C| {
             v.pair(C::V_PAY, ob)
-                .filter(|&(vb, _)| !self.third_person_en(vb))
+                .filter(|&(vb, ob)| !self.third_person_en(vb) && !means(ob))
         };
         // "Registra este número nuevo en mi cuenta para los códigos": an
         // account that is also a sign-in's, beside codes or passwords, is
