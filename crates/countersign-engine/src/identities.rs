@@ -565,8 +565,8 @@ pub(crate) fn registrable(domain: &str) -> String {
 }
 
 /// Adds a directory's protected identities to a lookalike index: the
-/// organisation's domains and name, every vendor's domains and name.
-/// Suspended and offboarded vendors stay protected: attackers imitate whoever
+/// organisation's domains and name, every vendor's domains and name; the
+/// domains of the mailing lists it trusts (forwarders) are allowed. Suspended and offboarded vendors stay protected: attackers imitate whoever
 /// staff still recognise. Returns the names the index could not take (a
 /// two-letter brand, a public suffix), with why, for the caller to log.
 pub fn protect_directory(
@@ -597,6 +597,17 @@ pub fn protect_directory(
         }
         if let Err(err) = builder.add_brand_with_owner(&vendor.name, &owner) {
             note(format!("vendor name {}", vendor.name), err);
+        }
+    }
+    // A mailing list the organisation trusts is nobody's lookalike, even
+    // when its name carries a vendor's (a product's user group). Its
+    // operator's domain is allowed, not defended: list names are often
+    // made of common words ("humanitarian-it") that other names share.
+    for forwarder in &snapshot.forwarders {
+        let domain = registrable(&forwarder.domain);
+        let owner = format!("{} (trusted mailing list)", forwarder.domain);
+        if let Err(err) = builder.allow_domain(&domain, &owner) {
+            note(format!("forwarder {}", forwarder.domain), err);
         }
     }
     skipped

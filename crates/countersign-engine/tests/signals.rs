@@ -709,3 +709,43 @@ fn a_work_bound_hit_is_quarantined_with_its_bound_and_count() {
         verdict.findings
     );
 }
+
+#[test]
+fn a_trusted_list_named_after_a_vendor_is_no_lookalike_of_it() {
+    let engine = engine_with(|d| d.replace("lists.example.org", "lists.contoso-users.example"));
+    let post = message(
+        "Ravi via Contoso Users <users@lists.contoso-users.example>",
+        "Exporting closed jobs to PDF?",
+        "Has anyone found a way to export closed jobs to PDF in bulk? Our auditors want them.",
+    );
+    let verdict = engine
+        .evaluate(
+            &post,
+            &auth("lists.contoso-users.example", true),
+            "users-bounces@lists.contoso-users.example",
+        )
+        .verdict;
+    assert!(
+        !signals(&verdict).contains(&"impersonation.lookalike_domain"),
+        "{:?}",
+        verdict.findings
+    );
+    // The vendor itself is still defended.
+    let imitation = message(
+        "Contoso Support <help@contoso-helpdesk.example>",
+        "Exporting closed jobs to PDF?",
+        "Has anyone found a way to export closed jobs to PDF in bulk?",
+    );
+    let verdict = engine
+        .evaluate(
+            &imitation,
+            &auth("contoso-helpdesk.example", true),
+            "help@contoso-helpdesk.example",
+        )
+        .verdict;
+    assert!(
+        signals(&verdict).contains(&"impersonation.lookalike_domain"),
+        "{:?}",
+        verdict.findings
+    );
+}

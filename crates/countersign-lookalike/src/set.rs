@@ -181,6 +181,27 @@ impl ProtectedSetBuilder {
         Ok(self)
     }
 
+    /// Allow-lists `domain` and its subdomains on behalf of `owner` without
+    /// defending it: it is never reported as a lookalike, but names that
+    /// resemble it are not reported either (a trusted mailing list's host,
+    /// whose name may carry a vendor's and may be made of common words).
+    pub fn allow_domain(&mut self, domain: &str, owner: &str) -> Result<&mut Self, LookalikeError> {
+        let split = psl::split(domain).ok_or_else(|| LookalikeError::InvalidDomain {
+            input: domain.to_owned(),
+        })?;
+        if split.registrable().is_none() {
+            return Err(LookalikeError::NotRegistrable {
+                input: domain.to_owned(),
+            });
+        }
+        self.hosts.push((
+            split.name().to_owned(),
+            display_name(split.name()),
+            owner.to_owned(),
+        ));
+        Ok(self)
+    }
+
     /// Protects the well-known brands of `data/brands.txt`: their defended
     /// domains, and their names and product names (`SharePoint`) as brand
     /// tokens, each owned by `"<brand> (well-known brand)"`.
@@ -1601,6 +1622,27 @@ mod tests {
 
     fn technique(candidate: &str) -> Option<Technique> {
         set().check(candidate).map(|f| f.technique)
+    }
+
+    #[test]
+    fn an_allowed_domain_is_never_reported_nor_defended() {
+        let mut builder = ProtectedSet::builder();
+        builder.add_domain("acme.test", "Acme").unwrap();
+        builder
+            .allow_domain("acme-users.test", "acme-users.test (trusted mailing list)")
+            .unwrap();
+        let set = builder.build();
+        assert!(set.check("acme-users.test").is_none());
+        assert!(set.check("lists.acme-users.test").is_none());
+        assert!(set.is_protected("lists.acme-users.test"));
+        // Acme is still defended; the list's name is not.
+        assert!(set.check("acme-helpdesk.test").is_some());
+        assert!(
+            set.check("acme-user.test")
+                .is_some_and(|f| f.target == "acme.test")
+        );
+        // A public suffix is nobody's to allow.
+        assert!(ProtectedSet::builder().allow_domain("co.uk", "x").is_err());
     }
 
     #[test]
