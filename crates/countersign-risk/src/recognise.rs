@@ -1262,6 +1262,25 @@ const OPENERS: &[C] = &[
     C::MODAL,
 ];
 
+/// A verb that puts a program on a machine ("install", "download",
+/// "descargar", "télécharger", "herunterladen", "einspielen"), not one
+/// that merely runs or loads it.
+fn is_setup_verb(word: &str) -> bool {
+    [
+        "install",
+        "instal",
+        "download",
+        "descarg",
+        "telecharg",
+        // "herunterladen", and the particle of "laden Sie ... herunter".
+        "herunter",
+        "einspiel",
+        "aufspiel",
+    ]
+    .iter()
+    .any(|p| word.starts_with(p))
+}
+
 /// "Have" in the four languages: after a modal, asking to be given
 /// ("can I have ...?", "pourrais-je avoir ...?").
 fn is_having(word: &str) -> bool {
@@ -3637,8 +3656,7 @@ impl<'a> Reader<'a> {
         // everyday advice; software handed over or aimed at a machine ("the
         // attached tool", "on your laptop", "our agent", "today") is an
         // install to verify.
-        let handed =
-            all & bits(&[
+        let handed = all & bits(&[
                 C::BELOW,
                 C::WRITER_OWN,
                 C::WRITER_OBJECT,
@@ -3651,7 +3669,14 @@ impl<'a> Reader<'a> {
                 || v.idx()
                     .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
                 || self.follows_link
-                || self.program_ahead(v);
+                || self.program_ahead(v)
+                // "Install the tool: https://...": the program is the one
+                // the link hands over.
+                // the link hands over ("descargue e instale ...:"); not a
+                // program "loaded" or "run" by some link's advice.
+                || v.idx().any(|i| is_setup_verb(self.word(i)))
+                    && (act.at + 1..(v.range.end + 2).min(self.toks.len()))
+                        .any(|i| self.toks[i].link && !self.toks[i].quoted);
         // The program named before and taken up by a pronoun ("the new
         // agent is on the portal; can you install it on the server?") is a
         // given one, not software in general.
@@ -3721,21 +3746,8 @@ impl<'a> Reader<'a> {
             .or_else(|| {
                 // "install Acrobat on my laptop": a product name is no lexicon
                 // word, the machine it goes on is.
-                v.pair(C::V_INSTALL, C::O_DEVICE).filter(|&(vb, _)| {
-                    let w = self.word(vb);
-                    [
-                        "install",
-                        "instal",
-                        "download",
-                        "descarg",
-                        "telecharg",
-                        "herunterlad",
-                        "einspiel",
-                        "aufspiel",
-                    ]
-                    .iter()
-                    .any(|p| w.starts_with(p))
-                })
+                v.pair(C::V_INSTALL, C::O_DEVICE)
+                    .filter(|&(vb, _)| is_setup_verb(self.word(vb)))
             });
         // "Wir bräuchten ein Zeichenprogramm auf unserem Notebook", "I need
         // on my laptop the app ...": a program the writer needs on his own
