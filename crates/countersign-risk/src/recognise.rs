@@ -2783,7 +2783,18 @@ impl<'a> Reader<'a> {
             prev_polite = all & C::POLITE.bit() != 0;
             let free = !hypothetical && !negated && !reported;
             prev_unasked = !free && !hypothetical && (all & C::ASK.bit() != 0 || asks_listed);
-            flags.note(all, free, hypothetical);
+            // "I will treat your application in confidence": the reader's
+            // application, so the writer is no applicant.
+            let readers_application = v
+                .idx()
+                .filter(|&i| toks[i].cls & C::APPLYING.bit() != 0)
+                .all(|i| v.near(i, C::READER_OWN, 2, 0).is_some());
+            let noted = if readers_application {
+                all & !C::APPLYING.bit()
+            } else {
+                all
+            };
+            flags.note(noted, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
                 let code_to_reader = bits(&[C::O_CODE, C::DELIVERED, C::ADDRESSEE]);
                 self.code_sent |= self.sentence_cls & code_to_reader == code_to_reader;
