@@ -908,15 +908,24 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
 }
 
 /// The full stop at `dot` ends a word, not the sentence: a title or
-/// abbreviation ("M. Renard", "Dr. Weber", "ca. zwei Wochen"), an initial,
-/// a date ("ab dem 7.12. für"). An ordinal before its month ("zum 1.
-/// Dezember") is joined once the month is known (`join_ordinals`).
+/// abbreviation ("M. Renard", "Dr. Weber", "ca. zwei Wochen", "RR. HH."),
+/// an initial, a date ("ab dem 7.12. für"). An ordinal before its month
+/// ("zum 1. Dezember") is joined once the month is known (`join_ordinals`).
 fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
     let Some(t) = toks.last().filter(|t| t.end == dot) else {
         return false;
     };
     let word = &buffer[t.start..t.end];
     if word.chars().count() == 1 && !t.digits || ABBREVIATIONS.contains(&word) {
+        return true;
+    }
+    // Spanish plurals of abbreviations double the letter: "RR. HH.",
+    // "EE. UU.", "FF. AA.".
+    let mut letters = word.chars();
+    if let (Some(a), Some(b), None) = (letters.next(), letters.next(), letters.next())
+        && a == b
+        && a.is_alphabetic()
+    {
         return true;
     }
     if !t.digits || word.len() > 2 {
@@ -3795,7 +3804,9 @@ impl<'a> Reader<'a> {
         }
 
         // Payments: a changed destination, a transfer, gift cards, payroll.
-        if !has(C::UNCHANGED)
+        // To the usual account too when a sum is named: money moved on an
+        // email's word wants its requester proven, wherever it goes.
+        if (!has(C::UNCHANGED) || v.amount().is_some() || self.sentence_amount)
             && let Some((vb, ob)) = self.payment(
                 v,
                 need,
