@@ -4799,6 +4799,32 @@ impl<'a> Reader<'a> {
                 {
                     writer_calls = Some((c, clause.toks.clone()));
                 }
+                // A session onto the reader's machine announced by the
+                // writer's side ("a technician will clean your system by
+                // remote maintenance", "il prendra le contrôle de votre
+                // ordinateur"): the reader is to let it happen. Asked of
+                // nobody in words, it is a remote-access request all the same.
+                if pass == 0
+                    && free
+                    && act.is_none()
+                    && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE) || has(C::BENEFICIARY))
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                    && let Some(r) = v.first(C::O_REMOTE).or_else(|| {
+                        v.first(C::V_CONNECT)
+                            .filter(|&c| self.toks[c].cls & C::V_SIGNIN.bit() == 0)
+                    })
+                    && v.idx().any(|d| {
+                        self.toks[d].cls & C::O_DEVICE.bit() != 0
+                            && v.near(d, C::READER_OWN, 2, 0).is_some()
+                    })
+                {
+                    let why = format!(
+                        "the writer's side announces \"{}\" on the reader's machine",
+                        self.word(r)
+                    );
+                    self.push(RiskCategory::RemoteAccess, why, &clause.toks, None);
+                }
                 // The offer comes after the finding, in a clause of its own.
                 if let Some((s, h, range)) = offered_help.clone()
                     && let Some((p, _)) = [found_problem, earlier_problem]
