@@ -3471,7 +3471,7 @@ impl<'a> Reader<'a> {
                     })
             })
             .or_else(|| self.own_login_as_means(v, act.at))
-            && let Some(l) = self.pointed(v)
+            && let Some(l) = self.pointed(v).or_else(|| self.attachment_opened_before(v))
         {
             // The evidence's direction is the word the link follows.
             if self.usual(v) {
@@ -4012,6 +4012,32 @@ impl<'a> Reader<'a> {
         v.idx()
             .filter(|&i| self.toks[i].cls & C::MODAL.bit() != 0)
             .any(|i| v.near(i, C::ADDRESSEE, 1, 2).is_some() || self.word(i).starts_with("pod"))
+    }
+
+    /// An attachment opened earlier in the sentence of `v` ("open the
+    /// attachment in your browser and sign in"): a sign-in there types the
+    /// credentials into a page the message carries. Returns its word.
+    fn attachment_opened_before(&self, v: &View<'_>) -> Option<usize> {
+        const WORDS_BACK: usize = 16;
+        let toks = self.toks;
+        (v.range.start.saturating_sub(WORDS_BACK)..v.range.start)
+            .rev()
+            .take_while(|&j| !toks[j].stop)
+            .find(|&j| {
+                toks[j].cls & C::BELOW.bit() != 0
+                    && !toks[j].quoted
+                    && ["attach", "anhang", "anlage", "joint", "adjunt"]
+                        .iter()
+                        .any(|p| self.word(j).starts_with(p))
+                    // Opened: "open the attachment", "öffnen Sie den
+                    // Anhang"; not "the agenda is attached; sign in to the
+                    // call".
+                    && (j.saturating_sub(4)..j).any(|o| {
+                        ["open", "offn", "ouvr", "abr"]
+                            .iter()
+                            .any(|p| self.word(o).starts_with(p))
+                    })
+            })
     }
 
     /// The act at `verb` done with the reader's own login or account as its
