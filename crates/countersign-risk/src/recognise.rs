@@ -4613,13 +4613,40 @@ impl<'a> Reader<'a> {
                 // or offered help.
                 // The number may be offered as the condition of the help:
                 // "the charge can be reversed if you phone us today".
-                let on_condition =
-                    |c: usize| free && has(C::CONDITION) && v.near(c, C::ADDRESSEE, 1, 0).is_some();
+                // Or the sentence opens on the reader's condition and its
+                // main clause names the way: "should you not have ordered
+                // this, objections are taken by phone only: <number>"
+                // (the phone itself, a "hotline", may stand for the verb).
+                let condition_before = clauses[..n]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.sentence == clause.sentence)
+                    .any(|c| {
+                        c.toks
+                            .clone()
+                            .any(|i| toks[i].cls & C::CONDITION.bit() != 0)
+                            && c.toks
+                                .clone()
+                                .any(|i| toks[i].cls & C::ADDRESSEE.bit() != 0)
+                    });
+                let on_condition = |c: usize| {
+                    free && (has(C::CONDITION)
+                        && v.idx()
+                            .take_while(|&i| i < c)
+                            .any(|i| toks[i].cls & C::ADDRESSEE.bit() != 0)
+                        || condition_before)
+                };
                 if pass == 1
                     && !negated
                     && let Some(call) = v
                         .first(C::V_CALL)
                         .filter(|&c| !toks[c].colon && (act.is_some() || on_condition(c)))
+                        // "..., ist ein Widerspruch nur telefonisch möglich":
+                        // the phone named as the way, after the condition.
+                        .or_else(|| {
+                            v.first(C::PHONE_LINE)
+                                .filter(|&c| !toks[c].colon && act.is_none() && condition_before)
+                        })
                     && (flags.cancel
                         || self.found.iter().any(|f| {
                             matches!(
