@@ -5069,8 +5069,22 @@ impl<'a> Reader<'a> {
                                     .clone()
                                     .any(|i| toks[i].cls & C::WRITER_SUBJECT.bit() != 0)
                     };
+                    // "Bitte noch niemandem sagen", "tell nobody yet": the
+                    // one who must not hear carries the negation. As the
+                    // one who tells ("nobody will contact you") it is a
+                    // promise: the hearer follows the verb, or is dative.
+                    let nobody = v.first(C::TELL_OTHER).and_then(|t| {
+                        v.idx()
+                            .find(|&i| match self.word(i) {
+                                "niemandem" => true,
+                                "nobody" | "nadie" => i > t,
+                                _ => false,
+                            })
+                            .map(|i| (i, t))
+                    });
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
+                        .or(nobody)
                         .filter(|_| has(C::OTHERS) && !guarded && !writers_plan());
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
                     let secret = v
