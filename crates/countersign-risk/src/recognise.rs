@@ -4211,8 +4211,11 @@ impl<'a> Reader<'a> {
             // destination when money is paid into it and it is new.
             .or_else(|| pay(C::O_ACCOUNT).filter(|_| near(C::NEW)))
             .or_else(|| {
-                v.pair(C::V_ENROL, C::O_PAYEE)
-                    .filter(|&(vb, _)| new_besides(vb))
+                v.pair(C::V_ENROL, C::O_PAYEE).filter(|&(vb, _)| {
+                    // "From the link below": after an article, a noun.
+                    let noun = vb > v.range.start && toks[vb - 1].cls & C::ARTICLE.bit() != 0;
+                    new_besides(vb) && !noun
+                })
             })
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYMENT)
