@@ -566,8 +566,9 @@ pub(crate) fn registrable(domain: &str) -> String {
 
 /// Adds a directory's protected identities to a lookalike index: the
 /// organisation's domains and name, every vendor's domains and name; the
-/// domains of the mailing lists it trusts (forwarders) are allowed. Suspended and offboarded vendors stay protected: attackers imitate whoever
-/// staff still recognise. Returns the names the index could not take (a
+/// domains of the mailing lists it trusts (forwarders) are allowed.
+/// Suspended and offboarded vendors stay protected: attackers imitate
+/// whoever staff still recognise. Returns the names the index could not take (a
 /// two-letter brand, a public suffix), with why, for the caller to log.
 pub fn protect_directory(
     builder: &mut ProtectedSetBuilder,

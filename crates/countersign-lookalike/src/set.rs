@@ -123,6 +123,21 @@ enum TokenKind {
     Dotless,
 }
 
+/// `domain` split at its public suffix, with its registrable part: an
+/// error for a malformed name or one that is itself a public suffix.
+fn registrable_split(domain: &str) -> Result<(psl::DomainSplit, String), LookalikeError> {
+    let split = psl::split(domain).ok_or_else(|| LookalikeError::InvalidDomain {
+        input: domain.to_owned(),
+    })?;
+    let registrable = split
+        .registrable()
+        .ok_or_else(|| LookalikeError::NotRegistrable {
+            input: domain.to_owned(),
+        })?
+        .to_owned();
+    Ok((split, registrable))
+}
+
 /// Collects protected identities; [`ProtectedSetBuilder::build`] indexes them.
 #[derive(Debug, Clone, Default)]
 pub struct ProtectedSetBuilder {
@@ -144,31 +159,19 @@ impl ProtectedSetBuilder {
     /// a shared platform (`acme.zendesk.com`) is only allow-listed: it and its
     /// subdomains are never reported, but `zendesk.com` is not defended.
     pub fn add_domain(&mut self, domain: &str, owner: &str) -> Result<&mut Self, LookalikeError> {
-        let split = psl::split(domain).ok_or_else(|| LookalikeError::InvalidDomain {
-            input: domain.to_owned(),
-        })?;
-        let Some(registrable) = split.registrable() else {
-            return Err(LookalikeError::NotRegistrable {
-                input: domain.to_owned(),
-            });
-        };
+        let (split, registrable) = registrable_split(domain)?;
         let subdomain = split.subdomain();
         if !subdomain.is_empty() && subdomain != "www" {
-            self.hosts.push((
-                split.name().to_owned(),
-                display_name(split.name()),
-                owner.to_owned(),
-            ));
-            return Ok(self);
+            return Ok(self.push_host(&split, owner));
         }
         let ascii_label = split.registrable_label().unwrap_or_default();
         let raw_label = display_name(ascii_label);
         let label = unicode::fold(&raw_label);
         self.entries.push(Entry {
-            target: display_name(registrable),
+            target: display_name(&registrable),
             owner: owner.to_owned(),
             kind: EntryKind::Domain {
-                ascii: registrable.to_owned(),
+                ascii: registrable,
                 suffix: split.suffix().to_owned(),
             },
             chars: label.chars().collect(),
@@ -186,20 +189,18 @@ impl ProtectedSetBuilder {
     /// resemble it are not reported either (a trusted mailing list's host,
     /// whose name may carry a vendor's and may be made of common words).
     pub fn allow_domain(&mut self, domain: &str, owner: &str) -> Result<&mut Self, LookalikeError> {
-        let split = psl::split(domain).ok_or_else(|| LookalikeError::InvalidDomain {
-            input: domain.to_owned(),
-        })?;
-        if split.registrable().is_none() {
-            return Err(LookalikeError::NotRegistrable {
-                input: domain.to_owned(),
-            });
-        }
+        let (split, _) = registrable_split(domain)?;
+        Ok(self.push_host(&split, owner))
+    }
+
+    /// Allow-lists a name and its subdomains (see [`Self::allow_domain`]).
+    fn push_host(&mut self, split: &psl::DomainSplit, owner: &str) -> &mut Self {
         self.hosts.push((
             split.name().to_owned(),
             display_name(split.name()),
             owner.to_owned(),
         ));
-        Ok(self)
+        self
     }
 
     /// Protects the well-known brands of `data/brands.txt`: their defended
@@ -622,7 +623,7 @@ impl ProtectedSet {
             && let Some(&brand) = brands::brands_of(registrable).first()
         {
             return Some(Assessment::Protected {
-                target: display_name(registrable),
+                target: display_name(&registrable),
                 owner: format!("{} (well-known brand)", brands::brand(brand).name),
             });
         }
@@ -643,7 +644,7 @@ impl ProtectedSet {
                 let own = brands::own_suffixes(brand);
                 if entry.raw_label == label && brands::presumed_owned_suffix(split.suffix(), own) {
                     return Some(Assessment::Protected {
-                        target: display_name(registrable),
+                        target: display_name(&registrable),
                         owner: format!(
                             "{} (presumed: the brand runs sites under country domains)",
                             entry.owner

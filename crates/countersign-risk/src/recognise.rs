@@ -3691,9 +3691,8 @@ impl<'a> Reader<'a> {
                 || self.follows_link
                 || self.program_ahead(v)
                 // "Install the tool: https://...": the program is the one
-                // the link hands over.
-                // the link hands over ("descargue e instale ...:"); not a
-                // program "loaded" or "run" by some link's advice.
+                // the link hands over; not a program "loaded" or "run" by
+                // some link's advice.
                 || v.idx().any(|i| is_setup_verb(self.word(i)))
                     && (act.at + 1..(v.range.end + 2).min(self.toks.len()))
                         .any(|i| self.toks[i].link && !self.toks[i].quoted);
@@ -4041,8 +4040,8 @@ impl<'a> Reader<'a> {
     }
 
     /// The act at `verb` done with the reader's own login or account as its
-    /// means ("approve it with your company login", "validez avec votre
-    /// compte administrateur"): the login is typed in wherever the act
+    /// means ("sign the form off with your staff login", "confirmez avec
+    /// votre compte de messagerie"): the login is typed in wherever the act
     /// happens. Returns the verb.
     fn own_login_as_means(&self, v: &View<'_>, verb: usize) -> Option<usize> {
         const SPAN: usize = 5;
@@ -4070,12 +4069,12 @@ impl<'a> Reader<'a> {
                 let person_next = toks
                     .get(j + 1)
                     .is_some_and(|t| t.cls & (C::OTHERS.bit() | C::O_PEOPLE.bit()) != 0);
-                !person_next && cls & C::O_CREDENTIAL.bit() != 0
-                    // A bank account is where money goes, not a login
-                    // (French "compte" is both: the identity sense counts).
-                    || !person_next
-                        && cls & C::O_ACCOUNT.bit() != 0
-                        && (cls & C::O_PAY_DEST.bit() == 0 || cls & C::O_IDENTITY.bit() != 0)
+                // A bank account is where money goes, not a login (French
+                // "compte" is both: the identity sense counts).
+                let login = cls & C::O_CREDENTIAL.bit() != 0
+                    || cls & C::O_ACCOUNT.bit() != 0
+                        && (cls & C::O_PAY_DEST.bit() == 0 || cls & C::O_IDENTITY.bit() != 0);
+                login && !person_next
             })
             .then_some(verb)
     }
@@ -4617,9 +4616,9 @@ impl<'a> Reader<'a> {
                 // The number may be offered as the condition of the help:
                 // "the charge can be reversed if you phone us today".
                 // Or the sentence opens on the reader's condition and its
-                // main clause names the way: "should you not have ordered
-                // this, objections are taken by phone only: <number>"
-                // (the phone itself, a "hotline", may stand for the verb).
+                // main clause names the way: "if this order is not yours,
+                // refunds go through our hotline: <number>" (the phone
+                // itself, a "hotline", may stand for the verb).
                 let condition_before = clauses[..n]
                     .iter()
                     .rev()
@@ -4643,12 +4642,19 @@ impl<'a> Reader<'a> {
                     && !negated
                     && let Some(call) = v
                         .first(C::V_CALL)
-                        .filter(|&c| !toks[c].colon && (act.is_some() || on_condition(c)))
-                        // "..., ist ein Widerspruch nur telefonisch möglich":
-                        // the phone named as the way, after the condition.
+                        .filter(|&c| {
+                            !toks[c].colon && (act.is_some() || on_condition(c))
+                                // After the reader's condition the number
+                                // may follow a colon ("..., by phone: ...").
+                                || free && condition_before
+                        })
+                        // "..., a refund goes through our hotline": the
+                        // phone named as the way, after the condition.
                         .or_else(|| {
-                            v.first(C::PHONE_LINE)
-                                .filter(|&c| !toks[c].colon && act.is_none() && condition_before)
+                            v.first(C::PHONE_LINE).filter(|&c| {
+                                act.is_none()
+                                    && (condition_before || !toks[c].colon && on_condition(c))
+                            })
                         })
                     && (flags.cancel
                         || self.found.iter().any(|f| {
@@ -4856,10 +4862,10 @@ impl<'a> Reader<'a> {
                     writer_calls = Some((c, clause.toks.clone()));
                 }
                 // A session onto the reader's machine announced by the
-                // writer's side ("a technician will clean your system by
-                // remote maintenance", "il prendra le contrôle de votre
-                // ordinateur"): the reader is to let it happen. Asked of
-                // nobody in words, it is a remote-access request all the same.
+                // writer's side ("our engineer connects to your laptop at
+                // noon", "wir schalten uns auf Ihren Rechner auf"): the
+                // reader is to let it happen. Asked of nobody in words, it
+                // is a remote-access request all the same.
                 if pass == 0
                     && free
                     && act.is_none()
@@ -5072,8 +5078,8 @@ impl<'a> Reader<'a> {
                                     .clone()
                                     .any(|i| toks[i].cls & C::WRITER_SUBJECT.bit() != 0)
                     };
-                    // "Bitte noch niemandem sagen", "tell nobody yet": the
-                    // one who must not hear carries the negation. As the
+                    // "Verrate es niemandem", "tell nobody yet": the one
+                    // who must not hear carries the negation. As the
                     // one who tells ("nobody will contact you") it is a
                     // promise: the hearer follows the verb, or is dative.
                     let nobody = v.first(C::TELL_OTHER).and_then(|t| {
