@@ -623,7 +623,7 @@ impl ProtectedSet {
             && let Some(&brand) = brands::brands_of(registrable).first()
         {
             return Some(Assessment::Protected {
-                target: display_name(&registrable),
+                target: display_name(registrable),
                 owner: format!("{} (well-known brand)", brands::brand(brand).name),
             });
         }
@@ -644,7 +644,7 @@ impl ProtectedSet {
                 let own = brands::own_suffixes(brand);
                 if entry.raw_label == label && brands::presumed_owned_suffix(split.suffix(), own) {
                     return Some(Assessment::Protected {
-                        target: display_name(&registrable),
+                        target: display_name(registrable),
                         owner: format!(
                             "{} (presumed: the brand runs sites under country domains)",
                             entry.owner
