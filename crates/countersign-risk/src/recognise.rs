@@ -4562,6 +4562,10 @@ impl<'a> Reader<'a> {
         // (no ask in it, nothing of the writer's own: "my phone is lost"
         // is the writer's trouble).
         let mut reader_problem: Option<Range<usize>> = None;
+        // The writer's side sets out to fix the reader's trouble ("to fix
+        // it I need to look at your laptop", "we can sort your login out
+        // remotely"): help offered, which a risky ask then trades on.
+        let mut writer_fixes: Option<(usize, Range<usize>)> = None;
         // Two readings: the offers and scares first, then the numbers to
         // call that they are tied to.
         for pass in 0..2 {
@@ -4797,6 +4801,28 @@ impl<'a> Reader<'a> {
                     if act.is_none() && !has(C::WRITER_OWN) && !hypothetical {
                         reader_problem.get_or_insert(clause.toks.clone());
                     }
+                }
+                if pass == 0
+                    && free
+                    && writer_fixes.is_none()
+                    && !has(C::PROCESS)
+                    && !has(C::WARNING)
+                    && let Some(h) = v.first(C::HELP_OFFER).filter(|&h| {
+                        has(C::WRITER_SUBJECT)
+                            || has(C::SUPPORT_ROLE)
+                            || h > clause.toks.start && self.toks[h - 1].cls & C::PURPOSE.bit() != 0
+                    })
+                    && all
+                        & bits(&[
+                            C::O_DEVICE,
+                            C::O_REMOTE,
+                            C::O_SOFTWARE,
+                            C::O_ACCOUNT,
+                            C::PROBLEM,
+                        ])
+                        != 0
+                {
+                    writer_fixes = Some((h, clause.toks.clone()));
                 }
                 // Help is offered by the writer's people, or a technician
                 // calls or connects: "our technician will call you".
@@ -5148,6 +5174,17 @@ impl<'a> Reader<'a> {
                 .or_else(|| {
                     reader_problem
                         .map(|range| ("a problem found on the reader's machine".to_owned(), range))
+                })
+                .or_else(|| {
+                    writer_fixes.map(|(h, range)| {
+                        (
+                            format!(
+                                "the writer offers to \"{}\" the reader's trouble",
+                                self.word(h)
+                            ),
+                            range,
+                        )
+                    })
                 });
             if let Some((said, range)) = helper {
                 let why = format!("{said}, and a {ask} asked");
