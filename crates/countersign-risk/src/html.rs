@@ -68,10 +68,25 @@ pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
     // Start of the text of the open anchor, and its href.
     let mut anchor: Option<(usize, String)> = None;
     let mut text_from = 0;
+    // Inside `<pre>` line breaks are the text's own; elsewhere a line
+    // break in the source is a space, as a browser shows it (only `<br>`
+    // and blocks break lines), so a sentence wrapped in the source stays
+    // one sentence.
+    let mut pre_depth = 0usize;
+    let push_text = |out: &mut Stripped, text: &str, pre: bool| {
+        if pre || !text.contains(['\n', '\r']) {
+            out.text.push_str(text);
+        } else {
+            out.text.extend(
+                text.chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+            );
+        }
+    };
     while i < bytes.len() {
         match bytes[i] {
             b'<' => {
-                out.text.push_str(&html[text_from..i]);
+                push_text(&mut out, &html[text_from..i], pre_depth > 0);
                 if html[i..].starts_with("<!--") {
                     i = html[i + 4..]
                         .find("-->")
@@ -106,6 +121,12 @@ pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
                     text_from = i;
                     continue;
                 }
+                if is("pre") {
+                    pre_depth = match tag.closing {
+                        true => pre_depth.saturating_sub(1),
+                        false => pre_depth + 1,
+                    };
+                }
                 if BLOCK.iter().any(|b| is(b)) {
                     out.text.push('\n');
                 } else if is("img") || is("input") {
@@ -139,7 +160,7 @@ pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
                 }
             }
             b'&' => {
-                out.text.push_str(&html[text_from..i]);
+                push_text(&mut out, &html[text_from..i], pre_depth > 0);
                 match entity(html, i) {
                     Some((c, len)) => {
                         out.text.push(c);
@@ -156,7 +177,7 @@ pub(crate) fn strip(html: &str, max_links: usize) -> Stripped {
             _ => i = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p),
         }
     }
-    out.text.push_str(&html[text_from..]);
+    push_text(&mut out, &html[text_from..], pre_depth > 0);
     if let Some((from, href)) = anchor {
         let visible = out.text.get(from..).unwrap_or_default().trim().to_owned();
         out.anchors.push((href, visible));

@@ -238,12 +238,23 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         &html_parts,
         &ranges,
     );
+    // A reply's subject repeats the message it answers: a request named
+    // there was made (and is being dealt with) in that message, not in
+    // this one. What this one asks stands in its body.
+    let subject_echoes = content.subject.as_deref().is_some_and(is_reply_subject);
+    let echoed = |at: usize, category: RiskCategory| {
+        subject_echoes
+            && category.is_high_risk_request()
+            && segments
+                .first()
+                .is_some_and(|&(end, location)| location == Location::Subject && at < end)
+    };
     let rules = rulebook.rules();
     let mut fired = vec![false; rules.len()];
     let mut assessment = RiskAssessment::default();
     for hit in rulebook.scan_ranges(&buffer, &ranges) {
         let rule = &rules[hit.rule];
-        if fired[hit.rule] {
+        if fired[hit.rule] || echoed(hit.start, rule.category) {
             continue;
         }
         // A request's phrase inside a clause the grammar read as negated or
@@ -296,7 +307,12 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         });
     }
     executables(content, &mut assessment);
-    add_recognised(reading.found, &buffer, &segments, &mut assessment);
+    let found = reading
+        .found
+        .into_iter()
+        .filter(|f| !echoed(f.clause.start, f.category))
+        .collect();
+    add_recognised(found, &buffer, &segments, &mut assessment);
     assessment.lures.sort_unstable();
     assessment
 }
@@ -456,6 +472,24 @@ fn read_grammar(
 }
 
 /// Adds the grammar's findings to `assessment`.
+/// "RE: ...", "AW: [INC-1] ...", "Antw: ...": the subject of a reply, after
+/// any ticket tags in brackets.
+fn is_reply_subject(subject: &str) -> bool {
+    let mut rest = subject.trim_start();
+    while let Some(tagged) = rest.strip_prefix('[') {
+        match tagged.split_once(']') {
+            Some((_, after)) => rest = after.trim_start(),
+            None => return false,
+        }
+    }
+    let Some((prefix, _)) = rest.split_once(':') else {
+        return false;
+    };
+    ["re", "aw", "antw", "antwort", "sv", "r", "rif", "res"]
+        .iter()
+        .any(|p| prefix.trim().eq_ignore_ascii_case(p))
+}
+
 fn add_recognised(
     found: Vec<recognise::Recognised>,
     buffer: &str,

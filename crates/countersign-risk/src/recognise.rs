@@ -313,6 +313,21 @@ impl Recogniser {
         }
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks);
+        jobs_applied_for(buffer, toks);
+        // "Ils nous ont envoyé ...", "vous nous avez écrit": after another
+        // subject, French "nous" is the object, not the writer speaking.
+        if langs.contains(&FR) {
+            for i in 1..toks.len() {
+                if &buffer[toks[i].start..toks[i].end] == "nous"
+                    && matches!(
+                        &buffer[toks[i - 1].start..toks[i - 1].end],
+                        "ils" | "elles" | "il" | "elle" | "on" | "qui" | "vous"
+                    )
+                {
+                    toks[i].cls &= !C::WRITER_SUBJECT.bit();
+                }
+            }
+        }
         // "I'd like", "we'd like": the "would" of "would like" is glued to
         // its subject.
         if langs.contains(&EN) {
@@ -4338,7 +4353,12 @@ impl<'a> Reader<'a> {
         let readers_machine = has(C::ADDRESSEE)
             || self.sentence_cls & bits(&[C::ADDRESSEE, C::O_DEVICE])
                 == bits(&[C::ADDRESSEE, C::O_DEVICE]);
-        if writers_side && readers_machine && !has(C::BULK) && !has(C::NEGATION) {
+        if writers_side
+            && readers_machine
+            && !has(C::BULK)
+            && !has(C::NEGATION)
+            && !self.told_as_done(v)
+        {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
                 .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
@@ -4353,6 +4373,73 @@ impl<'a> Reader<'a> {
             }
         }
         self.declared_payment_change(v) || self.sign_in_offered(v)
+    }
+
+    /// "Je me suis connecté hier soir sur ton poste", "we have installed
+    /// the driver", "ich habe mich gestern aufgeschaltet", "ayer me conecté":
+    /// the writer tells what was done (a past auxiliary of the writer's, or
+    /// a day gone by), which announces nothing to come.
+    fn told_as_done(&self, v: &View<'_>) -> bool {
+        let writer = |i: usize| {
+            v.range.contains(&i)
+                && (self.toks[i].cls & C::WRITER_SUBJECT.bit() != 0
+                    || matches!(self.word(i), "i" | "j" | "je" | "ich" | "yo" | "me" | "nos"))
+        };
+        // Next to the writer: "we have", "habe ich", "je me suis".
+        let by_writer =
+            |i: usize| writer(i + 1) || i > 0 && writer(i - 1) || i > 1 && writer(i - 2);
+        // The word after the auxiliary, past small adverbs and pronouns.
+        let participle = |i: usize| {
+            v.idx()
+                .skip_while(|&k| k <= i)
+                .find(|&k| {
+                    !matches!(
+                        self.word(k),
+                        "already" | "just" | "me" | "nous" | "deja" | "bien" | "ya"
+                    )
+                })
+                .map(|k| self.word(k))
+        };
+        v.idx().any(|i| {
+            let w = self.word(i);
+            match self.langs[0] {
+                EN => {
+                    w == "yesterday"
+                        || matches!(w, "have" | "ve" | "had")
+                            && by_writer(i)
+                            && participle(i).is_some_and(|p| {
+                                p.len() > 3 && p.ends_with("ed")
+                                    || matches!(
+                                        p,
+                                        "done" | "set" | "run" | "put" | "got" | "taken" | "sent"
+                                    )
+                            })
+                }
+                DE => {
+                    w == "gestern"
+                        || matches!(w, "habe" | "haben" | "hatte" | "hatten") && by_writer(i)
+                }
+                FR => {
+                    w == "hier"
+                        || matches!(w, "ai" | "avons" | "suis" | "sommes")
+                            && by_writer(i)
+                            && participle(i).is_some_and(|p| {
+                                (p.ends_with('e') || p.ends_with('i') || p.ends_with("is"))
+                                    && !matches!(
+                                        p,
+                                        "disponible" | "pret" | "prete" | "desole" | "desolee"
+                                    )
+                            })
+                }
+                ES => {
+                    matches!(w, "ayer" | "anoche")
+                        || matches!(w, "he" | "hemos")
+                            && participle(i)
+                                .is_some_and(|p| p.ends_with("ado") || p.ends_with("ido"))
+                }
+                _ => false,
+            }
+        })
     }
 
     /// The clause, or a main clause of its sentence, says "as usual".
@@ -4884,6 +4971,7 @@ impl<'a> Reader<'a> {
                     && !v
                         .idx()
                         .any(|i| i != c && self.toks[i].cls & C::PHONE_LINE.bit() != 0)
+                    && !self.told_as_done(&v)
                 {
                     writer_calls = Some((c, clause.toks.clone()));
                 }
@@ -4898,6 +4986,7 @@ impl<'a> Reader<'a> {
                     && (has(C::WRITER_SUBJECT) || has(C::SUPPORT_ROLE) || has(C::BENEFICIARY))
                     && !has(C::PROCESS)
                     && !has(C::WARNING)
+                    && !self.told_as_done(&v)
                     && let Some(r) = v.first(C::O_REMOTE).or_else(|| {
                         v.first(C::V_CONNECT)
                             .filter(|&c| self.toks[c].cls & C::V_SIGNIN.bit() == 0)
@@ -5054,6 +5143,7 @@ impl<'a> Reader<'a> {
                     });
                 if (free || negated_who)
                     && act.is_none()
+                    && !self.told_as_done(&v)
                     && let Some(t) = v.first(C::THREAT)
                     // "closed the ticket": the process, not the reader's service.
                     && v.near(t, C::PROCESS, 0, 3).is_none()
@@ -5129,7 +5219,12 @@ impl<'a> Reader<'a> {
                     // "Never ... without a ticket", "don't bypass the
                     // process": the process is kept, not skipped, and a
                     // phrase of skipping found there lures nobody.
-                    let skip_pair = v.pair(C::SKIP, C::PROCESS);
+                    // "Without a ticket" skips what follows it; "je clôture
+                    // le ticket vendredi sans nouvelles de ta part" skips
+                    // nothing.
+                    let skip_pair = v.pair(C::SKIP, C::PROCESS).filter(|&(k, p)| {
+                        p > k || !matches!(self.word(k), "without" | "sans" | "ohne" | "sin")
+                    });
                     let process_kept = skip_pair.is_some_and(|(s, _)| {
                         v.idx()
                             .take_while(|&i| i < s)
@@ -5189,6 +5284,41 @@ impl<'a> Reader<'a> {
             if let Some((said, range)) = helper {
                 let why = format!("{said}, and a {ask} asked");
                 self.push(RiskCategory::FakeTechSupport, why, &range, None);
+            }
+        }
+    }
+}
+
+/// "I'd like to apply for the CRM role", "ma candidature pour le poste de
+/// technicienne": the role or post a writer applies for is a job, not an
+/// access right or a workstation. Only "apply for" and "application for"
+/// count in English, where applying a role to a group is configuration.
+fn jobs_applied_for(buffer: &str, toks: &mut [Tok]) {
+    let word = |t: &Tok| &buffer[t.start..t.end];
+    for i in 0..toks.len() {
+        if toks[i].cls & C::APPLYING.bit() == 0 || toks[i].stop {
+            continue;
+        }
+        let w = word(&toks[i]);
+        let english = w.starts_with("appl");
+        let mut j = i + 1;
+        if english {
+            if toks.get(j).is_none_or(|t| word(t) != "for") {
+                continue;
+            }
+            j += 1;
+        }
+        // The post within a few words ("the junior CRM & email marketing
+        // executive role"), in the same sentence.
+        let end = (j + 8).min(toks.len());
+        let post = C::O_ACCESS.bit() | C::O_DEVICE.bit();
+        for t in &mut toks[j..end] {
+            if t.cls & post != 0 {
+                t.cls = (t.cls & !post) | C::JOB.bit();
+                break;
+            }
+            if t.stop {
+                break;
             }
         }
     }
