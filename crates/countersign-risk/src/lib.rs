@@ -307,6 +307,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         });
     }
     executables(content, &mut assessment);
+    sealed_archive(content, &mut assessment);
     let found = reading
         .found
         .into_iter()
@@ -375,6 +376,102 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
             indicator: None,
         },
     });
+}
+
+/// File name endings of archives that can be sealed with a password.
+const ARCHIVE_ENDINGS: &[&str] = &[".zip", ".rar", ".7z"];
+
+/// Words that name a password, as they stand before "password: ...".
+const PASSWORD_WORDS: &[&str] = &[
+    "password",
+    "passwort",
+    "kennwort",
+    "mot de passe",
+    "contraseña",
+    "contrasena",
+    "pw",
+    "pwd",
+];
+
+/// An archive, attached or linked, whose password the message gives
+/// ("password: 2026"): what is inside was sealed from every scanner on the
+/// way, and the reader holds the key. The program it hides is an install
+/// waiting to happen, whatever the text calls it.
+fn sealed_archive(content: &MessageContent, assessment: &mut RiskAssessment) {
+    let texts = || content.text_parts.iter().chain(&content.html_parts);
+    let archive = content
+        .attachments
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .map(|n| n.trim().to_ascii_lowercase())
+        .find(|n| ARCHIVE_ENDINGS.iter().any(|e| n.ends_with(e)))
+        .or_else(|| texts().find_map(|t| archive_named_in(t)));
+    let Some(archive) = archive else {
+        return;
+    };
+    let Some(given) = texts().find_map(|t| password_given(t)) else {
+        return;
+    };
+    let category = RiskCategory::SoftwareInstall;
+    let weight = recognised_weight(category);
+    assessment.score += weight;
+    assessment.high_risk = true;
+    assessment.findings.push(RiskFinding {
+        rule: "attachment.sealed_archive".to_owned(),
+        category,
+        weight,
+        evidence: Evidence {
+            phrase: format!("an archive sealed with the password the message gives: {given}"),
+            matched: archive,
+            location: Location::Body,
+            indicator: None,
+        },
+    });
+}
+
+/// A file name or link in `text` that ends in an archive's ending.
+fn archive_named_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\''))
+        .map(|w| w.trim_end_matches(['.', ',', ';', ':', '!', '?']))
+        .find(|w| {
+            let lower = w.to_ascii_lowercase();
+            let path = lower.split(['?', '#']).next().unwrap_or(&lower);
+            path.len() > 4 && ARCHIVE_ENDINGS.iter().any(|e| path.ends_with(e))
+        })
+        .map(str::to_owned)
+}
+
+/// "Password: luna2026", "mot de passe : 2026", "pw=xyz": a password
+/// written out after its name and a colon or equals sign.
+fn password_given(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    for word in PASSWORD_WORDS {
+        for (at, _) in lower.match_indices(word) {
+            // A whole word: "pw" is not the end of "npw".
+            if lower[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+            {
+                continue;
+            }
+            let rest = lower[at + word.len()..].trim_start_matches([' ', '\t']);
+            let Some(rest) = rest.strip_prefix([':', '=']) else {
+                continue;
+            };
+            let value: String = rest
+                .trim_start_matches([' ', '\t'])
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(40)
+                .collect();
+            let value = value.trim_end_matches(['.', ',', ';', ')']);
+            if !value.is_empty() && value.chars().any(char::is_alphanumeric) {
+                return Some(format!("{word}: {value}"));
+            }
+        }
+    }
+    None
 }
 
 /// How much of each part the grammar reads: a bound on the work one message
