@@ -260,10 +260,11 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         // A request's phrase inside a clause the grammar read as negated or
         // reported ("we will never ask you to install ...") asks nothing.
         if rule.category.is_high_risk_request()
-            && reading
+            && (reading
                 .muted
                 .iter()
                 .any(|m| m.start <= hit.start && hit.end <= m.end)
+                || reading.scenes.iter().any(|m| m.contains(&hit.start)))
         {
             continue;
         }

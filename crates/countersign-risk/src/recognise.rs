@@ -66,6 +66,11 @@ pub(crate) struct Reading {
     /// Mitglieder hinzufügen"): release notes and how-tos, not asks; no
     /// phrase of any category found there counts.
     pub described: Vec<Range<usize>>,
+    /// Byte ranges of conditions that set a scene with someone else in it
+    /// ("if a supplier writes that their bank details have changed, ..."):
+    /// a request's phrase that starts there names the case, not an ask,
+    /// even where it runs on into the clause after.
+    pub scenes: Vec<Range<usize>>,
 }
 
 /// How strongly two tokens are separated.
@@ -175,6 +180,7 @@ impl Recogniser {
             found: Vec::new(),
             muted: Vec::new(),
             described: Vec::new(),
+            scenes: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
@@ -194,10 +200,16 @@ impl Recogniser {
         let quoted = quoted_spans(&toks);
         out.muted.extend(quoted.iter().cloned());
         out.described.extend(quoted);
+        // Lines set off by ">" quote someone else (a scam shown in an
+        // awareness mail, a reply's history): the grammar skips them, and
+        // the rulebook's phrases found there are not the writer's either.
+        out.described
+            .extend(quote_marked_lines(buffer, ranges, marks));
         Reading {
             found: out.found,
             muted: out.muted,
             described: out.described,
+            scenes: out.scenes,
         }
     }
 
@@ -220,6 +232,7 @@ impl Recogniser {
             found: Vec::new(),
             muted: Vec::new(),
             described: Vec::new(),
+            scenes: Vec::new(),
             langs: &langs,
             sentence_cls: 0,
             sentence_amount: false,
@@ -644,6 +657,39 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
 }
 
 /// Cuts the scanned ranges into word tokens, noting the punctuation between.
+/// The lines of `ranges` that open with ">" (after any spaces), as spans
+/// of `buffer`: the lines `tokenize` leaves out as quoted.
+fn quote_marked_lines(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Range<usize>> {
+    let bytes = buffer.as_bytes();
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for range in ranges {
+        let first = marks.breaks.partition_point(|b| b.0 < range.start);
+        let line_ends = marks.breaks[first..]
+            .iter()
+            .map(|b| b.0)
+            .take_while(|&at| at < range.end)
+            .chain(std::iter::once(range.end));
+        let mut start = range.start;
+        for end in line_ends {
+            let line = &bytes[start..end];
+            if line
+                .iter()
+                .find(|&&b| b != b' ')
+                .is_some_and(|&b| b == b'>')
+            {
+                // Consecutive quoted lines make one span: a phrase may run
+                // over a quoted line's end.
+                match out.last_mut() {
+                    Some(last) if last.end + 1 == start => last.end = end,
+                    _ => out.push(start..end),
+                }
+            }
+            start = end + 1;
+        }
+    }
+    out
+}
+
 fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
     let breaks = &marks.breaks;
     let bytes = buffer.as_bytes();
@@ -1452,6 +1498,8 @@ struct Reader<'a> {
     muted: Vec<Range<usize>>,
     /// Byte ranges of clauses describing what others can do.
     described: Vec<Range<usize>>,
+    /// Byte ranges of conditions setting a scene with others in it.
+    scenes: Vec<Range<usize>>,
     langs: &'a [Lang],
     /// The classes of the sentence being read, for the context of a
     /// payment: "new supplier", an amount, "below".
@@ -2730,6 +2778,21 @@ impl<'a> Reader<'a> {
                 .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0)
                 && self.polite_condition(&v).is_none();
             let negated = self.negated(&v);
+            if hypothetical
+                && all
+                    & bits(&[
+                        C::ADDRESSEE,
+                        C::WRITER_SUBJECT,
+                        C::WRITER_OWN,
+                        C::WRITER_OBJECT,
+                        C::POLITE,
+                    ])
+                    == 0
+                && clause.toks.end > clause.toks.start
+            {
+                self.scenes
+                    .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
+            }
             // "Could someone install ...": the someone is the reader.
             let asked_anyone = v
                 .idx()
