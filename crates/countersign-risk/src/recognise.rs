@@ -327,6 +327,31 @@ impl Recogniser {
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks);
         jobs_applied_for(buffer, toks);
+        // The writer's courtesy is "wir bitten", "ich bitte", "bitten wir
+        // Sie": "bitten" with the writer beside it. "Sie bitten darum, ein
+        // Programm zu installieren", "... und bitten um einen Code": whether
+        // "sie" is they or the reader, someone asking is told of, and the
+        // reader is asked for nothing. ("Können Sie bitte" is another word.)
+        if langs.contains(&DE) {
+            let word = |t: &Tok| &buffer[t.start..t.end];
+            for i in 0..toks.len() {
+                if !matches!(word(&toks[i]), "bitten" | "bittet") {
+                    continue;
+                }
+                let before = i.checked_sub(1).map(|p| word(&toks[p]));
+                let after = toks.get(i + 1).map(word);
+                if matches!(before, Some("wir" | "ich"))
+                    || matches!(after, Some("wir" | "ich" | "sie"))
+                {
+                    continue;
+                }
+                if before == Some("sie") {
+                    toks[i - 1].cls =
+                        (toks[i - 1].cls & !C::ADDRESSEE.bit()) | C::THIRD_PARTY.bit();
+                }
+                toks[i].cls = (toks[i].cls & !C::POLITE.bit()) | C::ASK.bit();
+            }
+        }
         // "Ils nous ont envoyé ...", "vous nous avez écrit": after another
         // subject, French "nous" is the object, not the writer speaking.
         if langs.contains(&FR) {
