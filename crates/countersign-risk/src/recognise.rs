@@ -3133,6 +3133,19 @@ impl<'a> Reader<'a> {
                 let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
                 requested |= self.requests(&wide, act, how);
             }
+            // "Bitte bestätigen Sie mir, dass Sie heute eine Überweisung
+            // ausführen können", "please confirm that you can release the
+            // transfer today": the ask is about what its complement names.
+            if own.is_none()
+                && free
+                && !elliptic
+                && complement
+                && same_sentence
+                && let Some((act, how, start)) = prev_asked
+            {
+                let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                requested |= self.requests(&wide, act, how);
+            }
             if let Some((act, how)) = act {
                 let asked = if item {
                     // The item read with the clause that asked for the list.
