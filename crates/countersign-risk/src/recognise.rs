@@ -3164,11 +3164,16 @@ impl<'a> Reader<'a> {
             // someone for its subject, unnamed.
             prev_subject = goes_on_telling
                 || all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
-            writers_list = if opens_list && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 {
-                6
-            } else {
-                writers_list.saturating_sub(1)
-            };
+            // "Here is the tool I mentioned: https://...": what follows the
+            // colon is the link, not a list of the writer's plans.
+            let hands_link = clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].link;
+            writers_list =
+                if opens_list && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 && !hands_link
+                {
+                    6
+                } else {
+                    writers_list.saturating_sub(1)
+                };
             carried = match (own, carried) {
                 (Some((a, how)), _) if opens_list => {
                     Some((a, how, 6, clause.toks.start, all & objects == 0))
@@ -3806,6 +3811,10 @@ impl<'a> Reader<'a> {
                     .any(|i| is_executable(self.word(i)) || self.toks[i].program_link)
                 || self.follows_link
                 || self.program_ahead(v)
+                // "Here's the tool: https://.../fix.exe. Run it": the
+                // pronoun takes up the program the link before handed over.
+                || all & C::PRONOUN.bit() != 0
+                    && v.back.clone().any(|i| self.toks[i].program_link)
                 // "Install the tool: https://...": the program is the one
                 // the link hands over; not a program "loaded" or "run" by
                 // some link's advice.
