@@ -432,47 +432,57 @@ fn sealed_archive(content: &MessageContent, assessment: &mut RiskAssessment) {
 
 /// A file name or link in `text` that ends in an archive's ending.
 fn archive_named_in(text: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\''))
-        .map(|w| w.trim_end_matches(['.', ',', ';', ':', '!', '?']))
-        .find(|w| {
-            let lower = w.to_ascii_lowercase();
-            let path = lower.split(['?', '#']).next().unwrap_or(&lower);
-            path.len() > 4 && ARCHIVE_ENDINGS.iter().any(|e| path.ends_with(e))
-        })
-        .map(str::to_owned)
+    let bytes = text.as_bytes();
+    // Each dot is a candidate ending: most messages name no archive, and
+    // this is read for every message.
+    memchr::memchr_iter(b'.', bytes).find_map(|dot| {
+        let ending = ARCHIVE_ENDINGS.iter().find(|e| {
+            bytes
+                .get(dot..dot + e.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(e.as_bytes()))
+        })?;
+        let end = dot + ending.len();
+        // The ending ends the name: "x.zip", "x.zip?dl=1", not "x.zipper".
+        if bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let start = text[..dot]
+            .rfind(|c: char| c.is_whitespace() || matches!(c, '(' | '<' | '"' | '\''))
+            .map_or(0, |i| i + 1);
+        (dot > start).then(|| text[start..end].to_owned())
+    })
 }
 
 /// "Password: luna2026", "mot de passe : 2026", "pw=xyz": a password
 /// written out after its name and a colon or equals sign.
 fn password_given(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
-    for word in PASSWORD_WORDS {
-        for (at, _) in lower.match_indices(word) {
-            // A whole word: "pw" is not the end of "npw".
-            if lower[..at]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-            {
-                continue;
-            }
-            let rest = lower[at + word.len()..].trim_start_matches([' ', '\t']);
-            let Some(rest) = rest.strip_prefix([':', '=']) else {
-                continue;
-            };
-            let value: String = rest
-                .trim_start_matches([' ', '\t'])
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .take(40)
-                .collect();
-            let value = value.trim_end_matches(['.', ',', ';', ')']);
-            if !value.is_empty() && value.chars().any(char::is_alphanumeric) {
-                return Some(format!("{word}: {value}"));
-            }
-        }
-    }
-    None
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b':', b'=', bytes).find_map(|sep| {
+        // The name just before the sign, spaces between allowed.
+        let before = text[..sep].trim_end_matches([' ', '\t']);
+        let word = PASSWORD_WORDS.iter().find(|w| {
+            before.len() >= w.len()
+                && before.is_char_boundary(before.len() - w.len())
+                && before[before.len() - w.len()..]
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(w.chars())
+                // A whole word: "pw" is not the end of "npw".
+                && !before[..before.len() - w.len()]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })?;
+        let value: String = text[sep + 1..]
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .take(40)
+            .collect();
+        let value = value.trim_end_matches(['.', ',', ';', ')']);
+        (!value.is_empty() && value.chars().any(char::is_alphanumeric))
+            .then(|| format!("{word}: {value}"))
+    })
 }
 
 /// How much of each part the grammar reads: a bound on the work one message
