@@ -4515,6 +4515,8 @@ impl<'a> Reader<'a> {
             match self.langs[0] {
                 EN => {
                     w == "yesterday"
+                        // "We noticed a new sign-in", "I connected to it".
+                        || w.len() > 4 && w.ends_with("ed") && i > 0 && writer(i - 1)
                         || matches!(w, "have" | "ve" | "had")
                             && by_writer(i)
                             && participle(i).is_some_and(|p| {
@@ -5253,7 +5255,6 @@ impl<'a> Reader<'a> {
                     });
                 if (free || negated_who)
                     && act.is_none()
-                    && !self.told_as_done(&v)
                     && let Some(t) = v.first(C::THREAT)
                     // "closed the ticket": the process, not the reader's service.
                     && v.near(t, C::PROCESS, 0, 3).is_none()
