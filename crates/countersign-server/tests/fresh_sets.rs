@@ -107,12 +107,12 @@ fn set_a_requests_lures_bec_callback() {
 
 #[test]
 fn set_b_impersonation() {
-    at_least("set-b", 95.4, 96.5, 0);
+    at_least("set-b", 95.8, 96.5, 0);
 }
 
 #[test]
 fn set_c_help_desk_requests() {
-    at_least("set-c", 91.2, 92.6, 0);
+    at_least("set-c", 91.5, 92.6, 0);
 }
 
 #[test]
@@ -132,12 +132,12 @@ fn set_f_engineering_group_help_desk() {
 
 #[test]
 fn set_g_university_consortium_help_desk() {
-    at_least("set-g", 95.0, 94.7, 0);
+    at_least("set-g", 95.3, 94.7, 0);
 }
 
 #[test]
 fn set_h_insurance_group_help_desk() {
-    at_least("set-h", 95.4, 94.2, 0);
+    at_least("set-h", 95.7, 94.2, 0);
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn set_j_utility_help_desk() {
 
 #[test]
 fn set_k_law_firm_help_desk() {
-    at_least("set-k", 90.1, 93.1, 0);
+    at_least("set-k", 91.3, 93.1, 0);
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn set_u_newspaper_and_media_house() {
 
 #[test]
 fn set_v_humanitarian_non_profit() {
-    at_least("set-v", 95.5, 96.7, 0);
+    at_least("set-v", 96.1, 96.7, 0);
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn set_x_architecture_and_engineering_consultancy() {
 
 #[test]
 fn set_y_veterinary_clinics_and_pharmacy_wholesaler() {
-    at_least("set-y", 94.7, 96.7, 2);
+    at_least("set-y", 96.1, 97.8, 2);
 }
 
 #[test]
@@ -262,7 +262,7 @@ fn set_ah_specialty_chemicals_distributor() {
 
 #[test]
 fn set_ai_regional_telecommunications_operator() {
-    at_least("set-ai", 95.4, 96.3, 0);
+    at_least("set-ai", 96.1, 96.3, 0);
 }
 
 #[test]
@@ -308,4 +308,14 @@ fn set_aq_agri_food_cooperative() {
 #[test]
 fn set_ar_airport_ground_handling() {
     at_least("set-ar", 94.0, 97.6, 0);
+}
+
+#[test]
+fn set_as_renewable_energy_operator() {
+    at_least("set-as", 94.7, 97.8, 0);
+}
+
+#[test]
+fn set_at_cosmetics_maker_and_web_shop() {
+    at_least("set-at", 91.8, 97.7, 0);
 }
