@@ -362,18 +362,36 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
     else {
         return;
     };
+    push_program(
+        assessment,
+        "attachment.executable",
+        "a program or script attached".to_owned(),
+        name.to_owned(),
+        Location::AttachmentName,
+    );
+}
+
+/// A program handed over whatever the text says: a software install,
+/// found by the message's structure rather than its words.
+fn push_program(
+    assessment: &mut RiskAssessment,
+    rule: &str,
+    phrase: String,
+    matched: String,
+    location: Location,
+) {
     let category = RiskCategory::SoftwareInstall;
     let weight = recognised_weight(category);
     assessment.score += weight;
     assessment.high_risk = true;
     assessment.findings.push(RiskFinding {
-        rule: "attachment.executable".to_owned(),
+        rule: rule.to_owned(),
         category,
         weight,
         evidence: Evidence {
-            phrase: "a program or script attached".to_owned(),
-            matched: name.to_owned(),
-            location: Location::AttachmentName,
+            phrase,
+            matched,
+            location,
             indicator: None,
         },
     });
@@ -413,21 +431,13 @@ fn sealed_archive(content: &MessageContent, assessment: &mut RiskAssessment) {
     let Some(given) = texts().find_map(|t| password_given(t)) else {
         return;
     };
-    let category = RiskCategory::SoftwareInstall;
-    let weight = recognised_weight(category);
-    assessment.score += weight;
-    assessment.high_risk = true;
-    assessment.findings.push(RiskFinding {
-        rule: "attachment.sealed_archive".to_owned(),
-        category,
-        weight,
-        evidence: Evidence {
-            phrase: format!("an archive sealed with the password the message gives: {given}"),
-            matched: archive,
-            location: Location::Body,
-            indicator: None,
-        },
-    });
+    push_program(
+        assessment,
+        "attachment.sealed_archive",
+        format!("an archive sealed with the password the message gives: {given}"),
+        archive,
+        Location::Body,
+    );
 }
 
 /// A file name or link in `text` that ends in an archive's ending.
