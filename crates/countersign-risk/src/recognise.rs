@@ -2585,7 +2585,16 @@ impl<'a> Reader<'a> {
         if v.all() & persons != 0 {
             return None;
         }
-        let words: Vec<usize> = v.idx().collect();
+        let mut words: Vec<usize> = v.idx().collect();
+        // The next item's number ("... herunterladen 2. starten ...")
+        // closes this one; it is not its last word.
+        if words.len() > 1
+            && words
+                .last()
+                .is_some_and(|&i| toks[i].digits && toks[i].stop)
+        {
+            words.pop();
+        }
         let (&first, &last) = (words.first()?, words.last()?);
         let own_line = first == 0
             || toks[first].sep >= Sep::Line
@@ -2600,6 +2609,9 @@ impl<'a> Reader<'a> {
             !toks[i].label
                 && is_verb(toks[i].cls)
                 && (i == last || toks[i].colon || toks[i].link)
+                // "... wirst du aufgefordert, 1. ein neues Passwort zu
+                // setzen": an infinitive with "zu" goes on another verb.
+                && !(i > 0 && self.word(i - 1) == "zu")
                 && ["en", "ern", "eln"].iter().any(|x| w.ends_with(x))
         })?;
         // What a step acts on, not whom or how much it pays.
@@ -3167,13 +3179,22 @@ impl<'a> Reader<'a> {
             // "Here is the tool I mentioned: https://...": what follows the
             // colon is the link, not a list of the writer's plans.
             let hands_link = clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].link;
-            writers_list =
-                if opens_list && own.is_none() && all & C::WRITER_SUBJECT.bit() != 0 && !hands_link
-                {
-                    6
-                } else {
-                    writers_list.saturating_sub(1)
-                };
+            // "..., damit ich das Problem beheben kann:", "so that I can fix
+            // it:": the writer's purpose, and the steps after it the reader's.
+            let purpose = v.idx().next().is_some_and(|i| {
+                toks[i].cls & C::PURPOSE.bit() != 0
+                    || matches!(self.word(i), "damit" | "afin" | "so")
+            });
+            writers_list = if opens_list
+                && own.is_none()
+                && all & C::WRITER_SUBJECT.bit() != 0
+                && !hands_link
+                && !purpose
+            {
+                6
+            } else {
+                writers_list.saturating_sub(1)
+            };
             carried = match (own, carried) {
                 (Some((a, how)), _) if opens_list => {
                     Some((a, how, 6, clause.toks.start, all & objects == 0))
