@@ -589,7 +589,6 @@ fn read_grammar(
     reading
 }
 
-/// Adds the grammar's findings to `assessment`.
 /// "RE: ...", "AW: [INC-1] ...", "Antw: ...": the subject of a reply, after
 /// any ticket tags in brackets.
 fn is_reply_subject(subject: &str) -> bool {
@@ -608,6 +607,7 @@ fn is_reply_subject(subject: &str) -> bool {
         .any(|p| prefix.trim().eq_ignore_ascii_case(p))
 }
 
+/// Adds the grammar's findings to `assessment`.
 fn add_recognised(
     found: Vec<recognise::Recognised>,
     buffer: &str,

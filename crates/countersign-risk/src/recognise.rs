@@ -161,9 +161,15 @@ impl Recogniser {
         phones: &[String],
         subject_end: usize,
     ) -> Reading {
-        let mut toks = tokenize(buffer, ranges, marks);
+        let (mut toks, quote_lines) = tokenize(buffer, ranges, marks);
+        // Lines set off by ">" quote someone else (a scam shown in an
+        // awareness mail, a reply's history): the grammar skips them, and
+        // the rulebook's phrases found there are not the writer's either.
         if toks.is_empty() {
-            return Reading::default();
+            return Reading {
+                described: quote_lines,
+                ..Reading::default()
+            };
         }
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
@@ -200,11 +206,7 @@ impl Recogniser {
         let quoted = quoted_spans(&toks);
         out.muted.extend(quoted.iter().cloned());
         out.described.extend(quoted);
-        // Lines set off by ">" quote someone else (a scam shown in an
-        // awareness mail, a reply's history): the grammar skips them, and
-        // the rulebook's phrases found there are not the writer's either.
-        out.described
-            .extend(quote_marked_lines(buffer, ranges, marks));
+        out.described.extend(quote_lines);
         Reading {
             found: out.found,
             muted: out.muted,
@@ -218,7 +220,7 @@ impl Recogniser {
     /// checking why something was or was not recognised.
     pub(crate) fn explain(&self, buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> String {
         let subject_end = 0;
-        let mut toks = tokenize(buffer, ranges, marks);
+        let (mut toks, _) = tokenize(buffer, ranges, marks);
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
         cut_salutations(&mut toks);
@@ -327,44 +329,11 @@ impl Recogniser {
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks);
         jobs_applied_for(buffer, toks);
-        // The writer's courtesy is "wir bitten", "ich bitte", "bitten wir
-        // Sie": "bitten" with the writer beside it. "Sie bitten darum, ein
-        // Programm zu installieren", "... und bitten um einen Code": whether
-        // "sie" is they or the reader, someone asking is told of, and the
-        // reader is asked for nothing. ("Können Sie bitte" is another word.)
         if langs.contains(&DE) {
-            let word = |t: &Tok| &buffer[t.start..t.end];
-            for i in 0..toks.len() {
-                if !matches!(word(&toks[i]), "bitten" | "bittet") {
-                    continue;
-                }
-                let before = i.checked_sub(1).map(|p| word(&toks[p]));
-                let after = toks.get(i + 1).map(word);
-                if matches!(before, Some("wir" | "ich"))
-                    || matches!(after, Some("wir" | "ich" | "sie"))
-                {
-                    continue;
-                }
-                if before == Some("sie") {
-                    toks[i - 1].cls =
-                        (toks[i - 1].cls & !C::ADDRESSEE.bit()) | C::THIRD_PARTY.bit();
-                }
-                toks[i].cls = (toks[i].cls & !C::POLITE.bit()) | C::ASK.bit();
-            }
+            courtesy_beside_writer(buffer, toks);
         }
-        // "Ils nous ont envoyé ...", "vous nous avez écrit": after another
-        // subject, French "nous" is the object, not the writer speaking.
         if langs.contains(&FR) {
-            for i in 1..toks.len() {
-                if &buffer[toks[i].start..toks[i].end] == "nous"
-                    && matches!(
-                        &buffer[toks[i - 1].start..toks[i - 1].end],
-                        "ils" | "elles" | "il" | "elle" | "on" | "qui" | "vous"
-                    )
-                {
-                    toks[i].cls &= !C::WRITER_SUBJECT.bit();
-                }
-            }
+            nous_after_subject(buffer, toks);
         }
         // "I'd like", "we'd like": the "would" of "would like" is glued to
         // its subject.
@@ -682,49 +651,30 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
 }
 
 /// Cuts the scanned ranges into word tokens, noting the punctuation between.
-/// The lines of `ranges` that open with ">" (after any spaces), as spans
-/// of `buffer`: the lines `tokenize` leaves out as quoted.
-fn quote_marked_lines(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Range<usize>> {
-    let bytes = buffer.as_bytes();
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for range in ranges {
-        let first = marks.breaks.partition_point(|b| b.0 < range.start);
-        let line_ends = marks.breaks[first..]
-            .iter()
-            .map(|b| b.0)
-            .take_while(|&at| at < range.end)
-            .chain(std::iter::once(range.end));
-        let mut start = range.start;
-        for end in line_ends {
-            let line = &bytes[start..end];
-            if line
-                .iter()
-                .find(|&&b| b != b' ')
-                .is_some_and(|&b| b == b'>')
-            {
-                // Consecutive quoted lines make one span: a phrase may run
-                // over a quoted line's end.
-                match out.last_mut() {
-                    Some(last) if last.end + 1 == start => last.end = end,
-                    _ => out.push(start..end),
-                }
-            }
-            start = end + 1;
-        }
-    }
-    out
-}
-
-fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
+/// Also answers the spans of the lines set off by ">" that it leaves out
+/// (consecutive ones as one span: a phrase may run over a line's end).
+fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> (Vec<Tok>, Vec<Range<usize>>) {
     let breaks = &marks.breaks;
     let bytes = buffer.as_bytes();
     let mut toks: Vec<Tok> = Vec::new();
+    let mut quote_lines: Vec<Range<usize>> = Vec::new();
+    // Ends the quoted line that started at `from`, if one did.
+    let close_quote = |quote_lines: &mut Vec<Range<usize>>, from: &mut Option<usize>, to: usize| {
+        let Some(start) = from.take() else {
+            return;
+        };
+        match quote_lines.last_mut() {
+            Some(last) if bytes[last.end..start].iter().all(|&b| b == b' ') => last.end = to,
+            _ => quote_lines.push(start..to),
+        }
+    };
     let mut brk = 0;
     for range in ranges {
         let mut sep = Sep::Paragraph;
         let mut quoted = false;
         let mut line_start = true;
         let mut reply_quote = false;
+        let mut quote_from: Option<usize> = None;
         let mut money = false;
         let mut aside = false;
         let mut aside_tokens = 0usize;
@@ -868,12 +818,16 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                     b'"' => {
                         quoted = !quoted;
                     }
-                    b'>' if line_start => reply_quote = true,
+                    b'>' if line_start => {
+                        reply_quote = true;
+                        quote_from.get_or_insert(i);
+                    }
                     1 => {
                         sep = Sep::Paragraph;
                         quoted = false;
                         line_start = true;
                         reply_quote = false;
+                        close_quote(&mut quote_lines, &mut quote_from, i);
                     }
                     b' ' => {
                         while brk < breaks.len() && breaks[brk].0 < i {
@@ -888,6 +842,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                             }
                             line_start = true;
                             reply_quote = false;
+                            close_quote(&mut quote_lines, &mut quote_from, i);
                         }
                     }
                     _ => {}
@@ -952,6 +907,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
                 i += len;
             }
         }
+        close_quote(&mut quote_lines, &mut quote_from, i.min(range.end));
     }
     // A digest is one part's layout: a plain part and its HTML twin each
     // have the same few short lines, which together make no digest.
@@ -990,7 +946,7 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> Vec<Tok> {
             t.link = true;
         }
     }
-    toks
+    (toks, quote_lines)
 }
 
 /// The full stop at `dot` ends a word, not the sentence: a title or
@@ -3141,18 +3097,12 @@ impl<'a> Reader<'a> {
                                 == 0
                     })
                 && v.idx().skip(1).take(3).any(|i| toks[i].cls & secrets != 0);
-            if elliptic && let Some((act, how, start)) = prev_asked {
-                let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
-                requested |= self.requests(&wide, act, how);
-            }
             // "Bitte bestätigen Sie mir, dass Sie heute eine Überweisung
             // ausführen können", "please confirm that you can release the
-            // transfer today": the ask is about what its complement names.
-            if own.is_none()
-                && free
-                && !elliptic
-                && complement
-                && same_sentence
+            // transfer today": the ask is about what its complement names,
+            // read with it as an elliptic clause is.
+            let asks_complement = own.is_none() && free && complement && same_sentence;
+            if (elliptic || asks_complement)
                 && let Some((act, how, start)) = prev_asked
             {
                 let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
@@ -5417,6 +5367,44 @@ impl<'a> Reader<'a> {
                 let why = format!("{said}, and a {ask} asked");
                 self.push(RiskCategory::FakeTechSupport, why, &range, None);
             }
+        }
+    }
+}
+
+/// The writer's courtesy is "wir bitten", "ich bitte", "bitten wir
+/// Sie": "bitten" with the writer beside it. "Sie bitten darum, ein
+/// Programm zu installieren", "... und bitten um einen Code": whether
+/// "sie" is they or the reader, someone asking is told of, and the
+/// reader is asked for nothing. ("Können Sie bitte" is another word.)
+fn courtesy_beside_writer(buffer: &str, toks: &mut [Tok]) {
+    let word = |t: &Tok| &buffer[t.start..t.end];
+    for i in 0..toks.len() {
+        if !matches!(word(&toks[i]), "bitten" | "bittet") {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|p| word(&toks[p]));
+        let after = toks.get(i + 1).map(word);
+        if matches!(before, Some("wir" | "ich")) || matches!(after, Some("wir" | "ich" | "sie")) {
+            continue;
+        }
+        if before == Some("sie") {
+            toks[i - 1].cls = (toks[i - 1].cls & !C::ADDRESSEE.bit()) | C::THIRD_PARTY.bit();
+        }
+        toks[i].cls = (toks[i].cls & !C::POLITE.bit()) | C::ASK.bit();
+    }
+}
+
+/// "Ils nous ont envoyé ...", "vous nous avez écrit": after another
+/// subject, French "nous" is the object, not the writer speaking.
+fn nous_after_subject(buffer: &str, toks: &mut [Tok]) {
+    for i in 1..toks.len() {
+        if &buffer[toks[i].start..toks[i].end] == "nous"
+            && matches!(
+                &buffer[toks[i - 1].start..toks[i - 1].end],
+                "ils" | "elles" | "il" | "elle" | "on" | "qui" | "vous"
+            )
+        {
+            toks[i].cls &= !C::WRITER_SUBJECT.bit();
         }
     }
 }
