@@ -67,7 +67,7 @@ pub(crate) struct Reading {
     /// phrase of any category found there counts.
     pub described: Vec<Range<usize>>,
     /// Byte ranges of conditions that set a scene with someone else in it
-    /// ("if a supplier writes that their bank details have changed, ..."):
+    /// ("if a vendor's letter claims its account was moved, ..."):
     /// a request's phrase that starts there names the case, not an ask,
     /// even where it runs on into the clause after.
     pub scenes: Vec<Range<usize>>,
@@ -2565,8 +2565,8 @@ impl<'a> Reader<'a> {
             !toks[i].label
                 && is_verb(toks[i].cls)
                 && (i == last || toks[i].colon || toks[i].link)
-                // "... wirst du aufgefordert, 1. ein neues Passwort zu
-                // setzen": an infinitive with "zu" goes on another verb.
+                // "... fordert dich der Laptop auf, 1. eine PIN zu
+                // wählen": an infinitive with "zu" goes on another verb.
                 && !(i > 0 && self.word(i - 1) == "zu")
                 && ["en", "ern", "eln"].iter().any(|x| w.ends_with(x))
         })?;
@@ -3097,8 +3097,8 @@ impl<'a> Reader<'a> {
                                 == 0
                     })
                 && v.idx().skip(1).take(3).any(|i| toks[i].cls & secrets != 0);
-            // "Bitte bestätigen Sie mir, dass Sie heute eine Überweisung
-            // ausführen können", "please confirm that you can release the
+            // "Sagen Sie mir bitte zu, dass Sie die Zahlung nach Lissabon
+            // morgen anweisen", "please confirm that you can release the
             // transfer today": the ask is about what its complement names,
             // read with it as an elliptic clause is.
             let asks_complement = own.is_none() && free && complement && same_sentence;
@@ -3126,10 +3126,10 @@ impl<'a> Reader<'a> {
             // someone for its subject, unnamed.
             prev_subject = goes_on_telling
                 || all & bits(&[C::WRITER_SUBJECT, C::THIRD_PARTY, C::BENEFICIARY]) != 0;
-            // "Here is the tool I mentioned: https://...": what follows the
+            // "The utility from our call: https://...": what follows the
             // colon is the link, not a list of the writer's plans.
             let hands_link = clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].link;
-            // "..., damit ich das Problem beheben kann:", "so that I can fix
+            // "..., damit ich den Fehler abstellen kann:", "so that I can fix
             // it:": the writer's purpose, and the steps after it the reader's.
             let purpose = v.idx().next().is_some_and(|i| {
                 toks[i].cls & C::PURPOSE.bit() != 0
@@ -4456,7 +4456,7 @@ impl<'a> Reader<'a> {
         self.declared_payment_change(v) || self.sign_in_offered(v)
     }
 
-    /// "Je me suis connecté hier soir sur ton poste", "we have installed
+    /// "J'ai pris la main ce matin sur ton PC", "we have installed
     /// the driver", "ich habe mich gestern aufgeschaltet", "ayer me conecté":
     /// the writer tells what was done (a past auxiliary of the writer's, or
     /// a day gone by), which announces nothing to come.
@@ -4486,7 +4486,7 @@ impl<'a> Reader<'a> {
             match self.langs[0] {
                 EN => {
                     w == "yesterday"
-                        // "We noticed a new sign-in", "I connected to it".
+                        // "We saw an unusual login", "I connected to it".
                         || w.len() > 4 && w.ends_with("ed") && i > 0 && writer(i - 1)
                         || matches!(w, "have" | "ve" | "had")
                             && by_writer(i)
@@ -5373,7 +5373,7 @@ impl<'a> Reader<'a> {
 
 /// The writer's courtesy is "wir bitten", "ich bitte", "bitten wir
 /// Sie": "bitten" with the writer beside it. "Sie bitten darum, ein
-/// Programm zu installieren", "... und bitten um einen Code": whether
+/// Tool aufzuspielen", "... und bitten um die PIN": whether
 /// "sie" is they or the reader, someone asking is told of, and the
 /// reader is asked for nothing. ("Können Sie bitte" is another word.)
 fn courtesy_beside_writer(buffer: &str, toks: &mut [Tok]) {
@@ -5394,7 +5394,7 @@ fn courtesy_beside_writer(buffer: &str, toks: &mut [Tok]) {
     }
 }
 
-/// "Ils nous ont envoyé ...", "vous nous avez écrit": after another
+/// "Ils nous ont écrit ...", "vous nous avez appelés": after another
 /// subject, French "nous" is the object, not the writer speaking.
 fn nous_after_subject(buffer: &str, toks: &mut [Tok]) {
     for i in 1..toks.len() {
