@@ -327,7 +327,7 @@ impl Recogniser {
             }
         }
         // With the words' classes known, before anything reads sentences.
-        join_ordinals(buffer, toks);
+        join_ordinals(buffer, toks, langs.contains(&DE));
         jobs_applied_for(buffer, toks);
         if langs.contains(&DE) {
             courtesy_beside_writer(buffer, toks);
@@ -982,13 +982,19 @@ fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
 }
 
 /// An ordinal's full stop ends no sentence before a month or day name:
-/// "ab dem 1. Dezember", "am 3. Mittwoch". Read once words have classes.
-fn join_ordinals(buffer: &str, toks: &mut [Tok]) {
+/// "ab dem 1. Dezember", "am 3. Mittwoch"; nor, in German, after an
+/// article ("die 2. Rate", "der 3. Lauf"), where a sentence cannot end.
+/// Read once words have classes.
+fn join_ordinals(buffer: &str, toks: &mut [Tok], german: bool) {
     for i in 1..toks.len() {
+        let after_article = german
+            && i >= 2
+            && toks[i - 1].sep < Sep::Sentence
+            && toks[i - 2].cls & C::ARTICLE.bit() != 0;
         let (before, after) = toks.split_at_mut(i);
         let (number, next) = (&mut before[i - 1], &mut after[0]);
         if next.sep == Sep::Sentence
-            && next.cls & C::DAY_NAME.bit() != 0
+            && (next.cls & C::DAY_NAME.bit() != 0 || after_article)
             && number.digits
             && number.end - number.start <= 2
             && buffer.as_bytes().get(number.end) == Some(&b'.')
@@ -4365,7 +4371,8 @@ impl<'a> Reader<'a> {
                     && (toks[i].cls & C::V_PAY.bit() != 0
                         || ["includ", "inclu", "aufnehm", "add", "ajout", "anad"]
                             .iter()
-                            .any(|p| self.word(i).starts_with(p)))
+                            .any(|p| self.word(i).starts_with(p))
+                        || self.placed_into_payment(v, i))
             })
         {
             return Some((vb, Some(ob)));
@@ -4399,6 +4406,26 @@ impl<'a> Reader<'a> {
             return Some((ob, None));
         }
         None
+    }
+
+    /// A verb of putting ("take", "put", "mettre", "meter") whose
+    /// destination, after "in"/"en"/"dans", is a payment word of the clause:
+    /// an invoice put into a payment run is paid ("bitte die Rechnung in den
+    /// Zahllauf nehmen", "¿la metes en la remesa del jueves?").
+    fn placed_into_payment(&self, v: &View<'_>, vb: usize) -> bool {
+        let w = self.word(vb);
+        let placing = [
+            "nehm", "nimm", "mett", "mets", "meter", "mete", "poner", "pong", "ponl", "put",
+        ]
+        .iter()
+        .any(|p| w.starts_with(p));
+        placing
+            && v.idx().any(|j| {
+                j != vb
+                    && self.toks[j].cls & (C::O_PAYMENT.bit() | C::O_TRANSFER.bit()) != 0
+                    && (j.saturating_sub(3).max(v.range.start)..j)
+                        .any(|k| self.toks[k].cls & (C::DEADLINE_PREP.bit() | C::TOWARD.bit()) != 0)
+            })
     }
 
     /// An English verb in its third-person form ("approves", "pays"), read
