@@ -1810,9 +1810,19 @@ impl<'a> Reader<'a> {
             }
             j > v.range.start && toks[j - 1].cls & C::PURPOSE.bit() != 0
         };
+        // "... avant le 4, faute de quoi rien ne pourra être fait": the
+        // consequence threatened, not the ask, is negated.
+        let consequence = |i: usize| {
+            (v.range.start..i).any(|j| {
+                matches!(
+                    self.word(j),
+                    "faute" | "andernfalls" | "ansonsten" | "contrario" | "failing"
+                )
+            })
+        };
         let Some(neg) = v
             .idx()
-            .find(|&i| toks[i].cls & C::NEGATION.bit() != 0 && !in_purpose(i))
+            .find(|&i| toks[i].cls & C::NEGATION.bit() != 0 && !in_purpose(i) && !consequence(i))
         else {
             return false;
         };
@@ -2060,7 +2070,15 @@ impl<'a> Reader<'a> {
             // réinitialiser ?".
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || self.asks_someone(v, i)
-                || lang == ES && self.word(i).starts_with("pod")
+                // "¿Podéis ...?" asks; without its question mark the
+                // present tells what the reader can do ("podéis activarlo
+                // desde la configuración"), unless the writer is its
+                // object ("me podéis dar"); the conditional still asks.
+                || lang == ES
+                    && self.word(i).starts_with("pod")
+                    && (self.word(i).starts_with("podri")
+                        || v.near(i, C::WRITER_OBJECT, 1, 0).is_some()
+                        || self.asks_question(v))
                 // "me puedes cambiar la cuenta", "¿puede enviarme ...?":
                 // the present asks with the writer before it or in a
                 // question; "puede que" is a maybe, "se puede" anyone's.
@@ -3761,6 +3779,9 @@ impl<'a> Reader<'a> {
                 v.first(C::O_ACCESS)
                     .filter(|_| object_only && !needs_process)
             })
+            // "Die Liste brauchen wir über unser Portal": the portal the
+            // thing needed comes through, not access needed.
+            .filter(|&ob| !self.channel_before(ob))
         {
             // "Could he please have membership of ...": the act and the
             // object are the request, whatever the verb.
@@ -3869,6 +3890,19 @@ impl<'a> Reader<'a> {
                 // word, the machine it goes on is.
                 v.pair(C::V_INSTALL, C::O_DEVICE)
                     .filter(|&(vb, _)| is_setup_verb(self.word(vb)))
+            })
+            .or_else(|| {
+                // "Could you install Audacity in room 4?": the word right
+                // after "install" that no lexicon knows is the product.
+                let vb = v.idx().find(|&i| {
+                    let w = self.word(i);
+                    self.toks[i].cls & C::V_INSTALL.bit() != 0
+                        && (w.starts_with("install") || w.starts_with("instal"))
+                })?;
+                let name = vb + 1;
+                let t = self.toks.get(name).filter(|_| v.range.contains(&name))?;
+                (aimed && t.cls == 0 && !t.digits && !t.quoted && t.sep < Sep::Sentence)
+                    .then_some((vb, name))
             });
         // "Wir bräuchten ein Zeichenprogramm auf unserem Notebook", "I need
         // on my laptop the app ...": a program the writer needs on his own
@@ -4428,6 +4462,18 @@ impl<'a> Reader<'a> {
             })
     }
 
+    /// The word at `ob` is a channel: "via", "über", "through", "par",
+    /// "por" stands before it (an article or a possessive between).
+    fn channel_before(&self, ob: usize) -> bool {
+        (ob.saturating_sub(3)..ob).rev().any(|j| {
+            matches!(
+                self.word(j),
+                "via" | "uber" | "through" | "par" | "por" | "mediante" | "mittels"
+            ) && (j + 1..ob)
+                .all(|k| self.toks[k].cls & bits(&[C::ARTICLE, C::WRITER_OWN, C::READER_OWN]) != 0)
+        })
+    }
+
     /// An English verb in its third-person form ("approves", "pays"), read
     /// in an English clause.
     fn third_person_en(&self, vb: usize) -> bool {
@@ -4573,7 +4619,8 @@ impl<'a> Reader<'a> {
         let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
         let own_account = around.iter().copied().filter(|&i| i != s).any(|i| {
             self.toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
-                && v.near(i, C::READER_OWN, 3, 0).is_some()
+                // "Ihrem dienstlichen E-Mail-Konto": two words between.
+                && v.near(i, C::READER_OWN, 4, 0).is_some()
         });
         let Some(link) = self.pointed(v).filter(|_| own_account) else {
             return false;
