@@ -3893,7 +3893,12 @@ impl<'a> Reader<'a> {
             })
             .or_else(|| {
                 // "Could you install Audacity in room 4?": the word right
-                // after "install" that no lexicon knows is the product.
+                // after "install" that no lexicon knows is the product,
+                // when asked of the reader; an imperative or a "need to"
+                // is as often advice ("install mplayer with rpm -ivh").
+                if !matches!(how, "question to the reader" | "polite request") {
+                    return None;
+                }
                 let vb = v.idx().find(|&i| {
                     let w = self.word(i);
                     self.toks[i].cls & C::V_INSTALL.bit() != 0

@@ -319,3 +319,13 @@ fn set_as_renewable_energy_operator() {
 fn set_at_cosmetics_maker_and_web_shop() {
     at_least("set-at", 91.8, 97.7, 0);
 }
+
+#[test]
+fn set_au_international_and_language_schools() {
+    at_least("set-au", 95.4, 95.1, 0);
+}
+
+#[test]
+fn set_av_lift_and_escalator_maker() {
+    at_least("set-av", 93.3, 92.3, 0);
+}
