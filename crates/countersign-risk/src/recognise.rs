@@ -4694,11 +4694,19 @@ impl<'a> Reader<'a> {
             // in the body: not a headline, not "changes to bank details".
             let toks = self.toks;
             let dest = self.word(v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d));
+            let d = v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d);
             toks[n].cls & C::V_CHANGE.bit() == 0
                 && !matches!(dest, "bank" | "banks" | "banque" | "banco" | "bancos")
                 && toks[v.range.start].start >= self.subject_end
-                && v.first(C::ADDRESSEE).is_none()
-                && v.idx().any(|i| i != n && is_verb(toks[i].cls))
+                // "Your new account": the reader's, just before it; "te
+                // adjunto ... la nueva cuenta" hands the writer's to you.
+                && v.near(d, C::ADDRESSEE, 3, 0).is_none()
+                && v.near(d, C::READER_OWN, 3, 0).is_none()
+                // A verb, or "attached" ("te adjunto", "ci-joint") handing
+                // the details over.
+                && v.idx().any(|i| {
+                    i != n && (is_verb(toks[i].cls) || toks[i].cls & C::BELOW.bit() != 0)
+                })
         });
         let owner = own.or(third_person.map(|(n, _)| n));
         match (owner, changed) {
