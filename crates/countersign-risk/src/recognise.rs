@@ -125,6 +125,19 @@ struct Tok {
     /// That address is a program file ("https://.../setup.exe"): a program
     /// handed over.
     program_link: bool,
+    /// Grammatical gender, where Spanish or French shows it: of an article
+    /// or a clitic ("la", "lo", "pásamelo"), and of the noun right after
+    /// an article. Lets a pronoun take up a noun of its own gender.
+    gender: Gender,
+}
+
+/// See [`Tok::gender`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Gender {
+    #[default]
+    Unknown,
+    Masculine,
+    Feminine,
 }
 
 /// The most tokens read per message; beyond it the text is not prose.
@@ -328,6 +341,9 @@ impl Recogniser {
         }
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks, langs.contains(&DE));
+        if langs[0] == ES || langs[0] == FR {
+            mark_gender(buffer, toks, langs[0] == FR);
+        }
         jobs_applied_for(buffer, toks);
         if langs.contains(&DE) {
             courtesy_beside_writer(buffer, toks);
@@ -981,6 +997,42 @@ fn abbreviated(buffer: &str, toks: &[Tok], dot: usize) -> bool {
         && toks[toks.len() - 2].end + 1 == t.start
 }
 
+/// Marks [`Tok::gender`]: articles and clitic pronouns by their word,
+/// a verb holding its clitic by its ending ("pásamelo"), a noun by the
+/// article right before it. Spanish "le" is the indirect object, of either
+/// gender.
+fn mark_gender(buffer: &str, toks: &mut [Tok], french: bool) {
+    let of = |w: &str| match w {
+        "lo" | "los" | "el" | "un" | "unos" | "del" | "al" | "du" | "au" => Gender::Masculine,
+        "le" if french => Gender::Masculine,
+        "la" | "las" | "una" | "unas" => Gender::Feminine,
+        _ => Gender::Unknown,
+    };
+    for i in 0..toks.len() {
+        let w = &buffer[toks[i].start..toks[i].end];
+        let t = &toks[i];
+        let gender = if t.cls & (C::ARTICLE.bit() | C::PRONOUN.bit()) != 0 && !w.contains(' ') {
+            match of(w) {
+                Gender::Unknown if t.cls & bits(VERBS) != 0 => {
+                    if w.ends_with("lo") || w.ends_with("los") {
+                        Gender::Masculine
+                    } else if w.ends_with("la") || w.ends_with("las") {
+                        Gender::Feminine
+                    } else {
+                        Gender::Unknown
+                    }
+                }
+                g => g,
+            }
+        } else if i > 0 && toks[i - 1].cls & C::ARTICLE.bit() != 0 && toks[i].sep == Sep::None {
+            toks[i - 1].gender
+        } else {
+            Gender::Unknown
+        };
+        toks[i].gender = gender;
+    }
+}
+
 /// An ordinal's full stop ends no sentence before a month or day name:
 /// "ab dem 1. Dezember", "am 3. Mittwoch"; nor, in German, after an
 /// article ("die 2. Rate", "der 3. Lauf"), where a sentence cannot end.
@@ -1378,7 +1430,20 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && toks[i - 1].cls & dangling == 0;
                 }
                 Sep::Comma => {
-                    cut = conditional || t.cls & openers != 0 || is_verb(t.cls) || t.inverted;
+                    // "..., just send it back to me": a verb after a word
+                    // or two of filler opens a clause as a verb would.
+                    let verb_after_filler = t.cls & C::FILLER.bit() != 0
+                        && toks[i + 1..]
+                            .iter()
+                            .take(2)
+                            .take_while(|n| n.sep == Sep::None)
+                            .find(|n| n.cls & C::FILLER.bit() == 0)
+                            .is_some_and(|n| is_verb(n.cls));
+                    cut = conditional
+                        || t.cls & openers != 0
+                        || is_verb(t.cls)
+                        || t.inverted
+                        || verb_after_filler;
                 }
                 Sep::None => {
                     // "... and please send", "... but we will never ask",
@@ -1572,7 +1637,10 @@ impl View<'_> {
             if self.pronoun_near(i)
                 && !self.purpose_of_pronoun(i)
                 && let Some(j) = self.back.clone().rev().find(|&j| {
-                    !self.toks[j].covered && !self.toks[j].quoted && self.toks[j].cls & b.bit() != 0
+                    !self.toks[j].covered
+                        && !self.toks[j].quoted
+                        && self.toks[j].cls & b.bit() != 0
+                        && self.agrees(i, j)
                 })
             {
                 return Some((i, j));
@@ -1580,6 +1648,24 @@ impl View<'_> {
         }
         None
     }
+
+    /// A Spanish or French pronoun takes up a noun of its gender: "el
+    /// certificado ... ¿me lo podrían enviar?" is the certificate, not "la
+    /// declaración" named after it. Unknown genders agree.
+    fn agrees(&self, verb: usize, noun: usize) -> bool {
+        let toks = self.toks;
+        let from = verb.saturating_sub(2).max(self.range.start);
+        let to = (verb + 3).min(self.range.end);
+        // The pronoun: a clitic near the verb, or held by it ("pásamelo").
+        let pronoun = (from..to)
+            .filter(|&k| k != verb && toks[k].cls & C::PRONOUN.bit() != 0)
+            .map(|k| toks[k].gender)
+            .find(|&g| g != Gender::Unknown)
+            .unwrap_or(toks[verb].gender);
+        let noun = toks[noun].gender;
+        pronoun == Gender::Unknown || noun == Gender::Unknown || pronoun == noun
+    }
+
     /// The verb at `at` and its pronoun make a purpose: "pour l'ouvrir",
     /// "um es zu öffnen", "para abrirlo". What "it" is done to is the
     /// reader's own aim, not what is asked.
@@ -1803,12 +1889,48 @@ impl<'a> Reader<'a> {
         // "Para no retrasar el cierre, ¿nos puedes enviar ...?", "pour ne
         // pas bloquer ...": a negated purpose denies its own infinitive,
         // not the clause's ask.
+        // So is a purpose with its own subject: "... so you don't lose
+        // any mail", "damit Sie nicht ...", "pour que vous ne ...".
         let in_purpose = |i: usize| {
             let mut j = i;
             while j > v.range.start && toks[j - 1].cls & C::NEGATION.bit() != 0 {
                 j -= 1;
             }
-            j > v.range.start && toks[j - 1].cls & C::PURPOSE.bit() != 0
+            if j > v.range.start && toks[j - 1].cls & C::PURPOSE.bit() != 0 {
+                return true;
+            }
+            // An auxiliary or two, then the purpose's own subject.
+            let mut k = j;
+            while k > v.range.start
+                && j - k < 2
+                && (toks[k - 1].cls & C::MODAL.bit() != 0
+                    || matches!(
+                        self.word(k - 1),
+                        "don" | "do" | "does" | "did" | "won" | "will" | "ll"
+                    ))
+            {
+                k -= 1;
+            }
+            let subject = bits(&[C::ADDRESSEE, C::WRITER_SUBJECT, C::PRONOUN, C::THIRD_PARTY]);
+            k > v.range.start + 1
+                && toks[k - 1].cls & subject != 0
+                && matches!(
+                    self.word(k - 2),
+                    "so" | "that"
+                        | "so that"
+                        | "damit"
+                        | "dass"
+                        | "sodass"
+                        | "so dass"
+                        | "que"
+                        | "pour que"
+                        | "afin que"
+                        | "para que"
+                )
+                && (self.word(k - 2) != "that" || self.word(k.saturating_sub(3)) == "so")
+                && (self.word(k - 2) != "que"
+                    || matches!(self.word(k.saturating_sub(3)), "pour" | "para" | "afin"))
+                && (self.word(k - 2) != "dass" || self.word(k.saturating_sub(3)) == "so")
         };
         // "... avant le 4, faute de quoi rien ne pourra être fait": the
         // consequence threatened, not the ask, is negated.
@@ -1820,10 +1942,17 @@ impl<'a> Reader<'a> {
                 )
             })
         };
-        let Some(neg) = v
-            .idx()
-            .find(|&i| toks[i].cls & C::NEGATION.bit() != 0 && !in_purpose(i) && !consequence(i))
-        else {
+        // The second half of "ne ... pas" stays in the purpose its first
+        // half opened.
+        let after_purpose = |i: usize| {
+            (v.range.start..i).any(|k| toks[k].cls & C::NEGATION.bit() != 0 && in_purpose(k))
+        };
+        let Some(neg) = v.idx().find(|&i| {
+            toks[i].cls & C::NEGATION.bit() != 0
+                && !in_purpose(i)
+                && !after_purpose(i)
+                && !consequence(i)
+        }) else {
             return false;
         };
         if self.langs[0] == DE {
@@ -2495,10 +2624,8 @@ impl<'a> Reader<'a> {
         let toks = self.toks;
         // The condition may follow what it would do: "it would help if".
         let cond = v.first(C::CONDITION)?;
-        if v.near(cond, C::ADDRESSEE, 0, 2).is_none() || v.first(C::NEGATION).is_some() {
-            return None;
-        }
-        v.idx().filter(|&i| i > cond).find(|&i| {
+        let you = v.near(cond, C::ADDRESSEE, 0, 2)?;
+        let found = v.idx().filter(|&i| i > cond).find(|&i| {
             let w = self.word(i);
             toks[i].cls & C::MODAL.bit() != 0
                 && (w == "could"
@@ -2509,7 +2636,19 @@ impl<'a> Reader<'a> {
                     || w.starts_with("pouvai")
                     || w.starts_with("pudier")
                     || w.starts_with("podri"))
-        })
+        });
+        // "The easiest fix is if you send me ...": the condition is what
+        // the writer names as the way, its verb right after "you".
+        let named_way = || {
+            (cond > v.range.start && matches!(self.word(cond - 1), "is" | "be" | "would be"))
+                .then_some(you + 1)
+                .filter(|&i| v.range.contains(&i) && is_verb(toks[i].cls))
+        };
+        // A negation before the verb denies the condition; one after it
+        // belongs to what follows ("... so you don't lose any mail").
+        found
+            .or_else(named_way)
+            .filter(|&i| !(cond..i).any(|j| toks[j].cls & C::NEGATION.bit() != 0))
     }
 
     /// A button's words on a line of their own before its address: "Se
@@ -4349,7 +4488,8 @@ impl<'a> Reader<'a> {
             })
             // "Pay these to our secondary account": a plain "account" is a
             // destination when money is paid into it and it is new.
-            .or_else(|| pay(C::O_ACCOUNT).filter(|_| near(C::NEW)))
+            // Not beside a code or a password: "send me your login".
+            .or_else(|| pay(C::O_ACCOUNT).and_then(bank).filter(|_| near(C::NEW)))
             .or_else(|| {
                 v.pair(C::V_ENROL, C::O_PAYEE).filter(|&(vb, _)| {
                     // "From the link below": after an article, a noun.
@@ -4910,11 +5050,15 @@ impl<'a> Reader<'a> {
                                 || free && condition_before
                         })
                         // "..., a refund goes through our hotline": the
-                        // phone named as the way, after the condition.
+                        // phone named as the way, after the condition; or
+                        // the way to object ("a cancellation is only
+                        // possible by phone: ...").
                         .or_else(|| {
                             v.first(C::PHONE_LINE).filter(|&c| {
                                 act.is_none()
-                                    && (condition_before || !toks[c].colon && on_condition(c))
+                                    && (condition_before
+                                        || !toks[c].colon && on_condition(c)
+                                        || free && has(C::CANCEL))
                             })
                         })
                     && (flags.cancel
