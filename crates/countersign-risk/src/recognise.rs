@@ -5520,15 +5520,28 @@ impl<'a> Reader<'a> {
                             })
                             .map(|i| (i, t))
                     });
+                    // "Inutile d'en parler au reste de l'équipe", "no need
+                    // to tell the team": no need, right before the telling.
+                    let needless = v
+                        .pair(C::NO_ACTION, C::TELL_OTHER)
+                        .filter(|&(a, t)| a < t && t - a <= 3);
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
+                        .or(needless)
                         .or(nobody)
                         .filter(|_| has(C::OTHERS) && !guarded && !writers_plan());
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
+                    // "Je préfère que ça reste entre nous": a phrase of
+                    // secrecy (several words, not a footer's
+                    // "confidential") in a message that asks for something.
+                    let phrase = v
+                        .first(C::SECRET)
+                        .filter(|&s| requested && self.word(s).contains(' ') && !has(C::NEGATION));
                     let secret = v
                         .first(C::SECRET)
                         .filter(|_| act.is_some() || has(C::MUST))
-                        .or(kept);
+                        .or(kept)
+                        .or(phrase);
                     // "Never ... without a ticket", "don't bypass the
                     // process": the process is kept, not skipped, and a
                     // phrase of skipping found there lures nobody.
