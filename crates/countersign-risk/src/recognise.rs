@@ -1430,7 +1430,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && toks[i - 1].cls & dangling == 0;
                 }
                 Sep::Comma => {
-                    // "..., just send it back to me": a verb after a word
+                    // "..., then just forward it to us": a verb after a word
                     // or two of filler opens a clause as a verb would.
                     let verb_after_filler = t.cls & C::FILLER.bit() != 0
                         && toks[i + 1..]
@@ -1650,8 +1650,8 @@ impl View<'_> {
     }
 
     /// A Spanish or French pronoun takes up a noun of its gender: "el
-    /// certificado ... ¿me lo podrían enviar?" is the certificate, not "la
-    /// declaración" named after it. Unknown genders agree.
+    /// recibo ... ¿me lo reenvías?" is the receipt, not "la factura" named
+    /// after it. Unknown genders agree.
     fn agrees(&self, verb: usize, noun: usize) -> bool {
         let toks = self.toks;
         let from = verb.saturating_sub(2).max(self.range.start);
@@ -1889,8 +1889,8 @@ impl<'a> Reader<'a> {
         // "Para no retrasar el cierre, ¿nos puedes enviar ...?", "pour ne
         // pas bloquer ...": a negated purpose denies its own infinitive,
         // not the clause's ask.
-        // So is a purpose with its own subject: "... so you don't lose
-        // any mail", "damit Sie nicht ...", "pour que vous ne ...".
+        // So is a purpose with its own subject: "... so you won't miss the
+        // cut-off", "damit Sie nicht ...", "pour que vous ne ...".
         let in_purpose = |i: usize| {
             let mut j = i;
             while j > v.range.start && toks[j - 1].cls & C::NEGATION.bit() != 0 {
@@ -2200,8 +2200,8 @@ impl<'a> Reader<'a> {
             if v.near(i, C::ADDRESSEE, 0, 2).is_some()
                 || self.asks_someone(v, i)
                 // "¿Podéis ...?" asks; without its question mark the
-                // present tells what the reader can do ("podéis activarlo
-                // desde la configuración"), unless the writer is its
+                // present tells what the reader can do ("podéis cambiarlo
+                // en el panel"), unless the writer is its
                 // object ("me podéis dar"); the conditional still asks.
                 || lang == ES
                     && self.word(i).starts_with("pod")
@@ -2637,7 +2637,7 @@ impl<'a> Reader<'a> {
                     || w.starts_with("pudier")
                     || w.starts_with("podri"))
         });
-        // "The easiest fix is if you send me ...": the condition is what
+        // "The quickest way is if you read me ...": the condition is what
         // the writer names as the way, its verb right after "you".
         let named_way = || {
             (cond > v.range.start && matches!(self.word(cond - 1), "is" | "be" | "would be"))
@@ -2645,7 +2645,7 @@ impl<'a> Reader<'a> {
                 .filter(|&i| v.range.contains(&i) && is_verb(toks[i].cls))
         };
         // A negation before the verb denies the condition; one after it
-        // belongs to what follows ("... so you don't lose any mail").
+        // belongs to what follows ("... so you won't miss the cut-off").
         found
             .or_else(named_way)
             .filter(|&i| !(cond..i).any(|j| toks[j].cls & C::NEGATION.bit() != 0))
@@ -3918,7 +3918,7 @@ impl<'a> Reader<'a> {
                 v.first(C::O_ACCESS)
                     .filter(|_| object_only && !needs_process)
             })
-            // "Die Liste brauchen wir über unser Portal": the portal the
+            // "Die Daten bekommen wir über unser Formular": the form the
             // thing needed comes through, not access needed.
             .filter(|&ob| !self.channel_before(ob))
         {
@@ -4031,7 +4031,7 @@ impl<'a> Reader<'a> {
                     .filter(|&(vb, _)| is_setup_verb(self.word(vb)))
             })
             .or_else(|| {
-                // "Could you install Audacity in room 4?": the word right
+                // "Could you install Krita on the lab PCs?": the word right
                 // after "install" that no lexicon knows is the product,
                 // when asked of the reader; an imperative or a "need to"
                 // is as often advice ("install mplayer with rpm -ivh").
@@ -4764,7 +4764,7 @@ impl<'a> Reader<'a> {
         let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
         let own_account = around.iter().copied().filter(|&i| i != s).any(|i| {
             self.toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
-                // "Ihrem dienstlichen E-Mail-Konto": two words between.
+                // "Ihrem eigenen Schul-E-Mail-Konto": words between.
                 && v.near(i, C::READER_OWN, 4, 0).is_some()
         });
         let Some(link) = self.pointed(v).filter(|_| own_account) else {
@@ -4838,11 +4838,11 @@ impl<'a> Reader<'a> {
             toks[n].cls & C::V_CHANGE.bit() == 0
                 && !matches!(dest, "bank" | "banks" | "banque" | "banco" | "bancos")
                 && toks[v.range.start].start >= self.subject_end
-                // "Your new account": the reader's, just before it; "te
-                // adjunto ... la nueva cuenta" hands the writer's to you.
+                // "Your new account": the reader's, just before it; "ci-joint
+                // le RIB du nouveau compte" hands the writer's to you.
                 && v.near(d, C::ADDRESSEE, 3, 0).is_none()
                 && v.near(d, C::READER_OWN, 3, 0).is_none()
-                // A verb, or "attached" ("te adjunto", "ci-joint") handing
+                // A verb, or "attached" ("adjunto", "ci-joint") handing
                 // the details over.
                 && v.idx().any(|i| {
                     i != n && (is_verb(toks[i].cls) || toks[i].cls & C::BELOW.bit() != 0)
@@ -5520,8 +5520,8 @@ impl<'a> Reader<'a> {
                             })
                             .map(|i| (i, t))
                     });
-                    // "Inutile d'en parler au reste de l'équipe", "no need
-                    // to tell the team": no need, right before the telling.
+                    // "Inutile d'en informer la direction", "no need to tell
+                    // the team": no need, right before the telling.
                     let needless = v
                         .pair(C::NO_ACTION, C::TELL_OTHER)
                         .filter(|&(a, t)| a < t && t - a <= 3);
@@ -5531,7 +5531,7 @@ impl<'a> Reader<'a> {
                         .or(nobody)
                         .filter(|_| has(C::OTHERS) && !guarded && !writers_plan());
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
-                    // "Je préfère que ça reste entre nous": a phrase of
+                    // "Tout ça reste entre nous": a phrase of
                     // secrecy (several words, not a footer's
                     // "confidential") in a message that asks for something.
                     let phrase = v
