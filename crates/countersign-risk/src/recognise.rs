@@ -1932,27 +1932,29 @@ impl<'a> Reader<'a> {
                     || matches!(self.word(k.saturating_sub(3)), "pour" | "para" | "afin"))
                 && (self.word(k - 2) != "dass" || self.word(k.saturating_sub(3)) == "so")
         };
-        // "... avant le 4, faute de quoi rien ne pourra être fait": the
-        // consequence threatened, not the ask, is negated.
-        let consequence = |i: usize| {
-            (v.range.start..i).any(|j| {
-                matches!(
-                    self.word(j),
-                    "faute" | "andernfalls" | "ansonsten" | "contrario" | "failing"
-                )
-            })
-        };
-        // The second half of "ne ... pas" stays in the purpose its first
-        // half opened.
-        let after_purpose = |i: usize| {
-            (v.range.start..i).any(|k| toks[k].cls & C::NEGATION.bit() != 0 && in_purpose(k))
-        };
-        let Some(neg) = v.idx().find(|&i| {
-            toks[i].cls & C::NEGATION.bit() != 0
-                && !in_purpose(i)
-                && !after_purpose(i)
-                && !consequence(i)
-        }) else {
+        // Negations from the first one in a purpose on belong to it (the
+        // second half of "ne ... pas" too); after a consequence marker
+        // ("... avant le 4, faute de quoi rien ne pourra être fait") they
+        // deny the threat, not the ask. Only those before both count.
+        let purpose_from = v
+            .idx()
+            .find(|&k| toks[k].cls & C::NEGATION.bit() != 0 && in_purpose(k));
+        let consequence_at = v.idx().find(|&j| {
+            matches!(
+                self.word(j),
+                "faute" | "andernfalls" | "ansonsten" | "contrario" | "failing"
+            )
+        });
+        let until = purpose_from
+            .into_iter()
+            .chain(consequence_at.map(|m| m + 1))
+            .min()
+            .unwrap_or(v.range.end);
+        let Some(neg) = v
+            .idx()
+            .take_while(|&i| i < until)
+            .find(|&i| toks[i].cls & C::NEGATION.bit() != 0)
+        else {
             return false;
         };
         if self.langs[0] == DE {
@@ -4833,8 +4835,8 @@ impl<'a> Reader<'a> {
             // A new thing ("neue", "new"), said in a sentence with a verb,
             // in the body: not a headline, not "changes to bank details".
             let toks = self.toks;
-            let dest = self.word(v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d));
             let d = v.pair(C::NEW, C::O_PAY_DEST).map_or(n, |(_, d)| d);
+            let dest = self.word(d);
             toks[n].cls & C::V_CHANGE.bit() == 0
                 && !matches!(dest, "bank" | "banks" | "banque" | "banco" | "bancos")
                 && toks[v.range.start].start >= self.subject_end
