@@ -502,6 +502,33 @@ impl Recogniser {
                         matched = n;
                         break 'slots;
                     }
+                    // An English phrasal verb takes its pronoun between
+                    // verb and particle: "push it through", "sort them
+                    // out". The pronoun stays a word of its own, to be
+                    // taken up.
+                    let split = lang == EN
+                        && n == 1
+                        && i + 2 < toks.len()
+                        && matches!(
+                            &buffer[toks[i + 1].start..toks[i + 1].end],
+                            "it" | "them" | "this" | "that"
+                        )
+                        && toks[i + 2].lemma[slot] == unit.rest[0]
+                        // "A colleague will pick it up": takes the matter on.
+                        && &buffer[toks[i].start..toks[i].end] != "pick"
+                        && matches!(
+                            &buffer[toks[i + 2].start..toks[i + 2].end],
+                            "through" | "out" | "up" | "over" | "off" | "back" | "down" | "in" | "on"
+                        )
+                        && toks[i + 1].sep <= Sep::Line
+                        && toks[i + 2].sep <= Sep::Line;
+                    if split {
+                        toks[i].cls = unit.classes;
+                        toks[i + 2].cls = 0;
+                        toks[i + 2].covered = true;
+                        matched = 2;
+                        break 'slots;
+                    }
                 }
             }
             i += 1 + matched;
@@ -2100,6 +2127,13 @@ impl<'a> Reader<'a> {
                     && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
             })
                 || toks[i].colon
+                // "Quick update on ...", "short reminder": an adjective before
+                // it makes it a noun.
+                || i > v.range.start
+                    && matches!(
+                        self.word(i - 1),
+                        "quick" | "short" | "brief" | "small" | "little" | "final" | "friendly"
+                    )
                 // "sign-in approvals", "log-in page": a compound, not a verb
                 // ("connectez-vous", "envoyez-moi" are verbs with a pronoun).
                 || word.contains('-')
@@ -2436,6 +2470,18 @@ impl<'a> Reader<'a> {
             {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
+        }
+        // A Spanish need in the reader's own person is an obligation:
+        // "necesitáis instalar ...", "necesitas activar ..." (the subject is
+        // in the ending, a verb follows).
+        if lang == ES
+            && let Some(i) = v.idx().find(|&i| {
+                toks[i].cls & C::NEED.bit() != 0
+                    && matches!(self.word(i), "necesitas" | "necesitais")
+                    && toks.get(i + 1).is_some_and(|n| is_verb(n.cls))
+            })
+        {
+            return Some((Act { at: i }, "obligation on the reader"));
         }
         // An explicit ask: "we ask you to", "ich bitte Sie", "je vous demande".
         // A body may ask in its own name, in the third person, the reader
@@ -3094,9 +3140,13 @@ impl<'a> Reader<'a> {
             // product names ("I need Gnuplot on my notebook").
             // Passing something on ("leiten Sie es an die Finanzabteilung weiter")
             // takes up what was said before.
-            let relevant = all & (verbs_and_objects | C::POLITE.bit() | C::TELL_OTHER.bit()) != 0
+            // Signing in ("vous identifier") is an act of its own.
+            let relevant = all
+                & (verbs_and_objects | bits(&[C::POLITE, C::TELL_OTHER, C::V_SIGNIN, C::V_VERIFY]))
+                != 0
                 || opens_list
-                || all & C::NEED.bit() != 0 && all & C::O_DEVICE.bit() != 0;
+                || all & C::NEED.bit() != 0 && all & C::O_DEVICE.bit() != 0
+                || n > 0 && self.does_that(&v);
             // Hypothetical clauses are not muted: "if you do not confirm
             // your password today, ..." is how a threat asks.
             if (negated || reported)
@@ -3222,8 +3272,10 @@ impl<'a> Reader<'a> {
             // Only an opening that names no object itself ("please
             // confirm:", "could he please have:") lends its verb; the items
             // stand on their own lines, the list unbroken by paragraphs.
+            // Words, not the digit groups of an amount or a reference
+            // ("Rechnung 5521, 9.870,00 EUR").
             let item = from_list
-                && clause.toks.len() <= LIST_ITEM_WORDS
+                && clause.toks.clone().filter(|&i| !toks[i].digits).count() <= LIST_ITEM_WORDS
                 && toks[clause.toks.start].sep >= Sep::Line
                 && carried.is_some_and(|(_, _, _, s, bare)| {
                     bare && clause.toks.start - s <= LIST_SPAN_WORDS
@@ -3280,6 +3332,13 @@ impl<'a> Reader<'a> {
                     let wide =
                         View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
                     self.requests(&wide, act, how)
+                } else if n > 0 && own.is_some() && self.does_that(&v) {
+                    // "... to install AnyDesk on the laptop. Can you do
+                    // that?": the act takes up the clause before.
+                    let start = clauses[n - 1].toks.start;
+                    let wide =
+                        View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                    self.requests(&wide, act, how)
                 } else {
                     self.requests(&v, act, how)
                 };
@@ -3311,8 +3370,15 @@ impl<'a> Reader<'a> {
                 writers_list.saturating_sub(1)
             };
             carried = match (own, carried) {
+                // A verb that names its object itself ("bitte überweist:",
+                // "please wire:") still leaves the object to the items when
+                // it is asked for in words; a bare one may be a noun ("quick
+                // update on year-end:").
                 (Some((a, how)), _) if opens_list => {
-                    Some((a, how, 6, clause.toks.start, all & objects == 0))
+                    let names_object = v.idx().any(|i| {
+                        toks[i].cls & objects != 0 && (how == "imperative" || !is_verb(toks[i].cls))
+                    });
+                    Some((a, how, 6, clause.toks.start, !names_object))
                 }
                 (Some(_), _) => None,
                 // "Bitte lesen Sie: wir verlangen nie ...". A negated
@@ -3330,6 +3396,45 @@ impl<'a> Reader<'a> {
         }
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
+    }
+
+    /// A short clause whose only act is a verb standing for another, with
+    /// a pronoun for what was said before: "can you do that", "kannst du
+    /// das erledigen", "tu peux t'en occuper", "¿puedes hacerlo?".
+    fn does_that(&self, v: &View<'_>) -> bool {
+        let words: Vec<usize> = v.idx().collect();
+        let pronoun = |i: usize| {
+            matches!(
+                self.word(i),
+                "that"
+                    | "this"
+                    | "it"
+                    | "das"
+                    | "dies"
+                    | "es"
+                    | "cela"
+                    | "ça"
+                    | "ca"
+                    | "le"
+                    | "la"
+                    | "eso"
+                    | "esto"
+            )
+        };
+        // The pronoun beside the verb ("do that", "das erledigen", "le
+        // faire") or held by it ("hacerlo"); nothing negated ("please do
+        // not shortcut this").
+        words.len() <= 7
+            && v.all() & ((bits(VERBS) & !C::V_PAY.bit()) | C::NEGATION.bit()) == 0
+            && words.iter().enumerate().any(|(k, &i)| {
+                let w = self.word(i);
+                matches!(w, "hacerlo" | "hacerla")
+                    || matches!(
+                        w,
+                        "do" | "handle" | "machen" | "erledigen" | "faire" | "hacer"
+                    ) && (k > 0 && pronoun(words[k - 1])
+                        || words.get(k + 1).is_some_and(|&j| pronoun(j)))
+            })
     }
 
     /// The clause ends in a colon, or in a colon and the first item's
@@ -4546,7 +4651,14 @@ impl<'a> Reader<'a> {
             .any(|t| t.amount);
         if !bare
             && (amount || aside_amount || amount_before || amount_after)
-            && let Some(ob) = v.first(C::O_PAYMENT)
+            && let Some(ob) = v.first(C::O_PAYMENT).or_else(|| {
+                // "Please pay the attached before Friday": what is attached
+                // to a request to pay is the bill.
+                v.idx().find(|&i| {
+                    toks[i].cls & C::BELOW.bit() != 0
+                        && (i.saturating_sub(2).max(v.range.start)..i).any(|j| self.pays_itself(j))
+                })
+            })
             && let Some(vb) = v.idx().find(|&i| {
                 i != ob
                     && (toks[i].cls & C::V_PAY.bit() != 0
@@ -4561,15 +4673,8 @@ impl<'a> Reader<'a> {
         // Paying on a page the message links to, an amount named in the
         // sentence or the one before: "pay now to schedule redelivery:
         // https://...", "sólo tiene que pagar 4,95 EUR con su tarjeta:".
-        if let Some(vb) = v.idx().find(|&i| {
-            // Paying itself, not "send", "make" or "process".
-            toks[i].cls & C::V_PAY.bit() != 0
-                && [
-                    "pay", "paie", "pag", "abon", "zahl", "bezahl", "begleich", "regl", "settle",
-                ]
-                .iter()
-                .any(|p| self.word(i).starts_with(p))
-        }) && (amount || aside_amount || amount_before)
+        if let Some(vb) = v.idx().find(|&i| self.pays_itself(i))
+            && (amount || aside_amount || amount_before)
             && self.pointed(v).is_some()
         {
             return Some((vb, v.amount()));
@@ -4587,6 +4692,17 @@ impl<'a> Reader<'a> {
             return Some((ob, None));
         }
         None
+    }
+
+    /// Paying itself ("pay", "bezahlen", "régler", "abonar"), not "send",
+    /// "make" or "process".
+    fn pays_itself(&self, i: usize) -> bool {
+        self.toks[i].cls & C::V_PAY.bit() != 0
+            && [
+                "pay", "paie", "pag", "abon", "zahl", "bezahl", "begleich", "regl", "settle",
+            ]
+            .iter()
+            .any(|p| self.word(i).starts_with(p))
     }
 
     /// A verb of putting ("take", "put", "mettre", "meter") whose
@@ -5770,10 +5886,13 @@ fn iban_at(buffer: &str, toks: &[Tok], i: usize) -> Option<Iban> {
             });
         }
     }
-    // Labelled "IBAN" and of its country's length, it is given as an IBAN
-    // whatever its check digits: a mistyped or invented number asked to be
-    // paid to is a payment change all the same.
-    let labelled = (i.saturating_sub(2)..i).any(|j| &buffer[toks[j].start..toks[j].end] == "iban");
+    // Labelled "IBAN" (or an account: "Konto", "RIB"), or announced by a
+    // colon, and of its country's length, it is given as an IBAN whatever
+    // its check digits: a mistyped or invented number asked to be paid to
+    // is a payment change all the same.
+    let labelled = (i.saturating_sub(3)..i).any(|j| {
+        &buffer[toks[j].start..toks[j].end] == "iban" || toks[j].cls & C::O_PAY_DEST.bit() != 0
+    }) || i > 0 && toks[i - 1].colon;
     let length = iban_length(&text[..2])?;
     (labelled && text.len() == length).then(|| Iban {
         number: text.to_ascii_uppercase(),
