@@ -512,12 +512,24 @@ pub struct Identities {
     /// First word of every claim phrase → the claims having such a phrase.
     claims_by_word: HashMap<String, Vec<usize>>,
     pub(crate) forwarders: HashSet<String>,
+    /// The numbers of the directory's current people (IT staff, employees,
+    /// active vendor contacts), by [`phone_key`]: calling one reaches the
+    /// person the directory vouches for.
+    directory_phones: HashSet<String>,
     pub(crate) lookalikes: ProtectedSet,
     /// Names the lookalike index could not take, with why.
     unprotected: Vec<String>,
     /// Answers already computed: the same sender and link domains recur
     /// across a mail stream, and the answer depends only on the name.
     lookalike_answers: Mutex<HashMap<String, Option<LookalikeFinding>>>,
+}
+
+/// A phone number's last nine digits: the same number written
+/// internationally ("+33 4 72 55 03 18") or nationally ("04 72 55 03 18")
+/// has the same key. Shorter numbers (extensions) have none.
+fn phone_key(number: &str) -> Option<String> {
+    let digits: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).collect();
+    (digits.len() >= 9).then(|| String::from_utf8_lossy(&digits[digits.len() - 9..]).into_owned())
 }
 
 /// Bound on remembered lookalike answers; the memory is cleared when full.
@@ -635,6 +647,7 @@ impl Identities {
             claims: Vec::new(),
             claims_by_word: HashMap::new(),
             forwarders: HashSet::new(),
+            directory_phones: HashSet::new(),
             lookalikes: ProtectedSetBuilder::new().build(),
             unprotected: Vec::new(),
             lookalike_answers: Mutex::new(HashMap::new()),
@@ -732,6 +745,26 @@ impl Identities {
                 None,
             );
         }
+        let current_staff = snapshot
+            .staff
+            .iter()
+            .filter(|s| s.status == StaffStatus::Active)
+            .map(|s| s.phone.as_str());
+        let current_employees = snapshot
+            .employees
+            .iter()
+            .filter(|e| e.status != EmployeeStatus::Departed)
+            .filter_map(|e| e.phone.as_deref());
+        let active_contacts = snapshot
+            .contacts
+            .iter()
+            .filter(|c| c.status == ContactStatus::Active)
+            .flat_map(|c| c.phones.iter().map(String::as_str));
+        ids.directory_phones = current_staff
+            .chain(current_employees)
+            .chain(active_contacts)
+            .filter_map(phone_key)
+            .collect();
         ids.people.finish();
         for (i, claim) in ids.claims.iter().enumerate() {
             for phrase in &claim.phrases {
@@ -749,6 +782,12 @@ impl Identities {
         }
         ids.lookalikes = lookalikes.build();
         ids
+    }
+
+    /// Whether `number` (as written in a message) is the number of one of
+    /// the directory's current people.
+    pub(crate) fn is_directory_phone(&self, number: &str) -> bool {
+        phone_key(number).is_some_and(|k| self.directory_phones.contains(&k))
     }
 
     /// The organisations the folded words of a display name (or a

@@ -126,7 +126,10 @@ pub(crate) fn collect(
     });
     requests(
         risk,
-        |hit| !imitated && usual_page(ids, content, authenticated, hit),
+        |hit| {
+            !imitated && usual_page(ids, content, authenticated, hit)
+                || directory_number_to_call(ids, hit)
+        },
         &mut out,
     );
     callback_brand(ids, content, risk, &mut out);
@@ -2020,6 +2023,18 @@ fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &m
     }
 }
 
+/// A number to call that is the directory's own (the IT desk's, a vendor
+/// contact's): calling it is the callback the product itself asks for, no
+/// bait ("hang up and call the service desk on 04 72 ...").
+fn directory_number_to_call(ids: &Identities, hit: &RiskFinding) -> bool {
+    hit.category == countersign_risk::RiskCategory::CallbackBait
+        && hit
+            .evidence
+            .indicator
+            .as_deref()
+            .is_some_and(|number| ids.is_directory_phone(number))
+}
+
 /// A callback lure that names a brand (a protected or borrowed identity) the
 /// sender's domain does not belong to: the number to call is the attacker's,
 /// dressed as the brand's.
@@ -2029,11 +2044,10 @@ fn callback_brand(
     risk: &RiskAssessment,
     out: &mut Vec<Finding>,
 ) {
-    let Some(bait) = risk
-        .findings
-        .iter()
-        .find(|f| f.category == countersign_risk::RiskCategory::CallbackBait)
-    else {
+    let Some(bait) = risk.findings.iter().find(|f| {
+        f.category == countersign_risk::RiskCategory::CallbackBait
+            && !directory_number_to_call(ids, f)
+    }) else {
         return;
     };
     let from_reg = content

@@ -749,3 +749,43 @@ fn a_trusted_list_named_after_a_vendor_is_no_lookalike_of_it() {
         verdict.findings
     );
 }
+
+/// Calling a number of the directory's own people is the callback the
+/// product asks for: a warning that gives the service desk's number is no
+/// callback bait, while the same text with a stranger's number is.
+#[test]
+fn a_number_to_call_from_the_directory_is_no_bait() {
+    let body = |number: &str| {
+        format!(
+            "Several colleagues had calls this week from people claiming to be Microsoft \
+             support. They talk about a virus and want you to install a program. If you are \
+             unsure, hang up and call us on {number}."
+        )
+    };
+    let verdict = |number: &str| {
+        engine()
+            .evaluate(
+                &message(
+                    "Sam Okafor <sam@acme.example>",
+                    "Fake support calls",
+                    &body(number),
+                ),
+                &auth("acme.example", true),
+                "sam@acme.example",
+            )
+            .verdict
+    };
+    let stranger = verdict("+1 555 555 0199");
+    assert!(
+        signals(&stranger).contains(&"lure.callback_bait"),
+        "{:?}",
+        signals(&stranger)
+    );
+    let desk = verdict("+1 555 555 0101");
+    assert!(
+        !signals(&desk).contains(&"lure.callback_bait"),
+        "{:?}",
+        signals(&desk)
+    );
+    assert_eq!(desk.verdict, Action::Deliver, "{:?}", desk.reasons);
+}

@@ -2927,6 +2927,7 @@ impl<'a> Reader<'a> {
         // With the clause that opened the list: its verb ("please confirm:",
         // "pourriez-vous lui donner :") pairs with each item's object.
         let mut carried: Option<(Act, &'static str, usize, usize, bool)> = None;
+        let mut link_ends_list: Option<usize> = None;
         let mut writers_list = 0usize;
         let mut prev_act = false;
         // The act of the clause just read, and where that clause starts: a
@@ -3260,8 +3261,12 @@ impl<'a> Reader<'a> {
             } else {
                 clause.toks.end
             };
-            let from_list =
-                own.is_none() && carried.is_some_and(|(_, _, left, _, _)| left > 0 && free);
+            // "Bitte freigeben im Portal: https://...": after the link the
+            // colon introduced, no list goes on (asides inside the opening
+            // still do).
+            let from_list = own.is_none()
+                && carried.is_some_and(|(_, _, left, _, _)| left > 0 && free)
+                && link_ends_list.is_none_or(|end| clause.toks.start < end);
             let act = own.or_else(|| {
                 carried
                     .filter(|_| from_list)
@@ -3274,7 +3279,15 @@ impl<'a> Reader<'a> {
             // stand on their own lines, the list unbroken by paragraphs.
             // Words, not the digit groups of an amount or a reference
             // ("Rechnung 5521, 9.870,00 EUR").
+            // A label with its figures ("Frist: 15.12.2026") states a
+            // fact; it names nothing to hand over.
+            let label_and_figures = clause.toks.len() > 1
+                && toks[clause.toks.start].colon
+                && toks[clause.toks.start + 1..clause.toks.end]
+                    .iter()
+                    .all(|t| t.digits);
             let item = from_list
+                && !label_and_figures
                 && clause.toks.clone().filter(|&i| !toks[i].digits).count() <= LIST_ITEM_WORDS
                 && toks[clause.toks.start].sep >= Sep::Line
                 && carried.is_some_and(|(_, _, _, s, bare)| {
@@ -3368,6 +3381,11 @@ impl<'a> Reader<'a> {
                 6
             } else {
                 writers_list.saturating_sub(1)
+            };
+            link_ends_list = match (own, carried) {
+                (Some(_), _) if opens_list => hands_link.then_some(clause.toks.end),
+                (Some(_), _) => None,
+                _ => link_ends_list,
             };
             carried = match (own, carried) {
                 // A verb that names its object itself ("bitte überweist:",
