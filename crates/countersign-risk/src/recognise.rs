@@ -1452,8 +1452,16 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                 // Not after a word that needs what follows: "vous êtes
                 // priée de / nous transmettre".
                 Sep::Line => {
+                    // "... and read me the code" wrapped onto its line: an
+                    // order aimed at the writer opens a clause of its own.
                     let dangling = bits(&[C::ARTICLE, C::TOWARD, C::PURPOSE]);
-                    cut = (conditional || t.cls & strong_openers() != 0)
+                    let mut next = toks[i + 1..].iter().filter(|n| !n.covered);
+                    let and_verb = t.cls & C::CONJUNCTION.bit() != 0
+                        && next.next().is_some_and(|n| is_verb(n.cls))
+                        && next
+                            .next()
+                            .is_some_and(|n| n.cls & C::WRITER_OBJECT.bit() != 0);
+                    cut = (conditional || t.cls & strong_openers() != 0 || and_verb)
                         && toks[i - 1].cls & dangling == 0;
                 }
                 Sep::Comma => {
@@ -1463,7 +1471,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && toks[i + 1..]
                             .iter()
                             .take(2)
-                            .take_while(|n| n.sep == Sep::None)
+                            .take_while(|n| matches!(n.sep, Sep::None | Sep::Line))
                             .find(|n| n.cls & C::FILLER.bit() == 0)
                             .is_some_and(|n| is_verb(n.cls));
                     cut = conditional
@@ -3089,7 +3097,33 @@ impl<'a> Reader<'a> {
             flags.note(noted, free, hypothetical);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
                 let code_to_reader = bits(&[C::O_CODE, C::DELIVERED, C::ADDRESSEE]);
-                self.code_sent |= self.sentence_cls & code_to_reader == code_to_reader;
+                // Spanish puts the reader in the verb's ending: "recibirá
+                // un código por SMS".
+                let sentence_toks = || {
+                    clauses
+                        .iter()
+                        .skip(n)
+                        .take_while(|c| c.sentence == clause.sentence)
+                        .flat_map(|c| c.toks.clone())
+                };
+                let reader_receives = self.langs[0] == ES
+                    && sentence_toks().any(|i| toks[i].cls & C::O_CODE.bit() != 0)
+                    && sentence_toks().any(|i| {
+                        matches!(
+                            self.word(i),
+                            "recibira"
+                                | "recibiras"
+                                | "recibe"
+                                | "recibes"
+                                | "recibireis"
+                                | "recibis"
+                                | "llegara"
+                                | "te llegara"
+                                | "le llegara"
+                        )
+                    });
+                self.code_sent |=
+                    self.sentence_cls & code_to_reader == code_to_reader || reader_receives;
                 let (mut cls, mut amount, mut usual) = (0, false, false);
                 for c in clauses
                     .iter()
@@ -3416,6 +3450,15 @@ impl<'a> Reader<'a> {
         self.lures(clauses, phone_at, &flags, requested);
     }
 
+    /// A list taken up by a pronoun from an earlier sentence names its
+    /// people or pay just before it there: "the full payroll register ...
+    /// send it to me".
+    fn of_people_taken_up(&self, v: &View<'_>, ob: usize) -> bool {
+        !v.range.contains(&ob)
+            && (ob.saturating_sub(3)..ob)
+                .any(|j| self.toks[j].cls & (C::O_PEOPLE.bit() | C::O_PAYROLL.bit()) != 0)
+    }
+
     /// A short clause whose only act is a verb standing for another, with
     /// a pronoun for what was said before: "can you do that", "kannst du
     /// das erledigen", "tu peux t'en occuper", "¿puedes hacerlo?".
@@ -3519,7 +3562,7 @@ impl<'a> Reader<'a> {
         let back: Vec<usize> = v
             .back
             .clone()
-            .filter(|&j| !toks[j].covered && !toks[j].quoted)
+            .filter(|&j| !toks[j].covered && !toks[j].quoted && (!toks[j].aside || v.aside))
             .collect();
         let changed = back
             .iter()
@@ -3610,21 +3653,26 @@ impl<'a> Reader<'a> {
         let given = self.follows_link
             || v.idx()
                 .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
-        let aimed = !(how == "imperative"
-            && all
-                & bits(&[
-                    C::WRITER_OBJECT,
-                    C::WRITER_OWN,
-                    C::ADDRESSEE,
-                    C::BELOW,
-                    C::URGENT,
-                    C::PRONOUN,
-                    C::NEW,
-                ])
-                == 0
-            && v.amount().is_none()
-            && !given
-            && !self.program_ahead(v));
+        // A reply goes to the writer by itself: "responda con el código".
+        let replying = ["repl", "respon", "antwort", "répond", "repond"]
+            .iter()
+            .any(|p| self.word(act.at).starts_with(p));
+        let aimed = replying
+            || !(how == "imperative"
+                && all
+                    & bits(&[
+                        C::WRITER_OBJECT,
+                        C::WRITER_OWN,
+                        C::ADDRESSEE,
+                        C::BELOW,
+                        C::URGENT,
+                        C::PRONOUN,
+                        C::NEW,
+                    ])
+                    == 0
+                && v.amount().is_none()
+                && !given
+                && !self.program_ahead(v));
         let act_word = self.word(act.at).to_owned();
         let mut hit = false;
         let mut say = |me: &mut Self,
@@ -4242,7 +4290,10 @@ impl<'a> Reader<'a> {
                 v.pair(C::V_EXPORT, C::O_LIST)
                     .filter(|&(vb, _)| bulk_of_people || strong_export(self.word(vb)))
             })
-            .or_else(|| v.pair(C::V_GIVE, C::O_LIST).filter(|_| bulk_of_people))
+            .or_else(|| {
+                v.pair(C::V_GIVE, C::O_LIST)
+                    .filter(|&(_, ob)| bulk_of_people || self.of_people_taken_up(v, ob))
+            })
             // "For anything on UK pay runs please contact ...": a verb in
             // -s has its own subject; it is no order.
             .filter(|&(vb, _)| !self.third_person_en(vb));
