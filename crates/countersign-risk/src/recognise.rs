@@ -1992,6 +1992,9 @@ impl<'a> Reader<'a> {
         else {
             return false;
         };
+        if self.contrast_at(v) == Some(neg) {
+            return false;
+        }
         if self.langs[0] == DE {
             // "Nicht" sits late in German; behind a comma it belongs to a
             // subordinate clause ("eine Überweisung, die nicht ... kann").
@@ -2475,6 +2478,7 @@ impl<'a> Reader<'a> {
                 // "Il faut que ...": impersonal, and said to the reader.
                 || lang == FR && self.word(i).starts_with("il ")
                 || self.readers_by_kind(v, i)
+                || self.money_must_move(v, i)
             {
                 return Some((Act { at: i }, "obligation on the reader"));
             }
@@ -3459,6 +3463,68 @@ impl<'a> Reader<'a> {
                 .any(|j| self.toks[j].cls & (C::O_PEOPLE.bit() | C::O_PAYROLL.bit()) != 0)
     }
 
+    /// Money is the subject of the obligation at `must`, with a sum, a
+    /// destination or a deadline: "the deposit of GBP 420,000 must reach
+    /// our client account", "les fonds doivent être reçus avant 15 h".
+    /// Whoever pays is to move it: the reader.
+    fn money_must_move(&self, v: &View<'_>, must: usize) -> bool {
+        let toks = self.toks;
+        // A modal of the money's own ("must", "doivent"), not "ensure".
+        let modal = matches!(
+            self.word(must),
+            "must"
+                | "has to"
+                | "have to"
+                | "needs to"
+                | "muss"
+                | "müssen"
+                | "doit"
+                | "doivent"
+                | "devra"
+                | "devront"
+                | "debe"
+                | "deben"
+                | "debera"
+                | "deberan"
+        );
+        // The money is the subject: no verb between it and the modal.
+        let money_subject = v.idx().take_while(|&j| j < must).any(|j| {
+            toks[j].cls & C::O_TRANSFER.bit() != 0
+                && v.idx()
+                    .filter(|&k| k > j && k < must)
+                    .all(|k| !is_verb(toks[k].cls) && toks[k].cls & C::CONJUNCTION.bit() == 0)
+        });
+        let all = v.all();
+        modal
+            && money_subject
+            && (v.amount().is_some()
+                || self.sentence_amount
+                || v.back.clone().any(|j| toks[j].amount)
+                || all & bits(&[C::O_PAY_DEST, C::O_PAYEE, C::DEADLINE_PREP, C::URGENT]) != 0)
+    }
+
+    /// "Send it to our new account, not the one on file", "an das neue
+    /// Konto, nicht an das alte": a negation after the clause's predicate,
+    /// before a bare noun phrase with no verb of its own, denies an
+    /// alternative, not the act. Returns the negation.
+    fn contrast_at(&self, v: &View<'_>) -> Option<usize> {
+        let toks = self.toks;
+        let neg = v.idx().find(|&i| toks[i].cls & C::NEGATION.bit() != 0)?;
+        let after: Vec<usize> = v.idx().filter(|&j| j > neg).collect();
+        let noun_phrase = after.first().is_some_and(|&j| {
+            toks[j].cls & C::ARTICLE.bit() != 0
+                || matches!(self.word(j), "an" | "a" | "to" | "auf" | "sur" | "à" | "en")
+        }) && after.len() <= 6
+            && after
+                .iter()
+                .all(|&j| !is_verb(toks[j].cls) && toks[j].cls & C::MODAL.bit() == 0);
+        let acted_before = v
+            .idx()
+            .take_while(|&i| i < neg)
+            .any(|i| is_verb(toks[i].cls));
+        (noun_phrase && acted_before).then_some(neg)
+    }
+
     /// A short clause whose only act is a verb standing for another, with
     /// a pronoun for what was said before: "can you do that", "kannst du
     /// das erledigen", "tu peux t'en occuper", "¿puedes hacerlo?".
@@ -4258,7 +4324,13 @@ impl<'a> Reader<'a> {
         // Payments: a changed destination, a transfer, gift cards, payroll.
         // To the usual account too when a sum is named: money moved on an
         // email's word wants its requester proven, wherever it goes.
-        if (!has(C::UNCHANGED) || v.amount().is_some() || self.sentence_amount)
+        // What the contrast denies ("not the one on file") is not said
+        // unchanged.
+        let contrast = self.contrast_at(v).unwrap_or(v.range.end);
+        let unchanged = v
+            .idx()
+            .any(|i| i < contrast && self.toks[i].cls & C::UNCHANGED.bit() != 0);
+        if (!unchanged || v.amount().is_some() || self.sentence_amount)
             && let Some((vb, ob)) = self.payment(
                 v,
                 need,
@@ -4755,7 +4827,7 @@ impl<'a> Reader<'a> {
         if (need || obliged)
             && let Some(ob) = v
                 .first(C::O_TRANSFER)
-                .filter(|_| amount || destination || pressing)
+                .filter(|_| amount || destination || pressing || obliged && amount_before)
                 .or_else(|| v.first(C::O_GIFT).filter(|_| need))
         {
             return Some((ob, None));
