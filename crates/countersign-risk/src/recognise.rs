@@ -339,6 +339,22 @@ impl Recogniser {
                 t.lemma[slot] = e.lemma;
             }
         }
+        // A menu path ("Einstellungen > Export > Netzwerk", "Settings ->
+        // Payables") names screens: its words are names, neither verbs
+        // nor the things they name.
+        let path_step = |from: usize, to: usize| {
+            matches!(
+                buffer.get(from..to).map(str::trim),
+                Some(">" | "->" | "=>" | "›" | "»")
+            )
+        };
+        for i in 0..toks.len() {
+            let before = i > 0 && path_step(toks[i - 1].end, toks[i].start);
+            let after = i + 1 < toks.len() && path_step(toks[i].end, toks[i + 1].start);
+            if before || after {
+                toks[i].cls &= !(bits(VERBS) | noun_classes());
+            }
+        }
         // With the words' classes known, before anything reads sentences.
         join_ordinals(buffer, toks, langs.contains(&DE));
         if langs[0] == ES || langs[0] == FR {
@@ -361,6 +377,16 @@ impl Recogniser {
                     && buffer[..toks[i - 1].start].ends_with('\'')
                 {
                     toks[i].cls |= C::NEED.bit();
+                }
+            }
+        }
+        // "Pagar a plazos" is paying in instalments, no deadline.
+        if langs.contains(&ES) {
+            for i in 1..toks.len() {
+                if &buffer[toks[i].start..toks[i].end] == "plazos"
+                    && &buffer[toks[i - 1].start..toks[i - 1].end] == "a"
+                {
+                    toks[i].cls &= !(C::URGENT.bit() | C::DEADLINE.bit());
                 }
             }
         }
@@ -2042,7 +2068,15 @@ impl<'a> Reader<'a> {
                     .any(|k| toks[k].cls & C::ARTICLE.bit() != 0)
                 && (v.range.start..j - 1).any(predicate)
             });
-        !relative && v.idx().filter(|&i| i > neg).any(predicate)
+        // "Nothing has changed", "rien n'a changé": a change denied right
+        // after the negation.
+        let change_denied = v.idx().filter(|&i| i > neg && i <= neg + 2).any(|i| {
+            // A verb of change ("has changed", "changé"), not "nothing
+            // new" said of a detail.
+            toks[i].cls & C::V_CHANGE.bit() != 0
+                || toks[i].cls & C::NEW.bit() != 0 && self.word(i).contains(' ')
+        });
+        !relative && (change_denied || v.idx().filter(|&i| i > neg).any(predicate))
     }
 
     /// The request act of a clause, if it is one.
@@ -3098,7 +3132,31 @@ impl<'a> Reader<'a> {
             } else {
                 all
             };
-            flags.note(noted, free, hypothetical);
+            // "I've been charged twice", "mi banco": the writer in the
+            // first person singular, as a customer writes of a charge.
+            let writer_alone = v.idx().any(|i| {
+                matches!(
+                    self.word(i),
+                    "i" | "i've"
+                        | "ive"
+                        | "my"
+                        | "ich"
+                        | "mein"
+                        | "meine"
+                        | "meiner"
+                        | "meinem"
+                        | "meinen"
+                        | "je"
+                        | "j"
+                        | "mon"
+                        | "ma"
+                        | "mes"
+                        | "yo"
+                        | "mi"
+                        | "mis"
+                )
+            });
+            flags.note(noted, free, hypothetical, writer_alone);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
                 let code_to_reader = bits(&[C::O_CODE, C::DELIVERED, C::ADDRESSEE]);
                 // Spanish puts the reader in the verb's ending: "recibirá
@@ -4697,7 +4755,7 @@ impl<'a> Reader<'a> {
             v.idx()
                 .any(|j| toks[j].cls & C::NEW.bit() != 0 && (j != vb || !program_noun))
         };
-        if self.destination_names_process(v) {
+        if self.destination_names_process(v) || self.in_instalments(v) {
             return None;
         }
         // An English verb in -s has a subject of its own ("second person
@@ -4833,6 +4891,24 @@ impl<'a> Reader<'a> {
             return Some((ob, None));
         }
         None
+    }
+
+    /// "Ist es möglich, den Betrag in Raten zu zahlen?", "pagar a plazos",
+    /// "pay it in instalments": paying in parts is the payer's own plan,
+    /// asked about by whoever pays. Not with a destination or anything new
+    /// in the clause ("the instalments go to our new account").
+    fn in_instalments(&self, v: &View<'_>) -> bool {
+        let destination = bits(&[C::O_PAY_DEST, C::O_PAYEE, C::O_ACCOUNT, C::NEW]);
+        v.all() & destination == 0
+            && v.idx().skip(1).any(|i| {
+                matches!(
+                    (self.word(i - 1), self.word(i)),
+                    ("in", "raten" | "instalments" | "installments")
+                        | ("a", "plazos")
+                        | ("en", "cuotas" | "plusieurs")
+                        | ("par", "mensualites")
+                )
+            })
     }
 
     /// Paying itself ("pay", "bezahlen", "régler", "abonar"), not "send",
@@ -5954,6 +6030,8 @@ struct Flags {
     cancel: bool,
     cancel_word: bool,
     transaction: bool,
+    /// The writer told of a charge of their own: a customer's complaint.
+    writers_charge: bool,
     support: bool,
     problem: bool,
     reward: bool,
@@ -5963,7 +6041,7 @@ struct Flags {
 }
 
 impl Flags {
-    fn note(&mut self, all: Classes, free: bool, hypothetical: bool) {
+    fn note(&mut self, all: Classes, free: bool, hypothetical: bool, writer_alone: bool) {
         let has = |c: C| all & c.bit() != 0;
         if free {
             self.scare |= has(C::SCARE);
@@ -5975,9 +6053,16 @@ impl Flags {
         }
         // "If you did not authorise this charge", "to cancel, call": a charge
         // to undo is the lure (the charge may be named in another sentence).
+        // The writer's own charge ("I've been charged twice, my bank shows
+        // two payments") is a customer's complaint, not the reader's charge
+        // to undo.
+        let writers_own = writer_alone && !has(C::ADDRESSEE) && !has(C::READER_OWN);
+        if writers_own && has(C::TRANSACTION) {
+            self.writers_charge = true;
+        }
         self.cancel_word |= has(C::CANCEL);
         self.transaction |= has(C::TRANSACTION);
-        self.cancel = self.cancel_word && self.transaction;
+        self.cancel = self.cancel_word && self.transaction && !self.writers_charge;
         let _ = hypothetical;
         self.applying |=
             has(C::APPLYING) && has(C::WRITER_SUBJECT) || has(C::APPLYING) && has(C::WRITER_OWN);
