@@ -441,8 +441,10 @@ fn classify(raw: &str) -> Option<String> {
     {
         return Some(format!("+1{ten}"));
     }
-    // Spanish national numbers have no trunk zero: "912 345 678".
-    if lens == [3, 3, 3] && matches!(digits.as_bytes()[0], b'6'..=b'9') && raw.contains(' ') {
+    // Spanish national numbers have no trunk zero, nine digits grouped
+    // "912 345 678", "900 83 41 27" or "91 234 56 78".
+    let spanish_grouping = matches!(lens.as_slice(), [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2]);
+    if spanish_grouping && matches!(digits.as_bytes()[0], b'6'..=b'9') && raw.contains(' ') {
         return Some(digits);
     }
     None
@@ -508,6 +510,8 @@ mod tests {
         assert_eq!(phones("appelez le 01 23 45 67 89"), ["0123456789"]);
         assert_eq!(phones("+33 6 12 34 56 78"), ["+33612345678"]);
         assert_eq!(phones("llame al 912 345 678"), ["912345678"]);
+        assert_eq!(phones("llame al 900 12 34 56"), ["900123456"]);
+        assert_eq!(phones("llame al 91 234 56 78"), ["912345678"]);
         assert_eq!(phones("0044 20 7946 0958"), ["+442079460958"]);
         assert_eq!(phones("+44\u{a0}20\u{a0}7946\u{a0}0958"), ["+442079460958"]);
     }
