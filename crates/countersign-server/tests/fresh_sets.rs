@@ -339,3 +339,23 @@ fn set_aw_museum_foundation() {
 fn set_ax_car_rental_and_leasing() {
     at_least("set-ax", 95.4, 96.5, 0);
 }
+
+#[test]
+fn set_ay_fitness_and_physiotherapy_chain() {
+    at_least("set-ay", 96.9, 96.8, 0);
+}
+
+#[test]
+fn set_az_academic_publisher() {
+    at_least("set-az", 96.9, 99.0, 0);
+}
+
+#[test]
+fn set_ba_dental_clinics_and_laboratory() {
+    at_least("set-ba", 92.6, 94.6, 1);
+}
+
+#[test]
+fn set_bb_used_machinery_marketplace() {
+    at_least("set-bb", 87.6, 93.4, 1);
+}
