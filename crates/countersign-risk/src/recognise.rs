@@ -3489,9 +3489,19 @@ impl<'a> Reader<'a> {
                 // it is asked for in words; a bare one may be a noun ("quick
                 // update on year-end:").
                 (Some((a, how)), _) if opens_list => {
-                    let names_object = v.idx().any(|i| {
-                        toks[i].cls & objects != 0 && (how == "imperative" || !is_verb(toks[i].cls))
+                    // "Please upload them to our client portal:": a
+                    // pronoun leaves the object to the list after it.
+                    let pronoun_object = v.idx().any(|i| {
+                        matches!(
+                            self.word(i),
+                            "them" | "these" | "those" | "les" | "los" | "las"
+                        )
                     });
+                    let names_object = !pronoun_object
+                        && v.idx().any(|i| {
+                            toks[i].cls & objects != 0
+                                && (how == "imperative" || !is_verb(toks[i].cls))
+                        });
                     Some((a, how, 6, clause.toks.start, !names_object))
                 }
                 (Some(_), _) => None,
@@ -3569,13 +3579,19 @@ impl<'a> Reader<'a> {
         let toks = self.toks;
         let neg = v.idx().find(|&i| toks[i].cls & C::NEGATION.bit() != 0)?;
         let after: Vec<usize> = v.idx().filter(|&j| j > neg).collect();
+        // "..., not by email": after a preposition of means, the channel's
+        // name ("email") is a noun whatever else it can be.
+        let by = after
+            .first()
+            .is_some_and(|&j| matches!(self.word(j), "by" | "per" | "via" | "par" | "por"));
         let noun_phrase = after.first().is_some_and(|&j| {
             toks[j].cls & C::ARTICLE.bit() != 0
+                || by
                 || matches!(self.word(j), "an" | "a" | "to" | "auf" | "sur" | "à" | "en")
         }) && after.len() <= 6
-            && after
-                .iter()
-                .all(|&j| !is_verb(toks[j].cls) && toks[j].cls & C::MODAL.bit() == 0);
+            && after.iter().enumerate().all(|(k, &j)| {
+                by && k == 1 || !is_verb(toks[j].cls) && toks[j].cls & C::MODAL.bit() == 0
+            });
         let acted_before = v
             .idx()
             .take_while(|&i| i < neg)
@@ -4784,7 +4800,12 @@ impl<'a> Reader<'a> {
             .or_else(|| pay(C::O_TRANSFER))
             .or_else(|| pay(C::O_PAY_DEST))
             .or_else(|| pay(C::O_GIFT))
-            .or_else(|| v.pair(C::V_CHANGE, C::O_PAYROLL))
+            // "The payroll register": an English noun before the verb's
+            // word makes a compound, no change of pay.
+            .or_else(|| {
+                v.pair(C::V_CHANGE, C::O_PAYROLL)
+                    .filter(|&(vb, ob)| !(self.langs[0] == EN && ob + 1 == vb))
+            })
             .or_else(|| v.pair(C::NEW, C::O_PAYROLL))
             .or_else(|| pay(C::O_PAYMENT).filter(|_| pressing || amount && destination))
             .or_else(|| pay(C::O_PAYEE).filter(|_| pressing || amount))
