@@ -3592,10 +3592,13 @@ impl<'a> Reader<'a> {
             && after.iter().enumerate().all(|(k, &j)| {
                 by && k == 1 || !is_verb(toks[j].cls) && toks[j].cls & C::MODAL.bit() == 0
             });
-        let acted_before = v
-            .idx()
-            .take_while(|&i| i < neg)
-            .any(|i| is_verb(toks[i].cls));
+        // Set off by a comma: "..., not the one on file"; "verlangen wir
+        // niemals per E-Mail" denies the verb.
+        let set_off = matches!(toks[neg].sep, Sep::Comma | Sep::Paren);
+        let acted_before = set_off
+            && v.idx()
+                .take_while(|&i| i < neg)
+                .any(|i| is_verb(toks[i].cls));
         (noun_phrase && acted_before).then_some(neg)
     }
 
