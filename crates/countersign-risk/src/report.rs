@@ -115,6 +115,11 @@ const DISBELIEF: &[&str] = &[
     "is this genuine",
     "genuine?",
     "is this real",
+    "is that real",
+    "was that real",
+    "was this real",
+    "was that legit",
+    "was that genuine",
     "is this ours",
     "is this normal",
     "is this safe",
@@ -130,6 +135,9 @@ const DISBELIEF: &[&str] = &[
     "did not reply",
     "didn't call",
     "did not call",
+    "didn't install",
+    "did not install",
+    "didnt install",
     "hung up",
     "didn't pay",
     "did not pay",
@@ -152,6 +160,8 @@ const DISBELIEF: &[&str] = &[
     "nicht geklickt",
     "nicht zuruckgerufen",
     "nicht angerufen",
+    "nichts installiert",
+    "nicht installiert",
     "aufgelegt",
     "angeblich",
     "nichts bezahlt",
@@ -172,6 +182,8 @@ const DISBELIEF: &[&str] = &[
     "rien clique",
     "pas appele",
     "pas rappele",
+    "rien installe",
+    "pas installe",
     "soi-disant",
     "pretendu",
     "rien paye",
@@ -187,6 +199,7 @@ const DISBELIEF: &[&str] = &[
     "no he hecho clic",
     "no he pulsado",
     "no he llamado",
+    "no he instalado",
     "no he respondido",
     "colgue",
     "supuesta",
@@ -249,6 +262,16 @@ pub(crate) fn reads_as_report(subject: Option<&str>, own: &str) -> Option<&'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_caller_refused_and_questioned_is_disbelieved() {
+        assert!(
+            disbelief("He wanted a support tool on my PC. I did not install it; was that real?")
+                .is_some()
+        );
+        assert!(disbelief("Er wollte ein Tool, ich habe nichts installiert.").is_some());
+        assert!(disbelief("Please install the support tool before the call.").is_none());
+    }
 
     #[test]
     fn a_reporter_who_did_not_pay_doubts() {
