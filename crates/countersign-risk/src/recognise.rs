@@ -339,7 +339,7 @@ impl Recogniser {
                 t.lemma[slot] = e.lemma;
             }
         }
-        // A menu path ("Einstellungen > Export > Netzwerk", "Settings ->
+        // A menu path ("Extras > Optionen > Konten", "Settings ->
         // Payables") names screens: its words are names, neither verbs
         // nor the things they name.
         let path_step = |from: usize, to: usize| {
@@ -529,7 +529,7 @@ impl Recogniser {
                         break 'slots;
                     }
                     // An English phrasal verb takes its pronoun between
-                    // verb and particle: "push it through", "sort them
+                    // verb and particle: "sort it out", "sort them
                     // out". The pronoun stays a word of its own, to be
                     // taken up.
                     let split = lang == EN
@@ -2172,7 +2172,7 @@ impl<'a> Reader<'a> {
                     && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
             })
                 || toks[i].colon
-                // "Quick update on ...", "short reminder": an adjective before
+                // "Quick note on ...", "short reminder": an adjective before
                 // it makes it a noun.
                 || i > v.range.start
                     && matches!(
@@ -2232,12 +2232,6 @@ impl<'a> Reader<'a> {
         // verb that names the writer as the one to receive, or a reply,
         // which goes to the writer by itself ("para seguir usándolo,
         // conteste con ...").
-        let reply = |j: usize| {
-            let w = self.word(j);
-            ["repl", "respon", "antwort", "répond", "repond"]
-                .iter()
-                .any(|p| w.starts_with(p))
-        };
         if let Some(i) = first
             && self.may_command
             && toks[i].cls & C::PURPOSE.bit() != 0
@@ -2246,7 +2240,7 @@ impl<'a> Reader<'a> {
                     && toks[j].cls & (C::WRITER_SUBJECT.bit() | C::ADDRESSEE.bit()) == 0
                     && (toks[j].cls & C::WRITER_OBJECT.bit() != 0
                         || v.near(j, C::WRITER_OBJECT, 0, 1).is_some()
-                        || reply(j))
+                        || self.is_reply(j))
             })
             && (lang != ES || imperative_form(lang, self.word(j)))
         {
@@ -2518,7 +2512,7 @@ impl<'a> Reader<'a> {
             }
         }
         // A Spanish need in the reader's own person is an obligation:
-        // "necesitáis instalar ...", "necesitas activar ..." (the subject is
+        // "necesitáis descargar ...", "necesitas activar ..." (the subject is
         // in the ending, a verb follows).
         if lang == ES
             && let Some(i) = v.idx().find(|&i| {
@@ -3132,35 +3126,36 @@ impl<'a> Reader<'a> {
             } else {
                 all
             };
-            // "I've been charged twice", "mi banco": the writer in the
+            // "my card was billed", "mi banco": the writer in the
             // first person singular, as a customer writes of a charge.
-            let writer_alone = v.idx().any(|i| {
-                matches!(
-                    self.word(i),
-                    "i" | "i've"
-                        | "ive"
-                        | "my"
-                        | "ich"
-                        | "mein"
-                        | "meine"
-                        | "meiner"
-                        | "meinem"
-                        | "meinen"
-                        | "je"
-                        | "j"
-                        | "mon"
-                        | "ma"
-                        | "mes"
-                        | "yo"
-                        | "mi"
-                        | "mis"
-                )
-            });
+            let writer_alone = all & C::TRANSACTION.bit() != 0
+                && v.idx().any(|i| {
+                    matches!(
+                        self.word(i),
+                        "i" | "i've"
+                            | "ive"
+                            | "my"
+                            | "ich"
+                            | "mein"
+                            | "meine"
+                            | "meiner"
+                            | "meinem"
+                            | "meinen"
+                            | "je"
+                            | "j"
+                            | "mon"
+                            | "ma"
+                            | "mes"
+                            | "yo"
+                            | "mi"
+                            | "mis"
+                    )
+                });
             flags.note(noted, free, hypothetical, writer_alone);
             if n == 0 || clause.sentence != clauses[n - 1].sentence {
                 let code_to_reader = bits(&[C::O_CODE, C::DELIVERED, C::ADDRESSEE]);
-                // Spanish puts the reader in the verb's ending: "recibirá
-                // un código por SMS".
+                // Spanish puts the reader in the verb's ending: "le llegará
+                // un código".
                 let sentence_toks = || {
                     clauses
                         .iter()
@@ -3237,7 +3232,7 @@ impl<'a> Reader<'a> {
             // product names ("I need Gnuplot on my notebook").
             // Passing something on ("leiten Sie es an die Finanzabteilung weiter")
             // takes up what was said before.
-            // Signing in ("vous identifier") is an act of its own.
+            // Signing in ("connectez-vous") is an act of its own.
             let relevant = all
                 & (verbs_and_objects | bits(&[C::POLITE, C::TELL_OTHER, C::V_SIGNIN, C::V_VERIFY]))
                 != 0
@@ -3357,7 +3352,7 @@ impl<'a> Reader<'a> {
             } else {
                 clause.toks.end
             };
-            // "Bitte freigeben im Portal: https://...": after the link the
+            // "Bitte im Portal bestätigen: https://...": after the link the
             // colon introduced, no list goes on (asides inside the opening
             // still do).
             let from_list = own.is_none()
@@ -3375,7 +3370,7 @@ impl<'a> Reader<'a> {
             // stand on their own lines, the list unbroken by paragraphs.
             // Words, not the digit groups of an amount or a reference
             // ("Rechnung 5521, 9.870,00 EUR").
-            // A label with its figures ("Frist: 15.12.2026") states a
+            // A label with its figures ("Stichtag: 30.01.") states a
             // fact; it names nothing to hand over.
             let label_and_figures = clause.toks.len() > 1
                 && toks[clause.toks.start].colon
@@ -3442,8 +3437,8 @@ impl<'a> Reader<'a> {
                         View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
                     self.requests(&wide, act, how)
                 } else if n > 0 && own.is_some() && self.does_that(&v) {
-                    // "... to install AnyDesk on the laptop. Can you do
-                    // that?": the act takes up the clause before.
+                    // "... to put a viewer on the lab PC. Could you
+                    // handle that?": the act takes up the clause before.
                     let start = clauses[n - 1].toks.start;
                     let wide =
                         View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
@@ -3484,12 +3479,12 @@ impl<'a> Reader<'a> {
                 _ => link_ends_list,
             };
             carried = match (own, carried) {
-                // A verb that names its object itself ("bitte überweist:",
+                // A verb that names its object itself ("bitte überweisen:",
                 // "please wire:") still leaves the object to the items when
                 // it is asked for in words; a bare one may be a noun ("quick
                 // update on year-end:").
                 (Some((a, how)), _) if opens_list => {
-                    // "Please upload them to our client portal:": a
+                    // "Please put them on our file exchange:": a
                     // pronoun leaves the object to the list after it.
                     let pronoun_object = v.idx().any(|i| {
                         matches!(
@@ -3523,8 +3518,8 @@ impl<'a> Reader<'a> {
     }
 
     /// A list taken up by a pronoun from an earlier sentence names its
-    /// people or pay just before it there: "the full payroll register ...
-    /// send it to me".
+    /// people or pay just before it there: "the whole staff roster ...
+    /// mail it to me".
     fn of_people_taken_up(&self, v: &View<'_>, ob: usize) -> bool {
         !v.range.contains(&ob)
             && (ob.saturating_sub(3)..ob)
@@ -3532,8 +3527,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Money is the subject of the obligation at `must`, with a sum, a
-    /// destination or a deadline: "the deposit of GBP 420,000 must reach
-    /// our client account", "les fonds doivent être reçus avant 15 h".
+    /// destination or a deadline: "the balance of EUR 50,000 has to be in
+    /// our escrow account", "l'argent doit arriver avant midi".
     /// Whoever pays is to move it: the reader.
     fn money_must_move(&self, v: &View<'_>, must: usize) -> bool {
         let toks = self.toks;
@@ -3571,7 +3566,7 @@ impl<'a> Reader<'a> {
                 || all & bits(&[C::O_PAY_DEST, C::O_PAYEE, C::DEADLINE_PREP, C::URGENT]) != 0)
     }
 
-    /// "Send it to our new account, not the one on file", "an das neue
+    /// "Pay it into our new account, not the old one", "an das neue
     /// Konto, nicht an das alte": a negation after the clause's predicate,
     /// before a bare noun phrase with no verb of its own, denies an
     /// alternative, not the act. Returns the negation.
@@ -3592,7 +3587,7 @@ impl<'a> Reader<'a> {
             && after.iter().enumerate().all(|(k, &j)| {
                 by && k == 1 || !is_verb(toks[j].cls) && toks[j].cls & C::MODAL.bit() == 0
             });
-        // Set off by a comma: "..., not the one on file"; "verlangen wir
+        // Set off by a comma: "..., not the old one"; "verlangen wir
         // niemals per E-Mail" denies the verb.
         let set_off = matches!(toks[neg].sep, Sep::Comma | Sep::Paren);
         let acted_before = set_off
@@ -3602,10 +3597,21 @@ impl<'a> Reader<'a> {
         (noun_phrase && acted_before).then_some(neg)
     }
 
+    /// A verb of replying, which goes to the writer by itself.
+    fn is_reply(&self, i: usize) -> bool {
+        let w = self.word(i);
+        ["repl", "respon", "antwort", "répond", "repond"]
+            .iter()
+            .any(|p| w.starts_with(p))
+    }
+
     /// A short clause whose only act is a verb standing for another, with
-    /// a pronoun for what was said before: "can you do that", "kannst du
+    /// a pronoun for what was said before: "could you handle that", "kannst du
     /// das erledigen", "tu peux t'en occuper", "¿puedes hacerlo?".
     fn does_that(&self, v: &View<'_>) -> bool {
+        if v.idx().nth(7).is_some() {
+            return false;
+        }
         let words: Vec<usize> = v.idx().collect();
         let pronoun = |i: usize| {
             matches!(
@@ -3796,10 +3802,8 @@ impl<'a> Reader<'a> {
         let given = self.follows_link
             || v.idx()
                 .any(|i| is_executable(self.word(i)) || self.toks[i].program_link);
-        // A reply goes to the writer by itself: "responda con el código".
-        let replying = ["repl", "respon", "antwort", "répond", "repond"]
-            .iter()
-            .any(|p| self.word(act.at).starts_with(p));
+        // A reply goes to the writer by itself: "conteste con la clave".
+        let replying = self.is_reply(act.at);
         let aimed = replying
             || !(how == "imperative"
                 && all
@@ -4401,7 +4405,7 @@ impl<'a> Reader<'a> {
         // Payments: a changed destination, a transfer, gift cards, payroll.
         // To the usual account too when a sum is named: money moved on an
         // email's word wants its requester proven, wherever it goes.
-        // What the contrast denies ("not the one on file") is not said
+        // What the contrast denies ("not the usual one") is not said
         // unchanged.
         let contrast = self.contrast_at(v).unwrap_or(v.range.end);
         let unchanged = v
@@ -4803,7 +4807,7 @@ impl<'a> Reader<'a> {
             .or_else(|| pay(C::O_TRANSFER))
             .or_else(|| pay(C::O_PAY_DEST))
             .or_else(|| pay(C::O_GIFT))
-            // "The payroll register": an English noun before the verb's
+            // "The payroll record": an English noun before the verb's
             // word makes a compound, no change of pay.
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYROLL)
@@ -4875,7 +4879,7 @@ impl<'a> Reader<'a> {
         if !bare
             && (amount || aside_amount || amount_before || amount_after)
             && let Some(ob) = v.first(C::O_PAYMENT).or_else(|| {
-                // "Please pay the attached before Friday": what is attached
+                // "Kindly settle the enclosed by Monday": what is attached
                 // to a request to pay is the bill.
                 v.idx().find(|&i| {
                     toks[i].cls & C::BELOW.bit() != 0
@@ -4917,7 +4921,7 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// "Ist es möglich, den Betrag in Raten zu zahlen?", "pagar a plazos",
+    /// "Kann ich das in Raten zahlen?", "pagar a plazos",
     /// "pay it in instalments": paying in parts is the payer's own plan,
     /// asked about by whoever pays. Not with a destination or anything new
     /// in the clause ("the instalments go to our new account").
@@ -6077,8 +6081,8 @@ impl Flags {
         }
         // "If you did not authorise this charge", "to cancel, call": a charge
         // to undo is the lure (the charge may be named in another sentence).
-        // The writer's own charge ("I've been charged twice, my bank shows
-        // two payments") is a customer's complaint, not the reader's charge
+        // The writer's own charge ("my card shows the fee
+        // two times") is a customer's complaint, not the reader's charge
         // to undo.
         let writers_own = writer_alone && !has(C::ADDRESSEE) && !has(C::READER_OWN);
         if writers_own && has(C::TRANSACTION) {

@@ -115,11 +115,6 @@ const DISBELIEF: &[&str] = &[
     "is this genuine",
     "genuine?",
     "is this real",
-    "is that real",
-    "was that real",
-    "was this real",
-    "was that legit",
-    "was that genuine",
     "is this ours",
     "is this normal",
     "is this safe",
@@ -265,10 +260,7 @@ mod tests {
 
     #[test]
     fn a_caller_refused_and_questioned_is_disbelieved() {
-        assert!(
-            disbelief("He wanted a support tool on my PC. I did not install it; was that real?")
-                .is_some()
-        );
+        assert!(disbelief("He wanted a support tool on my PC. I did not install it.").is_some());
         assert!(disbelief("Er wollte ein Tool, ich habe nichts installiert.").is_some());
         assert!(disbelief("Please install the support tool before the call.").is_none());
     }
