@@ -248,7 +248,9 @@ pub(crate) fn relays_for_it<'a>(
         if let Some(relay) = words[from..to]
             .iter()
             .enumerate()
-            .find(|&(k, w)| from + k != i && RELAY_WORDS.contains(&w.as_str()))
+            .find(|&(k, w)| {
+                from + k != i && RELAY_WORDS.contains(&w.as_str()) && !if_need_be(&words, from + k)
+            })
             .map(|(_, w)| w)
         {
             return Some(format!(
@@ -258,6 +260,11 @@ pub(crate) fn relays_for_it<'a>(
         }
     }
     None
+}
+
+/// "si besoin", "au besoin": the idiom "if need be" relays nothing.
+fn if_need_be(words: &[String], at: usize) -> bool {
+    words[at] == "besoin" && at > 0 && matches!(words[at - 1].as_str(), "si" | "au")
 }
 
 /// Words between a greeting and the IT it greets (folded).
@@ -387,6 +394,14 @@ mod tests {
         assert!(relays_for_it(text, &names).is_none());
         let text = ["Alta para Marc: acceso al portal de compras, aprobado por RR. HH."];
         assert!(relays_for_it(text, &names).is_none());
+    }
+
+    #[test]
+    fn if_need_be_relays_nothing() {
+        let text = ["Mon jeton OTP est resté à l'hôtel. Je monte voir l'IT demain, si besoin."];
+        assert!(relays_for_it(text, &[]).is_none());
+        let text = ["L'IT a besoin de vos codes OTP avant midi."];
+        assert!(relays_for_it(text, &[]).is_some());
     }
 
     #[test]

@@ -125,6 +125,8 @@ classes! {
     FILLER = "filler",
     APPLYING = "applying",
     PRONOUN = "pronoun",
+    DEMONSTRATIVE = "demonstrative",
+    FROM = "from",
     ARTICLE = "article",
     O_PAYEE = "o_payee",
     CURRENCY = "currency",
@@ -440,6 +442,17 @@ impl Lexicon {
             {
                 e.classes |= C::WRITER_OBJECT.bit();
             }
+            // "bajarlo", "revisándola", "mándamelos": an infinitive, a
+            // gerund or a first clitic holds a pronoun of a thing. The
+            // stemmer strips it and finds the verb before the enclitic
+            // branch of `compute` could tell.
+            if lang == ES
+                && e.classes & verb_classes() != 0
+                && e.classes & C::PRONOUN.bit() == 0
+                && holds_thing_clitic(word)
+            {
+                e.classes |= C::PRONOUN.bit();
+            }
             if memo.size >= MEMO_CAPACITY {
                 memo.maps.iter_mut().for_each(HashMap::clear);
                 memo.size = 0;
@@ -605,6 +618,22 @@ impl Lexicon {
         }
         Entry::default()
     }
+}
+
+/// A Spanish verb form (folded) ending in a clitic of a thing ("lo",
+/// "la", "los", "las") after an infinitive ("-r"), a gerund ("-ndo") or
+/// a first clitic ("me", "te", "se", "nos"): "abrirlo", "cambiándola",
+/// "pásamelas". Third persons such as "anula" or "regula" end in "-la"
+/// without any of these before it.
+fn holds_thing_clitic(word: &str) -> bool {
+    ["lo", "la", "los", "las"].iter().any(|c| {
+        word.strip_suffix(c).is_some_and(|base| {
+            base.len() >= 3
+                && ["r", "ndo", "me", "te", "se", "nos"]
+                    .iter()
+                    .any(|e| base.ends_with(e))
+        })
+    })
 }
 
 /// German compounds' first parts that name privilege ("Adminkonto",

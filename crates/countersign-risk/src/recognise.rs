@@ -1684,7 +1684,10 @@ impl View<'_> {
         if self.cls & a.bit() == 0
             || self.cls & b.bit() == 0
                 && (self.back.is_empty()
-                    || self.cls & C::PRONOUN.bit() == 0 && !self.idx().any(|i| self.bare_order(i)))
+                    || self.cls & C::PRONOUN.bit() == 0
+                        && !self
+                            .idx()
+                            .any(|i| self.bare_order(i) || self.demonstrative_after(i)))
         {
             return None;
         }
@@ -1732,9 +1735,11 @@ impl View<'_> {
     /// reader's own aim, not what is asked.
     fn purpose_of_pronoun(&self, at: usize) -> bool {
         let toks = self.toks;
+        // "para poder descargarla", "pour pouvoir l'ouvrir": a modal
+        // between the purpose and its verb does not count.
         let before: Vec<usize> = (self.range.start..at)
             .rev()
-            .filter(|&j| toks[j].cls & C::FILLER.bit() == 0)
+            .filter(|&j| toks[j].cls & (C::FILLER.bit() | C::MODAL.bit()) == 0)
             .take(3)
             .collect();
         let is = |k: usize, c: C| before.get(k).is_some_and(|&j| toks[j].cls & c.bit() != 0);
@@ -1744,6 +1749,26 @@ impl View<'_> {
             || zu && is(1, C::PRONOUN) && is(2, C::PURPOSE)
             || toks[at].cls & C::PRONOUN.bit() != 0 && is(0, C::PURPOSE)
     }
+    /// An English demonstrative stands for the verb's object: "pull that
+    /// from the CRM", "export those for me". Not one before its noun ("send
+    /// this form"), which the clause names itself.
+    fn demonstrative_after(&self, verb: usize) -> bool {
+        let toks = self.toks;
+        if !is_verb(toks[verb].cls) {
+            return false;
+        }
+        // Told of the writer's own doing, "I'm authorising this" asks nothing.
+        if self.near(verb, C::WRITER_SUBJECT, 2, 0).is_some() {
+            return false;
+        }
+        let mut next = self.idx().filter(|&j| j > verb);
+        let Some(d) = next.next() else { return false };
+        toks[d].cls & C::DEMONSTRATIVE.bit() != 0
+            && next.next().is_none_or(|j| {
+                toks[j].cls & bits(&[C::TOWARD, C::FROM, C::CONJUNCTION, C::FILLER, C::WITH]) != 0
+            })
+    }
+
     /// A pronoun stands near the verb at `at`, naming something said
     /// before: "can you reset it", "me la podéis resetear". A word that is
     /// also an article is one only before a verb or at the clause's end:
@@ -1764,7 +1789,7 @@ impl View<'_> {
         if self.toks[at].cls & C::PRONOUN.bit() != 0 && self.toks[at].cls & bits(VERBS) != 0 {
             return true;
         }
-        if self.bare_order(at) {
+        if self.bare_order(at) || self.demonstrative_after(at) {
             return true;
         }
         (from..to).any(|j| {
@@ -2089,6 +2114,9 @@ impl<'a> Reader<'a> {
         if let Some(i) = self.call_to_action(v) {
             return Some((Act { at: i }, "imperative"));
         }
+        if let Some(i) = self.program_offered(v) {
+            return Some((Act { at: i }, "imperative"));
+        }
         // "Pour confirmer votre créneau, merci :" and a list of "de ...":
         // the "merci de" of each item.
         if let Some(last) = v.idx().last()
@@ -2097,7 +2125,15 @@ impl<'a> Reader<'a> {
         {
             return Some((Act { at: last }, "polite request"));
         }
-        if let Some(i) = v.first(C::POLITE) {
+        // "Solo os pediremos cambiarla si ...": the future tells of an ask
+        // to come, under its condition, and asks nothing now.
+        if let Some(i) = v.first(C::POLITE).filter(|&i| {
+            let w = self.word(i);
+            !(lang == ES
+                && ["pedire", "pedira", "rogare", "rogara"]
+                    .iter()
+                    .any(|f| w.contains(f)))
+        }) {
             return Some((Act { at: i }, "polite request"));
         }
         // Imperative: the clause opens with a verb in an imperative form
@@ -2412,6 +2448,17 @@ impl<'a> Reader<'a> {
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
+            // "Your organisation requires you to re-register ...": whoever
+            // requires it, the reader is the one to act.
+            if word.starts_with("requir")
+                && v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                && v.idx()
+                    .filter(|&j| j > i + 1)
+                    .take(2)
+                    .any(|j| is_verb(toks[j].cls))
+            {
+                return Some((Act { at: i }, "obligation on the reader"));
+            }
             // A need stated for someone the request is for: "he needs an
             // E3 licence and the Approvers group", "she'll need:", the
             // Spanish subject dropped ("Necesita: ..." opening its clause).
@@ -2482,7 +2529,13 @@ impl<'a> Reader<'a> {
         // The writer's own obligation is a need: "I need to get onto your
         // machine", "wir müssen auf Ihren Rechner zugreifen".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some() && !self.word(i).starts_with("needed") {
+            // "We should be at a peak now": the writer's "should" is an
+            // opinion, not a need.
+            let opinion = self.word(i) == "should";
+            if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some()
+                && !self.word(i).starts_with("needed")
+                && !opinion
+            {
                 return Some((Act { at: i }, "the writer's need"));
             }
         }
@@ -2494,6 +2547,14 @@ impl<'a> Reader<'a> {
             let someone_else = v.near(i, C::BENEFICIARY, 4, 0).is_some()
                 || v.near(i, C::THIRD_PARTY, 4, 0).is_some();
             if someone_else {
+                continue;
+            }
+            // "Should" binds the reader only as its subject ("you should
+            // update"), not as its receiver ("our team should send you the
+            // advice"); first, it opens a condition ("should you need
+            // help").
+            let should = self.word(i) == "should";
+            if should && v.near(i, C::ADDRESSEE, 2, 0).is_none() && !self.readers_by_kind(v, i) {
                 continue;
             }
             if v.near(i, C::ADDRESSEE, 3, 2).is_some()
@@ -2654,11 +2715,22 @@ impl<'a> Reader<'a> {
                 .iter()
                 .any(|k| w.starts_with(k) || self.langs[0] == DE && w.ends_with(k))
         };
+        // "Chaque responsable doit ...", "every manager must ...": each of
+        // a group of people, the reader among them.
+        let each_of_people = |j: usize| {
+            self.toks[j].cls & (C::OTHERS.bit() | C::O_PEOPLE.bit()) != 0
+                && v.idx().take_while(|&k| k < j).last().is_some_and(|k| {
+                    matches!(
+                        self.word(k),
+                        "every" | "each" | "chaque" | "jeder" | "jede" | "cada"
+                    )
+                })
+        };
         let before = v
             .idx()
             .filter(|&j| j < must && self.toks[j].cls & skip == 0)
             .last()
-            .is_some_and(|j| j + 3 >= must && kind(j));
+            .is_some_and(|j| j + 3 >= must && (kind(j) || each_of_people(j)));
         // German puts the subject after the verb when a phrase opens the
         // clause: "ab Januar müssen alle Nutzer ...".
         let after = self.langs[0] == DE
@@ -2775,6 +2847,24 @@ impl<'a> Reader<'a> {
             && toks[last].link
             && !toks[first].quoted)
             .then_some(verb)
+    }
+
+    /// "You can grab the installer from https://.../setup.exe", "Sie
+    /// können das Tool unter ... herunterladen": the reader is told he may
+    /// install a program a link hands over. Put that way it is the
+    /// instruction itself: the program is the writer's. Returns the verb.
+    fn program_offered(&self, v: &View<'_>) -> Option<usize> {
+        let toks = self.toks;
+        if v.all() & (C::NEGATION.bit() | C::WH.bit()) != 0 {
+            return None;
+        }
+        let program = v.idx().find(|&i| toks[i].program_link)?;
+        let modal = v.idx().take_while(|&i| i < program).find(|&i| {
+            toks[i].cls & C::MODAL.bit() != 0 && v.near(i, C::ADDRESSEE, 1, 1).is_some()
+        })?;
+        v.idx()
+            .filter(|&i| i > modal && i < program)
+            .find(|&i| toks[i].cls & C::V_INSTALL.bit() != 0)
     }
 
     /// A line or list item that ends its words in a German infinitive
@@ -4704,7 +4794,9 @@ impl<'a> Reader<'a> {
             }
             let t = &toks[j];
             if !t.quoted
-                && t.cls & (C::O_ACCOUNT.bit() | C::O_IDENTITY.bit()) != 0
+                // "Confirm your bank details ... Confirm now: https://...":
+                // what the page takes is typed into the writer's page too.
+                && t.cls & (C::O_ACCOUNT.bit() | C::O_IDENTITY.bit() | C::O_PAY_DEST.bit()) != 0
                 && self.readers_own(j, t.aside)
             {
                 return true;
@@ -4778,6 +4870,17 @@ impl<'a> Reader<'a> {
             v.idx()
                 .any(|j| toks[j].cls & C::NEW.bit() != 0 && (j != vb || !program_noun))
         };
+        // "Set up a laptop for the new contractor": a thing is the verb's
+        // object, and the payee after it only whom it is for.
+        let thing_between = |vb: usize, ob: usize| {
+            let things = bits(&[C::O_DEVICE, C::O_SOFTWARE, C::O_ACCESS, C::O_CREDENTIAL]);
+            vb < ob
+                && (vb + 1..ob).any(|j| {
+                    toks[j].cls & things != 0
+                        && (j + 1..ob)
+                            .any(|k| matches!(self.word(k), "for" | "für" | "pour" | "para"))
+                })
+        };
         if self.destination_names_process(v) || self.in_instalments(v) {
             return None;
         }
@@ -4818,17 +4921,17 @@ impl<'a> Reader<'a> {
             .or_else(|| pay(C::O_PAYEE).filter(|_| pressing || amount))
             .or_else(|| {
                 v.pair(C::V_CHANGE, C::O_PAYEE)
-                    .filter(|&(vb, _)| new_besides(vb))
+                    .filter(|&(vb, ob)| new_besides(vb) && !thing_between(vb, ob))
             })
             // "Pay these to our secondary account": a plain "account" is a
             // destination when money is paid into it and it is new.
             // Not beside a code or a password: "send me your login".
             .or_else(|| pay(C::O_ACCOUNT).and_then(bank).filter(|_| near(C::NEW)))
             .or_else(|| {
-                v.pair(C::V_ENROL, C::O_PAYEE).filter(|&(vb, _)| {
+                v.pair(C::V_ENROL, C::O_PAYEE).filter(|&(vb, ob)| {
                     // "From the link below": after an article, a noun.
                     let noun = vb > v.range.start && toks[vb - 1].cls & C::ARTICLE.bit() != 0;
-                    new_besides(vb) && !noun
+                    new_besides(vb) && !noun && !thing_between(vb, ob)
                 })
             })
             .or_else(|| {
@@ -5900,9 +6003,16 @@ impl<'a> Reader<'a> {
                     let phrase = v
                         .first(C::SECRET)
                         .filter(|&s| requested && self.word(s).contains(' ') && !has(C::NEGATION));
+                    // "Should" binds only the reader it names ("you should
+                    // keep this quiet"), not a clause's "should the case
+                    // be settled".
+                    let must = v.idx().any(|i| {
+                        toks[i].cls & C::MUST.bit() != 0
+                            && (self.word(i) != "should" || v.near(i, C::ADDRESSEE, 2, 0).is_some())
+                    });
                     let secret = v
                         .first(C::SECRET)
-                        .filter(|_| act.is_some() || has(C::MUST))
+                        .filter(|_| act.is_some() || must)
                         .or(kept)
                         .or(phrase);
                     // "Never ... without a ticket", "don't bypass the
