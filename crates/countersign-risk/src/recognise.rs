@@ -5622,7 +5622,19 @@ impl<'a> Reader<'a> {
                     && !writer_applies
                     && let Some(j) = v.first(C::JOB)
                     && job_kinds >= 2
-                    && (has(C::OFFER) || has(C::ADDRESSEE))
+                    // A post with its pay ("un puesto ... con salario de
+                    // 48.000 €") is offered, to whoever reads it.
+                    // A price "per month" is no post.
+                    && (has(C::OFFER)
+                        || has(C::ADDRESSEE)
+                        || v.amount().is_some()
+                            && v.idx().any(|i| {
+                                let w = self.word(i);
+                                toks[i].cls & C::JOB.bit() != 0
+                                    && !["per ", "pro ", "par ", "por ", "al "]
+                                        .iter()
+                                        .any(|p| w.starts_with(p))
+                            }))
                 {
                     let why = format!("job \"{}\" offered to the reader", self.word(j));
                     self.push(RiskCategory::JobOffer, why, &clause.toks, None);
@@ -5926,7 +5938,8 @@ impl<'a> Reader<'a> {
                     && let Some(t) = v.first(C::THREAT)
                     // "closed the ticket": the process, not the reader's service.
                     && v.near(t, C::PROCESS, 0, 3).is_none()
-                    && has(C::ADDRESSEE)
+                    // Those who do not act are named by the negation.
+                    && (has(C::ADDRESSEE) || negated_who)
                     && (has(C::O_ACCOUNT)
                         || has(C::O_ACCESS)
                         || has(C::O_DEVICE)
