@@ -2117,6 +2117,21 @@ impl<'a> Reader<'a> {
         if let Some(i) = self.program_offered(v) {
             return Some((Act { at: i }, "imperative"));
         }
+        // "Vuelva a iniciar sesión", "vuelve a instalarlo": "do again" is
+        // an order of the infinitive it carries.
+        if lang == ES
+            && let Some(i) = v
+                .idx()
+                .take(3)
+                .find(|&i| matches!(self.word(i), "vuelva" | "vuelve" | "vuelvan" | "volved"))
+            && let Some(inf) = v
+                .idx()
+                .skip_while(|&j| j <= i)
+                .take(2)
+                .find(|&j| is_verb(toks[j].cls))
+        {
+            return Some((Act { at: inf }, "imperative"));
+        }
         // "Pour confirmer votre créneau, merci :" and a list of "de ...":
         // the "merci de" of each item.
         if let Some(last) = v.idx().last()
@@ -2922,10 +2937,18 @@ impl<'a> Reader<'a> {
                 C::O_PEOPLE,
                 C::O_PAYEE,
             ]);
-        words
-            .iter()
-            .any(|&i| i != verb && toks[i].cls & objects != 0 || toks[i].program_link)
-            .then_some(verb)
+        // "Jetzt bestätigen: https://...": a confirming button whose link
+        // follows, after a sentence about the reader's own account or bank
+        // details, acts on those.
+        let confirms_what_came_before = toks[verb].cls & (C::V_VERIFY.bit() | C::V_SIGNIN.bit())
+            != 0
+            && toks[verb].link
+            && self.readers_account_before(v);
+        (confirms_what_came_before
+            || words
+                .iter()
+                .any(|&i| i != verb && toks[i].cls & objects != 0 || toks[i].program_link))
+        .then_some(verb)
     }
 
     /// "The update needs to be installed on your host": after the
