@@ -359,3 +359,13 @@ fn set_ba_dental_clinics_and_laboratory() {
 fn set_bb_used_machinery_marketplace() {
     at_least("set-bb", 87.6, 93.4, 1);
 }
+
+#[test]
+fn set_bc_trade_fair_and_event_organiser() {
+    at_least("set-bc", 96.9, 99.0, 2);
+}
+
+#[test]
+fn set_bd_waste_management_and_recycling() {
+    at_least("set-bd", 96.1, 97.8, 0);
+}
