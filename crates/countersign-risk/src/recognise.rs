@@ -5898,7 +5898,35 @@ impl<'a> Reader<'a> {
                                 }
                             })
                 };
-                let urgent = v.idx().find(|&i| {
+                // "Sollen wir die Frist verlängern?", "we can extend the
+                // deadline": a deadline pushed back relieves the pressure.
+                let eased = |i: usize| {
+                    matches!(
+                        self.word(i),
+                        "frist"
+                            | "deadline"
+                            | "delai"
+                            | "délai"
+                            | "plazo"
+                            | "echeance"
+                            | "échéance"
+                    ) && v.idx().any(|j| {
+                        let w = self.word(j);
+                        j.abs_diff(i) <= 8
+                            && [
+                                "extend",
+                                "verlänger",
+                                "verlanger",
+                                "prolong",
+                                "ampli",
+                                "prorrog",
+                                "postpon",
+                            ]
+                            .iter()
+                            .any(|p| w.starts_with(p))
+                    })
+                };
+                let urgent = v.idx().filter(|&i| !eased(i)).find(|&i| {
                     (toks[i].cls & C::URGENT.bit() != 0
                         || deadline && act.is_some() && toks[i].cls & C::DEADLINE.bit() != 0
                         || requested && short_window(i))
