@@ -369,3 +369,13 @@ fn set_bc_trade_fair_and_event_organiser() {
 fn set_bd_waste_management_and_recycling() {
     at_least("set-bd", 96.1, 97.8, 0);
 }
+
+#[test]
+fn set_be_music_schools_and_box_office() {
+    at_least("set-be", 96.9, 96.6, 0);
+}
+
+#[test]
+fn set_bf_garden_centres_and_nursery() {
+    at_least("set-bf", 92.6, 95.5, 0);
+}
