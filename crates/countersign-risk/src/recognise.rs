@@ -839,6 +839,18 @@ fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> (Vec<Tok>, 
                             i += 1;
                         }
                         mark_link(&mut toks, range.start, &buffer[url_start..i]);
+                        // "Sign in at https://portal.example. We never ask
+                        // ...": the full stop the address swallowed still
+                        // ends its sentence.
+                        if i > url_start + 3 && matches!(bytes[i - 1], b'.' | b'!' | b'?') {
+                            sep = sep.max(Sep::Sentence);
+                            quoted = false;
+                            if let Some(t) = toks.last_mut()
+                                && t.start >= range.start
+                            {
+                                t.stop = true;
+                            }
+                        }
                         continue;
                     }
                     b'@' => {
