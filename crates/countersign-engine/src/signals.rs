@@ -1181,6 +1181,47 @@ fn lookalikes(
     }
 }
 
+/// Nouns that name an establishment (folded): a display name holding one
+/// names a hotel, a clinic or a school of its own.
+const ESTABLISHMENTS: &[&str] = &[
+    "hotel",
+    "hostel",
+    "restaurant",
+    "cafe",
+    "bistro",
+    "brasserie",
+    "clinic",
+    "klinik",
+    "clinique",
+    "clinica",
+    "hospital",
+    "krankenhaus",
+    "hopital",
+    "school",
+    "schule",
+    "ecole",
+    "escuela",
+    "colegio",
+    "museum",
+    "musee",
+    "museo",
+    "theatre",
+    "theater",
+    "teatro",
+    "pharmacy",
+    "apotheke",
+    "pharmacie",
+    "farmacia",
+    "bakery",
+    "backerei",
+    "boulangerie",
+    "panaderia",
+];
+
+fn names_an_establishment(words: &[String]) -> bool {
+    words.iter().any(|w| ESTABLISHMENTS.contains(&w.as_str()))
+}
+
 /// What the display name claims: an organisation (ours, a vendor, a
 /// well-known brand), IT support, an address at a protected domain, or one
 /// of the directory's people; each from an address that is not theirs.
@@ -1222,6 +1263,11 @@ fn display_name(
 
     let mut claimed = false;
     for claim in ids.claimed_by(&words, local) {
+        // "Hôtel Rhône Confluence", "Clínica Outlook": a place of its own
+        // that shares a word with a product's name claims no brand.
+        if claim.kind == ClaimKind::Brand && names_an_establishment(&words) {
+            continue;
+        }
         // A free-mail mailbox never speaks for an organisation, whatever
         // lists say (Apple's own icloud.com included).
         let theirs = !free_mail && claim.owns(&from_reg);

@@ -311,6 +311,47 @@ fn brand_display_name_from_free_mail_is_quarantined() {
 }
 
 #[test]
+fn an_establishment_named_like_a_product_claims_no_brand() {
+    // A hotel in a district that shares its name with a wiki product.
+    let raw = message(
+        "Réception Hôtel Quai Confluence <reception@quai-confluence-hotel.example>",
+        "Your booking",
+        "We confirm the twelve rooms for the congress.",
+    );
+    let verdict = engine()
+        .evaluate(
+            &raw,
+            &auth("quai-confluence-hotel.example", true),
+            "reception@quai-confluence-hotel.example",
+        )
+        .verdict;
+    assert!(
+        !signals(&verdict).contains(&"impersonation.display_name"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.findings);
+    // The product's name with nothing of its own still claims the brand.
+    let raw = message(
+        "Confluence Notifications <alerts@wiki-alerts.example>",
+        "Page shared",
+        "A page was shared with you.",
+    );
+    let verdict = engine()
+        .evaluate(
+            &raw,
+            &auth("wiki-alerts.example", true),
+            "alerts@wiki-alerts.example",
+        )
+        .verdict;
+    assert!(
+        signals(&verdict).contains(&"impersonation.display_name"),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
 fn staff_name_from_another_address_is_flagged() {
     let raw = message("Sam Okafor <sam.okafor.home@gmail.com>", "Hi", "Hello.");
     let verdict = engine()
