@@ -312,43 +312,29 @@ fn brand_display_name_from_free_mail_is_quarantined() {
 
 #[test]
 fn an_establishment_named_like_a_product_claims_no_brand() {
+    let claims_a_brand = |from: &str, address: &str, domain: &str| {
+        let raw = message(
+            from,
+            "Update",
+            "We confirm the twelve rooms for the congress.",
+        );
+        let verdict = engine()
+            .evaluate(&raw, &auth(domain, true), address)
+            .verdict;
+        signals(&verdict).contains(&"impersonation.display_name")
+    };
     // A hotel in a district that shares its name with a wiki product.
-    let raw = message(
+    assert!(!claims_a_brand(
         "Réception Hôtel Quai Confluence <reception@quai-confluence-hotel.example>",
-        "Your booking",
-        "We confirm the twelve rooms for the congress.",
-    );
-    let verdict = engine()
-        .evaluate(
-            &raw,
-            &auth("quai-confluence-hotel.example", true),
-            "reception@quai-confluence-hotel.example",
-        )
-        .verdict;
-    assert!(
-        !signals(&verdict).contains(&"impersonation.display_name"),
-        "{:?}",
-        verdict.findings
-    );
-    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.findings);
+        "reception@quai-confluence-hotel.example",
+        "quai-confluence-hotel.example",
+    ));
     // The product's name with nothing of its own still claims the brand.
-    let raw = message(
+    assert!(claims_a_brand(
         "Confluence Notifications <alerts@wiki-alerts.example>",
-        "Page shared",
-        "A page was shared with you.",
-    );
-    let verdict = engine()
-        .evaluate(
-            &raw,
-            &auth("wiki-alerts.example", true),
-            "alerts@wiki-alerts.example",
-        )
-        .verdict;
-    assert!(
-        signals(&verdict).contains(&"impersonation.display_name"),
-        "{:?}",
-        verdict.findings
-    );
+        "alerts@wiki-alerts.example",
+        "wiki-alerts.example",
+    ));
 }
 
 #[test]
