@@ -1263,7 +1263,7 @@ fn display_name(
 
     let mut claimed = false;
     for claim in ids.claimed_by(&words, local) {
-        // "Hôtel Rhône Confluence", "Clínica Outlook": a place of its own
+        // "Café Trello", "Clinique du Parc Azure": a place of its own
         // that shares a word with a product's name claims no brand.
         if claim.kind == ClaimKind::Brand && names_an_establishment(&words) {
             continue;

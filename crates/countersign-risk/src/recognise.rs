@@ -1747,7 +1747,7 @@ impl View<'_> {
     /// reader's own aim, not what is asked.
     fn purpose_of_pronoun(&self, at: usize) -> bool {
         let toks = self.toks;
-        // "para poder descargarla", "pour pouvoir l'ouvrir": a modal
+        // "para poder leerlo", "pour pouvoir l'ouvrir": a modal
         // between the purpose and its verb does not count.
         let before: Vec<usize> = (self.range.start..at)
             .rev()
@@ -1761,8 +1761,8 @@ impl View<'_> {
             || zu && is(1, C::PRONOUN) && is(2, C::PURPOSE)
             || toks[at].cls & C::PRONOUN.bit() != 0 && is(0, C::PURPOSE)
     }
-    /// An English demonstrative stands for the verb's object: "pull that
-    /// from the CRM", "export those for me". Not one before its noun ("send
+    /// An English demonstrative stands for the verb's object: "copy those
+    /// from the archive", "export those for me". Not one before its noun ("send
     /// this form"), which the clause names itself.
     fn demonstrative_after(&self, verb: usize) -> bool {
         let toks = self.toks;
@@ -2129,7 +2129,7 @@ impl<'a> Reader<'a> {
         if let Some(i) = self.program_offered(v) {
             return Some((Act { at: i }, "imperative"));
         }
-        // "Vuelva a iniciar sesión", "vuelve a instalarlo": "do again" is
+        // "Vuelva a escribir su clave", "vuelve a instalarlo": "do again" is
         // an order of the infinitive it carries.
         if lang == ES
             && let Some(i) = v
@@ -2152,7 +2152,7 @@ impl<'a> Reader<'a> {
         {
             return Some((Act { at: last }, "polite request"));
         }
-        // "Solo os pediremos cambiarla si ...": the future tells of an ask
+        // "Te pediremos renovarla cuando ...": the future tells of an ask
         // to come, under its condition, and asks nothing now.
         if let Some(i) = v.first(C::POLITE).filter(|&i| {
             let w = self.word(i);
@@ -2475,7 +2475,7 @@ impl<'a> Reader<'a> {
             {
                 return Some((Act { at: i }, "the writer's need"));
             }
-            // "Your organisation requires you to re-register ...": whoever
+            // "Head office requires you to enrol again ...": whoever
             // requires it, the reader is the one to act.
             if word.starts_with("requir")
                 && v.near(i, C::ADDRESSEE, 0, 1).is_some()
@@ -2556,7 +2556,7 @@ impl<'a> Reader<'a> {
         // The writer's own obligation is a need: "I need to get onto your
         // machine", "wir müssen auf Ihren Rechner zugreifen".
         for i in v.idx().filter(|&i| toks[i].cls & C::MUST.bit() != 0) {
-            // "We should be at a peak now": the writer's "should" is an
+            // "We should be fine by then": the writer's "should" is an
             // opinion, not a need.
             let opinion = self.word(i) == "should";
             if v.near(i, C::WRITER_SUBJECT, 2, 1).is_some()
@@ -2742,7 +2742,7 @@ impl<'a> Reader<'a> {
                 .iter()
                 .any(|k| w.starts_with(k) || self.langs[0] == DE && w.ends_with(k))
         };
-        // "Chaque responsable doit ...", "every manager must ...": each of
+        // "Chaque vendeur doit ...", "every manager must ...": each of
         // a group of people, the reader among them.
         let each_of_people = |j: usize| {
             self.toks[j].cls & (C::OTHERS.bit() | C::O_PEOPLE.bit()) != 0
@@ -2949,7 +2949,7 @@ impl<'a> Reader<'a> {
                 C::O_PEOPLE,
                 C::O_PAYEE,
             ]);
-        // "Jetzt bestätigen: https://...": a confirming button whose link
+        // "Hier bestätigen: https://...": a confirming button whose link
         // follows, after a sentence about the reader's own account or bank
         // details, acts on those.
         let confirms_what_came_before = toks[verb].cls & (C::V_VERIFY.bit() | C::V_SIGNIN.bit())
@@ -4905,7 +4905,7 @@ impl<'a> Reader<'a> {
             v.idx()
                 .any(|j| toks[j].cls & C::NEW.bit() != 0 && (j != vb || !program_noun))
         };
-        // "Set up a laptop for the new contractor": a thing is the verb's
+        // "Order a monitor for the new contractor": a thing is the verb's
         // object, and the payee after it only whom it is for.
         let thing_between = |vb: usize, ob: usize| {
             let things = bits(&[C::O_DEVICE, C::O_SOFTWARE, C::O_ACCESS, C::O_CREDENTIAL]);
@@ -5657,8 +5657,8 @@ impl<'a> Reader<'a> {
                     && !writer_applies
                     && let Some(j) = v.first(C::JOB)
                     && job_kinds >= 2
-                    // A post with its pay ("un puesto ... con salario de
-                    // 48.000 €") is offered, to whoever reads it.
+                    // A post with its pay ("a warehouse lead, EUR
+                    // 61,000 a year") is offered, to whoever reads it.
                     // A price "per month" is no post.
                     && (has(C::OFFER)
                         || has(C::ADDRESSEE)
@@ -5910,7 +5910,7 @@ impl<'a> Reader<'a> {
                                 }
                             })
                 };
-                // "Sollen wir die Frist verlängern?", "we can extend the
+                // "Die Frist lässt sich verlängern", "we can extend the
                 // deadline": a deadline pushed back relieves the pressure.
                 let eased = |i: usize| {
                     matches!(
@@ -6080,7 +6080,7 @@ impl<'a> Reader<'a> {
                         .first(C::SECRET)
                         .filter(|&s| requested && self.word(s).contains(' ') && !has(C::NEGATION));
                     // "Should" binds only the reader it names ("you should
-                    // keep this quiet"), not a clause's "should the case
+                    // keep this quiet"), not a clause's "should the vote
                     // be settled".
                     let must = v.idx().any(|i| {
                         toks[i].cls & C::MUST.bit() != 0
