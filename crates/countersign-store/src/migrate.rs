@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_correlation_generation.sql"),
         include_str!("../migrations/postgres/0011_correlation_generation.sql"),
     ),
+    (
+        12,
+        "messages: drop the indexes the console's indexes cover",
+        include_str!("../migrations/sqlite/0012_messages_redundant_indexes.sql"),
+        include_str!("../migrations/postgres/0012_messages_redundant_indexes.sql"),
+    ),
 ];
 
 /// Which dialect to take from [`MIGRATIONS`].
