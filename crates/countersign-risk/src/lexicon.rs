@@ -153,6 +153,7 @@ classes! {
     IDIOM = "idiom",
     SALUTATION = "salutation",
     WITH = "with",
+    REMOTELY = "remotely",
 }
 
 impl C {
@@ -476,6 +477,16 @@ impl Lexicon {
             let lemma = self.words[DE].get(stem.as_ref()).map_or(0, |e| e.lemma);
             return Entry {
                 classes: C::NEW.bit(),
+                lemma,
+            };
+        }
+        // "Eure", "euren": the stemmer cuts them to the stem of "Euro"; they
+        // are the plural reader's possessive, as "euer" is.
+        if lang == DE && matches!(word, "eure" | "euren" | "eurem" | "eurer" | "eures") {
+            let euer = self.stemmers[DE].stem("euer");
+            let lemma = self.words[DE].get(euer.as_ref()).map_or(0, |e| e.lemma);
+            return Entry {
+                classes: C::ADDRESSEE.bit() | C::READER_OWN.bit(),
                 lemma,
             };
         }

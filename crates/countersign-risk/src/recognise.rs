@@ -2584,6 +2584,14 @@ impl<'a> Reader<'a> {
             if should && v.near(i, C::ADDRESSEE, 2, 0).is_none() && !self.readers_by_kind(v, i) {
                 continue;
             }
+            // "¿Hay que pagarlo aparte?", "do we have to bring anything?":
+            // an obligation the writer asks about, nobody's task.
+            if self.asks_question(v)
+                && v.near(i, C::ADDRESSEE, 3, 2).is_none()
+                && !self.readers_by_kind(v, i)
+            {
+                continue;
+            }
             if v.near(i, C::ADDRESSEE, 3, 2).is_some()
                 || lang == ES
                 || Some(i) == first
@@ -2633,8 +2641,19 @@ impl<'a> Reader<'a> {
                 && v.idx()
                     .filter(|&j| j > i && j <= i + 4)
                     .any(|j| is_verb(toks[j].cls));
+            // "Le solicitamos", "les pido": Spanish puts the writer in the
+            // verb's ending (a participle, "ha solicitado", tells).
+            let word = self.word(i);
+            let first_person_es = lang == ES
+                && (word.ends_with("mos")
+                    || word.ends_with('o')
+                        && !word.ends_with("ado")
+                        && !(word.ends_with("ido") && word.len() > 5));
             if v.near(i, C::ADDRESSEE, 2, 3).is_some()
-                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some() || Some(i) == first || named_body)
+                && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
+                    || Some(i) == first
+                    || named_body
+                    || first_person_es)
             {
                 return Some((Act { at: i }, "explicit ask"));
             }
@@ -3638,8 +3657,90 @@ impl<'a> Reader<'a> {
             }
             back_from = next_back.max(clauses[n.saturating_sub(2)].toks.start);
         }
+        self.install_lets_writer_in(clauses);
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
+    }
+
+    /// A program the reader is asked to install, through which the
+    /// writer's side then works from afar ("our engineers will then
+    /// connect", "damit wir es aus der Ferne prüfen", "nuestros técnicos
+    /// lo revisarán a distancia"): the install opens a remote session.
+    fn install_lets_writer_in(&mut self, clauses: &[Clause]) {
+        let toks = self.toks;
+        let found = |r: &Self, c: RiskCategory| r.found.iter().any(|f| f.category == c);
+        if !found(self, RiskCategory::SoftwareInstall) || found(self, RiskCategory::RemoteAccess) {
+            return;
+        }
+        const CONNECTS: &[&str] = &[
+            "connect",
+            "remote ",
+            "take over",
+            "take control",
+            "dial in",
+            "verbind",
+            "aufschalt",
+            "draufschalt",
+            "einw",
+            "se connect",
+            "nous connect",
+            "prendre la main",
+            "prendre le contr",
+            "conect",
+            "tomar el control",
+        ];
+        let classes =
+            |c: &Clause| View::new(toks, c.toks.clone(), c.toks.start..c.toks.start, c.aside).all();
+        let writers_side = |all: Classes| {
+            all & C::WRITER_SUBJECT.bit() != 0
+                || all & C::SUPPORT_ROLE.bit() != 0 && all & C::WRITER_OWN.bit() != 0
+        };
+        for (n, clause) in clauses.iter().enumerate() {
+            let v = View::new(
+                toks,
+                clause.toks.clone(),
+                clause.toks.start..clause.toks.start,
+                clause.aside,
+            );
+            let all = v.all();
+            // "Our technicians will | then connect": the subject may stand
+            // in the clause before, in the same sentence.
+            let before = n
+                .checked_sub(1)
+                .map(|p| &clauses[p])
+                .filter(|p| p.sentence == clause.sentence)
+                .map_or(0, classes);
+            if !(writers_side(all) || writers_side(before))
+                || all & (C::NEGATION.bit() | C::CONDITION.bit()) != 0
+                || self.told_as_done(&v)
+            {
+                continue;
+            }
+            // The stem of "remotely" is the adjective's too: "a fully
+            // remote role" says nothing of a session.
+            let from_afar = v
+                .idx()
+                .find(|&i| {
+                    toks[i].cls & C::REMOTELY.bit() != 0 && {
+                        let w = self.word(i);
+                        w.contains(' ') || matches!(w, "remotely" | "remotamente" | "ferngesteuert")
+                    }
+                })
+                .or_else(|| {
+                    v.idx().find(|&i| {
+                        toks[i].cls & C::V_CONNECT.bit() != 0
+                            && CONNECTS.iter().any(|c| self.word(i).starts_with(c))
+                    })
+                });
+            if let Some(r) = from_afar {
+                let why = format!(
+                    "the program lets the writer's side in: \"{}\"",
+                    self.word(r)
+                );
+                self.push(RiskCategory::RemoteAccess, why, &clause.toks, None);
+                return;
+            }
+        }
     }
 
     /// A list taken up by a pronoun from an earlier sentence names its
@@ -4009,7 +4110,21 @@ impl<'a> Reader<'a> {
             .is_some_and(|j| self.toks[j].cls & C::PROCESS.bit() != 0);
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
-        let need = matches!(how, "the writer's need" | "a need for someone");
+        // "Le solicitamos la exportación de ...": asked for by its noun,
+        // with no verb after the ask, the object is wanted as a need's is.
+        // The object must follow the ask at once, past the reader and its
+        // article ("ask you for ...", "asked to choose ..." are not this).
+        let nominal_ask = how == "explicit ask"
+            && v.idx()
+                .filter(|&j| j > act.at)
+                .find(|&j| {
+                    self.toks[j].cls & bits(&[C::ADDRESSEE, C::ARTICLE, C::PRONOUN, C::FILLER]) == 0
+                })
+                .is_some_and(|j| {
+                    let cls = self.toks[j].cls;
+                    cls & noun_classes() != 0 && !is_verb(cls)
+                });
+        let need = matches!(how, "the writer's need" | "a need for someone") || nominal_ask;
         // "What is your PIN?": the fact asked for is the request, when it
         // follows the question word closely.
         let fact = how == "question for a fact";
@@ -4517,7 +4632,23 @@ impl<'a> Reader<'a> {
                 })
                 .map(|_| (act.at, ob))
         };
-        if let Some((vb, ob)) = install.filter(|_| !writers_plan).or_else(on_own_machine) {
+        // "Für die Server brauchen wir eure Installation": the reader's
+        // install of a program named before, needed by the writer.
+        let readers_install = || {
+            let noun = needed(C::V_INSTALL, 4).filter(|_| need)?;
+            let named_before = self.toks[..v.range.start]
+                .iter()
+                .any(|t| t.cls & C::O_SOFTWARE.bit() != 0 && !t.quoted);
+            (self.toks[noun].cls & C::O_SOFTWARE.bit() != 0
+                && self.toks[noun - 1].cls & C::READER_OWN.bit() != 0
+                && named_before)
+                .then_some((act.at, noun))
+        };
+        if let Some((vb, ob)) = install
+            .filter(|_| !writers_plan)
+            .or_else(on_own_machine)
+            .or_else(readers_install)
+        {
             say(
                 self,
                 RiskCategory::SoftwareInstall,
