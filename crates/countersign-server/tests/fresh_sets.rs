@@ -379,3 +379,13 @@ fn set_be_music_schools_and_box_office() {
 fn set_bf_garden_centres_and_nursery() {
     at_least("set-bf", 92.6, 95.5, 0);
 }
+
+#[test]
+fn set_bg_veterinary_clinics() {
+    at_least("set-bg", 96.1, 97.7, 0);
+}
+
+#[test]
+fn set_bh_ferry_and_port_terminal_operator() {
+    at_least("set-bh", 94.0, 95.5, 0);
+}
