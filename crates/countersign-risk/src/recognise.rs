@@ -266,12 +266,7 @@ impl Recogniser {
                 .join(", ")
         );
         for clause in clauses(&toks) {
-            let v = View::new(
-                &toks,
-                clause.toks.clone(),
-                clause.toks.start..clause.toks.start,
-                clause.aside,
-            );
+            let v = View::of_clause(&toks, &clause);
             let act = reader
                 .act(&v)
                 .map(|(a, how)| format!("{how} \"{}\"", reader.word(a.at)));
@@ -1679,6 +1674,11 @@ impl View<'_> {
             aside,
             cls,
         }
+    }
+    /// A clause read on its own, with nothing before it to refer back to.
+    fn of_clause<'t>(toks: &'t [Tok], clause: &Clause) -> View<'t> {
+        let start = clause.toks.start;
+        View::new(toks, clause.toks.clone(), start..start, clause.aside)
     }
     fn all(&self) -> Classes {
         self.cls
@@ -3689,19 +3689,13 @@ impl<'a> Reader<'a> {
             "conect",
             "tomar el control",
         ];
-        let classes =
-            |c: &Clause| View::new(toks, c.toks.clone(), c.toks.start..c.toks.start, c.aside).all();
+        let classes = |c: &Clause| View::of_clause(toks, c).all();
         let writers_side = |all: Classes| {
             all & C::WRITER_SUBJECT.bit() != 0
                 || all & C::SUPPORT_ROLE.bit() != 0 && all & C::WRITER_OWN.bit() != 0
         };
         for (n, clause) in clauses.iter().enumerate() {
-            let v = View::new(
-                toks,
-                clause.toks.clone(),
-                clause.toks.start..clause.toks.start,
-                clause.aside,
-            );
+            let v = View::of_clause(toks, clause);
             let all = v.all();
             // "Our technicians will | then connect": the subject may stand
             // in the clause before, in the same sentence.
@@ -5519,7 +5513,7 @@ impl<'a> Reader<'a> {
         // Details alone are a letterhead; asked to pay to them, or told
         // they are new, they are a payment request.
         let pay_asked = clauses.iter().any(|c| {
-            let v = View::new(toks, c.toks.clone(), c.toks.start..c.toks.start, c.aside);
+            let v = View::of_clause(toks, c);
             let all = v.all();
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
@@ -5599,12 +5593,7 @@ impl<'a> Reader<'a> {
         // call that they are tied to.
         for pass in 0..2 {
             for (n, clause) in clauses.iter().enumerate() {
-                let v = View::new(
-                    toks,
-                    clause.toks.clone(),
-                    clause.toks.start..clause.toks.start,
-                    clause.aside,
-                );
+                let v = View::of_clause(toks, clause);
                 let all = v.all();
                 let hypothetical = v
                     .idx()
