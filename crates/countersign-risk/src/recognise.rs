@@ -2752,6 +2752,15 @@ impl<'a> Reader<'a> {
             "utilisateur",
             "abonn",
             "usuario",
+            // The organisation's own people: "all staff must ...",
+            // "alle Mitarbeitenden müssen ...", "tous les collaborateurs doivent".
+            "staff",
+            "employe",
+            "mitarbeit",
+            "salari",
+            "collaborat",
+            "colaborador",
+            "emplead",
         ];
         let skip = bits(&[C::ARTICLE, C::BULK, C::FILLER]);
         let kind = |j: usize| {
