@@ -2584,7 +2584,7 @@ impl<'a> Reader<'a> {
             if should && v.near(i, C::ADDRESSEE, 2, 0).is_none() && !self.readers_by_kind(v, i) {
                 continue;
             }
-            // "¿Hay que pagarlo aparte?", "do we have to bring anything?":
+            // "¿Hace falta rellenar algo más?", "do we have to bring anything?":
             // an obligation the writer asks about, nobody's task.
             if self.asks_question(v)
                 && v.near(i, C::ADDRESSEE, 3, 2).is_none()
@@ -2641,7 +2641,7 @@ impl<'a> Reader<'a> {
                 && v.idx()
                     .filter(|&j| j > i && j <= i + 4)
                     .any(|j| is_verb(toks[j].cls));
-            // "Le solicitamos", "les pido": Spanish puts the writer in the
+            // "Les pedimos", "te solicito": Spanish puts the writer in the
             // verb's ending (a participle, "ha solicitado", tells).
             let word = self.word(i);
             let first_person_es = lang == ES
@@ -2752,8 +2752,8 @@ impl<'a> Reader<'a> {
             "utilisateur",
             "abonn",
             "usuario",
-            // The organisation's own people: "all staff must ...",
-            // "alle Mitarbeitenden müssen ...", "tous les collaborateurs doivent".
+            // The organisation's own people: "every employee must ...",
+            // "die Mitarbeiter müssen ...", "les salariés doivent ...".
             "staff",
             "employe",
             "mitarbeit",
@@ -3672,9 +3672,9 @@ impl<'a> Reader<'a> {
     }
 
     /// A program the reader is asked to install, through which the
-    /// writer's side then works from afar ("our engineers will then
-    /// connect", "damit wir es aus der Ferne prüfen", "nuestros técnicos
-    /// lo revisarán a distancia"): the install opens a remote session.
+    /// writer's side then works from afar ("once it runs, our desk dials
+    /// in", "danach kümmern wir uns aus der Ferne um den Rest", "luego lo
+    /// ajustamos nosotros en remoto"): the install opens a remote session.
     fn install_lets_writer_in(&mut self, clauses: &[Clause]) {
         let toks = self.toks;
         let found = |r: &Self, c: RiskCategory| r.found.iter().any(|f| f.category == c);
@@ -3706,7 +3706,7 @@ impl<'a> Reader<'a> {
         for (n, clause) in clauses.iter().enumerate() {
             let v = View::of_clause(toks, clause);
             let all = v.all();
-            // "Our technicians will | then connect": the subject may stand
+            // "Our desk staff | dial in afterwards": the subject may stand
             // in the clause before, in the same sentence.
             let before = n
                 .checked_sub(1)
@@ -4113,7 +4113,7 @@ impl<'a> Reader<'a> {
             .is_some_and(|j| self.toks[j].cls & C::PROCESS.bit() != 0);
         let not_secret = has(C::NOT_SECRET);
         // "I need your password": the need's object follows it closely.
-        // "Le solicitamos la exportación de ...": asked for by its noun,
+        // "Les solicitamos la base de datos de proveedores": asked for by its noun,
         // with no verb after the ask, the object is wanted as a need's is.
         // The object must follow the ask at once, past the reader and its
         // article ("ask you for ...", "asked to choose ..." are not this).
@@ -4635,7 +4635,7 @@ impl<'a> Reader<'a> {
                 })
                 .map(|_| (act.at, ob))
         };
-        // "Für die Server brauchen wir eure Installation": the reader's
+        // "Im Lager benötigen wir dafür eure Installation": the reader's
         // install of a program named before, needed by the writer.
         let readers_install = || {
             let noun = needed(C::V_INSTALL, 4).filter(|_| need)?;
