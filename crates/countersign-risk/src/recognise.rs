@@ -3719,8 +3719,8 @@ impl<'a> Reader<'a> {
             {
                 continue;
             }
-            // The stem of "remotely" is the adjective's too: "a fully
-            // remote role" says nothing of a session.
+            // The stem of "remotely" is the adjective's too: a job
+            // advertised as remote says nothing of a session.
             let from_afar = v
                 .idx()
                 .find(|&i| {
