@@ -3597,6 +3597,21 @@ impl<'a> Reader<'a> {
                         View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
                     self.requests(&wide, act, how)
                 } else {
+                    // "Please lock the login and hand the mailbox to ...":
+                    // an imperative joined by a conjunction to the ask
+                    // before it, in the same sentence, is asked as that was.
+                    let how = match prev_asked {
+                        Some((_, asked_how, _))
+                            if how == "imperative"
+                                && own.is_some()
+                                && opened_by_conjunction
+                                && same_sentence
+                                && asked_how != "imperative" =>
+                        {
+                            asked_how
+                        }
+                        _ => how,
+                    };
                     self.requests(&v, act, how)
                 };
                 requested |= asked;
@@ -6785,6 +6800,19 @@ mod tests {
         assert_eq!(
             read("Please note our new bank details below."),
             vec![RiskCategory::PaymentChange]
+        );
+    }
+
+    #[test]
+    fn an_imperative_joined_to_a_polite_ask_is_asked_too() {
+        assert_eq!(
+            read("Please lock his login and give Anna Roth read access to his mailbox."),
+            vec![RiskCategory::AccessGrant]
+        );
+        // How-to prose: an imperative after an imperative stays prose.
+        assert_eq!(
+            read("Open the sharing dialog and give the team read access."),
+            vec![]
         );
     }
 
