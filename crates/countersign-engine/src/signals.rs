@@ -119,6 +119,7 @@ pub(crate) fn collect(
     self_introduction(ids, content, authenticated, &mut out);
     brand_claim_link(ids, content, &mut out);
     prefilled_link(ids, content, &mut out);
+    active_page(content, &mut out);
     // A lookalike's own pages are the trap, however "usual" they are said
     // to be.
     let imitated = out.iter().any(|f| {
@@ -1841,6 +1842,24 @@ fn prefilled_link(ids: &Identities, content: &MessageContent, out: &mut Vec<Find
         "content.link_prefilled_address",
         "a link opens an outside page already filled in with one of our addresses",
         format!("{address} in a link; page on {page}"),
+    ));
+}
+
+/// An attached web page that asks for a password, sends a form to a web
+/// site, sends the browser elsewhere as it opens, or builds itself from
+/// hidden content: opened from the disk, it is out of reach of every link
+/// check, which is why sign-in traps and smuggled files travel so.
+fn active_page(content: &MessageContent, out: &mut Vec<Finding>) {
+    let Some((name, page)) = content.attachments.iter().find_map(|a| {
+        a.page
+            .map(|p| (a.name.as_deref().unwrap_or("(unnamed page)"), p))
+    }) else {
+        return;
+    };
+    out.push(finding(
+        "content.active_page_attached",
+        format!("an attached web page {}", page.describe()),
+        name.to_owned(),
     ));
 }
 

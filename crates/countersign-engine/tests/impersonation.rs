@@ -852,3 +852,32 @@ fn a_bounce_quoting_a_relay_is_not_one() {
     );
     assert!(verdict.verdict < Action::Hold, "{:?}", verdict.reasons);
 }
+
+#[test]
+fn an_attached_page_that_asks_or_leaves() {
+    let attached = |markup: &str| {
+        format!(
+            "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+             Your scanned document is attached.\r\n--b\r\nContent-Type: text/html\r\n\
+             Content-Disposition: attachment; filename=\"Scan_2291.html\"\r\n\r\n{markup}\r\n--b--"
+        )
+    };
+    // A stranger's page that redirects as it opens: quarantined, though
+    // the text asks nothing.
+    let headers = "From: Scan Centre <scan@scan-centre.example>\r\nSubject: Scanned document\r\nMIME-Version: 1.0";
+    let raw = attached("<script>location.replace('https://scan-centre.example/v')</script>");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let verdict = judge(&format!("{headers}\r\n{head}"), body);
+    assert!(
+        signals(&verdict).contains(&"content.active_page_attached"),
+        "{:?}",
+        verdict.findings
+    );
+    assert_eq!(verdict.verdict, Action::Quarantine, "{:?}", verdict.reasons);
+    // A page that only shows itself is a document like any other.
+    let raw = attached("<html><p>Scanned 2 pages</p></html>");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let verdict = judge(&format!("{headers}\r\n{head}"), body);
+    assert!(!signals(&verdict).contains(&"content.active_page_attached"));
+    assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
+}

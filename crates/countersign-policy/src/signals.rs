@@ -45,6 +45,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "a link's visible text names another domain than its target",
     ),
     (
+        "content.active_page_attached",
+        "an attached web page (HTML, XHTML, SVG) has a password field, sends a form to a web site, sends the browser elsewhere as it opens, or decodes hidden content with a script",
+    ),
+    (
         "content.link_prefilled_address",
         "a link to a page outside the organisation and its vendors carries one of the organisation's addresses in its path or query: a page set up for the reader, the shape of a sign-in harvest",
     ),

@@ -45,6 +45,103 @@ pub struct Attachment {
     pub name: Option<String>,
     /// The media type, lowercase (`application/pdf`).
     pub content_type: String,
+    /// For an attached web page (HTML, XHTML, SVG): what it does when
+    /// opened, if anything beyond showing itself.
+    pub page: Option<ActivePage>,
+}
+
+/// What an attached web page does beyond showing itself. Opened from the
+/// disk, a page is out of reach of every link check on the way, which is
+/// why sign-in traps travel as attachments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ActivePage {
+    /// It has a password field.
+    pub password_field: bool,
+    /// It has a form that sends what is typed to a web site.
+    pub form_to_site: bool,
+    /// A script or a refresh sends the browser to another page as it opens.
+    pub redirects: bool,
+    /// A script decodes content it carries hidden (`atob`, `fromCharCode`,
+    /// a blob it saves or opens): the page builds itself out of sight.
+    pub decodes_hidden: bool,
+}
+
+impl ActivePage {
+    /// The most telling thing the page does, in words.
+    pub fn describe(&self) -> &'static str {
+        if self.password_field {
+            "has a password field"
+        } else if self.form_to_site {
+            "sends a form to a web site"
+        } else if self.redirects {
+            "sends the browser to another page as it opens"
+        } else {
+            "decodes hidden content with a script"
+        }
+    }
+
+    /// Whether it asks for what the reader types in: a sign-in page.
+    pub fn asks_sign_in(&self) -> bool {
+        self.password_field || self.form_to_site
+    }
+
+    /// Reads the markup of an attached page (the first
+    /// [`MAX_PAGE_BYTES`]); `None` when it only shows itself.
+    pub fn of(markup: &[u8]) -> Option<Self> {
+        let head = &markup[..markup.len().min(MAX_PAGE_BYTES)];
+        // Case, spaces and quotes folded away, so that `type = 'password'`
+        // and `TYPE=password` read alike.
+        let compact: Vec<u8> = head
+            .iter()
+            .filter(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'`'))
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        let has = |needle: &str| {
+            compact
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+        };
+        let any = |needles: &[&str]| needles.iter().any(|n| has(n));
+        let page = Self {
+            password_field: has("type=password"),
+            form_to_site: has("<form") && any(&["action=http", "action=//"]),
+            redirects: any(&[
+                "window.location",
+                "document.location",
+                "top.location",
+                "self.location",
+                "location.href=",
+                "location.replace(",
+                "location.assign(",
+                "http-equiv=refresh",
+            ]),
+            decodes_hidden: has("<script")
+                && any(&[
+                    "atob(",
+                    "unescape(",
+                    "fromcharcode(",
+                    "createobjecturl(",
+                    "mssaveoropenblob(",
+                ]),
+        };
+        (page != Self::default()).then_some(page)
+    }
+}
+
+/// How much of an attached page is read for what it does.
+pub const MAX_PAGE_BYTES: usize = 512 * 1024;
+
+/// Whether a part is a web page, by its media type or its file name.
+fn is_page(content_type: &str, name: Option<&str>) -> bool {
+    matches!(
+        content_type,
+        "text/html" | "application/xhtml+xml" | "image/svg+xml"
+    ) || name.is_some_and(|n| {
+        let lower = n.trim().to_ascii_lowercase();
+        [".htm", ".html", ".shtml", ".xhtml", ".svg"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+    })
 }
 
 /// An HTML anchor whose visible text names one domain while its link goes to
@@ -501,9 +598,17 @@ impl MessageContent {
             } else {
                 content_type
             };
+        let name = part.attachment_name();
+        let page = match &part.body {
+            _ if !is_page(&content_type, name) => None,
+            PartType::Html(markup) | PartType::Text(markup) => ActivePage::of(markup.as_bytes()),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => ActivePage::of(bytes),
+            _ => None,
+        };
         self.attachments.push(Attachment {
-            name: part.attachment_name().map(str::to_owned),
+            name: name.map(str::to_owned),
             content_type,
+            page,
         });
     }
 

