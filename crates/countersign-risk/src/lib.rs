@@ -343,10 +343,12 @@ pub fn explain(content: &MessageContent, rulebook: &Rulebook) -> String {
     rulebook.recogniser().explain(&buffer, &ranges, &marks)
 }
 
-/// File name endings of programs and scripts Windows runs on a double click.
+/// File name endings of programs and scripts Windows runs on a double click,
+/// of browser extensions and of macOS installers.
 const EXECUTABLE_ENDINGS: &[&str] = &[
     ".exe", ".msi", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
-    ".lnk", ".jar", ".appx", ".msix", ".iso", ".img", ".com", ".pif", ".reg", ".dll",
+    ".lnk", ".jar", ".appx", ".msix", ".iso", ".img", ".com", ".pif", ".reg", ".dll", ".crx",
+    ".xpi", ".dmg", ".pkg",
 ];
 
 /// An attached program is an install waiting to happen: a finding whatever

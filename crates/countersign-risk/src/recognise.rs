@@ -1887,6 +1887,11 @@ fn is_executable(word: &str) -> bool {
             | "appx"
             | "msix"
             | "lnk"
+            // Browser extensions and macOS installers install too.
+            | "crx"
+            | "xpi"
+            | "dmg"
+            | "pkg"
     )
 }
 
@@ -7382,6 +7387,15 @@ mod tests {
         assert!(links_a_program("https://x.example/get/setup.exe"));
         assert!(links_a_program("https://x.example/Tool.MSI.msi?dl=1"));
         assert!(links_a_program("https://x.example/a/run.ps1)."));
+        // A browser extension's package and a macOS installer install too.
+        assert!(links_a_program("https://x.example/store/helper.crx"));
+        assert!(links_a_program("https://x.example/Viewer-2.dmg"));
+        assert_eq!(
+            read(
+                "Install this extension before the survey starts: https://x.example/ext/helper.xpi"
+            ),
+            vec![RiskCategory::SoftwareInstall]
+        );
         assert!(!links_a_program("https://x.example/exe"));
         assert!(!links_a_program("https://x.example/docs/guide.pdf"));
         assert!(!links_a_program("https://x.example/"));
