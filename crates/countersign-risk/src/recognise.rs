@@ -4700,6 +4700,28 @@ impl<'a> Reader<'a> {
             && !self.changes_in_general(v)
         {
             say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
+        } else if aimed
+            // "Reply with your card details", "envoyez-nous vos coordonnées
+            // bancaires": the reader's own bank or card details handed to
+            // the writer, who can then charge them or claim to refund.
+            && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_PAY_DEST).filter(|&(vb, ob)| {
+                // Not a plain "account", which is as often a sign-in's; not
+                // a list of people "with their bank details" ("sus" is
+                // "your" and "their"): that is data going out.
+                vb < ob
+                    && self.toks[ob].cls & C::O_ACCOUNT.bit() == 0
+                    && all & bits(&[C::O_DATA, C::O_PEOPLE, C::BULK]) == 0
+                    && self.readers_own(ob, v.aside)
+                    && (replying || self.is_reply(vb) || to_writer.is_some())
+            })
+        {
+            say(
+                self,
+                RiskCategory::PaymentChange,
+                Some(vb),
+                Some(ob),
+                to_writer,
+            );
         }
 
         // Data sent out: "send us the list of all employees", "export the
@@ -5794,7 +5816,20 @@ impl<'a> Reader<'a> {
                     && let Some(r) = v.first(C::REWARD)
                     && (flags.survey
                         || v.pair(C::OFFER, C::REWARD).is_some()
-                            && (act.is_some() || has(C::ADDRESSEE)))
+                            && (act.is_some() || has(C::ADDRESSEE))
+                        // "You have won ...", "vous avez gagné ...": the
+                        // reader, as the subject, has won ("you win" in
+                        // the present concedes a point).
+                        || v.idx().any(|w| {
+                            toks[w].cls & C::REWARD.bit() != 0
+                                && matches!(
+                                    self.word(w),
+                                    "won" | "gewonnen" | "gagne" | "ganado" | "ganaste"
+                                )
+                                && v.near(w, C::ADDRESSEE, 3, 0).is_some_and(|a| {
+                                    toks[a].cls & C::READER_OWN.bit() == 0
+                                })
+                        }))
                 {
                     let why = format!("reward \"{}\" offered to the reader", self.word(r));
                     self.push(RiskCategory::RewardLure, why, &clause.toks, None);
@@ -6806,6 +6841,29 @@ mod tests {
             read("Please note our new bank details below."),
             vec![RiskCategory::PaymentChange]
         );
+    }
+
+    #[test]
+    fn the_readers_own_bank_details_handed_to_the_writer() {
+        assert_eq!(
+            read("To get the overpayment back, just reply with your bank details."),
+            vec![RiskCategory::PaymentChange]
+        );
+        // Told where the money went, nothing asked.
+        assert_eq!(
+            read("The refund went to your bank details on file last Tuesday."),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn the_reader_told_he_has_won() {
+        assert_eq!(
+            read("So you have won a weekend for two in our autumn draw."),
+            vec![RiskCategory::RewardLure]
+        );
+        // Conceding a point wins nothing.
+        assert_eq!(read("Fine, you win, we keep the old layout."), vec![]);
     }
 
     #[test]
