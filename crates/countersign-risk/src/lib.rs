@@ -51,7 +51,7 @@ pub use rulebook::{DEFAULT_ORIGIN, Guard, MAX_GAP_WORDS, Rule, Rulebook};
 use std::ops::Range;
 
 use normalize::{Marks, SEGMENT_SEPARATOR, fold_into, fold_into_marking};
-use rulebook::sentence_end;
+use rulebook::{sentence_end, sentence_start};
 
 /// Where in the message a phrase was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -226,7 +226,13 @@ pub fn assess(content: &MessageContent, rulebook: &Rulebook) -> RiskAssessment {
     // `fold_into` appends whole characters only, so this cannot fail; an
     // empty buffer would merely mean no findings.
     let buffer = String::from_utf8(buffer).unwrap_or_default();
-    let ranges = ranges_to_scan(&buffer, &text_parts, &html_parts, rulebook.max_span());
+    let ranges = ranges_to_scan(
+        &buffer,
+        &text_parts,
+        &html_parts,
+        &marks.link_ends,
+        rulebook.max_span(),
+    );
 
     let reading = read_grammar(
         content,
@@ -713,44 +719,77 @@ fn add_recognised(
 /// Every match in the skipped text, with the characters around it and the
 /// guards that apply to it, is therefore also in the plain part, whose
 /// findings count the same (a rule fires once per message, and both are
-/// [`Location::Body`]). Identical parts are skipped entirely.
+/// [`Location::Body`]). Identical parts are skipped entirely, but for the
+/// links the fold keeps apart from the text (`link_ends`): where the HTML
+/// makes a link the plain part does not, the sentence before it and its own
+/// are read in the HTML, so that an ask pointing at it is read with it.
 fn ranges_to_scan(
     buffer: &str,
     text_parts: &[Range<usize>],
     html_parts: &[Range<usize>],
+    link_ends: &[usize],
     span: usize,
 ) -> Vec<Range<usize>> {
     let bytes = buffer.as_bytes();
     let mut skipped: Vec<Range<usize>> = Vec::new();
+    let links_in = |r: &Range<usize>| -> Vec<usize> {
+        link_ends
+            .iter()
+            .filter(|&&p| r.start <= p && p <= r.end)
+            .copied()
+            .collect()
+    };
     for html in html_parts {
         let h = &bytes[html.clone()];
         let best = text_parts
             .iter()
             .map(|t| {
-                let t = &bytes[t.clone()];
-                let prefix = common_prefix(h, t);
-                let room = h.len().min(t.len()) - prefix;
-                let suffix = common_suffix(&h[h.len() - room..], &t[t.len() - room..]);
-                (prefix, suffix, h.len() == t.len() && prefix == h.len())
+                let text = &bytes[t.clone()];
+                let prefix = common_prefix(h, text);
+                let room = h.len().min(text.len()) - prefix;
+                let suffix = common_suffix(&h[h.len() - room..], &text[text.len() - room..]);
+                (t, prefix, suffix)
             })
-            .max_by_key(|&(prefix, suffix, _)| prefix + suffix);
-        let Some((prefix, suffix, equal)) = best else {
+            .max_by_key(|&(_, prefix, suffix)| prefix + suffix);
+        let Some((text, prefix, suffix)) = best else {
             continue;
         };
-        if equal {
-            skipped.push(html.clone());
-            continue;
+        let mut keep: Vec<Range<usize>> = Vec::new();
+        if prefix + suffix < h.len() || h.len() != text.len() {
+            let from = html.start + prefix.saturating_sub(2 * span);
+            let differs_to = html.end - suffix;
+            let to = sentence_end(buffer, (differs_to + span).min(html.end))
+                .saturating_add(span)
+                .min(html.end);
+            keep.push(from..to);
         }
-        let from = html.start + prefix.saturating_sub(2 * span);
-        let differs_to = html.end - suffix;
-        let to = sentence_end(buffer, (differs_to + span).min(html.end))
-            .saturating_add(span)
-            .min(html.end);
-        if from > html.start {
-            skipped.push(html.start..from);
+        // The same words may still differ in their links, which the fold
+        // keeps apart from the text ("Update now" made a link only in the
+        // HTML): the sentence before such a link, which points the reader
+        // at it, and the link's own are read in the HTML.
+        let text_links: Vec<usize> = links_in(text).iter().map(|p| p - text.start).collect();
+        for p in links_in(html) {
+            let at = p - html.start;
+            let from_end = html.end - p;
+            let matched = text_links
+                .iter()
+                .any(|&q| q == at || text.len() >= from_end && q == text.len() - from_end);
+            if !matched {
+                let from = sentence_start(buffer, html.start, p, 2);
+                let to = sentence_end(buffer, p).saturating_add(span).min(html.end);
+                keep.push(from..to);
+            }
         }
-        if to < html.end {
-            skipped.push(to..html.end);
+        keep.sort_unstable_by_key(|r| r.start);
+        let mut at = html.start;
+        for k in keep {
+            if k.start > at {
+                skipped.push(at..k.start);
+            }
+            at = at.max(k.end);
+        }
+        if at < html.end {
+            skipped.push(at..html.end);
         }
     }
     skipped.sort_unstable_by_key(|r| r.start);
@@ -883,6 +922,32 @@ mod tests {
             ..MessageContent::default()
         };
         assert!(assess(&content, &rules).high_risk);
+    }
+
+    #[test]
+    fn a_link_only_the_html_alternative_carries_is_followed() {
+        // The same words in both parts; only the HTML makes the last line
+        // a link (U+E000 after its text, as `html::strip` leaves it).
+        let rules = Rulebook::default_rules();
+        let plain =
+            "Your storage is almost full.\n\nPlease confirm your account:\n\nRaise the limit";
+        let content = |html: &str| MessageContent {
+            text_parts: vec![plain.to_owned()],
+            html_parts: vec![html.to_owned()],
+            ..MessageContent::default()
+        };
+        let linked = content(&format!("{plain}\u{E000}"));
+        assert!(
+            assess(&linked, &rules)
+                .categories()
+                .contains(&RiskCategory::CredentialReset)
+        );
+        // Without the link the two parts are one text, asking nothing.
+        assert!(
+            !assess(&content(plain), &rules)
+                .categories()
+                .contains(&RiskCategory::CredentialReset)
+        );
     }
 
     #[test]

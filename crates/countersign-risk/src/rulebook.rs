@@ -1088,6 +1088,35 @@ pub(crate) fn sentence_end(buffer: &str, from: usize) -> usize {
     bytes.len()
 }
 
+/// Where the sentence holding `at` starts, or the one `sentences - 1`
+/// before it, not before `floor` (the mirror of [`sentence_end`]).
+pub(crate) fn sentence_start(buffer: &str, floor: usize, at: usize, sentences: usize) -> usize {
+    let bytes = buffer.as_bytes();
+    let mut i = at.min(bytes.len());
+    let mut left = sentences;
+    while i > floor {
+        let ends_before = match bytes[i - 1] {
+            1 => true,
+            b' ' | b'\n' if i >= 2 => {
+                matches!(bytes[i - 2], b'.' | b'!' | b'?' | b';' | b':') && i < at
+            }
+            _ => false,
+        };
+        if ends_before {
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+        i -= 1;
+    }
+    // Never inside a character.
+    while i > floor && !buffer.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
