@@ -389,3 +389,13 @@ fn set_bg_veterinary_clinics() {
 fn set_bh_ferry_and_port_terminal_operator() {
     at_least("set-bh", 94.0, 95.5, 0);
 }
+
+#[test]
+fn set_bi_brewery_and_distribution() {
+    at_least("set-bi", 97.6, 97.8, 0);
+}
+
+#[test]
+fn set_bj_water_utility() {
+    at_least("set-bj", 93.3, 95.4, 0);
+}
