@@ -53,6 +53,13 @@ const IT_SUPPORT_WORDS: &[&str] = &[
     "soporte ti",
     "soporte informatico",
     "soporte informático",
+    "equipo de ti",
+    "equipo ti",
+    "equipo de it",
+    "equipo it",
+    "équipe informatique",
+    "équipe it",
+    "service it",
 ];
 
 /// Words that claim support in general ("Technical Support", "Support

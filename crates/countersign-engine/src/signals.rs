@@ -1727,6 +1727,9 @@ fn signature_claim(
         let claim = match (it, org) {
             (Some(it), Some(org)) => Some(format!("{it} of {}", org.shown)),
             (Some(it), None) if free_mail => Some(it.to_owned()),
+            // "Your IT team", "Ihr IT-Service", "votre service
+            // informatique": the reader's own IT, which is ours.
+            (Some(it), None) if addressed_to_reader(line) => Some(format!("{it} (ours)")),
             (None, Some(org)) if free_mail => Some(org.shown.clone()),
             (None, None) if free_mail && words.len() <= 4 => ids
                 .claimed_by(&words, "")
@@ -1743,6 +1746,21 @@ fn signature_claim(
             return;
         }
     }
+}
+
+/// A sign-off line that opens with the reader's possessive ("Your IT
+/// team", "Ihr IT-Team", "Votre service informatique", "Su equipo de TI"):
+/// the writer signs as the reader's own.
+fn addressed_to_reader(line: &str) -> bool {
+    let first = line
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_lowercase();
+    matches!(
+        first.as_str(),
+        "your" | "ihr" | "euer" | "dein" | "votre" | "ton" | "su" | "tu" | "vuestro"
+    )
 }
 
 /// The opening self-introduction ("This is the Microsoft 365 security

@@ -499,6 +499,26 @@ fn a_sign_off_that_claims_our_it() {
         "{:?}",
         verdict.findings
     );
+    // "Your IT team" from any outside domain signs as the reader's own IT.
+    let verdict = judge(
+        "From: Printer Poll <poll@printer-poll.example>\r\nSubject: Two questions",
+        "Hello,\r\n\r\nTwo questions about the new printers take a minute.\r\n\r\nThanks,\r\nYour IT team",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
+    // Spanish IT words from a free mailbox.
+    let verdict = judge(
+        "From: Encuestas <encuestas.rapidas.77@gmail.com>\r\nSubject: Dos preguntas",
+        "Hola,\r\n\r\nSon dos preguntas sobre las impresoras nuevas.\r\n\r\nGracias,\r\nEquipo de TI",
+    );
+    assert!(
+        signals(&verdict).contains(&"impersonation.signature"),
+        "{:?}",
+        verdict.findings
+    );
     // A greeting names the reader, not the writer.
     let verdict = judge(
         "From: Nadia Brook <nadia.brook1990@gmail.com>\r\nSubject: Locked out",
