@@ -86,8 +86,41 @@ impl ActivePage {
     }
 
     /// Reads the markup of an attached page (the first
-    /// [`MAX_PAGE_BYTES`]); `None` when it only shows itself.
+    /// [`MAX_PAGE_BYTES`]) in one pass, so the work over a message's pages
+    /// is linear in their size, as decoding them was; `None` when it only
+    /// shows itself.
     pub fn of(markup: &[u8]) -> Option<Self> {
+        // What each marker shows, in the order of `PAGE_MARKERS`.
+        const PASSWORD: usize = 0;
+        const FORM: usize = 1;
+        const ACTIONS: std::ops::Range<usize> = 2..4;
+        const REDIRECTS: std::ops::Range<usize> = 4..12;
+        const SCRIPT: usize = 12;
+        const DECODERS: std::ops::Range<usize> = 13..18;
+        const PAGE_MARKERS: [&str; 18] = [
+            "type=password",
+            "<form",
+            "action=http",
+            "action=//",
+            "window.location",
+            "document.location",
+            "top.location",
+            "self.location",
+            "location.href=",
+            "location.replace(",
+            "location.assign(",
+            "http-equiv=refresh",
+            "<script",
+            "atob(",
+            "unescape(",
+            "fromcharcode(",
+            "createobjecturl(",
+            "mssaveoropenblob(",
+        ];
+        static MARKERS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        let markers = MARKERS.get_or_init(|| {
+            aho_corasick::AhoCorasick::new(PAGE_MARKERS).expect("page markers build an automaton")
+        });
         let head = &markup[..markup.len().min(MAX_PAGE_BYTES)];
         // Case, spaces and quotes folded away, so that `type = 'password'`
         // and `TYPE=password` read alike.
@@ -96,33 +129,16 @@ impl ActivePage {
             .filter(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'`'))
             .map(u8::to_ascii_lowercase)
             .collect();
-        let has = |needle: &str| {
-            compact
-                .windows(needle.len())
-                .any(|w| w == needle.as_bytes())
-        };
-        let any = |needles: &[&str]| needles.iter().any(|n| has(n));
+        let mut seen = [false; PAGE_MARKERS.len()];
+        for m in markers.find_overlapping_iter(&compact) {
+            seen[m.pattern().as_usize()] = true;
+        }
+        let any = |r: std::ops::Range<usize>| seen[r].iter().any(|&s| s);
         let page = Self {
-            password_field: has("type=password"),
-            form_to_site: has("<form") && any(&["action=http", "action=//"]),
-            redirects: any(&[
-                "window.location",
-                "document.location",
-                "top.location",
-                "self.location",
-                "location.href=",
-                "location.replace(",
-                "location.assign(",
-                "http-equiv=refresh",
-            ]),
-            decodes_hidden: has("<script")
-                && any(&[
-                    "atob(",
-                    "unescape(",
-                    "fromcharcode(",
-                    "createobjecturl(",
-                    "mssaveoropenblob(",
-                ]),
+            password_field: seen[PASSWORD],
+            form_to_site: seen[FORM] && any(ACTIONS),
+            redirects: any(REDIRECTS),
+            decodes_hidden: seen[SCRIPT] && any(DECODERS),
         };
         (page != Self::default()).then_some(page)
     }
