@@ -1868,10 +1868,7 @@ fn prefilled_link(ids: &Identities, content: &MessageContent, out: &mut Vec<Find
 /// hidden content: opened from the disk, it is out of reach of every link
 /// check, which is why sign-in traps and smuggled files travel so.
 fn active_page(content: &MessageContent, out: &mut Vec<Finding>) {
-    let Some((name, page)) = content.attachments.iter().find_map(|a| {
-        a.page
-            .map(|p| (a.name.as_deref().unwrap_or("(unnamed page)"), p))
-    }) else {
+    let Some((name, page)) = content.attached_page(|_| true) else {
         return;
     };
     out.push(finding(

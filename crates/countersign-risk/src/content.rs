@@ -317,6 +317,19 @@ fn parser() -> &'static MessageParser {
 }
 
 impl MessageContent {
+    /// The first attached page that does what `wanted` asks of it, with
+    /// its file name.
+    pub fn attached_page(
+        &self,
+        wanted: impl Fn(&ActivePage) -> bool,
+    ) -> Option<(&str, ActivePage)> {
+        self.attachments.iter().find_map(|a| {
+            a.page
+                .filter(|p| wanted(p))
+                .map(|p| (a.name.as_deref().unwrap_or("(unnamed page)"), p))
+        })
+    }
+
     /// The text and HTML parts as a person reads them, without the marks
     /// the recogniser reads.
     pub fn shown_parts(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {

@@ -384,11 +384,7 @@ fn executables(content: &MessageContent, assessment: &mut RiskAssessment) {
 /// typed to a web site asks for a sign-in, whatever the text around it
 /// says ("open the attachment to play your message").
 fn sign_in_pages(content: &MessageContent, assessment: &mut RiskAssessment) {
-    let Some((name, page)) = content.attachments.iter().find_map(|a| {
-        a.page
-            .filter(ActivePage::asks_sign_in)
-            .map(|p| (a.name.as_deref().unwrap_or("(unnamed page)"), p))
-    }) else {
+    let Some((name, page)) = content.attached_page(ActivePage::asks_sign_in) else {
         return;
     };
     push_structural(
@@ -732,12 +728,10 @@ fn ranges_to_scan(
 ) -> Vec<Range<usize>> {
     let bytes = buffer.as_bytes();
     let mut skipped: Vec<Range<usize>> = Vec::new();
-    let links_in = |r: &Range<usize>| -> Vec<usize> {
-        link_ends
-            .iter()
-            .filter(|&&p| r.start <= p && p <= r.end)
-            .copied()
-            .collect()
+    // `link_ends` is in buffer order: a part's links are one slice of it.
+    let links_in = |r: &Range<usize>| {
+        &link_ends[link_ends.partition_point(|&p| p < r.start)
+            ..link_ends.partition_point(|&p| p <= r.end)]
     };
     for html in html_parts {
         let h = &bytes[html.clone()];
@@ -767,13 +761,13 @@ fn ranges_to_scan(
         // keeps apart from the text ("Update now" made a link only in the
         // HTML): the sentence before such a link, which points the reader
         // at it, and the link's own are read in the HTML.
-        let text_links: Vec<usize> = links_in(text).iter().map(|p| p - text.start).collect();
-        for p in links_in(html) {
+        for &p in links_in(html) {
             let at = p - html.start;
             let from_end = html.end - p;
-            let matched = text_links
-                .iter()
-                .any(|&q| q == at || text.len() >= from_end && q == text.len() - from_end);
+            let matched = links_in(text).iter().any(|&q| {
+                q - text.start == at
+                    || text.len() >= from_end && q - text.start == text.len() - from_end
+            });
             if !matched {
                 let from = sentence_start(buffer, html.start, p, 2);
                 let to = sentence_end(buffer, p).saturating_add(span).min(html.end);

@@ -1097,9 +1097,7 @@ pub(crate) fn sentence_start(buffer: &str, floor: usize, at: usize, sentences: u
     while i > floor {
         let ends_before = match bytes[i - 1] {
             1 => true,
-            b' ' | b'\n' if i >= 2 => {
-                matches!(bytes[i - 2], b'.' | b'!' | b'?' | b';' | b':') && i < at
-            }
+            b' ' if i >= 2 => matches!(bytes[i - 2], b'.' | b'!' | b'?' | b';' | b':') && i < at,
             _ => false,
         };
         if ends_before {
@@ -1110,10 +1108,7 @@ pub(crate) fn sentence_start(buffer: &str, floor: usize, at: usize, sentences: u
         }
         i -= 1;
     }
-    // Never inside a character.
-    while i > floor && !buffer.is_char_boundary(i) {
-        i -= 1;
-    }
+    // It stops after an ASCII byte or at `floor`: a character boundary.
     i
 }
 
