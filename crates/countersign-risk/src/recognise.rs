@@ -5040,16 +5040,28 @@ impl<'a> Reader<'a> {
 
     /// The word that points the clause at a web page: a link written in
     /// the clause or close around it (within its sentence, or a line
-    /// before or after), or the page named ("via the link below").
+    /// before or after), the page named ("via the link below"), or the
+    /// next link down when the clause says "below".
     fn pointed(&self, v: &View<'_>) -> Option<usize> {
         const AROUND: usize = 12;
+        /// Words a "below" may point past to its link: a few sentences.
+        const BELOW_REACH: usize = 60;
         let toks = self.toks;
         if let Some(i) = v.first(C::O_LINK) {
             return Some(i);
         }
         let from = v.range.start.saturating_sub(AROUND);
         let to = (v.range.end + AROUND).min(toks.len());
-        (from..to).find(|&i| toks[i].link && !toks[i].quoted)
+        (from..to)
+            .find(|&i| toks[i].link && !toks[i].quoted)
+            // "Confirm it on the page below. It takes a minute, ...
+            // https://...": "below" points past the sentences between, to
+            // the next link down.
+            .or_else(|| {
+                v.first(C::BELOW)?;
+                let to = (v.range.end + BELOW_REACH).min(toks.len());
+                (v.range.end..to).find(|&i| toks[i].link && !toks[i].quoted)
+            })
     }
 
     /// The verb and object of a payment request in a clause: a destination
@@ -5431,25 +5443,53 @@ impl<'a> Reader<'a> {
     /// writer's choosing, whether or not it is put as an order. A sign-in
     /// "as usual" asks for nothing new.
     fn sign_in_offered(&mut self, v: &View<'_>) -> bool {
-        let Some(s) = v.first(C::V_SIGNIN) else {
-            return false;
-        };
-        // After the verb, or before it where German puts the verb last
-        // ("mit Ihrem Geschäftskonto anmelden").
+        let toks = self.toks;
         let words: Vec<usize> = v.idx().collect();
-        let at = words.iter().position(|&i| i == s).unwrap_or(0);
-        let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
-        let own_account = around.iter().copied().filter(|&i| i != s).any(|i| {
-            self.toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
-                // "Ihrem eigenen Schul-E-Mail-Konto": words between.
-                && v.near(i, C::READER_OWN, 4, 0).is_some()
-        });
-        let Some(link) = self.pointed(v).filter(|_| own_account) else {
+        let own_account = |s: usize| {
+            // After the verb, or before it where German puts the verb last
+            // ("mit Ihrem Geschäftskonto anmelden").
+            let at = words.iter().position(|&i| i == s).unwrap_or(0);
+            let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
+            around.iter().copied().filter(|&i| i != s).any(|i| {
+                toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
+                    // "Ihrem eigenen Schul-E-Mail-Konto": words between.
+                    && v.near(i, C::READER_OWN, 4, 0).is_some()
+            })
+                // "Your usual sign-in", "your employer's Microsoft sign-in":
+                // the sign-in itself, a noun, owned by the reader.
+                || v.near(s, C::READER_OWN, 4, 0).is_some()
+        };
+        // "You can keep your current password by confirming it here": the
+        // reader's own password, kept or confirmed on the writer's page.
+        let kept = || {
+            v.idx()
+                .filter(|&i| toks[i].cls & bits(&[C::V_KEEP, C::V_VERIFY]) != 0)
+                .find(|&i| {
+                    // German puts the verb last: "Ihr Kennwort hier beibehalten".
+                    v.near(i, C::O_CREDENTIAL, 5, 4)
+                        .is_some_and(|c| self.readers_own(c, toks[c].aside))
+                })
+        };
+        let Some(s) = v
+            .first(C::V_SIGNIN)
+            .filter(|&s| own_account(s))
+            .or_else(kept)
+        else {
             return false;
         };
-        let usual = self.usual(v);
+        let Some(link) = self.pointed(v) else {
+            return false;
+        };
+        // Keeping the password "as before" is the offer itself, not a
+        // sign-in as usual.
+        let usual = toks[s].cls & C::V_KEEP.bit() == 0 && self.usual(v);
+        let what = if toks[s].cls & C::V_SIGNIN.bit() != 0 {
+            "sign-in with the reader's account"
+        } else {
+            "the reader's own password kept or confirmed"
+        };
         let why = format!(
-            "sign-in with the reader's account offered{}: \"{}\" on the page after \"{}\"",
+            "{what} offered{}: \"{}\" on the page after \"{}\"",
             if usual { " as usual" } else { "" },
             self.word(s),
             self.word(link)
