@@ -2643,6 +2643,7 @@ impl<'a> Reader<'a> {
             // Not a thing's future: "the app will ask you to type".
             let named_body = v.near(i, C::ADDRESSEE, 1, 1).is_some()
                 && v.near(i, C::MODAL, 3, 0).is_none()
+                && !self.thing_asks(v, i)
                 && v.idx()
                     .filter(|&j| j > i && j <= i + 4)
                     .any(|j| is_verb(toks[j].cls));
@@ -2658,12 +2659,51 @@ impl<'a> Reader<'a> {
                 && (v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                     || Some(i) == first
                     || named_body
-                    || first_person_es)
+                    || first_person_es
+                    || self.asked_on_a_call(v, i))
             {
                 return Some((Act { at: i }, "explicit ask"));
             }
         }
         None
+    }
+
+    /// A secret the reader will be asked for on a telephone call the
+    /// message arranges: "the agent will ask you for the card's PIN", "I'll
+    /// call you in five minutes, have the code ready, I'll ask you for it".
+    /// Whoever asks, the secret is read out to a voice the message sent.
+    fn asked_on_a_call(&self, v: &View<'_>, ask: usize) -> bool {
+        const SECRET_WITHIN: usize = 8;
+        let toks = self.toks;
+        // A call made, not a phone named: "call", "llame", not "telefono".
+        let called = toks.iter().any(|t| {
+            t.cls & C::V_CALL.bit() != 0 && t.cls & bits(&[C::PHONE_LINE, C::O_DEVICE]) == 0
+        });
+        if self.message_cls & C::V_CALL.bit() == 0 || !called || self.thing_asks(v, ask) {
+            return false;
+        }
+        let secret = bits(&[C::O_CREDENTIAL, C::O_CODE]);
+        let named = v
+            .idx()
+            .filter(|&j| j > ask && j <= ask + SECRET_WITHIN)
+            .any(|j| toks[j].cls & secret != 0 && toks[j].cls & C::NOT_SECRET.bit() == 0);
+        // "Te lo pediré": the code named earlier in the clause or in the
+        // clauses just before, or a code said to reach the reader's phone.
+        let referred = v.near(ask, C::PRONOUN, 2, 0).is_some()
+            && (self.code_sent
+                || (v.back.start..ask).any(|j| toks[j].cls & secret != 0 && !toks[j].quoted));
+        named || referred
+    }
+
+    /// "The app will ask you to type", "el sistema te pedirá cambiarla":
+    /// a program's prompt, told; not someone asking. An agent or a
+    /// technician ("el agente le pedirá") is someone.
+    fn thing_asks(&self, v: &View<'_>, ask: usize) -> bool {
+        let thing = bits(&[C::O_SOFTWARE, C::O_DEVICE]);
+        let someone = bits(&[C::O_PAYEE, C::O_PEOPLE, C::SUPPORT_ROLE]);
+        v.idx()
+            .filter(|&j| j < ask && j + 3 >= ask)
+            .any(|j| self.toks[j].cls & thing != 0 && self.toks[j].cls & someone == 0)
     }
 
     /// A person named by name alone opens the clause, the need at `need`
