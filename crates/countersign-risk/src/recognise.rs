@@ -6331,11 +6331,38 @@ impl<'a> Reader<'a> {
                     let needless = v
                         .pair(C::NO_ACTION, C::TELL_OTHER)
                         .filter(|&(a, t)| a < t && t - a <= 3);
+                    // "Bitte nichts verraten", "ne dites rien", "no digas
+                    // nada", "say nothing": asked to tell nothing at all,
+                    // whoever might hear.
+                    let say_nothing = v
+                        .idx()
+                        .filter(|&t| toks[t].cls & C::TELL_OTHER.bit() != 0)
+                        .find_map(|t| {
+                            v.idx()
+                                .filter(|&n| n.abs_diff(t) <= 2)
+                                .find(|&n| {
+                                    matches!(self.word(n), "nothing" | "nichts" | "rien" | "nada")
+                                })
+                                .map(|n| (n, t))
+                        })
+                        // Said as an ask, or as an order opening on the
+                        // verb ("n'en dites rien", "no digas nada"); the
+                        // clause is negated, so its act is read here.
+                        .filter(|&(_, t)| {
+                            act.is_some()
+                                || self.act(&v).is_some()
+                                || v.idx().find(|&i| {
+                                    toks[i].cls & bits(&[C::NEGATION, C::FILLER]) == 0
+                                        && self.word(i) != "en"
+                                }) == Some(t)
+                        });
                     let quiet = v
                         .pair(C::NEGATION, C::TELL_OTHER)
                         .or(needless)
                         .or(nobody)
-                        .filter(|_| has(C::OTHERS) && !guarded && !writers_plan());
+                        .filter(|_| has(C::OTHERS))
+                        .or(say_nothing)
+                        .filter(|_| !guarded && !writers_plan());
                     let kept = v.pair(C::V_KEEP, C::SECRET).map(|(_, s)| s);
                     // "Tout ça reste entre nous": a phrase of
                     // secrecy (several words, not a footer's
