@@ -399,3 +399,13 @@ fn set_bi_brewery_and_distribution() {
 fn set_bj_water_utility() {
     at_least("set-bj", 93.3, 95.4, 0);
 }
+
+#[test]
+fn set_bk_aircraft_maintenance_and_ground_handling() {
+    at_least("set-bk", 94.7, 96.5, 0);
+}
+
+#[test]
+fn set_bl_veterinary_group_and_laboratory() {
+    at_least("set-bl", 91.1, 97.6, 1);
+}
