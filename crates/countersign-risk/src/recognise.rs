@@ -5891,12 +5891,32 @@ impl<'a> Reader<'a> {
                 // draws") is warned against, not made.
                 let warned = has(C::WARNING);
                 // Reward: a prize or gift to claim, a survey to fill in.
+                // Gift vouchers offered are a reward too; so is an offer
+                // to everyone the reader is one of ("à chaque salarié",
+                // "to every employee").
+                let to_everyone = v.idx().any(|b| {
+                    matches!(
+                        self.word(b),
+                        "every" | "each" | "chaque" | "jede" | "jeder" | "jedem" | "jeden" | "cada"
+                    ) && v
+                        .near(b, C::O_PEOPLE, 0, 2)
+                        .or_else(|| v.near(b, C::OTHERS, 0, 2))
+                        .is_some()
+                });
+                let gift_offered = v
+                    .pair(C::OFFER, C::O_GIFT)
+                    .or_else(|| {
+                        v.pair(C::V_GIVE, C::O_GIFT)
+                            .or_else(|| v.pair(C::V_GIVE, C::REWARD))
+                            .filter(|_| to_everyone && !has(C::WRITER_OBJECT))
+                    })
+                    .map(|(_, g)| g);
                 if free
                     && !warned
-                    && let Some(r) = v.first(C::REWARD)
+                    && let Some(r) = v.first(C::REWARD).or(gift_offered)
                     && (flags.survey
-                        || v.pair(C::OFFER, C::REWARD).is_some()
-                            && (act.is_some() || has(C::ADDRESSEE))
+                        || (v.pair(C::OFFER, C::REWARD).is_some() || gift_offered.is_some())
+                            && (act.is_some() || has(C::ADDRESSEE) || to_everyone)
                         // "You have won ...", "vous avez gagné ...": the
                         // reader, as the subject, has won ("you win" in
                         // the present concedes a point).
