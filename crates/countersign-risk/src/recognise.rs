@@ -4613,6 +4613,28 @@ impl<'a> Reader<'a> {
                     .filter(|_| aimed)
                     .map(|vb| (vb, program))
             })
+            // "Instala esto y pásame el número: https://.../setup.exe",
+            // "install this, then ...: <link>": "this" is the program the
+            // message links next, a clause or two on.
+            .or_else(|| {
+                const LINK_WITHIN: usize = 16;
+                let vb = v.first(C::V_INSTALL).filter(|_| aimed)?;
+                let this = self
+                    .toks
+                    .get(vb + 1)
+                    .filter(|_| v.range.contains(&(vb + 1)))?;
+                let word = &self.buffer[this.start..this.end];
+                if !matches!(
+                    word,
+                    "this" | "it" | "esto" | "eso" | "este" | "dies" | "das" | "ceci" | "ca"
+                ) {
+                    return None;
+                }
+                let to = (v.range.end + LINK_WITHIN).min(self.toks.len());
+                let program = (v.range.end..to)
+                    .find(|&i| self.toks[i].program_link && !self.toks[i].quoted)?;
+                Some((vb, program))
+            })
             .or_else(|| {
                 v.first(C::O_SOFTWARE)
                     .filter(|_| how == "the reader's need")
