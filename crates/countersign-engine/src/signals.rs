@@ -9,7 +9,7 @@ use crate::relay::relays_for_it;
 use countersign_lookalike::brand_owning;
 use countersign_model::auth::{AuthReport, AuthResult, DkimCheck, DmarcCheck, MessageDefect};
 use countersign_model::verdict::Finding;
-use countersign_risk::{MessageContent, RiskAssessment, RiskFinding};
+use countersign_risk::{MessageContent, RiskAssessment, RiskCategory, RiskFinding};
 
 fn finding(signal: &str, summary: impl Into<String>, evidence: impl Into<String>) -> Finding {
     Finding {
@@ -134,10 +134,66 @@ pub(crate) fn collect(
         &mut out,
     );
     callback_brand(ids, content, risk, &mut out);
+    support_claimed(&mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
     mailing_list(content, &mut out);
     trusted_list(ids, auth, content, &mut out);
     out
+}
+
+/// Someone who is not our IT claims to be IT or support (a sign-off, a
+/// self-introduction, a role from free mail, a staff member's name) and
+/// asks for what a help desk would need: a remote session, a password, a
+/// code or an install. That is fake technical support, whatever the text
+/// offers; the text alone cannot tell, since our own IT asks the same.
+fn support_claimed(out: &mut Vec<Finding>) {
+    const CLAIMS: &[&str] = &[
+        "impersonation.signature",
+        "impersonation.self_introduction",
+        "impersonation.free_mail_role",
+        "impersonation.relays_it",
+        "impersonation.staff_name",
+    ];
+    const SUPPORT_ASKS: &[&str] = &[
+        "request.remote_access",
+        "request.credential_reset",
+        "request.mfa_reset",
+        "request.software_install",
+    ];
+    if out.iter().any(|f| f.signal == "lure.fake_tech_support") {
+        return;
+    }
+    let Some(claim) = out.iter().find(|f| CLAIMS.contains(&f.signal.as_str())) else {
+        return;
+    };
+    let Some(ask) = out
+        .iter()
+        .find(|f| SUPPORT_ASKS.contains(&f.signal.as_str()))
+    else {
+        return;
+    };
+    let evidence = format!(
+        "{} ({}); {} ({})",
+        claim.evidence, claim.signal, ask.evidence, ask.signal
+    );
+    let kind = RiskCategory::FakeTechSupport;
+    match out.iter_mut().find(|f| f.signal == "lure.any") {
+        Some(any) => {
+            any.summary
+                .push_str(&format!(", {}", kind.as_str().replace('_', " ")));
+            any.evidence.push_str(&format!("; {evidence}"));
+        }
+        None => out.push(finding(
+            "lure.any",
+            format!("asks for or offers: {}", kind.as_str().replace('_', " ")),
+            evidence.clone(),
+        )),
+    }
+    out.push(finding(
+        "lure.fake_tech_support",
+        kind.description(),
+        evidence,
+    ));
 }
 
 /// Mail a list server passed on (RFC 2919 `List-Id`, RFC 2369 `List-*`

@@ -901,3 +901,37 @@ fn an_attached_page_that_asks_or_leaves() {
     assert!(!signals(&verdict).contains(&"content.active_page_attached"));
     assert_eq!(verdict.verdict, Action::Deliver, "{:?}", verdict.reasons);
 }
+
+#[test]
+fn support_claimed_with_a_support_ask_is_fake_tech_support() {
+    // Signed as our IT from a free mailbox, asking for the password: the
+    // text offers nothing, the claim and the ask make it fake support.
+    let verdict = judge(
+        "From: Desk Team <desk.helper.4410@gmail.com>\r\nSubject: Mailbox move",
+        "Hello,\r\n\r\nPlease reply with your network password so that we can finish moving your mailbox tonight.\r\n\r\nRegards,\r\nBrackwater IT Service Desk",
+    );
+    let found = signals(&verdict);
+    assert!(found.contains(&"impersonation.signature"), "{found:?}");
+    assert!(found.contains(&"lure.fake_tech_support"), "{found:?}");
+    assert!(found.contains(&"lure.any"), "{found:?}");
+    // Our own service desk asking the same claims nothing false.
+    let verdict = judge(
+        "From: Brackwater Service Desk <maud.kerrigan@brackwater.example>\r\nSubject: Mailbox move",
+        "Hello,\r\n\r\nPlease reply with your network password so that we can finish moving your mailbox tonight.\r\n\r\nRegards,\r\nBrackwater IT Service Desk",
+    );
+    assert!(
+        !signals(&verdict).contains(&"lure.fake_tech_support"),
+        "{:?}",
+        verdict.findings
+    );
+    // The claim alone, asking for nothing, is no lure.
+    let verdict = judge(
+        "From: Desk Team <desk.helper.4410@gmail.com>\r\nSubject: New printers",
+        "Hello,\r\n\r\nThe new printers arrive on the second floor on Monday.\r\n\r\nRegards,\r\nBrackwater IT Service Desk",
+    );
+    assert!(
+        !signals(&verdict).contains(&"lure.fake_tech_support"),
+        "{:?}",
+        verdict.findings
+    );
+}
