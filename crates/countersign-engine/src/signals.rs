@@ -133,8 +133,11 @@ pub(crate) fn collect(
         },
         &mut out,
     );
-    callback_brand(ids, content, risk, &mut out);
     support_claimed(&mut out);
+    // `lure.callback_brand` (below) qualifies a callback lure the umbrella
+    // already holds.
+    umbrellas(&mut out);
+    callback_brand(ids, content, risk, &mut out);
     delivery_report(content, risk, mail_from.is_empty(), &mut out);
     mailing_list(content, &mut out);
     trusted_list(ids, auth, content, &mut out);
@@ -176,22 +179,9 @@ fn support_claimed(out: &mut Vec<Finding>) {
         "{} ({}); {} ({})",
         claim.evidence, claim.signal, ask.evidence, ask.signal
     );
-    let kind = RiskCategory::FakeTechSupport;
-    match out.iter_mut().find(|f| f.signal == "lure.any") {
-        Some(any) => {
-            any.summary
-                .push_str(&format!(", {}", kind.as_str().replace('_', " ")));
-            any.evidence.push_str(&format!("; {evidence}"));
-        }
-        None => out.push(finding(
-            "lure.any",
-            format!("asks for or offers: {}", kind.as_str().replace('_', " ")),
-            evidence.clone(),
-        )),
-    }
     out.push(finding(
         "lure.fake_tech_support",
-        kind.description(),
+        RiskCategory::FakeTechSupport.description(),
         evidence,
     ));
 }
@@ -2106,8 +2096,6 @@ fn names_organisation(ids: &Identities, text: &str) -> bool {
 }
 
 fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &mut Vec<Finding>) {
-    let mut requests: Vec<(&str, String)> = Vec::new();
-    let mut lures: Vec<(&str, String)> = Vec::new();
     for hit in risk.findings.iter().filter(|h| !usual(h)) {
         let mut evidence = match &hit.evidence.indicator {
             Some(indicator) => format!(
@@ -2127,10 +2115,8 @@ fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &m
             evidence.push_str(&hit.evidence.phrase);
         }
         let family = if hit.category.is_high_risk_request() {
-            requests.push((hit.category.as_str(), evidence.clone()));
             "request"
         } else {
-            lures.push((hit.category.as_str(), evidence.clone()));
             "lure"
         };
         out.push(finding(
@@ -2139,23 +2125,35 @@ fn requests(risk: &RiskAssessment, usual: impl Fn(&RiskFinding) -> bool, out: &m
             evidence,
         ));
     }
-    // The umbrella signals repeat what was found, so a rule on `request.any`
-    // still explains itself.
-    for (signal, found) in [("request.any", requests), ("lure.any", lures)] {
+}
+
+/// The umbrella signals repeat what was found, so a rule on `request.any`
+/// or `lure.any` still explains itself: every kind, and each one's evidence.
+fn umbrellas(out: &mut Vec<Finding>) {
+    for family in ["request", "lure"] {
+        let any = format!("{family}.any");
+        let found: Vec<(&str, &str)> = out
+            .iter()
+            .filter_map(|f| {
+                let kind = f.signal.strip_prefix(family)?.strip_prefix('.')?;
+                (kind != "any").then_some((kind, f.evidence.as_str()))
+            })
+            .collect();
         if found.is_empty() {
             continue;
         }
         let mut kinds: Vec<&str> = found.iter().map(|(kind, _)| *kind).collect();
         kinds.dedup();
-        out.push(finding(
-            signal,
+        let umbrella = finding(
+            &any,
             format!("asks for or offers: {}", kinds.join(", ").replace('_', " ")),
             found
                 .iter()
-                .map(|(_, evidence)| evidence.as_str())
+                .map(|(_, evidence)| *evidence)
                 .collect::<Vec<_>>()
                 .join("; "),
-        ));
+        );
+        out.push(umbrella);
     }
 }
 

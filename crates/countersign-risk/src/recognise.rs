@@ -2675,11 +2675,14 @@ impl<'a> Reader<'a> {
     fn asked_on_a_call(&self, v: &View<'_>, ask: usize) -> bool {
         const SECRET_WITHIN: usize = 8;
         let toks = self.toks;
+        if self.message_cls & C::V_CALL.bit() == 0 || self.thing_asks(v, ask) {
+            return false;
+        }
         // A call made, not a phone named: "call", "llame", not "telefono".
         let called = toks.iter().any(|t| {
             t.cls & C::V_CALL.bit() != 0 && t.cls & bits(&[C::PHONE_LINE, C::O_DEVICE]) == 0
         });
-        if self.message_cls & C::V_CALL.bit() == 0 || !called || self.thing_asks(v, ask) {
+        if !called {
             return false;
         }
         let secret = bits(&[C::O_CREDENTIAL, C::O_CODE]);
