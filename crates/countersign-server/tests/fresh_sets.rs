@@ -409,3 +409,13 @@ fn set_bk_aircraft_maintenance_and_ground_handling() {
 fn set_bl_veterinary_group_and_laboratory() {
     at_least("set-bl", 91.1, 97.6, 1);
 }
+
+#[test]
+fn set_bm_hotel_and_resort_group() {
+    at_least("set-bm", 97.5, 97.5, 0);
+}
+
+#[test]
+fn set_bn_translation_and_localisation_agency() {
+    at_least("set-bn", 92.5, 96.5, 0);
+}
