@@ -603,12 +603,17 @@ impl Lexicon {
                         }
                     }
                 }
-                // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo".
+                // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo",
+                // and the reader's own "te" after a familiar imperative
+                // ("descárgate", "instálate"), whose ending is a vowel (not
+                // "importante", "cliente").
                 for clitic in [
-                    "noslo", "melo", "selo", "nos", "les", "me", "le", "lo", "la",
+                    "noslo", "melo", "selo", "telo", "tela", "nos", "les", "me", "le", "lo", "la",
+                    "te",
                 ] {
                     if let Some(base) = word.strip_suffix(clitic)
                         && base.len() >= 3
+                        && (!clitic.starts_with('t') || base.ends_with(['a', 'e']))
                     {
                         let stem = self.stemmers[lang].stem(base);
                         if let Some(e) = self.words[lang].get(stem.as_ref()) {
@@ -616,7 +621,14 @@ impl Lexicon {
                             let mut e = *e;
                             if matches!(
                                 clitic,
-                                "lo" | "la" | "le" | "les" | "melo" | "noslo" | "selo"
+                                "lo" | "la"
+                                    | "le"
+                                    | "les"
+                                    | "melo"
+                                    | "noslo"
+                                    | "selo"
+                                    | "telo"
+                                    | "tela"
                             ) {
                                 e.classes |= C::PRONOUN.bit();
                             }
@@ -836,6 +848,11 @@ mod tests {
         assert!(has(ES, "enviais", C::V_GIVE));
         assert!(has(ES, "mandariais", C::V_GIVE));
         assert!(has(ES, "envio", C::V_GIVE));
+        // The reader's "te" after a familiar imperative, and short forms
+        // the stemmer leaves whole.
+        assert!(has(ES, "descargate", C::V_INSTALL));
+        assert!(has(ES, "abrelo", C::V_INSTALL));
+        assert!(!has(ES, "importante", C::V_INSTALL) && !has(ES, "cliente", C::V_INSTALL));
         assert!(!has(EN, "sender", C::V_GIVE));
         assert_eq!(lex.lookup(EN, "zebra"), Entry::default());
     }
