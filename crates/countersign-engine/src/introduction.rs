@@ -195,6 +195,36 @@ pub(crate) fn presents(words: &[String], name: &[String]) -> bool {
             .is_some_and(|w| PARTY_WORDS.contains(&w.as_str()))
 }
 
+/// Departments that are IT, named bare after "from" by someone saying
+/// where in the house he works: "soy de sistemas", "je suis de
+/// l'informatique", "ich bin von der IT", "I'm from IT".
+const IT_DEPARTMENTS: &[&str] = &[
+    "it",
+    "ti",
+    "edv",
+    "informatik",
+    "informatique",
+    // "l'informatique": the words are folded with their apostrophes out.
+    "linformatique",
+    "informatica",
+    "sistemas",
+];
+const FROM: &[&str] = &["from", "von", "vom", "de", "del", "desde"];
+
+/// Whether a span's words (folded, as `claim_words` gives them) say the
+/// writer is from the IT department: a "from" among the fillers, then
+/// one of `IT_DEPARTMENTS`.
+pub(crate) fn from_it_department(words: &[String]) -> bool {
+    let start = words
+        .iter()
+        .position(|w| !FILLERS.contains(&w.as_str()))
+        .unwrap_or(words.len());
+    words[..start].iter().any(|w| FROM.contains(&w.as_str()))
+        && words
+            .get(start)
+            .is_some_and(|w| IT_DEPARTMENTS.contains(&w.as_str()))
+}
+
 /// Whether a sign-off line is nothing but `name` with fillers, team words
 /// and numbers around it ("The DocuSign Team", "Microsoft 365 Security").
 pub(crate) fn names_only(words: &[String], name: &[String]) -> bool {
@@ -294,6 +324,20 @@ mod tests {
             &name
         ));
         assert!(!presents(&claim_words("glad to hear from you"), &name));
+    }
+
+    #[test]
+    fn a_writer_from_the_it_department() {
+        for said in [
+            "de sistemas",
+            "de l'informatique",
+            "von der it",
+            "from it support",
+        ] {
+            assert!(from_it_department(&claim_words(said)), "{said}");
+        }
+        assert!(!from_it_department(&claim_words("it")));
+        assert!(!from_it_department(&claim_words("de lyon")));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! a sentence for the analyst and the evidence behind it.
 
 use crate::identities::{ClaimKind, Identities, OrgClaim, claim_words, registrable};
-use crate::introduction::{OPENING_WINDOW, introductions, names_only_of, presents};
+use crate::introduction::{
+    OPENING_WINDOW, from_it_department, introductions, names_only_of, presents,
+};
 use crate::people::PersonRole;
 use crate::relay::relays_for_it;
 use countersign_lookalike::brand_owning;
@@ -1863,6 +1865,10 @@ fn self_introduction(
             Identities::claims_it_support(&span, false)
                 .filter(|_| presents(&words, &[]))
                 .map(|it| (it.to_owned(), "IT support (our IT)".to_owned()))
+                .or_else(|| {
+                    from_it_department(&words)
+                        .then(|| (span.clone(), "IT support (our IT)".to_owned()))
+                })
         });
         if let Some((shown, target)) = claim {
             out.push(aimed(
