@@ -397,6 +397,11 @@ impl Lexicon {
     /// form, or a form listed as such).
     pub(crate) fn is_verb_form(&self, lang: Lang, word: &str) -> bool {
         self.verb_forms[lang].contains(word)
+            // "reconnect": a listed form done again (see `compute`).
+            || word.len() >= 6
+                && word
+                    .strip_prefix("re")
+                    .is_some_and(|rest| self.verb_forms[lang].contains(rest))
     }
 
     /// The units starting with `lemma` in `lang`, longest first.
@@ -416,9 +421,11 @@ impl Lexicon {
         let set = |slot: usize| bits[slot / 64] & (1 << (slot % 64)) != 0;
         let starts_an_entry =
             set(prefix_slot(bytes, 4)) || bytes.len() > 3 && set(prefix_slot(bytes, 3) ^ (3 << 18));
-        // Compounds and enclitics can hide an entry behind a prefix that
-        // starts none; only German and Spanish need the slow path for them.
-        let hidden_entry = lang == DE && word.len() >= 7 || lang == ES && word.len() >= 5;
+        // Compounds, enclitics and a verb's "re" can hide an entry behind a
+        // prefix that starts none.
+        let hidden_entry = lang == DE && word.len() >= 7
+            || lang == ES && word.len() >= 5
+            || word.len() >= 6 && bytes.starts_with(b"re");
         if !(starts_an_entry || hidden_entry) {
             return Entry::default();
         }
@@ -639,6 +646,22 @@ impl Lexicon {
             }
             _ => {}
         }
+        // "Reconnect", "reenter", "reconnectez-vous", "reingrese": the
+        // verb done again, for the acts of handing over, signing in and
+        // confirming (a hyphenated "re-enter" is two words already).
+        if lang != DE
+            && word.len() >= 6
+            && let Some(rest) = word.strip_prefix("re")
+        {
+            let again = bits(&[C::V_GIVE, C::V_CONNECT, C::V_SIGNIN, C::V_VERIFY]);
+            let e = self.compute(lang, rest);
+            if e.classes & again != 0 {
+                return Entry {
+                    classes: e.classes & again,
+                    lemma: e.lemma,
+                };
+            }
+        }
         Entry::default()
     }
 }
@@ -853,6 +876,9 @@ mod tests {
         assert!(has(ES, "descargate", C::V_INSTALL));
         assert!(has(ES, "abrelo", C::V_INSTALL));
         assert!(!has(ES, "importante", C::V_INSTALL) && !has(ES, "cliente", C::V_INSTALL));
+        // A verb done again is the verb.
+        assert!(has(EN, "reconnect", C::V_CONNECT));
+        assert!(has(EN, "reenter", C::V_GIVE));
         assert!(!has(EN, "sender", C::V_GIVE));
         assert_eq!(lex.lookup(EN, "zebra"), Entry::default());
     }

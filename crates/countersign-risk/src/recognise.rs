@@ -2367,6 +2367,11 @@ impl<'a> Reader<'a> {
             if !inverted && lang == EN {
                 continue;
             }
+            // "Est-ce que je peux vous redonner ...": the writer is the
+            // modal's subject, offering, not asking the reader.
+            if i > v.range.start && toks[i - 1].cls & C::WRITER_SUBJECT.bit() != 0 {
+                continue;
+            }
             // Spoken French and English also ask in the statement's order,
             // the question mark alone making it one: "vous pouvez le
             // réinitialiser ?".
@@ -8058,6 +8063,22 @@ mod tests {
             ),
             (
                 "The report is at curl https://data.example.org/q3.csv -o q3.csv for anyone curious.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_verb_done_again_asks_as_the_verb() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your mailbox link expired. Reconnect today by typing your password on the page below.",
+                &[CredentialReset, Urgency],
+            ),
+            // The writer offering, not asking: "can I give you back ...".
+            (
+                "Est-ce que je peux vous redonner le badge d'accès lundi ?",
                 &[],
             ),
         ]);
