@@ -6364,6 +6364,29 @@ impl<'a> Reader<'a> {
                             .skip_while(|&j| toks[j].cls & C::COURTESY.bit() == 0)
                             .any(|j| matches!(self.word(j), "for" | "fur" | "pour" | "por"))
                 });
+                // The loss may follow the condition after a comma, in the
+                // sentence's next clause.
+                let next = clauses
+                    .get(n + 1)
+                    .filter(|c| c.sentence == clause.sentence)
+                    .map(|c| View::of_clause(toks, c));
+                let threat_after_deadline = v
+                    .first(C::THREAT)
+                    .or_else(|| next.as_ref()?.first(C::THREAT))
+                    .and_then(|t| {
+                        // The condition's own negation ("is not restored
+                        // within") is what the threat punishes, not a "no
+                        // rush".
+                        let d = v.idx().find(|&i| {
+                            i < t && (toks[i].cls & C::DEADLINE.bit() != 0 || short_window(i))
+                        })?;
+                        let readers = has(C::ADDRESSEE)
+                            || next
+                                .as_ref()
+                                .is_some_and(|w| w.all() & C::ADDRESSEE.bit() != 0);
+                        (hypothetical && negated && !reported && requested && readers)
+                            .then_some((t, d))
+                    });
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
                 // soir") presses whatever it asks for.
@@ -6426,6 +6449,17 @@ impl<'a> Reader<'a> {
                     let why = format!(
                         "threat \"{}\" to the reader's account or service",
                         self.word(t)
+                    );
+                    self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                }
+                // "If the connection is not restored within 12 hours, your
+                // rates will be closed": a deadline on the reader's not
+                // doing what the message asked, and a loss after it.
+                if let Some((t, d)) = threat_after_deadline {
+                    let why = format!(
+                        "threat \"{}\" after a deadline \"{}\" on the request",
+                        self.word(t),
+                        self.word(d)
                     );
                     self.push(RiskCategory::Urgency, why, &clause.toks, None);
                 }
@@ -8079,6 +8113,22 @@ mod tests {
             // The writer offering, not asking: "can I give you back ...".
             (
                 "Est-ce que je peux vous redonner le badge d'accès lundi ?",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_loss_after_a_deadline_on_the_request_presses_it() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Please confirm your password on the portal. If it is not confirmed within 6 hours, your listings will be closed.",
+                &[CredentialReset, Urgency],
+            ),
+            // No request made: a reminder of a rule.
+            (
+                "If the form is not returned within 6 hours, your booking will be cancelled.",
                 &[],
             ),
         ]);
