@@ -19,6 +19,9 @@ fn main() {
         let content = MessageContent::parse(&raw);
         println!("== {}", path.to_string_lossy());
         print!("{}", explain(&content, &rules));
+        if !content.phone_numbers.is_empty() {
+            println!("phone numbers: {}", content.phone_numbers.join(", "));
+        }
         for f in assess(&content, &rules).findings {
             println!(
                 "-> {} {} | {} | {}",

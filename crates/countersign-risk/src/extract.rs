@@ -377,12 +377,18 @@ fn candidate_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
     let mut last_digit_end = start;
     let mut separators_in_row = 0;
+    let mut digits = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii_digit() {
             separators_in_row = 0;
+            digits += 1;
             i += 1;
             last_digit_end = i;
+        } else if b == b'(' && digits >= MIN_PHONE_DIGITS {
+            // "+44 20 3808 7715 (24/7)": a whole number already; the
+            // parenthesis opens a remark, not an area code.
+            break;
         } else if (i == start && b == b'+') || b == b'(' || b == b')' {
             i += 1;
         } else if matches!(b, b' ' | b'-' | b'.' | b'/')
@@ -514,6 +520,9 @@ mod tests {
         assert_eq!(phones("llame al 91 234 56 78"), ["912345678"]);
         assert_eq!(phones("0044 20 7946 0958"), ["+442079460958"]);
         assert_eq!(phones("+44\u{a0}20\u{a0}7946\u{a0}0958"), ["+442079460958"]);
+        // A remark in parentheses after a whole number is not part of it.
+        assert_eq!(phones("ring +44 20 7946 0958 (24/7)"), ["+442079460958"]);
+        assert_eq!(phones("0800 555 0123 (free)"), ["08005550123"]);
     }
 
     #[test]
