@@ -205,6 +205,7 @@ impl Recogniser {
             sentence_amount: false,
             sentence_usual: false,
             code_sent: false,
+            threatened: false,
             familiar: false,
             subject_end,
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
@@ -253,6 +254,7 @@ impl Recogniser {
             sentence_amount: false,
             sentence_usual: false,
             code_sent: false,
+            threatened: false,
             familiar: false,
             subject_end,
             message_cls: 0,
@@ -1632,6 +1634,9 @@ struct Reader<'a> {
     /// An earlier sentence said a code reaches the reader's phone: "send
     /// that code back" then asks for that secret.
     code_sent: bool,
+    /// A loss was threatened to the reader's account or service: a scare
+    /// that a number to call may be tied to.
+    threatened: bool,
     /// The message says "tu" to the reader: French verbs in -e opening a
     /// clause are the familiar imperative ("installe l'outil").
     familiar: bool,
@@ -5943,6 +5948,7 @@ impl<'a> Reader<'a> {
                             })
                         })
                     && (flags.cancel
+                        || self.threatened
                         || self.found.iter().any(|f| {
                             matches!(
                                 f.category,
@@ -5955,7 +5961,11 @@ impl<'a> Reader<'a> {
                         })
                         || has(C::URGENT)
                             && (has(C::O_ACCOUNT) || has(C::O_CREDENTIAL))
-                            && has(C::ADDRESSEE))
+                            && has(C::ADDRESSEE)
+                        // "Please call our line immediately and have the
+                        // admin password ready": asked of the reader, with
+                        // a secret to give on the call.
+                        || has(C::URGENT) && has(C::O_CREDENTIAL) && act.is_some())
                 {
                     let near = phone_at
                         .iter()
@@ -5970,7 +5980,7 @@ impl<'a> Reader<'a> {
                             self.word(call),
                             if flags.cancel {
                                 "charge to cancel or dispute"
-                            } else if flags.scare {
+                            } else if flags.scare || self.threatened {
                                 "scare"
                             } else {
                                 "offer"
@@ -6450,6 +6460,7 @@ impl<'a> Reader<'a> {
                         "threat \"{}\" to the reader's account or service",
                         self.word(t)
                     );
+                    self.threatened = true;
                     self.push(RiskCategory::Urgency, why, &clause.toks, None);
                 }
                 // "If the connection is not restored within 12 hours, your
@@ -8130,6 +8141,21 @@ mod tests {
             (
                 "If the form is not returned within 6 hours, your booking will be cancelled.",
                 &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_number_to_call_after_a_threat_or_with_a_secret_ready_is_bait() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Your mailbox will be deleted tonight. To keep it, talk to an agent on +1 888 555 0100.",
+                &[CallbackBait, Urgency],
+            ),
+            (
+                "Please phone our response desk urgently on +1 888 555 0100 and keep the VPN password at hand.",
+                &[CallbackBait, Urgency],
             ),
         ]);
     }
