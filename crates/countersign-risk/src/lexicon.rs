@@ -471,6 +471,19 @@ impl Lexicon {
         })
     }
 
+    /// A Spanish form with "qu" before a final "e" ("autentique",
+    /// "identifiquen") looked up with the "c" of its infinitive.
+    fn spanish_qu(&self, word: &str) -> Option<Entry> {
+        let at = word.rfind("que")?;
+        let tail = &word[at + 3..];
+        if !matches!(tail, "" | "n" | "s" | "mos") {
+            return None;
+        }
+        let with_c = format!("{}ce{tail}", &word[..at]);
+        let stem = self.stemmers[ES].stem(&with_c);
+        self.words[ES].get(stem.as_ref()).copied()
+    }
+
     fn compute(&self, lang: Lang, word: &str) -> Entry {
         let stem = self.stemmers[lang].stem(word);
         // "Auf anderem Weg": folded, "andere" shares the stem of "ändern";
@@ -610,22 +623,35 @@ impl Lexicon {
                         }
                     }
                 }
+                // "Autentique": the subjunctive writes the "c" of
+                // "autenticar" as "qu" before "e", which the stemmer keeps.
+                if let Some(e) = self.spanish_qu(word) {
+                    return e;
+                }
                 // Enclitic pronouns: "envíenos", "facilíteme", "dígamelo",
                 // and the reader's own "te" after a familiar imperative
-                // ("descárgate", "instálate"), whose ending is a vowel (not
-                // "importante", "cliente").
+                // ("descárgate", "instálate") or the formal "se"
+                // ("identifíquese"), whose ending is a vowel (not
+                // "importante", "cliente", "clase").
                 for clitic in [
                     "noslo", "melo", "selo", "telo", "tela", "nos", "les", "me", "le", "lo", "la",
-                    "te",
+                    "te", "se",
                 ] {
                     if let Some(base) = word.strip_suffix(clitic)
                         && base.len() >= 3
-                        && (!clitic.starts_with('t') || base.ends_with(['a', 'e']))
+                        && (!matches!(clitic, "te" | "telo" | "tela" | "se")
+                            || base.ends_with(['a', 'e'])
+                            // "identifíquense": the plural's "n".
+                            || clitic == "se" && (base.ends_with("en") || base.ends_with("an")))
                     {
                         let stem = self.stemmers[lang].stem(base);
-                        if let Some(e) = self.words[lang].get(stem.as_ref()) {
+                        if let Some(e) = self.words[lang]
+                            .get(stem.as_ref())
+                            .copied()
+                            .or_else(|| self.spanish_qu(base))
+                        {
                             // "acéptelo", "envíela": the pronoun is in the word.
-                            let mut e = *e;
+                            let mut e = e;
                             if matches!(
                                 clitic,
                                 "lo" | "la"
@@ -875,6 +901,9 @@ mod tests {
         // the stemmer leaves whole.
         assert!(has(ES, "descargate", C::V_INSTALL));
         assert!(has(ES, "abrelo", C::V_INSTALL));
+        // "qu" for the infinitive's "c", with the formal "se".
+        assert!(has(ES, "reautentiquese", C::V_SIGNIN));
+        assert!(!has(ES, "clase", C::V_SIGNIN));
         assert!(!has(ES, "importante", C::V_INSTALL) && !has(ES, "cliente", C::V_INSTALL));
         // A verb done again is the verb.
         assert!(has(EN, "reconnect", C::V_CONNECT));

@@ -8121,6 +8121,14 @@ mod tests {
                 "Your mailbox link expired. Reconnect today by typing your password on the page below.",
                 &[CredentialReset, Urgency],
             ),
+            (
+                "Reconnectez vos comptes en vous identifiant :\nhttps://portail.example.net/x",
+                &[CredentialReset],
+            ),
+            (
+                "Reautentíquense con sus credenciales en el portal: https://portal.example.net/x",
+                &[CredentialReset],
+            ),
             // The writer offering, not asking: "can I give you back ...".
             (
                 "Est-ce que je peux vous redonner le badge d'accès lundi ?",
