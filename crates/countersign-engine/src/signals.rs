@@ -135,7 +135,7 @@ pub(crate) fn collect(
         },
         &mut out,
     );
-    support_claimed(&mut out);
+    support_claimed(content, &mut out);
     // `lure.callback_brand` (below) qualifies a callback lure the umbrella
     // already holds.
     umbrellas(&mut out);
@@ -151,7 +151,7 @@ pub(crate) fn collect(
 /// asks for what a help desk would need: a remote session, a password, a
 /// code or an install. That is fake technical support, whatever the text
 /// offers; the text alone cannot tell, since our own IT asks the same.
-fn support_claimed(out: &mut Vec<Finding>) {
+fn support_claimed(content: &MessageContent, out: &mut Vec<Finding>) {
     const CLAIMS: &[&str] = &[
         "impersonation.signature",
         "impersonation.self_introduction",
@@ -168,7 +168,18 @@ fn support_claimed(out: &mut Vec<Finding>) {
     if out.iter().any(|f| f.signal == "lure.fake_tech_support") {
         return;
     }
-    let Some(claim) = out.iter().find(|f| CLAIMS.contains(&f.signal.as_str())) else {
+    // A display name found to be someone else's ("Soporte TI Kestrel"
+    // from a free mailbox, "Acme Service Desk" from a lookalike) that
+    // names support claims it too.
+    let support_name = content
+        .from
+        .as_ref()
+        .and_then(|f| f.name.as_deref())
+        .is_some_and(|name| Identities::claims_it_support(name, true).is_some());
+    let Some(claim) = out.iter().find(|f| {
+        CLAIMS.contains(&f.signal.as_str())
+            || support_name && f.signal == "impersonation.display_name"
+    }) else {
         return;
     };
     let Some(ask) = out

@@ -935,3 +935,24 @@ fn support_claimed_with_a_support_ask_is_fake_tech_support() {
         verdict.findings
     );
 }
+
+#[test]
+fn a_support_name_that_is_not_the_sender_claims_support() {
+    // "Brackwater Service Desk" shown by a free mailbox: the display name
+    // is found false, and it names support; with a password asked for,
+    // that is fake support. And a Spanish writer "from Sistemas".
+    for (from, body) in [
+        (
+            "From: Brackwater Service Desk <brackwater.desk.91@gmail.com>\r\nSubject: Mailbox move",
+            "Hello,\r\n\r\nPlease reply with your network password so that we can finish moving your mailbox tonight.\r\n\r\nThanks",
+        ),
+        (
+            "From: Rafa <rafa.m.1990@gmail.com>\r\nSubject: buzón",
+            "Hola, soy de sistemas. Mándame tu usuario y tu contraseña para terminar el cambio de buzón.\r\n\r\nRafa",
+        ),
+    ] {
+        let verdict = judge(from, body);
+        let found = signals(&verdict);
+        assert!(found.contains(&"lure.fake_tech_support"), "{found:?}");
+    }
+}
