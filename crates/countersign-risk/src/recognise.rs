@@ -8169,6 +8169,15 @@ mod tests {
     }
 
     #[test]
+    fn meanwhile_before_an_order_leaves_it_an_order() {
+        use RiskCategory::*;
+        check(&[(
+            "Te llamo enseguida. Mientras tanto descarga el programa de soporte en tu portátil.",
+            &[SoftwareInstall],
+        )]);
+    }
+
+    #[test]
     fn an_install_pointed_below_takes_the_program_linked_there() {
         use RiskCategory::*;
         check(&[(
