@@ -419,3 +419,13 @@ fn set_bm_hotel_and_resort_group() {
 fn set_bn_translation_and_localisation_agency() {
     at_least("set-bn", 92.5, 96.5, 0);
 }
+
+#[test]
+fn set_bo_library_and_archives_network() {
+    at_least("set-bo", 94.0, 97.5, 0);
+}
+
+#[test]
+fn set_bp_rail_and_tram_engineering_consultancy() {
+    at_least("set-bp", 96.8, 98.5, 1);
+}
