@@ -425,7 +425,7 @@ impl Lexicon {
         // prefix that starts none.
         let hidden_entry = lang == DE && word.len() >= 7
             || lang == ES && word.len() >= 5
-            || word.len() >= 6 && bytes.starts_with(b"re");
+            || lang != DE && word.len() >= 6 && bytes.starts_with(b"re");
         if !(starts_an_entry || hidden_entry) {
             return Entry::default();
         }

@@ -3882,10 +3882,12 @@ impl<'a> Reader<'a> {
             let shown = toks[i].quoted && launcher.is_none_or(|j| toks[j].quoted);
             let at = toks[i].start;
             let set_apart = |spans: &[Range<usize>]| spans.iter().any(|s| s.contains(&at));
-            if !runs || shown || set_apart(&self.muted) || set_apart(&self.described) {
-                continue;
-            }
-            if set_apart(&self.scenes) {
+            if !runs
+                || shown
+                || set_apart(&self.muted)
+                || set_apart(&self.described)
+                || set_apart(&self.scenes)
+            {
                 continue;
             }
             let Some(clause) = clauses.iter().find(|c| c.toks.contains(&i)) else {
@@ -6376,12 +6378,14 @@ impl<'a> Reader<'a> {
                 });
                 // The loss may follow the condition after a comma, in the
                 // sentence's next clause.
+                let pressing = hypothetical && negated && !reported && requested;
                 let next = clauses
                     .get(n + 1)
-                    .filter(|c| c.sentence == clause.sentence)
+                    .filter(|c| pressing && c.sentence == clause.sentence)
                     .map(|c| View::of_clause(toks, c));
                 let threat_after_deadline = v
                     .first(C::THREAT)
+                    .filter(|_| pressing)
                     .or_else(|| next.as_ref()?.first(C::THREAT))
                     .and_then(|t| {
                         // The condition's own negation ("is not restored
@@ -6394,8 +6398,7 @@ impl<'a> Reader<'a> {
                             || next
                                 .as_ref()
                                 .is_some_and(|w| w.all() & C::ADDRESSEE.bit() != 0);
-                        (hypothetical && negated && !reported && requested && readers)
-                            .then_some((t, d))
+                        readers.then_some((t, d))
                     });
                 // The writer's own ask with a deadline ("I need this done
                 // before three today", "il faut que ce soit fait avant ce
