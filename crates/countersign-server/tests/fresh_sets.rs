@@ -429,3 +429,13 @@ fn set_bo_library_and_archives_network() {
 fn set_bp_rail_and_tram_engineering_consultancy() {
     at_least("set-bp", 96.8, 98.5, 1);
 }
+
+#[test]
+fn set_bq_farmers_cooperative_and_machinery_dealerships() {
+    at_least("set-bq", 95.4, 99.0, 0);
+}
+
+#[test]
+fn set_br_games_and_animation_studio_group() {
+    at_least("set-br", 93.2, 93.9, 1);
+}
