@@ -206,6 +206,7 @@ impl Recogniser {
             sentence_usual: false,
             code_sent: false,
             threatened: false,
+            number_given: false,
             familiar: false,
             subject_end,
             message_cls: toks.iter().fold(0, |a, t| a | t.cls),
@@ -255,9 +256,10 @@ impl Recogniser {
             sentence_usual: false,
             code_sent: false,
             threatened: false,
+            number_given: false,
             familiar: false,
             subject_end,
-            message_cls: 0,
+            message_cls: toks.iter().fold(0, |a, t| a | t.cls),
         };
         let mut out = format!(
             "languages: {}\n",
@@ -1637,6 +1639,9 @@ struct Reader<'a> {
     /// A loss was threatened to the reader's account or service: a scare
     /// that a number to call may be tied to.
     threatened: bool,
+    /// The message gives a phone number: a call it arranges goes to a
+    /// line the writer chose.
+    number_given: bool,
     /// The message says "tu" to the reader: French verbs in -e opening a
     /// clause are the familiar imperative ("installe l'outil").
     familiar: bool,
@@ -1831,7 +1836,11 @@ impl View<'_> {
                     .iter()
                     .find(|n| !n.covered && n.cls & between == 0)
                     .is_none_or(|n| {
-                        n.sep >= Sep::Comma || is_verb(n.cls) || n.cls & C::MODAL.bit() != 0
+                        n.sep >= Sep::Comma
+                            || is_verb(n.cls)
+                            || n.cls & C::MODAL.bit() != 0
+                            // "transmets-le-moi": the writer after it.
+                            || n.cls & C::WRITER_OBJECT.bit() != 0 && n.sep == Sep::None
                     })
         })
     }
@@ -1950,10 +1959,11 @@ fn imperative_form(lang: Lang, word: &str) -> bool {
                 .iter()
                 .any(|x| word.ends_with(x)))
         }
-        // Usted forms ("envíe", "transfiera", "facilítenos"), with clitics.
+        // Usted forms ("envíe", "transfiera", "facilítenos"), with clitics
+        // ("mándamelos").
         ES => {
             [
-                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "melo", "noslo", "ar",
+                "e", "a", "en", "an", "nos", "me", "le", "les", "lo", "la", "los", "las", "ar",
                 "er", "ir",
             ]
             .iter()
@@ -2156,6 +2166,125 @@ impl<'a> Reader<'a> {
         !relative && (change_denied || v.idx().filter(|&i| i > neg).any(predicate))
     }
 
+    /// A need stated in the clause: the writer's ("I need", "wir benötigen",
+    /// "necesito") or someone's the request is for ("she needs").
+    fn need_act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
+        let toks = self.toks;
+        let lang = self.langs[0];
+        for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
+            let word = self.word(i);
+            let first_person_es = self.langs.contains(&ES)
+                && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
+            // "Brauche für die Aushilfe ...": German drops the "ich" too, when
+            // the verb opens the clause ("wer ... möchte" is someone else).
+            let first_person_de = lang == DE
+                && word.ends_with('e')
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
+            // "I'd like to thank you all", "je voudrais remercier": a
+            // courtesy, not a wish for anything.
+            let courtesy = v.idx().filter(|&j| j > i).take(3).any(|j| {
+                let w = self.word(j);
+                [
+                    "thank",
+                    "apologi",
+                    "welcome",
+                    "congratulat",
+                    "remerci",
+                    "excuser",
+                    "bedank",
+                    "danken",
+                    "entschuldig",
+                    "gratulier",
+                    "agradec",
+                    "felicit",
+                    "disculp",
+                ]
+                .iter()
+                .any(|p| w.starts_with(p))
+            });
+            // "We needed a larger disk last spring": what was needed then is told,
+            // not asked.
+            if courtesy || word == "needed" || word.starts_with("needed ") {
+                continue;
+            }
+            // A subject line drops the "I": "Need a PDF editor, please".
+            let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
+            if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
+                || v.near(i, C::WRITER_OWN, 3, 0).is_some()
+                || subject_opening
+                || first_person_es
+                || first_person_de
+                // "Il me faudrait un export": the writer in the unit itself.
+                || word.starts_with("il me ")
+                || word.starts_with("il nous ")
+                || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
+            {
+                return Some((Act { at: i }, "the writer's need"));
+            }
+            // "Head office requires you to enrol again ...": whoever
+            // requires it, the reader is the one to act.
+            if word.starts_with("requir")
+                && v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                && v.idx()
+                    .filter(|&j| j > i + 1)
+                    .take(2)
+                    .any(|j| is_verb(toks[j].cls))
+            {
+                return Some((Act { at: i }, "obligation on the reader"));
+            }
+            // A need stated for someone the request is for: "he needs an
+            // E3 licence and the Approvers group", "she'll need:", the
+            // Spanish subject dropped ("Necesita: ..." opening its clause).
+            let third_person_es = lang == ES
+                && (word.ends_with('a') || word.ends_with("an"))
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
+            // "Sie braucht die gleichen Rollen": the verb's -t makes "sie"
+            // she, not the reader ("Sie brauchen").
+            let third_person_de = lang == DE
+                && word.ends_with('t')
+                && v.idx()
+                    .take_while(|&j| j < i)
+                    .last()
+                    .is_some_and(|j| self.word(j) == "sie");
+            // "Frau Dr. Maier braucht": a title and a name before the verb.
+            // German puts the subject after the verb when something else
+            // opens the clause: "ab Montag braucht Herr Kraus ...", "dafür
+            // benötigt unser Techniker ...".
+            let named = v.near(i, C::TITLE, 3, 0).is_some()
+                || lang == DE
+                    && word.ends_with('t')
+                    && (v.near(i, C::TITLE, 0, 3).is_some()
+                        || v.near(i, C::WRITER_OWN, 0, 1)
+                            .is_some_and(|o| v.near(o, C::SUPPORT_ROLE, 0, 1).is_some()));
+            if v.near(i, C::BENEFICIARY, 2, 0).is_some()
+                // "Il lui faut un accès": the someone in the unit itself.
+                || word.starts_with("il lui ")
+                || word.starts_with("il leur ")
+                || named
+                || third_person_es
+                || third_person_de
+                || self.named_subject(v, i)
+                // "El técnico necesita ...", "our engineer needs": support
+                // staff named by their role.
+                || self.support_role_needs(v, i)
+                // "The legal team needs all personnel files ...": a group
+                // needing records of ours asks the reader for them.
+                || v.near(i, C::OTHERS, 3, 0).is_some()
+                    && v.idx()
+                        .filter(|&j| j > i)
+                        .take(6)
+                        .any(|j| toks[j].cls & C::O_DATA.bit() != 0)
+            {
+                return Some((Act { at: i }, "a need for someone"));
+            }
+        }
+        None
+    }
+
     /// The request act of a clause, if it is one.
     fn act(&self, v: &View<'_>) -> Option<(Act, &'static str)> {
         let toks = self.toks;
@@ -2201,6 +2330,14 @@ impl<'a> Reader<'a> {
                     .iter()
                     .any(|f| w.contains(f)))
         }) {
+            // "Sie braucht bitte: ...": the courtesy softens a need, which
+            // says whose it is.
+            if i > v.range.start
+                && toks[i - 1].cls & C::NEED.bit() != 0
+                && let Some(found) = self.need_act(v)
+            {
+                return Some(found);
+            }
             return Some((Act { at: i }, "polite request"));
         }
         // Imperative: the clause opens with a verb in an imperative form
@@ -2227,10 +2364,16 @@ impl<'a> Reader<'a> {
                 }
                 // "envoyez", and with its pronoun "connectez-vous"; to a
                 // reader called "tu", "installe", "clique".
+                // "Transmets-le-moi": the thing's pronoun may stand between.
                 FR => {
                     let head = word.split('-').next().unwrap_or(word);
+                    let pronoun_then_writer = toks
+                        .get(i + 1)
+                        .is_some_and(|t| t.cls & C::PRONOUN.bit() != 0 && t.sep == Sep::None)
+                        && v.near(i + 1, C::WRITER_OBJECT, 0, 1).is_some();
                     head.ends_with("ez")
                         || v.near(i, C::WRITER_OBJECT, 0, 1).is_some()
+                        || pronoun_then_writer
                         || self.familiar && head.ends_with('e') && !word.contains(' ')
                 }
                 // A unit's verb is its first word ("inicie sesión").
@@ -2275,6 +2418,9 @@ impl<'a> Reader<'a> {
                     && self.buffer.as_bytes().get(n.end + 1).is_some_and(u8::is_ascii_digit)
             })
                 || toks[i].colon
+                // "All open invoices": after a quantifier it is an
+                // adjective.
+                || i > v.range.start && toks[i - 1].cls & C::BULK.bit() != 0
                 // "Quick note on ...", "short reminder": an adjective before
                 // it makes it a noun.
                 || i > v.range.start
@@ -2466,115 +2612,8 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        // The writer's need: "I need", "our consultant needs", "wir benötigen",
-        // "j'ai besoin", "necesito".
-        for i in v.idx().filter(|&i| toks[i].cls & C::NEED.bit() != 0) {
-            let word = self.word(i);
-            let first_person_es = self.langs.contains(&ES)
-                && (word.ends_with('o') || word.ends_with("mos") || word.ends_with("ria"));
-            // "Brauche für die Aushilfe ...": German drops the "ich" too, when
-            // the verb opens the clause ("wer ... möchte" is someone else).
-            let first_person_de = lang == DE
-                && word.ends_with('e')
-                && v.idx()
-                    .take_while(|&j| j < i)
-                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
-            // "I'd like to thank you all", "je voudrais remercier": a
-            // courtesy, not a wish for anything.
-            let courtesy = v.idx().filter(|&j| j > i).take(3).any(|j| {
-                let w = self.word(j);
-                [
-                    "thank",
-                    "apologi",
-                    "welcome",
-                    "congratulat",
-                    "remerci",
-                    "excuser",
-                    "bedank",
-                    "danken",
-                    "entschuldig",
-                    "gratulier",
-                    "agradec",
-                    "felicit",
-                    "disculp",
-                ]
-                .iter()
-                .any(|p| w.starts_with(p))
-            });
-            // "We needed a larger disk last spring": what was needed then is told,
-            // not asked.
-            if courtesy || word == "needed" || word.starts_with("needed ") {
-                continue;
-            }
-            // A subject line drops the "I": "Need a PDF editor, please".
-            let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
-            if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
-                || v.near(i, C::WRITER_OWN, 3, 0).is_some()
-                || subject_opening
-                || first_person_es
-                || first_person_de
-                // "Il me faudrait un export": the writer in the unit itself.
-                || word.starts_with("il me ")
-                || word.starts_with("il nous ")
-                || v.near(i, C::ADDRESSEE, 0, 2).is_some() && word.starts_with("need")
-            {
-                return Some((Act { at: i }, "the writer's need"));
-            }
-            // "Head office requires you to enrol again ...": whoever
-            // requires it, the reader is the one to act.
-            if word.starts_with("requir")
-                && v.near(i, C::ADDRESSEE, 0, 1).is_some()
-                && v.idx()
-                    .filter(|&j| j > i + 1)
-                    .take(2)
-                    .any(|j| is_verb(toks[j].cls))
-            {
-                return Some((Act { at: i }, "obligation on the reader"));
-            }
-            // A need stated for someone the request is for: "he needs an
-            // E3 licence and the Approvers group", "she'll need:", the
-            // Spanish subject dropped ("Necesita: ..." opening its clause).
-            let third_person_es = lang == ES
-                && (word.ends_with('a') || word.ends_with("an"))
-                && v.idx()
-                    .take_while(|&j| j < i)
-                    .all(|j| toks[j].cls & C::FILLER.bit() != 0);
-            // "Sie braucht die gleichen Rollen": the verb's -t makes "sie"
-            // she, not the reader ("Sie brauchen").
-            let third_person_de = lang == DE
-                && word.ends_with('t')
-                && v.idx()
-                    .take_while(|&j| j < i)
-                    .last()
-                    .is_some_and(|j| self.word(j) == "sie");
-            // "Frau Dr. Maier braucht": a title and a name before the verb.
-            // German puts the subject after the verb when something else
-            // opens the clause: "ab Montag braucht Herr Kraus ...", "dafür
-            // benötigt unser Techniker ...".
-            let named = v.near(i, C::TITLE, 3, 0).is_some()
-                || lang == DE
-                    && word.ends_with('t')
-                    && (v.near(i, C::TITLE, 0, 3).is_some()
-                        || v.near(i, C::WRITER_OWN, 0, 1)
-                            .is_some_and(|o| v.near(o, C::SUPPORT_ROLE, 0, 1).is_some()));
-            if v.near(i, C::BENEFICIARY, 2, 0).is_some()
-                // "Il lui faut un accès": the someone in the unit itself.
-                || word.starts_with("il lui ")
-                || word.starts_with("il leur ")
-                || named
-                || third_person_es
-                || third_person_de
-                || self.named_subject(v, i)
-                // "The legal team needs all personnel files ...": a group
-                // needing records of ours asks the reader for them.
-                || v.near(i, C::OTHERS, 3, 0).is_some()
-                    && v.idx()
-                        .filter(|&j| j > i)
-                        .take(6)
-                        .any(|j| toks[j].cls & C::O_DATA.bit() != 0)
-            {
-                return Some((Act { at: i }, "a need for someone"));
-            }
+        if let Some(found) = self.need_act(v) {
+            return Some(found);
         }
         // The reader's need of a program the message links to: "your
         // browser needs the viewer extension to open it: https://...".
@@ -2749,6 +2788,40 @@ impl<'a> Reader<'a> {
             .any(|j| self.toks[j].cls & thing != 0 && self.toks[j].cls & someone == 0)
     }
 
+    /// The need at `need` is in the third person ("needs", "braucht",
+    /// "necesita", "a besoin"). French "a" before "besoin" is taken off
+    /// `before`, the words before the need, since it stands between the
+    /// subject and the need.
+    fn third_person_need(&self, need: usize, before: &mut Vec<usize>) -> bool {
+        let word = self.word(need);
+        match self.langs[0] {
+            EN => word.ends_with('s'),
+            DE => word.ends_with('t'),
+            ES => word.ends_with('a') || word.ends_with('e'),
+            // "a besoin": the auxiliary stands between the name and the need;
+            // or is its unit ("aurait besoin", "aura besoin").
+            FR => {
+                ["a besoin", "aura besoin", "aurait besoin"].contains(&word)
+                    || word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a")
+            }
+            _ => false,
+        }
+    }
+
+    /// Support staff named by their role need it: "el técnico necesita",
+    /// "le technicien a besoin".
+    fn support_role_needs(&self, v: &View<'_>, need: usize) -> bool {
+        let mut before: Vec<usize> = v
+            .idx()
+            .take_while(|&j| j < need)
+            .filter(|&j| self.toks[j].cls & bits(&[C::FILLER, C::ARTICLE]) == 0)
+            .collect();
+        self.third_person_need(need, &mut before)
+            && before
+                .last()
+                .is_some_and(|&j| self.toks[j].cls & C::SUPPORT_ROLE.bit() != 0)
+    }
+
     /// A person named by name alone opens the clause, the need at `need`
     /// in the third person: "Marina Costa needs access", "Jonas braucht",
     /// "Marta necesita", "Paul a besoin". A name is a word or three of no
@@ -2779,24 +2852,14 @@ impl<'a> Reader<'a> {
             "qui",
         ];
         let toks = self.toks;
-        let word = self.word(need);
         let mut before: Vec<usize> = v
             .idx()
             .take_while(|&j| j < need)
-            .filter(|&j| toks[j].cls & C::FILLER.bit() == 0)
+            // "Die Notarin braucht", "the notary needs": a person named by
+            // an unknown noun after its article.
+            .filter(|&j| toks[j].cls & bits(&[C::FILLER, C::ARTICLE]) == 0)
             .collect();
-        let third_person = match self.langs[0] {
-            EN => word.ends_with('s'),
-            DE => word.ends_with('t'),
-            ES => word.ends_with('a') || word.ends_with('e'),
-            // "a besoin": the auxiliary stands between the name and the need;
-            // or is its unit ("aurait besoin", "aura besoin").
-            FR => {
-                ["a besoin", "aura besoin", "aurait besoin"].contains(&word)
-                    || word == "besoin" && before.pop().is_some_and(|j| self.word(j) == "a")
-            }
-            _ => false,
-        };
+        let third_person = self.third_person_need(need, &mut before);
         let is_name = |j: usize| {
             let w = self.word(j);
             toks[j].cls == 0 && !toks[j].digits && w.len() >= 2 && !NOT_NAMES.contains(&w)
@@ -3195,6 +3258,7 @@ impl<'a> Reader<'a> {
 
     fn read(&mut self, clauses: &[Clause], phone_at: &[(usize, String)]) {
         let toks = self.toks;
+        self.number_given = !phone_at.is_empty();
         self.familiar = self.langs[0] == FR
             && toks.iter().any(|t| {
                 matches!(
@@ -3256,12 +3320,20 @@ impl<'a> Reader<'a> {
                 clause.aside,
             );
             let all = v.all();
-            let hypothetical = v
-                .idx()
-                .find(|&i| {
-                    toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
-                })
+            let same_sentence = n > 0 && clause.sentence == clauses[n - 1].sentence;
+            let opening_condition = v.idx().find(|&i| {
+                toks[i].cls & C::FILLER.bit() == 0 || toks[i].cls & C::CONDITION.bit() != 0
+            });
+            // "Can you tell me ... and whether you can run the export?": after
+            // an ask to the reader, "whether" opens the question asked, not a
+            // hypothetical.
+            let asked_whether = opening_condition
+                .is_some_and(|i| matches!(self.word(i), "whether" | "ob"))
+                && prev_act
+                && same_sentence;
+            let hypothetical = opening_condition
                 .is_some_and(|i| toks[i].cls & C::CONDITION.bit() != 0)
+                && !asked_whether
                 && self.polite_condition(&v).is_none();
             let negated = self.negated(&v);
             if hypothetical
@@ -3287,7 +3359,6 @@ impl<'a> Reader<'a> {
                 .idx()
                 .next()
                 .is_some_and(|i| matches!(self.word(i), "dass" | "that" | "que" | "dab"));
-            let same_sentence = n > 0 && clause.sentence == clauses[n - 1].sentence;
             // "Callers claim to be IT and ask you to ...": the clause after
             // the "and" goes on telling what they do.
             let goes_on = v
@@ -3921,6 +3992,13 @@ impl<'a> Reader<'a> {
                 .any(|j| self.toks[j].cls & (C::O_PEOPLE.bit() | C::O_PAYROLL.bit()) != 0)
     }
 
+    /// The word at `j` pays: a verb of paying, or English "paid", which
+    /// the stemmer does not take back to "pay" (and which, as a verb of
+    /// its own, would read "paid this morning" as an order).
+    fn pays(&self, j: usize) -> bool {
+        self.toks[j].cls & C::V_PAY.bit() != 0 || self.word(j) == "paid"
+    }
+
     /// Money is the subject of the obligation at `must`, with a sum, a
     /// destination or a deadline: "the balance of EUR 50,000 has to be in
     /// our escrow account", "l'argent doit arriver avant midi".
@@ -3945,9 +4023,13 @@ impl<'a> Reader<'a> {
                 | "debera"
                 | "deberan"
         );
-        // The money is the subject: no verb between it and the modal.
+        // The money is the subject: no verb between it and the modal. Or
+        // what is billed, paid after the modal: "all invoices must be paid
+        // to: ...".
+        let paid_after = v.idx().any(|j| j > must && self.pays(j));
+        let money = C::O_TRANSFER.bit() | if paid_after { C::O_PAYMENT.bit() } else { 0 };
         let money_subject = v.idx().take_while(|&j| j < must).any(|j| {
-            toks[j].cls & C::O_TRANSFER.bit() != 0
+            toks[j].cls & money != 0
                 && v.idx()
                     .filter(|&k| k > j && k < must)
                     .all(|k| !is_verb(toks[k].cls) && toks[k].cls & C::CONJUNCTION.bit() == 0)
@@ -4345,7 +4427,17 @@ impl<'a> Reader<'a> {
         } else if !not_secret
             && !has(C::O_REMOTE)
             && let Some((vb, ob)) = v.pair(C::V_GIVE, C::O_CODE).filter(|&(_, ob)| {
-                self.secret_code(v, ob, self.code_sent || v.first(C::WRITER_OBJECT).is_some())
+                // "Call +44 ...; the adviser will ask you to read out the
+                // code": read out on a call to the number the message
+                // gives, it is a secret.
+                let told = self.code_sent
+                    || v.first(C::WRITER_OBJECT).is_some()
+                    || how == "explicit ask"
+                        && self.number_given
+                        && v.range.contains(&act.at)
+                        && self.toks[act.at].cls & C::ASK.bit() != 0
+                        && self.asked_on_a_call(v, act.at);
+                self.secret_code(v, ob, told)
             })
         {
             // A one-time code handed over is a credential, and it defeats
@@ -4511,6 +4603,12 @@ impl<'a> Reader<'a> {
             .pair(C::V_GRANT, C::O_ACCESS)
             .or_else(|| v.pair(C::V_APPROVE, C::O_ACCESS))
             .or_else(|| v.pair(C::V_GIVE, C::O_ACCESS))
+            // "Halten Sie Ihre Zugangsdaten und Ihr Smartphone bereit":
+            // access data are credentials, and an access named in an
+            // earlier sentence is not to this machine.
+            .filter(|&(_, ob)| {
+                self.toks[ob].cls & C::O_CREDENTIAL.bit() == 0 && v.range.contains(&ob)
+            })
             .and_then(|(vb, ob)| {
                 v.idx()
                     .filter(|&d| d > ob && self.toks[d].cls & C::O_DEVICE.bit() != 0)
@@ -4521,9 +4619,14 @@ impl<'a> Reader<'a> {
         // connect to your PC"), or one the writer's side needs.
         let session = remote
             .or_else(|| {
-                v.pair(C::V_CONNECT, C::O_DEVICE).filter(|_| {
+                v.pair(C::V_CONNECT, C::O_DEVICE).filter(|&(vb, _)| {
+                    // "Please sign in ... into your browser": the reader
+                    // signing in connects nobody; "I'll log in to your
+                    // PC" does.
+                    let signs_in = self.toks[vb].cls & C::V_SIGNIN.bit() != 0;
                     v.first(C::ADDRESSEE).is_some()
-                        && (v.first(C::WRITER_SUBJECT).is_some() || to_writer.is_some())
+                        && (v.first(C::WRITER_SUBJECT).is_some()
+                            || to_writer.is_some() && !signs_in)
                 })
             })
             .or_else(|| self.connect_needed(v, act.at).filter(|_| need))
@@ -4874,6 +4977,14 @@ impl<'a> Reader<'a> {
                 how == "imperative",
             )
             && !self.changes_in_general(v)
+            // "The inspector needs a full export of all employees: name,
+            // date of birth ... and bank details": people's records listed,
+            // bank details among them, are data going out, not money.
+            && !(v.idx().any(|j| {
+                self.toks[j].cls & C::O_DATA.bit() != 0 && self.toks[j].cls & C::O_PAYROLL.bit() == 0
+            }) && all & bits(&[C::O_PEOPLE, C::BULK]) != 0
+                && v.amount().is_none()
+                && !self.sentence_amount)
         {
             say(self, RiskCategory::PaymentChange, Some(vb), ob, to_writer);
         } else if aimed
@@ -4951,7 +5062,11 @@ impl<'a> Reader<'a> {
         } else if need
             // "Queremos entregarlos con la nómina": the writer wants to hand
             // something over, and needs nothing of the reader.
-            && !(v.idx().any(|j| j > act.at && self.toks[j].cls & C::V_GIVE.bit() != 0)
+            // The verb right after the need ("I need to send you ..."),
+            // not a noun far on ("... and personal email").
+            && !(v.idx().any(|j| {
+                j > act.at && j <= act.at + 3 && self.toks[j].cls & C::V_GIVE.bit() != 0
+            })
                 && !has(C::WRITER_OBJECT)
                 && !has(C::ADDRESSEE))
             && let Some(ob) = needed(C::O_DATA, 6)
@@ -4999,32 +5114,46 @@ impl<'a> Reader<'a> {
                 )
             })
         };
+        // "Un changement de RIB se vérifie toujours ...": what is always
+        // done with a change (any one: the indefinite article) is a rule.
+        let always = idx.iter().any(|&i| {
+            matches!(
+                self.word(i),
+                "always" | "toujours" | "immer" | "stets" | "siempre" | "systematiquement"
+            )
+        });
         let change = idx.iter().enumerate().find(|&(n, &i)| {
             matches!(
                 self.word(i),
                 "cambios" | "anderungen" | "modifications" | "changements"
             ) || self.word(i) == "changes" && !verb_after(n)
                 || self.toks[i].cls & C::V_CHANGE.bit() != 0
-                    && (idx[n.saturating_sub(3)..n].iter().any(|&j| {
-                        matches!(
-                            self.word(j),
-                            "any"
-                                | "every"
-                                | "all"
-                                | "cualquier"
-                                | "todo"
-                                | "todos"
-                                | "jede"
-                                | "jeder"
-                                | "jedes"
-                                | "alle"
-                                | "toute"
-                                | "toutes"
-                                | "tout"
-                                | "tous"
-                                | "chaque"
+                    && (always
+                        && n > 0
+                        && matches!(
+                            self.word(idx[n - 1]),
+                            "a" | "an" | "un" | "une" | "ein" | "eine" | "einer" | "una" | "uno"
                         )
-                    }))
+                        || idx[n.saturating_sub(3)..n].iter().any(|&j| {
+                            matches!(
+                                self.word(j),
+                                "any"
+                                    | "every"
+                                    | "all"
+                                    | "cualquier"
+                                    | "todo"
+                                    | "todos"
+                                    | "jede"
+                                    | "jeder"
+                                    | "jedes"
+                                    | "alle"
+                                    | "toute"
+                                    | "toutes"
+                                    | "tout"
+                                    | "tous"
+                                    | "chaque"
+                            )
+                        }))
         });
         let Some((_, &change)) = change else {
             return false;
@@ -5768,10 +5897,14 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
+        // "Sort code: 04-00-75, Account: 31928844": the sort code's three
+        // groups stand between.
         let numbers = (0..toks.len()).find(|&i| {
             toks[i].cls & C::O_PAY_DEST.bit() != 0
-                && toks[i + 1..toks.len().min(i + 5)]
+                && toks[i + 1..]
                     .iter()
+                    .filter(|t| !t.covered)
+                    .take(5)
                     .any(|t| t.digits && t.end - t.start >= 6)
         });
         let Some(at) = iban.as_ref().map(|(_, i)| *i).or(numbers) else {
@@ -5786,7 +5919,10 @@ impl<'a> Reader<'a> {
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
                     || all & C::O_TRANSFER.bit() != 0 && self.act(&v).is_some()
                     || v.pair(C::V_PAY, C::O_PAY_DEST).is_some()
-                    || v.pair(C::V_PAY, C::O_PAYMENT).is_some() && all & C::BELOW.bit() != 0
+                    || all & C::O_PAYMENT.bit() != 0
+                        && v.idx().any(|j| self.pays(j))
+                        && (all & C::BELOW.bit() != 0
+                            || v.idx().last().is_some_and(|j| toks[j].colon))
                     || v.pair(C::NEW, C::O_PAY_DEST).is_some()
                     || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some())
         });
@@ -8187,5 +8323,130 @@ mod tests {
             "Merci de lancer l'assistant indiqué ci-dessous avant vendredi (dix minutes) :\n\nhttps://upgrade.example.net/poste/assistant.exe",
             &[SoftwareInstall, Urgency],
         )]);
+    }
+
+    #[test]
+    fn whether_after_an_ask_to_the_reader_is_the_question_asked() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Can you tell me when you are free and whether you can run the export for the auditors?",
+                &[DataExport],
+            ),
+            ("Let me know whether the export ran last night.", &[]),
+        ]);
+    }
+
+    #[test]
+    fn a_need_softened_by_please_is_still_whose_it_is() {
+        use RiskCategory::*;
+        check(&[(
+            "Frau Okafor fängt am Montag an. Sie braucht bitte Schreibrechte auf das Laufwerk Einkauf.",
+            &[AccessGrant],
+        )]);
+    }
+
+    #[test]
+    fn someone_named_by_role_or_after_an_article_needs_it() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Lucía, el técnico necesita la contraseña del router antes de las cinco.",
+                &[CredentialReset, Urgency],
+            ),
+            (
+                "Die Notarin braucht heute noch die Anzahlung von 20.000 EUR auf das Treuhandkonto.",
+                &[PaymentChange, Urgency],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn pronouns_held_by_imperatives_in_spanish_and_french() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "El usuario y la contraseña del servidor de copias: mándamelos por aquí.",
+                &[CredentialReset],
+            ),
+            (
+                "Tu vas recevoir un code par SMS, communique-le-moi dès réception.",
+                &[CredentialReset, MfaReset],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn money_due_to_details_given_below_a_colon() {
+        use RiskCategory::*;
+        // Folded as message text is, its line breaks marked.
+        let mut folded = Vec::new();
+        let mut marks = Marks::default();
+        crate::normalize::fold_into_marking(
+            &mut folded,
+            "From now on all open invoices must be paid to:\n\nSort code: 20-00-00\nAccount: 12345678",
+            &mut marks,
+        );
+        let text = String::from_utf8(folded).unwrap();
+        let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
+        let found: Vec<RiskCategory> = rec
+            .recognise(&text, std::slice::from_ref(&(0..text.len())), &marks, &[], 0)
+            .found
+            .into_iter()
+            .map(|r| r.category)
+            .collect();
+        assert_eq!(found, vec![RiskCategory::PaymentChange]);
+        // What is billed, paid after the modal, is money to move too.
+        check(&[(
+            "Veuillez trouver ci-joint la facture 2026-77 de 1 200,00 EUR pour vos licences. Pour éviter toute coupure, le règlement doit intervenir sous cinq jours via le lien de paiement.",
+            &[PaymentChange],
+        )]);
+    }
+
+    #[test]
+    fn a_code_read_out_on_the_call_the_message_arranges() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "Call our line on +1 888 555 0100. The adviser will ask you to read out the code shown on your token.",
+                &[CredentialReset, MfaReset],
+            ),
+            (
+                "Questions? Call +1 888 555 0100. When you sign in, the authenticator app will ask you to type the number shown on screen.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn what_is_not_asked_for_though_it_looks_near() {
+        use RiskCategory::*;
+        check(&[
+            // A rule for every change of bank details.
+            (
+                "Un changement de RIB d'un fournisseur se vérifie toujours en rappelant le numéro que nous avons déjà.",
+                &[],
+            ),
+            // The reader signing in connects to no one's machine.
+            (
+                "Please sign in as usual by typing our address into your browser.",
+                &[],
+            ),
+            // Members of an association are no group membership.
+            (
+                "Für die Versammlung brauchen wir wieder den Saal, erwartet sind 140 Mitglieder.",
+                &[],
+            ),
+            // People's records, bank details among them, go out as data.
+            (
+                "Please send me the list of all drivers with date of birth, home address and bank details.",
+                &[DataExport],
+            ),
+            // The access named a sentence before is not to this phone.
+            (
+                "Ihr Zugang wird sonst gesperrt. Halten Sie Ihre Zugangsdaten und Ihr Smartphone bereit.",
+                &[CredentialReset, Urgency],
+            ),
+        ]);
     }
 }
