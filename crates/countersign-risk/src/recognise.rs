@@ -8390,7 +8390,13 @@ mod tests {
         let text = String::from_utf8(folded).unwrap();
         let rec = Recogniser::new(Lexicon::default_lexicon().unwrap());
         let found: Vec<RiskCategory> = rec
-            .recognise(&text, std::slice::from_ref(&(0..text.len())), &marks, &[], 0)
+            .recognise(
+                &text,
+                std::slice::from_ref(&(0..text.len())),
+                &marks,
+                &[],
+                0,
+            )
             .found
             .into_iter()
             .map(|r| r.category)
