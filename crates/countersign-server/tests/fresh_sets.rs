@@ -439,3 +439,13 @@ fn set_bq_farmers_cooperative_and_machinery_dealerships() {
 fn set_br_games_and_animation_studio_group() {
     at_least("set-br", 93.2, 93.9, 1);
 }
+
+#[test]
+fn set_bs_specialty_chemicals_manufacturer() {
+    at_least("set-bs", 98.2, 97.6, 0);
+}
+
+#[test]
+fn set_bt_language_and_vocational_schools() {
+    at_least("set-bt", 93.2, 96.5, 0);
+}
