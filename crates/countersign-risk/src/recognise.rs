@@ -8404,7 +8404,7 @@ mod tests {
         assert_eq!(found, vec![RiskCategory::PaymentChange]);
         // What is billed, paid after the modal, is money to move too.
         check(&[(
-            "Veuillez trouver ci-joint la facture 2026-77 de 1 200,00 EUR pour vos licences. Pour éviter toute coupure, le règlement doit intervenir sous cinq jours via le lien de paiement.",
+            "Voici notre facture 2026-77 de 1 200,00 EUR. Le paiement du solde doit être fait dans la semaine par le lien de règlement.",
             &[PaymentChange],
         )]);
     }
@@ -8430,12 +8430,12 @@ mod tests {
         check(&[
             // A rule for every change of bank details.
             (
-                "Un changement de RIB d'un fournisseur se vérifie toujours en rappelant le numéro que nous avons déjà.",
+                "Chez nous, un changement d'IBAN de prestataire est toujours contrôlé par un appel au contact connu.",
                 &[],
             ),
             // The reader signing in connects to no one's machine.
             (
-                "Please sign in as usual by typing our address into your browser.",
+                "To see the statement, please log in the usual way, entering our site's name in your browser yourself.",
                 &[],
             ),
             // Members of an association are no group membership.
@@ -8450,7 +8450,7 @@ mod tests {
             ),
             // The access named a sentence before is not to this phone.
             (
-                "Ihr Zugang wird sonst gesperrt. Halten Sie Ihre Zugangsdaten und Ihr Smartphone bereit.",
+                "Sonst wird Ihr Zugang gesperrt. Halten Sie Ihre Zugangsdaten und Ihr Handy bereit.",
                 &[CredentialReset, Urgency],
             ),
         ]);
