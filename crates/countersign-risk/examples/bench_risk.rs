@@ -8,6 +8,9 @@
 //! `/tmp/cs-bench/corpus` if present, else the cases in this crate's
 //! `test_data/`. All messages are loaded first, so the figures exclude
 //! disk IO; each stage is repeated until it has run for about a second.
+//! `BENCH_ROUNDS=N` runs each stage exactly N rounds instead: with a fixed
+//! amount of work, `perf stat -e instructions:u` compares two builds on a
+//! noisy machine better than time does.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -92,11 +95,18 @@ fn main() {
     }
 }
 
-/// Runs `f` until about a second has passed; returns rounds and time.
+/// Runs `f` until about a second has passed (or `BENCH_ROUNDS` times);
+/// returns rounds and time.
 fn repeat(mut f: impl FnMut()) -> (usize, Duration) {
+    let fixed: Option<usize> = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok());
     let start = Instant::now();
     let mut rounds = 0;
-    while rounds == 0 || start.elapsed() < Duration::from_secs(1) {
+    while match fixed {
+        Some(n) => rounds < n,
+        None => rounds == 0 || start.elapsed() < Duration::from_secs(1),
+    } {
         f();
         rounds += 1;
     }

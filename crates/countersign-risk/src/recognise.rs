@@ -189,6 +189,7 @@ impl Recogniser {
         cut_salutations(&mut toks);
         let phone_at = phone_positions(buffer, &toks, phones);
         let clauses = clauses(&toks);
+        let visible = Visible::of(&toks);
         let mut out = Reader {
             lexicon: &self.lexicon,
             may_command: true,
@@ -196,6 +197,7 @@ impl Recogniser {
             retold: Vec::new(),
             buffer,
             toks: &toks,
+            visible: &visible,
             found: Vec::new(),
             muted: Vec::new(),
             described: Vec::new(),
@@ -239,6 +241,7 @@ impl Recogniser {
         let langs = languages(buffer, &toks);
         self.classify(buffer, &mut toks, &langs);
         cut_salutations(&mut toks);
+        let visible = Visible::of(&toks);
         let reader = Reader {
             lexicon: &self.lexicon,
             may_command: true,
@@ -246,6 +249,7 @@ impl Recogniser {
             retold: Vec::new(),
             buffer,
             toks: &toks,
+            visible: &visible,
             found: Vec::new(),
             muted: Vec::new(),
             described: Vec::new(),
@@ -270,7 +274,7 @@ impl Recogniser {
                 .join(", ")
         );
         for clause in clauses(&toks) {
-            let v = View::of_clause(&toks, &clause);
+            let v = View::of_clause(&toks, &visible, &clause);
             let act = reader
                 .act(&v)
                 .map(|(a, how)| format!("{how} \"{}\"", reader.word(a.at)));
@@ -724,7 +728,10 @@ fn mark_remote_sessions(buffer: &str, toks: &mut [Tok]) {
 fn tokenize(buffer: &str, ranges: &[Range<usize>], marks: &Marks) -> (Vec<Tok>, Vec<Range<usize>>) {
     let breaks = &marks.breaks;
     let bytes = buffer.as_bytes();
-    let mut toks: Vec<Tok> = Vec::new();
+    // About one word in six bytes of prose: grown once or twice, not a
+    // dozen times.
+    let text_bytes: usize = ranges.iter().map(|r| r.len()).sum();
+    let mut toks: Vec<Tok> = Vec::with_capacity((text_bytes / 6).min(MAX_TOKENS));
     let mut quote_lines: Vec<Range<usize>> = Vec::new();
     // Ends the quoted line that started at `from`, if one did.
     let close_quote = |quote_lines: &mut Vec<Range<usize>>, from: &mut Option<usize>, to: usize| {
@@ -1616,6 +1623,7 @@ struct Reader<'a> {
     retold: Vec<Range<usize>>,
     buffer: &'a str,
     toks: &'a [Tok],
+    visible: &'a Visible,
     found: Vec<Recognised>,
     /// Byte ranges of clauses that name a request's verb or object but are
     /// negated or reported: what they mention is not asked.
@@ -1651,6 +1659,38 @@ struct Reader<'a> {
     message_cls: Classes,
 }
 
+/// The indices of the words the grammar reads, in order: not covered by
+/// a multi-word unit that starts before them, not between quotation
+/// marks; one list for the running text and one for asides. Views take
+/// their slices of these instead of filtering every token on every look.
+struct Visible {
+    main: Vec<u32>,
+    aside: Vec<u32>,
+}
+
+impl Visible {
+    fn of(toks: &[Tok]) -> Visible {
+        let mut v = Visible {
+            main: Vec::with_capacity(toks.len()),
+            aside: Vec::new(),
+        };
+        for (i, t) in toks.iter().enumerate() {
+            if t.covered || t.quoted {
+                continue;
+            }
+            if t.aside { &mut v.aside } else { &mut v.main }.push(i as u32);
+        }
+        v
+    }
+    /// The readable words of `range` on the `aside` side.
+    fn within(&self, range: &Range<usize>, aside: bool) -> &[u32] {
+        let list = if aside { &self.aside } else { &self.main };
+        let from = list.partition_point(|&i| (i as usize) < range.start);
+        let to = from + list[from..].partition_point(|&i| (i as usize) < range.end);
+        &list[from..to]
+    }
+}
+
 /// A view of one clause's tokens, with the clauses just before it for the
 /// things its pronouns refer back to.
 struct View<'a> {
@@ -1658,37 +1698,44 @@ struct View<'a> {
     range: Range<usize>,
     back: Range<usize>,
     aside: bool,
+    /// The readable words of `range`.
+    ids: &'a [u32],
     /// Every class of the clause's words, to answer "is there any" at once.
     cls: Classes,
 }
 
-impl View<'_> {
-    fn idx(&self) -> impl Iterator<Item = usize> + '_ {
-        self.range.clone().filter(|&i| {
-            let t = &self.toks[i];
-            !t.covered && !t.quoted && t.aside == self.aside
-        })
+impl<'a> View<'a> {
+    fn idx(&self) -> impl DoubleEndedIterator<Item = usize> + Clone + '_ {
+        self.ids.iter().map(|&i| i as usize)
     }
-    fn new<'t>(toks: &'t [Tok], range: Range<usize>, back: Range<usize>, aside: bool) -> View<'t> {
-        let cls = range
-            .clone()
-            .filter(|&i| {
-                let t = &toks[i];
-                !t.covered && !t.quoted && t.aside == aside
-            })
-            .fold(0, |acc, i| acc | toks[i].cls);
+    fn new(
+        toks: &'a [Tok],
+        visible: &'a Visible,
+        range: Range<usize>,
+        back: Range<usize>,
+        aside: bool,
+    ) -> View<'a> {
+        let ids = visible.within(&range, aside);
+        let cls = ids.iter().fold(0, |acc, &i| acc | toks[i as usize].cls);
         View {
             toks,
             range,
             back,
             aside,
+            ids,
             cls,
         }
     }
     /// A clause read on its own, with nothing before it to refer back to.
-    fn of_clause<'t>(toks: &'t [Tok], clause: &Clause) -> View<'t> {
+    fn of_clause(toks: &'a [Tok], visible: &'a Visible, clause: &Clause) -> View<'a> {
         let start = clause.toks.start;
-        View::new(toks, clause.toks.clone(), start..start, clause.aside)
+        View::new(
+            toks,
+            visible,
+            clause.toks.clone(),
+            start..start,
+            clause.aside,
+        )
     }
     fn all(&self) -> Classes {
         self.cls
@@ -2934,8 +2981,7 @@ impl<'a> Reader<'a> {
         };
         let before = v
             .idx()
-            .filter(|&j| j < must && self.toks[j].cls & skip == 0)
-            .last()
+            .rfind(|&j| j < must && self.toks[j].cls & skip == 0)
             .is_some_and(|j| j + 3 >= must && (kind(j) || each_of_people(j)));
         // German puts the subject after the verb when a phrase opens the
         // clause: "ab Januar müssen alle Nutzer ...".
@@ -3315,6 +3361,7 @@ impl<'a> Reader<'a> {
             }
             let v = View::new(
                 toks,
+                self.visible,
                 clause.toks.clone(),
                 back_from..clause.toks.start,
                 clause.aside,
@@ -3738,22 +3785,38 @@ impl<'a> Reader<'a> {
             if (elliptic || asks_complement)
                 && let Some((act, how, start)) = prev_asked
             {
-                let wide = View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                let wide = View::new(
+                    toks,
+                    self.visible,
+                    start..clause.toks.end,
+                    v.back.clone(),
+                    clause.aside,
+                );
                 requested |= self.requests(&wide, act, how);
             }
             if let Some((act, how)) = act {
                 let asked = if item {
                     // The item read with the clause that asked for the list.
                     let start = carried.map_or(clause.toks.start, |(_, _, _, s, _)| s);
-                    let wide =
-                        View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                    let wide = View::new(
+                        toks,
+                        self.visible,
+                        start..clause.toks.end,
+                        v.back.clone(),
+                        clause.aside,
+                    );
                     self.requests(&wide, act, how)
                 } else if n > 0 && own.is_some() && self.does_that(&v) {
                     // "... to put a viewer on the lab PC. Could you
                     // handle that?": the act takes up the clause before.
                     let start = clauses[n - 1].toks.start;
-                    let wide =
-                        View::new(toks, start..clause.toks.end, v.back.clone(), clause.aside);
+                    let wide = View::new(
+                        toks,
+                        self.visible,
+                        start..clause.toks.end,
+                        v.back.clone(),
+                        clause.aside,
+                    );
                     self.requests(&wide, act, how)
                 } else {
                     // "Please lock the login and hand the mailbox to ...":
@@ -3873,13 +3936,13 @@ impl<'a> Reader<'a> {
             "conect",
             "tomar el control",
         ];
-        let classes = |c: &Clause| View::of_clause(toks, c).all();
+        let classes = |c: &Clause| View::of_clause(toks, self.visible, c).all();
         let writers_side = |all: Classes| {
             all & C::WRITER_SUBJECT.bit() != 0
                 || all & C::SUPPORT_ROLE.bit() != 0 && all & C::WRITER_OWN.bit() != 0
         };
         for (n, clause) in clauses.iter().enumerate() {
-            let v = View::of_clause(toks, clause);
+            let v = View::of_clause(toks, self.visible, clause);
             let all = v.all();
             // "Our desk staff | dial in afterwards": the subject may stand
             // in the clause before, in the same sentence.
@@ -3937,11 +4000,12 @@ impl<'a> Reader<'a> {
             return;
         }
         for i in 0..toks.len() {
-            let Some(runs_itself) = fetcher(self.word(i)) else {
+            // The address follows the tool, its options between. Looked
+            // for first: most words have no link after them.
+            let Some(link) = (i..toks.len().min(i + 4)).find(|&j| toks[j].link) else {
                 continue;
             };
-            // The address follows the tool, its options between.
-            let Some(link) = (i..toks.len().min(i + 4)).find(|&j| toks[j].link) else {
+            let Some(runs_itself) = fetcher(self.word(i)) else {
                 continue;
             };
             let launcher = (i.saturating_sub(4)..i)
@@ -5913,7 +5977,7 @@ impl<'a> Reader<'a> {
         // Details alone are a letterhead; asked to pay to them, or told
         // they are new, they are a payment request.
         let pay_asked = clauses.iter().any(|c| {
-            let v = View::of_clause(toks, c);
+            let v = View::of_clause(toks, self.visible, c);
             let all = v.all();
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
@@ -5996,7 +6060,7 @@ impl<'a> Reader<'a> {
         // call that they are tied to.
         for pass in 0..2 {
             for (n, clause) in clauses.iter().enumerate() {
-                let v = View::of_clause(toks, clause);
+                let v = View::of_clause(toks, self.visible, clause);
                 let all = v.all();
                 let hypothetical = v
                     .idx()
@@ -6518,7 +6582,7 @@ impl<'a> Reader<'a> {
                 let next = clauses
                     .get(n + 1)
                     .filter(|c| pressing && c.sentence == clause.sentence)
-                    .map(|c| View::of_clause(toks, c));
+                    .map(|c| View::of_clause(toks, self.visible, c));
                 let threat_after_deadline = v
                     .first(C::THREAT)
                     .filter(|_| pressing)
