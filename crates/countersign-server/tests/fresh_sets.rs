@@ -449,3 +449,13 @@ fn set_bs_specialty_chemicals_manufacturer() {
 fn set_bt_language_and_vocational_schools() {
     at_least("set-bt", 93.2, 96.5, 0);
 }
+
+#[test]
+fn set_bu_insurance_brokerage_network() {
+    at_least("set-bu", 93.2, 92.8, 0);
+}
+
+#[test]
+fn set_bv_outdoor_equipment_maker_and_retailer() {
+    at_least("set-bv", 93.2, 93.9, 1);
+}
