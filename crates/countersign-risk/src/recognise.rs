@@ -346,10 +346,17 @@ impl Recogniser {
         // Payables") names screens: its words are names, neither verbs
         // nor the things they name.
         let path_step = |from: usize, to: usize| {
-            matches!(
-                buffer.get(from..to).map(str::trim),
-                Some(">" | "->" | "=>" | "›" | "»")
-            )
+            // Every step ends in '>' or in the last byte of '›' or '»':
+            // the gaps between words (nearly all one space) are passed
+            // over without slicing and trimming them.
+            buffer
+                .as_bytes()
+                .get(from..to)
+                .is_some_and(|gap| gap.iter().any(|&b| matches!(b, b'>' | 0xBA | 0xBB)))
+                && matches!(
+                    buffer.get(from..to).map(str::trim),
+                    Some(">" | "->" | "=>" | "›" | "»")
+                )
         };
         for i in 0..toks.len() {
             let before = i > 0 && path_step(toks[i - 1].end, toks[i].start);
