@@ -2265,8 +2265,17 @@ impl<'a> Reader<'a> {
             }
             // A subject line drops the "I": "Need a PDF editor, please".
             let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
+            // "Our engineers Lea Hoffmann and Jan Wirtz need ...": the
+            // names set beside the subject stand between it and the need.
+            let named_after = self.names_before(v, i);
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
+                || named_after.is_some_and(|j| {
+                    // The role may be a word the lexicon does not know
+                    // ("nuestros becarios Pablo y Nuria"): read as a name.
+                    toks[j].cls & C::WRITER_OWN.bit() != 0
+                        || v.near(j, C::WRITER_OWN, 2, 0).is_some()
+                })
                 || subject_opening
                 || first_person_es
                 || first_person_de
@@ -2863,17 +2872,48 @@ impl<'a> Reader<'a> {
     }
 
     /// Support staff named by their role need it: "el técnico necesita",
-    /// "le technicien a besoin".
+    /// "le technicien a besoin", "el técnico Juan necesita".
     fn support_role_needs(&self, v: &View<'_>, need: usize) -> bool {
         let mut before: Vec<usize> = v
             .idx()
             .take_while(|&j| j < need)
             .filter(|&j| self.toks[j].cls & bits(&[C::FILLER, C::ARTICLE]) == 0)
             .collect();
+        let role = |j: usize| self.toks[j].cls & C::SUPPORT_ROLE.bit() != 0;
         self.third_person_need(need, &mut before)
-            && before
-                .last()
-                .is_some_and(|&j| self.toks[j].cls & C::SUPPORT_ROLE.bit() != 0)
+            && (before.last().is_some_and(|&j| role(j))
+                || self.names_before(v, need).is_some_and(role))
+    }
+
+    /// The word before a list of names that ends just before `at`: "our
+    /// engineers | Lea Hoffmann and Jan Wirtz | need", "nuestros técnicos |
+    /// Lea y Tom | necesitan". A name is a word of no class (a month's
+    /// abbreviation such as "Jan" may be one too); names are joined by a
+    /// conjunction or a comma, at most three words each and six in all.
+    fn names_before(&self, v: &View<'_>, at: usize) -> Option<usize> {
+        let toks = self.toks;
+        let nameish = |j: usize| toks[j].cls & !C::DAY_NAME.bit() == 0 && !toks[j].digits;
+        let (mut names, mut run, mut next) = (0, 0, at);
+        for j in v.idx().rev().skip_while(|&j| j >= at) {
+            // Mail is wrapped: a line break may fall inside the list.
+            if toks[next].sep > Sep::Line {
+                return None;
+            }
+            if nameish(j) && run < 3 {
+                names += 1;
+                run += 1;
+            } else if run > 0 && toks[j].cls & C::CONJUNCTION.bit() != 0 {
+                run = 0;
+            } else {
+                // The word before the first name, if a name stood there.
+                return (run > 0).then_some(j);
+            }
+            if names > 6 {
+                return None;
+            }
+            next = j;
+        }
+        None
     }
 
     /// A person named by name alone opens the clause, the need at `need`
@@ -7968,6 +8008,30 @@ mod tests {
         assert!(!links_a_program("https://x.example/exe"));
         assert!(!links_a_program("https://x.example/docs/guide.pdf"));
         assert!(!links_a_program("https://x.example/"));
+    }
+
+    #[test]
+    fn needs_of_people_named_beside_their_role() {
+        use RiskCategory::*;
+        check(&[
+            (
+                "From Friday our auditors Petra Novak and Sam Idris need read access to the ledger share.",
+                &[AccessGrant],
+            ),
+            (
+                "Unsere Praktikanten Jonas Keller und Mia Brandt brauchen ab Montag Zugriff auf das Projektlaufwerk.",
+                &[AccessGrant],
+            ),
+            (
+                "Nuestros becarios Pablo Ortega y Nuria Vidal necesitan acceso a la carpeta de proyectos.",
+                &[AccessGrant],
+            ),
+            // Names beside a role, and nothing needed of the reader.
+            (
+                "Thanks to our electricians Ivo and Rui we need no further visits.",
+                &[],
+            ),
+        ]);
     }
 
     #[test]
