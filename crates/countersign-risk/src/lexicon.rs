@@ -520,8 +520,15 @@ impl Lexicon {
         // hinzu", "richtet ... ein", "er schickt"): the infinitive's stem.
         if lang == DE {
             for end in ["et", "t"] {
-                if let Some(base) = word.strip_suffix(end).filter(|b| b.len() >= 3) {
-                    let stem = self.stemmers[DE].stem(&format!("{base}en")).into_owned();
+                let Some(base) = word.strip_suffix(end).filter(|b| b.len() >= 3) else {
+                    continue;
+                };
+                // Verbs in -eln and -ern take only "n": "wechselt" is
+                // "wechseln", "erweitert" is "erweitern".
+                let short = base.ends_with("el") || base.ends_with("er");
+                let infinitives = [Some(format!("{base}en")), short.then(|| format!("{base}n"))];
+                for infinitive in infinitives.into_iter().flatten() {
+                    let stem = self.stemmers[DE].stem(&infinitive).into_owned();
                     if let Some(e) = self.words[DE].get(stem.as_str())
                         && e.classes & verb_classes() != 0
                     {

@@ -6035,7 +6035,16 @@ impl<'a> Reader<'a> {
                         && (all & C::BELOW.bit() != 0
                             || v.idx().last().is_some_and(|j| toks[j].colon))
                     || v.pair(C::NEW, C::O_PAY_DEST).is_some()
-                    || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some())
+                    || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some()
+                    // "Wir bitten Zahlungen ausschließlich auf folgendes
+                    // Konto:", "we ask that payments go to the account
+                    // below": asked, the verb of paying left out.
+                    || all & C::O_PAYMENT.bit() != 0
+                        && all & C::O_PAY_DEST.bit() != 0
+                        && all & bits(&[C::ASK, C::POLITE]) != 0
+                        && self.act(&v).is_some()
+                        && (all & C::BELOW.bit() != 0
+                            || v.idx().next_back().is_some_and(|j| toks[j].colon)))
         });
         if pay_asked {
             let clause = clauses
@@ -8008,6 +8017,27 @@ mod tests {
         assert!(!links_a_program("https://x.example/exe"));
         assert!(!links_a_program("https://x.example/docs/guide.pdf"));
         assert!(!links_a_program("https://x.example/"));
+    }
+
+    #[test]
+    fn payment_destination_asked_without_its_verb() {
+        use RiskCategory::*;
+        check(&[
+            // The paying verb left out: asked, payments, the account below.
+            (
+                "Ab Jahresbeginn bitten wir Zahlungen nur noch auf folgendes Konto:\nIBAN DE89 3704 0044 0532 0130 00",
+                &[PaymentChange],
+            ),
+            // A German verb in -eln in its third person: "wechselt" is "wechseln".
+            (
+                "Wir teilen Ihnen mit, dass unser Verlag zum Quartalsende seine Hausbank wechselt.",
+                &[PaymentChange],
+            ),
+            (
+                "Unser Kantinenpächter wechselt zum Jahresende, das Mittagessen bleibt gleich.",
+                &[],
+            ),
+        ]);
     }
 
     #[test]
