@@ -2031,6 +2031,18 @@ fn imperative_form(lang: Lang, word: &str) -> bool {
 }
 
 impl<'a> Reader<'a> {
+    /// The clause read from `start`, an earlier clause's first word, with
+    /// what `v` refers back to.
+    fn widened(&self, v: &View<'_>, start: usize, clause: &Clause) -> View<'a> {
+        View::new(
+            self.toks,
+            self.visible,
+            start..clause.toks.end,
+            v.back.clone(),
+            clause.aside,
+        )
+    }
+
     fn word(&self, i: usize) -> &'a str {
         &self.buffer[self.toks[i].start..self.toks[i].end]
     }
@@ -3832,38 +3844,20 @@ impl<'a> Reader<'a> {
             if (elliptic || asks_complement)
                 && let Some((act, how, start)) = prev_asked
             {
-                let wide = View::new(
-                    toks,
-                    self.visible,
-                    start..clause.toks.end,
-                    v.back.clone(),
-                    clause.aside,
-                );
+                let wide = self.widened(&v, start, clause);
                 requested |= self.requests(&wide, act, how);
             }
             if let Some((act, how)) = act {
                 let asked = if item {
                     // The item read with the clause that asked for the list.
                     let start = carried.map_or(clause.toks.start, |(_, _, _, s, _)| s);
-                    let wide = View::new(
-                        toks,
-                        self.visible,
-                        start..clause.toks.end,
-                        v.back.clone(),
-                        clause.aside,
-                    );
+                    let wide = self.widened(&v, start, clause);
                     self.requests(&wide, act, how)
                 } else if n > 0 && own.is_some() && self.does_that(&v) {
                     // "... to put a viewer on the lab PC. Could you
                     // handle that?": the act takes up the clause before.
                     let start = clauses[n - 1].toks.start;
-                    let wide = View::new(
-                        toks,
-                        self.visible,
-                        start..clause.toks.end,
-                        v.back.clone(),
-                        clause.aside,
-                    );
+                    let wide = self.widened(&v, start, clause);
                     self.requests(&wide, act, how)
                 } else {
                     // "Please lock the login and hand the mailbox to ...":
