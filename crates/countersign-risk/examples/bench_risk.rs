@@ -9,8 +9,9 @@
 //! `test_data/`. All messages are loaded first, so the figures exclude
 //! disk IO; each stage is repeated until it has run for about a second.
 //! `BENCH_ROUNDS=N` runs each stage exactly N rounds instead: with a fixed
-//! amount of work, `perf stat -e instructions:u` compares two builds on a
-//! noisy machine better than time does.
+//! amount of work, instruction counts (`perf stat -e instructions:u`, or
+//! `valgrind --tool=callgrind` where a virtual machine has no counters)
+//! compare two builds on a noisy machine better than time does.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

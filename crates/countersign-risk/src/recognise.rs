@@ -2031,8 +2031,8 @@ fn imperative_form(lang: Lang, word: &str) -> bool {
 }
 
 impl<'a> Reader<'a> {
-    /// The clause read from `start`, an earlier clause's first word, with
-    /// what `v` refers back to.
+    /// The clause read from `start` (the first word of the clause that
+    /// asked, or of the one before), with what `v` refers back to.
     fn widened(&self, v: &View<'_>, start: usize, clause: &Clause) -> View<'a> {
         View::new(
             self.toks,
