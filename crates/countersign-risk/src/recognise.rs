@@ -2277,12 +2277,11 @@ impl<'a> Reader<'a> {
             }
             // A subject line drops the "I": "Need a PDF editor, please".
             let subject_opening = i == v.range.start && toks[i].end <= self.subject_end;
-            // "Our engineers Lea Hoffmann and Jan Wirtz need ...": the
-            // names set beside the subject stand between it and the need.
-            let named_after = self.names_before(v, i);
             if v.near(i, C::WRITER_SUBJECT, 3, 2).is_some()
                 || v.near(i, C::WRITER_OWN, 3, 0).is_some()
-                || named_after.is_some_and(|j| {
+                // "Our engineers Lea Hoffmann and Jan Wirtz need ...": the
+                // names set beside the subject stand between it and the need.
+                || self.names_before(v, i).is_some_and(|j| {
                     // The role may be a word the lexicon does not know
                     // ("nuestros becarios Pablo y Nuria"): read as a name.
                     toks[j].cls & C::WRITER_OWN.bit() != 0
@@ -6020,14 +6019,16 @@ impl<'a> Reader<'a> {
         let pay_asked = clauses.iter().any(|c| {
             let v = View::of_clause(toks, self.visible, c);
             let all = v.all();
+            // The details follow: "below", or the clause ends in a colon.
+            let points_below =
+                || all & C::BELOW.bit() != 0 || v.idx().next_back().is_some_and(|j| toks[j].colon);
             all & (C::NEGATION.bit() | C::UNCHANGED.bit()) == 0
                 && (v.pair(C::V_PAY, C::O_TRANSFER).is_some()
                     || all & C::O_TRANSFER.bit() != 0 && self.act(&v).is_some()
                     || v.pair(C::V_PAY, C::O_PAY_DEST).is_some()
                     || all & C::O_PAYMENT.bit() != 0
                         && v.idx().any(|j| self.pays(j))
-                        && (all & C::BELOW.bit() != 0
-                            || v.idx().last().is_some_and(|j| toks[j].colon))
+                        && points_below()
                     || v.pair(C::NEW, C::O_PAY_DEST).is_some()
                     || v.pair(C::V_CHANGE, C::O_PAY_DEST).is_some()
                     // "Wir bitten Zahlungen ausschließlich auf folgendes
@@ -6037,8 +6038,7 @@ impl<'a> Reader<'a> {
                         && all & C::O_PAY_DEST.bit() != 0
                         && all & bits(&[C::ASK, C::POLITE]) != 0
                         && self.act(&v).is_some()
-                        && (all & C::BELOW.bit() != 0
-                            || v.idx().next_back().is_some_and(|j| toks[j].colon)))
+                        && points_below())
         });
         if pay_asked {
             let clause = clauses
