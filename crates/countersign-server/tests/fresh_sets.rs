@@ -459,3 +459,13 @@ fn set_bu_insurance_brokerage_network() {
 fn set_bv_outdoor_equipment_maker_and_retailer() {
     at_least("set-bv", 93.2, 93.9, 1);
 }
+
+#[test]
+fn set_bw_opticians_and_hearing_care_chain() {
+    at_least("set-bw", 95.4, 95.8, 0);
+}
+
+#[test]
+fn set_bx_yacht_and_workboat_builder() {
+    at_least("set-bx", 91.8, 94.8, 0);
+}
