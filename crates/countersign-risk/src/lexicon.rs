@@ -500,6 +500,11 @@ impl Lexicon {
                 lemma,
             };
         }
+        // "Devant vous": the preposition shares its stem with "devez",
+        // "doit"'s obligation; it is only a place.
+        if lang == FR && word == "devant" {
+            return Entry::default();
+        }
         // "Eure", "euren": the stemmer cuts them to the stem of "Euro"; they
         // are the plural reader's possessive, as "euer" is.
         if lang == DE && matches!(word, "eure" | "euren" | "eurem" | "eurer" | "eures") {
@@ -511,6 +516,20 @@ impl Lexicon {
             };
         }
         if let Some(e) = self.words[lang].get(stem.as_ref()) {
+            // "geändert", "aktualisiert" are listed as what is new ("die
+            // geänderte Bankverbindung"); as participles they are also
+            // their verb's ("muss geändert werden").
+            if lang == DE
+                && e.classes & C::NEW.bit() != 0
+                && e.classes & verb_classes() == 0
+                && let Some(p) = self.german_participle(word)
+                && p.classes & verb_classes() != 0
+            {
+                return Entry {
+                    classes: e.classes | p.classes & verb_classes(),
+                    lemma: e.lemma,
+                };
+            }
             return *e;
         }
         if let Some(e) = self.words[lang].get(word) {
@@ -534,6 +553,28 @@ impl Lexicon {
                     {
                         return *e;
                     }
+                }
+            }
+        }
+        // Spanish futures and conditionals ("conectaré", "instalarán",
+        // "enviaría"): folded, their accents gone, the stemmer no longer
+        // finds the infinitive in them; it is the form without its ending.
+        if lang == ES {
+            const ENDINGS: &[&str] = &[
+                "remos", "riamos", "riais", "rias", "rian", "reis", "ras", "ran", "ria", "re", "ra",
+            ];
+            for end in ENDINGS {
+                let Some(base) = word.strip_suffix(end).filter(|b| b.len() >= 4) else {
+                    continue;
+                };
+                if !base.ends_with(['a', 'e', 'i']) {
+                    continue;
+                }
+                let stem = self.stemmers[ES].stem(&format!("{base}r")).into_owned();
+                if let Some(e) = self.words[ES].get(stem.as_str())
+                    && e.classes & verb_classes() != 0
+                {
+                    return *e;
                 }
             }
         }
@@ -904,6 +945,15 @@ mod tests {
         assert!(has(ES, "enviais", C::V_GIVE));
         assert!(has(ES, "mandariais", C::V_GIVE));
         assert!(has(ES, "envio", C::V_GIVE));
+        // Futures and conditionals: "conectaré", "instalarán", "enviaría".
+        assert!(has(ES, "conectare", C::V_CONNECT));
+        assert!(has(ES, "instalaran", C::V_INSTALL));
+        assert!(has(ES, "enviaria", C::V_GIVE));
+        assert!(!has(ES, "factura", C::V_CONNECT) && !has(ES, "hora", C::V_GIVE));
+        // "Geändert" is what is new and its verb's participle.
+        assert!(has(DE, "geandert", C::NEW) && has(DE, "geandert", C::V_RESET));
+        // "Devant" is a place, not "devez"'s obligation.
+        assert!(has(FR, "devez", C::MUST) && !has(FR, "devant", C::MUST));
         // The reader's "te" after a familiar imperative, and short forms
         // the stemmer leaves whole.
         assert!(has(ES, "descargate", C::V_INSTALL));

@@ -2175,6 +2175,36 @@ impl<'a> Reader<'a> {
             return false;
         }
         if self.langs[0] == DE {
+            // "..., dafür brauche ich weder Zugangsdaten noch Zugang": a
+            // "kein" or "weder" just after the predicate denies the thing
+            // it stands before, behind a comma too ("..., aber keine
+            // Adminrechte" still asks for what came first).
+            let subject = bits(&[C::WRITER_SUBJECT, C::ADDRESSEE, C::PRONOUN, C::THIRD_PARTY]);
+            let predicate_before = v
+                .idx()
+                .filter(|&j| j < neg)
+                .rev()
+                .find(|&j| toks[j].cls & subject == 0)
+                .is_some_and(|j| {
+                    is_verb(toks[j].cls)
+                        || toks[j].cls & bits(&[C::NEED, C::MUST, C::ASK, C::MODAL]) != 0
+                });
+            // "Bitte nimm das Konto auf, der Scanner kann kein MFA": an ask
+            // before it stays one.
+            let asked_before = v
+                .idx()
+                .take_while(|&j| j < neg)
+                .any(|j| toks[j].cls & bits(&[C::POLITE, C::ASK]) != 0);
+            let denies_object = matches!(self.word(neg), "weder" | "kein" | "keine" | "keinen")
+                && predicate_before
+                && !asked_before
+                && v.idx()
+                    .filter(|&j| j > neg)
+                    .take(2)
+                    .any(|j| toks[j].cls & noun_classes() != 0);
+            if denies_object {
+                return true;
+            }
             // "Nicht" sits late in German; behind a comma it belongs to a
             // subordinate clause ("eine Überweisung, die nicht ... kann").
             // The clause's first word carries the separator that opened the
@@ -2751,12 +2781,14 @@ impl<'a> Reader<'a> {
                 continue;
             }
             if v.near(i, C::ADDRESSEE, 3, 2).is_some()
+                // The unit holds its subject: "tu dois".
+                || toks[i].cls & C::ADDRESSEE.bit() != 0
                 || lang == ES
                 || Some(i) == first
                 || lang == DE && self.after_fronted_phrase(v, i)
                 // "The update needs to be installed on your host": a
                 // passive obligation on the reader's machine.
-                || lang == EN && self.passive_on_readers_own(v, i)
+                || self.passive_on_readers_own(v, i)
                 // "Il faut que ...": impersonal, and said to the reader.
                 || lang == FR && self.word(i).starts_with("il ")
                 || self.readers_by_kind(v, i)
@@ -3246,16 +3278,33 @@ impl<'a> Reader<'a> {
         .then_some(verb)
     }
 
-    /// "The update needs to be installed on your host": after the
-    /// obligation at `must`, a passive whose place is the reader's own.
+    /// "The update needs to be installed on your host", "ton mot de passe
+    /// doit être renouvelé", "Ihr Kennwort muss erneuert werden": after the
+    /// obligation at `must`, a passive whose place or subject is the
+    /// reader's own.
     fn passive_on_readers_own(&self, v: &View<'_>, must: usize) -> bool {
-        let mut after = v.idx().filter(|&j| j > must);
-        let (Some(be), Some(verb)) = (after.next(), after.next()) else {
-            return false;
+        const REACH: usize = 5;
+        let after: Vec<usize> = v.idx().filter(|&j| j > must).take(REACH).collect();
+        let verb = match after.as_slice() {
+            [be, verb, ..] if matches!(self.word(*be), "be" | "etre" | "ser") => Some(*verb),
+            // German puts the participle last, before "werden".
+            _ => after
+                .windows(2)
+                .find(|w| self.word(w[1]) == "werden")
+                .map(|w| w[0]),
         };
-        self.word(be) == "be"
-            && is_verb(self.toks[verb].cls)
-            && v.near(verb, C::READER_OWN, 0, 4).is_some()
+        // The subject, counted in words: "Ihr neues Kennwort muss".
+        let readers_subject = || {
+            v.idx()
+                .filter(|&j| j < must)
+                .rev()
+                .take(3)
+                .any(|j| self.toks[j].cls & C::READER_OWN.bit() != 0)
+        };
+        verb.is_some_and(|verb| {
+            is_verb(self.toks[verb].cls)
+                && (v.near(verb, C::READER_OWN, 0, 4).is_some() || readers_subject())
+        })
     }
 
     /// Whether the sentence of the clause ends in a question mark.
@@ -3523,11 +3572,15 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
                 self.retold.push(clause.toks.clone());
             }
-            reported_list = if (reported || third_person_list) && opens_list || past_frame {
-                6
-            } else {
-                reported_list.saturating_sub(1)
-            };
+            // "La facture est sur leur portail : https://...": the colon
+            // opens a link, no list of their asks.
+            let opens_link = clause.toks.end > clause.toks.start && toks[clause.toks.end - 1].link;
+            reported_list =
+                if (reported || third_person_list) && opens_list && !opens_link || past_frame {
+                    6
+                } else {
+                    reported_list.saturating_sub(1)
+                };
             prev_reported = reported;
             prev_polite = all & C::POLITE.bit() != 0;
             let free = !hypothetical && !negated && !reported;
@@ -4651,6 +4704,13 @@ impl<'a> Reader<'a> {
                     })
             })
             .or_else(|| self.own_login_as_means(v, act.at))
+            // "Change your password today via this link": the old password
+            // and the new are typed into the writer's page as a sign-in is.
+            .or_else(|| {
+                v.pair(C::V_RESET, C::O_CREDENTIAL)
+                    .filter(|&(_, ob)| self.readers_own(ob, v.aside))
+                    .map(|(vb, _)| vb)
+            })
             && let Some(l) = self.pointed(v).or_else(|| self.attachment_opened_before(v))
         {
             // The evidence's direction is the word the link follows.
@@ -4669,7 +4729,10 @@ impl<'a> Reader<'a> {
         // A prompt to accept in a sentence about connecting to the reader's
         // machine is a remote session, not a sign-in.
         let sentence = self.sentence_cls;
+        // "Me conectaré en remoto: te saldrá una ventana ...": a connection
+        // said to be remote is one, whatever else the message names.
         let remote_prompt = sentence & C::O_REMOTE.bit() != 0
+            || sentence & bits(&[C::V_CONNECT, C::REMOTELY]) == bits(&[C::V_CONNECT, C::REMOTELY])
             || sentence & C::V_CONNECT.bit() != 0
                 && sentence & C::O_DEVICE.bit() != 0
                 && self.message_cls & bits(&[C::O_MFA, C::O_CODE, C::O_CREDENTIAL]) == 0;
@@ -5860,7 +5923,8 @@ impl<'a> Reader<'a> {
             let at = words.iter().position(|&i| i == s).unwrap_or(0);
             let around = &words[at.saturating_sub(6)..words.len().min(at + 7)];
             around.iter().copied().filter(|&i| i != s).any(|i| {
-                toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL]) != 0
+                // "entra con tu correo": the mail address is the login.
+                toks[i].cls & bits(&[C::O_ACCOUNT, C::O_CREDENTIAL, C::O_IDENTITY]) != 0
                     // "Ihrem eigenen Schul-E-Mail-Konto": words between.
                     && v.near(i, C::READER_OWN, 4, 0).is_some()
             })
