@@ -3590,7 +3590,11 @@ impl<'a> Reader<'a> {
             let readers_application = v
                 .idx()
                 .filter(|&i| toks[i].cls & C::APPLYING.bit() != 0)
-                .all(|i| v.near(i, C::READER_OWN, 2, 0).is_some());
+                // "Via notre application": an app, no application for a job.
+                .all(|i| {
+                    v.near(i, C::READER_OWN, 2, 0).is_some()
+                        || toks[i].cls & C::O_SOFTWARE.bit() != 0 && !self.word(i).contains(' ')
+                });
             let noted = if readers_application {
                 all & !C::APPLYING.bit()
             } else {
@@ -5904,6 +5908,14 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// A token of four digits from 1900 to 2099: a year.
+    fn is_year(&self, t: &Tok) -> bool {
+        let w = &self.buffer[t.start..t.end];
+        w.len() == 4
+            && (w.starts_with("19") || w.starts_with("20"))
+            && w.bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// The clause, or a main clause of its sentence, says "as usual".
     fn usual(&self, v: &View<'_>) -> bool {
         self.sentence_usual || v.all() & C::UNCHANGED.bit() != 0
@@ -6394,13 +6406,27 @@ impl<'a> Reader<'a> {
                 if free
                     && !warned
                     && !writer_applies
-                    && let Some(j) = v.first(C::JOB)
+                    // "The same role as mine" in a grant is access, not a post.
+                    && let Some(j) = v.idx().find(|&i| {
+                        toks[i].cls & C::JOB.bit() != 0
+                            && (toks[i].cls & C::O_ACCESS.bit() == 0
+                                || !has(C::V_GRANT) && !has(C::V_GIVE))
+                    })
                     && job_kinds >= 2
                     // A post with its pay ("a warehouse lead, EUR
-                    // 61,000 a year") is offered, to whoever reads it.
-                    // A price "per month" is no post.
+                    // 61,000 a year", "rémunération 75-85 k€") is offered,
+                    // to whoever reads it. A price "per month" is no post.
                     && (has(C::OFFER)
                         || has(C::ADDRESSEE)
+                        || v.idx().any(|i| {
+                            toks[i].cls & C::O_PAYROLL.bit() != 0
+                                && toks[i + 1..v.range.end]
+                                    .iter()
+                                    .filter(|t| !t.covered)
+                                    .take(2)
+                                    // A figure, not the year of a study.
+                                    .any(|t| t.digits && !self.is_year(t))
+                        })
                         || v.amount().is_some()
                             && v.idx().any(|i| {
                                 let w = self.word(i);
@@ -6812,8 +6838,14 @@ impl<'a> Reader<'a> {
                         ]) != 0;
                     // "We ... won't be calling anyone on site": what the
                     // writer will not do, not what the reader must not.
+                    // "Nous vous conseillons de ne pas en parler": the
+                    // writer speaks to the reader, who is not to tell.
+                    let writer_to_reader = v.idx().any(|i| {
+                        toks[i].cls & C::WRITER_SUBJECT.bit() != 0
+                            && v.near(i, C::ADDRESSEE, 0, 1).is_some()
+                    });
                     let writers_plan = || {
-                        has(C::WRITER_SUBJECT)
+                        has(C::WRITER_SUBJECT) && !writer_to_reader
                             || v.idx()
                                 .next()
                                 .is_some_and(|i| toks[i].cls & C::CONJUNCTION.bit() != 0)
