@@ -6944,9 +6944,47 @@ impl<'a> Reader<'a> {
                             .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
                     }
                     let skip = skip_pair.filter(|_| requested && !process_kept);
+                    // "I won't be able to take calls", "so can't really do
+                    // a call": the writer, denied to the phone, cannot be
+                    // called back to check (the subject may be dropped).
+                    // An inability, not a promise ("we will not call you")
+                    // nor a courtesy ("n'hésitez pas à nous appeler").
+                    let unable = |w: &str| {
+                        matches!(
+                            w,
+                            "can"
+                                | "cannot"
+                                | "could"
+                                | "able"
+                                | "unable"
+                                | "kann"
+                                | "konnte"
+                                | "peux"
+                                | "peut"
+                                | "pourrai"
+                                | "pourrais"
+                                | "puedo"
+                                | "podre"
+                                | "podria"
+                                | "podra"
+                        )
+                    };
+                    let no_calls = || {
+                        v.first(C::V_CALL).filter(|&c| {
+                            let before: Vec<usize> = v.idx().take_while(|&n| n < c).collect();
+                            let near = &before[before.len().saturating_sub(5)..];
+                            near.iter().any(|&n| toks[n].cls & C::NEGATION.bit() != 0)
+                                && near.iter().any(|&n| unable(self.word(n)))
+                                && !has(C::ADDRESSEE)
+                                && !has(C::THIRD_PARTY)
+                                && !has(C::OTHERS)
+                        })
+                    };
                     let busy = v
                         .first(C::BUSY)
-                        .filter(|_| requested && (has(C::WRITER_SUBJECT) || has(C::NEGATION)));
+                        .filter(|_| has(C::WRITER_SUBJECT) || has(C::NEGATION))
+                        .or_else(no_calls)
+                        .filter(|_| requested);
                     if let Some(i) = quiet
                         .map(|(a, _)| a)
                         .or(secret)
