@@ -5814,9 +5814,16 @@ impl<'a> Reader<'a> {
         // clause or in its sentence.
         let writers_side = has(C::WRITER_SUBJECT)
             || has(C::SUPPORT_ROLE) && (has(C::WRITER_OWN) || has(C::ADDRESSEE));
+        // "I'll connect remotely": to the reader's side, whatever machine
+        // the sentence before named ("the remote side" is another's).
+        let connect_remotely = v
+            .idx()
+            .filter(|&c| self.toks[c].cls & C::V_CONNECT.bit() != 0)
+            .find_map(|c| v.near(c, C::REMOTELY, 0, 2).map(|r| (c, r)));
         let readers_machine = has(C::ADDRESSEE)
             || self.sentence_cls & bits(&[C::ADDRESSEE, C::O_DEVICE])
-                == bits(&[C::ADDRESSEE, C::O_DEVICE]);
+                == bits(&[C::ADDRESSEE, C::O_DEVICE])
+            || connect_remotely.is_some();
         if writers_side
             && readers_machine
             && !has(C::BULK)
@@ -5825,7 +5832,8 @@ impl<'a> Reader<'a> {
         {
             let remote = v
                 .pair(C::V_CONNECT, C::O_DEVICE)
-                .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE));
+                .or_else(|| v.pair(C::WRITER_SUBJECT, C::O_REMOTE))
+                .or(connect_remotely);
             if let Some((a, b)) = remote {
                 let why = format!(
                     "the writer will connect: \"{}\" \"{}\"",
