@@ -3279,7 +3279,7 @@ impl<'a> Reader<'a> {
     }
 
     /// "The update needs to be installed on your host", "ton mot de passe
-    /// doit être renouvelé", "Ihr Kennwort muss erneuert werden": after the
+    /// doit être changé", "Ihr Kennwort muss geändert werden": after the
     /// obligation at `must`, a passive whose place or subject is the
     /// reader's own.
     fn passive_on_readers_own(&self, v: &View<'_>, must: usize) -> bool {
