@@ -720,14 +720,22 @@ impl Lexicon {
             }
             _ => {}
         }
-        // "Reconnect", "reenter", "reconnectez-vous", "reingrese": the
-        // verb done again, for the acts of handing over, signing in and
-        // confirming (a hyphenated "re-enter" is two words already).
+        // "Reconnect", "reenter", "reconnectez-vous", "reingrese",
+        // "réenregistrer", "reinstall": the verb done again, for the acts
+        // of handing over, signing in, confirming, enrolling and
+        // installing (a hyphenated "re-enter" is two words already).
         if lang != DE
             && word.len() >= 6
             && let Some(rest) = word.strip_prefix("re")
         {
-            let again = bits(&[C::V_GIVE, C::V_CONNECT, C::V_SIGNIN, C::V_VERIFY]);
+            let again = bits(&[
+                C::V_GIVE,
+                C::V_CONNECT,
+                C::V_SIGNIN,
+                C::V_VERIFY,
+                C::V_ENROL,
+                C::V_INSTALL,
+            ]);
             let e = self.compute(lang, rest);
             if e.classes & again != 0 {
                 return Entry {
@@ -965,6 +973,7 @@ mod tests {
         // A verb done again is the verb.
         assert!(has(EN, "reconnect", C::V_CONNECT));
         assert!(has(EN, "reenter", C::V_GIVE));
+        assert!(has(FR, "reenregistrer", C::V_ENROL) && has(EN, "reinstall", C::V_INSTALL));
         assert!(!has(EN, "sender", C::V_GIVE));
         assert_eq!(lex.lookup(EN, "zebra"), Entry::default());
     }

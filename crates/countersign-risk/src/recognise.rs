@@ -4750,9 +4750,15 @@ impl<'a> Reader<'a> {
                     .filter(|_| !has(C::O_REMOTE) && !remote_prompt)
             })
             .or_else(|| v.pair(C::V_ENROL, C::O_CODE).filter(|_| !not_secret))
+            // "Merci de réenregistrer votre téléphone" in a message about
+            // the second factor: the phone is the factor.
             .or_else(|| {
-                v.pair(C::V_ENROL, C::PHONE_LINE)
-                    .filter(|_| has(C::O_CODE) || has(C::O_MFA) || has(C::O_ACCOUNT))
+                v.pair(C::V_ENROL, C::PHONE_LINE).filter(|_| {
+                    has(C::O_CODE)
+                        || has(C::O_MFA)
+                        || has(C::O_ACCOUNT)
+                        || self.message_cls & C::O_MFA.bit() != 0
+                })
             });
         if let Some((vb, ob)) = mfa {
             say(self, RiskCategory::MfaReset, Some(vb), Some(ob), to_writer);
