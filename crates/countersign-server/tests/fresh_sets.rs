@@ -469,3 +469,13 @@ fn set_bw_opticians_and_hearing_care_chain() {
 fn set_bx_yacht_and_workboat_builder() {
     at_least("set-bx", 91.8, 94.8, 0);
 }
+
+#[test]
+fn set_by_waste_management_and_recycling() {
+    at_least("set-by", 96.9, 96.8, 0);
+}
+
+#[test]
+fn set_bz_dental_clinics_and_lab() {
+    at_least("set-bz", 93.3, 92.3, 0);
+}
