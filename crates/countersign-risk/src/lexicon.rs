@@ -515,6 +515,17 @@ impl Lexicon {
                 lemma,
             };
         }
+        // "Terminal" shares its stem with "terminate": a screen or a card
+        // reader, not an ending.
+        if lang == EN
+            && matches!(word, "terminal" | "terminals")
+            && let Some(e) = self.words[EN].get(stem.as_ref())
+        {
+            return Entry {
+                classes: e.classes & !(C::THREAT.bit() | C::CANCEL.bit()),
+                lemma: e.lemma,
+            };
+        }
         if let Some(e) = self.words[lang].get(stem.as_ref()) {
             // "geändert", "aktualisiert" are listed as what is new ("die
             // geänderte Bankverbindung"); as participles they are also

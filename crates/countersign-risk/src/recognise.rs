@@ -570,6 +570,20 @@ impl Recogniser {
             i += 1 + matched;
         }
         gloss_objects(toks);
+        // "The next payment run", "the payroll run": a run of payments, a
+        // noun, not a program to run.
+        if langs.first() == Some(&EN) {
+            let money = bits(&[C::O_PAYMENT, C::TRANSACTION, C::O_PAYROLL]);
+            for i in 1..toks.len() {
+                if matches!(&buffer[toks[i].start..toks[i].end], "run" | "runs")
+                    && toks[i].sep == Sep::None
+                    && toks[i - 1].cls & money != 0
+                    && !is_verb(toks[i - 1].cls)
+                {
+                    toks[i].cls &= !bits(VERBS);
+                }
+            }
+        }
         // A verb of purpose ("click the link below to activate it", "pour
         // installer", "para instalar") says why, not what the reader is asked.
         let keeps = bits(&[
@@ -4004,6 +4018,65 @@ impl<'a> Reader<'a> {
         self.download_and_run(clauses);
         self.structured(clauses);
         self.lures(clauses, phone_at, &flags, requested);
+        self.pressure_apart(clauses);
+    }
+
+    /// Time pressure said in a sentence of its own: "Offer valid until
+    /// Friday.", "The old account will be closed at month end.", "Your
+    /// documents go read-only in 24 hours." Once the message asks for
+    /// something risky or baits the reader, a deadline or a loss with a
+    /// date on it, said plainly by the writer, presses that ask wherever
+    /// it stands.
+    fn pressure_apart(&mut self, clauses: &[Clause]) {
+        let lured = self.found.iter().any(|f| {
+            matches!(
+                f.category,
+                RiskCategory::RewardLure
+                    | RiskCategory::FreeUpgrade
+                    | RiskCategory::JobOffer
+                    | RiskCategory::CallbackBait
+                    | RiskCategory::FakeTechSupport
+            )
+        });
+        let asked = self.found.iter().any(|f| f.category.is_high_risk_request());
+        if !(lured || asked)
+            || self
+                .found
+                .iter()
+                .any(|f| f.category == RiskCategory::Urgency)
+        {
+            return;
+        }
+        let toks = self.toks;
+        // A date or a span of time: "Friday", "30 November", "in 24 hours".
+        let dated = |i: usize| {
+            toks[i].cls & (C::DEADLINE.bit() | C::DAY_NAME.bit()) != 0
+                || toks[i].digits
+                    && toks
+                        .get(i + 1)
+                        .is_some_and(|n| n.cls & C::TIME_UNIT.bit() != 0)
+        };
+        let plain = bits(&[C::CONDITION, C::NEGATION, C::THIRD_PARTY, C::WARNING]);
+        for clause in clauses {
+            let v = View::of_clause(toks, self.visible, clause);
+            if v.all() & plain != 0 {
+                continue;
+            }
+            // A deadline ("before Sunday", "bis Freitag"), or a loss with
+            // a date ("closes Friday", "wird zum Monatsende gesperrt").
+            // "Bis", "hasta", "jusqu'au" say how long a thing lasts ("access
+            // until 18 December", "away until the 6th"): on an ask that is
+            // its term; on an offer it is the offer running out.
+            let deadline = v
+                .first(C::DEADLINE)
+                .filter(|&d| lured || !matches!(self.word(d), "bis" | "hasta" | "jusqu'au"));
+            let loss = v.first(C::THREAT).filter(|_| v.idx().any(dated));
+            if let Some(at) = deadline.or(loss) {
+                let why = format!("\"{}\" said apart from the ask", self.word(at));
+                self.push(RiskCategory::Urgency, why, &clause.toks, None);
+                return;
+            }
+        }
     }
 
     /// A program the reader is asked to install, through which the
