@@ -2109,6 +2109,48 @@ impl<'a> Reader<'a> {
             as_usual,
         });
     }
+    /// The act of a condition a threat hangs on: "if you do not confirm
+    /// your password, your access will be locked", "su cuenta será
+    /// bloqueada si no confirma su contraseña". The reader, a negation and
+    /// a verb after the condition, and a loss that is not itself denied:
+    /// in another clause of the sentence, or before the condition's word
+    /// in the same clause.
+    fn threatened_condition(
+        &self,
+        clauses: &[Clause],
+        n: usize,
+        v: &View<'_>,
+        hypothetical: bool,
+    ) -> Option<(Act, &'static str)> {
+        let toks = self.toks;
+        let has = |i: usize, c: C| toks[i].cls & c.bit() != 0;
+        let condition = v.first(C::CONDITION)?;
+        let after = || v.idx().filter(move |&i| i > condition);
+        if !after().any(|i| has(i, C::ADDRESSEE)) || !after().any(|i| has(i, C::NEGATION)) {
+            return None;
+        }
+        let verb = after().rfind(|&i| is_verb(toks[i].cls))?;
+        let loss_before = !hypothetical
+            && v.idx()
+                .take_while(|&i| i < condition)
+                .any(|i| has(i, C::THREAT))
+            && !v
+                .idx()
+                .take_while(|&i| i < condition)
+                .any(|i| has(i, C::NEGATION));
+        let sentence = clauses[n].sentence;
+        let loss_beside = hypothetical
+            && clauses
+                .iter()
+                .enumerate()
+                .filter(|&(m, c)| m != n && c.sentence == sentence)
+                .any(|(_, c)| {
+                    let w = View::of_clause(toks, self.visible, c);
+                    w.all() & C::THREAT.bit() != 0
+                        && w.all() & bits(&[C::NEGATION, C::CONDITION]) == 0
+                });
+        (loss_before || loss_beside).then_some((Act { at: verb }, "obligation on the reader"))
+    }
 
     /// Whether a negation governs the clause's act or verb: before it (or,
     /// in German, anywhere in the clause: "geben Sie es nicht weiter").
@@ -3749,6 +3791,12 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
             let mut own = if free && relevant { self.act(&v) } else { None };
+            // "Ihr Zugang wird gesperrt, wenn Sie Ihr Passwort nicht
+            // bestätigen": a loss in the sentence if the reader does not do
+            // something is an order to do it.
+            if own.is_none() && relevant && negated && !reported {
+                own = self.threatened_condition(clauses, n, &v, hypothetical);
+            }
             // "Every request for ... is checked by a callback": requests of
             // a kind are spoken of (the asking is a noun after a
             // quantifier), none is made; a phrase found there asks nothing.
@@ -4928,7 +4976,9 @@ impl<'a> Reader<'a> {
                     // or brought back: not "create an account on our portal".
                     // The account may be the antecedent of "create it".
                     let antecedent = !v.range.contains(&ob);
-                    let for_someone = (ob + 1..(ob + 6).min(self.toks.len()))
+                    // "deux comptes sur votre portail de pesée pour M. Perrin":
+                    // the place may come between.
+                    let for_someone = (ob + 1..(ob + 8).min(v.range.end))
                         .any(|j| matches!(self.word(j), "for" | "für" | "fur" | "pour" | "para"))
                         || (ob.saturating_sub(3)..ob)
                             .any(|j| self.toks[j].cls & C::BENEFICIARY.bit() != 0)
