@@ -399,6 +399,23 @@ impl Recogniser {
                     toks[i].cls &= !(C::URGENT.bit() | C::DEADLINE.bit());
                 }
             }
+            // "Respóndeme con él": folded, the pronoun "él" is written as
+            // the article; an article with no noun after it (the clause
+            // ends, or "para", "y" follow) is the pronoun of a thing.
+            for i in 1..toks.len() {
+                if &buffer[toks[i].start..toks[i].end] != "el"
+                    || toks[i - 1].cls & C::WITH.bit() == 0
+                {
+                    continue;
+                }
+                let bare = toks.get(i + 1).is_none_or(|n| {
+                    n.sep >= Sep::Comma
+                        || n.cls & bits(&[C::PURPOSE, C::CONJUNCTION, C::TOWARD]) != 0
+                });
+                if bare {
+                    toks[i].cls = (toks[i].cls & !C::ARTICLE.bit()) | C::PRONOUN.bit();
+                }
+            }
         }
         // "Bitte gleich freigeben", "ich rufe gleich an", "die Unterlagen
         // bringe ich gleich vorbei": German "gleich" uninflected is "right away",
@@ -1880,6 +1897,15 @@ impl<'a> View<'a> {
             return true;
         }
         if self.bare_order(at) || self.demonstrative_after(at) {
+            return true;
+        }
+        // "Respóndeme a este correo con él", "reply to this email with
+        // it": what is handed over follows "with", past the way.
+        if (at + 1..(at + 8).min(self.range.end)).any(|j| {
+            self.toks[j].cls & C::PRONOUN.bit() != 0
+                && self.toks[j - 1].cls & C::WITH.bit() != 0
+                && !self.toks[j].covered
+        }) {
             return true;
         }
         (from..to).any(|j| {
