@@ -400,8 +400,9 @@ impl Recogniser {
                 }
             }
             // "Respóndeme con él": folded, the pronoun "él" is written as
-            // the article; an article with no noun after it (the clause
-            // ends, or "para", "y" follow) is the pronoun of a thing.
+            // the article; after "con", an article with no noun after it
+            // (the clause ends, or "para", "y", "a" follow) is the pronoun
+            // of a thing.
             for i in 1..toks.len() {
                 if &buffer[toks[i].start..toks[i].end] != "el"
                     || toks[i - 1].cls & C::WITH.bit() == 0
@@ -2135,6 +2136,7 @@ impl<'a> Reader<'a> {
             as_usual,
         });
     }
+
     /// The act of a condition a threat hangs on: "if you do not confirm
     /// your password, your access will be locked", "su cuenta será
     /// bloqueada si no confirma su contraseña". The reader, a negation and
@@ -4095,8 +4097,8 @@ impl<'a> Reader<'a> {
         self.pressure_apart(clauses);
     }
 
-    /// Time pressure said in a sentence of its own: "Offer valid until
-    /// Friday.", "The old account will be closed at month end.", "Your
+    /// Time pressure said in a sentence of its own: "The points lapse in 48
+    /// hours.", "The old account will be closed on 15 December.", "Your
     /// documents go read-only in 24 hours." Once the message asks for
     /// something risky or baits the reader, a deadline or a loss with a
     /// date on it, said plainly by the writer, presses that ask wherever
