@@ -1544,8 +1544,13 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && next
                             .next()
                             .is_some_and(|n| n.cls & C::WRITER_OBJECT.bit() != 0);
+                    // "wenn Sie Ihr Passwort nicht / bestätigen:": a verb
+                    // alone on the new line ends the clause wrapped before it.
+                    let closing_verb = is_verb(t.cls)
+                        && (t.colon || toks.get(i + 1).is_none_or(|n| n.sep >= Sep::Comma));
                     cut = (conditional || t.cls & strong_openers() != 0 || and_verb)
-                        && toks[i - 1].cls & dangling == 0;
+                        && toks[i - 1].cls & dangling == 0
+                        && !closing_verb;
                 }
                 Sep::Comma => {
                     // "..., then just forward it to us": a verb after a word
