@@ -399,7 +399,7 @@ impl Recogniser {
                     toks[i].cls &= !(C::URGENT.bit() | C::DEADLINE.bit());
                 }
             }
-            // "Respóndeme con él": folded, the pronoun "él" is written as
+            // "Contéstame con él": folded, the pronoun "él" is written as
             // the article; after "con", an article with no noun after it
             // (the clause ends, or "para", "y", "a" follow) is the pronoun
             // of a thing.
@@ -1544,7 +1544,7 @@ fn clauses(toks: &[Tok]) -> Vec<Clause> {
                         && next
                             .next()
                             .is_some_and(|n| n.cls & C::WRITER_OBJECT.bit() != 0);
-                    // "wenn Sie Ihr Passwort nicht / bestätigen:": a verb
+                    // "falls Sie die Daten nicht / prüfen:": a verb
                     // alone on the new line ends the clause wrapped before it.
                     let closing_verb = is_verb(t.cls)
                         && (t.colon || toks.get(i + 1).is_none_or(|n| n.sep >= Sep::Comma));
@@ -1905,8 +1905,8 @@ impl<'a> View<'a> {
         if self.bare_order(at) || self.demonstrative_after(at) {
             return true;
         }
-        // "Respóndeme a este correo con él", "reply to this email with
-        // it": what is handed over follows "with", past the way.
+        // "Contéstame al mensaje con él", "answer the ticket with it":
+        // what is handed over follows "with", past the way.
         if (at + 1..(at + 8).min(self.range.end)).any(|j| {
             self.toks[j].cls & C::PRONOUN.bit() != 0
                 && self.toks[j - 1].cls & C::WITH.bit() != 0
@@ -3824,9 +3824,9 @@ impl<'a> Reader<'a> {
                     .push(toks[clause.toks.start].start..toks[clause.toks.end - 1].end);
             }
             let mut own = if free && relevant { self.act(&v) } else { None };
-            // "Ihr Zugang wird gesperrt, wenn Sie Ihr Passwort nicht
-            // bestätigen": a loss in the sentence if the reader does not do
-            // something is an order to do it.
+            // "Das Postfach wird deaktiviert, falls Sie die Anmeldedaten
+            // nicht prüfen": a loss in the sentence if the reader does not
+            // do something is an order to do it.
             if own.is_none() && relevant && negated && !reported {
                 own = self.threatened_condition(clauses, n, &v, hypothetical);
             }
@@ -4104,7 +4104,7 @@ impl<'a> Reader<'a> {
 
     /// Time pressure said in a sentence of its own: "The points lapse in 48
     /// hours.", "The old account will be closed on 15 December.", "Your
-    /// documents go read-only in 24 hours." Once the message asks for
+    /// files are archived in 2 days." Once the message asks for
     /// something risky or baits the reader, a deadline or a loss with a
     /// date on it, said plainly by the writer, presses that ask wherever
     /// it stands.
@@ -5009,7 +5009,7 @@ impl<'a> Reader<'a> {
                     // or brought back: not "create an account on our portal".
                     // The account may be the antecedent of "create it".
                     let antecedent = !v.range.contains(&ob);
-                    // "deux comptes sur votre portail de pesée pour M. Perrin":
+                    // "ouvrir deux comptes sur votre extranet pour Mme Roche":
                     // the place may come between.
                     let for_someone = (ob + 1..(ob + 8).min(v.range.end))
                         .any(|j| matches!(self.word(j), "for" | "für" | "fur" | "pour" | "para"))
